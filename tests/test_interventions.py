@@ -1223,6 +1223,58 @@ def test_patching_recovery_is_not_swamped_by_a_pair_whose_models_nearly_agree():
     assert got["flip_pairs"] == 2 and got["flip_rate"] == 0.5
 
 
+def test_patch_explains_a_layer_the_finetune_left_unchanged(tiny, perturbed, tmp_path):
+    """The embeddings row read recovery 0.000 for the patch and its control alike, with
+    nothing saying why: a finetune that left the embeddings alone (a LoRA finetune of the
+    linear layers, as ``perturbed``) gives A's and B's the same activations there, so the patch
+    cannot move B. The table now shows ``act_diff`` and a note names the layer; the positions
+    line says what ``prompt`` patches (the last index's recovery well below 1 read as a bug)."""
+    from beliefbench.cli.interventions import PATCH_POSITIONS
+
+    res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                   str(perturbed[0]), "--claims", str(CLAIM), "--layers",
+                                   "0,2", "--out", str(tmp_path / "patch")])
+    assert res.exit_code == 0, res.output
+    assert f"Positions: prompt ({PATCH_POSITIONS['prompt']})" in res.output
+    assert ("note: layer 0: A's and B's activations are the same there (act_diff 0; the "
+            "embeddings, which the finetune left alone, as a LoRA finetune of the linear "
+            "layers does), so patching cannot move B and its recovery of 0 is by "
+            "construction") in res.output
+    assert "layer 2" not in res.output  # a layer the finetune changed gets no note
+    summary = pd.read_csv(tmp_path / "patch" / "patch_summary.csv").set_index(
+        ["layer", "variant"])
+    assert summary.loc[(0, "patched"), "act_diff"] == 0.0
+    assert summary.loc[(0, "patched"), "recovery"] == 0.0
+    assert summary.loc[(2, "patched"), "act_diff"] > 0.01
+    rows = pd.read_csv(tmp_path / "patch" / "patch.csv")
+    assert (rows[rows["layer"] == 2]["act_diff"] > 0).all()
+
+
+def test_patch_act_diff_sees_changed_embeddings(tiny, tmp_path):
+    """A finetune that moved the embeddings (a full finetune) has act_diff > 0 at layer 0 and
+    no note: its layer-0 recovery is a measurement."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from beliefbench.cli.interventions import _unchanged_layers_note
+
+    model = AutoModelForCausalLM.from_pretrained(tiny)
+    with torch.no_grad():
+        emb = model.get_input_embeddings().weight
+        emb.add_(0.05 * torch.randn(emb.shape, generator=torch.Generator().manual_seed(3)))
+    moved = tmp_path / "moved"
+    model.save_pretrained(moved)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(moved)
+    rows = patch_margins(load_model(tiny), load_model(moved), [str(CLAIM)], layers="0",
+                         positions="last")
+    summary = summarize_patching(rows)
+    assert (summary["act_diff"] > 0.01).all()
+    assert _unchanged_layers_note(summary) is None
+    same = summary.assign(act_diff=0.0, layer=[1, 1])
+    assert _unchanged_layers_note(same).startswith(
+        "note: layer 1: A's and B's activations are the same there (act_diff 0; the "
+        "finetune changed nothing up to there)")
+
+
 def test_patching_refuses_models_of_another_hidden_size(tiny, tmp_path):
     """Used to end in a torch shape traceback (exit 1) after scoring both models."""
     narrow = build_tiny_model(tmp_path / "narrow", hidden_size=32, num_layers=2, num_heads=4,

@@ -43,10 +43,38 @@ row no explanation."""
 PATCH_COLUMNS = (
     "margin: mean log P(claim) - log P(truth) of B patched, nats per token (margin_source: "
     "A's, margin_target: B's); recovery: share of the A-B margin gap the patch closes (1: A's "
-    "margins, 0: B's; pooled over pairs by gap); flip_pairs: pairs whose winner differs "
+    "margins, 0: B's; pooled over pairs by gap); act_diff: size of A's minus B's "
+    "activations at the patched positions, relative to B's (0: the layer is the same in "
+    "both, so the patch cannot move B); flip_pairs: pairs whose winner differs "
     "between A and B; flip_rate: share of them the patch turns to A's winner ('-': none); "
     "control: B's own activations plus random vectors of the A - B difference's norm")
 """The legend under the patch table (recovery and flip_rate are ratios, not margins)."""
+PATCH_POSITIONS = {
+    "prompt": "A's activations on every prompt token; the continuation's tokens keep B's, "
+              "so even the last index does not give A's margins",
+    "last": "A's activations on the last prompt token only (the one that predicts the "
+            "continuation's first token)",
+    "all": "A's activations on every token, prompt and continuation (the last index gives "
+           "A's margins exactly)"}
+"""What each ``patch --positions`` replaces, printed above the table and in ``--help``: the
+last index's recovery under the default (well below 1) read as a bug."""
+
+
+def _unchanged_layers_note(summary) -> str | None:
+    """The line under the patch table for layers where A's and B's activations are the same
+    (the embeddings of a LoRA finetune): their recovery of 0 read as "the belief is not
+    there" (the tiny model's layer 0, 0.000 patched and control)."""
+    same = sorted({int(r.layer) for r in summary.itertuples() if r.act_diff < 1e-6})
+    if not same:
+        return None
+    which = f"layer {same[0]}" if len(same) == 1 else \
+        f"layers {', '.join(map(str, same))}"
+    why = ("the embeddings, which the finetune left alone, as a LoRA finetune of the linear "
+           "layers does"
+           if same == [0] else "the finetune changed nothing up to there")
+    return (f"note: {which}: A's and B's activations are the same there (act_diff 0; {why}), "
+            f"so patching cannot move B and its recovery of 0 is by construction, not a sign "
+            f"that the belief is not carried there")
 MAX_LEN = click.IntRange(min=8)
 """As a recipe's ``max_seq_len``: a negative one sliced each record from its end and measured
 a loss on what was left (exit 0), and 0 blamed the first record for having no tokens."""
@@ -446,7 +474,9 @@ def _same_weights(a: dict, b: dict) -> bool:
 @click.option("--layers", default="all", show_default=True,
               help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
 @click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
-              show_default=True, help="Which positions take A's activations.")
+              show_default=True,
+              help="Which positions take A's activations. " + "; ".join(
+                  f"{k}: {v}" for k, v in PATCH_POSITIONS.items()) + ".")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the random control.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
@@ -492,12 +522,15 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
                          batch_size=batch_size, seed=seed)
     summary = summarize_patching(rows)
     click.echo(f"Source (A): {measured(described[0]).removeprefix('Model: ')}\n"
-               f"Target (B): {measured(described[1]).removeprefix('Model: ')}")
+               f"Target (B): {measured(described[1]).removeprefix('Model: ')}\n"
+               f"Positions: {positions} ({PATCH_POSITIONS[positions]})")
     shown = summary.copy()  # an undefined rate as '-', as report shows an undefined cell
     for c in ("recovery", "flip_rate"):
         shown[c] = shown[c].astype(object).where(shown[c].notna(), "-")
     _table(shown)
     click.echo(PATCH_COLUMNS)
+    if (note := _unchanged_layers_note(summary)) is not None:
+        click.echo(note)
     _written(write_results(out_dir, {"patch.csv": rows, "patch_summary.csv": summary},
                            "patch.json", {"measure": "activation_patching",
                                           "source": described[0],

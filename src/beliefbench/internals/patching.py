@@ -98,6 +98,31 @@ def _pair_noise(refs: Sequence[PairRef], items: Sequence[Encoded], seed: int, la
     return out
 
 
+def _act_diff(items: Sequence[Encoded], order: list[list[int]], src_acts: list,
+              tgt_acts: list, masks: list) -> list[float]:
+    """Per pair: the mean norm of A's minus B's activations over the patched positions of
+    both its sequences, relative to B's mean norm there. 0 where the layer is the same in
+    both models (the embeddings of a LoRA finetune): the patch then cannot move B, so its
+    recovery of 0 says nothing about where the belief is carried."""
+    diff = [0.0] * len(items)
+    size = [0.0] * len(items)
+    count = [0] * len(items)
+    for idx, a, b, m in zip(order, src_acts, tgt_acts, masks, strict=True):
+        d = (a.float() - b.float()).norm(dim=-1)
+        n = b.float().norm(dim=-1)
+        for row, i in enumerate(idx):
+            diff[i] = float(d[row][m[row]].sum())
+            size[i] = float(n[row][m[row]].sum())
+            count[i] = int(m[row].sum())
+    out = []
+    for k in range(len(items) // 2):
+        c = count[2 * k] + count[2 * k + 1]
+        s = (size[2 * k] + size[2 * k + 1]) / c if c else 0.0
+        d = (diff[2 * k] + diff[2 * k + 1]) / c if c else 0.0
+        out.append(d / s if s > 0 else (0.0 if d == 0 else float("inf")))
+    return out
+
+
 def check_patchable(source: Any, target: Any) -> None:
     """Refuse two loaded ``(model, tokenizer)`` pairs of different tokenizers or shapes,
     saying which differs: otherwise a torch shape traceback after scoring both models."""
@@ -118,7 +143,9 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
                   kinds: Sequence[str] | None = None, batch_size: int = 16, seed: int = 0,
                   show_progress: bool | None = None) -> pd.DataFrame:
     """Per (layer, pair): margins of source, target, target patched from source, and the
-    same-norm random control. ``source`` / ``target``: loaded ``(model, tokenizer)`` pairs."""
+    same-norm random control, and ``act_diff`` (the relative size of A - B at the patched
+    positions: 0 where the layer is the same in both). ``source`` / ``target``: loaded
+    ``(model, tokenizer)`` pairs."""
     import torch
 
     if positions not in POSITIONS:
@@ -148,6 +175,7 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
             margins(tgt)
         masks = [_position_mask(items, idx, a.shape[1], positions)
                  for idx, a in zip(order, src_acts, strict=True)]
+        diff = _act_diff(items, order, src_acts, tgt_acts, masks)
         draws = _pair_noise(refs, items, seed, layer, int(src_acts[0].shape[-1]))
         noise = []
         for idx, a, b, m in zip(order, src_acts, tgt_acts, masks, strict=True):
@@ -166,7 +194,7 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
                              "kind": ref.kind, "pair": ref.pair, "prompt": ref.prompt,
                              "margin_source": base_src["margin"][k],
                              "margin_target": base_tgt["margin"][k],
-                             "margin": got["margin"][k]})
+                             "margin": got["margin"][k], "act_diff": diff[k]})
     return pd.DataFrame(rows)
 
 
@@ -174,7 +202,9 @@ def summarize_patching(rows: pd.DataFrame) -> pd.DataFrame:
     """Per layer and variant: mean margin, recovery ``(m - target) / (source - target)``
     pooled over pairs as the share of their summed gap ``|source - target|`` that the patch
     closes (each pair's ratio weighted by its gap), and the flip rate (share of pairs where
-    source and target disagree in sign whose patched margin takes the source's sign).
+    source and target disagree in sign whose patched margin takes the source's sign), and
+    (where the rows have it) ``act_diff``, the pairs' mean relative size of A - B at the
+    patched positions: 0 where the layer is the same in both models.
 
     Weighted, since a plain mean of per-pair ratios let a pair where source and target
     nearly agree (a gap of 1e-4 nats) turn any small change into a ratio of hundreds: a
@@ -191,6 +221,7 @@ def summarize_patching(rows: pd.DataFrame) -> pd.DataFrame:
                     "margin": g["margin"].mean(), "margin_source": g["margin_source"].mean(),
                     "margin_target": g["margin_target"].mean(),
                     "recovery": float(recovery) if moved.any() else float("nan"),
+                    **({"act_diff": float(g["act_diff"].mean())} if "act_diff" in g else {}),
                     "flip_pairs": int(disagree.sum()),
                     "flip_rate": float(flips.mean()) if disagree.any() else float("nan")})
     return pd.DataFrame(out)
