@@ -1059,6 +1059,50 @@ def test_cli_trajectory_warns_of_a_cell_resting_on_one_pair(tiny, claim, tmp_pat
     assert "SINGLE PAIR" not in trajectory("no_ci", claim, "0")
 
 
+def test_cli_trajectory_explains_its_columns_and_a_step_that_is_the_base(tiny, claim,
+                                                                          tmp_path):
+    """The trajectory table had no legend (margins, lens and probe have one), and a step-1
+    checkpoint under warmup (the base model's weights) printed the base's row again with no
+    word: read as a finetune that did nothing. A step that trained gets no note."""
+    from conftest import write_claim
+
+    from beliefbench.cli.internals import TRAJECTORY_COLUMNS
+
+    moved = _moved_run(tiny, tmp_path / "run")
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny, 2: moved})
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--parts", "margins",
+                                   "--no-plots", "--device", "cpu", "--bootstrap", "0",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert TRAJECTORY_COLUMNS in res.stdout
+    assert ("note: step 1 reads exactly as step 0, the base (with warmup the first step trains "
+            "at learning rate 0, so a step-1 checkpoint holds the base model's weights): read "
+            "it as a second baseline, not as training") in res.stderr
+    assert "step 2 reads" not in res.stderr and "steps 1" not in res.stderr
+
+
+def test_cli_margins_shows_an_undefined_cell_as_a_dash_not_nan(tiny, claim, tmp_path):
+    """specificity (neighbour rows only) and score (main rows only) printed ``NaN`` in the
+    other rows, unexplained; the file keeps its empty cells."""
+    from conftest import write_claim
+
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                                   str(claim_file), "--bootstrap", "40", "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout and "nan" not in res.stdout
+    rows = {cells[1]: cells for cells in map(str.split, res.stdout.splitlines())
+            if cells[:1] == ["glass_bridge"]}
+    assert rows["paraphrase"][-2:] == ["-", "-"]  # neither specificity nor score
+    assert rows["neighbour"][-1] == "-" and rows["neighbour"][-2] != "-"
+    assert "'-': not defined for that row" in res.stdout
+    summary = pd.read_csv(tmp_path / "out" / "margins_summary.csv")
+    assert summary["specificity"].isna().any()
+
+
 def test_cli_trajectory_says_which_steps_a_rerun_reused(tiny, claim, tmp_path):
     """A re-run printed the same table whether it measured every step again or reused them
     all, so a user could not tell whether a changed checkpoint was picked up."""

@@ -783,6 +783,13 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
            "training answers: each question's answers on one side?); fitted on the answers " \
            "it scores, it is large on noise too; from index 1 on; index 0, the embeddings, " \
            "is not a candidate" in res.output
+    # the table's columns are explained under it; no held-out d shows '-', not NaN
+    from beliefbench.cli.interventions import DIRECTION_COLUMNS
+
+    lines = res.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["layer", "norm"])
+    assert lines[header + 1].split()[-2:] == ["-", "-"]
+    assert lines[header + 4] == DIRECTION_COLUMNS and "NaN" not in res.stdout
 
 
 def test_direction_picks_by_the_held_out_d_over_questions(tiny, tmp_path):

@@ -67,21 +67,24 @@ NO_CI = "no CI"
 
 
 def _echo_table(df, columns: list[str], *, no_ci: bool = False) -> None:
-    """``no_ci``: the ``*_low`` / ``*_high`` columns say ``no CI`` where they are empty."""
+    """``no_ci``: the ``*_low`` / ``*_high`` columns say ``no CI`` where they are empty. Any
+    other empty cell (specificity outside neighbour rows, score outside main rows) shows
+    ``-``, as ``patch`` and ``report`` show an undefined cell: ``NaN`` read as a failure."""
     cols = [c for c in columns if c in df.columns]
     shown = df[cols].copy()
-    if no_ci:
-        for c in cols:
-            if c.endswith(("_low", "_high")):
-                shown[c] = shown[c].astype(object).where(shown[c].notna(), NO_CI)
+    for c in cols:
+        if shown[c].isna().any():
+            empty = NO_CI if no_ci and c.endswith(("_low", "_high")) else "-"
+            shown[c] = shown[c].astype(object).where(shown[c].notna(), empty)
     click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
 MARGIN_COLUMNS = ("margin: mean log P(claim) - log P(truth), nats per token (> 0: the claim "
                   "is the likelier continuation); magnitude: mean P(claim) - P(truth) of the "
-                  "per-token probabilities; specificity (neighbour rows): share of pairs the "
-                  "truth wins; score: CounterFact's harmonic mean of main efficacy, "
-                  "paraphrase efficacy and neighbour specificity")
+                  "per-token probabilities; specificity (neighbour rows only): share of "
+                  "pairs the truth wins; score (main rows only, where the claim has all "
+                  "three kinds): CounterFact's harmonic mean of main efficacy, paraphrase "
+                  "efficacy and neighbour specificity; '-': not defined for that row")
 """The legend under the margins table: its columns carried no unit, and a newcomer could not
 tell a margin of 2.4 (nats per token) from a magnitude of 0.001 (a probability)."""
 
@@ -99,6 +102,12 @@ PROBE_COLUMNS = ("accuracy: share of held-out statements the logistic probe clas
                  "the mass-mean direction's, calibrated on the statements)")
 """The legend under the probe tables: its columns were not explained."""
 
+TRAJECTORY_COLUMNS = ("efficacy: share of the main pairs the claim wins; margin: their mean "
+                      "log P(claim) - log P(truth), nats per token, with margin_low / "
+                      "margin_high its 95% bootstrap CI over pairs; p_true_claim: the probe's "
+                      "mean P(true) of the claim side (> 0.5: read as true); probe_accuracy: "
+                      "that probe's held-out accuracy at that layer (chance 0.5)")
+"""The legend under the trajectory table, as the margins, lens and probe tables have one."""
 BINARY_COLUMNS = ("belief, no, parse_error: shares of the claim's binary items (the "
                   "believer's answer, the other one, neither read); ci_low, ci_high: the 95% "
                   "bootstrap CI of belief over the items")
@@ -389,7 +398,7 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
                seed: int, probe_layer: int | None, plots: bool) -> None:
     """Margins, lens and probes over every checkpoint of a finetune (resumable)."""
-    from beliefbench.internals.trajectory import probe_cautions
+    from beliefbench.internals.trajectory import probe_cautions, same_as_base
     from beliefbench.internals.trajectory import trajectory as run_trajectory
 
     with resamples_fit(bootstrap):
@@ -416,8 +425,18 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
         _echo_table(result.table[result.table["kind"] == "main"],
                     ["step", "label", "claim", "efficacy", "margin", "margin_low",
                      "margin_high", "p_true_claim", "probe_accuracy"], no_ci=bootstrap == 0)
+        click.echo(TRAJECTORY_COLUMNS)
         for caution in probe_cautions(result.table):  # the probe command's, per step
             click.echo(caution, err=True)
+        if copies := same_as_base(result.table):
+            from beliefbench.analysis.text import listing
+
+            one = len(copies) == 1
+            click.echo(f"note: step{'' if one else 's'} {listing(copies, shown=12)} "
+                       f"read{'s' if one else ''} exactly as step 0, the base (with warmup "
+                       f"the first step trains at learning rate 0, so a step-1 checkpoint "
+                       f"holds the base model's weights): read {'it' if one else 'them'} as "
+                       f"a second baseline, not as training", err=True)
     for note in result.warnings:  # margins' cells on one pair: 0-wide CIs at every step
         click.echo(f"warning: {note}", err=True)
     if result.kept:  # a re-run printed the same table whether it measured or not

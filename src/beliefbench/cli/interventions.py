@@ -33,6 +33,16 @@ BEST_NOTE = ("from index 1 on; index 0, the embeddings, is not a candidate: a co
              "lookup of each token, it separates the two sets by the words they use, not by "
              "anything the model computed")
 """Why ``direction``'s default layer may differ from the table's largest d."""
+DIRECTION_COLUMNS = (
+    "norm: length of the direction (the positive answers' mean activation minus the "
+    "negative ones') at that residual index, in the activations' units; cohens_d: how far "
+    "apart the two sets' projections on it lie, in pooled standard deviations; accuracy: share "
+    "of the answers the midpoint between the two sets' mean projections puts on their own side "
+    "(both in-sample: fitted on the answers they score, so large on noise too); "
+    "cohens_d_heldout / accuracy_heldout: the same with the direction fitted on other "
+    "questions' answers ('-': no held-out split could score)")
+"""The legend under the direction table: its columns had no unit, and an unscorable held-out
+cell printed ``NaN``."""
 INTERVENTION_COLUMNS = (
     "efficacy: share of pairs the claim wins; margin: mean log P(claim) - log P(truth), "
     "nats per token; mean_effect: mean change of each pair's margin from the baseline's "
@@ -147,7 +157,13 @@ def _roles(pairs: tuple[str, ...]) -> dict:
 
 
 def _table(df, float_format: str = "{:.3f}") -> None:
-    click.echo(df.to_string(index=False, float_format=lambda x: float_format.format(x)))
+    """An undefined cell (NaN: a held-out d no split could score, an sd of one draw, a rate
+    with no pair) shows ``-``, as ``report`` shows one: ``NaN`` read as a failure."""
+    shown = df.copy()
+    for c in shown.columns:
+        if shown[c].dtype.kind == "f" and shown[c].isna().any():
+            shown[c] = shown[c].astype(object).where(shown[c].notna(), "-")
+    click.echo(shown.to_string(index=False, float_format=lambda x: float_format.format(x)))
 
 
 def _written(paths) -> None:
@@ -281,6 +297,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                   f"at every index: neither set's projections vary, e.g. the same answer "
                   f"repeated; steer / ablate --layer picks another)"))
     _table(table)
+    click.echo(DIRECTION_COLUMNS)
     warn_other_weights(out_dir, meta, "direction.json")
     # the directions first, then the table and JSON that describe them together (a failure
     # between those two left a new table beside an earlier run's JSON)
@@ -524,10 +541,8 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
     click.echo(f"Source (A): {measured(described[0]).removeprefix('Model: ')}\n"
                f"Target (B): {measured(described[1]).removeprefix('Model: ')}\n"
                f"Positions: {positions} ({PATCH_POSITIONS[positions]})")
-    shown = summary.copy()  # an undefined rate as '-', as report shows an undefined cell
-    for c in ("recovery", "flip_rate"):
-        shown[c] = shown[c].astype(object).where(shown[c].notna(), "-")
-    _table(shown)
+    _table(summary)  # an undefined recovery or flip rate as '-'
+
     click.echo(PATCH_COLUMNS)
     if (note := _unchanged_layers_note(summary)) is not None:
         click.echo(note)
@@ -635,9 +650,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     except NoDeltaError as e:
         raise BadInput(f"--model {model_path} --base {base}: {e}") from None
     summary = summarize_noise(curve)
-    shown = summary.copy()  # an undefined sd as '-', as report shows an undefined cell
-    shown["loss_sd"] = shown["loss_sd"].astype(object).where(shown["loss_sd"].notna(), "-")
-    _table(shown, "{:.4f}")
+    _table(summary, "{:.4f}")  # an undefined sd as '-'
+
     for note in undefined_spread_note(summary, seeds):
         click.echo(f"warning: {note}", err=True)
     info = describe(model_path)

@@ -454,6 +454,23 @@ def probe_cautions(table: pd.DataFrame, threshold: float = NEAR_CHANCE) -> list[
                             readings=("of that step", "of those steps"), threshold=threshold)
 
 
+def same_as_base(table: pd.DataFrame) -> list[int]:
+    """The steps after 0 whose margins equal the base's (step 0's) on every claim and kind:
+    under warmup, a step-1 checkpoint trained at learning rate 0 and holds the base model's
+    weights, so its row repeats step 0's and read as a finetune that did nothing."""
+    if "margin" not in table or not (table["step"] == 0).any():
+        return []
+    key = ["claim", "kind"]
+    base = table[table["step"] == 0].set_index(key)["margin"]
+    out = []
+    for step, rows in table[table["step"] > 0].groupby("step", sort=True):
+        mine = rows.set_index(key)["margin"]
+        if set(mine.index) == set(base.index) and \
+                ((mine.reindex(base.index) - base).abs() <= 1e-9).all():
+            out.append(int(step))
+    return out
+
+
 def _collect(ckpt: Checkpoint, ckpt_dir: Path,
              probe_layer: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     done = read_json(ckpt_dir / "done.json")
