@@ -2287,6 +2287,26 @@ def _steer(model: Path, direction: Path, tmp_path: Path, out: str, *args: str):
                                     "--out", str(tmp_path / out), *args])
 
 
+def test_steer_and_ablate_say_how_large_and_where_the_intervention_is(tiny, planted, tmp_path):
+    """``add L2 x-2.5`` said 2.5 times what: the line above the table gives the added vector's
+    norm; ``ablate L2@1-2`` said which index's direction and where it was removed only in
+    that label."""
+    res = _steer(tiny, planted, tmp_path, "steer", "--coef", "-2.5")
+    assert res.exit_code == 0, res.output
+    assert ("Added at residual index 2, every position: -2.5 x the direction (its norm there "
+            "1) = a vector of norm 2.5, in the activations' units; the control adds a random "
+            "one of that norm") in res.stdout
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    res = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
+                                   str(planted), "--claims", str(claim), "--layers", "1-2",
+                                   "--out", str(tmp_path / "ablate")])
+    assert res.exit_code == 0, res.output
+    assert ("Ablated at residual indices 1-2, every position: the direction of residual index "
+            "2 (its unit vector) projected out (condition 'ablate L2@1-2'); the control "
+            "projects out a random direction") in res.stdout
+    assert "ablate L2@1-2 random-control" in res.stdout
+
+
 def test_a_pretrained_tiny_model_is_related_to_the_random_init_it_started_from(
         tiny, unrelated, tmp_path):
     """`tiny-model --pretrain-steps N` starts from the very weights `tiny-model` writes with

@@ -343,6 +343,19 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
         click.echo(f"warning: {note}", err=True)
     info = describe(model_path)
     click.echo(measured(info))  # as margins, lens and probe name the model they measured
+    if spec.mode == "add":  # "add L1 x4" said 4 times what: the vector's size, in numbers
+        import numpy as np
+
+        norm = float(np.linalg.norm(np.asarray(directions[layer], dtype=np.float64)))
+        click.echo(f"Added at residual index {layer}, every position: {spec.coef:g} x the "
+                   f"direction (its norm there {norm:.3g}) = a vector of norm "
+                   f"{abs(spec.coef) * norm:.3g}, in the activations' units; the control "
+                   f"adds a random one of that norm")
+    else:  # "ablate L1@all": which index's direction, and where it is removed
+        click.echo(f"Ablated at residual indices {spec.ablate_layers}, every position: the "
+                   f"direction of residual index {layer} (its unit vector) projected out "
+                   f"(condition 'ablate L{layer}@{spec.ablate_layers}'); the control projects "
+                   f"out a random direction")
     _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
                                 "margin", "mean_effect") if c in summary.columns]])
     click.echo(INTERVENTION_COLUMNS)
