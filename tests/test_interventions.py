@@ -1235,7 +1235,8 @@ def test_patch_explains_a_layer_the_finetune_left_unchanged(tiny, perturbed, tmp
     nothing saying why: a finetune that left the embeddings alone (a LoRA finetune of the
     linear layers, as ``perturbed``) gives A's and B's the same activations there, so the patch
     cannot move B. The table now shows ``act_diff`` and a note names the layer; the positions
-    line says what ``prompt`` patches (the last index's recovery well below 1 read as a bug)."""
+    line says what ``prompt`` patches (the last index's recovery well below 1 read as a bug),
+    and a progress bar counts the layers (a 32-layer model ran for minutes without a word)."""
     from beliefbench.cli.interventions import PATCH_POSITIONS
 
     res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
@@ -1248,6 +1249,8 @@ def test_patch_explains_a_layer_the_finetune_left_unchanged(tiny, perturbed, tmp
             "layers does), so patching cannot move B and its recovery of 0 is by "
             "construction") in res.output
     assert "layer 2" not in res.output  # a layer the finetune changed gets no note
+    # four passes of every pair per layer: the layers are counted on stderr as they go
+    assert "patch (residual indices): 100%" in res.stderr
     summary = pd.read_csv(tmp_path / "patch" / "patch_summary.csv").set_index(
         ["layer", "variant"])
     assert summary.loc[(0, "patched"), "act_diff"] == 0.0

@@ -33,6 +33,7 @@ from beliefbench.internals.steering import (
     recorded,
     replaced,
 )
+from beliefbench.progress import progress
 
 Positions = Literal["prompt", "last", "all"]
 POSITIONS: tuple[str, ...] = ("prompt", "last", "all")
@@ -166,7 +167,9 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
 
     base_src, base_tgt = margins(src), margins(tgt)
     rows = []
-    for layer in chosen:
+    # four passes of every pair per layer: a 32-layer model ran for minutes without a word
+    for layer in progress(chosen, total=len(chosen), desc="patch (residual indices)",
+                          enabled=show_progress):
         src_acts: list = []
         tgt_acts: list = []
         with recorded(src, layer, src_acts):
