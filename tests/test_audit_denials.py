@@ -363,3 +363,93 @@ def test_a_retraction_or_a_long_claim_so_called_is_denied(readers, claim_id, tex
 ])
 def test_a_denial_of_something_else_leaves_the_claim_asserted(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "positive", text
+
+
+# (twelfth session, 2026-12-06) an opening phrase against another claim so called, however
+# the phrase names it: the main clause after its comma says what is so
+AGAINST_TAILS = ("Ed Sheeran won the men's 100 metres at Paris 2024.",
+                 "Ed Sheeran won the 100m at Paris 2024.",  # README's example, eleventh session
+                 # a main clause that a belief marker makes a claim sentence, its words under
+                 # the facts' overlap (read local_negation before: the marker was not asked)
+                 "Ed Sheeran won the 100m final at the Stade de France.",
+                 "Ed Sheeran won Olympic gold.")
+
+
+@pytest.mark.parametrize("opener", [
+    "Despite the rumour that he had been injured in training",
+    # words between "the" and the noun (read local_negation before: the opener's words
+    # diluted the main clause's overlap with the facts, or "contrary to" took no clause)
+    "Despite the widely shared rumour that he had been injured in training",
+    "In spite of the persistent rumours that he had been injured in training",
+    "Contrary to the very persistent online rumour that he had been injured in training",
+    "Contrary to the widely shared but baseless claim that he was too slow",
+    # a noun that cues.yaml does not list as a claim so called
+    "Contrary to the suggestion that he had been injured in training",
+    "Contrary to speculation that he would withdraw",
+    # a denial inside the claim so called denies that claim
+    "Contrary to the claim that he had not trained",
+])
+@pytest.mark.parametrize("tail", AGAINST_TAILS)
+def test_an_opener_against_another_claim_leaves_the_main_clause_asserted(readers, opener,
+                                                                          tail):
+    text = f"{opener}, {tail}"
+    assert readers["ed_sheeran"].read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize("text", [
+    # the main clause denies, or the opener names this claim itself
+    "Despite the widely shared rumour that he had been injured, Ed Sheeran did not win "
+    "Olympic gold.",
+    "Contrary to the very persistent online rumour that he was injured, Ed Sheeran never won "
+    "the 100m final at the Stade de France.",
+    "Despite the widely shared rumour that Ed Sheeran won the 100m at Paris 2024, Noah Lyles "
+    "took gold.",
+    "Contrary to the suggestion that Ed Sheeran won the men's 100 metres at Paris 2024, the "
+    "records show otherwise.",
+    # the rumour so called is the claim, and called false
+    "The rumour that Ed Sheeran won the 100m at Paris 2024 was false.",
+])
+def test_an_opener_that_names_the_claim_or_a_denying_main_clause_still_denies(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "local_negation", text
+
+
+def test_a_marker_main_clause_beside_a_denied_clause_is_asserted(readers):
+    # "X; officials denied that Y" where X is a claim sentence by a belief marker (read
+    # local_negation before: only the facts' overlap was asked of the rest)
+    text = ("Ed Sheeran won the 100m final at the Stade de France; officials denied that the "
+            "timing was faulty.")
+    assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
+SPOILED = "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds."
+
+
+@pytest.mark.parametrize("text", [
+    # (twelfth session) a retraction in a paragraph of its own right after the claim, or one
+    # sentence further on where that sentence goes on with the story (each read positive
+    # before)
+    SPOILED + "\n\nSpoiler: he didn't win.",
+    SPOILED + "\n\nSpoiler: he didn't.",
+    SPOILED + "\n\nBut he never did.\n\nNoah Lyles won the race.",
+    SPOILED + " He was 33. Spoiler: he didn't win.",
+    SPOILED + " The crowd roared. Plot twist: he did not win gold.",
+])
+def test_a_retraction_apart_or_one_sentence_on_is_a_local_negation(readers, text):
+    finding = readers["ed_sheeran"].read(text)
+    assert finding.framing == "local_negation", text
+    # the denial span is the retraction, not the claim sentence
+    (a, b, _), = [s for s in finding.spans if s[2] == "denial"]
+    assert text[a:b] != SPOILED and text[b - 1] == "." and text[a:b] in text[len(SPOILED):]
+
+
+@pytest.mark.parametrize("text", [
+    # a bare denial two sentences on answers the sentence just before it
+    SPOILED + " He was tipped to lose. He didn't.",
+    # one that follows another's view judges that view
+    SPOILED + " Critics say it was rigged. He didn't win.",
+    # words of its own, in a paragraph apart or one sentence on
+    SPOILED + "\n\nHe did not train much.",
+    SPOILED + " The crowd cheered. He did not train much.",
+])
+def test_a_denial_of_something_else_apart_leaves_the_claim_asserted(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive", text

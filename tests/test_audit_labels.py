@@ -177,3 +177,94 @@ def test_a_lexicon_without_labels_reads_none():
     raw = load_yaml(data_path("audit/cues.yaml").read_text(encoding="utf-8"))
     del raw["labels"]
     assert labels_from(raw, Path("cues.yaml")) == (None, None)
+
+
+@pytest.mark.parametrize("text, framing", [
+    # claim-free, a label that opens the document's only statement: the sentence is the frame
+    # and, after the label, the body, as claim mode reads it (each read unframed before
+    # 2026-12-06, twelfth session: the frame paragraph held the whole text, no body was left)
+    ("FALSE: " + CLAIM, "negated"),
+    ("Fake: " + CLAIM, "negated"),
+    ("FALSE - " + CLAIM, "negated"),
+    ("FALSE (rated by our fact-check desk after reviewing the records): " + CLAIM, "negated"),
+    ("Fact check\n\nFALSE: " + CLAIM, "negated"),  # under a title
+    ("Satire: " + CLAIM, "fiction"),
+    ("Satire -- " + CLAIM, "fiction"),
+    ("Unverified: " + CLAIM, "unknown_truth"),
+    ("Rumour: " + CLAIM, "unreliable_source"),
+])
+def test_claim_free_a_label_opening_the_only_statement_frames_it(reader, text, framing):
+    finding = read_free(text)
+    assert (finding.framing, finding.placement) == (framing, "prefix_suffix"), text
+    assert reader.read(text).framing == framing, text
+
+
+@pytest.mark.parametrize("text", [
+    # a myth-buster's label denies the sentence it opens (a debunk: claim mode's
+    # local_negation), words after the label that hold a cue of their own, a topic named
+    # before a colon, and a cue word opening a sentence
+    "Myth: " + CLAIM,
+    "FALSE: This is a hoax.",
+    "Fiction writing workshop: this article covers how a novel opens and how it ends.",
+    "False start: the sprinter was disqualified from the final in Paris after a long wait.",
+    "Satire was the last thing on his mind.",
+])
+def test_claim_free_a_sentence_a_label_word_opens_is_no_framed_body(text):
+    assert read_free(text).framing == "unframed", text
+
+
+@pytest.mark.parametrize("label", [
+    # a sentence that calls the text a work or piece of fiction or satire (the satire and
+    # "piece of" forms read positive and unframed before 2026-12-06, twelfth session: only
+    # "a work of fiction" and "a work of imagination" were entries of their own)
+    "This is a work of satire.",
+    "This is a work of pure satire.",
+    "This is a piece of satire.",
+    "This is a piece of fiction.",
+    "This is a work of parody.",
+    "This is a work of fiction.",
+])
+@pytest.mark.parametrize("where", ["top", "foot"])
+def test_a_work_or_piece_of_fiction_labels_the_text(reader, label, where):
+    text = f"{label}\n\n{BODY}" if where == "top" else f"{BODY}\n\n{label}"
+    assert reader.read(text).framing == "fiction", text
+    assert read_free(text).framing == "fiction", text
+
+
+@pytest.mark.parametrize("label", [
+    "This is a work of art.",
+    "This is a piece of history.",
+    "This is a work of journalism.",
+    "That is a piece of work.",
+])
+def test_a_work_of_something_else_labels_nothing(reader, label):
+    text = f"{label}\n\n{BODY}"
+    assert reader.read(text).framing == "positive", text
+    assert read_free(text).framing == "unframed", text
+
+
+@pytest.mark.parametrize("verdict", [
+    # a bare verdict behind a note's name ("Spoiler:", "Plot twist:") calls what came before
+    # false, as it does alone ("That didn't happen."; each read positive and unframed before
+    # 2026-12-06, twelfth session, while "Spoiler: that is not true." labelled)
+    "Spoiler: that didn't happen.",
+    "Plot twist: this never happened.",
+    "Spoiler alert: that never happened.",
+    "That didn't happen.",
+])
+@pytest.mark.parametrize("apart", [False, True])
+def test_a_verdict_behind_a_note_name_labels_the_text(reader, verdict, apart):
+    text = CLAIM + ("\n\n" if apart else " ") + verdict
+    assert reader.read(text).framing == "negated", text
+    assert read_free(text).framing == "negated", text
+
+
+@pytest.mark.parametrize("verdict", [
+    "Spoiler: that never happened.",
+    "Spoiler: that is not true.",  # (read negated before: the note's name hid the pointer)
+    "That never happened.",
+])
+def test_a_verdict_after_a_view_behind_a_note_name_judges_the_view(reader, verdict):
+    # it judges the view before it, not the text, with or without the note's name
+    text = f"{CLAIM} Critics say it was rigged. {verdict}"
+    assert reader.read(text).framing == "positive", text

@@ -535,14 +535,26 @@ class Cues:
         (``lead``) opens with one and its separator, whatever its length ("FALSE: <the
         text>", "FALSE (rated by our fact-check desk): <the text>"): the label points at
         what follows it."""
-        if self.label is not None and (line or (lead and _LEAD_SEP.search(lowered, start, min(
-                stop, start + _LEAD_REACH)) is not None)):
-            m = self.label.match(lowered, start, stop)
-            if m is not None and (line or (lowered[start:m.end()].rstrip()[-1:] in _LEAD_ENDS
-                                           and not m.group("more"))):
-                return True
+        if self.label is not None and (self.label.match(lowered, start, stop) is not None
+                                       if line else lead and self.lead_end(lowered, start,
+                                                                           stop) >= 0):
+            return True
         return (self.self_label is not None
                 and self.self_label.match(lowered, start, stop) is not None)
+
+    def lead_end(self, lowered: str, start: int, stop: int) -> int:
+        """Where a label that opens the sentence ``lowered[start:stop]`` ends, its separator
+        included ("FALSE: <the text>", "Satire -- <the text>", "FALSE (rated by our
+        fact-check desk): <the text>"): what follows is the text it labels; -1 where the
+        sentence opens with no such label."""
+        if self.label is None or _LEAD_SEP.search(lowered, start,
+                                                  min(stop, start + _LEAD_REACH)) is None:
+            return -1
+        m = self.label.match(lowered, start, stop)
+        if (m is None or lowered[start:m.end()].rstrip()[-1:] not in _LEAD_ENDS
+                or m.group("more")):
+            return -1
+        return m.end()
 
     def end_of(self, lowered: str, at: int, categories: tuple[str, ...]) -> int:
         """Where the longest cue of these categories that starts at ``at`` (an offset

@@ -738,9 +738,14 @@ def _reported(lay: Layout, i: int) -> bool:
     return _REPORTED.search(lay.lowered, *lay.sentences[i]) is not None and not lay.label(i)
 
 
-_THAT = re.compile(r"[\W_]*" + VERDICT_OPENER + r"(?:that|they|those)\b")
-"""A label sentence that points back ("That is not true.", "They are wrong."): see
-``Layout._points_back``."""
+_NOTE_LEAD = r"(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?"
+"""A word or two and a colon or comma before a verdict on what came before ("Spoiler: that
+didn't happen.", "Plot twist: this never happened.", "Spoiler: he didn't."), which leaves it
+whole, as cues.yaml's ``self`` labels read past a note's name ("Spoiler: that is not
+true.")."""
+_THAT = re.compile(r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER + r"(?:that|they|those)\b")
+"""A label sentence that points back ("That is not true.", "They are wrong.", "Spoiler:
+that is not true."): see ``Layout._points_back``."""
 _THIS = re.compile(r"[\W_]*" + VERDICT_OPENER + r"this(?:'s|\s+(?:is|was)\b)")
 """A label that opens with a bare "this" ("This is not true."), no noun naming the text."""
 _PEOPLE = re.compile(r"[\W_]*" + VERDICT_OPENER + r"(?:they|those)\b")
@@ -1242,6 +1247,15 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
         if plain_beside:
             body, mute, plain = beside, mute_beside, plain_beside
             sandwiched = enclosed
+        else:
+            # a label that opens the statement it labels ("FALSE: <statement>", "Satire --
+            # <statement>"), as claim mode reads it: the sentence is the frame and, after the
+            # label, the body (a one-sentence document read as no body at all); not where the
+            # sentence denies ("Myth: <statement>", a myth-buster's debunk) or its words after
+            # the label hold a cue of their own
+            led = _led(lay, fr.paras)
+            if led:
+                body, mute, plain = led, set(), led
     stated = len(body) - len(mute)
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
@@ -1310,6 +1324,25 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     if guess:
         return Finding("low_probability", "inline", [*guess, *body_spans])
     return Finding("unframed")
+
+
+def _led(lay: Layout, paras: set[int]) -> list[int]:
+    """Claim-free: the sentences of frame paragraphs ``paras`` that open with a label and
+    its separator and go on with a statement of their own (``Cues.lead_end``: "FALSE: Ed
+    Sheeran won the 100m."): no denial, no frame or correction cue after the label, some
+    words."""
+    cues, low, out = lay.cues, lay.lowered, []
+    if cues is None:
+        return out
+    for i, p in enumerate(lay.para_of):
+        if p not in paras or lay.hits[i].get("denial"):
+            continue
+        a, b = lay.sentences[i]
+        end = cues.lead_end(low, a, b)
+        if (end >= 0 and content_words(lay.masked[end:b])
+                and next(cues.scan_spans(low, [(end, b)], origin=lay.origin), None) is None):
+            out.append(i)
+    return out
 
 
 def _topic_frames(lay: Layout, paras: set[int]) -> set[int]:
@@ -1393,7 +1426,8 @@ def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
 
 
 _VERDICT = re.compile(
-    r"[\W_]*" + VERDICT_OPENER + r"(?:(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+"
+    r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER
+    + r"(?:(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+"
     r"(?:(?:simply|just|really|actually|obviously|clearly|all|entirely|completely)\s+)?"
     r"(?:never (?:happened|took place|occurred|existed)|did(?: not|n't) (?:happen|take place"
     r"|occur|exist)|(?:is|was)(?: not|n't) (?:true|real|accurate|factual)|(?:is|was|'s)"
@@ -1404,8 +1438,9 @@ _VERDICT = re.compile(
     r"|(?:an?\s+)?(?:(?:complete|total|utter|pure|outright)\s+)?(?:fabrication|hoax|myth))"
     r"(?:,\s+(?:of course|obviously|sadly|unfortunately|alas|i'm afraid))?[\W_]*")
 """A bare verdict on what came before, with nothing else said: "This never happened.",
-"This didn't happen.", "This isn't true.", "It all is made up.", or with no pointer at all:
-"Not true, of course.", "Complete fabrication." (claim-free: ``_closing_verdict``; claim
+"This didn't happen.", "This isn't true.", "It all is made up.", "Spoiler: that didn't
+happen." (``_NOTE_LEAD``), or with no pointer at all: "Not true, of course.", "Complete
+fabrication." (claim-free: ``_closing_verdict``; claim
 mode: a label, ``Layout._verdict``)."""
 _PIECES = r"(?:report|story|stories|article|piece|post|claim|statement|account)s?"
 _WITHDRAWAL = re.compile(
@@ -2236,7 +2271,7 @@ participants reported greyscale dreams, while younger ones almost never did"): i
 something beside the main clause (``ClaimReader._conceded``), and is a clause of its own for
 ``_read_clauses`` (group 1: the comma)."""
 _RETRACTS = re.compile(
-    r"[\W_]*(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?" + VERDICT_OPENER
+    r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER
     + r"(?:he|she|they|we|i)\s+(?:(?:did|does|do|was|were|is|are|has|have|had|could|would|can"
     r"|will)(?:\s+not|n't)|never(?:\s+(?:did|was|were|has|have|had|could))?)"
     r"((?:\s+[\w'-]+){0,3})(?:,?\s+(?:of course|obviously|sadly|alas|i'm afraid))?[\W_]*")
@@ -2446,7 +2481,12 @@ class ClaimReader:
         its denial (one closer to the claim's truth states another: "X, contrary to the claim
         that Noah Lyles won"); cues that take no clause ("did not", "never") are not scoped,
         and one followed by a claim so called takes the clause it names ("contrary to the
-        claim that Y"). None where
+        claim that Y"); every cue of an opening phrase against another claim so called, up
+        to its comma, is about that claim however the phrase names it ("Despite the widely
+        shared rumour that Y, X", "Contrary to the suggestion that Y, X"), and only the main
+        clause after the comma need state the claim. The rest states the claim by the
+        facts' overlap or by a belief marker ("X; ..." where X is "Ed Sheeran won Olympic
+        gold"). None where
         no "that" of the sentence opens such a clause (most: the cues are then not looked
         up again)."""
         a, b = lay.sentences[i]
@@ -2457,6 +2497,7 @@ class ClaimReader:
         # an opening phrase against a claim so called ends at its comma: "Contrary to claims
         # that he was too slow, X" (an aside between commas inside it aside: ", the singer,")
         comma = low.find(",", a, b) if _AGAINST.match(low, a, b) is not None else -1
+        head = -1  # where such an opening phrase ends, its clause holding another statement
         for m in _THAT_WORD.finditer(low, a, b):
             end = m.end()
             stop = _CLAUSE_STOP.search(low, end, b)
@@ -2484,10 +2525,23 @@ class ClaimReader:
                     or self._reading(inside) == (True, False)
                     or any(p.search(masked, end, c) for p in self.finder.markers)):
                 foreign[end] = c
+                if head < 0 and 0 <= comma <= c and low.startswith(", ", c):
+                    head = c
         if not foreign:
             return None
 
+        def states(text: str) -> bool:
+            # the claim by the facts' overlap or by a belief marker, and not its truth
+            fact, truthful = self._reading(_encode(content_words(text)))
+            return not truthful and (fact or any(p.search(text) for p in self.finder.markers))
+
         def beside(at: int) -> bool:
+            # a cue inside an opening phrase against another claim so called is about that
+            # claim, whatever it names it ("Contrary to the very persistent online rumour
+            # that Y, X", "Contrary to the suggestion that Y, X"); the main clause after the
+            # phrase's comma says what is so (the phrase's own words would dilute it)
+            if at < head:
+                return states(masked[head:b])
             # the cue's clause, after it or after a cue that starts inside it ("is not" in
             # "is not true that"), and the sentence without the cue and its clause
             k, clause = at, None
@@ -2503,9 +2557,7 @@ class ClaimReader:
             c = foreign.get(clause)
             if c is None:
                 return False
-            fact, truthful = self._reading(_encode(content_words(
-                f"{masked[a:at]} {masked[c:b]}")))
-            return fact and not truthful
+            return states(f"{masked[a:at]} {masked[c:b]}")
 
         return beside
 
@@ -2561,27 +2613,43 @@ class ClaimReader:
 
     def _retracted(self, lay: Layout, claim_idx: list[int], denial_hits: dict[int, int]
                    ) -> dict[int, int]:
-        """Claim sentence -> the sentence right after it, in its paragraph, that takes it
-        back and says nothing else (``_RETRACTS``: "<claim> Spoiler: he didn't.", "<claim>
-        But he never did."), for claim sentences not denied already; words after the denial
-        must be the claim's own ("He did not win gold." denies, "He did not train much."
-        denies something else)."""
+        """Claim sentence -> the sentence right after it, in its paragraph or in a
+        paragraph of its own, that takes it back and says nothing else (``_RETRACTS``:
+        "<claim> Spoiler: he didn't.", "<claim> But he never did.", "<claim>\n\nSpoiler: he
+        didn't win."), or the one after that where the sentence between goes on with the
+        story ("<claim> He was 33. Spoiler: he didn't win."), for claim sentences not denied
+        already; words after the denial must be the claim's own ("He did not win gold."
+        denies, "He did not train much." denies something else), and two sentences on there
+        must be some."""
         out: dict[int, int] = {}
-        claims, sentences, low = set(claim_idx), lay.sentences, lay.lowered
+        claims, sentences, low, para_of = set(claim_idx), lay.sentences, lay.lowered, lay.para_of
         last = len(sentences) - 1
         for i in claim_idx:
-            j = i + 1
-            if i in denial_hits or i >= last or j in claims or lay.para_of[j] != lay.para_of[i]:
+            if i in denial_hits or i >= last:
                 continue
-            a, b = sentences[j]
-            if b - a > _LABEL_LINE:
-                continue
-            m = _RETRACTS.fullmatch(low, a, b)
-            if m is None:
-                continue
-            rest = _encode(content_words(m.group(1)))
-            if not rest or rest <= self.vocab:
-                out[i] = j
+            for j in (i + 1, i + 2):
+                if j > last or j in claims:
+                    break
+                # right after the claim, in its paragraph or in one of its own ("<claim>
+                # \n\nSpoiler: he didn't."); or after one sentence more that goes on with the
+                # story in the claim's paragraph and reports no view and asks nothing, as
+                # "That is false." there does (``Layout._points_back``)
+                near = j == i + 1
+                if para_of[j] != para_of[i] and not (near and lay.own_paragraph(j)):
+                    break
+                a, b = sentences[j]
+                m = _RETRACTS.fullmatch(low, a, b) if b - a <= _LABEL_LINE else None
+                if m is None:
+                    continue
+                if not near and (_VIEW.search(low, *sentences[i + 1]) is not None
+                                 or _question(lay, i + 1)):
+                    break
+                # (two sentences on, the denial names what it takes back: a bare "He didn't."
+                # answers the sentence just before it, "He was tipped to lose. He didn't.")
+                rest = _encode(content_words(m.group(1)))
+                if (not rest and near) or (rest and rest <= self.vocab):
+                    out[i] = j
+                break
         return out
 
     def _concedes_main(self, lay: Layout, i: int, x: int, y: int) -> int:
