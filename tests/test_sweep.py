@@ -629,6 +629,54 @@ def test_a_lora_manifests_base_replaced_since_training_is_refused_before_any_eva
 
 
 @pytest.mark.slow
+def test_a_project_folder_moved_whole_reuses_its_lora_sweep_with_its_base_gone(tmp_path):
+    """`mv project project2` (its models/, ckpts/ and logs/ together, or a copy on another
+    machine): the manifest's base_model and each adapter_config.json keep the base's old
+    absolute path, so the sweep, with every checkpoint's logs finished, was refused before
+    any log was looked at (`no such local model folder <old>/models/base`), exit 2. It now
+    reuses them, saying once why the base is not needed; a checkpoint still to evaluate is
+    refused as before, and so is one whose weights differ from the swept ones."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    old, new = tmp_path / "project", tmp_path / "project2"
+    base = build_tiny_model(old / "models" / "base", seed=0, **SMALL)
+    run = old / "ckpts" / "negated"
+    for step in (1, 2):
+        lora_adapter(base, run / f"step-{step:06d}")
+        upsert_manifest(run, entry(str(run / f"step-{step:06d}"), step, "adapter",
+                                   base_model=str(base), final=step == 2))
+    res = _cli_sweep(run, old / "logs")
+    assert res.exit_code == 0, res.output
+    swept = sorted(p.relative_to(old) for p in (old / "logs").rglob("*.eval"))
+    assert len(swept) == 2
+    shutil.move(old, new)
+    moved_run, logs = new / "ckpts" / "negated", new / "logs"
+    res = _cli_sweep(moved_run, logs)
+    assert res.exit_code == 0, res.output  # was 2: no such local model folder .../base
+    assert "All 2 done (2 reused from before, 0 evaluated now" in res.output
+    assert sorted(p.relative_to(new) for p in logs.rglob("*.eval")) == swept
+    said = [line for line in res.output.splitlines() if "the base is not needed" in line]
+    assert len(said) == 1 and said[0].startswith(
+        f"warning: {moved_run / 'manifest.jsonl'}: checkpoint hf/{moved_run / 'step-000001'}: ")
+    assert (f"no such local model folder {base} (the base the adapter is applied to); its "
+            "logs, and those of 1 more checkpoint(s) whose base is missing or replaced, are "
+            f"finished ({logs}/") in said[0]
+    assert "reported from them, nothing to evaluate, so the base is not needed" in said[0]
+    # a checkpoint retrained in the moved folder (other weights): its old logs are not its
+    # own, so it is to evaluate, and its missing base is refused as before
+    shutil.rmtree(moved_run / "step-000002")
+    shutil.copytree(moved_run / "step-000001", moved_run / "step-000002")
+    res = _cli_sweep(moved_run, logs)
+    assert res.exit_code == 2, res.output
+    assert (f"Error: {moved_run / 'manifest.jsonl'}: checkpoint hf/{moved_run / 'step-000002'}"
+            f": {moved_run / 'step-000002' / 'adapter_config.json'}: field "
+            f"base_model_name_or_path: no such local model folder {base}") in res.output
+    assert sorted(p.relative_to(new) for p in logs.rglob("*.eval")) == swept
+
+
+@pytest.mark.slow
 def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path):
     """Both runs name their checkpoint ``step-000001``: the log dirs must not collide, and
     hf serves the LoRA adapter as ``inspect eval --model hf//<adapter>`` does."""

@@ -826,11 +826,19 @@ def _replaced_base(target: SweepTarget, model_args: dict[str, Any] | None,
 
 def check_providers(targets: Sequence[SweepTarget],
                     model_roles: dict[str, str | Model] | None = None,
-                    model_args: dict[str, Any] | None = None) -> None:
+                    model_args: dict[str, Any] | None = None,
+                    done: Callable[[SweepTarget], Path | None] | None = None) -> None:
     """Refuse, before anything runs, models that cannot start here: vLLM without its
     package, a local model folder not on disk (a LoRA manifest's base too), an ``hf/`` name
     neither a folder here nor in the local Hugging Face cache (:func:`unloadable_hf_name`),
-    API models and roles Inspect cannot make (a missing API key, say)."""
+    API models and roles Inspect cannot make (a missing API key, say).
+
+    ``done``: the folder of a target's finished logs (its own, or its moved run's), None
+    where it is still to evaluate. A LoRA checkpoint whose base is gone or replaced but
+    whose logs are all finished is reported from them, said once, not refused: a project
+    folder copied or moved whole (``models/``, ``ckpts/``, ``logs/``) keeps the base's old
+    absolute path in its manifest and adapter configs, and its sweep, all of it done, was
+    refused before any log was looked at."""
     roles = list((model_roles or {}).items())
     for t in targets:
         if _vllm_missing(t.model, model_args):
@@ -854,13 +862,26 @@ def check_providers(targets: Sequence[SweepTarget],
         # in a Hub connection traceback that blamed the checkpoint under test
         if not (args or {}).get("model_path") and (why := unloadable_hf_name(name)):
             raise SweepError(f"{option}: {why}")
+    unused: list[tuple[SweepTarget, str, Path]] = []  # bases that nothing left needs
     for t in targets:
         if why := _missing_base(t, model_args):
-            raise SweepError(why)
+            if done is None or (folder := done(t)) is None:
+                raise SweepError(why)
+            unused.append((t, why, folder))
     seen: dict[Path, str] = {}  # one fingerprint per base folder: a sweep's adapters share one
     for t in targets:
+        if any(t is u for u, _, _ in unused):
+            continue
         if why := _replaced_base(t, model_args, seen):
-            raise SweepError(why)
+            if done is None or (folder := done(t)) is None:
+                raise SweepError(why)
+            unused.append((t, why, folder))
+    if unused:  # one line: a moved project's every adapter names the same old base
+        _, why, folder = unused[0]
+        more = (f", and those of {len(unused) - 1} more checkpoint(s) whose base is missing "
+                f"or replaced, are" if len(unused) > 1 else " are")
+        log.warning("%s; its logs%s finished (%s): reported from them, nothing to evaluate, "
+                    "so the base is not needed", why, more, folder)
     for t in targets:
         if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
@@ -1497,13 +1518,33 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             return finished_logs(make_task(**task_args), out, target.model, served_args,
                                  model_roles, eval_options)
 
+    root = Path(log_dir)
+    folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
+
+    def elsewhere_of(target: SweepTarget, specs: dict[str, EvalSpec]) -> SweptElsewhere | None:
+        """Finished logs of the target swept under its run folder's old path, where its own
+        folder holds none (moved or copied since: :func:`swept_elsewhere`)."""
+        nonlocal folder_logs
+        if specs or target.entry is None:
+            return None
+        if folder_logs is None:
+            folder_logs = _folder_logs(root)
+        return swept_elsewhere(target, run_of(target), files, folder_logs)
+
+    def done(target: SweepTarget) -> Path | None:
+        """Where the target's finished logs are (nothing to evaluate), or None."""
+        out = target_dir(root, target.label, json.dumps(run_of(target), sort_keys=True,
+                                                          default=str))
+        if finished(target, out) is not None:
+            return out
+        elsewhere = elsewhere_of(target, _log_specs(out))
+        return None if elsewhere is None else elsewhere.folder
+
     check_on_disk(targets, finished)  # first: the other checks read the folders
     check_targets(targets, model_roles, model_args)
-    check_providers(targets, model_roles, model_args)
+    check_providers(targets, model_roles, model_args, done)
     check_greedy_grader(task, task_args, model_roles, targets, model_args)
-    root = Path(log_dir)
     planned: list[tuple[SweepTarget, Path, SweptElsewhere | None]] = []
-    folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
     warned: list[LogNote] = []  # said together once every checkpoint is checked
     for target in targets:
         run = run_of(target)
@@ -1578,14 +1619,10 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"recorded the folder they read); reused, report would read it as a step of "
                 f"the finetune in {Path(str(had)).parent}: move {out} away (or sweep into "
                 f"another --log-dir) to evaluate it under its own folder")
-        elsewhere = None
-        if not specs and target.entry is not None:  # nothing swept here: moved since?
-            if folder_logs is None:
-                folder_logs = _folder_logs(root)
-            elsewhere = swept_elsewhere(target, run, files, folder_logs)
-            if elsewhere is not None:
-                warned += _unhashed_notes(elsewhere.folder, target.shown, files,
-                                          _log_specs(elsewhere.folder), recorded)
+        elsewhere = elsewhere_of(target, specs)  # nothing swept here: moved since?
+        if elsewhere is not None:
+            warned += _unhashed_notes(elsewhere.folder, target.shown, files,
+                                      _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
     _warn_grouped(warned)  # (a refusal above is said alone: nothing is reused)
     check_evaluable(planned, finished)
