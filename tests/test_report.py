@@ -27,7 +27,7 @@ from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
 from beliefbench.analysis.logs import LogError, load_belief_logs, no_answer_note
-from beliefbench.analysis.report import build_report, parse_by, render_markdown
+from beliefbench.analysis.report import ReportError, build_report, parse_by, render_markdown
 from beliefbench.cli import cli
 from beliefbench.runlock import NAMES as LOCK_NAMES
 
@@ -613,6 +613,27 @@ def test_by_dimensions_are_validated():
             "unknown dimension(s) ['claim family'] (separate dimensions with commas: "
             "--by claim,family); valid: ")):
         parse_by("claim family")
+
+
+@pytest.mark.parametrize("blank", ["", " ", ",", " , "])
+def test_a_blank_by_is_refused_naming_the_dimensions(two_runs, tmp_path, blank):
+    """`--by ""` (an unset shell variable) grouped by the run alone, exit 0, as if asked; now
+    exit 2 before any log is read, nothing written, naming the valid dimensions and the
+    default. An empty list from Python still means the run alone."""
+    out = tmp_path / "out"
+    said = (f"by / --by: names no dimension ({blank!r}: an unset shell variable?); give one "
+            "or more, comma-separated, or leave --by out for the default "
+            "(condition,claim,family); valid: ['condition', 'claim', 'family', 'kind', "
+            "'model', 'checkpoint', 'step', 'run']")
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--by", blank, "--out", str(out)])
+    assert r.exit_code == 2 and r.output == f"Error: {said}\n"
+    assert not out.exists()
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--by", blank, "--out", str(out),
+                                 "--json"])
+    assert r.exit_code == 2 and json.loads(r.stdout) == {"error": said}
+    with pytest.raises(ReportError, match=re.escape(said)):
+        parse_by(blank)
+    assert parse_by([]) == []
 
 
 def test_a_log_named_and_in_a_named_folder_is_read_once(two_runs):

@@ -65,11 +65,21 @@ class ReportError(ValueError):
 
 def parse_by(by: str | Sequence[str] | None) -> list[str]:
     """"condition,family" (or a list) -> validated, de-duplicated dimension list; None gives
-    the default dimensions. The error names both ``by`` (Python) and ``--by`` (the CLI)."""
+    the default dimensions, an empty list none (the run alone); a blank text (``""``,
+    ``","``) is refused, never read as either. The error names both ``by`` (Python) and
+    ``--by`` (the CLI)."""
     if by is None:
         return list(DEFAULT_BY)
     items = by.split(",") if isinstance(by, str) else list(by)
     chosen = list(dict.fromkeys(s.strip() for s in items if s.strip()))
+    if not chosen and items:
+        # `--by ""` (an unset shell variable) or `--by ,` grouped by the run alone, as if
+        # asked: refused, as an empty -T value is (arguments.check_names); an empty list
+        # from Python still means the run alone
+        raise ReportError(f"by / --by: names no dimension ({by!r}: an unset shell "
+                          f"variable?); give one or more, comma-separated, or leave --by out "
+                          f"for the default ({','.join(DEFAULT_BY)}); valid: "
+                          f"{list(DIMENSIONS)}")
     unknown = [d for d in chosen if d not in DIMENSIONS]
     if unknown:
         # `--by claims` listed the valid ones only; the near miss is named, per word when

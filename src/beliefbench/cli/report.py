@@ -278,6 +278,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         build_report,
         markdown_table,
         neither_way_runs,
+        parse_by,
         read_summary,
         shown_notes,
         write_report,
@@ -290,6 +291,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
 
     refuse_other_report(out_dir, "report")
     try:
+        parse_by(by)  # a bad --by is said before the logs are read (seconds for many)
         loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
         with resamples_fit(bootstrap):
             rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
