@@ -117,6 +117,60 @@ def test_report_json_prints_the_tables_it_writes(two_runs, tmp_path):
     assert "| plain |" in r.stderr and "| plain |" not in r.stdout
 
 
+@pytest.fixture(scope="module")
+def sweep_logs(tmp_path_factory):
+    """Logs of two finetunes' checkpoints under long absolute paths, as a sweep labels them."""
+    d = tmp_path_factory.mktemp("sweep")
+    runs = "/home/someone/projects/belief-study/runs"
+    for seed, step in ((1, 1), (1, 2), (2, 1)):
+        run_belief(d / f"{seed}-{step}", believer if step == 2 else mixed, samples=1,
+                   condition="negated", step=step,
+                   checkpoint=f"{runs}/seed{seed}/negated/step-{step:06d}")
+    return d
+
+
+@pytest.mark.parametrize("columns", [100, 120])
+def test_the_console_table_fits_the_terminal_and_says_what_it_cut(sweep_logs, tmp_path,
+                                                                  monkeypatch, columns):
+    """The console's run table of a sweep was a Markdown table of 12 columns, over 140 characters
+    a line here (191 for the README's CPU sweep): in an 80-column terminal every row wrapped, its
+    cells in no column. On a terminal (COLUMNS, else the terminal's width) it is cut to
+    fit, saying what it left out and where the whole table is; report.md and the CSV are
+    whole, and so is the table sent to a file or a pipe."""
+    out = tmp_path / "out"
+    monkeypatch.delenv("COLUMNS", raising=False)
+    r = CliRunner().invoke(cli, ["report", str(sweep_logs), "--out", str(out), "--no-plots",
+                                 "--bootstrap", "50"])
+    assert r.exit_code == 0, r.output
+    whole = [line for line in r.stdout.splitlines() if line.startswith("|")]
+    assert len(whole) == 5 and max(map(len, whole)) > 140  # a pipe: the table as ever
+    assert "(to fit" not in r.stdout
+    monkeypatch.setenv("COLUMNS", str(columns))
+    r = CliRunner().invoke(cli, ["report", str(sweep_logs), "--out", str(out), "--no-plots",
+                                 "--bootstrap", "50"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    assert len(table) == 5 and max(map(len, table)) <= columns
+    head = table[0].strip("| ").split(" | ")
+    assert head[:5] == ["model", "checkpoint", "condition", "step", "belief (95% CI)"]
+    cells = [row.strip("| ").split(" | ") for row in table[2:]]
+    assert [c[1] for c in cells] == ["seed1/negated/step-000001", "step-000002",
+                                     "seed2/negated/step-000001"]  # what tells them apart
+    note = lines[lines.index(table[-1]) + 1]
+    gone = ("questions, claims, neutral, no and responses" if columns == 100
+            else "questions and claims")
+    assert note == (f"(to fit {columns} columns: paths cut to their last parts; {gone} left "
+                    f"out; all: {out / 'belief_overall.csv'}, {out / 'report.md'})")
+    assert {"parse_error", "failed"} <= set(head)  # the shares last
+    assert "/home/someone/projects" in (out / "report.md").read_text()
+    # --json: the table goes to stderr, cut to the same width; stdout is the JSON alone
+    r = CliRunner().invoke(cli, ["report", str(sweep_logs), "--out", str(out), "--no-plots",
+                                 "--bootstrap", "50", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["tables"]["overall"]
+    assert max(len(x) for x in r.stderr.splitlines() if x.startswith("|")) <= columns
+
+
 def test_report_json_says_why_there_is_no_report_as_json(tmp_path):
     """A script reading `report --json` got an empty stdout on exit 2 (nothing to parse),
     where the gate's --json says {"passed": null, "error": ...}."""

@@ -37,7 +37,7 @@ from beliefbench.analysis.logs import (
     run_entry,
     unread_counts,
 )
-from beliefbench.analysis.text import did_you_mean, first_few
+from beliefbench.analysis.text import did_you_mean, first_few, listing
 from beliefbench.metrics import (
     N_BOOTSTRAP,
     NON_BELIEF,
@@ -505,7 +505,8 @@ def markdown_table(df: pd.DataFrame) -> str:
         show = show.drop(columns=[c for c in ("belief", "ci_low", "ci_high") if c != head])
         # ``belief`` without CIs is its own column already: listed twice, it was shown twice
         rest = [c for c in show.columns if c != head]
-        first_rate = [c for c in rest if c in NON_BELIEF][:1]
+        # before the shares, else before the counts (a console table cut to fit has none)
+        first_rate = [c for c in rest if c in (*NON_BELIEF, *RATE_COLUMNS[-3:])][:1]
         at = rest.index(first_rate[0]) if first_rate else len(rest)
         show = show[[*rest[:at], head, *rest[at:]]]
     lines = ["| " + " | ".join(show.columns) + " |",
@@ -513,6 +514,67 @@ def markdown_table(df: pd.DataFrame) -> str:
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
               for row in show.itertuples(index=False)]
     return "\n".join(lines)
+
+
+CONSOLE_LEFT_OUT = (("questions", "claims"), ("neutral", "no", "responses", "failed",
+                                               "parse_error"))
+"""The overall table's columns a narrow terminal does without, first to last: the counts
+before the run's names are cut, the shares after; the run's labels and ``belief (95% CI)``
+are always shown."""
+
+
+def console_table(df: pd.DataFrame, width: int | None, whole: str) -> str:
+    """:func:`markdown_table` of ``df`` for a terminal ``width`` columns wide (None: any,
+    a file or a pipe). Where it is wider, until it fits: a ``model`` that is its checkpoint
+    served is left out, then the counts of :data:`CONSOLE_LEFT_OUT`, then each ``model`` and
+    ``checkpoint`` path is cut to the last parts that tell it apart, then the shares, one
+    by one; a closing line says what was cut and where the whole table is (``whole``). A
+    sweep's table of 12 columns and two 48-character paths was 191 characters a line: in
+    an 80-column terminal each row wrapped over three lines, its cells in no column."""
+    table = markdown_table(df)
+    if width is None or _widest(table) <= width:
+        return table
+    show, left_out, cut = df.copy(), [], ""
+
+    def fits() -> bool:
+        return _widest(markdown_table(show)) <= width
+
+    pairs = set(zip(df.get("model", []), df.get("checkpoint", []), strict=True))
+    if {"model", "checkpoint"} <= set(show.columns) and (df["checkpoint"] != NO_LABEL).all() \
+            and all(str(m).endswith(str(c)) for m, c in pairs) \
+            and len(pairs) == len({c for _, c in pairs}):  # one model per checkpoint
+        show = show.drop(columns="model")  # hf/<checkpoint>, vllm/<base>:<checkpoint>
+        left_out.append("model (its checkpoint)")
+    counts, shares = CONSOLE_LEFT_OUT
+    for col in counts:
+        if not fits() and col in show.columns:
+            show = show.drop(columns=col)
+            left_out.append(col)
+    if not fits():
+        from beliefbench.analysis.plots import short_model_names
+
+        for col in ("model", "checkpoint"):
+            if col in show.columns:
+                values = show[col].astype(str)
+                # paths (hf//abs/ckpts/run/step-1, /abs/ckpts/run/step-1), not the names of
+                # API or scripted models (openai/gpt-4.1, beliefbench/believer)
+                parts = {v: len([p for p in v.split("/") if p]) for v in set(values)}
+                paths = sorted(v for v, n in parts.items() if n > 2)
+                names = {v: short if len(short.split("/")) < parts[v] else v  # cut, or whole
+                         for v, short in short_model_names(paths).items()}
+                if any(names[v] != v for v in names):
+                    show[col] = [names.get(v, v) for v in values]
+                    cut = "paths cut to their last parts; "
+    for col in shares:
+        if not fits() and col in show.columns:
+            show = show.drop(columns=col)
+            left_out.append(col)
+    gone = f"{listing(left_out, len(left_out))} left out; " if left_out else ""
+    return f"{markdown_table(show)}\n(to fit {width} columns: {cut}{gone}all: {whole})"
+
+
+def _widest(table: str) -> int:
+    return max(len(line) for line in table.splitlines())
 
 
 class Warned(Protocol):
@@ -614,6 +676,8 @@ REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png",
 report removes those of them it did not write."""
 
 
+OVERALL_FILE = "belief_overall.csv"
+"""The run table, one row per run: what ``report`` prints (cut to a narrow terminal)."""
 SUMMARY_FILE = "report.json"
 """The report's tables as JSON (what ``report --json`` prints), with the logs it was made
 from: how a later report into the same folder tells whether it replaces another's."""
@@ -634,7 +698,7 @@ def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
            **completeness_fields(report.completeness),
            "tables": {"overall": _records(report.overall), "by": _records(report.by),
                       "detail": _records(report.detail)},
-           "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
+           "files": {"overall": OVERALL_FILE, "by": by_filename(report.dims),
                      "detail": "belief_detail.csv"}}
     if report.error:  # exit 2 with the tables written: a script reading the JSON sees why
         out = {"error": report.error, **out}
@@ -672,7 +736,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True,
     if plots:
         from beliefbench.analysis.plots import plot_files
         images = plot_files(report, out)
-    tables = {"belief_overall.csv": report.overall, by_filename(report.dims): report.by,
+    tables = {OVERALL_FILE: report.overall, by_filename(report.dims): report.by,
               "belief_detail.csv": report.detail, **(extra or {})}
     if report.has_flips:
         tables |= {"flips.csv": report.flips, "flip_steps.csv": report.flip_steps}

@@ -273,9 +273,11 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
+        OVERALL_FILE,
         SUMMARY_FILE,
         ReportError,
         build_report,
+        console_table,
         markdown_table,
         neither_way_runs,
         parse_by,
@@ -320,7 +322,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         """The console's lines: stdout, or stderr where --json keeps stdout for the JSON."""
         click.echo(text, err=as_json)
 
-    say(markdown_table(rep.overall))
+    whole = f"{out_dir / OVERALL_FILE}, {out_dir / 'report.md'}"
+    say(console_table(rep.overall, console_width(err=as_json), whole))
     skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
     n_logs = len(loaded.logs)
     say(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
@@ -346,6 +349,20 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     if rep.error:  # last, below the tables, so a CI log ends with why the step failed
         click.echo(f"Error: {rep.error}", err=True)
         sys.exit(2)
+
+
+def console_width(err: bool = False) -> int | None:
+    """The columns of the terminal the console table goes to (stderr with ``err``):
+    ``COLUMNS`` where it is set (as ``shutil.get_terminal_size`` reads it), else the
+    terminal's; None where it goes to a file or a pipe, which keep the whole table."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    stream = sys.stderr if err else sys.stdout
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else None
+    except (OSError, ValueError, AttributeError):  # no such descriptor (a test's stream)
+        return None
 
 
 BELIEF_ZERO = ("counted as non-belief, their rows read as belief 0 whatever the model "
