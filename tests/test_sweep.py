@@ -677,6 +677,50 @@ def test_a_project_folder_moved_whole_reuses_its_lora_sweep_with_its_base_gone(t
 
 
 @pytest.mark.slow
+def test_a_local_model_folder_copied_or_moved_with_its_log_dir_is_reused(tmp_path):
+    """`sweep --model hf//abs/project/models/final`, then the project copied (`cp -r project
+    project2`, its models/ and logs/ together) or moved: the new path names a new log
+    folder, so the sweep evaluated the model again. The finished log of the same weights
+    (model_fingerprint), provider, label and settings is reused; other weights in the copy
+    are evaluated."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    def sweep(project: Path):
+        return CliRunner().invoke(cli, [
+            "sweep", "--model", f"hf/{project / 'models' / 'final'}", "--condition", "base",
+            "--claims", str(FIXTURE_CLAIM), "--log-dir", str(project / "logs"), "-T",
+            "samples=1", "-T", "judge=markers", "-T", "families=open_ended", "-T",
+            "max_tokens=4", "-M", "do_sample=false"])
+
+    first, copy, moved = (tmp_path / n for n in ("project", "project2", "project3"))
+    build_tiny_model(first / "models" / "final", seed=0, **SMALL)
+    assert sweep(first).exit_code == 0
+    swept = sorted(p.relative_to(first) for p in (first / "logs").rglob("*.eval"))
+    assert len(swept) == 1
+    shutil.copytree(first, copy)
+    res = sweep(copy)
+    assert res.exit_code == 0, res.output
+    assert "All 1 done (1 reused from before, 0 evaluated now" in res.output  # was: evaluated
+    assert (f"(reused: swept before as hf/{first / 'models' / 'final'}, the same model: this "
+            "folder is a copy of that one)") in res.output
+    assert sorted(p.relative_to(copy) for p in (copy / "logs").rglob("*.eval")) == swept
+    shutil.move(first, moved)
+    res = sweep(moved)
+    assert res.exit_code == 0, res.output
+    assert (f"(reused: swept before as hf/{first / 'models' / 'final'}, its path before the "
+            "folder was moved)") in res.output
+    # other weights in the copy: evaluated, never the original's log
+    shutil.rmtree(copy / "models" / "final")
+    build_tiny_model(copy / "models" / "final", seed=7, **SMALL)
+    res = sweep(copy)
+    assert res.exit_code == 0, res.output
+    assert "reused" not in res.output
+    assert len(list((copy / "logs").rglob("*.eval"))) == 2
+
+
+@pytest.mark.slow
 def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path):
     """Both runs name their checkpoint ``step-000001``: the log dirs must not collide, and
     hf serves the LoRA adapter as ``inspect eval --model hf//<adapter>`` does."""

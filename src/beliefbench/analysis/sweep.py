@@ -62,7 +62,8 @@ beside the manifest, said in a warning, not the recorded (original) one.
 A run folder moved or copied since its sweep gets new folder names (the path is in the hash):
 a checkpoint whose folder holds no log is looked for in the others of ``--log-dir`` by what
 survives the move, its weights' fingerprint and manifest entry (:func:`swept_elsewhere`), and
-its finished logs there are reused, not evaluated again.
+its finished logs there are reused, not evaluated again; so are a local ``--model`` folder's
+(``hf//abs/ckpts/final``), by its weights' fingerprint, provider and ``--condition``.
 
 Manifests are read by the finetune module's one strict reader
 (:func:`beliefbench.finetune.manifest.read_manifest_file`).
@@ -1144,19 +1145,24 @@ class SweptElsewhere:
 
     folder: Path
     checkpoint: str
-    """Their ``checkpoint`` label: the checkpoint's path then."""
+    """Their ``checkpoint`` label: the checkpoint's path then (a ``--model``'s: its model
+    name then, ``hf//abs/old/ckpt``)."""
+    model: bool = False
+    """A ``--model`` folder's logs, not a manifest checkpoint's."""
 
     @property
     def moved(self) -> bool:
         """The folder is gone from that path (moved, or copied from another machine), not
         a copy beside an original still there, whose own finetune those logs stay."""
-        return not Path(self.checkpoint).exists()
+        return not Path(_local_folder(self.checkpoint) or self.checkpoint).exists()
 
     @property
     def said(self) -> str:
         """What a checkpoint's result line says of them."""
-        why = ("its path before the run folder was moved" if self.moved else
-               "the same checkpoint: this run folder is a copy of that one")
+        what = "folder" if self.model else "run folder"
+        why = (f"its path before the {what} was moved" if self.moved else
+               f"the same {'model' if self.model else 'checkpoint'}: this {what} is a copy "
+               "of that one")
         return f"reused: swept before as {self.checkpoint}, {why}"
 
 
@@ -1189,29 +1195,39 @@ def swept_elsewhere(target: SweepTarget, run: dict[str, Any], files: dict[str, s
     the folder's hash of this sweep's ``run`` with the log's model in it; a log made from
     other contents of a file the task reads (``files``) is not reused."""
     weights, entry = target.metadata.get(MODEL_FINGERPRINT_KEY), target.entry
-    if weights is None or entry is None:
+    if weights is None:
         return None
     from beliefbench.analysis.logs import is_invalidated
 
     found = []
     for folder, path, header in logs:
         md = header.eval.metadata or {}
-        had = md.get("checkpoint")
         if (header.status != "success" or is_invalidated(header)
-                or md.get(MODEL_FINGERPRINT_KEY) != weights or not isinstance(had, str)
-                or had == target.metadata.get("checkpoint")):
+                or md.get(MODEL_FINGERPRINT_KEY) != weights):
             continue
-        entries = {entry_fingerprint(entry),
-                   entry_fingerprint(entry.model_copy(update={"path": had}))}
+        if entry is not None:
+            had = md.get("checkpoint")
+            if not isinstance(had, str) or had == target.metadata.get("checkpoint"):
+                continue
+            entries = {entry_fingerprint(entry),
+                       entry_fingerprint(entry.model_copy(update={"path": had}))}
+            if md.get(FINGERPRINT_KEY) not in entries:
+                continue
+        else:  # a --model folder (hf//abs/ckpts/final) moved or copied with --log-dir: the
+            # same weights by the same provider, labelled alike, not a manifest's checkpoint
+            had = header.eval.model
+            if (had == str(target.model) or FINGERPRINT_KEY in md
+                    or _provider(had) != _provider(target.model)
+                    or md.get("condition") != target.metadata.get("condition")):
+                continue
         served = json.dumps(run | {"model": header.eval.model}, sort_keys=True, default=str)
-        if (md.get(FINGERPRINT_KEY) in entries
-                and folder.name.rpartition("-")[2] == _identity_hash(served)
+        if (folder.name.rpartition("-")[2] == _identity_hash(served)
                 and not _edited_files(files, {path: md})):
             found.append((header.eval.created, str(folder), had))
     if not found:
         return None
     _, folder, had = max(found)
-    return SweptElsewhere(Path(folder), had)
+    return SweptElsewhere(Path(folder), had, model=entry is None)
 
 
 def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
@@ -1525,7 +1541,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         """Finished logs of the target swept under its run folder's old path, where its own
         folder holds none (moved or copied since: :func:`swept_elsewhere`)."""
         nonlocal folder_logs
-        if specs or target.entry is None:
+        if specs or MODEL_FINGERPRINT_KEY not in target.metadata:
             return None
         if folder_logs is None:
             folder_logs = _folder_logs(root)
@@ -1858,7 +1874,7 @@ def _moved_checkpoints(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere
     they stay the original's, which is still there."""
     out: dict[str, list[dict[str, str]]] = {}
     for target, _, elsewhere in planned:
-        if elsewhere is not None and elsewhere.moved:
+        if elsewhere is not None and elsewhere.moved and target.entry is not None:
             out.setdefault(target.origin, []).append({
                 "checkpoint": elsewhere.checkpoint, "now": target.metadata["checkpoint"],
                 MODEL_FINGERPRINT_KEY: target.metadata[MODEL_FINGERPRINT_KEY]})
