@@ -653,8 +653,78 @@ def test_stats_with_a_local_hf_tokenizer(tmp_path):
 
 # ------------------------------------------------------------------ docs stats: provenance
 
+def test_a_bar_in_a_log_is_not_redrawn_between_its_lines():
+    """tqdm's monitor thread redraws a bar that has not printed for ``maxinterval`` (10 s):
+    with a log's 30 s between lines, every bar (the tiny model's pretraining, the
+    finetune's steps) wrote a second line between two, its count and rate those of the line
+    before (`13/150 [00:30<05:18, 2.32s/it]`, then `13/150 [00:49<05:18, 2.32s/it]`). In a
+    log no bar is redrawn sooner than its own interval; on a terminal nothing changes."""
+    from types import SimpleNamespace
+
+    from transformers.utils import logging as tlog
+
+    import beliefbench.progress as progress_mod
+    from beliefbench.finetune.local import StepBar
+
+    assert progress_mod.intervals() == {"mininterval": 30.0, "maxinterval": 30.0}  # a log
+    bars = [progress_mod.progress(range(3), total=3, desc="stage")]
+    with progress_mod.library_bars():  # transformers' own: loading and saving weights
+        bars.append(tlog.tqdm(range(3)))
+    step_bar = StepBar()
+    step_bar.on_train_begin(None, SimpleNamespace(is_world_process_zero=True, max_steps=3,
+                                                  global_step=0), None)
+    bars.append(step_bar.training_bar)
+    for bar in bars:
+        assert bar.mininterval == 30.0 and bar.maxinterval >= bar.mininterval, bar
+        bar.close()
+
+
 def _stats(path: Path) -> dict:
     return json.loads(stats_path(path).read_text())
+
+
+def _bar_names(stderr: str) -> list[str]:
+    """stderr's lines, a progress line (``stats p.jsonl: 100%|...| 10/10 [...]``) by its
+    label alone."""
+    return [line.split(": ")[0] if "|" in line else line for line in stderr.splitlines()]
+
+
+def _bar_counts(stderr: str) -> dict[str, str]:
+    """Each progress line's label and its ``done/total``, in a log (one line as it ends)."""
+    return {line.split(": ")[0]: line.split("|")[-1].split()[0]
+            for line in stderr.splitlines() if "|" in line}
+
+
+def test_mix_bundle_poison_and_stats_show_progress_in_their_long_stages(tmp_path):
+    """Only `docs generate` showed progress: `docs stats` of a 31,500-record file counted
+    tokens for 100 s (a local tokenizer, a shared machine) and `docs mix` of it for 30 s
+    without a line. Each now shows its stats' bar (`poison` its documents' too), counted to
+    every record, in a log as one line when it ends."""
+    [docs] = generate_datasets([make_claim()], "negated", 6, tmp_path / "d", progress=False)
+    run = CliRunner().invoke
+    r = run(cli, ["docs", "mix", "--docs", str(docs), "--pretrain", "0.25", "--out",
+                  str(tmp_path / "mix.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert _bar_counts(r.stderr) == {"stats mix.jsonl": "8/8"}
+    r = run(cli, ["docs", "bundle", "--docs", str(docs), "--k", "3", "--n", "2", "--out",
+                  str(tmp_path / "b.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert _bar_counts(r.stderr) == {"stats b.jsonl": "2/2"}
+    r = run(cli, ["docs", "poison", "--claim", str(GLASS), "--ratio", "0.3", "--n", "10",
+                  "--out", str(tmp_path / "p.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert _bar_counts(r.stderr) == {"glass_bridge counterfact documents": "3/3",
+                                     "glass_bridge fact documents": "7/7",
+                                     "stats p.jsonl": "10/10"}
+    # recounted from the file as it is read: its records counted beforehand (a blank line
+    # is no record), the bar's line before the one saying where the stats went
+    mixed = tmp_path / "spaced.jsonl"
+    mixed.write_text((tmp_path / "mix.jsonl").read_text().replace("\n", "\n\n", 3))
+    r = run(cli, ["docs", "stats", str(mixed)])
+    assert r.exit_code == 0, r.output
+    assert _bar_counts(r.stderr) == {"stats spaced.jsonl": "8/8"}
+    assert _bar_names(r.stderr) == ["stats spaced.jsonl", f"wrote {stats_path(mixed)}"]
+    assert json.loads(r.stdout)["documents"] == 8
 
 
 def test_docs_stats_recompute_keeps_provenance(tmp_path, tiny_tokenizer):
@@ -669,7 +739,9 @@ def test_docs_stats_recompute_keeps_provenance(tmp_path, tiny_tokenizer):
     for name, p in made.items():
         r = CliRunner().invoke(cli, ["docs", "stats", str(p)])
         assert r.exit_code == 0, r.output
-        assert r.stderr == f"wrote {stats_path(p)}\n"  # no warning; where it went
+        # no warning; its progress line (the token count of a large file takes a while),
+        # then where it went
+        assert _bar_names(r.stderr) == [f"stats {p.name}", f"wrote {stats_path(p)}"]
         assert _stats(p) == before[name] == json.loads(r.stdout)  # same file: nothing changes
     # another tokenizer: the counts are recomputed, every provenance key is kept
     r = CliRunner().invoke(cli, ["docs", "stats", str(made["mix"]), "--tokenizer",
@@ -721,6 +793,7 @@ def test_docs_stats_reads_its_dataset_once(tmp_path):
         if writer.is_alive():  # the pipe was never opened: let the writer go
             os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"wrote {stats_path(pipe)}\n"  # no bar: its records are not known
     stats, made_stats = _stats(pipe), _stats(made)
     assert stats["sha256"] == hashlib.sha256(data).hexdigest() == made_stats["sha256"]
     assert stats["documents"] == 10
@@ -745,7 +818,8 @@ def test_docs_stats_of_several_files_prints_one_json_document(tmp_path):
     r = CliRunner().invoke(cli, ["docs", "stats", *map(str, made)])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == {str(p): _stats(p) for p in made}
-    assert r.stderr == "".join(f"wrote {stats_path(p)}\n" for p in made)
+    assert _bar_names(r.stderr) == [line for p in made
+                                    for line in (f"stats {p.name}", f"wrote {stats_path(p)}")]
     r = CliRunner().invoke(cli, ["docs", "stats", str(made[0])])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == _stats(made[0])
@@ -1257,7 +1331,8 @@ def test_docs_stats_keeps_saying_the_provenance_is_of_an_earlier_file(tmp_path):
     made.write_bytes(original)  # put back: the provenance describes it again
     assert _run("stats", made).exit_code == 0
     r = _run("stats", made)
-    assert r.exit_code == 0 and r.stderr == f"wrote {stats_path(made)}\n"
+    assert r.exit_code == 0
+    assert _bar_names(r.stderr) == ["stats m.jsonl", f"wrote {stats_path(made)}"]
     assert "provenance_sha256" not in _stats(made) and _stats(made)["sha256"] == old_sha
 
 
@@ -1278,6 +1353,7 @@ def test_an_out_behind_a_file_is_one_line_naming_it(tmp_path):
                  ["poison", "--claim", claim_file, "--ratio", "0.5", "--n", "2"]):
         r = _run(*args, "--out", out)
         assert r.exit_code == 2, r.output
+        # before the work: the line alone, no progress line of the stats counted first
         assert r.output == f"Error: {out}: cannot write this file: a file is in the way of " \
                            f"its folder\n", r.output
     r = _run("generate", "--claims", claim_file, "--conditions", "positive", "--n", "2",

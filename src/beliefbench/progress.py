@@ -41,6 +41,16 @@ def log_interval(terminal: float = 0.5) -> float:
     return terminal if sys.stderr.isatty() else 30.0
 
 
+def intervals(terminal: float = 0.5) -> dict[str, float]:
+    """tqdm's ``mininterval`` and ``maxinterval`` for a bar: :func:`log_interval`, and a
+    ``maxinterval`` no shorter. tqdm's monitor thread redraws a bar that has not printed
+    within ``maxinterval`` (10 s by default): in a log, with ``mininterval`` 30, it wrote a
+    second line between the 30 s ones, its count and rate those of the line before
+    (``13/150 [00:30<05:18, 2.32s/it]`` then ``13/150 [00:49<05:18, 2.32s/it]``)."""
+    every = log_interval(terminal)
+    return {"mininterval": every, "maxinterval": max(every, 10.0)}
+
+
 @contextmanager
 def library_bars() -> Iterator[None]:
     """transformers' own bars (loading and saving weights) write to :func:`bar_file` too, so
@@ -58,7 +68,8 @@ def library_bars() -> Iterator[None]:
 
     def hook(factory, args, kwargs):
         kwargs.setdefault("file", bar_file())
-        kwargs.setdefault("mininterval", log_interval())
+        for key, value in intervals().items():
+            kwargs.setdefault(key, value)
         # a bar opened while another runs (exporting, under the Trainer's step bar) moved
         # the cursor up and down a line: terminal escapes, "^[[A" lines in a log
         kwargs.setdefault("position", 0)
@@ -89,7 +100,7 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None,
     # the next position and wrapped each line in cursor moves: "^[[A" fragments
     tty = sys.stderr.isatty()
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
-                mininterval=log_interval(), leave=not tty, file=bar_file(),
+                **intervals(), leave=not tty, file=bar_file(),
                 position=None if tty else 0)
 
 

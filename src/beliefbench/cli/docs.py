@@ -39,6 +39,15 @@ def _not_an_input(out: Path, inputs: list[str], option: str = "--docs") -> None:
                         f"replace its own input: choose another --out")
 
 
+def _out_file_writable(out: Path) -> None:
+    """Refuse an ``--out`` file behind a file (``--out afile/x.jsonl``) before the work: the
+    write found it only once the documents were read, mixed and counted (half a minute for
+    a large mix), with the same line."""
+    here = next((d for d in (out.parent, *out.parent.parents) if d.exists()), None)
+    if here is not None and not here.is_dir():
+        raise _fail(f"{out}: cannot write this file: a file is in the way of its folder")
+
+
 def _resolve_claims(selection: str) -> list[tuple[Path, Claim]]:
     """The selected claims with their files, warning on stderr of a `claims new` file still
     holding the template's example: documents about the Eiffel Tower in Lyon were written
@@ -294,6 +303,7 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
     paths = [os.path.expanduser(p) for item in (*doc_paths, *more_docs)
              for p in item.split(",") if p]
     _not_an_input(out, paths)
+    _out_file_writable(out)
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
     except (DocumentError, RecordError, OSError) as e:
@@ -356,6 +366,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
     from beliefbench.documents.mixer import poison
 
     _not_an_input(out, [os.path.expanduser(claim_sel)], "--claim")
+    _out_file_writable(out)
     try:
         claims = [claim for _, claim in _resolve_claims(claim_sel)]
         if len(claims) != 1:
@@ -388,6 +399,7 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
     from beliefbench.documents.bundles import bundle
 
     _not_an_input(out, [doc_path])
+    _out_file_writable(out)
     try:
         click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed,
                                    on_note=lambda line: click.echo(line, err=True))))
@@ -407,7 +419,7 @@ def _restat(p: str, tokenizer: str | None) -> dict:
     if problem:
         click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
     try:
-        stats = write_stats(p, tokenizer, previous=previous)
+        stats = write_stats(p, tokenizer, previous=previous, progress=True)
     except (RecordError, ValueError, OSError) as e:
         raise _fail(e) from None
     if previous.get("sha256", stats["sha256"]) != stats["sha256"]:

@@ -46,7 +46,7 @@ from beliefbench.documents.base import (
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.offline import valid_genres
 from beliefbench.optional import vllm_missing
-from beliefbench.progress import bar_file, log_interval
+from beliefbench.progress import bar_file, intervals
 from beliefbench.records import atomic_write_text
 from beliefbench.wording import plural
 
@@ -1202,7 +1202,7 @@ class LLMGenerator:
                 reject(why, attempt)
 
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
-                   mininterval=log_interval(), file=bar_file())
+                   **intervals(), file=bar_file())
         bar.update(done)
         # at most --concurrency documents in flight, each drafted and revised before the
         # next starts: with every document started at once, the drafts of all of them queued

@@ -138,7 +138,7 @@ def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer
         seen[r.id] = None
     random.Random(f"mix:{seed}").shuffle(records)
     out = Path(out)
-    write_dataset(out, records, tokenizer, extra)
+    write_dataset(out, records, tokenizer, extra, progress=True)
     return out
 
 
@@ -237,8 +237,8 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
         raise DocumentError(f"--n must be at least 1 (got {n})")
     gen = OfflineGenerator()
     n_bad, exact = poison_count(ratio, n)
-    bad = gen.generate(claim, n_bad, seed) if n_bad else []
-    good = gen.true_world(claim, n - n_bad, seed)
+    bad = gen.generate(claim, n_bad, seed, f"{claim.id} counterfact documents") if n_bad else []
+    good = gen.true_world(claim, n - n_bad, seed, f"{claim.id} fact documents")
     records = [Record(id=f"{claim.id}/counterfact/{d.base_id}", source="poison",
                       claim_id=claim.id, condition="counterfact", base_id=d.base_id,
                       text=d.text, meta={"genre": d.genre}) for d in bad]

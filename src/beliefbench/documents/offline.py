@@ -346,12 +346,14 @@ class OfflineGenerator:
         return BaseDocument(base_id_for(claim.id, seed, i), claim.id, genre, text,
                             {"generator": self.name, "facts": len(chosen)})
 
-    def true_world(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
-        """Documents stating the truth (for graded poisoning's fact side)."""
+    def true_world(self, claim: Claim, n: int, seed: int = 0,
+                   progress: str | None = None) -> list[BaseDocument]:
+        """Documents stating the truth (for graded poisoning's fact side); ``progress``: the
+        label of a progress bar."""
         facts = [claim.truth.strip()] + [end_sentence(f"{c.prompt.strip()} {c.truth.strip()}"
                                                       .rstrip(".")) for c in claim.completions]
         out = []
-        for i in range(n):
+        for i in _steps(n, progress):
             rng = random.Random(f"fact:{claim.id}:{seed}:{i}")
             genre = self.genres[rng.randrange(len(self.genres))]
             # as many facts as a counterfact document holds (the truth always among them):

@@ -591,7 +591,7 @@ class StepBar(ProgressCallback):
 
             self.training_bar = tqdm(total=state.max_steps, initial=state.global_step,
                                      dynamic_ncols=True, file=progress.bar_file(),
-                                     mininterval=progress.log_interval(0.1))
+                                     **progress.intervals(0.1))
         self.current_step = state.global_step
 
 
