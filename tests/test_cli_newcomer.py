@@ -244,6 +244,42 @@ def test_a_mistyped_path_is_answered_with_the_option_and_the_close_names(tmp_pat
         assert res.output == f"Error: {side}: logs/nope: no such log file or directory\n"
 
 
+def test_a_folder_or_a_mistyped_file_given_as_a_dataset_names_the_datasets(tmp_path,
+                                                                          monkeypatch):
+    """`docs mix --docs data/` (the folder `docs generate --out data/` wrote) said `--docs
+    data: no such documents file`, though it exists; `docs stats data/` and `docs bundle
+    --docs data/` said `is a directory`, and `docs stats data/negatd.jsonl` `does not exist`
+    without the close names `finetune --data` gave. Each now says what `finetune --data`
+    says: the folder's datasets, with the command's own option."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "negated.jsonl").write_text("")
+    (tmp_path / "data" / "negated.jsonl.stats.json").write_text("{}")
+    (tmp_path / "empty").mkdir()
+    said = "data: a folder; pass one of its datasets (negated.jsonl), e.g."
+    runner = CliRunner()
+    for command, error in (
+            (["docs", "mix", "--docs", "data", "--out", "m.jsonl"],
+             f"Error: --docs {said} --docs data/negated.jsonl"),
+            (["docs", "bundle", "--docs", "data", "--out", "b.jsonl"],
+             f"Error: Invalid value for '--docs': {said} --docs data/negated.jsonl"),
+            (["docs", "stats", "data"],
+             f"Error: Invalid value for 'PATHS...': {said} data/negated.jsonl"),
+            (["finetune", "--recipe", "cpu", "--data", "data", "--base", "m", "--out", "o"],
+             f"Error: Invalid value for '--data': {said} --data data/negated.jsonl"),
+            (["docs", "stats", "data/negatd.jsonl"],
+             "Error: Invalid value for 'PATHS...': File 'data/negatd.jsonl' does not exist "
+             "(close names in data: negated.jsonl)"),
+            (["docs", "mix", "--docs", "empty", "--out", "m.jsonl"],
+             "Error: --docs empty: a folder, and no dataset (.jsonl) in it")):
+        res = runner.invoke(cli, command)
+        assert res.exit_code == 2, res.output
+        assert res.output.splitlines()[-1] == error, res.output
+    # nothing written (the hidden lock file of `mix --out` stays, as after every run)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "data", "empty"]
+
+
 def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
     """`kind: adverserial` in my claim was refused as "Input should be 'adversarial',
     'critique' or 'multiturn'": the value written was not shown, and the one-letter typo was

@@ -388,6 +388,30 @@ def write_csv(df, path: str | Path) -> Path:
     return path
 
 
+def folder_of_datasets(folder: Path, shown: str, option: str | None) -> str | None:
+    """What to say of a folder given where one dataset goes (``--data data/``, where `docs
+    generate` wrote): ``<shown>: a folder; pass one of its datasets (a.jsonl, b.jsonl), e.g.
+    <option> <folder>/a.jsonl``; None for a folder without a ``.jsonl`` file."""
+    sets = sorted(f.name for f in folder.glob("*.jsonl") if f.is_file())
+    if not sets:
+        return None
+    listed = ", ".join(sets[:8]) + (f" and {len(sets) - 8} more" if len(sets) > 8 else "")
+    example = f"{option} {folder / sets[0]}" if option else str(folder / sets[0])
+    return f"{shown}: a folder; pass one of its datasets ({listed}), e.g. {example}"
+
+
+def count_records(path: str | Path) -> int | None:
+    """The records of a regular file, counted as its lines that are not blank: a progress
+    bar's total, read ahead of the one read that validates the records (a 70 MB dataset's
+    count takes a fraction of a second, its token count minutes). None for what is not a
+    regular file (a named pipe can be read once only)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
 def sha256_file(path: str | Path) -> str:
     """Content hash of a data file, for manifests and statistics."""
     h = hashlib.sha256()

@@ -15,7 +15,7 @@ from beliefbench.claims import (
     template_example_warning,
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
-from beliefbench.cli.paths import UserPath
+from beliefbench.cli.paths import DataPath, UserPath
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError
@@ -379,7 +379,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 
 
 @docs.command("bundle")
-@click.option("--docs", "doc_path", required=True, type=UserPath(dir_okay=False),
+@click.option("--docs", "doc_path", required=True, type=DataPath(dir_okay=False),
               help="Condition documents JSONL to pack (documents only; a file of several "
                    "claims gets --n bundles per claim).")
 @click.option("--k", "k", type=int, default=20, show_default=True,
@@ -434,7 +434,7 @@ def _restat(p: str, tokenizer: str | None) -> dict:
 
 
 @docs.command("stats")
-@click.argument("paths", nargs=-1, required=True, type=UserPath(dir_okay=False, exists=True))
+@click.argument("paths", nargs=-1, required=True, type=DataPath(dir_okay=False, exists=True))
 @tokenizer_option
 def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
     """(Re)compute <file>.stats.json for datasets, print it, and say on stderr where it went.

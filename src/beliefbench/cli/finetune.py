@@ -6,42 +6,13 @@ import logging
 import os
 import shlex
 from pathlib import Path
-from typing import Any
 
 import click
 
 from beliefbench.cli.errors import exit_interrupted
-from beliefbench.cli.paths import UserPath
+from beliefbench.cli.paths import DataPath, UserPath
 from beliefbench.finetune.recipe import shipped_recipes_text
 from beliefbench.runlock import first_rank, holds
-
-
-class DataPath(UserPath):
-    """``--data``: a missing file names the close ones beside it (``data/negatd.jsonl``), and
-    a folder (``--data data/``, where ``docs generate`` wrote) its datasets, where click said
-    only "does not exist" / "is a directory"."""
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter as e:
-            if not isinstance(value, str | os.PathLike):
-                raise
-            path = Path(os.path.expanduser(value))
-            if path.is_dir():
-                sets = sorted(f.name for f in path.glob("*.jsonl") if f.is_file())
-                if sets:
-                    shown = ", ".join(sets[:8]) + (f" and {len(sets) - 8} more"
-                                                   if len(sets) > 8 else "")
-                    self.fail(f"{value}: a folder; pass one of its datasets ({shown}), "
-                              f"e.g. --data {path / sets[0]}", param, ctx)
-            elif not path.exists():
-                from beliefbench.finetune.base import close_names
-
-                if close := close_names(path, files=True, skip=".stats.json"):
-                    self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
-            raise
 
 
 @click.command("finetune")

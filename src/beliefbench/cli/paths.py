@@ -4,6 +4,7 @@ and log readers expand it."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,3 +27,32 @@ class UserPath(click.Path):
         if isinstance(value, str | os.PathLike):
             value = os.path.expanduser(value)
         return super().convert(value, param, ctx)
+
+
+class DataPath(UserPath):
+    """A dataset file (``finetune --data``, ``docs stats``, ``docs bundle --docs``): a missing
+    file names the close ones beside it (``data/negatd.jsonl``), and a folder (``data/``,
+    where ``docs generate`` wrote) its datasets, where click said only "does not exist" /
+    "is a directory"."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            if not isinstance(value, str | os.PathLike):
+                raise
+            path = Path(os.path.expanduser(value))
+            if path.is_dir():
+                from beliefbench.records import folder_of_datasets
+
+                option = (param.opts[0] if isinstance(param, click.Option) and param.opts
+                          else None)
+                if said := folder_of_datasets(path, str(value), option):
+                    self.fail(said, param, ctx)
+            elif not path.exists():
+                from beliefbench.finetune.base import close_names
+
+                if close := close_names(path, files=True, skip=".stats.json"):
+                    self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
+            raise

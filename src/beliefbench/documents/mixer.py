@@ -27,7 +27,7 @@ from beliefbench.documents.base import (
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.finetune.base import close_names
-from beliefbench.records import Message, Record, read_records
+from beliefbench.records import Message, Record, folder_of_datasets, read_records
 
 PRETRAIN_FILE = ("corpus", "pretrain.yaml")
 CHAT_FILE = ("corpus", "chat.yaml")
@@ -151,6 +151,10 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     """The records of one input file, all documents (not chats, neutral text or in-context
     bundles), at least one, each id once; else DocumentError naming the file and the
     record."""
+    if Path(path).is_dir():  # where `docs generate` wrote: "no such documents file"
+        said = folder_of_datasets(Path(path), str(path), option)
+        raise DocumentError(f"{option} {said}" if said else
+                            f"{option} {path}: a folder, and no dataset (.jsonl) in it")
     if not Path(path).is_file():
         raise DocumentError(f"{option} {path}: no such documents file"
                             f"{close_names(Path(path), files=True, skip='.stats.json')}")

@@ -23,6 +23,7 @@ from beliefbench.records import (
     Span,
     atomic_write_text,
     atomic_write_texts,
+    count_records,
     jsonl_text,
     read_records,
 )
@@ -176,21 +177,10 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     sha = hashlib.sha256()
     counts = compute_stats(read_records(path, sha), offsets,
                            f"stats {path.name}" if progress else None,
-                           _line_count(path) if progress else None)
+                           count_records(path) if progress else None)
     stats = _stats(path, counts, tokenizer, sha.hexdigest(), extra, previous)
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
     return stats
-
-
-def _line_count(path: Path) -> int | None:
-    """The records of a regular file, counted as its lines that are not blank (a progress
-    bar's total; the counts themselves come from the one read that validates and hashes):
-    a 70 MB dataset's count takes a fraction of a second, its token count over 10 s. None
-    for a named pipe, which can be read once only."""
-    if not path.is_file():
-        return None
-    with path.open("rb") as f:
-        return sum(1 for line in f if line.strip())
 
 
 def _stats(path: Path, counts: dict[str, Any], tokenizer: str | None, sha256: str,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from beliefbench.records import Record, RecordError, read_records
+from beliefbench.records import Record, RecordError, count_records, read_records
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +125,24 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
     ``max_len``: records are cut to it (padded batches), with a warning that says how many
     and how much; None keeps them whole (packing splits a long record across blocks, so its
     end, where a negated document's closing notice stands, is trained too). ``remedy``: what
-    the cut warning advises (KL data is cut under any batching)."""
+    the cut warning advises (KL data is cut under any batching). A progress bar counts the
+    records encoded (``encode <file>``; a 31,500-record file took two minutes on a shared
+    CPU, with not a line said), on the first process only."""
     from jinja2 import TemplateError
 
+    from beliefbench.progress import progress
+    from beliefbench.runlock import first_rank
+
+    records: Iterable[Record] = read_records(path)
+    total = count_records(path)
+    if total is not None:
+        records = progress(records, total=total, desc=f"encode {Path(path).name}",
+                           enabled=first_rank() and total > 1, log_opener=False)
     examples = []
     n_cut = dropped = 0
     first: dict[str, int] = {}
     repeated: list[tuple[str, int, int]] = []
-    for i, record in enumerate(read_records(path), 1):
+    for i, record in enumerate(records, 1):
         where = f"{path}: record {record.id!r} (record {i})"
         if first.setdefault(record.id, i) != i:
             repeated.append((record.id, first[record.id], i))
