@@ -381,6 +381,24 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
     assert said.startswith(f"{path}: field {field}: ") and problem in said, said
 
 
+@pytest.mark.parametrize(("yaml_text", "said_end"), [
+    ("batch_size: 4x\n", "field batch_size: Input should be a valid integer, unable to parse "
+     "string as an integer, got '4x'"),
+    ("seed: -1\n", "field seed: Input should be greater than or equal to 0, got the number -1"),
+    ("lora: {rank: true}\n", "got the boolean true where this field takes no boolean"),
+    # a problem that names no value keeps pydantic's words alone
+    ("lora: {target_modules: []}\n", "should have at least 1 item after validation, not 0"),
+])
+def test_a_recipe_value_refused_is_quoted_as_written(tmp_path, yaml_text, said_end):
+    """`batch_size: 4x` said only "unable to parse string as an integer": in a long recipe
+    the author then hunted for the value; each refused value is now quoted as read."""
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(RecipeError) as e:
+        load_recipe(path)
+    assert unlocated(str(e.value)).endswith(said_end), str(e.value)
+
+
 def test_an_explicit_kl_null_is_a_recipe_without_the_term(tmp_path):
     """`kl: null` is what a recipe dumped from a manifest's record holds: not the empty block
     of commented-out lines that is refused above."""

@@ -291,14 +291,15 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
         path = tuple(e["loc"])
         loc = ".".join(str(p) for p in path)
         msg = str(e["msg"]).removeprefix("Value error, ")
-        key = _not_text_key(e)
+        key, mapping = _not_text_key(e), _not_a_mapping(e)
         if key is not None:
             loc, msg = key
-        elif (mapping := _not_a_mapping(e)) is not None:
+        elif mapping is not None:
             msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
-        msg += _literal_hint(e) + _list_hint(e)
+        hint = _literal_hint(e) + _list_hint(e)
+        msg += hint or ("" if key is not None or mapping is not None else _got_hint(e))
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
         else:
@@ -527,6 +528,23 @@ def _literal_hint(e: Any) -> str:
     value = e["input"]
     shown = value if len(value) <= 40 else value[:37] + "..."
     return f", got {shown!r}{did_you_mean(value, choices)}"
+
+
+def _got_hint(e: Any) -> str:
+    """``, got '4x'`` for any other "Input should be ..." problem with a value written
+    (``batch_size: 4x``, ``seed: -1``): pydantic says what it wanted, not what it read, and in
+    a long file the author then hunts for the value."""
+    value = e.get("input")
+    if not str(e["msg"]).startswith("Input should") or value is None:
+        return ""
+    if isinstance(value, bool):
+        return f", got the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f", got the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f", got {shown!r}"
+    return ""
 
 
 def _list_hint(e: Any) -> str:
