@@ -378,8 +378,9 @@ def long_values(cell_mb: int, group_mb: int) -> None:
         files = _cell_files(Path(tmp), rows, [str(i) for i in range(len(rows))])
         del rows
         base = None
-        for name, path in files.items():
-            took, peak_kb, report = _audit_child(path, Path(tmp) / "out")
+        for i, (name, path) in enumerate(files.items()):  # an --out each: one holding
+            # another corpus's audit is refused
+            took, peak_kb, report = _audit_child(path, Path(tmp) / f"out{i}")
             assert report["documents"] == len(docs), (name, report["documents"])
             assert report["skipped"]["by_reason"] == {"too long": 1}, (name, report["skipped"])
             base = base or peak_kb
@@ -399,8 +400,8 @@ def long_values(cell_mb: int, group_mb: int) -> None:
         datasets.Dataset(table).save_to_disk(str(group["saved dataset"]))
         del docs, table
         base = None
-        for name, path in group.items():
-            took, peak_kb, report = _audit_child(path, Path(tmp) / "out")
+        for i, (name, path) in enumerate(group.items()):
+            took, peak_kb, report = _audit_child(path, Path(tmp) / f"group-out{i}")
             assert report["documents"] == n, (name, report["documents"])
             base = base or peak_kb
             print(f"  {name:<34} peak RSS {peak_kb / 1024:>6,.0f} MB = {peak_kb / base:4.2f}x "

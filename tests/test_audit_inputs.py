@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import cli_child
 
 from beliefbench.audit.sources import Skips, plan_units
-from beliefbench.claims import load_claims
+from beliefbench.claims import load_claims, resolve_claims
 from beliefbench.cli import cli
 
 
@@ -575,7 +575,9 @@ def test_rows_without_the_id_field_are_warned_about_once_per_file(tmp_path, clai
     assert warnings == [
         f"warning: {a}: 2 rows have no field 'doc_id' (--id-field): their flags have id null",
         f"warning: {corpus / 'b.parquet'}: 2 rows have no field 'doc_id' (--id-field): "
-        f"their flags have id null"]
+        f"their flags have id null",
+        "warning: --id-field 'doc_id' is missing from 4 rows; they have the fields 'id' and "
+        "'text'"]
     assert report["rows_without_id"] == {"field": "doc_id", "rows": 4, "files": 2,
                                          "examples": {str(a): 2,
                                                       str(corpus / "b.parquet"): 2}}
@@ -1114,7 +1116,7 @@ def test_chat_messages_without_text_are_named_as_such(tmp_path, claim_text):
             f"skipped: {parts}:1: {none}; line skipped\n") in output
     # a text field that is an empty list is no sign of chat messages
     (tmp_path / "list.jsonl").write_text('{"text": []}\n' + json.dumps({"text": claim_text}))
-    code, output, _ = _audit(str(tmp_path / "list.jsonl"), "--out", str(tmp_path / "o"))
+    code, output, _ = _audit(str(tmp_path / "list.jsonl"), "--out", str(tmp_path / "o2"))
     assert "list.jsonl:1: field 'text' is list, not a string; line skipped\n" in output
 
 
@@ -1864,3 +1866,77 @@ def test_a_pattern_matching_a_broken_link_among_shards_reads_the_shards(tmp_path
     assert code == 2 and (f"{shards / 'gone.jsonl'}: a link that leads nowhere (or loops) "
                           "(the only corpus path given); nothing was read or written") in output
     assert not (tmp_path / "o2").exists()
+
+
+def test_a_misspelt_id_field_is_named_with_the_closest_field_and_those_the_rows_have(
+        tmp_path, claim_text):
+    """"200 rows have no field 'ids'" named neither the field the rows have nor any other:
+    the user opened a shard to find it. One more line now gives the closest field (a nested
+    one by its dotted name) and the fields the rows without it have."""
+    a = tmp_path / "a.jsonl"
+    a.write_text("".join(json.dumps({"id": f"x{i}", "source": "web", "text": claim_text})
+                         + "\n" for i in range(3)))
+    code, output, report = _audit(str(a), "--claims", "ed_sheeran", "--id-field", "ids",
+                                  "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert ("warning: --id-field 'ids' is in no row read (did you mean 'id'?); the rows "
+            "have the fields 'id', 'source' and 'text'\n") in output
+    assert report["rows_without_id"]["rows"] == 3
+    # some rows have it, others keep theirs inside an object: the dotted name is suggested
+    b = tmp_path / "b.jsonl"
+    b.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"meta": {"doc_id": "m1"}, "text": claim_text},
+        {"meta": {"doc_id": "m2"}, "text": claim_text},
+        {"meta": {"doc_idd": "m3"}, "text": claim_text}]))
+    code, output, _ = _audit(str(b), "--claims", "ed_sheeran", "--id-field", "meta.doc_idd",
+                             "--out", str(tmp_path / "o2"))
+    assert code == 0, output
+    assert ("warning: --id-field 'meta.doc_idd' is missing from 2 rows (did you mean "
+            "'meta.doc_id'?); they have the fields 'meta', 'meta.doc_id' and 'text'\n") \
+        in output
+    # nothing close: the fields alone
+    code, output, _ = _audit(str(a), "--claims", "ed_sheeran", "--id-field", "name",
+                             "--out", str(tmp_path / "o3"))
+    assert ("warning: --id-field 'name' is in no row read; the rows have the fields 'id', "
+            "'source' and 'text'\n") in output
+
+
+def test_an_out_holding_another_finished_audit_is_refused_and_the_same_audit_replaces_it(
+        tmp_path, claim_text, monkeypatch):
+    """`audit B --out DIR` where DIR held a finished audit of A (or of other claims)
+    replaced its report and flags without a word, beside audit-verify's verdicts of them.
+    It is refused now (exit 2, nothing written), naming what DIR holds and how to go on;
+    the same audit again, however its corpus and claims are spelt, replaces it as before."""
+    monkeypatch.chdir(tmp_path)
+    _jsonl(tmp_path / "c" / "a.jsonl", [claim_text])
+    _jsonl(tmp_path / "d" / "b.jsonl", [claim_text, claim_text])
+    code, output, _ = _audit("c", "--claims", "ed_sheeran", "--out", "out")
+    assert code == 0, output
+    claim_file = str(resolve_claims("ed_sheeran")[0][0])  # the claim's file, by its path
+    for again in (["./c/", "--claims", claim_file], ["c", "--claims", "ed_sheeran"]):
+        code, output, report = _audit(*again, "--out", "out")
+        assert code == 0 and report["documents"] == 1, output
+    before = Path("out/report.json").read_bytes()
+    Path("out/verified.jsonl").write_text("")  # (audit-verify's, as it is there or not)
+    for other, what, now in (
+            (["c"], "other claims", "c, claim-free"),
+            (["d", "--claims", "ed_sheeran"], "another corpus", "d with --claims ed_sheeran")):
+        code, output, _ = _audit(*other, "--out", "out")
+        assert code == 2, output
+        assert output.startswith(
+            f"Error: --out out: holds a finished audit of {what} (c with --claims "
+            f"ed_sheeran, written "), output
+        assert (f", its flags verified in verified.jsonl); this audit ({now}) would replace "
+                f"its report and flags: give another --out, or delete out first to replace "
+                f"it\n") in output, output
+        assert Path("out/report.json").read_bytes() == before
+    # the same path from another folder is another corpus
+    (tmp_path / "elsewhere" / "c").mkdir(parents=True)
+    _jsonl(tmp_path / "elsewhere" / "c" / "a.jsonl", [claim_text])
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    code, output, _ = _audit("c", "--claims", "ed_sheeran", "--out", "../out")
+    assert code == 2 and "holds a finished audit of another corpus" in output, output
+    # deleted, as it says: the other audit is written
+    shutil.rmtree(tmp_path / "out")
+    code, output, report = _audit("c", "--out", "../out")
+    assert code == 0 and report["mode"] == "claim-free", output

@@ -146,10 +146,14 @@ def test_where_no_document_could_be_read_nothing_is_written(tmp_path, claim_text
                                                "written")
         assert not (tmp_path / "deep").exists()  # the folders it made are gone again
     # an earlier audit's results in --out stay as they were, and the message says whose
+    # (the same audit, its corpus since emptied: another corpus is refused before reading)
     good = _rows(tmp_path / "good.jsonl", [{"text": claim_text}])
     assert _audit(str(good), "--claims", "ed_sheeran", "--out", str(out)).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    res = _audit(str(blank), "--claims", "ed_sheeran", "--out", str(out))
+    kept = good.read_bytes()
+    good.write_bytes(blank.read_bytes())
+    res = _audit(str(good), "--claims", "ed_sheeran", "--out", str(out))
+    good.write_bytes(kept)
     assert res.exit_code == 2
     assert res.output.splitlines()[-1].endswith(
         f"; nothing was written (the report.json, summary.md, flagged.jsonl in {out} are an "

@@ -1661,3 +1661,46 @@ def test_resume_is_accepted_and_is_what_every_run_does(audited):
     unread = sum(r["verdict"] in ("failed", "parse_error") for r in _rows(audited).values())
     res = CliRunner().invoke(cli, [*args, "--resume"])
     assert res.exit_code in (0, 3) and f"sent {unread} flags" in res.output, res.output
+
+
+SECOND_BATCH = """
+import sys, time
+import beliefbench.audit.verify as v
+real, calls = v._run_batch, []
+def second_waits(*args, **kwargs):  # the first batch is sent; the stop lands before the next
+    calls.append(1)
+    if len(calls) == 2:
+        print("paused", flush=True)
+        time.sleep(60)
+    return real(*args, **kwargs)
+v._run_batch = second_waits
+from beliefbench.cli import cli
+cli(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_between_batches_says_how_many_are_verified_how_many_remain_and_the_command(
+        audited):
+    """A Ctrl-C after the first of two batches said "2 of the 4 flags sent this run came
+    back with a verdict": the second batch had never been sent, a reply that could not be
+    read counted as a verdict, and "the same command" was left to the user to find. Now
+    the line counts the flags with a readable verdict and those that remain, and names the
+    command that verifies them (its options as given), which does."""
+    args = ["audit-verify", "out", "--model", "beliefbench/verifier", "--display", "none",
+            "--batch-size", "2"]
+    code, err = _ctrl_c_once(SECOND_BATCH, args, "paused")
+    assert code == 130, err
+    rows = _rows(audited).values()
+    verified = sum(r["verdict"] in ("yes", "no", "neutral") for r in rows)
+    assert len(rows) == 4 and 1 <= verified <= 2, rows  # the first batch's, at most
+    command = "beliefbench " + " ".join(args)
+    assert (f"interrupted: {verified} of 4 flags verified ({verified} by this run), "
+            f"{4 - verified} remain; out/verified.jsonl keeps the verdicts; to verify the "
+            f"remaining {4 - verified}, run: {command}\n") in err, err
+    assert "sent this run" not in err
+    res = CliRunner().invoke(cli, args[:-2])  # the command it names, less its batch size
+    assert res.exit_code in (0, 3), res.output  # 3: the garbled document is no verdict
+    # the flags not sent again are said to be so: "sent 2 flags" over "4 flags" read as if
+    # the counts were of the 2
+    assert (f"sent {4 - verified} flags to beliefbench/verifier (the other {verified} had a "
+            f"verdict from an earlier run); wrote out/verified.jsonl") in res.output, res.output

@@ -231,6 +231,10 @@ class Skips:
     """File -> documents read from it whose row has no --id-field (their flags have id
     null): not skips (the documents are read), but said once per file, since an id field
     that no row has (a typo) otherwise gives every flag a null id without a word."""
+    id_fields: dict[str, int] = field(default_factory=dict)
+    """Field name (a nested one by its dotted name) -> files (units) whose first row without
+    the --id-field has it, for the first FIELDS_KEPT names: what the rows hold instead, so a
+    misspelt --id-field gets a suggestion."""
     text_rows: int = 0
     """Rows (JSONL objects, Parquet and Arrow rows) that hold a text field or the messages
     field, its value read or not (null, a number): with none, the field asked for is in no
@@ -299,6 +303,12 @@ class Skips:
             seen[0] += 1
             seen[1] += chars
 
+    def without_id(self, names: dict[str, int]) -> None:
+        """Fields a file's rows without the --id-field have (name -> files)."""
+        for name, n in names.items():
+            if name in self.id_fields or len(self.id_fields) < FIELDS_KEPT:
+                self.id_fields[name] = self.id_fields.get(name, 0) + n
+
     def merge(self, other: Skips) -> None:
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
@@ -314,6 +324,7 @@ class Skips:
             self.ignored[k] = self.ignored.get(k, 0) + v
         for k, v in other.no_id.items():  # a file read in several units is one entry
             self.no_id[k] = self.no_id.get(k, 0) + v
+        self.without_id(other.id_fields)
         self.text_rows += other.text_rows
         self.no_field_rows += other.no_field_rows
         self.no_field_files += other.no_field_files
@@ -1066,6 +1077,17 @@ def _field_sizes(row: dict[str, Any], prefix: str = "", depth: int = 3
     return out
 
 
+def _field_paths(row: dict[str, Any], prefix: str = "", depth: int = 3) -> list[str]:
+    """The names of ``row``'s fields, and of its nested objects' fields by dotted names
+    ("meta.id"), up to ``depth`` levels: what an --id-field may name."""
+    out: list[str] = []
+    for key, value in row.items():
+        out.append(f"{prefix}{key}")
+        if isinstance(value, dict) and depth > 1:
+            out += _field_paths(value, f"{prefix}{key}.", depth - 1)
+    return out
+
+
 def _field_names(fields: Fields) -> str:
     """"text field 'text' (and no 'messages')", for the message of a row that has neither."""
     names = ", ".join(map(repr, fields.texts))
@@ -1274,12 +1296,16 @@ def _blank_rest(f: Any) -> bool:
     return True
 
 
-def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str) -> Doc:
-    """The document of a JSONL line or a Parquet or Arrow row. A row without the id field
-    (``ident`` MISSING) is counted in ``rows_without_id`` only where its text is a document:
-    an empty text is no document (``read_unit`` counts it under ``empty text``), and its
-    rows had made "Documents whose row has no id field: 5" of a file of 4 documents."""
+def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str,
+             row: dict[str, Any]) -> Doc:
+    """The document of a JSONL line or a Parquet or Arrow ``row``. A row without the id
+    field (``ident`` MISSING) is counted in ``rows_without_id`` only where its text is a
+    document: an empty text is no document (``read_unit`` counts it under ``empty text``),
+    and its rows had made "Documents whose row has no id field: 5" of a file of 4
+    documents. The first such row of a file gives its field names (``id_fields``)."""
     if ident is MISSING and text and not text.isspace():
+        if path not in skips.no_id:
+            skips.without_id(dict.fromkeys(_field_paths(row), 1))
         skips.no_id[path] = skips.no_id.get(path, 0) + 1
     return Doc(where, text or "", None if ident is MISSING else _id_text(ident))
 
@@ -1352,7 +1378,7 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
         skips.add(BAD_TEXT_FIELD, f"{problem}; line skipped", where, repeats=True)
         return
     yield _row_doc(where, text, field_value(row, fields.id) if fields.id else None, skips,
-                   path)
+                   path, row)
 
 
 def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, path: str,
@@ -1477,7 +1503,7 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
                 skips.add(BAD_TEXT_FIELD, f"{problem}; row skipped", where, repeats=True)
                 continue
             yield _row_doc(where, text, field_value(values, fields.id) if fields.id else None,
-                           skips, path)  # (MISSING: no such column or struct field)
+                           skips, path, values)  # (MISSING: no such column or struct field)
         row += batch.num_rows
     if not row:
         skips.empty(path)

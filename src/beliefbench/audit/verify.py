@@ -129,9 +129,16 @@ class VerifyInterrupted(KeyboardInterrupt):
     was read again was told "the verdicts that came back are in verified.jsonl" when no
     flag had been sent and no such file written."""
 
-    def __init__(self, kept: str) -> None:
+    def __init__(self, kept: str, left: str | None = None) -> None:
         super().__init__(kept)
-        self.kept = kept
+        self.head, self.left = kept, left
+        self.kept = kept if left is None else f"{kept}; {left}, run the same command again"
+
+    def resumed_by(self, command: str) -> None:
+        """Name the ``command`` that goes on (the command line's own, as typed), where one
+        is left to run: "to verify the remaining 400, run: beliefbench audit-verify ..."."""
+        if self.left is not None:
+            self.kept = f"{self.head}; {self.left}, run: {command}"
 
 
 def _nothing_sent(out: Path, stage: str) -> VerifyInterrupted:
@@ -1039,16 +1046,25 @@ def _verify(out: Path, model: Any, progress: _Progress, *, claims: str | None,
     atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
     if interrupted:
-        came = sum(r["verdict"] != "failed" for r in new.values())
-        # "0 of the 2 flags ... came back; out/verified.jsonl holds them" read as if some had
-        holds = (f"{out / RESULTS} holds {'them' if came != 1 else 'it'} (and earlier runs' "
-                 f"verdicts), the rest as failed" if came else
-                 f"{out / RESULTS} holds this run's flags as failed (and earlier runs' "
-                 f"verdicts)")
-        raise VerifyInterrupted(
-            f"{came} of the {sent} flags sent this run came back with a verdict; {holds}; "
-            f"run the same command again to send the rest")
+        raise _stopped_sending(out, rows, new)
     return summary
+
+
+def _stopped_sending(out: Path, rows: Sequence[dict[str, Any]],
+                     new: dict[str, dict[str, Any]]) -> VerifyInterrupted:
+    """What a Ctrl-C while the flags were sent kept: of the flags this run was to verify
+    (``rows``, as verified.jsonl now holds them), how many have a readable verdict, this
+    run's (``new``) and earlier runs', and how many remain. "400 of the 800 flags sent this
+    run came back" read as if all 800 had been sent (the batches after the stop never
+    were), and counted a reply that could not be read as a verdict."""
+    verified = sum(r["verdict"] in KEPT for r in rows)
+    now = sum(r["verdict"] in KEPT for r in new.values())
+    before = f", {verified - now} by earlier runs" if verified > now else ""
+    left = len(rows) - verified
+    return VerifyInterrupted(
+        f"{verified} of {len(rows)} flags verified ({now} by this run{before}), {left} "
+        f"remain; {out / RESULTS} keeps the verdicts",
+        f"to verify the remaining {left}" if left else None)
 
 
 def _run_batch(dataset: Dataset, logs: str, model: Any, *, abort_after: int,

@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
 from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
-from beliefbench.cli.outputs import refuse_other_report
+from beliefbench.cli.outputs import refuse_other_audit, refuse_other_report
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 from beliefbench.wording import agree
@@ -112,9 +112,14 @@ def _crash_keeps(work: Path, kept: str) -> Iterator[None]:
         sys.exit(2)
 
 
-def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
+def _warn_no_id(skips: Skips, documents: int, field: str, most: int = 20) -> None:
     """One warning per file whose rows lack the id field (the first ``most`` files): an id
-    field no row has would otherwise give every flag a null id without a word."""
+    field no row has would otherwise give every flag a null id without a word. Then the
+    fields those rows have, and the closest to the one given: "no field 'doc_ids'" left
+    the user to open a shard to find it was ``doc_id``."""
+    from beliefbench.analysis.text import did_you_mean, listing
+
+    no_id = skips.no_id
     for path, rows in list(no_id.items())[:most]:
         click.echo(f"warning: {path}: {rows} row{'' if rows == 1 else 's'} "
                    f"{'has' if rows == 1 else 'have'} no field {field!r} (--id-field): "
@@ -122,6 +127,15 @@ def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
     if len(no_id) > most:
         click.echo(f"warning: ... {len(no_id) - most} more files have rows without field "
                    f"{field!r} (report.json: rows_without_id)", err=True)
+    names = [n for n in skips.id_fields if n != field]
+    if not no_id or not names:
+        return
+    rows = sum(no_id.values())
+    which = (f"is in no row read{did_you_mean(field, names)}; the rows have" if rows >= documents
+             else f"is missing from {rows} row{'' if rows == 1 else 's'}"
+                  f"{did_you_mean(field, names)}; {'it has' if rows == 1 else 'they have'}")
+    click.echo(f"warning: --id-field {field!r} {which} the fields "
+               f"{listing([repr(n) for n in names], 8)}", err=True)
 
 
 def _places(where: list[str]) -> str:
@@ -452,6 +466,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if not fields.texts:
         raise click.UsageError(f"--text-field {text_field!r} names no field")
     corpus = tuple(read_paths(corpus, engine, scheduler))  # as flagged.jsonl names them
+    refuse_other_audit(out, corpus, claims_sel, [c.id for c in claims])
     fresh = resume and not (out / WORK / "plan.json").is_file()
     t0 = time.perf_counter()
     early = _EarlyWarnings(fields)
@@ -474,7 +489,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.documents and not no_field:  # (else the Error or warning below says it all)
         early.held_back()
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
-        _warn_no_id(tally.skips.no_id, fields.id)  # the default "id" often names nothing
+        _warn_no_id(tally.skips, tally.documents, fields.id)  # the default "id" often
+        # names nothing
     ignored = tally.skips.ignored
     if ignored:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
@@ -609,6 +625,26 @@ def _verify_stops(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _this_command() -> str:
+    """The running command as it was given, for a line that says how to go on: its
+    arguments and every option not left to its default, quoted for a shell."""
+    import shlex
+
+    ctx = click.get_current_context()
+    words = ["beliefbench", ctx.info_name or ctx.command.name or ""]
+    for p in ctx.command.params:
+        if ctx.get_parameter_source(p.name or "") in (None, ParameterSource.DEFAULT):
+            continue
+        value = ctx.params.get(p.name or "")
+        if not isinstance(p, click.Option):
+            words += [str(v) for v in (value if isinstance(value, tuple) else (value,))]
+        elif p.is_flag and isinstance(value, bool):
+            words += [max(p.opts, key=len)] if value else p.secondary_opts[:1]
+        elif value is not None:
+            words += [max(p.opts, key=len), str(value)]
+    return shlex.join(words)
+
+
 def _nothing_begun(out: Path) -> str:
     """What a stop before ``verify`` began keeps: everything as it was."""
     return (f"no flag was sent (stopped while starting); nothing in {out} was written; run "
@@ -700,10 +736,15 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     # which may come after flags were sent)
     with _exits((VerifyError, ClaimSpecError), f"what {out}/verified.jsonl holds (if it "
                 f"exists) is kept; run the same command again to send the rest"):
-        summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
-                         max_connections=max_connections, log_dir=log_dir, display=display,
-                         sample=sample, seed=seed, max_tokens=max_tokens,
-                         max_retries=max_retries, timeout=timeout, batch=batch_size)
+        try:
+            summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
+                             max_connections=max_connections, log_dir=log_dir,
+                             display=display, sample=sample, seed=seed,
+                             max_tokens=max_tokens, max_retries=max_retries,
+                             timeout=timeout, batch=batch_size)
+        except VerifyInterrupted as e:  # the command that verifies the rest, as typed
+            e.resumed_by(_this_command())
+            raise
     try:
         _say_verified(out, summary, max_confirmed)
     except KeyboardInterrupt:
@@ -727,12 +768,15 @@ def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None)
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
             f"{c[MEANING[v]]} {MEANING[v]}" for v in VERDICTS) + f"; confirmed {share_text(c)}")
     total = summary["overall"]
-    click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
+    changed = summary["changed_since_audit"]
+    unread = summary["unreadable_now"]
+    # "sent 0 flags" over "800 confirmed" read as if the counts were of nothing
+    reused = total["flags"] - summary["sent_this_run"] - changed - unread
+    before = f" (the other {reused} had a verdict from an earlier run)" if reused > 0 else ""
+    click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}{before}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
     if dry := dry_run_note(summary["model"]):
         click.echo(f"note: {dry}", err=True)
-    changed = summary["changed_since_audit"]
-    unread = summary["unreadable_now"]
     if changed:
         click.echo(f"warning: {changed} flags point at documents that changed since the "
                    f"audit (see the problem field in {out}/verified.jsonl): not sent, "

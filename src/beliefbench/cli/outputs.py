@@ -69,6 +69,59 @@ def refuse_other_report(out_dir: Path, command: str) -> None:
                    f"commands' files: choose another --out")
 
 
+def refuse_other_audit(out_dir: Path, corpus: Sequence[str], claims: str | None,
+                       claim_ids: Sequence[str]) -> None:
+    """Refuse an ``out_dir`` holding a finished audit of another corpus (its paths as read
+    from the folder each audit ran in) or other claims (the ``--claims`` given, or the claim
+    ids read: ``ed_sheeran`` and ``claims/ed_sheeran.yaml`` are one audit): this audit would
+    replace its report and flags, and leave audit-verify's verdicts of them beside its own,
+    without a word. The same audit again (a nightly run, a gate) replaces it as before, and
+    so does one read with other fields (a --text-field or --id-field mended after a
+    warning). An unfinished audit there is the work folder's to judge (``--resume``)."""
+    import json
+    from datetime import datetime
+
+    from beliefbench.audit.sources import AUDIT_MARKERS, AUDIT_WORK
+
+    if not all((out_dir / n).is_file() for n in AUDIT_MARKERS) \
+            or (out_dir / AUDIT_WORK / "plan.json").is_file():
+        return
+    report_file = out_dir / "report.json"
+    try:
+        old = json.loads(report_file.read_text(encoding="utf-8"))
+        inputs = old.get("inputs") or {}
+        then = [p for p in old["corpus"] if isinstance(p, str)]
+        old_ids = sorted(old.get("claims") or {}) if old.get("mode") == "claims" else []
+        old_sel = inputs.get("claims")
+        ran_in = out_dir.resolve() / inputs["cwd"] if inputs.get("cwd") else None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return  # not an audit's report this can read: as before, replaced
+    if ran_in is None:
+        return
+
+    def where(paths: Sequence[str], base: Path) -> set[str]:
+        return {os.path.normpath(os.path.join(base, p)) for p in paths}
+
+    other_corpus = where(then, ran_in.resolve()) != where(corpus, Path.cwd().resolve())
+    other_claims = old_sel != claims and old_ids != sorted(claim_ids)
+    if not (other_corpus or other_claims):
+        return
+
+    def said(paths: Sequence[str], sel: str | None) -> str:
+        return listing(list(paths), 3) + (", claim-free" if sel is None
+                                          else f" with --claims {sel}")
+
+    what = " and ".join(w for w, o in (("another corpus", other_corpus),
+                                       ("other claims", other_claims)) if o)
+    when = datetime.fromtimestamp(report_file.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    verified = (", its flags verified in verified.jsonl"
+                if (out_dir / "verified.jsonl").exists() else "")
+    raise BadInput(f"--out {out_dir}: holds a finished audit of {what} ({said(then, old_sel)}, "
+                   f"written {when}{verified}); this audit ({said(corpus, claims)}) would "
+                   f"replace its report and flags: give another --out, or delete {out_dir} "
+                   f"first to replace it")
+
+
 def report_folder(log_dir: str | Path, task: str = "belief") -> str:
     """The report folder a closing hint names for ``log_dir``: its path below the working
     directory, less a leading ``logs`` (``logs/sweep`` -> ``reports/sweep``, ``runs/a/logs``
