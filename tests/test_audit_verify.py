@@ -231,6 +231,10 @@ def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
     res = CliRunner().invoke(cli, ["audit-verify", str(tmp_path / "c"), "--model",
                                    "mockllm/model"])
     assert res.exit_code == 2 and "report.json: not found" in res.output
+    # the corpus given for the audit's folder: not told to audit into itself
+    assert (f"c/report.json: not found: {tmp_path / 'c'} holds no audit; give the --out "
+            f"folder of a finished audit (`beliefbench audit CORPUS --out DIR`, then "
+            f"`beliefbench audit-verify DIR ...`)") in res.output, res.output
     (audited / "verified.jsonl").write_text('{"where": "c/a.jsonl:2"}\nnot json\n')
     with pytest.raises(VerifyError, match=r"verified.jsonl:1: not a verification line"):
         verify(audited, scripted(judge))

@@ -205,7 +205,13 @@ class Flag:
 def _read(path: Path, what: str) -> str:
     """A file of a finished audit (specs.read_text's errors, and a hint where it is missing)."""
     if not path.exists():
-        raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out {path.parent}` "
+        folder = path.parent
+        if not any((folder / n).exists() for n in ("report.json", "flagged.jsonl")):
+            # the corpus given for the audit's folder was told to audit into itself
+            raise VerifyError(f"{path}: not found: {folder} holds no audit; give the --out "
+                              f"folder of a finished audit (`beliefbench audit CORPUS --out "
+                              f"DIR`, then `beliefbench audit-verify DIR ...`)")
+        raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out {folder}` "
                           f"first, and let it finish)")
     return read_text(path, what, VerifyError)
 
