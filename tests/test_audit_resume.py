@@ -94,6 +94,13 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     # --resume continues only the same audit: other claims or another corpus are refused
     res = CliRunner().invoke(cli, [*_args(corpus, out, "--resume"), "--claims", "dentist"])
     assert res.exit_code == 2 and "its claims differ" in res.output
+    # and without --resume another audit is not told "add --resume to continue it", which
+    # --resume then refused
+    res = CliRunner().invoke(cli, [*_args(corpus, out), "--claims", "dentist"])
+    assert res.exit_code == 2 and (
+        f"units done), but its claims differ from this run's: --resume would continue only "
+        f"that audit (the command that began it); give another --out, or delete {work} to "
+        f"start again") in res.output, res.output
     extra = tmp_path / "extra.jsonl"
     extra.write_text(json.dumps({"text": "One more document."}) + "\n")
     res = CliRunner().invoke(cli, [*_args(corpus, out, "--resume"), str(extra)])

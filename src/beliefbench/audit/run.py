@@ -426,12 +426,13 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
         tally.resumed_documents = tally.documents
         done[i] = tally
     where = f"{work.parent}: holds an unfinished audit ({len(done)} of {old['units']} units done)"
-    if not resume:
-        raise ValueError(f"{where}; add --resume to continue it, or delete {work} to start "
-                         f"again")
     new = plan["fingerprint"]
     differ = [k for k in new if new[k] != old["fingerprint"].get(k)]  # the units: corpus
-    if differ == ["corpus"] and "files" in old and old["files"] == plan.get("files"):
+    renamed = differ == ["corpus"] and "files" in old and old["files"] == plan.get("files")
+    if not resume and (renamed or not differ):
+        raise ValueError(f"{where}; add --resume to continue it, or delete {work} to start "
+                         f"again")
+    if renamed:
         raise ValueError(_renamed(where, old.get("cluster"), plan.get("cluster"), work))
     if differ:
         names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
@@ -443,9 +444,13 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
         if "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
             names["corpus"] = f"corpus ({_corpus_change(old['stats'], plan['stats'])})"
         verb = "differ" if len(differ) > 1 or differ == ["claims"] else "differs"
+        # without --resume it said "add --resume to continue it" of another audit, which
+        # --resume then refused
+        how = ("--resume continues only the same audit; delete " if resume else
+               "--resume would continue only that audit (the command that began it); give "
+               "another --out, or delete ")
         raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} {verb} "
-                         f"from this run's: --resume continues only the same audit; delete "
-                         f"{work} to start again")
+                         f"from this run's: {how}{work} to start again")
     return done
 
 
