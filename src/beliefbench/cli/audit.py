@@ -361,7 +361,8 @@ class _EarlyWarnings:
 @click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
               help="Directory for report.json, summary.md, framings.png, sources.csv and "
                    "flagged.jsonl (none of them is written where no document could be "
-                   "read).")
+                   "read). One holding a finished audit of another corpus or other claims "
+                   "is refused; the same audit again replaces it.")
 @click.option("--text-field", default="text", show_default=True,
               help="JSONL key / column with the document text; several, comma-separated "
                    "(prompt,completion), are joined by blank lines; a field inside an "
