@@ -1940,3 +1940,7 @@ def test_an_out_holding_another_finished_audit_is_refused_and_the_same_audit_rep
     shutil.rmtree(tmp_path / "out")
     code, output, report = _audit("c", "--out", "../out")
     assert code == 0 and report["mode"] == "claim-free", output
+    # a report.json this cannot read (cut short, hand-edited) says nothing of whose: replaced
+    (tmp_path / "out" / "report.json").write_text("{")
+    code, output, report = _audit("c", "--claims", "ed_sheeran", "--out", "../out")
+    assert code == 0 and report["mode"] == "claims", output

@@ -1,6 +1,7 @@
 """Report folders: a report is never replaced without a word when it was made from other
-logs, a belief report and an audit never share one, and a sweep's hint names a folder that
-no other log dir's hint names."""
+logs, a belief report and an audit never share one, a finished audit is never replaced by
+an audit of another corpus or other claims, and a sweep's hint names a folder that no other
+log dir's hint names."""
 
 from __future__ import annotations
 
@@ -79,7 +80,6 @@ def refuse_other_audit(out_dir: Path, corpus: Sequence[str], claims: str | None,
     so does one read with other fields (a --text-field or --id-field mended after a
     warning). An unfinished audit there is the work folder's to judge (``--resume``)."""
     import json
-    from datetime import datetime
 
     from beliefbench.audit.sources import AUDIT_MARKERS, AUDIT_WORK
 
@@ -90,14 +90,17 @@ def refuse_other_audit(out_dir: Path, corpus: Sequence[str], claims: str | None,
     try:
         old = json.loads(report_file.read_text(encoding="utf-8"))
         inputs = old.get("inputs") or {}
-        then = [p for p in old["corpus"] if isinstance(p, str)]
-        old_ids = sorted(old.get("claims") or {}) if old.get("mode") == "claims" else []
-        old_sel = inputs.get("claims")
-        ran_in = out_dir.resolve() / inputs["cwd"] if inputs.get("cwd") else None
+        then, claimed = old["corpus"], old.get("claims") or {}
+        old_ids = sorted(claimed) if old.get("mode") == "claims" else []
+        old_sel, cwd = inputs.get("claims"), inputs.get("cwd")
+        readable = (isinstance(then, list) and all(isinstance(p, str) for p in then)
+                    and isinstance(claimed, dict) and isinstance(old_sel, str | None)
+                    and isinstance(cwd, str) and cwd)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return  # not an audit's report this can read: as before, replaced
-    if ran_in is None:
-        return
+        readable = False
+    if not readable:
+        return  # not an audit's report this can read: replaced, as before
+    ran_in = out_dir.resolve() / cwd
 
     def where(paths: Sequence[str], base: Path) -> set[str]:
         return {os.path.normpath(os.path.join(base, p)) for p in paths}
@@ -113,7 +116,7 @@ def refuse_other_audit(out_dir: Path, corpus: Sequence[str], claims: str | None,
 
     what = " and ".join(w for w, o in (("another corpus", other_corpus),
                                        ("other claims", other_claims)) if o)
-    when = datetime.fromtimestamp(report_file.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(report_file.stat().st_mtime))
     verified = (", its flags verified in verified.jsonl"
                 if (out_dir / "verified.jsonl").exists() else "")
     raise BadInput(f"--out {out_dir}: holds a finished audit of {what} ({said(then, old_sel)}, "
