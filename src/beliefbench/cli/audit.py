@@ -489,9 +489,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     no_field = tally.skips.field_in_no_row
     if tally.documents and not no_field:  # (else the Error or warning below says it all)
         early.held_back()
+    # (the default "id" often names nothing)
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
-        _warn_no_id(tally.skips, tally.documents, fields.id)  # the default "id" often
-        # names nothing
+        _warn_no_id(tally.skips, tally.documents, fields.id)
     ignored = tally.skips.ignored
     if ignored:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
