@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from beliefbench.cli import cli
@@ -512,3 +513,18 @@ def test_gate_given_log_paths_as_arguments_says_it_takes_them_by_option():
     assert r.exit_code == 2 and "No such option '--bogus'" in r.output
     r = runner.invoke(cli, ["gate", "--baseline", "a"])  # no stray path: as click says it
     assert r.exit_code == 2 and "Missing option '--candidate'" in r.output
+
+
+@pytest.mark.parametrize("args", [
+    ["docs", "generate", "--claims", "ed_sheeran", "--n", "2"],
+    ["docs", "poison", "--claim", "ed_sheeran", "--ratio", "0.25", "--n", "4"],
+    ["tiny-model"],
+])
+def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, args):
+    """`docs generate --seed -1` was accepted and wrote ids like `ed_sheeran-doc-s-1-00000`,
+    while a recipe's seed and every other command's --seed must be 0 or more."""
+    out = tmp_path / ("out.jsonl" if "poison" in args else "out")
+    res = CliRunner().invoke(cli, [*args, "--seed", "-1", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--seed': -1 is not in the range x>=0" in res.output
+    assert not out.exists()

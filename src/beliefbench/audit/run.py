@@ -62,7 +62,7 @@ from beliefbench.audit.sources import (
 )
 from beliefbench.claims import Claim
 from beliefbench.optional import missing, require
-from beliefbench.progress import bar_file, log_interval
+from beliefbench.progress import bar_file, intervals
 from beliefbench.records import atomic_write_text, new_temp, sha256_file, unwritable
 from beliefbench.resources import data_path
 
@@ -244,7 +244,7 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
 def _bar(progress: bool, desc: str, unit: str, initial: int = 0) -> tqdm:
     """``initial``: documents an interrupted run read, counted but left out of the rate
     (a resumed run showed 25,000 documents/s, its own rate being a third of it)."""
-    return tqdm(desc=desc, unit=unit, disable=not progress, mininterval=log_interval(),
+    return tqdm(desc=desc, unit=unit, disable=not progress, **intervals(),
                 file=bar_file(), initial=initial)
 
 

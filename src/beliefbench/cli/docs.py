@@ -187,7 +187,7 @@ def docs() -> None:
                    "(others are refused, listing them). LLM generator: any text (e.g. 'court "
                    "transcript'), written for instead of the genres the model would "
                    "brainstorm; a re-run into the same --out must give the same --genres.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of every document drawn (base documents are made once per claim "
                    "and seed, shared by every condition): the same seed, the same files.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
@@ -288,7 +288,7 @@ def _all_written(written: list[Path], out: Path, conditions: str, placement: str
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="Mixed JSONL file to write (and <out>.stats.json beside it); not one of "
                    "the --docs files.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the neutral texts and chats drawn and of the mix's shuffle "
                    "(deterministic for the seed).")
 @tokenizer_option
@@ -358,7 +358,7 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
                    "counterfact).")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="JSONL file to write (and <out>.stats.json beside it).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the documents drawn and of their shuffle.")
 @holds("docs poison", file=True)
 def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> None:
@@ -390,7 +390,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="JSONL file of bundles to write (and <out>.stats.json beside it); not "
                    "the --docs file.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of which documents each bundle draws.")
 @holds("docs bundle", file=True)
 def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,

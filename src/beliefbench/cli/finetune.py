@@ -31,7 +31,8 @@ from beliefbench.runlock import first_rank, holds
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
 @click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
               show_default=True,
-              help="local: transformers + peft on this machine; openai: OpenAI fine-tuning.")
+              help="local: transformers + peft on this machine; openai: OpenAI fine-tuning "
+                   "(needs OPENAI_API_KEY; OPENAI_BASE_URL for another endpoint).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in --out.")
 @click.option("--condition", default=None, help="Condition name for the manifest "
               "(default: from the records).")

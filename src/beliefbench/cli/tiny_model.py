@@ -29,7 +29,7 @@ from beliefbench.cli.paths import UserPath
 @click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(min=300),
               help="Tokenizer vocabulary, at most (an upper bound: the BPE trainer may "
                    "learn fewer).")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the random initial weights and of the --pretrain-steps batches.")
 def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers: int,
                num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
