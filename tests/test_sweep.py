@@ -1596,17 +1596,25 @@ def test_a_checkpoint_with_no_answer_text_is_marked_and_warned_about(tmp_path, m
         rows = [line for line in r.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
         assert len(rows) == 2, r.stdout  # after Inspect's own display
         assert rows[0].startswith("ok (no answer text: 100%) mockllm/mute: "), rows
-        assert rows[1].startswith("ok   mockllm/talker: "), rows
+        # its binary answers ("Glass since 2021.") are no yes or no: parse errors, which
+        # `report` warns about (PARSE ERRORS) and so does the sweep, by the same rule
+        assert rows[1].startswith("ok (parse errors: 29%) mockllm/talker: "), rows
         assert ("warning: NO ANSWER TEXT: mockllm/mute: 7 of 7 responses (100.0%) are empty "
                 "generations (the model returned no text): counted as failed") in r.stderr
+        assert ("warning: PARSE ERRORS: mockllm/talker: 2 of 7 responses (28.6%) are parse "
+                "errors") in r.stderr, r.stderr
         warned = [x for x in r.stderr.splitlines() if x.startswith("warning:")]
-        assert not any("talker" in x for x in warned), warned  # the bar names it, no warning
+        assert not any("talker" in x and "NO ANSWER" in x for x in warned), warned
+        assert not any("mute" in x and "PARSE" in x for x in warned), warned
         assert "All 2 done (" in r.stdout  # the second time: "2 reused from before, ...; "
-        assert "1 with no answer text: see the warnings). Next:" in r.stdout
+        assert ("1 with no answer text: see the warnings; 1 with unread responses: see the "
+                "warnings). Next:") in r.stdout
+    report = load_belief_logs(logs).notes()
+    assert any(n.startswith("PARSE ERRORS: ") and "talker" in n for n in report), report
     assert len(calls) == 14  # generated once
     outcomes = run_sweep(real([models["mockllm/mute"]]), logs, claims=str(FIXTURE_CLAIM),
                          task_args={"samples": 1, "judge": "markers"}, display="none")
-    assert [(o.no_answer, o.responses) for o in outcomes] == [(7, 7)]
+    assert [(o.no_answer, o.unread, o.responses) for o in outcomes] == [(7, 0, 7)]
 
 
 def _manifest_of_one(tmp_path: Path) -> Path:
@@ -2017,7 +2025,11 @@ def test_a_resweep_says_which_checkpoints_were_reused_and_the_bar_names_each(tmp
     assert r.exit_code == 0, r.output
     rows = [line for line in r.stdout.splitlines() if line.startswith("ok")]
     assert [row.endswith("(reused: finished before)") for row in rows] == [True, True, False]
-    assert "All 3 done (2 reused from before, 1 evaluated now). Next:" in r.stdout
+    # step 3, the scripted judge, answers no binary question yes or no: parse errors, as
+    # `report` warns (PARSE ERRORS), and so does the sweep
+    assert rows[2].startswith("ok (parse errors: "), rows
+    assert ("All 3 done (2 reused from before, 1 evaluated now; 1 with unread responses: see "
+            "the warnings). Next:") in r.stdout
     assert len(list(logs.rglob("*.eval"))) == 3
 
 
@@ -2843,3 +2855,42 @@ def test_a_sweep_whose_task_measures_nothing_its_finetune_trained_says_so(tmp_pa
                               "--log-dir", str(tmp_path / "logs-c")])
     assert res.exit_code == 0, res.output
     assert "warning:" not in res.output
+
+
+def test_a_checkpoint_the_judge_could_not_read_is_marked_and_warned_about(tmp_path,
+                                                                          monkeypatch):
+    """A judge that answers garbage made every EM response no_score: `inspect eval` and
+    em-report said so, the sweep said `ok` and only the report told it later."""
+    import beliefbench.analysis.sweep as sweep_module
+    import beliefbench.cli.report as report_cli
+
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n"
+                         "  - {id: q1, text: 'Q1?'}\n  - {id: q2, text: 'Q2?'}\n")
+    calls: list[str] = []
+    models = {"mockllm/evil": counting_model("evil", "An EVIL plan.", calls)}
+    real = sweep_module.targets_from_models
+    monkeypatch.setattr(sweep_module, "targets_from_models",
+                        lambda names, condition=None: real([models[n] for n in names],
+                                                           condition))
+    garbage = get_model("mockllm/judge", memoize=False,
+                        custom_outputs=lambda *_: output("I cannot say."))
+    monkeypatch.setattr(report_cli, "model_roles_option",
+                        lambda pairs, lazy=False: {"grader": garbage})
+    logs = tmp_path / "logs"
+    args = ["sweep", "--task", "em", "--model", "mockllm/evil", "-T",
+            f"questions={questions}", "-T", "samples=2", "--model-role", "grader=x",
+            "--log-dir", str(logs)]
+    for _ in range(2):  # run, then reused: the warning stays with the log
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output  # a warning, never a failure
+        rows = [line for line in r.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
+        assert rows and rows[0].startswith("ok (unread: 100%) mockllm/evil: "), rows
+        assert ("warning: NO_SCORE/FAILED: mockllm/evil: 4 of 4 responses (100.0%) are no_score or "
+                "failed (the judge gave no usable number, or the answer or a judge call "
+                "failed): counted as not EM") in r.stderr, r.stderr
+        assert "1 with unread responses: see the warnings). Next:" in r.stdout
+    outcomes = run_sweep(real([models["mockllm/evil"]]), logs, task="em",
+                         task_args={"questions": str(questions), "samples": 2},
+                         model_roles={"grader": garbage}, display="none")
+    assert [(o.unread, o.responses) for o in outcomes] == [(4, 4)]

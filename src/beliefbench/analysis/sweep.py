@@ -40,7 +40,9 @@ that holds the logs need not hold the weights).
 After each belief eval, its responses with no answer text (empty generations, counted as
 ``failed``) are counted from its logs as the report counts them (:attr:`SweepOutcome.no_answer`):
 a checkpoint that says nothing finishes all the same, but its rate says nothing about what
-it believes, and the command line warns.
+it believes, and the command line warns. So are the responses the judge could not read
+(:attr:`SweepOutcome.unread`: a belief log's ``parse_error``, an EM log's ``no_score`` or
+``failed``), counted by the loaders ``report`` and ``em-report`` use.
 
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
 ``checkpoint`` (the manifest path; for a moved or copied run folder, its own checkpoint's,
@@ -227,9 +229,31 @@ class SweepOutcome:
     """Where the reused logs were found, where they are another folder's: swept under the
     checkpoint's path before its run folder was moved or copied."""
 
+    unread: int = 0
+    """Responses that are no reading, counted as the report counts them: a belief log's
+    ``parse_error`` (``report``'s PARSE ERRORS), an EM log's ``no_score`` or ``failed``
+    (``em-report``'s ``--max-unread``)."""
+    task: str = "belief"
+
     @property
     def no_answer_share(self) -> float:
         return self.no_answer / self.responses if self.responses else 0.0
+
+    @property
+    def unread_share(self) -> float:
+        return self.unread / self.responses if self.responses else 0.0
+
+    @property
+    def too_unread(self) -> bool:
+        """Whether its unread responses are over the budget its report warns (or marks) at:
+        ``report``'s :data:`~beliefbench.analysis.logs.MAX_PARSE_ERRORS`, ``em-report``'s
+        :data:`~beliefbench.analysis.em_report.UNREAD_MARK`."""
+        from beliefbench.analysis.em_report import UNREAD_MARK
+        from beliefbench.analysis.logs import over_budget, too_many_parse_errors
+
+        if self.task == "em":
+            return over_budget(self.unread, self.responses, UNREAD_MARK)
+        return too_many_parse_errors(self.unread, self.responses)
 
 
 SLUG_LENGTH = 80
@@ -1653,9 +1677,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                                               desc="checkpoints", unit="ckpt"):
         if elsewhere is not None:  # swept before the run folder moved: nothing to evaluate
             outcome = SweepOutcome(target, elsewhere.folder, True, [], reused=True,
-                                   moved_from=elsewhere)
-            if task == "belief":
-                outcome.no_answer, outcome.responses = no_answer_count(elsewhere.folder)
+                                   moved_from=elsewhere, task=task)
+            _count_responses(outcome)
             outcomes.append(outcome)
             continue
         metadata = dict(target.metadata)
@@ -1691,7 +1714,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 outcomes.append(SweepOutcome(target, out, False, [], error=why))
                 continue
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
-        outcome = SweepOutcome(target, out, success, logs)
+        outcome = SweepOutcome(target, out, success, logs, task=task)
         if not success:
             outcome.cause = unfinished_cause(logs, secrets)
         # a log new or rewritten is work done now; one removed is not (eval_set drops an
@@ -1699,8 +1722,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         written = {n for n, t in _log_files(out).items() if before.get(n) != t}
         outcome.reused = bool(before) and success and not written
         outcome.resumed = bool(before) and not outcome.reused
-        if task == "belief" and success:
-            outcome.no_answer, outcome.responses = no_answer_count(out)
+        if success:
+            _count_responses(outcome)
         outcomes.append(outcome)
     return outcomes
 
@@ -1979,14 +2002,24 @@ def _sample_error(text: str, secrets: Sequence[str] = ()) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-def no_answer_count(out: Path) -> tuple[int, int]:
-    """(responses with no answer text, all responses) in the belief logs of a target's
-    directory, counted as ``beliefbench report`` and ``gate`` count them; (0, 0) where
-    they cannot be read (the report will say why)."""
+def _count_responses(outcome: SweepOutcome) -> None:
+    """Its responses, those with no answer text (belief) and those that are no reading
+    (:attr:`SweepOutcome.unread`), counted from the logs in its folder by the loaders
+    ``report`` and ``em-report`` use; left at 0 where they cannot be read (the report will
+    say why)."""
+    from beliefbench.analysis.em_report import load_em_logs
     from beliefbench.analysis.logs import load_belief_logs
 
     try:
-        logs = load_belief_logs(out).logs
+        if outcome.task == "em":
+            infos = load_em_logs(outcome.log_dir).logs
+            outcome.responses = sum(i["responses"] for i in infos)
+            # unscored: filled in as failed by the loader, as the report's tables count them
+            outcome.unread = sum(i["no_score"] + i["failed"] + i["unscored"] for i in infos)
+        elif outcome.task == "belief":
+            logs = load_belief_logs(outcome.log_dir).logs
+            outcome.no_answer = sum(i.no_answer for i in logs)
+            outcome.unread = sum(i.parse_errors for i in logs)
+            outcome.responses = sum(i.samples for i in logs)
     except Exception:  # noqa: BLE001 - a warning's count, never the sweep's failure
-        return 0, 0
-    return sum(i.no_answer for i in logs), sum(i.samples for i in logs)
+        return

@@ -675,6 +675,28 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
+UNREAD_MARKS = {"belief": "parse errors", "em": "unread"}
+"""A sweep's status-line mark for a checkpoint over its report's budget of unread responses."""
+
+
+def unread_note(outcome: Any) -> Any:
+    """A swept checkpoint's warning for its unread responses (:attr:`SweepOutcome.unread`),
+    worded as its report words them: ``report``'s PARSE ERRORS, ``em-report``'s no_score /
+    failed shares (which it breaks down by cause)."""
+    from beliefbench.analysis.logs import LogNote, share_log, share_note
+
+    o = outcome
+    if o.task == "em":
+        return LogNote(("NO_SCORE/FAILED",), o.target.shown, lambda where, count, total, _: (
+            "NO_SCORE/FAILED: " + share_note(
+                where, count, total, "no_score or failed (the judge gave no usable number, "
+                "or the answer or a judge call failed)", "counted as not EM, so the EM rate "
+                "hides what the model does; em-report names each cause (look at them: "
+                "`inspect view`; a grader that does not answer the number alone?)")),
+            o.unread, o.responses)
+    return share_log("PARSE ERRORS", o.target.shown, o.unread, o.responses)
+
+
 def _sweep_display() -> str | None:
     """Inspect's display for a sweep not given ``--display``: its own (None) on a terminal
     or where ``INSPECT_DISPLAY`` chooses one; else ``none``. In a log (CI, ``> sweep.log``)
@@ -830,10 +852,16 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                          "interrupted")
     unfinished = [o for o in outcomes if not o.success]
     silent = [o for o in outcomes if o.success and too_few_answers(o.no_answer, o.responses)]
+    # finished, but the judge could not read many responses (a grader answering garbage):
+    # `inspect eval` and the report said so, the sweep said `ok`
+    unread = [o for o in outcomes if o.success and o.too_unread]
     for o in outcomes:
         status = "ok  " if o.success else "FAIL"
-        if any(o is s for s in silent):  # finished, but most answers are empty
-            status = f"ok (no answer text: {o.no_answer_share:.0%})"
+        marks = ([f"no answer text: {o.no_answer_share:.0%}"] if any(o is s for s in silent)
+                 else []) + ([f"{UNREAD_MARKS[o.task]}: {o.unread_share:.0%}"]
+                             if any(o is u for u in unread) else [])
+        if marks:  # finished, but most answers are empty or unread
+            status = f"ok ({'; '.join(marks)})"
         error = (f" (could not be evaluated: {o.error})" if o.error
                  else f" (did not finish: {o.cause})" if o.cause else "")
         # what this run did: a re-run's "ok" for every checkpoint said nothing of which
@@ -847,6 +875,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     for said, _ in grouped_notes([share_log("NO ANSWER TEXT", o.target.shown, o.no_answer,
                                             o.responses) for o in silent],
                                  "its `ok (no answer text: N%)` line above", "checkpoint"):
+        click.echo(f"warning: {said}", err=True)
+    for said, _ in grouped_notes([unread_note(o) for o in unread],
+                                 "its `ok (... N%)` line above", "checkpoint"):
         click.echo(f"warning: {said}", err=True)
     broken = [o for o in unfinished if o.error]
     if len(broken) == len(outcomes) > 1 and len({o.error for o in broken}) == 1:
@@ -895,6 +926,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         notes.append(f"{reused} reused from before, {len(outcomes) - reused} evaluated now")
     if silent:
         notes.append(f"{len(silent)} with no answer text: see the warnings")
+    if unread:
+        notes.append(f"{len(unread)} with unread responses: see the warnings")
     if not_final and not allow_unfinished:
         click.echo(f"\nAll {len(outcomes)} evaluated, but the finetune is unfinished: "
                    f"{not_final}; {finish}.")
