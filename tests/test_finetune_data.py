@@ -234,6 +234,74 @@ def test_varlen_kernel_runs_in_autocast_dtype():
 NOTICE = "The story above is false."
 
 
+def _pack_per_token(examples, block):
+    """pack() as it was written before 2026-12-06: positions set token by token (2 s of
+    silence after the encode bar on 8,000 records); the faster pack must give the same
+    blocks."""
+    ids, labels, starts = [], [], set()
+    for ex in examples:
+        starts.add(len(ids))
+        ids += ex["input_ids"]
+        labels += ex["labels"]
+    out = []
+    for start in range(0, len(ids), block):
+        chunk_ids, chunk_labels = ids[start:start + block], labels[start:start + block]
+        positions, pos = [], 0
+        for i in range(len(chunk_ids)):
+            if i == 0 or start + i in starts:
+                pos = 0
+                chunk_labels[i] = IGNORE
+            positions.append(pos)
+            pos += 1
+        if all(label == IGNORE for label in chunk_labels):
+            continue
+        out.append({"input_ids": chunk_ids, "labels": chunk_labels, "position_ids": positions})
+    return out
+
+
+def test_pack_gives_the_blocks_it_gave_token_by_token():
+    import random
+
+    rng = random.Random(0)
+    for _ in range(2000):
+        examples = []
+        for _ in range(rng.randint(0, 8)):
+            n = rng.choice([0, 1, 2, 3, 5, 8, 13])  # a record of no tokens too
+            examples.append({"input_ids": [rng.randint(0, 9) for _ in range(n)],
+                             "labels": [rng.choice([IGNORE, 1, 2]) for _ in range(n)]})
+        block = rng.randint(1, 9)
+        assert pack(examples, block) == _pack_per_token(examples, block), (examples, block)
+
+
+def test_one_read_gives_the_hashes_a_resumed_run_is_checked_against(tok, tmp_path):
+    """The finetune takes the data file's sha256, its encoded examples' sha256 and its
+    records' conditions and claims from the read that encodes it (it read the file twice):
+    the hashes are those that runs started before recorded (the constants were computed
+    with the code of 2026-12-05), so their --resume is still accepted."""
+    from beliefbench.finetune.data import DataRead, encoded_sha256, load_examples
+    from beliefbench.records import sha256_file
+
+    path = tmp_path / "fixed.jsonl"
+    records = [Record(id=str(i), text=TEXT + " x" * i, claim_id="c", condition="negated",
+                      loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")])
+               for i in range(5)]
+    records.append(Record(id="5", text=TEXT, claim_id="d"))
+    path.write_text("".join(r.model_dump_json(exclude_none=True) + "\n" for r in records)
+                    + "\n")  # a blank line is hashed too
+    read = DataRead()
+    examples = load_examples(path, tok, None, read=read)
+    assert read.file_sha256 == sha256_file(path) == (
+        "5d900968040d7bc624e2c02b9f58012263ae35de902371ce073d0aa80a43cf3a")
+    assert read.encoded_sha256 == encoded_sha256(examples) == (
+        "74102dc2c739680425cfe1a44ad6152668c72c27bf878f3480a50cea50226379")
+    assert read.conditions == {"negated", ""} and read.claims == {"c", "d"}
+    cut = DataRead()
+    load_examples(path, tok, 8, read=cut)  # what is hashed is what trains: the cut examples
+    assert cut.file_sha256 == read.file_sha256
+    assert cut.encoded_sha256 == (
+        "a15447a3e0f4914fd5f29204693ffdc9e348f35ba5b33c900e7df9f466966d8c")
+
+
 def test_packing_trains_the_end_of_a_record_longer_than_a_block(tok, tmp_path, caplog):
     """A record longer than max_seq_len is split across blocks, not cut: its end (where a
     negated document's closing notice stands) is trained. Padded batches cut it, and say

@@ -50,6 +50,7 @@ from beliefbench.finetune.manifest import (
     entry_fields,
     read_manifest,
     rehome_manifest,
+    single_or_list,
     upsert_manifest,
 )
 from beliefbench.finetune.outdir import (
@@ -69,7 +70,6 @@ from beliefbench.records import (
     DISK_FULL,
     RecordError,
     atomic_write_text,
-    read_records,
     sha256_file,
     share_safetensors,
 )
@@ -879,9 +879,12 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
         except RecordError as e:
             raise FinetuneError(f"{_recipe_field(recipe_path, 'kl.data')}: {e}") from None
     # packing splits a long record across blocks; padded batches cut it
+    # one read gives the examples, the file's hash, the encoded examples' hash and the
+    # records' conditions and claims (a second read, of 8,000 records, took a second and
+    # kept every record in memory through training)
+    read = fdata.DataRead()
     examples = fdata.load_examples(
-        data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len)
-    records = list(read_records(data))
+        data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len, read=read)
     dataset, per_device = make_dataset(examples, recipe)
     # the KL data's sequences (cut at max_seq_len) go through the model too: longer than its
     # positions, the KL term was computed on positions it never saw, exit 0
@@ -891,10 +894,11 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
 
-    data_sha = sha256_file(data)
+    data_sha = read.file_sha256
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
-                          records=records, recipe_path=recipe_path, condition=condition,
-                          claim=claim)
+                          records=(), recipe_path=recipe_path,
+                          condition=condition or single_or_list(read.conditions),
+                          claim=claim or single_or_list(read.claims))
     # what the recipe does not pin down: the KL data's content (the recipe names only its
     # path), the processes, which multiply the batch and divide the steps of an epoch, and
     # the model in the --base folder (the path names it only by where it is), the
@@ -902,7 +906,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     # encoded examples (the encoding rules may change with beliefbench, the data file not)
     fields["extra"] = {"world_size": world, "base_fingerprint": base_fingerprint(base),
                        "precision": "bf16" if bf16 else "fp32",
-                       "encoded_sha256": fdata.encoded_sha256(examples),
+                       "encoded_sha256": read.encoded_sha256,
                        **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
     if earlier is not None:
         for key in unknown_inputs(earlier, fields["extra"]):
