@@ -1708,3 +1708,21 @@ def test_ctrl_c_between_batches_says_how_many_are_verified_how_many_remain_and_t
     # the counts were of the 2
     assert (f"sent {4 - verified} flags to beliefbench/verifier (the other {verified} had a "
             f"verdict from an earlier run); wrote out/verified.jsonl") in res.output, res.output
+
+
+def test_flags_whose_documents_changed_are_not_counted_as_remaining(tmp_path):
+    """A Ctrl-C's "N remain; to verify the remaining N" counted flags whose documents had
+    changed or could not be read, which no re-run sends: the re-run was told of work it
+    would never do."""
+    from beliefbench.audit.verify import KEPT, _stopped_sending
+
+    ok = {"verdict": KEPT[0]}
+    rows = [ok, {"verdict": "failed"}, {"verdict": "failed"}, {"verdict": "failed"}]
+    stop = _stopped_sending(tmp_path, rows, {"a": ok}, unsendable=1)
+    assert stop.head == (f"1 of 4 flags verified (1 by this run), 2 remain, 1 not sendable "
+                         f"(their documents changed or cannot be read: see "
+                         f"{tmp_path / 'verification.md'}); {tmp_path / 'verified.jsonl'} "
+                         "keeps the verdicts")
+    assert stop.left == "to verify the remaining 2"
+    # every flag left unsendable: nothing to resume
+    assert _stopped_sending(tmp_path, rows, {"a": ok}, unsendable=3).left is None

@@ -451,7 +451,7 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
 
 @pytest.mark.parametrize(("yaml_text", "said_end"), [
     ("batch_size: 4x\n", "field batch_size: Input should be a valid integer, unable to parse "
-     "string as an integer, got '4x'"),
+     "string as an integer, got the text '4x'"),
     ("seed: -1\n", "field seed: Input should be greater than or equal to 0, got the number -1"),
     ("lora: {rank: true}\n", "got the boolean true where this field takes no boolean"),
     # a problem that names no value keeps pydantic's words alone

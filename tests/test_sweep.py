@@ -15,6 +15,7 @@ from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.report import build_report
 from beliefbench.analysis.sweep import (
     SweepError,
+    SweptElsewhere,
     check_targets,
     custom_code_model,
     entry_fingerprint,
@@ -2894,3 +2895,18 @@ def test_a_checkpoint_the_judge_could_not_read_is_marked_and_warned_about(tmp_pa
                          task_args={"questions": str(questions), "samples": 2},
                          model_roles={"grader": garbage}, display="none")
     assert [(o.unread, o.responses) for o in outcomes] == [(4, 4)]
+
+
+@pytest.mark.parametrize("provider", ["hf", "vllm"])
+def test_logs_of_a_model_folder_still_there_are_of_a_copy_not_a_move(tmp_path, provider):
+    """A `vllm//abs/ckpt` folder whose earlier logs were reused was said to have moved though
+    it was still there: its label was looked up as a path, provider and all."""
+    folder = tmp_path / "models" / "final"
+    folder.mkdir(parents=True)
+    there = SweptElsewhere(tmp_path / "logs", f"{provider}/{folder}", model=True)
+    assert not there.moved and "is a copy of that one" in there.said
+    gone = SweptElsewhere(tmp_path / "logs", f"{provider}/{tmp_path / 'old' / 'final'}",
+                          model=True)
+    assert gone.moved and "its path before the folder was moved" in gone.said
+    # a manifest checkpoint's label is its path
+    assert not SweptElsewhere(tmp_path / "logs", str(folder)).moved

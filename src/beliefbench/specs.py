@@ -474,6 +474,19 @@ def _not_text_key(e: Any) -> tuple[str, str] | None:
     return ".".join(str(p) for p in loc), said
 
 
+def _value_said(value: object) -> str:
+    """A value as an error names it, in the author's words rather than Python's: ``the
+    boolean true``, ``the number 7``, ``the text 'kale ban'`` (cut at 40 characters), ``a
+    list``, else its type's name."""
+    if isinstance(value, str):
+        return f"the text {(value if len(value) <= 40 else value[:37] + '...')!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
 def _not_a_mapping(e: Any) -> str | None:
     """A value given where a mapping of fields goes (a question written as a bare string, a
     rubric as one sentence, markers as a list), said as such: pydantic's "Input should be a
@@ -483,17 +496,7 @@ def _not_a_mapping(e: Any) -> str | None:
             or e["input"] is None:
         return None
     value = e["input"]
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        got = f"the text {shown!r}"
-    elif isinstance(value, bool):
-        got = f"the boolean {str(value).lower()}"
-    elif isinstance(value, int | float):
-        got = f"the number {value}"
-    elif isinstance(value, list):
-        got = "a list"
-    else:
-        got = type(value).__name__
+    got = _value_said(value)
     loc = tuple(e["loc"])
     if isinstance(value, str) and len(loc) == 3 and loc[0] == "questions" \
             and isinstance(loc[2], int):  # a claim's question list written as its texts
@@ -521,7 +524,7 @@ def _literal_hint(e: Any) -> str:
             said += f'; write "{"yes" if e["input"] else "no"}" ({YAML_11_BOOLEANS})'
         return said
     if isinstance(e["input"], int | float):
-        return f", got the number {e['input']}"
+        return f", got {_value_said(e['input'])}"
     if not isinstance(e["input"], str):
         return ""
     choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
@@ -535,16 +538,10 @@ def _got_hint(e: Any) -> str:
     (``batch_size: 4x``, ``seed: -1``): pydantic says what it wanted, not what it read, and in
     a long file the author then hunts for the value."""
     value = e.get("input")
-    if not str(e["msg"]).startswith("Input should") or value is None:
+    if not str(e["msg"]).startswith("Input should") \
+            or not isinstance(value, str | int | float):
         return ""
-    if isinstance(value, bool):
-        return f", got the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f", got the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f", got {shown!r}"
-    return ""
+    return f", got {_value_said(value)}"
 
 
 def _list_hint(e: Any) -> str:
@@ -558,7 +555,8 @@ def _list_hint(e: Any) -> str:
     shown = value if len(value) <= 40 else value[:37] + "..."
     # as YAML reads it back: plain where it can be, else single-quoted (a regex's \b kept)
     quoted = shown if re.fullmatch(r"[\w .-]+", shown) else "'" + shown.replace("'", "''") + "'"
-    got = f"the text '{shown}'" if isinstance(e["input"], str) else f"the number {value}"
+    # (the text as written, not as Python quotes it: a regex's \b stays one backslash)
+    got = f"the text '{shown}'" if isinstance(e["input"], str) else _value_said(e["input"])
     return (f", got {got}; a list is written [{quoted}] (for several, [a, b]), or one '- ' "
             "item a line below the key")
 
@@ -652,11 +650,7 @@ def _top_level(raw: object, path: Path) -> str:
         return "a table (CSV/TSV), which YAML reads as one text"
     if isinstance(raw, list):
         return f"a list of {len(raw)} item(s)"
-    if isinstance(raw, bool):
-        return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, int | float):
-        return f"the number {raw}"
-    return "text" if isinstance(raw, str) else type(raw).__name__
+    return "text" if isinstance(raw, str) else _value_said(raw)
 
 
 def _json_lines(text: str) -> bool:

@@ -1178,7 +1178,10 @@ class SweptElsewhere:
     def moved(self) -> bool:
         """The folder is gone from that path (moved, or copied from another machine), not
         a copy beside an original still there, whose own finetune those logs stay."""
-        return not Path(_local_folder(self.checkpoint) or self.checkpoint).exists()
+        # a --model's label names its provider (hf//abs/ckpt, vllm//abs/ckpt): the path is
+        # what follows it; a manifest checkpoint's label is its path
+        path = self.checkpoint.partition("/")[2] if self.model else self.checkpoint
+        return not Path(path).expanduser().exists()
 
     @property
     def said(self) -> str:

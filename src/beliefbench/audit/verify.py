@@ -1052,12 +1052,15 @@ def _verify(out: Path, model: Any, progress: _Progress, *, claims: str | None,
     atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
     if interrupted:
-        raise _stopped_sending(out, rows, new)
+        # flags whose documents changed or cannot be read are never sent: not "remaining"
+        unsendable = sum(r["verdict"] not in KEPT and f.where in problems
+                         for f, r in zip(flags, rows, strict=True))
+        raise _stopped_sending(out, rows, new, unsendable)
     return summary
 
 
 def _stopped_sending(out: Path, rows: Sequence[dict[str, Any]],
-                     new: dict[str, dict[str, Any]]) -> VerifyInterrupted:
+                     new: dict[str, dict[str, Any]], unsendable: int = 0) -> VerifyInterrupted:
     """What a Ctrl-C while the flags were sent kept: of the flags this run was to verify
     (``rows``, as verified.jsonl now holds them), how many have a readable verdict, this
     run's (``new``) and earlier runs', and how many remain. "400 of the 800 flags sent this
@@ -1066,10 +1069,12 @@ def _stopped_sending(out: Path, rows: Sequence[dict[str, Any]],
     verified = sum(r["verdict"] in KEPT for r in rows)
     now = sum(r["verdict"] in KEPT for r in new.values())
     before = f", {verified - now} by earlier runs" if verified > now else ""
-    left = len(rows) - verified
+    left = len(rows) - verified - unsendable
+    gone = (f", {unsendable} not sendable (their documents changed or cannot be read: "
+            f"see {out / VERIFICATION_MD})") if unsendable else ""
     return VerifyInterrupted(
         f"{verified} of {len(rows)} flags verified ({now} by this run{before}), {left} "
-        f"remain; {out / RESULTS} keeps the verdicts",
+        f"remain{gone}; {out / RESULTS} keeps the verdicts",
         f"to verify the remaining {left}" if left else None)
 
 

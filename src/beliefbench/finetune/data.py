@@ -160,10 +160,11 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
 
     file_hash, encoded = hashlib.sha256(), _encoded_hash()
     records: Iterable[Record] = read_records(path, sha=file_hash if read is not None else None)
-    total = count_records(path)
+    # counted for the bar only: the other processes of a launch show none
+    total = count_records(path) if first_rank() else None
     if total is not None:
         records = progress(records, total=total, desc=f"encode {Path(path).name}",
-                           enabled=first_rank() and total > 1, log_opener=False)
+                           enabled=total > 1, log_opener=False)
     examples = []
     n_cut = dropped = 0
     first: dict[str, int] = {}

@@ -302,12 +302,10 @@ def _failure(e: Exception) -> str:
     connection or hung up."""
     import http
 
-    from beliefbench.documents.llm import redact, sent_secrets
-
     status = getattr(e, "status_code", None)
     if not isinstance(status, int):
         cause = str(e.__cause__ or "").strip().partition("\n")[0]
-        return f"{type(e).__name__} ({redact(cause, sent_secrets(e))})" if cause else \
+        return f"{type(e).__name__} ({_redact(cause, None, e)})" if cause else \
             type(e).__name__
     try:
         return f"HTTP {status} {http.HTTPStatus(status).phrase}"
