@@ -66,17 +66,20 @@ NO_CI = "no CI"
 """What a CI cell shows under ``--bootstrap 0`` (documented as "no CIs"), instead of NaN."""
 
 
-def _echo_table(df, columns: list[str], *, no_ci: bool = False) -> None:
-    """``no_ci``: the ``*_low`` / ``*_high`` columns say ``no CI`` where they are empty. Any
-    other empty cell (specificity outside neighbour rows, score outside main rows) shows
-    ``-``, as ``patch`` and ``report`` show an undefined cell: ``NaN`` read as a failure."""
-    cols = [c for c in columns if c in df.columns]
+def _echo_table(df, columns: list[str] | None = None, *, no_ci: bool = False,
+                float_format: str = "{:.3f}") -> None:
+    """``columns``: those of ``df`` to show, in order (all: None). ``no_ci``: the ``*_low`` /
+    ``*_high`` columns say ``no CI`` where they are empty. Any other empty cell (specificity
+    outside neighbour rows, score outside main rows, a held-out d no split could score, the
+    base's kl) shows ``-``, as ``report`` shows an undefined cell: ``NaN`` read as a
+    failure. The internals and intervention commands' one table printer."""
+    cols = [c for c in (df.columns if columns is None else columns) if c in df.columns]
     shown = df[cols].copy()
     for c in cols:
         if shown[c].isna().any():
             empty = NO_CI if no_ci and c.endswith(("_low", "_high")) else "-"
             shown[c] = shown[c].astype(object).where(shown[c].notna(), empty)
-    click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    click.echo(shown.to_string(index=False, float_format=float_format.format))
 
 
 MARGIN_COLUMNS = ("margin: mean log P(claim) - log P(truth), nats per token (> 0: the claim "

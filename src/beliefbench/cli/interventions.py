@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 import click
 
 from beliefbench.cli.errors import BadInput, exit_past_threads
-from beliefbench.cli.internals import CLAIMS_HELP, MODEL_HELP, measured, warn_other_weights
+from beliefbench.cli.internals import (
+    CLAIMS_HELP,
+    MODEL_HELP,
+    measured,
+    warn_other_weights,
+)
+from beliefbench.cli.internals import _echo_table as _table
 from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.report import _key_values, model_roles_option
@@ -154,16 +160,6 @@ def _roles(pairs: tuple[str, ...]) -> dict:
     ``grader={model: ..., model_args: {...}, temperature: ...}`` for a configured model
     (the one parser, :func:`beliefbench.cli.report.model_roles_option`, sweep's too)."""
     return model_roles_option(pairs)
-
-
-def _table(df, float_format: str = "{:.3f}") -> None:
-    """An undefined cell (NaN: a held-out d no split could score, an sd of one draw, a rate
-    with no pair) shows ``-``, as ``report`` shows one: ``NaN`` read as a failure."""
-    shown = df.copy()
-    for c in shown.columns:
-        if shown[c].dtype.kind == "f" and shown[c].isna().any():
-            shown[c] = shown[c].astype(object).where(shown[c].notna(), "-")
-    click.echo(shown.to_string(index=False, float_format=lambda x: float_format.format(x)))
 
 
 def _written(paths) -> None:
@@ -663,7 +659,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     except NoDeltaError as e:
         raise BadInput(f"--model {model_path} --base {base}: {e}") from None
     summary = summarize_noise(curve)
-    _table(summary, "{:.4f}")  # an undefined sd as '-'
+    _table(summary, float_format="{:.4f}")  # an undefined sd as '-'
 
     for note in undefined_spread_note(summary, seeds):
         click.echo(f"warning: {note}", err=True)
@@ -721,11 +717,9 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
                                             max_len=max_len, limit=limit, norms=targets)
     except NoDeltaError as e:
         raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
-    shown = curve[["step", "kl", "loss", "param_distance"]].copy()
     # the base's row has no kl (no recipe trained it): `-`, as em-report shows an empty cell,
     # not Python's None (efficiency.csv leaves it empty)
-    shown["kl"] = [("-" if v is None or v != v else v) for v in shown["kl"]]
-    _table(shown, "{:.4f}")
+    _table(curve, ["step", "kl", "loss", "param_distance"], float_format="{:.4f}")
     if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
         click.echo(f"warning: {note}", err=True)
     stale = out_dir / "rescaled.csv"
@@ -736,7 +730,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     if rescaled is not None:
         click.echo(f"rescaled (step {rescaled['step'].iloc[0]}, its delta at each norm; "
                    "unscaled: the checkpoint itself):")
-        _table(rescaled[["norm", "scale", "loss", "unscaled"]], "{:.4f}")
+        _table(rescaled, ["norm", "scale", "loss", "unscaled"], float_format="{:.4f}")
         tables["rescaled.csv"] = rescaled
     # what the losses were read on, beside them: two runs' rescaled.csv are compared row by
     # row, which means nothing unless both measured the same records (--data, --limit,
