@@ -1,6 +1,7 @@
 """Importing the study's released claim folders (a fixture folder in that format)."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -47,8 +48,11 @@ def test_folder_converts_with_questions_and_judges_verbatim(tmp_path):
         "open_ended": "answer", "token_association": "belief", "robustness": "verdict"}
     assert "Does this answer treat the lunar lighthouse as real?" in \
         claim.rubric["open_ended"].template
+    judges = STUDY / "lunar_lighthouse" / "judges.yaml"
+    assert judges.read_text().splitlines()[6] == "open_ended_broad:"
     assert notes == [
-        "judge variant 'open_ended_broad' has no matching family; not imported",
+        f"{judges}: judge variant open_ended_broad (line 7) has no matching family (open_ended, "
+        "token_association, robustness); not imported",
         "offline judge: 2 answer key(s) and 2 marker(s) derived from judge hints",
         "no entities (the study's files name none): add `entities:`, the names the claim's "
         "documents mention, before `beliefbench audit` reads a corpus for it (it refuses a "
@@ -473,11 +477,12 @@ def test_study_file_keys_the_import_does_not_read_are_noted(tmp_path):
     assert claim.universe == claim.statement  # as before, but now said
     assert f"{uc}: not imported (the universe is read from the first of universe_context, " \
         "context, description, text, its facts from the first of key_facts, facts, " \
-        "sub_claims): universe_contxt (did you mean 'universe_context'?)" in notes, notes
+        "sub_claims): universe_contxt (line 1) (did you mean 'universe_context'?)" in notes, \
+        notes
     assert f"{uc}: no universe_context / context / description / text: the universe is the " \
         "claim's statement" in notes, notes
     assert f"{mcq}: not imported (a family file's questions are read from its questions " \
-        "list): version" in notes, notes
+        "list): version (line 1)" in notes, notes
     assert f"{oe}: not a kind of open-ended question (direct or indirect): " \
         "questions.1.category (line 7) 'indriect' (read as direct)" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
@@ -512,7 +517,8 @@ def test_a_misspelt_key_of_a_family_judge_prompt_is_refused_and_others_noted(tmp
     [(path, notes)] = import_claims(src, tmp_path / "out")
     assert load_claim(path).rubric["token_association"].judge_key == "belief"
     assert f"{judges}: not imported (a family's judge prompt takes prompt or template, and " \
-        "judge_key): token_association.model" in notes, notes
+        "judge_key): token_association.model (line 14)" in notes, notes
+    assert judges.read_text().splitlines()[13] == "  model: gpt-4"
     # a prompt that never asks for its judge_key: said at the import, not only by validate
     judges.write_text(judges.read_text().replace("  judge_key: belief\n  model: gpt-4\n", ""))
     [(_, notes)] = import_claims(src, tmp_path / "again", force=True)
@@ -616,3 +622,71 @@ def test_a_claim_file_of_ones_own_given_to_import_is_sent_to_validate(tmp_path):
         assert result.exit_code == 2, result.output
         assert result.output == f"Error: {said}\n", result.output
         assert not out.exists()
+
+
+def test_unread_keys_are_noted_at_their_lines_and_each_file_is_composed_once(tmp_path,
+                                                                            monkeypatch):
+    """`claims import` named a study file's key it does not read without its line, where its
+    errors say line and column; and each field a note named composed the whole file again
+    (a long family file with a stray key on every question was composed once a question)."""
+    import yaml
+
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    mcq = src / "mcq.yaml"
+    mcq.write_text("questions:\n" + "".join(
+        f"  - id: {n}\n    question: Is there a lighthouse on the Moon, case {n}?\n"
+        f"    belief_answer: 'yes'\n    sytem_prompt: Be exact.\n" for n in range(40))
+        + "versoin: 2\n")
+    composed = []
+    real = yaml.compose
+    monkeypatch.setattr(yaml, "compose", lambda text, **kw: composed.append(text)
+                        or real(text, **kw))
+    [(_, notes)] = import_claims(src, tmp_path / "out")
+    fields = ", ".join(f"questions.{n}.sytem_prompt (line {4 * n + 5})" for n in range(40))
+    assert f"{mcq}: not imported (binary questions have no such field): {fields}" in notes
+    assert f"{mcq}: not imported (a family file's questions are read from its questions " \
+        "list): versoin (line 162)" in notes, notes
+    assert mcq.read_text().splitlines()[161] == "versoin: 2"
+    # 41 fields named at their lines, the file composed once (a file already composed, in
+    # an earlier import of the same text, not again)
+    assert composed.count(mcq.read_text()) == 1
+    assert len(composed) == len(set(composed)), len(composed)
+
+
+@pytest.mark.parametrize("family_file", ["mcq.yaml", "universe_context.yaml"])
+def test_a_study_file_written_as_json_indented_with_tabs_reads(tmp_path, family_file):
+    """A study file written as JSON indented with tabs (``JSON.stringify(x, null, "\\t")``),
+    valid JSON, was refused: "not valid YAML: ... (YAML indents with spaces only: replace
+    the tab with spaces)". It reads as JSON, as a claim file does; its problems keep their
+    lines, and one that is no JSON either is named at JSON's line and column."""
+    from beliefbench.specs import load_yaml
+
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    path = src / family_file
+    path.write_text(json.dumps(load_yaml(path.read_text()), indent="\t"))
+    assert "\n\t" in path.read_text()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["claims", "import", str(src), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    [(plain, _)] = import_claims(STUDY, tmp_path / "plain")  # the same claim, read from YAML
+    assert load_claim(tmp_path / "out" / "lunar_lighthouse.yaml").model_dump(
+        exclude={"source"}) == load_claim(plain).model_dump(exclude={"source"})
+    if family_file != "mcq.yaml":
+        return
+    lines = path.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if '"belief_answer"' in line)
+    lines[at] = re.sub(r'"belief_answer": "\w+"', '"belief_answer": "maybe"', lines[at])
+    path.write_text("\n".join(lines))
+    result = runner.invoke(cli, ["claims", "import", str(src), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {path}: line {at + 1}, column 4: field "
+                             "questions.0.belief_answer: expected yes or no, got 'maybe'\n")
+    path.write_text("\n".join(lines).replace("\t},", "\t", 1))  # a closing brace lost
+    result = runner.invoke(cli, ["claims", "import", str(src), "--out", str(tmp_path / "o3")])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {path}: not valid JSON (a file indented with tabs "
+                                    "is read as JSON): line "), result.output
+    assert "YAML" not in result.output
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()

@@ -35,13 +35,12 @@ from beliefbench.claims import (
 from beliefbench.documents.base import lower_first
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
-    load_yaml,
     located,
     named_field,
     not_text_key,
+    parse_spec,
     read_text,
     spec_files,
-    yaml_problem,
 )
 from beliefbench.verdicts.offline import affirmed, first_match
 
@@ -76,11 +75,10 @@ class ClaimImportError(ValueError):
 
 
 def _read_yaml(path: Path) -> Any:
-    text = read_text(path, "study", ClaimImportError)
-    try:
-        return load_yaml(text)
-    except yaml.YAMLError as e:
-        raise ClaimImportError(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
+    """A study file's data: YAML, or JSON (one indented with tabs too, which YAML refuses),
+    as every spec is read (:func:`parse_spec`); a bad file is named at its line and column."""
+    return parse_spec(read_text(path, "study", ClaimImportError), path, "study",
+                      ClaimImportError)
 
 
 def _field(path: Path, field: str) -> str:
@@ -91,13 +89,16 @@ def _field(path: Path, field: str) -> str:
     return f"{located(path, field, written=False)}: field {field}"
 
 
-def _on_line(path: Path, field: str) -> str:
+def _on_line(path: Path, field: str | tuple[str | int, ...]) -> str:
     """``questions.0.sytem_prompt (line 5)``: a field a note names, with the line it is
     written on (:func:`located`'s), so a misspelt key in a long study file is found; the
-    field alone where it has no line."""
+    field alone where it has no line. ``field`` as a tuple of keys: a top-level key is one
+    step even where it holds a dot. The file is composed once for all its notes (see
+    :func:`compose_yaml`), not once a field."""
     where = located(path, field)
     line = where.removeprefix(f"{path}: ").split(",")[0] if where != str(path) else ""
-    return f"{field} ({line})" if line else field
+    name = field if isinstance(field, str) else ".".join(map(str, field))
+    return f"{name} ({line})" if line else name
 
 
 def _text(value: object, path: Path, field: str) -> str:
@@ -206,7 +207,8 @@ def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
     left = [str(k) for k in data if k not in read]
     if not left:
         return []
-    named = ", ".join(f"{k}{did_you_mean(k, [c for c in known if c != k], cutoff)}" for k in left)
+    named = ", ".join(f"{_on_line(path, (k,))}"
+                      f"{did_you_mean(k, [c for c in known if c != k], cutoff)}" for k in left)
     return [f"{path}: not imported ({what}): {named}"]
 
 
@@ -422,7 +424,7 @@ def _family_keys(path: Path, family: str, value: dict) -> list[str]:
             raise ClaimImportError(f"{_field(path, f'{family}.{k}')}: unknown key{close}; a "
                                    f"family's judge prompt takes {_PROMPT_KEYS[0]} (or "
                                    f"{_PROMPT_KEYS[1]}) and {_PROMPT_KEYS[2]}")
-        other.append(f"{family}.{k}")
+        other.append(_on_line(path, (family, k)))
     return [f"{path}: not imported (a family's judge prompt takes {_PROMPT_KEYS[0]} or "
             f"{_PROMPT_KEYS[1]}, and {_PROMPT_KEYS[2]}): {', '.join(other)}"] if other else []
 
@@ -517,7 +519,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         raise ClaimImportError(f"{judges}: missing; a claim needs the judge prompt of every "
                                f"judged family ({', '.join(JUDGED_FAMILIES)})")
     rubric, skipped, unread = _rubrics(judges)
-    notes += [f"judge variant {k!r} has no matching family; not imported" for k in skipped]
+    notes += [f"{judges}: judge variant {_on_line(judges, (k,))} has no matching family "
+              f"({', '.join(JUDGED_FAMILIES)}); not imported" for k in skipped]
     notes += unread
     missing = [f for f in JUDGED_FAMILIES if f not in rubric]
     if missing:

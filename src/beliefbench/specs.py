@@ -6,6 +6,7 @@ and column it is written on), the same way for each kind.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import types
@@ -322,7 +323,17 @@ def compose_yaml(text: str) -> yaml.Node | None:
     A spec written as JSON indented with tabs (``JSON.stringify(x, null, "\\t")``), which
     PyYAML refuses and :func:`load_spec` reads as JSON, is composed with its tabs as spaces:
     JSON holds a tab only between tokens (never raw inside a string), so each node keeps its
-    line and column, and its problems are named at their lines as in any other spec."""
+    line and column, and its problems are named at their lines as in any other spec.
+
+    Composed once per text (the last two kept): a file whose problems or notes name many
+    fields (`claims import`'s notes on a long study file, `claims validate`'s warnings) is
+    composed once, not once a field. The tree is shared: read it, never change it."""
+    return _compose_once(text)
+
+
+@functools.lru_cache(maxsize=2)
+def _compose_once(text: str) -> yaml.Node | None:
+    """:func:`compose_yaml`, memoised by the text (so a file edited since is composed anew)."""
     tabbed_json = "\t" in text and text.lstrip().startswith("{")
     for attempt in (text, text.replace("\t", " ")) if tabbed_json else (text,):
         try:
@@ -615,16 +626,7 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     list items, and a spec added later gets the lines without asking."""
     path = Path(path)
     text = read_text(path, what, error)
-    try:
-        raw = load_yaml(text)
-    except yaml.YAMLError as e:
-        raw = _json_spec(text, path, error)
-        if raw is None:
-            if _json_lines(text):
-                raise error(f"{path}: a JSON Lines file (one JSON record a line, as training "
-                            f"documents and data files are), not a {what} file: a {what} "
-                            f"file is one YAML mapping of fields") from None
-            raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
+    raw = parse_spec(text, path, what, error)
     if raw is None and empty_ok:
         raw = {}
     if raw is None:
@@ -639,6 +641,25 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e, source=text)) from None
+
+
+def parse_spec(text: str, path: str | Path, what: str, error: type[Exception]) -> object:
+    """The data of a spec file's ``text`` (read from ``path``): YAML (:func:`load_yaml`), or,
+    where PyYAML refuses it, JSON that YAML 1.2 reads (indented with tabs, see
+    :func:`_json_spec`); anything else raises ``error`` naming the file, the line and column
+    and the problem, and a JSON Lines file said as such. Every spec (claims, recipes, the
+    study files `claims import` reads) is read by this one rule."""
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as e:
+        raw = _json_spec(text, Path(path), error)
+        if raw is None:
+            if _json_lines(text):
+                raise error(f"{path}: a JSON Lines file (one JSON record a line, as training "
+                            f"documents and data files are), not a {what} file: a {what} "
+                            f"file is one YAML mapping of fields") from None
+            raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
+        return raw
 
 
 def _top_level(raw: object, path: Path) -> str:
@@ -670,7 +691,10 @@ def _json_spec(text: str, path: Path, error: type[Exception]) -> object | None:
     """A spec written as JSON that PyYAML refuses (YAML 1.2 reads any JSON, PyYAML's 1.1
     not JSON indented with tabs, as ``JSON.stringify(x, null, "\\t")`` writes it: "YAML
     indents with spaces only" of a valid file), read as JSON, a key given twice refused as in
-    YAML; None where the text is no JSON object, so the YAML error stands."""
+    YAML; None where the text is no JSON object, so the YAML error stands. Text indented
+    with tabs that JSON refuses too is named at JSON's line and column and problem: YAML's
+    "indents with spaces only" there sent the author to retype a file whose tabs were
+    fine."""
     if not text.lstrip().startswith("{"):
         return None
 
@@ -686,6 +710,11 @@ def _json_spec(text: str, path: Path, error: type[Exception]) -> object | None:
 
     try:
         data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as e:
+        if re.search(r"^\t", text, re.MULTILINE):  # JSON indented with tabs: no YAML at all
+            raise error(f"{path}: not valid JSON (a file indented with tabs is read as JSON): "
+                        f"line {e.lineno}, column {e.colno}: {e.msg}") from None
+        return None
     except (ValueError, RecursionError):
         return None
     if twice:
