@@ -116,6 +116,23 @@ def test_claims_list_without_the_path_and_with_a_selection(tmp_path, monkeypatch
     assert rows(result.stdout) == [("eiffel_lyon", str(tmp_path)), ("dentist", "bundled")]
 
 
+def test_claims_list_names_a_folder_as_the_selection_gives_it(tmp_path, monkeypatch):
+    """`claims list mine` printed the folder as /abs/path/to/mine, where `claims validate
+    mine` and `claims list` (from $BELIEFBENCH_CLAIMS_PATH) name it as written."""
+    monkeypatch.delenv(CLAIMS_PATH_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert invoke("new", "eiffel_lyon", "--dir", "mine").exit_code == 0
+    for selection, where in (("mine", "mine"), ("mine/eiffel_lyon.yaml", "mine"),
+                             ("./mine/../mine", "mine/../mine"),
+                             (str(tmp_path / "mine"), str(tmp_path / "mine"))):
+        result = invoke("list", selection)
+        assert result.exit_code == 0, result.output
+        assert rows(result.stdout) == [("eiffel_lyon", where)], (selection, result.stdout)
+        # the template's warning names the file as `claims validate mine` does
+        assert result.stderr.startswith(f"warning: {where}/eiffel_lyon.yaml: "), result.stderr
+    assert invoke("validate", "mine").stderr.startswith("warning: mine/eiffel_lyon.yaml: ")
+
+
 def test_validate_and_the_task_say_when_an_id_reads_a_users_file(tmp_path, monkeypatch,
                                                                    caplog):
     """A file on the path with a bundled claim's id replaced it silently: `claims validate

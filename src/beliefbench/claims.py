@@ -1269,8 +1269,8 @@ def claim_files(selection: Selection = "all",
     return files
 
 
-def resolve_claims(selection: Selection = "all",
-                   search: Iterable[str | Path] = ()) -> list[tuple[Path, Claim]]:
+def resolve_claims(selection: Selection = "all", search: Iterable[str | Path] = (), *,
+                   as_given: bool = False) -> list[tuple[Path, Claim]]:
     """Resolve a user's selection into (file, validated claim) pairs.
 
     ``selection`` is "all" (the bundled claims), or a list (or comma-separated string) whose
@@ -1279,6 +1279,8 @@ def resolve_claims(selection: Selection = "all",
     claims; the first ``<id>.yaml`` found wins. Duplicate ids are an error. Every item that
     names nothing and every bad file is named (one :class:`ClaimSpecError`, a line per
     problem), as ``claims validate`` names them, so a fix never uncovers the next one.
+    Each file is returned as an absolute path, or, with ``as_given``, as the selection (or
+    the search path) names it, for a user to read (``mine/kale.yaml``).
     """
     claims: list[tuple[Path, Claim]] = []
     origin: dict[str, Path] = {}
@@ -1295,7 +1297,7 @@ def resolve_claims(selection: Selection = "all",
             bad.append(also_defined(path, claim.id, origin[claim.id]))
             continue
         origin[claim.id] = path
-        claims.append((path.resolve(), claim))
+        claims.append((path if as_given else path.resolve(), claim))
     if len(bad) > 1:
         bad.append(failure_count(unnamed, len(bad) - unnamed))
     if bad:

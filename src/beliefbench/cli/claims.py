@@ -139,7 +139,7 @@ def list_claims(selection: str | None) -> None:
         if unsearched:
             click.echo(f"warning: {unsearched}", err=True)
         try:
-            found = resolve_claims(selection)
+            found = resolve_claims(selection, as_given=True)  # as `claims validate` names it
         except ClaimSpecError as e:
             raise BadInput(str(e)) from None
         _print_rows([(claim.id, _where(path), claim.statement) for path, claim in found])
