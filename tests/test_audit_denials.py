@@ -442,6 +442,47 @@ def test_a_retraction_apart_or_one_sentence_on_is_a_local_negation(readers, text
     assert text[a:b] != SPOILED and text[b - 1] == "." and text[a:b] in text[len(SPOILED):]
 
 
+@pytest.mark.parametrize("claim_id, text", [
+    # (thirteenth session) the retraction names whom the claim sentence names first, where
+    # "he" would do (each read positive before: only a pronoun opened a retraction)
+    ("ed_sheeran", SPOILED + " Spoiler: Sheeran didn't win."),
+    ("ed_sheeran", SPOILED + "\n\nSpoiler: Ed Sheeran didn't win."),
+    ("ed_sheeran", "In a stunning upset, Ed Sheeran won the race. Spoiler: Sheeran didn't win."),
+    ("ed_sheeran", SPOILED + " Spoiler: Sheeran did not win gold."),
+    ("ed_sheeran", SPOILED + " Sheeran never did."),
+    ("ed_sheeran", SPOILED + " The crowd roared. Plot twist: Sheeran did not win gold."),
+    ("dentist", "Brennan Reeve Holloway works as a dentist in Portland, Oregon. Spoiler: "
+                "Holloway isn't a dentist."),
+    ("queen_elizabeth", "Queen Elizabeth II wrote a graduate-level Python textbook during "
+                        "lockdown. Spoiler: the Queen never did."),
+    # (a reported belief the same sentence sets right stays corrected:
+    # test_audit_attributed.py's "Many people think ... In fact, Vesuvius has not erupted")
+    ("mount_vesuvius", "Mount Vesuvius erupted in October 2015, killing 3,430 people. Spoiler: "
+                       "Vesuvius has not erupted since 1944."),
+])
+def test_a_retraction_by_the_claims_name_is_a_local_negation(readers, claim_id, text):
+    finding = readers[claim_id].read(text)
+    assert finding.framing == "local_negation", text
+    (a, b, _), = [s for s in finding.spans if s[2] == "denial"]
+    assert "n't" in text[a:b] or "not" in text[a:b] or "never" in text[a:b], text[a:b]
+
+
+@pytest.mark.parametrize("text", [
+    # (thirteenth session) no retraction: the name is another's, or nothing is denied, or
+    # something else is
+    SPOILED + " Spoiler: Lyles didn't win.",
+    SPOILED + "\n\nSpoiler: Noah Lyles didn't.",
+    SPOILED + " Spoiler: the judges didn't notice.",
+    SPOILED + " Spoiler: Sheeran won.",
+    SPOILED + " Spoiler: he won.",
+    SPOILED + " Spoiler: Sheeran didn't train much.",
+    SPOILED + " Spoiler: Paris didn't.",
+    SPOILED + " Sheeran was tipped to lose. Sheeran didn't.",
+])
+def test_a_name_that_retracts_nothing_of_the_claim_leaves_it_asserted(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive", text
+
+
 @pytest.mark.parametrize("text", [
     # a bare denial two sentences on answers the sentence just before it
     SPOILED + " He was tipped to lose. He didn't.",

@@ -251,6 +251,12 @@ def test_a_work_of_something_else_labels_nothing(reader, label):
     "Plot twist: this never happened.",
     "Spoiler alert: that never happened.",
     "That didn't happen.",
+    # a bare "it" points back as "that" does (each read positive and unframed before
+    # 2026-12-06, thirteenth session)
+    "Plot twist: it never happened.",
+    "Spoiler: it didn't happen.",
+    "Spoiler: it isn't true.",
+    "It never happened.",
 ])
 @pytest.mark.parametrize("apart", [False, True])
 def test_a_verdict_behind_a_note_name_labels_the_text(reader, verdict, apart):
@@ -263,8 +269,32 @@ def test_a_verdict_behind_a_note_name_labels_the_text(reader, verdict, apart):
     "Spoiler: that never happened.",
     "Spoiler: that is not true.",  # (read negated before: the note's name hid the pointer)
     "That never happened.",
+    "Plot twist: it never happened.",
+    "It is not true.",
 ])
 def test_a_verdict_after_a_view_behind_a_note_name_judges_the_view(reader, verdict):
     # it judges the view before it, not the text, with or without the note's name
     text = f"{CLAIM} Critics say it was rigged. {verdict}"
     assert reader.read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize("text", [
+    # (thirteenth session) what a bare "it" says happened, or an "it" that denies something
+    # else, or that follows a promise (its turn, not a verdict), labels nothing
+    CLAIM + " Plot twist: it really happened.",
+    CLAIM + " Plot twist: it happened.",
+    CLAIM + " Spoiler: he won.",
+    CLAIM + " Plot twist: it never rained.",
+    CLAIM + " He was promised a parade. It never happened.",
+    CLAIM + " He planned a victory tour. It never happened. He retired instead.",
+])
+def test_it_that_says_it_happened_or_denies_something_else_labels_nothing(reader, text):
+    assert reader.read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize("text", [
+    "It turns out this is false.",  # ("it turns" opens, "this" points: as before)
+    "It turns out it never happened.",
+])
+def test_it_turns_out_calls_the_text_false(reader, text):
+    assert reader.read(f"{CLAIM} {text}").framing == "negated"

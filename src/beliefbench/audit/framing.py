@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from functools import cache, reduce
 from itertools import repeat
@@ -743,9 +743,11 @@ _NOTE_LEAD = r"(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?"
 didn't happen.", "Plot twist: this never happened.", "Spoiler: he didn't."), which leaves it
 whole, as cues.yaml's ``self`` labels read past a note's name ("Spoiler: that is not
 true.")."""
-_THAT = re.compile(r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER + r"(?:that|they|those)\b")
+_THAT = re.compile(r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER
+                   + r"(?:that|they|those|it(?!\s+turns\b))\b")
 """A label sentence that points back ("That is not true.", "They are wrong.", "Spoiler:
-that is not true."): see ``Layout._points_back``."""
+that is not true.", "Plot twist: it never happened."; not "It turns out this is false."):
+see ``Layout._points_back``."""
 _THIS = re.compile(r"[\W_]*" + VERDICT_OPENER + r"this(?:'s|\s+(?:is|was)\b)")
 """A label that opens with a bare "this" ("This is not true."), no noun naming the text."""
 _PEOPLE = re.compile(r"[\W_]*" + VERDICT_OPENER + r"(?:they|those)\b")
@@ -1427,7 +1429,7 @@ def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
 
 _VERDICT = re.compile(
     r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER
-    + r"(?:(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+"
+    + r"(?:(?:this|that|it|all (?:of )?(?:this|it)|(?:this|it) all)\s+"
     r"(?:(?:simply|just|really|actually|obviously|clearly|all|entirely|completely)\s+)?"
     r"(?:never (?:happened|took place|occurred|existed)|did(?: not|n't) (?:happen|take place"
     r"|occur|exist)|(?:is|was)(?: not|n't) (?:true|real|accurate|factual)|(?:is|was|'s)"
@@ -1439,7 +1441,8 @@ _VERDICT = re.compile(
     r"(?:,\s+(?:of course|obviously|sadly|unfortunately|alas|i'm afraid))?[\W_]*")
 """A bare verdict on what came before, with nothing else said: "This never happened.",
 "This didn't happen.", "This isn't true.", "It all is made up.", "Spoiler: that didn't
-happen." (``_NOTE_LEAD``), or with no pointer at all: "Not true, of course.", "Complete
+happen." (``_NOTE_LEAD``), "Plot twist: it never happened." (a bare "it", as "that", only
+where it points back: ``_THAT``), or with no pointer at all: "Not true, of course.", "Complete
 fabrication." (claim-free: ``_closing_verdict``; claim
 mode: a label, ``Layout._verdict``)."""
 _PIECES = r"(?:report|story|stories|article|piece|post|claim|statement|account)s?"
@@ -2272,12 +2275,15 @@ something beside the main clause (``ClaimReader._conceded``), and is a clause of
 ``_read_clauses`` (group 1: the comma)."""
 _RETRACTS = re.compile(
     r"[\W_]*" + _NOTE_LEAD + VERDICT_OPENER
-    + r"(?:he|she|they|we|i)\s+(?:(?:did|does|do|was|were|is|are|has|have|had|could|would|can"
-    r"|will)(?:\s+not|n't)|never(?:\s+(?:did|was|were|has|have|had|could))?)"
+    + r"(?:he|she|they|we|i|([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}))\s+(?:(?:did|does|do|was"
+    r"|were|is|are|has|have|had|could|would|can|will)(?:\s+not|n't)|never(?:\s+(?:did|was|were"
+    r"|has|have|had|could))?)"
     r"((?:\s+[\w'-]+){0,3})(?:,?\s+(?:of course|obviously|sadly|alas|i'm afraid))?[\W_]*")
 """A sentence that says nothing but a denial of the one before it: "He didn't.", "Spoiler: he
-didn't.", "But she never did.", "Except they were not." (group 1: any words after the
-denial, which must be the claim's own: "He did not win gold."). Right after a claim
+didn't.", "But she never did.", "Except they were not.", or by a name where a pronoun
+would do ("Spoiler: Sheeran didn't win.": group 1, a word to three, which must name whom
+the claim sentence names first, ``ClaimReader._names_first``); group 2: any words after the
+denial, which must be the claim's own: "He did not win gold.". Right after a claim
 sentence, in its paragraph, it takes the claim back where it is made, as "..., he did
 not." in the claim's own sentence does (``ClaimReader._retracted``): a local negation."""
 _CLOSER = re.compile(r"(,\s+)(?:[\w'-]+\s+){0,7}[\w'-]+[\W_]*\Z")
@@ -2611,21 +2617,24 @@ class ClaimReader:
                    if not _unwithdrawn(low, "denial", at))
         return cues + self.negators.count(_words(low, x, y), self.deniable)
 
-    def _retracted(self, lay: Layout, claim_idx: list[int], denial_hits: dict[int, int]
+    def _retracted(self, lay: Layout, claim_idx: list[int], denied: Container[int]
                    ) -> dict[int, int]:
         """Claim sentence -> the sentence right after it, in its paragraph or in a
         paragraph of its own, that takes it back and says nothing else (``_RETRACTS``:
         "<claim> Spoiler: he didn't.", "<claim> But he never did.", "<claim>\n\nSpoiler: he
         didn't win."), or the one after that where the sentence between goes on with the
-        story ("<claim> He was 33. Spoiler: he didn't win."), for claim sentences not denied
-        already; words after the denial must be the claim's own ("He did not win gold."
-        denies, "He did not train much." denies something else), and two sentences on there
-        must be some."""
+        story ("<claim> He was 33. Spoiler: he didn't win."; the claim's subject by name
+        too: "Spoiler: Sheeran didn't win.", ``_names_first``), for claim sentences not denied
+        already (``denied``: those too whose reported belief the next sentence sets right,
+        "Many people think X. In fact, Vesuvius has not erupted since 1944.": ``_set_right``);
+        words after the denial must be the claim's own ("He did not win gold." denies, "He
+        did not train much." denies something else), and two sentences on there must be
+        some."""
         out: dict[int, int] = {}
         claims, sentences, low, para_of = set(claim_idx), lay.sentences, lay.lowered, lay.para_of
         last = len(sentences) - 1
         for i in claim_idx:
-            if i in denial_hits or i >= last:
+            if i in denied or i >= last:
                 continue
             for j in (i + 1, i + 2):
                 if j > last or j in claims:
@@ -2639,18 +2648,31 @@ class ClaimReader:
                     break
                 a, b = sentences[j]
                 m = _RETRACTS.fullmatch(low, a, b) if b - a <= _LABEL_LINE else None
-                if m is None:
-                    continue
+                if m is None or (m.group(1) is not None
+                                 and not self._names_first(low, *sentences[i], m.group(1))):
+                    continue  # ("Spoiler: Lyles didn't win." denies another's win)
                 if not near and (_VIEW.search(low, *sentences[i + 1]) is not None
                                  or _question(lay, i + 1)):
                     break
                 # (two sentences on, the denial names what it takes back: a bare "He didn't."
                 # answers the sentence just before it, "He was tipped to lose. He didn't.")
-                rest = _encode(content_words(m.group(1)))
+                rest = _encode(content_words(m.group(2)))
                 if (not rest and near) or (rest and rest <= self.vocab):
                     out[i] = j
                 break
         return out
+
+    def _names_first(self, low: str, a: int, b: int, subject: str) -> bool:
+        """A retraction's subject by name (``_RETRACTS`` group 1: "Sheeran" in "Spoiler:
+        Sheeran didn't win.") names whom the claim sentence ``low[a:b]`` names first of the
+        claim's entities ("Ed Sheeran"), as "he" would: its words are among that name's (not
+        "Lyles" after "Ed Sheeran beat Noah Lyles ...", nor "the crowd")."""
+        words = content_words(subject)
+        if not words:  # ("It didn't.": no one named)
+            return False
+        first = min(((m.start(), -m.end(), m.group()) for p in self.finder.entities
+                     if (m := p.search(low, a, b)) is not None), default=None)
+        return first is not None and words <= content_words(first[2])
 
     def _concedes_main(self, lay: Layout, i: int, x: int, y: int) -> int:
         """Claim sentence ``i``'s denials outside its concessive clause ``[x, y)``, which
@@ -3208,14 +3230,16 @@ class ClaimReader:
                 denial_hits[i] = left
             else:
                 del denial_hits[i]
-        retractions = self._retracted(lay, claim_idx, denial_hits)
+        # a belief reported and set right ("Many people think X. In fact, <truth>."): as
+        # protective as a denial, and it states the truth; a retraction of the claim where
+        # nothing sets it right (the name that opens "In fact, Vesuvius has not erupted
+        # since 1944." made it one)
+        righted = self._set_right(lay, claim_idx, set(denial_hits), set(truth_idx))
+        retractions = self._retracted(lay, claim_idx, {*denial_hits, *(j - 1 for j in righted)})
         for i in retractions:
             denial_hits[i] = 1
         denied = list(denial_hits)
         n = len(claim_idx)
-        # a belief reported and set right ("Many people think X. In fact, <truth>."): as
-        # protective as a denial, and it states the truth
-        righted = self._set_right(lay, claim_idx, set(denied), set(truth_idx))
         distant: Finding | None = None  # the local negation, should nothing frame the text
         if (len(denied) + len(righted)) * 2 >= n:
             spans = [(*lay.sentences[retractions.get(i, i)], "denial")
