@@ -443,6 +443,89 @@ def test_resume_across_a_cluster_says_the_paths_differ_not_the_corpus(tmp_path, 
     assert tally.resumed_units == 1 and tally.by_claim == ref.by_claim
 
 
+def test_the_same_files_by_other_paths_say_which_paths_resume_them(tmp_path, corpus,
+                                                                    monkeypatch):
+    """An unfinished audit of relative paths, audited again by absolute ones or through a
+    symlink without --resume: it said "add --resume to continue it", which --resume then
+    refused for those paths (and a symlink's files read as another corpus). It now names
+    the paths the interrupted audit was given, and those with --resume finish it."""
+    from beliefbench.audit.run import run
+
+    monkeypatch.chdir(corpus)
+    names = ["part00.jsonl", "part01.jsonl"]
+    claims = load_claims("ed_sheeran")
+    flagged = tmp_path / "out" / "flagged.jsonl"
+    run(names, claims, flagged, progress=False, keep_work=True)
+    (flagged.parent / WORK / "unit-000001.json").unlink()  # one unit left to read
+    (tmp_path / "link").symlink_to(corpus)
+    work = flagged.parent / WORK
+    told = ("which read the same files by other paths than this run's, so --resume with "
+            "these paths is refused (flagged.jsonl would name their documents both ways): "
+            "give this run the corpus by the paths the interrupted one was given "
+            f"(part00.jsonl part01.jsonl), with --resume; or delete {work} to start again")
+    for other in ([str(corpus / n) for n in names], [str(tmp_path / "link" / n) for n in names]):
+        res = CliRunner().invoke(cli, ["audit", *other, "--claims", "ed_sheeran", "--out",
+                                       str(flagged.parent), "--no-progress", "--no-plot"])
+        assert res.exit_code == 2 and told in res.output, res.output
+        assert "add --resume" not in res.output
+        res = CliRunner().invoke(cli, ["audit", *other, "--claims", "ed_sheeran", "--out",
+                                       str(flagged.parent), "--no-progress", "--no-plot",
+                                       "--resume"])
+        assert res.exit_code == 2 and "but it read the same files by other paths" in res.output
+        assert "(part00.jsonl part01.jsonl); or delete" in res.output, res.output
+    # beside another difference the paths are named as such (it said "the same files, cut
+    # into other units (another --chunk-mb)")
+    plan = json.loads((work / "plan.json").read_text())
+    (work / "plan.json").write_text(json.dumps({**plan, "fingerprint": {
+        **plan["fingerprint"], "claims": "another"}}))
+    res = CliRunner().invoke(cli, ["audit", *(str(corpus / n) for n in names), "--claims",
+                                   "ed_sheeran", "--out", str(flagged.parent), "--no-progress",
+                                   "--no-plot"])
+    assert res.exit_code == 2, res.output
+    assert "its corpus paths (the same files by other paths), claims differ" in res.output
+    (work / "plan.json").write_text(json.dumps(plan))
+    # from another folder the interrupted audit's is named too
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["audit", *(str(corpus / n) for n in names), "--claims",
+                                   "ed_sheeran", "--out", str(flagged.parent), "--no-progress",
+                                   "--no-plot"])
+    assert f"(part00.jsonl part01.jsonl, from {corpus}), with --resume" in res.output
+    # what it says works
+    monkeypatch.chdir(corpus)
+    res = CliRunner().invoke(cli, ["audit", *names, "--claims", "ed_sheeran", "--out",
+                                   str(flagged.parent), "--no-progress", "--no-plot",
+                                   "--resume"])
+    assert res.exit_code == 0, res.output
+    assert "resumed: 1 of 2 units" in res.output
+
+
+def test_dask_progress_lines_count_each_unit_once(tmp_path, corpus, monkeypatch):
+    """Dask hands a unit's result on under a second key: each unit was counted twice ("2 of
+    3 units done" with one done, "3 of 3" with two). A line never counts more units than
+    have been read when it is printed."""
+    pytest.importorskip("dask")
+    audit_run = importlib.import_module("beliefbench.audit.run")
+    monkeypatch.setattr(audit_run, "LOG_EVERY", 0.0)
+    read = []
+    unit_to = audit_run.audit_unit_to
+
+    def counted(*args, **kwargs):
+        tally = unit_to(*args, **kwargs)
+        read.append(1)
+        return tally
+
+    said: list[tuple[str, int]] = []
+    monkeypatch.setattr(audit_run, "audit_unit_to", counted)
+    monkeypatch.setattr(audit_run, "print", lambda msg, **_: said.append((msg, len(read))),
+                        raising=False)
+    audit_run.run([corpus / f"part0{i}.jsonl" for i in range(3)], load_claims("ed_sheeran"),
+                  tmp_path / "flagged.jsonl", engine="dask", scheduler="synchronous",
+                  progress=True)
+    counts = [(int(re.match(r"audit: (\d) of 3 units done", msg)[1]), n) for msg, n in said]
+    assert counts and all(told <= n for told, n in counts), counts
+    assert counts[-1] == (3, 3) and counts[0][0] == 1, counts
+
+
 def test_tally_survives_its_json_round_trip():
     skips = Skips()
     skips.add("not JSON", "a.jsonl:3: not valid JSON")

@@ -27,6 +27,7 @@ import importlib
 import json
 import multiprocessing.context
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -365,11 +366,12 @@ def _corpus_change(before: dict[str, Any], now: dict[str, list[int] | None],
 
 
 def _files_digest(units: list[Unit]) -> str:
-    """:func:`_corpus_digest` with every path made absolute: the same files named by other
-    paths (a cluster's absolute ones, the relative ones given to the local engine) have the
-    same one, so a refusal can say that the paths differ, not the corpus (:func:`_renamed`)."""
-    return _corpus_digest([replace(u, path=os.path.abspath(u.path),
-                                   files=tuple(os.path.abspath(f) for f in u.files))
+    """:func:`_corpus_digest` with every path resolved: the same files named by other
+    paths (a cluster's absolute ones, the relative ones given to the local engine, a
+    symlink's) have the same one, so a refusal can say that the paths differ, not the corpus
+    (:func:`_renamed`; a link's files were "new" and the linked ones "no longer in it")."""
+    return _corpus_digest([replace(u, path=os.path.realpath(u.path),
+                                   files=tuple(os.path.realpath(f) for f in u.files))
                            for u in units])
 
 
@@ -429,11 +431,12 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     new = plan["fingerprint"]
     differ = [k for k in new if new[k] != old["fingerprint"].get(k)]  # the units: corpus
     renamed = differ == ["corpus"] and "files" in old and old["files"] == plan.get("files")
-    if not resume and (renamed or not differ):
+    if renamed:  # (without --resume it said "add --resume to continue it", which --resume
+        # then refused for these paths)
+        raise ValueError(_renamed(where, old, plan.get("cluster"), work, resume))
+    if not resume and not differ:
         raise ValueError(f"{where}; add --resume to continue it, or delete {work} to start "
                          f"again")
-    if renamed:
-        raise ValueError(_renamed(where, old.get("cluster"), plan.get("cluster"), work))
     if differ:
         names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
                  "claims": "claims", "fields": "text, messages or id field",
@@ -441,7 +444,11 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                  "version": "beliefbench version",
                  "code": "audit code (beliefbench was upgraded or changed since the "
                          "interrupted audit started: its units were read by other rules)"}
-        if "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
+        if "corpus" in differ and "files" in old and old["files"] == plan.get("files"):
+            # (beside another difference: it said "the same files, cut into other units
+            # (another --chunk-mb)")
+            names["corpus"] = "corpus paths (the same files by other paths)"
+        elif "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
             names["corpus"] = f"corpus ({_corpus_change(old['stats'], plan['stats'])})"
         verb = "differ" if len(differ) > 1 or differ == ["claims"] else "differs"
         # without --resume it said "add --resume to continue it" of another audit, which
@@ -454,12 +461,30 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     return done
 
 
-def _renamed(where: str, before: str | None, now: str | None, work: Path) -> str:
-    """Why ``--resume`` refuses the same files read by other paths: flagged.jsonl and the
-    sources would name the documents of the units read before one way and the rest the
-    other, and audit-verify find only some. ``before``, ``now``: the address of the Dask
-    cluster the interrupted run, this run reads on (whose workers read absolute paths), or
-    None."""
+def _given(old: dict[str, Any]) -> str:
+    """The corpus paths the interrupted audit was given, as its plan keeps them (the first
+    three), and the folder it ran in where that is not this one and a path is relative:
+    " (c)", " (c/a.jsonl c/b.jsonl and 4 more, from /data)"; "" for a plan without them."""
+    given = old.get("given")
+    if not (isinstance(given, list) and given and all(isinstance(p, str) for p in given)):
+        return ""
+    more = f" and {len(given) - 3} more" if len(given) > 3 else ""
+    cwd = old.get("cwd")
+    at = (f", from {cwd}" if isinstance(cwd, str) and cwd != os.getcwd()
+          and not all(map(os.path.isabs, given)) else "")
+    return f" ({' '.join(map(shlex.quote, given[:3]))}{more}{at})"
+
+
+def _renamed(where: str, old: dict[str, Any], now: str | None, work: Path,
+             resume: bool) -> str:
+    """Why ``--resume`` refuses the same files read by other paths (relative and absolute
+    ones, a symlink's): flagged.jsonl and the sources would name the documents of the units
+    read before one way and the rest the other, and audit-verify find only some; without
+    ``resume``, that ``--resume`` alone would not continue it either, and what would.
+    ``old``: the interrupted audit's plan (its ``cluster``, and the paths it was given:
+    :func:`_given`); ``now``: the address of the Dask cluster this run reads on (whose
+    workers read absolute paths), or None."""
+    before = old.get("cluster")
     if before and not now:
         how = (f"it began on a Dask cluster ({before}), whose workers read the corpus by "
                f"absolute paths: resume it there (--engine dask --scheduler {before}), or "
@@ -469,9 +494,14 @@ def _renamed(where: str, before: str | None, now: str | None, work: Path) -> str
                "cluster's workers read absolute ones: resume it without one (--engine local, "
                "or --engine dask with --scheduler threads, processes or synchronous)")
     else:
-        how = "give this run the corpus by the paths the interrupted one was given"
-    return (f"{where}, but it read the same files by other paths than this run's (flagged.jsonl "
-            f"would name their documents both ways): {how}; or delete {work} to start again")
+        how = f"give this run the corpus by the paths the interrupted one was given{_given(old)}"
+    if resume:
+        return (f"{where}, but it read the same files by other paths than this run's "
+                f"(flagged.jsonl would name their documents both ways): {how}; or delete "
+                f"{work} to start again")
+    return (f"{where}, which read the same files by other paths than this run's, so --resume "
+            f"with these paths is refused (flagged.jsonl would name their documents both "
+            f"ways): {how}, with --resume; or delete {work} to start again")
 
 
 def _remove_work(work: Path) -> None:
@@ -565,7 +595,9 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
                              "units": len(units), "files": _files_digest(units),
                              "stats": _file_stats(units),
                              "cluster": scheduler if engine == "dask" and _is_address(scheduler)
-                             else None}, resume)
+                             else None,
+                             # as given, and where (named where --resume refuses other paths)
+                             "given": [str(p) for p in paths], "cwd": os.getcwd()}, resume)
     todo = [(i, u) for i, u in enumerate(units) if i not in done]
     tallies = dict(done)
     say, tell = _tellers(on_no_field, progress and engine == "dask")
@@ -843,12 +875,17 @@ def _dask_progress(progress: bool, units: int) -> Any:
         def _start(self, dsk: Any) -> None:
             self.t0 = self.last = time.monotonic()
             self.done = 0
+            self.seen: set[Any] = set()
 
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
-            # a unit's task gives its partition, [its Tally] (the last task's list holds
-            # them all: a corpus of one unit counts it twice, hence the min)
+            # a unit's task gives its partition, [its Tally], and Dask hands it on under a
+            # second key, ('lambda-...', i) after ('from_sequence-lambda-...', i): a unit
+            # counts once by its partition index (each counted twice before: "2 of 3 units
+            # done" with one done). The last task's list holds them all: a corpus of one
+            # unit, whose keys are names alone, counts it twice, hence the min
             if isinstance(result, list) and len(result) == 1 and isinstance(result[0], Tally):
-                self.done = min(units, self.done + 1)
+                self.seen.add(key[-1] if isinstance(key, tuple) else key)
+                self.done = min(units, len(self.seen))
             now = time.monotonic()
             if now - self.last >= LOG_EVERY:
                 self.last = now
