@@ -2299,6 +2299,20 @@ def test_steer_and_ablate_say_how_large_and_where_the_intervention_is(tiny, plan
     assert ("Added at residual index 2, every position: -2.5 x the direction (its norm there "
             "1) = a vector of norm 2.5, in the activations' units; the control adds a random "
             "one of that norm") in res.stdout
+    # ... and against what: the baseline's mean residual norm where the vector is added, over
+    # every token of the pairs it scores (both sides of each), in the output and the JSON
+    from beliefbench.internals.margins import encode_pairs, pair_refs
+
+    _, tok = load_model(tiny)
+    tokens = sum(len(it.ids) for it in encode_pairs(tok, pair_refs([claim_of_every_kind()])))
+    saved = json.loads((tmp_path / "steer" / "intervention.json").read_text())
+    assert saved["residual_norm_tokens"] == tokens
+    assert saved["direction_norm"] == pytest.approx(1, abs=1e-6)
+    assert saved["added_norm"] == pytest.approx(2.5, abs=1e-5)
+    norm = saved["residual_norm"]
+    assert norm > 0
+    assert (f"Mean residual norm at index 2 (the baseline's, over its {tokens:,} tokens): "
+            f"{norm:.3g}; the added vector is {2.5 / norm:.3g} x that") in res.stdout
     claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
     res = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
                                    str(planted), "--claims", str(claim), "--layers", "1-2",
@@ -2308,6 +2322,40 @@ def test_steer_and_ablate_say_how_large_and_where_the_intervention_is(tiny, plan
             "2 (its unit vector) projected out (condition 'ablate L2@1-2'); the control "
             "projects out a random direction") in res.stdout
     assert "ablate L2@1-2 random-control" in res.stdout
+
+
+def test_tallied_residual_norms_leave_out_padding(tiny):
+    """``tallied`` (the residual norm ``steer`` prints beside the added vector's) averages
+    the norm over real tokens only: a right-padded batch reads as each text run alone, as
+    ``output_hidden_states`` gives the residual there (index 0, and 1 before the final norm)."""
+    from beliefbench.internals.activations import pad_right
+    from beliefbench.internals.steering import tallied
+
+    model, tok = load_model(tiny)
+
+    def hooks() -> int:  # transformers adds hooks of its own at the first call with
+        # output_hidden_states: counted after it, and again at the end
+        return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+
+    seqs = [tok(t)["input_ids"] for t in ("The bridge", "The bridge is made of glass, says")]
+    with torch.inference_mode():
+        model(input_ids=torch.tensor([seqs[0]]), output_hidden_states=True)
+    before = hooks()
+    assert len(seqs[0]) < len(seqs[1])  # the first is padded in the batch
+    for index in (0, 1):
+        with torch.inference_mode():
+            alone = [model(input_ids=torch.tensor([s]), output_hidden_states=True)
+                     .hidden_states[index][0].norm(dim=-1) for s in seqs]
+            ids, mask = pad_right(seqs, 0, "cpu")
+            with tallied(model, index) as tally:
+                model(input_ids=ids, attention_mask=mask)
+        expected = torch.cat(alone)
+        assert tally.count == len(expected) == len(seqs[0]) + len(seqs[1])
+        assert tally.mean == pytest.approx(float(expected.mean()), rel=1e-5)
+    with tallied(model, 1) as tally:  # no forward: no tokens, no mean
+        pass
+    assert tally.count == 0 and tally.mean is None
+    assert hooks() == before  # every hook of its own removed
 
 
 def test_a_pretrained_tiny_model_is_related_to_the_random_init_it_started_from(

@@ -334,19 +334,26 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     note = check_direction_model(spec.direction, meta, model_path,
                                  allow_other_model=allow_other_model)
     model, tokenizer = load_model(model_path, device=device)
-    rows, summary = intervention_margins(model, tokenizer, spec, claims)
+    rows, summary, norms = intervention_margins(model, tokenizer, spec, claims)
     if note:  # once the run has passed every check: not beside a refusal
         click.echo(f"warning: {note}", err=True)
     info = describe(model_path)
     click.echo(measured(info))  # as margins, lens and probe name the model they measured
-    if spec.mode == "add":  # "add L1 x4" said 4 times what: the vector's size, in numbers
-        import numpy as np
+    import numpy as np
 
-        norm = float(np.linalg.norm(np.asarray(directions[layer], dtype=np.float64)))
+    norm = float(np.linalg.norm(np.asarray(directions[layer], dtype=np.float64)))
+    sizes = {"direction_norm": norm, "residual_norm": norms.mean,
+             "residual_norm_tokens": norms.count}
+    if spec.mode == "add":  # "add L1 x4" said 4 times what: the vector's size, in numbers
+        sizes["added_norm"] = abs(spec.coef) * norm
         click.echo(f"Added at residual index {layer}, every position: {spec.coef:g} x the "
                    f"direction (its norm there {norm:.3g}) = a vector of norm "
                    f"{abs(spec.coef) * norm:.3g}, in the activations' units; the control "
                    f"adds a random one of that norm")
+        if norms.mean:  # whether that norm is a nudge or swamps what it is added to
+            click.echo(f"Mean residual norm at index {layer} (the baseline's, over its "
+                       f"{norms.count:,} tokens): {norms.mean:.3g}; the added vector is "
+                       f"{abs(spec.coef) * norm / norms.mean:.3g} x that")
     else:  # "ablate L1@all": which index's direction, and where it is removed
         click.echo(f"Ablated at residual indices {spec.ablate_layers}, every position: the "
                    f"direction of residual index {layer} (its unit vector) projected out "
@@ -366,7 +373,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
         "intervention.json", {"measure": "intervention_margins", **info,
                               **{k: v for k, v in arm.items()
                                  if k not in ("condition", "control")},
-                              "direction_model": meta.get("model"),
+                              "direction_model": meta.get("model"), **sizes,
                               "summary": records(summary)}))
 
 

@@ -22,11 +22,13 @@ from beliefbench.internals.directions import load_directions
 from beliefbench.internals.steering import (
     InterventionError,
     Mode,
+    NormTally,
     check_fits,
     hidden_size,
     intervened,
     n_residual,
     plan,
+    tallied,
 )
 from beliefbench.records import sha256_file
 from beliefbench.tasks import (
@@ -217,10 +219,13 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
 
 def intervention_margins(model, tokenizer, spec: InterventionSpec,
                          claims: str | Sequence = "all", *, batch_size: int = 16,
-                         n_bootstrap: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
+                         n_bootstrap: int = 2000
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, NormTally]:
     """Completion margins of the three arms on one loaded model: per-pair rows (with
-    ``arm`` and ``effect``, the margin minus the baseline's on the same pair) and a summary
-    per arm, claim and kind whose ``mean_effect`` (with its CI) covers that row's pairs only."""
+    ``arm`` and ``effect``, the margin minus the baseline's on the same pair), a summary
+    per arm, claim and kind whose ``mean_effect`` (with its CI) covers that row's pairs only,
+    and the baseline's residual norm at the direction's index over the pairs' tokens (the
+    scale the added vector is read against)."""
     from beliefbench.internals.margins import completion_margins, summarize
 
     directions, layer, _ = spec.resolve()
@@ -232,10 +237,13 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
         directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
         control="random" if arm == "control" else "none", seed=spec.seed) for arm in ARMS}
     pairs = []
+    norms = NormTally()
     for arm in ARMS:
-        with intervened(model, hooks[arm]):
+        with intervened(model, hooks[arm]), tallied(model, layer) as tally:
             res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
                                      n_bootstrap=0)  # summarised below, with the effect
+        if arm == "baseline":  # the activations the vector is added to, as they are
+            norms = tally
         pairs.append(res.pairs.assign(arm=arm, condition=spec.label(arm, layer)))
     rows = pd.concat(pairs, ignore_index=True)
     base = rows[rows["arm"] == "baseline"]["margin"].to_numpy()
@@ -244,7 +252,7 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
         [summarize(sub, n_bootstrap=n_bootstrap, means={"mean_effect": "effect"})
          .assign(arm=arm, condition=sub["condition"].iloc[0])
          for arm, sub in rows.groupby("arm", sort=False)], ignore_index=True)
-    return rows, summary
+    return rows, summary, norms
 
 
 def _check_checkpoint(checkpoint: str | Path, directions: np.ndarray, source: Path) -> None:

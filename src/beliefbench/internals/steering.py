@@ -328,6 +328,55 @@ def recorded(model, index: int, store: list) -> Iterator[None]:
         handle.remove()
 
 
+@dataclass
+class NormTally:
+    """The summed L2 norm of residual vectors and how many were summed (:func:`tallied`)."""
+
+    total: float = 0.0
+    count: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        """The mean norm per token, or None where no token was read."""
+        return self.total / self.count if self.count else None
+
+
+@contextmanager
+def tallied(model, index: int) -> Iterator[NormTally]:
+    """While it runs, the norm of residual index ``index`` at every real token of every
+    forward adds up in the yielded :class:`NormTally`: the positions the call's
+    ``attention_mask`` keeps (padding is no token), every position where it passes none. The
+    scale an added vector is read against: ``steer --coef 4`` said the vector's norm, but not
+    whether that is a nudge or 10x the activations it is added to."""
+
+    tally = NormTally()
+    mask: list[Any] = [None]
+
+    def take_mask(module, args, kwargs):
+        mask[0] = kwargs.get("attention_mask")
+
+    def keep(h):
+        norms = h.detach().float().norm(dim=-1)  # [batch, positions]
+        m = mask[0]
+        if m is not None and tuple(m.shape) == tuple(norms.shape):
+            norms = norms[m.to(norms.device).bool()]
+        tally.total += float(norms.sum())
+        tally.count += int(norms.numel())
+        return h
+
+    outer = model.register_forward_pre_hook(take_mask, with_kwargs=True)
+    try:
+        inner = hook_residual(model, index, keep)
+    except BaseException:
+        outer.remove()
+        raise
+    try:
+        yield tally
+    finally:
+        inner.remove()
+        outer.remove()
+
+
 @contextmanager
 def replaced(model, index: int, source: Callable[[Any], Any]) -> Iterator[None]:
     """Replace the output of residual index ``index`` by ``source(h)`` at every forward."""
