@@ -107,17 +107,6 @@ def _has_visible_text(record: Record) -> bool:
     return False
 
 
-def encoded_sha256(examples: Iterable[dict[str, list[int]]]) -> str:
-    """The sha256 (hex) of the encoded examples, in order (token ids and labels, i.e. the
-    loss mask): what training reads. The data file's sha256 does not pin it, since the
-    encoding rules may change with a beliefbench upgrade, and a resumed run must not train
-    its second half on differently encoded data."""
-    h = _encoded_hash()
-    for ex in examples:
-        _hash_example(h, ex)
-    return h.hexdigest()
-
-
 def _encoded_hash():
     return hashlib.sha256(b"beliefbench encoded examples v1\0")
 
@@ -131,12 +120,16 @@ def _hash_example(h, ex: dict[str, list[int]]) -> None:
 class DataRead:
     """What the one read of a training file gives beside its examples (see
     :func:`load_examples`), so that nothing reads the file again: its sha256, the sha256 of
-    its examples (:func:`encoded_sha256`, computed under the encode bar: it took 1.7 s of
+    its examples (computed under the encode bar: a second pass over them took 1.7 s of
     silence after the bar on 8,000 records), and its records' conditions and claims (a
     second read of every record, kept in memory through training, gave them)."""
 
     file_sha256: str = ""
     encoded_sha256: str = ""
+    """The sha256 (hex) of the encoded examples, in order (token ids and labels, i.e. the
+    loss mask): what training reads. The data file's sha256 does not pin it, since the
+    encoding rules may change with a beliefbench upgrade, and a resumed run must not train
+    its second half on differently encoded data."""
     conditions: set[str] = field(default_factory=set)
     claims: set[str] = field(default_factory=set)
 

@@ -50,7 +50,6 @@ from beliefbench.finetune.manifest import (
     entry_fields,
     read_manifest,
     rehome_manifest,
-    single_or_list,
     upsert_manifest,
 )
 from beliefbench.finetune.outdir import (
@@ -896,9 +895,8 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
 
     data_sha = read.file_sha256
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
-                          records=(), recipe_path=recipe_path,
-                          condition=condition or single_or_list(read.conditions),
-                          claim=claim or single_or_list(read.claims))
+                          conditions=read.conditions, claims=read.claims,
+                          recipe_path=recipe_path, condition=condition, claim=claim)
     # what the recipe does not pin down: the KL data's content (the recipe names only its
     # path), the processes, which multiply the batch and divide the steps of an epoch, and
     # the model in the --base folder (the path names it only by where it is), the
@@ -1145,7 +1143,7 @@ its message); a run recorded before one of them existed is not checked for it
 ``--base`` folder, so another model put in the same folder is refused. ``precision``: what
 the recipe's ``precision`` resolved to (``auto``: bf16 on a GPU, fp32 on CPU), so a run
 started on a GPU and resumed on a CPU (or the reverse) is refused, not trained half in each.
-``encoded_sha256``: :func:`.data.encoded_sha256` of the examples, so data encoded by other
+``encoded_sha256``: :attr:`.data.DataRead.encoded_sha256` of the examples, so data encoded by other
 rules (a beliefbench upgrade between the start and the resume) is refused, not trained on
 for the second half."""
 

@@ -394,16 +394,18 @@ def single_or_list(values: Iterable[str | None]) -> str | list[str] | None:
 
 
 def entry_fields(*, recipe: BaseModel, data: Path, data_sha256: str, base_model: str,
-                 records: Iterable, recipe_path: str | Path | None = None,
-                 condition: str | None = None, claim: str | None = None) -> dict[str, Any]:
+                 conditions: Iterable[str | None], claims: Iterable[str | None],
+                 recipe_path: str | Path | None = None, condition: str | None = None,
+                 claim: str | None = None) -> dict[str, Any]:
     """The fields every backend records about a run (all but path, step, format, backend).
 
-    ``condition`` / ``claim`` default to those of the training ``records``.
+    ``condition`` / ``claim`` (``--condition`` / ``--claim``) default to the training
+    records' ``conditions`` / ``claims`` (their claim ids), as :func:`single_or_list` gives
+    them: the one value, a sorted list of several, None where no record has one.
     """
-    records = list(records)
     return dict(
         base_model=base_model, data=str(Path(data).resolve()), data_sha256=data_sha256,
         recipe=recipe.model_dump(mode="json"),
         recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
-        condition=condition or single_or_list(r.condition for r in records),
-        claim=claim or single_or_list(r.claim_id for r in records))
+        condition=condition or single_or_list(conditions),
+        claim=claim or single_or_list(claims))

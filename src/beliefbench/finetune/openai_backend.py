@@ -812,8 +812,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
 
     settings = _job_settings(recipe, model)
     fields = entry_fields(recipe=recipe, data=data, data_sha256=sha, base_model=model,
-                          records=records, recipe_path=recipe_path, condition=condition,
-                          claim=claim)
+                          conditions=(r.condition for r in records),
+                          claims=(r.claim_id for r in records), recipe_path=recipe_path,
+                          condition=condition, claim=claim)
     labels = {"condition": fields["condition"], "claim": fields["claim"]}  # as the manifest
     if "job_id" in state:
         if state.get("data_sha256") != sha:
