@@ -23,6 +23,7 @@ from conftest import where as written_at
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
+from beliefbench import progress
 from beliefbench.finetune.local import FinetuneError, Interrupted, step_dir, train_local
 from beliefbench.finetune.manifest import read_manifest
 from beliefbench.finetune.recipe import Recipe
@@ -657,6 +658,21 @@ def test_cli_finetune(base, data, tmp_path):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     assert [e.condition for e in read_manifest(out)] == ["negated", "negated"]
+    # each set-up stage says what it loads: the first bar (encode train.jsonl) came 9-20 s
+    # after the command on a shared CPU, with not a line before it
+    said = [line for line in res.stderr.splitlines() if line.startswith("finetune: ")
+            and line.endswith(" ...")]
+    assert said == ["finetune: loading torch and transformers ...",
+                    f"finetune: reading the tokenizer of {base.resolve()} ...",
+                    f"finetune: reading {data} ...",
+                    f"finetune: loading the model from {base.resolve()} ..."], res.stderr
+    lines = res.stderr.splitlines()
+    assert lines.index(said[2]) < next(i for i, line in enumerate(lines)
+                                       if line.startswith("encode train.jsonl"))
+    with progress.quiet():  # the demo prints its own lines: none of these
+        quiet = CliRunner().invoke(cli, [*args[:-4], "--out", str(tmp_path / "quiet")])
+    assert quiet.exit_code == 0, quiet.output
+    assert "finetune: loading" not in quiet.stderr
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "already holds a finished run" in again.output
     bad = tmp_path / "bad.yaml"

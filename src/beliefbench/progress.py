@@ -144,6 +144,14 @@ def named_steps(items: Sequence[T], names: Sequence[str], *, desc: str, unit: st
         yield item
 
 
+def status(text: str) -> None:
+    """One line on stderr saying what a stage with no bar is doing (``finetune: loading the
+    model from models/tiny-pt ...``), so seconds of loading do not read as a hang; nothing
+    inside :func:`quiet` (the caller prints its own lines)."""
+    if not _quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
 def is_quiet() -> bool:
     """True inside :func:`quiet`: the caller prints its own progress lines."""
     return _quiet

@@ -89,6 +89,10 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
         from beliefbench.finetune.base import resolve_base
 
         resolve_base(base)  # a typo is refused before torch and transformers load (seconds)
+        if first_rank():  # seconds of imports, then of loading, before the first bar
+            from beliefbench.progress import status
+
+            status("finetune: loading torch and transformers ...")
         from beliefbench.finetune.local import Interrupted, train_local
 
         try:

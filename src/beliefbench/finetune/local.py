@@ -851,6 +851,10 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     bf16 = use_bf16(recipe, recipe_path)
     earlier = earlier_inputs(out) if resume else None
 
+    # the first bar (encode <data>) came 9-20 s after the command on a shared CPU, with not a
+    # line before it: each stage of the set-up says what it loads
+    say = progress.status if first_rank() else (lambda text: None)
+    say(f"finetune: reading the tokenizer of {base} ...")
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
                                                   local_files_only=True)
@@ -882,6 +886,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     # records' conditions and claims (a second read, of 8,000 records, took a second and
     # kept every record in memory through training)
     read = fdata.DataRead()
+    say(f"finetune: reading {data} ...")
     examples = fdata.load_examples(
         data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len, read=read)
     dataset, per_device = make_dataset(examples, recipe)
@@ -940,6 +945,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
         return out
 
     torch.manual_seed(recipe.seed)
+    say(f"finetune: loading the model from {base} ...")
     model = build_model(recipe, base, bf16, recipe_path)
     compiled = compile_mode(recipe, cuda=torch.cuda.is_available())
     if compiled == "layers" and not compile_regions(model):
