@@ -593,7 +593,9 @@ def test_an_out_folder_of_other_files_is_refused_naming_them(base, data, tmp_pat
     assert str(e.value) == said
     r = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data), "--base",
                                  str(base), "--out", str(out), *(["--resume"] * resume)])
-    assert r.exit_code == 2 and r.output == f"Error: {said}\n", r.output
+    # one line besides the set-up's status line (loading torch and transformers ...)
+    assert r.exit_code == 2 and r.output == ("finetune: loading torch and transformers ...\n"
+                                             f"Error: {said}\n"), r.output
     # the run's lock stays (hidden, empty): every run into the folder locks that same file
     assert sorted(p.name for p in out.iterdir() if p.name not in LOCK_NAMES) == [
         "b.csv", "c", "d", "manifest.jsonl.bak", "notes.txt"]
