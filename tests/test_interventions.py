@@ -2358,6 +2358,22 @@ def test_tallied_residual_norms_leave_out_padding(tiny):
     assert hooks() == before  # every hook of its own removed
 
 
+def test_each_arm_s_margins_bar_names_its_arm(tiny, planted, capsys):
+    """steer / ablate --task margins showed three bars all labelled ``margins``: which arm
+    was running (or hung) could not be told; each names its arm now. The baseline's residual
+    norm comes back with the margins."""
+    from beliefbench.internals.interventions import intervention_margins
+
+    model, tok = load_model(tiny)
+    capsys.readouterr()
+    rows, _, norms = intervention_margins(model, tok, InterventionSpec(planted, "add"),
+                                          [str(CLAIM)], batch_size=1, n_bootstrap=0)
+    bars = [line.split(":")[0] for line in capsys.readouterr().err.splitlines()]
+    assert [b for b in dict.fromkeys(bars) if b.startswith("margins")] == [
+        "margins baseline", "margins intervention", "margins control"]
+    assert norms.count > 0 and norms.mean > 0 and len(rows) > 0
+
+
 def test_a_pretrained_tiny_model_is_related_to_the_random_init_it_started_from(
         tiny, unrelated, tmp_path):
     """`tiny-model --pretrain-steps N` starts from the very weights `tiny-model` writes with

@@ -240,8 +240,10 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     norms = NormTally()
     for arm in ARMS:
         with intervened(model, hooks[arm]), tallied(model, layer) as tally:
+            # each arm's bar says which arm it is: three bars all "margins" did not
             res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
-                                     n_bootstrap=0)  # summarised below, with the effect
+                                     n_bootstrap=0,  # summarised below, with the effect
+                                     desc=f"margins {arm}")
         if arm == "baseline":  # the activations the vector is added to, as they are
             norms = tally
         pairs.append(res.pairs.assign(arm=arm, condition=spec.label(arm, layer)))

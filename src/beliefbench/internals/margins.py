@@ -362,17 +362,19 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
                        kinds: Sequence[str] | None = None, batch_size: int = 16,
                        device: str | None = None, dtype: Any = None,
                        n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
-                       show_progress: bool | None = None) -> MarginResult:
+                       show_progress: bool | None = None,
+                       desc: str = "margins") -> MarginResult:
     """Margins for every completion pair of ``claims`` on ``model``.
 
     ``model``: a checkpoint directory (full, merged or LoRA adapter) or a loaded
     ``(model, tokenizer)`` from :func:`beliefbench.internals.model.load_model`. One batched
-    forward pass per batch of similar-length sequences; no generation.
+    forward pass per batch of similar-length sequences; no generation. ``desc``: the
+    progress bar's label.
     """
     check_seed(seed)
     n_bootstrap = check_resamples(n_bootstrap)  # before the model is scored
     s = score_pairs(model, claims, kinds, batch_size=batch_size, device=device, dtype=dtype,
-                    show_progress=show_progress)
+                    show_progress=show_progress, desc=desc)
     pairs = pair_table(s.refs, s.sums, s.n_tokens)
     settings = {**s.settings, "kinds": list(kinds or KINDS),
                 "device": str(next(s.model.parameters()).device), "n_bootstrap": n_bootstrap,
