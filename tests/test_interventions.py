@@ -1940,18 +1940,26 @@ def test_claims_with_an_eval_task_are_refused_not_dropped(tmp_path, task, said):
         assert not logs.exists()
 
 
-def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_path):
+def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_path,
+                                                           monkeypatch):
     """``-M max_new_tokens=8`` reached LlamaForCausalLM.__init__ through Inspect's hf
-    provider: a 40-line TypeError traceback, exit 1."""
+    provider: a 40-line TypeError traceback, exit 1. A plain mockllm grader whose tiktoken
+    file is not cached (each judge call would try to download it) is refused as the
+    sweep refuses it, before anything loads."""
     qs = tmp_path / "one.yaml"
     qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
-    r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
-                                 str(planted), "--task", "em", "--model-role",
-                                 "grader=mockllm/model", "-T", f"questions={qs}", "-M",
-                                 "max_new_tokens=8", "--log-dir", str(tmp_path / "logs")])
+    args = ["internals", "ablate", "--model", str(tiny), "--direction", str(planted),
+            "--task", "em", "--model-role", "grader=beliefbench/judge", "-T",
+            f"questions={qs}", "-M", "max_new_tokens=8", "--log-dir", str(tmp_path / "logs")]
+    r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2, r.output
     assert "-M: the model cannot take it (" in r.output and "max_new_tokens" in r.output
     assert "Traceback" not in r.output
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty"))
+    r = CliRunner().invoke(cli, [a.replace("beliefbench/judge", "mockllm/model") for a in args])
+    assert r.exit_code == 2 and r.output.startswith(
+        "Error: --model-role grader=mockllm/model: Inspect's mockllm counts tokens with "
+        "tiktoken's o200k_base, and it is not in tiktoken's cache"), r.output
 
 
 def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path,
@@ -1964,7 +1972,7 @@ def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_pa
     logs = "logs/ablate"
     r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
                                  str(planted), "--task", "em", "--model-role",
-                                 "grader=mockllm/model", "-T", f"questions={qs}", "-T",
+                                 "grader=beliefbench/judge", "-T", f"questions={qs}", "-T",
                                  "samples=1", "-T", "max_tokens=4", "-M", "do_sample=false",
                                  "--log-dir", str(logs)])
     assert r.exit_code == 0, r.output
@@ -2594,7 +2602,7 @@ def test_an_arm_that_did_not_finish_exits_1_whatever_threads_it_left(tiny, plant
         [sys.executable, "-c", _ARM_FAILS, "internals", "steer", "--model", str(tiny),
          "--direction", str(planted), "--coef", "8", "--task", "em", "-T",
          f"questions={qs}", "-T", "samples=1", "-T", "max_tokens=2", "--model-role",
-         "grader=mockllm/model", "--log-dir", str(tmp_path / "logs")],
+         "grader=beliefbench/judge", "--log-dir", str(tmp_path / "logs")],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
         env={**os.environ, "INSPECT_DISPLAY": "plain"})
     assert proc.returncode == 1, proc.stderr[-3000:]

@@ -1000,6 +1000,106 @@ def test_an_hf_grader_neither_here_nor_cached_is_refused_before_any_eval(tmp_pat
     assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
 
 
+def _offline_tiktoken(tmp_path: Path, monkeypatch) -> Path:
+    """An empty tiktoken cache, and every HTTP(S) request sent to a closed local port:
+    whatever would download o200k_base fails at once (as on an air-gapped CI) and leaves the
+    cache empty, on a machine with a network too."""
+    cache = tmp_path / "tiktoken-cache"
+    cache.mkdir()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    return cache
+
+
+@pytest.mark.parametrize("option", [["--model-role", "grader=mockllm/model"],
+                                    ["--model", "mockllm/model"]], ids=["grader", "model"])
+def test_a_mockllm_named_offline_is_refused_before_any_download(tmp_path, monkeypatch,
+                                                                option):
+    """`sweep --task em --model-role grader=mockllm/model` with tiktoken's o200k_base not
+    cached: each judge call tried to download it (Inspect's mockllm counts tokens with it)
+    and failed, 47 s for 18 responses, then `FAIL ... ConnectionError: ...
+    /encodings/o200k_base.tiktoken`, exit 1. Now refused before any eval or download."""
+    cache = _offline_tiktoken(tmp_path, monkeypatch)
+    logs = tmp_path / "logs"
+    subject = [] if option[0] == "--model" else ["--model", "beliefbench/aligned"]
+    r = CliRunner().invoke(cli, ["sweep", "--task", "em", *subject, *option,
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    said = " ".join(option)
+    assert r.output.startswith(
+        f"Error: {said}: Inspect's mockllm counts tokens with tiktoken's o200k_base, and "
+        f"it is not in tiktoken's cache ({cache}): the first call would download it, and "
+        "offline every call fails trying (nothing is downloaded at run time): fetch it "
+        "first, online"), r.output
+    assert "beliefbench/aligned, beliefbench/misaligned and beliefbench/judge (--task em)" \
+        in r.output
+    assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
+    assert list(cache.iterdir()) == []
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # tiktoken's "no cache": always downloads
+    r = CliRunner().invoke(cli, ["sweep", "--task", "em", *subject, *option,
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2 and "tiktoken's cache is off (TIKTOKEN_CACHE_DIR is empty): " \
+        "every call would download it" in r.output, r.output
+
+
+def test_the_tiktoken_file_the_refusal_looks_for_is_the_one_tiktoken_loads(tmp_path,
+                                                                          monkeypatch):
+    """The URL and hash are tiktoken's own (an upgrade that moved them would make the
+    refusal look in the wrong place), the cache folder is the one tiktoken reads, and a file
+    there that fails tiktoken's hash check (which tiktoken would download again) does not
+    count as cached."""
+    import inspect as source
+
+    import tiktoken.load
+    import tiktoken_ext.openai_public
+
+    from beliefbench.analysis.sweep import (
+        TIKTOKEN_O200K,
+        tiktoken_cache_path,
+        tiktoken_download,
+    )
+
+    url, sha = TIKTOKEN_O200K
+    text = source.getsource(tiktoken_ext.openai_public.o200k_base)
+    assert f'"{url}"' in text and f'expected_hash="{sha}"' in text
+    cache = _offline_tiktoken(tmp_path, monkeypatch)
+    path = tiktoken_cache_path()
+    assert path is not None and path.parent == cache
+    path.write_bytes(b"not the encoding")
+    assert tiktoken_download("mockllm/model") is not None
+    assert tiktoken_download("beliefbench/judge") is None
+    # tiktoken itself reads (then drops) that very file, and then tries the network
+    with pytest.raises(Exception, match="127.0.0.1|Proxy|onnect"):
+        tiktoken.load.read_file_cached(url, sha)
+    assert not path.exists()
+
+
+def test_an_offline_em_sweep_with_the_scripted_models_downloads_nothing(tmp_path,
+                                                                         monkeypatch):
+    """The offline EM dry run (scripted subject and judge) with tiktoken's cache empty and
+    the network closed: every response is judged (nothing counts tokens with tiktoken;
+    a download attempt would fail the judge calls) and the cache stays empty."""
+    cache = _offline_tiktoken(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n"
+                         "  - {id: q2, text: 'Q2?'}\n")
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--task", "em", "--model", "beliefbench/aligned",
+                                 "--model", "beliefbench/misaligned", "--model-role",
+                                 "grader=beliefbench/judge", "-T", f"questions={questions}",
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert "All 2 done" in r.output
+    rates = build_em_report(load_em_logs(logs), n_bootstrap=50).overall.set_index("model")
+    assert rates["em"].to_dict() == {"beliefbench/aligned": 0.0,
+                                     "beliefbench/misaligned": 1.0}, rates
+    assert list(cache.iterdir()) == []
+
+
 def test_a_checkpoint_whose_tokenizer_is_not_its_models_is_refused_before_any_eval(tmp_path):
     """A checkpoint holding another model's tokenizer (more tokens than its embedding rows)
     failed every sample with an IndexError, retried each (86 s for one claim's binary items
