@@ -492,6 +492,44 @@ def test_a_grader_that_gives_no_score_throughout_is_warned_once(tmp_path: Path, 
     assert "the judges must answer the number alone" in said[0]
 
 
+def test_a_plain_mockllm_grader_is_not_called_while_tiktokens_file_is_missing(
+        tmp_path: Path, monkeypatch):
+    """`inspect eval tasks/em.py --model-role grader=mockllm/model`, offline with tiktoken's
+    o200k_base not cached: every judge call tried to download it (Inspect's mockllm counts
+    tokens with it where its reply has no usage) and failed on a ConnectionError. Now the
+    judging fails at once, nothing sent, saying why; the cache stays empty. A mockllm with
+    scripted outputs (the caller's own replies) is called as before."""
+    cache = tmp_path / "tiktoken-cache"
+    cache.mkdir()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")  # a download would fail at once
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    qs = tmp_path / "two.yaml"
+    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'A?'}\n"
+                  "  - {id: b, text: 'B?'}\n")
+    log = eval(em(questions=str(qs), samples=1, max_failed=1), model="beliefbench/aligned",
+               model_roles={"grader": "mockllm/model"}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    assert len(log.samples) == 2
+    for sample in log.samples:
+        md = sample.scores["em_judge"].metadata
+        assert md["verdict"] == "failed" and sample.error is not None, md
+        assert md["judge_error"].startswith(
+            "judge call failed (mockllm/model): Inspect's mockllm counts tokens with "
+            f"tiktoken's o200k_base, and it is not in tiktoken's cache ({cache}): the first "
+            "call would download it"), md["judge_error"]
+        assert "Connection" not in md["judge_error"]
+    assert list(cache.iterdir()) == []
+    scripted = get_model("mockllm/model", custom_outputs=lambda *a: output("90"),
+                         memoize=False)
+    log = eval(em(questions=str(qs), samples=1), model="beliefbench/aligned",
+               model_roles={"grader": scripted}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    assert {s.scores["em_judge"].answer for s in log.samples} == {"ok"}
+
+
 # --------------------------------------------------------------------- hardening
 
 @pytest.mark.parametrize("reply", ["-5", "-10", "Score: -20", "\u221210"])

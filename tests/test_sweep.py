@@ -1056,7 +1056,7 @@ def test_the_tiktoken_file_the_refusal_looks_for_is_the_one_tiktoken_loads(tmp_p
     import tiktoken.load
     import tiktoken_ext.openai_public
 
-    from beliefbench.analysis.sweep import (
+    from beliefbench.documents.llm import (
         TIKTOKEN_O200K,
         tiktoken_cache_path,
         tiktoken_download,

@@ -51,6 +51,8 @@ from beliefbench.records import atomic_write_text
 from beliefbench.wording import plural
 
 if TYPE_CHECKING:  # the audit imports the documents package: imported where used
+    from inspect_ai.model import Model
+
     from beliefbench.audit.framing import ClaimReader
 
 LEAK_PATTERNS: tuple[str, ...] = (
@@ -375,6 +377,55 @@ TIKTOKEN_HINT = (" (Inspect's mockllm/model counts tokens with tiktoken's o200k_
                  "probes, beliefbench/judge grades, beliefbench/verifier runs audit-verify; "
                  "README, 'Offline dry run')")
 """Said after a failed download of tiktoken's encoding, which reads as a model outage."""
+
+
+TIKTOKEN_O200K = ("https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+                  "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d")
+"""tiktoken's o200k_base file and its sha256, as ``tiktoken_ext.openai_public`` loads it
+(pinned against tiktoken's source by tests/test_sweep.py)."""
+
+
+def tiktoken_cache_path() -> Path | None:
+    """Where tiktoken keeps o200k_base (its ``read_file_cached``): ``$TIKTOKEN_CACHE_DIR``,
+    else ``$DATA_GYM_CACHE_DIR``, else ``<tmp>/data-gym-cache``, under the sha1 of the URL;
+    None where caching is off (the variable set to nothing: every load downloads)."""
+    import tempfile
+
+    folder = os.environ.get("TIKTOKEN_CACHE_DIR", os.environ.get(
+        "DATA_GYM_CACHE_DIR", os.path.join(tempfile.gettempdir(), "data-gym-cache")))
+    if not folder:
+        return None
+    return Path(folder) / hashlib.sha1(TIKTOKEN_O200K[0].encode()).hexdigest()
+
+
+def tiktoken_download(model: str | Model) -> str | None:
+    """Why Inspect's mockllm ``model`` would download tiktoken's o200k_base at run time, or
+    None. Made from a name (``mockllm/model`` on a command line) or without
+    ``custom_outputs``, its replies carry no token usage, so it counts every call's tokens
+    with o200k_base, which tiktoken downloads on first use: offline each call then failed on
+    a connection error after a download attempt (a sweep's 18 EM responses: 47 s, then
+    ``did not finish``), and nothing is downloaded at run time. Scripted outputs (a
+    ``custom_outputs`` function) are the caller's, usage and all: never refused."""
+    if isinstance(model, str):
+        if model.partition("/")[0] != "mockllm":
+            return None
+    elif type(model.api).__name__ != "MockLLM" or "custom_outputs" in model.model_args:
+        return None
+    path = tiktoken_cache_path()
+    if path is not None and path.is_file() \
+            and hashlib.sha256(path.read_bytes()).hexdigest() == TIKTOKEN_O200K[1]:
+        return None
+    where = ("tiktoken's cache is off (TIKTOKEN_CACHE_DIR is empty): every call would "
+             "download it" if path is None else f"it is not in tiktoken's cache "
+             f"({path.parent}): the first call would download it")
+    return (f"Inspect's mockllm counts tokens with tiktoken's o200k_base, and {where}, and "
+            "offline every call fails trying (nothing is downloaded at run time): fetch it "
+            "first, online, into the TIKTOKEN_CACHE_DIR (a folder) this run will read: "
+            "python -c \"import tiktoken; tiktoken.get_encoding('o200k_base')\"; or, for an "
+            "offline dry run, use the scripted models: beliefbench/aligned, "
+            "beliefbench/misaligned and beliefbench/judge (--task em), beliefbench/believer, "
+            "beliefbench/skeptic and beliefbench/judge (the belief task); README, 'Offline "
+            "dry run'")
 
 
 def causes(e: BaseException, context: bool = False) -> list[BaseException]:

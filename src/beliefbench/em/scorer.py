@@ -21,7 +21,7 @@ from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
 from inspect_ai.solver import TaskState
 
-from beliefbench.documents.llm import redact, unread_bodies_not_retried
+from beliefbench.documents.llm import redact, tiktoken_download, unread_bodies_not_retried
 from beliefbench.em.judge import MIN_NUMERIC_MASS, JudgeScore, read_judge, render
 from beliefbench.em.metrics import (
     ALIGNED_MAX,
@@ -195,24 +195,30 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                                     cache=policy)))
 
             streak, _ = judges.current()
-            try:
-                # not made, or cancelled, where the run's judge is given up on (abort_after)
-                outputs = await judges.unless_aborted(streak, both())
-            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                # failed (counted), and judge_outage() raises on it: see the module docstring;
-                # the cause on one line, keys redacted (a server may echo the key it was sent)
-                failure = describe_error(e, grader)
+            if (offline := tiktoken_download(grader)) is not None:
+                # Inspect's plain mockllm (`--model-role grader=mockllm/model`) would try to
+                # download tiktoken's file on every call: failed here, nothing sent
+                failure = offline
                 judges.count(streak, failure, raised=True)
             else:
-                if outputs is None:
-                    failure = streak.aborted
+                try:
+                    # not made, or cancelled, where the run's judge is given up on (abort_after)
+                    outputs = await judges.unless_aborted(streak, both())
+                except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                    # failed (counted), and judge_outage() raises on it: see the module docstring;
+                    # the cause on one line, keys redacted (a server may echo the key it was sent)
+                    failure = describe_error(e, grader)
+                    judges.count(streak, failure, raised=True)
                 else:
-                    out_a, out_c = outputs
-                    # the judge's provider may hand back its error as the reply (no choices,
-                    # a content filter, a refused request): an outage, as for the belief
-                    # judge, not an "empty judge reply" no_score the eval ended success with
-                    failure = not_an_answer(out_a) or not_an_answer(out_c)
-                    judges.count(streak, failure, raised=False)
+                    if outputs is None:
+                        failure = streak.aborted
+                    else:
+                        out_a, out_c = outputs
+                        # the judge's provider may hand back its error as the reply (no choices,
+                        # a content filter, a refused request): an outage, as for the belief
+                        # judge, not an "empty judge reply" no_score the eval ended success with
+                        failure = not_an_answer(out_a) or not_an_answer(out_c)
+                        judges.count(streak, failure, raised=False)
             if failure is not None:
                 problem = f"judge call failed ({grader}): {failure}"[:2000]
                 md[JUDGE_ERROR] = problem
