@@ -1980,20 +1980,35 @@ def test_a_finished_checkpoint_whose_weights_were_deleted_is_reported_from_its_l
 
 
 @pytest.mark.slow
-def test_a_finished_checkpoint_whose_folder_was_deleted_is_reported_from_its_logs(tmp_path):
+def test_a_finished_checkpoint_whose_folder_was_deleted_is_reported_from_its_logs(
+        tmp_path, monkeypatch):
     """A step's whole folder deleted after its sweep (not only its weights): a re-run refused
     it as "not on disk", though its logs held every result and the folder emptied of its
     weights was reported from them. Reported from its logs too, said once; a missing step
-    that was never swept is still refused, the message saying which need no folder."""
+    that was never swept is still refused, the message saying which need no folder. The
+    checks before the first eval read each folder's logs once (the step's were read by the
+    not-on-disk check and again by the cannot-be-evaluated one), the eval loop once more."""
     import shutil
+
+    from beliefbench.analysis import sweep as sweep_mod
 
     run, logs = tmp_path / "run", tmp_path / "logs"
     _full_run(run, {1: 0, 2: 1})
     assert _cli_sweep(run, logs).exit_code == 0
     before = build_report(load_belief_logs(logs), n_bootstrap=0)
     shutil.rmtree(run / "step-000002")
+    reads: list[Path] = []
+    real = sweep_mod.finished_logs
+
+    def counted(task, log_dir, *args, **kwargs):
+        reads.append(log_dir)
+        return real(task, log_dir, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_mod, "finished_logs", counted)
     r = _cli_sweep(run, logs)
     assert r.exit_code == 0, r.output
+    assert len(reads) == 3 and len(set(reads)) == 2, reads  # step 2: checks, loop; step 1
+    monkeypatch.undo()
     assert "All 2 done (2 reused from before, 0 evaluated now" in r.output
     gone = [line for line in r.output.splitlines() if "reported from them" in line]
     assert len(gone) == 1 and f"{run / 'step-000002'}: no such model directory" in gone[0]

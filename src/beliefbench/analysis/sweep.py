@@ -1556,14 +1556,23 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             run["task"] = task
         return run
 
+    read_finished: dict[Path, list[EvalLog] | None] = {}  # each folder's, read once
+
     def finished(target: SweepTarget, out: Path | None = None) -> list[EvalLog] | None:
+        """The target's finished logs, as the checks before the first eval read them (up
+        to three of them ask: the folder's logs read once); the eval loop asks again, under
+        its hold, as it evaluates."""
         out = out or target_dir(Path(log_dir), target.label,
                                 json.dumps(run_of(target), sort_keys=True, default=str))
-        if not out.is_dir():  # nothing swept: no folder made to find that out
-            return None
-        with hold(out, "sweep", flag="--log-dir"):
-            return finished_logs(make_task(**task_args), out, target.model, served_args,
-                                 model_roles, eval_options)
+        if out not in read_finished:
+            if not out.is_dir():  # nothing swept: no folder made to find that out
+                read_finished[out] = None
+            else:
+                with hold(out, "sweep", flag="--log-dir"):
+                    read_finished[out] = finished_logs(make_task(**task_args), out,
+                                                       target.model, served_args,
+                                                       model_roles, eval_options)
+        return read_finished[out]
 
     root = Path(log_dir)
     folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
@@ -1700,10 +1709,10 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 _quiet_console(eval_options.get("display") == "none"):
             try:
                 # a checkpoint whose logs are all finished: reused without making its model
-                finished = finished_logs(made, out, target.model, served_args, model_roles,
-                                         eval_options)
-                if finished is not None:
-                    success, logs = True, finished
+                reusable = finished_logs(made, out, target.model, served_args, model_roles,
+                                          eval_options)
+                if reusable is not None:
+                    success, logs = True, reusable
                 else:
                     with _released(target.model, served_args, base_url, eval_options) as model:
                         success, logs = eval_set(made, log_dir=str(out), model=model,
