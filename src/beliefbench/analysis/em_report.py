@@ -291,6 +291,19 @@ def incoherent_note(path: str, count: int, total: int, coherent_min: float) -> L
         where, c, t, what, counted), count, total)
 
 
+def unread_em_note(checkpoint: str, count: int, total: int) -> LogNote:
+    """A swept EM checkpoint's ``NO_SCORE/FAILED`` warning (its responses the judge gave no
+    usable number, or whose answer or judge call failed), grouped as ``sweep`` groups its
+    checkpoints' notes; em-report breaks the share down by cause."""
+    what = ("no_score or failed (the judge gave no usable number, or the answer or a judge "
+            "call failed)")
+    counted = ("counted as not EM, so the EM rate hides what the model does; em-report names "
+               "each cause (look at them: `inspect view`; a grader that does not answer the "
+               "number alone?)")
+    return LogNote(("NO_SCORE/FAILED",), checkpoint, lambda where, c, t, _: (
+        "NO_SCORE/FAILED: " + share_note(where, c, t, what, counted)), count, total)
+
+
 def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
     """Per grader label: the responses scored from the judge's text (the one number it
     sampled, where the grader gave no logprobs or split the number into digit tokens), not

@@ -682,18 +682,15 @@ UNREAD_MARKS = {"belief": "parse errors", "em": "unread"}
 def unread_note(outcome: Any) -> Any:
     """A swept checkpoint's warning for its unread responses (:attr:`SweepOutcome.unread`),
     worded as its report words them: ``report``'s PARSE ERRORS, ``em-report``'s no_score /
-    failed shares (which it breaks down by cause)."""
-    from beliefbench.analysis.logs import LogNote, share_log, share_note
+    failed shares (which it breaks down by cause: :func:`~beliefbench.analysis.em_report.
+    unread_em_note`)."""
+    from beliefbench.analysis.logs import share_log
 
     o = outcome
     if o.task == "em":
-        return LogNote(("NO_SCORE/FAILED",), o.target.shown, lambda where, count, total, _: (
-            "NO_SCORE/FAILED: " + share_note(
-                where, count, total, "no_score or failed (the judge gave no usable number, "
-                "or the answer or a judge call failed)", "counted as not EM, so the EM rate "
-                "hides what the model does; em-report names each cause (look at them: "
-                "`inspect view`; a grader that does not answer the number alone?)")),
-            o.unread, o.responses)
+        from beliefbench.analysis.em_report import unread_em_note
+
+        return unread_em_note(o.target.shown, o.unread, o.responses)
     return share_log("PARSE ERRORS", o.target.shown, o.unread, o.responses)
 
 
