@@ -768,7 +768,7 @@ def test_an_audit_folder_this_user_cannot_write_is_refused_before_any_flag_is_se
         audited.chmod(0o755)
     assert res.exit_code == 2, res.output
     assert res.output.strip() == (
-        "Error: out: cannot be written (Permission denied): audit-verify writes "
+        "Error: out: cannot be made or written (Permission denied); audit-verify writes "
         "verified.jsonl, verification.json and its Inspect logs there; nothing was sent")
     assert sorted(p.name for p in audited.iterdir()) == [
         ".beliefbench.lock", "flagged.jsonl", "report.json", "sources.csv", "summary.md"]

@@ -1354,8 +1354,8 @@ def test_an_out_behind_a_file_is_one_line_naming_it(tmp_path):
         r = _run(*args, "--out", out)
         assert r.exit_code == 2, r.output
         # before the work: the line alone, no progress line of the stats counted first
-        assert r.output == f"Error: {out}: cannot write this file: a file is in the way of " \
-                           f"its folder\n", r.output
+        assert r.output == f"Error: --out {out}: cannot be made or written (a file is in " \
+                           f"the way: {blocker})\n", r.output
     r = _run("generate", "--claims", claim_file, "--conditions", "positive", "--n", "2",
              "--out", blocker / "sub")
     assert r.exit_code == 2

@@ -2507,8 +2507,9 @@ def test_a_log_dir_that_cannot_be_written_is_one_line_before_any_eval(tmp_path):
                                  "-T", "samples=1", "-T", "judge=markers",
                                  "-T", "families=binary", "--log-dir", str(logs)])
     assert r.exit_code == 2, r.output
-    assert r.stderr.startswith(f"Error: --log-dir {logs}: cannot be made or written (Not a "
-                               "directory); no checkpoint was evaluated"), r.stderr
+    assert r.stderr.startswith(f"Error: --log-dir {logs}: cannot be made or written (a file "
+                               f"is in the way: {tmp_path / 'notes.txt'}); no checkpoint was "
+                               "evaluated"), r.stderr
     assert "FAIL" not in r.stdout and "-M arguments" not in r.output
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
 

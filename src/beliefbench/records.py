@@ -248,6 +248,35 @@ def unwritable(e: OSError, path: str | Path) -> OSError:
     return OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path))
 
 
+_PROBE = ".beliefbench-write-"
+"""The name a :func:`unwritable_folder` probe file opens with (never named in a message)."""
+
+
+def unwritable_folder(folder: Path, named: str) -> str | None:
+    """Why ``folder`` cannot take a command's files, found before its work: the folder made
+    where missing and a file written there and removed (a file in the way of it or of a
+    folder above it, a read-only file system, no permission). One message shape for every
+    command, naming what was given (``named``: ``--log-dir logs/x``, ``--out a/x.jsonl``):
+    ``<named>: cannot be made or written (<why>)``, the caller adding what was not done.
+    None where it can."""
+    import tempfile
+
+    if (here := next((d for d in (folder, *folder.parents) if d.exists()), None)) is not None \
+            and not here.is_dir():
+        return f"{named}: cannot be made or written (a file is in the way: {here})"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=_PROBE)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:  # a folder above it named where it is the one refused
+        culprit = str(e.filename or "")
+        where = (f": {culprit}" if culprit and culprit != str(folder)
+                 and not Path(culprit).name.startswith(_PROBE) else "")
+        return f"{named}: cannot be made or written ({e.strerror or e}{where})"
+    return None
+
+
 def _writer_tag() -> str:
     """Who writes a temporary, in hex: this host (a hash) and this process id, so that a
     later run can tell one left by a killed process from one another run is writing."""

@@ -113,6 +113,7 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import library_bars, named_steps
+from beliefbench.records import unwritable_folder
 from beliefbench.runlock import hold
 from beliefbench.tasks import (
     check_task_args,
@@ -1926,20 +1927,9 @@ def writable_log_dir(root: Path) -> None:
     checkpoint in turn, each loading its model first, and ended exit 1 saying the sweep's
     settings (-M arguments, --provider) were the cause, where `report` and `finetune` name
     such a folder in one line, exit 2."""
-    import tempfile
-
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=root, prefix=".beliefbench-write-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:  # a folder above it named where it is the one in the way
-        named = str(e.filename or "")
-        where = (f": {named}" if named and named != str(root)
-                 and not Path(named).name.startswith(".beliefbench-write-") else "")
-        raise SweepError(f"--log-dir {root}: cannot be made or written ({e.strerror or e}"
-                         f"{where}); no checkpoint was evaluated: choose another --log-dir, "
-                         "or make this one writable") from None
+    if why := unwritable_folder(root, f"--log-dir {root}"):
+        raise SweepError(f"{why}; no checkpoint was evaluated: choose another --log-dir, or "
+                         "make this one writable")
 
 
 def _log_files(out: Path) -> dict[str, int]:

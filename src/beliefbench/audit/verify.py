@@ -77,7 +77,7 @@ from beliefbench.audit.sources import (
 from beliefbench.claims import Claim, load_claims
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
 from beliefbench.optional import vllm_missing
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, unwritable_folder
 from beliefbench.resources import data_path, user_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.specs import read_text
@@ -1105,13 +1105,9 @@ def _writable(folders: Sequence[Path]) -> None:
     folder otherwise stopped the run once the logs were to be written, saying "the verdicts
     that came back are in verified.jsonl" of a run that had written none."""
     for folder in folders:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tempfile.TemporaryFile(dir=folder).close()
-        except OSError as e:
-            raise VerifyError(f"{folder}: cannot be written ({e.strerror or e}): audit-verify "
-                              f"writes {RESULTS}, {VERIFICATION} and its Inspect logs there; "
-                              f"nothing was sent") from None
+        if why := unwritable_folder(folder, str(folder)):
+            raise VerifyError(f"{why}; audit-verify writes {RESULTS}, {VERIFICATION} and its "
+                              f"Inspect logs there; nothing was sent")
 
 
 def _start(model: Any) -> Any:

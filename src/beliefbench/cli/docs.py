@@ -18,7 +18,7 @@ from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import DataPath, UserPath
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
-from beliefbench.records import RecordError
+from beliefbench.records import RecordError, unwritable_folder
 from beliefbench.runlock import holds
 from beliefbench.wording import plural
 
@@ -40,12 +40,12 @@ def _not_an_input(out: Path, inputs: list[str], option: str = "--docs") -> None:
 
 
 def _out_file_writable(out: Path) -> None:
-    """Refuse an ``--out`` file behind a file (``--out afile/x.jsonl``) before the work: the
-    write found it only once the documents were read, mixed and counted (half a minute for
-    a large mix), with the same line."""
-    here = next((d for d in (out.parent, *out.parent.parents) if d.exists()), None)
-    if here is not None and not here.is_dir():
-        raise _fail(f"{out}: cannot write this file: a file is in the way of its folder")
+    """Refuse an ``--out`` file whose folder cannot be made or written (``--out
+    afile/x.jsonl``, a read-only folder) before the work: the write found it only once the
+    documents were read, mixed and counted (half a minute for a large mix). (The folder
+    that ``holds`` made for its lock is removed as it is released, left empty.)"""
+    if why := unwritable_folder(out.parent, f"--out {out}"):
+        raise _fail(why)
 
 
 def _resolve_claims(selection: str) -> list[tuple[Path, Claim]]:
