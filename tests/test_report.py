@@ -1977,3 +1977,36 @@ def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
     # the rows' partial still means what it meant: the run finished
     assert {row["partial"] for row in both["tables"]["overall"]} == {False}
     assert report_json("report", full.location, tmp_path / "o")["complete"] is True
+
+
+def test_a_moved_projects_report_says_once_its_checkpoint_paths_are_as_recorded(tmp_path):
+    """A project folder moved (or copied to another machine) after its evals: `report` showed
+    the checkpoint paths the logs keep, which lead nowhere now, without a word. One warning
+    names the folder they were under and says they are shown as recorded; where they are on
+    disk (the project not moved) nothing more is said."""
+    old, new = tmp_path / "project", tmp_path / "project2"
+    for step in (1, 2):
+        ckpt = old / "ckpts" / "negated" / f"step-{step:06d}"
+        ckpt.mkdir(parents=True)
+        run_belief(old / "logs" / f"s{step}", believer, samples=1, step=step,
+                   condition="negated", checkpoint=str(ckpt))
+
+    def report(root: Path):
+        return CliRunner().invoke(cli, ["report", str(root / "logs"), "--by", "condition",
+                                        "--out", str(root / "reports"), "--no-plots",
+                                        "--bootstrap", "40"])
+
+    r = report(old)
+    assert r.exit_code == 0, r.output
+    assert "PATHS AS RECORDED" not in r.output
+    shutil.move(old, new)
+    r = report(new)
+    assert r.exit_code == 0, r.output
+    said = [line for line in r.stderr.splitlines() if "PATHS AS RECORDED" in line]
+    assert said == [
+        f"warning: PATHS AS RECORDED: 2 of 2 checkpoint folder(s) these logs name are not on "
+        f"disk here (under {old / 'ckpts' / 'negated'}; {old / 'ckpts/negated/step-000001'} "
+        "and 1 more): the logs keep the paths they were evaluated at (a project folder moved "
+        "or copied since, or checkpoints deleted), and the tables show them as recorded"]
+    assert str(old / "ckpts/negated/step-000002") in r.stdout  # the rows: as recorded
+    assert "PATHS AS RECORDED" in (new / "reports" / "report.md").read_text()

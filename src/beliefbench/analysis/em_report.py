@@ -77,6 +77,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     pooled_in,
     ran_on_subset,
     read_headers,
+    recorded_paths_notes,
     reducer_text,
     relabel_moved,
     relative_path_note,
@@ -220,6 +221,7 @@ class EMLogs:
                 if i.get("self_judged")]
         out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
         out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
+        out += recorded_paths_notes(self.placed)
         # the EM task's own metrics are NaN where a reduced value is no share of verdicts
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
                              "EM = em over all responses; the log's own EM metrics are NaN "

@@ -397,6 +397,7 @@ class BeliefLogs:
             out.append(relative_path_note(relative))
         out += not_final_notes((i.path, i.final, i.step) for i in self.logs)
         out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
+        out += recorded_paths_notes(self.placed)
         if runs_apart:  # (the gate refuses a side with such a claim)
             task_ids = {i.path: i.task_id for i in self.logs}
             for claim, rows in several_evals(self.responses, task_ids,
@@ -1207,6 +1208,32 @@ def moved_notes(logs: Sequence[Placed]) -> list[str]:
                    "sweep each copy into a --log-dir of its own to report its steps as one "
                    "finetune")
     return out
+
+
+def recorded_paths_notes(logs: Sequence[Placed]) -> list[str]:
+    """``PATHS AS RECORDED``, once, where checkpoint folders the logs name by absolute path
+    (their ``checkpoint``, else an ``hf/`` model's folder) are not on disk here: a project
+    folder moved or copied (another machine) since the logs were made, or checkpoints
+    deleted. Every table shows the paths the logs keep, which no longer lead anywhere; said
+    with the folder they were under then. A log that a sweep of the moved run folder
+    relabelled (:func:`relabel_moved`) names its new place."""
+    folders = set()
+    for log in logs:
+        where = log.checkpoint
+        if where == NO_LABEL:
+            api, _, where = log.model.partition("/")
+            if api != "hf":  # vLLM's paths may be a server's on another machine
+                continue
+        if where.startswith(("/", "~")):
+            folders.add(where)
+    gone = sorted(f for f in folders if not Path(f).expanduser().exists())
+    if not gone:
+        return []
+    under = os.path.commonpath(gone) if len(gone) > 1 else str(Path(gone[0]).parent)
+    return [f"PATHS AS RECORDED: {len(gone)} of {len(folders)} checkpoint folder(s) these "
+            f"logs name are not on disk here (under {under}; {first_few(gone, 1)}): the "
+            "logs keep the paths they were evaluated at (a project folder moved or copied "
+            "since, or checkpoints deleted), and the tables show them as recorded"]
 
 
 def same_checkpoint_notes(logs: Iterable[Placed]) -> list[str]:
