@@ -1056,6 +1056,10 @@ def test_kl_runs_whose_manifest_is_gone_are_warned_about_and_never_one_line(tmp_
     unknown = [n for n in rep.notes if n.startswith("KL UNKNOWN")]
     assert len(unknown) == 2 and all("is not on this machine" in n for n in unknown)
     assert any("/gone/bad-advice-kl/manifest.jsonl" in n and "2 log(s)" in n for n in unknown)
+    # the checkpoint paths the tables show lead nowhere here: said once
+    [recorded] = [n for n in rep.notes if n.startswith("PATHS AS RECORDED")]
+    assert recorded.startswith("PATHS AS RECORDED: 4 of 4 checkpoint folder(s) these logs name "
+                               "are not on disk here (under /gone; /gone/bad-advice-kl/")
     lines = dict(step_lines(rep.side_by_side))
     assert sorted(lines) == ["bad_advice - bad-advice", "bad_advice - bad-advice-kl"]
     assert list(lines["bad_advice - bad-advice"]["step"]) == [1, 2]
