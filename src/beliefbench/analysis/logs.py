@@ -1230,8 +1230,9 @@ def recorded_paths_notes(logs: Sequence[Placed]) -> list[str]:
     if not gone:
         return []
     under = os.path.commonpath(gone) if len(gone) > 1 else str(Path(gone[0]).parent)
+    under = "" if under in ("/", "~") else f"under {under}; "  # no one folder: not said
     return [f"PATHS AS RECORDED: {len(gone)} of {len(folders)} checkpoint folder(s) these "
-            f"logs name are not on disk here (under {under}; {first_few(gone, 1)}): the "
+            f"logs name are not on disk here ({under}{first_few(gone, 1)}): the "
             "logs keep the paths they were evaluated at (a project folder moved or copied "
             "since, or checkpoints deleted), and the tables show them as recorded"]
 
