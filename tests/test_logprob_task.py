@@ -472,6 +472,14 @@ def test_a_bad_task_argument_is_named_as_typed_on_the_command_line(claim_file, m
         belief_logprob(claims=None)
 
 
+def test_a_blank_claims_names_all_as_the_value_to_pass_instead():
+    """``-T claims=`` (an unset shell variable) is refused, as in the belief task; the
+    message left out the default to pass instead (the belief task's says ``or 'all'``)."""
+    with pytest.raises(ValueError, match=r"^claims: empty value \(None\); give names, a list "
+                                         r"or comma-separated, or 'all' \(a blank"):
+        belief_logprob(claims=None)
+
+
 @pytest.mark.parametrize("parts", ["binary,completions", "completions"])
 def test_prompt_logprobs_off_with_completion_pairs_is_refused(claim_file, parts):
     """-T prompt_logprobs=false skipped every pair "as the provider does not return prompt

@@ -384,6 +384,30 @@ def test_bad_task_parameters_are_named(fixture_claim, params, message):
         belief(claims=str(fixture_claim), **params)
 
 
+@pytest.mark.parametrize("key, value, said", [
+    ("epochs", "two", "(epochs is Inspect's --epochs N, not a task parameter; the task's own "
+                      "is -T samples=N (responses per question), which --epochs replaces)"),
+    ("do_sample", False, "(do_sample is a model argument: -M do_sample=false, not -T)"),
+    ("judge_model", "openai/gpt-4.1-mini", "(the judge is a model role: --model-role "
+                                           "grader=<model>, not a -T value)"),
+    ("grader", "openai/gpt-4.1-mini", "(the judge is a model role: --model-role "
+                                      "grader=<model>, not a -T value)"),
+    ("max_connections", 4, "(max_connections is Inspect's --max-connections N, not a task "
+                           "parameter)"),
+])
+def test_an_inspect_option_given_as_a_task_argument_says_where_it_belongs(
+        fixture_claim, key, value, said):
+    """``-T do_sample=false`` (the README's -M) read "did you mean samples?", ``-T
+    judge_model=...`` "did you mean judge_sees?", and ``-T epochs=2`` gave no hint: each
+    names the option of ``inspect eval`` it belongs to instead."""
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim), **{key: value})
+    message = str(e.value)
+    assert message.startswith(f"-T {key}: not a parameter of the belief task {said}; its "
+                              f"parameters: claims, families, samples,"), message
+    assert "did you mean" not in message  # samples? judge_sees? max_tokens? all misleading
+
+
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
     with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):

@@ -673,7 +673,7 @@ def belief_logprob(claims: str | list[str] = "all",
         raise TaskArgumentError(f"prompt_logprobs: false, but parts {chosen_parts} includes "
                                 f"completions, whose pairs are read from prompt logprobs "
                                 f"alone; pass -T parts=binary, or leave prompt_logprobs out")
-    resolved = resolve_claims(check_selection("claims", claims))
+    resolved = resolve_claims(check_selection("claims", claims, default="all"))
     chosen = [c for _, c in resolved]
     samples: list[Sample] = []
     without: list[str] = []

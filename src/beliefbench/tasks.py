@@ -56,12 +56,43 @@ def check_task_args(name: str, args: Mapping[str, Any],
     valid = _named(builder) if builder else task_parameters(name)
     unknown = [key for key in args if key not in valid]
     if unknown:
-        close = [m for key in unknown for m in difflib.get_close_matches(key, valid, 1)]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        elsewhere = [_elsewhere(key, valid) for key in unknown if key in NOT_TASK_ARGS]
+        close = [m for key in unknown if key not in NOT_TASK_ARGS
+                 for m in difflib.get_close_matches(key, valid, 1)]
+        hint = "".join([f" (did you mean {', '.join(close)}?)" if close else "",
+                        *(f" ({e})" for e in elsewhere)])
         from beliefbench.arguments import TaskArgumentError
 
         raise TaskArgumentError(f"-T {', '.join(unknown)}: not a parameter of the {name} "
                                 f"task{hint}; its parameters: {', '.join(valid)}")
+
+
+_ROLE = "the judge is a model role: --model-role grader=<model>, not a -T value"
+NOT_TASK_ARGS: dict[str, str] = {
+    "epochs": "epochs is Inspect's --epochs N, not a task parameter",
+    "grader": _ROLE, "judge_model": _ROLE, "grader_model": _ROLE, "model_role": _ROLE,
+    "model_roles": _ROLE,
+    "model": "the model under test is Inspect's --model <model>, not a -T value",
+    "limit": "limit is Inspect's --limit N, not a task parameter",
+    "seed": "seed is Inspect's --seed N, not a task parameter",
+    "max_connections": "max_connections is Inspect's --max-connections N, not a task "
+                       "parameter",
+    "log_dir": "log_dir is Inspect's --log-dir DIR, not a task parameter",
+    "do_sample": "do_sample is a model argument: -M do_sample=false, not -T",
+    "model_path": "model_path is a model argument: -M model_path=..., not -T",
+}
+"""Names a newcomer gives with ``-T`` that belong to another option of ``inspect eval``:
+said so, in place of a close parameter's name (``-T do_sample=false`` read "did you mean
+samples?", ``-T judge_model=...`` "did you mean judge_sees?")."""
+
+
+def _elsewhere(key: str, valid: Sequence[str]) -> str:
+    """Where ``key`` (one of :data:`NOT_TASK_ARGS`) belongs, and the task's own parameter
+    for what it likely meant (``epochs``: ``samples``)."""
+    said = NOT_TASK_ARGS[key]
+    if key == "epochs" and "samples" in valid:
+        said += "; the task's own is -T samples=N (responses per question), which --epochs replaces"
+    return said
 
 
 PATH_WORDS: tuple[str, ...] = ("all", "default", "none", "statement", "universe")
