@@ -805,6 +805,24 @@ def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, ro
     assert len(messages) == int(warned)  # once per eval, not once per sample
 
 
+def test_a_judge_bound_under_another_role_name_is_named_in_the_warning(fixture_claim,
+                                                                        tmp_path, caplog):
+    """``--model-role judge=...`` binds no grader: the model under test judged itself, and
+    the warning said only "no grader model is bound", leaving the user to wonder where their
+    judge went. It names the role bound under another name."""
+    log = eval(belief, task_args={"claims": str(fixture_claim), "samples": 1,
+                                  "families": "open_ended"},
+               model="beliefbench/believer", model_roles={"judge": "beliefbench/judge"},
+               log_dir=str(tmp_path), display="none")[0]
+    assert {s.scores["belief_judge"].metadata["self_judged"] for s in log.samples} == {True}
+    messages = [m for m in (r.getMessage() for r in caplog.records)
+                if "grades its own answers" in m]
+    assert len(messages) == 1 and messages[0].endswith(
+        "beliefbench: no grader model is bound (--model-role grader=...; bound under another "
+        "name, never asked: judge=beliefbench/judge), so the model under test grades its own "
+        "answers. Bind a grader, or pass -T self_judge=true if this is intended.")
+
+
 def test_self_judging_is_warned_in_each_models_run(fixture_claim, tmp_path, caplog):
     """One Task object, two models, no grader: each run judges itself, so each warns (the
     warning is in that run's log events)."""

@@ -89,6 +89,19 @@ INFRASTRUCTURE_METRIC = "infrastructure_failed"
 """Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
 
 
+def self_judging_warning() -> str:
+    """:data:`SELF_JUDGING_WARNING`, naming the roles bound under another name (``--model-role
+    judge=...``): the belief task reads only ``grader``, so such a judge was never asked, and
+    the warning said only that no grader was bound."""
+    others = [f"{role}={model}" for role, model in model_roles().items() if role != "grader"]
+    if not others:
+        return SELF_JUDGING_WARNING
+    return SELF_JUDGING_WARNING.replace(
+        "(--model-role grader=...)",
+        f"(--model-role grader=...; bound under another name, never asked: "
+        f"{', '.join(others)})", 1)
+
+
 def grader_unbound() -> bool:
     """Inside a running eval: no ``grader`` role is bound, so Inspect hands the judge's calls
     to the model under test. Only while scoring are the roles certain: a Task built in
@@ -281,7 +294,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             self_judged = grader_unbound()
             if self_judged and not self_judge and run_key() not in warned:
                 warned.add(run_key())
-                logger.warning(SELF_JUDGING_WARNING)
+                logger.warning(self_judging_warning())
             from beliefbench.documents.llm import unread_bodies_not_retried
 
             unread_bodies_not_retried(grader)  # a login page is not retried without end
