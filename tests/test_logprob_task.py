@@ -454,13 +454,15 @@ def test_an_unknown_part_or_kind_is_named_with_the_valid_ones(claim_file, params
 
 
 @pytest.mark.parametrize("argv", [["-T", "kinds=bogus"], ["-Tkinds=bogus"],
-                                  ["--task-arg=kinds=bogus"], ["-T", "kinds=main", "-T",
+                                  ["--task-arg=kinds=bogus"], ["-T", "kinds=bogus", "-T",
                                                                "kinds=bogus"]])
 def test_a_bad_task_argument_is_named_as_typed_on_the_command_line(claim_file, monkeypatch,
                                                                    argv):
     """Under ``inspect eval ... -T kinds=bogus`` the error began "kinds:", as a file or a
-    field would: it names the ``-T`` argument as typed (the last one, which Inspect takes);
-    an argument not given by ``-T`` (here ``claims``, from a Python caller) keeps its name."""
+    field would: it names the ``-T`` argument as typed (the last one, which Inspect takes;
+    two different values are refused before that, test_task_mockllm's
+    ``test_a_task_argument_given_twice_is_refused_not_the_last_kept``); an argument not
+    given by ``-T`` (here ``claims``, from a Python caller) keeps its name."""
     import sys
 
     monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief_logprob.py", *argv])

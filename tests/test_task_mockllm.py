@@ -408,6 +408,37 @@ def test_an_inspect_option_given_as_a_task_argument_says_where_it_belongs(
     assert "did you mean" not in message  # samples? judge_sees? max_tokens? all misleading
 
 
+def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim, tmp_path,
+                                                                 monkeypatch):
+    """``-T claims=a -T claims=b``: Inspect keeps the last alone, so the run measured b only,
+    without a word, where both were meant. Refused, naming both; the same value twice, or a
+    Python script's own ``-T`` options, are left alone."""
+    from beliefbench.logprob_task import belief_logprob
+
+    def argv(program, *given):
+        monkeypatch.setattr(sys, "argv", [program, "eval", "tasks/belief.py",
+                                          *[a for g in given for a in ("-T", g)]])
+
+    argv("/venv/bin/inspect", "claims=ed_sheeran", "claims=dentist")
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim))
+    assert str(e.value) == ("-T claims: given 2 times (-T claims=ed_sheeran, then -T "
+                            "claims=dentist): only the last would be used; give it once "
+                            "(several claims as one list: -T claims=a,b)")
+    argv("inspect", "samples=1", "--task-arg=samples=2")
+    with pytest.raises(ValueError, match=r"^-T samples: given 2 times \(-T samples=1, then "
+                                         r"-T samples=2\): only the last would be used; give "
+                                         r"it once$"):
+        belief(claims=str(fixture_claim), samples=2)
+    argv("beliefbench", "kinds=main", "kinds=neighbour")
+    with pytest.raises(ValueError, match=r"^-T kinds: given 2 times"):
+        belief_logprob(claims=str(fixture_claim), kinds="neighbour")
+    argv("inspect", "samples=1", "samples=1")           # the same value: nothing lost
+    belief(claims=str(fixture_claim), samples=1)
+    argv("my_script.py", "samples=1", "samples=2")      # not Inspect's -T
+    belief(claims=str(fixture_claim), samples=2)
+
+
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
     with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):

@@ -172,10 +172,10 @@ def _yaml_typed(name: str, value: Any) -> str | None:
     return None
 
 
-def typed_on_command_line(name: str) -> str | None:
-    """The last ``-T name=value`` (``--task-arg``) on this process's command line that gives
-    ``name``, as typed (``max-tokens=8`` gives ``max_tokens``), or None where none does."""
-    args, found = sys.argv[1:], None
+def _task_args_given() -> list[tuple[str, str]]:
+    """Every ``-T key=value`` (``--task-arg``) on this process's command line, in order, as
+    (key as a parameter name, ``key=value`` as typed)."""
+    args, found = sys.argv[1:], []
     for i, arg in enumerate(args):
         if arg in ("-T", "--task-arg") and i + 1 < len(args):
             given = args[i + 1]
@@ -186,9 +186,46 @@ def typed_on_command_line(name: str) -> str | None:
         else:
             continue
         key, sep, _ = given.partition("=")
-        if sep and key.strip().replace("-", "_") == name:
-            found = given
+        if sep:
+            found.append((key.strip().replace("-", "_"), given))
     return found
+
+
+def typed_on_command_line(name: str) -> str | None:
+    """The last ``-T name=value`` (``--task-arg``) on this process's command line that gives
+    ``name``, as typed (``max-tokens=8`` gives ``max_tokens``), or None where none does."""
+    found = [given for key, given in _task_args_given() if key == name]
+    return found[-1] if found else None
+
+
+COMMAND_LINES = ("inspect", "beliefbench")
+"""The programs whose ``-T`` options :func:`check_given_once` reads (a Python script's own
+command line may use ``-T`` for something else)."""
+
+
+def check_given_once(names: Sequence[str]) -> None:
+    """Refuse a parameter given by two ``-T`` options with different values: Inspect (and
+    ``beliefbench sweep``) keep the last alone, so ``-T claims=ed_sheeran -T claims=dentist``
+    measured dentist only, without a word, where both were meant."""
+    if Path(sys.argv[0]).name not in COMMAND_LINES:
+        return
+    given: dict[str, list[str]] = {}
+    for key, typed in _task_args_given():
+        if key in names and typed not in given.setdefault(key, []):
+            given[key].append(typed)
+    for key, values in given.items():
+        if len(values) > 1:
+            shown = ", then ".join(f"-T {v}" for v in values)
+            listed = LISTS.get(key)
+            raise TaskArgumentError(
+                f"-T {key}: given {len(values)} times ({shown}): only the last would be "
+                f"used; give it once" + (f" (several {listed} as one list: -T {key}=a,b)"
+                                         if listed else ""))
+
+
+LISTS = {"claims": "claims", "families": "families", "parts": "parts", "kinds": "kinds",
+         "questions": "question sets"}
+"""Parameters that take a list: a repeated ``-T`` of them was meant as one list."""
 
 
 _NAMED = re.compile(r"([A-Za-z_]\w*): ")

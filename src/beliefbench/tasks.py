@@ -54,6 +54,9 @@ def check_task_args(name: str, args: Mapping[str, Any],
     middle of a command). An input error, so Inspect prints its line, not a traceback.
     ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
     valid = _named(builder) if builder else task_parameters(name)
+    from beliefbench.arguments import check_given_once
+
+    check_given_once(valid)
     unknown = [key for key in args if key not in valid]
     if unknown:
         elsewhere = [_elsewhere(key, valid) for key in unknown if key in NOT_TASK_ARGS]
