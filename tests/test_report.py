@@ -2008,5 +2008,6 @@ def test_a_moved_projects_report_says_once_its_checkpoint_paths_are_as_recorded(
         f"disk here (under {old / 'ckpts' / 'negated'}; {old / 'ckpts/negated/step-000001'} "
         "and 1 more): the logs keep the paths they were evaluated at (a project folder moved "
         "or copied since, or checkpoints deleted), and the tables show them as recorded"]
-    assert str(old / "ckpts/negated/step-000002") in r.stdout  # the rows: as recorded
-    assert "PATHS AS RECORDED" in (new / "reports" / "report.md").read_text()
+    written = (new / "reports" / "report.md").read_text()  # the whole table, at any COLUMNS
+    assert str(old / "ckpts/negated/step-000002") in written  # the rows: as recorded
+    assert "PATHS AS RECORDED" in written
