@@ -811,6 +811,7 @@ def test_nothing_read_is_warned_once_per_run_and_report_shows_it_from_the_log(
     the logging of samples only, and the metric runs after them. Each task's metric warns
     once for one run (a new task warns again), and `beliefbench report` reads the warning
     from the log's own metrics (binary/readable 0), named alone or in a folder."""
+    import contextvars
     import logging
 
     from click.testing import CliRunner
@@ -830,9 +831,12 @@ def test_nothing_read_is_warned_once_per_run_and_report_shows_it_from_the_log(
     scores = [SampleScore(score=next(iter(s.scores.values())), sample_id=s.id,
                           sample_metadata=s.metadata) for s in log.samples]
     caplog.clear()
-    task.metrics[0](scores), task.metrics[0](scores)  # live, then at the end: one warning
+    # called as `inspect score` would, with no model active (a fresh context: a test before
+    # this one may leave a model active in this thread's, and the run is keyed by the model)
+    outside = contextvars.Context().run
+    outside(lambda: (task.metrics[0](scores), task.metrics[0](scores)))  # live, then at end
     assert len(said()) == 1 and "none of the 8 binary item(s)" in said()[0]
-    belief_logprob(claims=str(claim_file), parts="binary").metrics[0](scores)
+    outside(belief_logprob(claims=str(claim_file), parts="binary").metrics[0], scores)
     assert len(said()) == 2  # another run's (task's) is its own
     words = ("NOTHING READ: none of its binary items was read as yes or no "
              "(binary/parse_error 1.000, binary/failed 0.000): its binary/belief 0.000 is no "
