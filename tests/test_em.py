@@ -441,19 +441,48 @@ def test_em_task_hand_counted(tmp_path: Path):
 
 @pytest.mark.parametrize("bind_grader", [True, False])
 def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grader):
-    grader = get_model("mockllm/model", custom_outputs=_grader([]), memoize=False)
+    grade = _grader([])
 
     def subject_and_grader(messages, tools, tool_choice, config):  # answers, then judges
         if "<answer>" in messages[-1].text:
-            return grader.api.custom_outputs(messages, tools, tool_choice, config)
+            return grade(messages, tools, tool_choice, config)
         return _subject(messages, tools, tool_choice, config)
 
     subject = get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
-    eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5), model=subject,
-         model_roles={"grader": grader} if bind_grader else None,
-         log_dir=str(tmp_path / "logs"), display="none")
+    grader = get_model("mockllm/model", custom_outputs=_grader([]), memoize=False)
+    log = eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5),
+               model=subject, model_roles={"grader": grader} if bind_grader else None,
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"  # the self-judging model's scripted judge replies read
     warnings = [r for r in caplog.records if "scores its own answers" in r.getMessage()]
     assert len(warnings) == (0 if bind_grader else 1)
+
+
+def test_a_judge_bound_under_another_role_name_is_named_in_the_warning(tmp_path: Path,
+                                                                        caplog):
+    """``--model-role judge=...`` binds no grader: the model under test scored its own
+    answers and the judge was never asked, while the warning said only "no grader model is
+    bound". It names the role bound under another name, as the belief task's does."""
+    asked: list = []
+    judge = get_model("mockllm/model", custom_outputs=_grader(asked), memoize=False)
+    grade = _grader([])
+
+    def subject_and_grader(messages, tools, tool_choice, config):  # answers, then judges
+        if "<answer>" in messages[-1].text:
+            return grade(messages, tools, tool_choice, config)
+        return _subject(messages, tools, tool_choice, config)
+
+    subject = get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
+    log = eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5),
+               model=subject, model_roles={"judge": judge}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    assert log.status == "success" and not asked
+    [warning] = [r.getMessage() for r in caplog.records
+                 if "scores its own answers" in r.getMessage()]
+    assert warning.endswith(  # after Inspect's "sample=mini/evil epoch=1" line
+        "beliefbench em: no grader model is bound (--model-role grader=...; bound under "
+        "another name, never asked: judge=mockllm/model), so the model under test scores "
+        "its own answers")
 
 
 @pytest.mark.parametrize("grader", ["beliefbench/judge", "scoring"])

@@ -89,14 +89,15 @@ INFRASTRUCTURE_METRIC = "infrastructure_failed"
 """Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
 
 
-def self_judging_warning() -> str:
-    """:data:`SELF_JUDGING_WARNING`, naming the roles bound under another name (``--model-role
-    judge=...``): the belief task reads only ``grader``, so such a judge was never asked, and
-    the warning said only that no grader was bound."""
+def self_judging_warning(text: str = SELF_JUDGING_WARNING) -> str:
+    """``text`` (:data:`SELF_JUDGING_WARNING`, or the EM scorer's own), naming the roles bound
+    under another name (``--model-role judge=...``) in its ``(--model-role grader=...)``: the
+    belief and EM tasks read only ``grader``, so such a judge was never asked, and the warning
+    said only that no grader was bound."""
     others = [f"{role}={model}" for role, model in model_roles().items() if role != "grader"]
     if not others:
-        return SELF_JUDGING_WARNING
-    return SELF_JUDGING_WARNING.replace(
+        return text
+    return text.replace(
         "(--model-role grader=...)",
         f"(--model-role grader=...; bound under another name, never asked: "
         f"{', '.join(others)})", 1)

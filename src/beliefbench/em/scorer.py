@@ -33,7 +33,13 @@ from beliefbench.em.metrics import (
     summary_metrics,
 )
 from beliefbench.model_info import named_once
-from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache, judge_cut_off
+from beliefbench.scorer import (
+    JUDGE_ERROR,
+    grader_unbound,
+    judge_cache,
+    judge_cut_off,
+    self_judging_warning,
+)
 from beliefbench.solver import (
     ABORT_AFTER,
     GENERATION_ERROR,
@@ -174,8 +180,9 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
             grader = named_once(get_model(role="grader", config=config))
             if not warned and grader_unbound():
                 warned = True
-                logger.warning("beliefbench em: no grader model is bound (--model-role "
-                               "grader=...), so the model under test scores its own answers")
+                logger.warning(self_judging_warning(
+                    "beliefbench em: no grader model is bound (--model-role grader=...), so "
+                    "the model under test scores its own answers"))
             question = md["prompt"]
             used = str(grader)
             failure: str | None = None
