@@ -362,8 +362,10 @@ def test_mockllms_tiktoken_download_is_named_not_read_as_an_outage(tmp_path):
     assert str(e.value).endswith("o200k_base, which it downloads on first use: offline, point "
                                  "TIKTOKEN_CACHE_DIR at a cache that holds it, or use a "
                                  "scripted model: beliefbench/believer answers belief "
-                                 "probes, beliefbench/judge grades, beliefbench/verifier runs "
-                                 "audit-verify; README, 'Offline dry run')")
+                                 "probes, beliefbench/aligned and beliefbench/misaligned "
+                                 "answer em, beliefbench/judge grades both, "
+                                 "beliefbench/verifier runs audit-verify; README, 'Offline "
+                                 "dry run')")
 
 
 def test_a_larger_n_asks_for_more_ideas_instead_of_repeating_a_few(tmp_path):

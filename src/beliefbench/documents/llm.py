@@ -374,7 +374,8 @@ def one_line(e: BaseException, secrets: Sequence[str | None] = ()) -> str:
 TIKTOKEN_HINT = (" (Inspect's mockllm/model counts tokens with tiktoken's o200k_base, which it "
                  "downloads on first use: offline, point TIKTOKEN_CACHE_DIR at a cache that "
                  "holds it, or use a scripted model: beliefbench/believer answers belief "
-                 "probes, beliefbench/judge grades, beliefbench/verifier runs audit-verify; "
+                 "probes, beliefbench/aligned and beliefbench/misaligned answer em, "
+                 "beliefbench/judge grades both, beliefbench/verifier runs audit-verify; "
                  "README, 'Offline dry run')")
 """Said after a failed download of tiktoken's encoding, which reads as a model outage."""
 
