@@ -2312,14 +2312,17 @@ def test_steer_and_ablate_say_how_large_and_where_the_intervention_is(tiny, plan
     from beliefbench.internals.margins import encode_pairs, pair_refs
 
     _, tok = load_model(tiny)
-    tokens = sum(len(it.ids) for it in encode_pairs(tok, pair_refs([claim_of_every_kind()])))
+    # each text's first token left out (a BOS's norm can dwarf the rest on a real model)
+    tokens = sum(len(it.ids) - 1
+                 for it in encode_pairs(tok, pair_refs([claim_of_every_kind()])))
     saved = json.loads((tmp_path / "steer" / "intervention.json").read_text())
     assert saved["residual_norm_tokens"] == tokens
     assert saved["direction_norm"] == pytest.approx(1, abs=1e-6)
     assert saved["added_norm"] == pytest.approx(2.5, abs=1e-5)
     norm = saved["residual_norm"]
     assert norm > 0
-    assert (f"Mean residual norm at index 2 (the baseline's, over its {tokens:,} tokens): "
+    assert (f"Mean residual norm at index 2 (the baseline's, over its {tokens:,} tokens, each "
+            f"text's first left out): "
             f"{norm:.3g}; the added vector is {2.5 / norm:.3g} x that") in res.stdout
     claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
     res = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
@@ -2357,8 +2360,8 @@ def test_tallied_residual_norms_leave_out_padding(tiny):
             ids, mask = pad_right(seqs, 0, "cpu")
             with tallied(model, index) as tally:
                 model(input_ids=ids, attention_mask=mask)
-        expected = torch.cat(alone)
-        assert tally.count == len(expected) == len(seqs[0]) + len(seqs[1])
+        expected = torch.cat([a[1:] for a in alone])  # each text's first token left out
+        assert tally.count == len(expected) == len(seqs[0]) + len(seqs[1]) - 2
         assert tally.mean == pytest.approx(float(expected.mean()), rel=1e-5)
     with tallied(model, 1) as tally:  # no forward: no tokens, no mean
         pass

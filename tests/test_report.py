@@ -2011,3 +2011,22 @@ def test_a_moved_projects_report_says_once_its_checkpoint_paths_are_as_recorded(
     written = (new / "reports" / "report.md").read_text()  # the whole table, at any COLUMNS
     assert str(old / "ckpts/negated/step-000002") in written  # the rows: as recorded
     assert "PATHS AS RECORDED" in written
+
+
+def test_recorded_paths_under_home_and_absolute_are_named_together(tmp_path):
+    """A log naming its checkpoint as ``~/...`` beside one naming ``/...``: the folder they
+    share was found with ``os.path.commonpath``, which refuses to mix a relative path (an
+    unexpanded ``~``) with an absolute one, and ``report`` ended in a traceback."""
+    from types import SimpleNamespace
+
+    from beliefbench.analysis.logs import NO_LABEL, recorded_paths_notes
+
+    home_gone = f"~/{tmp_path.name}-gone/step-1"
+    logs = [SimpleNamespace(checkpoint=home_gone, model="hf/x"),
+            SimpleNamespace(checkpoint=str(tmp_path / "gone" / "step-2"), model="hf/y"),
+            SimpleNamespace(checkpoint=NO_LABEL, model=f"hf/{tmp_path}"),  # on disk
+            SimpleNamespace(checkpoint=NO_LABEL, model="vllm/some/server/path")]  # skipped
+    [note] = recorded_paths_notes(logs)
+    assert note.startswith("PATHS AS RECORDED: 2 of 3 checkpoint folder(s) these logs name "
+                           "are not on disk here ("), note
+    assert str(Path(home_gone).expanduser()) in note or str(tmp_path / "gone") in note

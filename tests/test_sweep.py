@@ -1075,6 +1075,8 @@ def test_the_tiktoken_file_the_refusal_looks_for_is_the_one_tiktoken_loads(tmp_p
     with pytest.raises(Exception, match="127.0.0.1|Proxy|onnect"):
         tiktoken.load.read_file_cached(url, sha)
     assert not path.exists()
+    path.mkdir()  # unreadable as a file: missing (tiktoken would fetch it), no traceback
+    assert tiktoken_download("mockllm/model") is not None
 
 
 def test_an_offline_em_sweep_with_the_scripted_models_downloads_nothing(tmp_path,

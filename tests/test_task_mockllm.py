@@ -435,6 +435,15 @@ def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim,
         belief_logprob(claims=str(fixture_claim), kinds="neighbour")
     argv("inspect", "samples=1", "samples=1")           # the same value: nothing lost
     belief(claims=str(fixture_claim), samples=1)
+    argv("inspect", "max-tokens=8", "max_tokens= 8")    # however the name or value is spelt
+    belief(claims=str(fixture_claim), max_tokens=8)
+    argv("inspect", "samples=1", "samples=2", "samples=1")  # every time, the last named last
+    with pytest.raises(ValueError, match=r"^-T samples: given 3 times \(-T samples=1, then "
+                                         r"-T samples=2, then -T samples=1\)"):
+        belief(claims=str(fixture_claim), samples=1)
+    argv("/venv/Scripts/inspect.exe", "samples=1", "samples=2")  # a Windows launcher too
+    with pytest.raises(ValueError, match=r"^-T samples: given 2 times"):
+        belief(claims=str(fixture_claim), samples=2)
     argv("my_script.py", "samples=1", "samples=2")      # not Inspect's -T
     belief(claims=str(fixture_claim), samples=2)
 

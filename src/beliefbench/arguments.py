@@ -207,14 +207,15 @@ def check_given_once(names: Sequence[str]) -> None:
     """Refuse a parameter given by two ``-T`` options with different values: Inspect (and
     ``beliefbench sweep``) keep the last alone, so ``-T claims=ed_sheeran -T claims=dentist``
     measured dentist only, without a word, where both were meant."""
-    if Path(sys.argv[0]).name not in COMMAND_LINES:
+    if Path(sys.argv[0]).stem not in COMMAND_LINES:
         return
-    given: dict[str, list[str]] = {}
+    given: dict[str, list[str]] = {}  # every -T of a parameter, in order, as typed
     for key, typed in _task_args_given():
-        if key in names and typed not in given.setdefault(key, []):
-            given[key].append(typed)
+        if key in names:
+            given.setdefault(key, []).append(typed)
     for key, values in given.items():
-        if len(values) > 1:
+        # the same value twice is taken, however its name is spelt (max-tokens / max_tokens)
+        if len({v.partition("=")[2].strip() for v in values}) > 1:
             shown = ", then ".join(f"-T {v}" for v in values)
             listed = LISTS.get(key)
             raise TaskArgumentError(

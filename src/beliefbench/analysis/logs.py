@@ -1225,12 +1225,12 @@ def recorded_paths_notes(logs: Sequence[Placed]) -> list[str]:
             if api != "hf":  # vLLM's paths may be a server's on another machine
                 continue
         if where.startswith(("/", "~")):
-            folders.add(where)
-    gone = sorted(f for f in folders if not Path(f).expanduser().exists())
+            folders.add(str(Path(where).expanduser()))  # '~/x' and '/x' in one commonpath
+    gone = sorted(f for f in folders if not Path(f).exists())
     if not gone:
         return []
     under = os.path.commonpath(gone) if len(gone) > 1 else str(Path(gone[0]).parent)
-    under = "" if under in ("/", "~") else f"under {under}; "  # no one folder: not said
+    under = "" if under == "/" else f"under {under}; "  # no one folder: not said
     return [f"PATHS AS RECORDED: {len(gone)} of {len(folders)} checkpoint folder(s) these "
             f"logs name are not on disk here ({under}{first_few(gone, 1)}): the "
             "logs keep the paths they were evaluated at (a project folder moved or copied "

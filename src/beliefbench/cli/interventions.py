@@ -352,7 +352,8 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
                    f"adds a random one of that norm")
         if norms.mean:  # whether that norm is a nudge or swamps what it is added to
             click.echo(f"Mean residual norm at index {layer} (the baseline's, over its "
-                       f"{norms.count:,} tokens): {norms.mean:.3g}; the added vector is "
+                       f"{norms.count:,} tokens, each text's first left out): "
+                       f"{norms.mean:.3g}; the added vector is "
                        f"{abs(spec.coef) * norm / norms.mean:.3g} x that")
     else:  # "ablate L1@all": which index's direction, and where it is removed
         click.echo(f"Ablated at residual indices {spec.ablate_layers}, every position: the "

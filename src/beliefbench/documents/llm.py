@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -413,8 +414,7 @@ def tiktoken_download(model: str | Model) -> str | None:
     elif type(model.api).__name__ != "MockLLM" or "custom_outputs" in model.model_args:
         return None
     path = tiktoken_cache_path()
-    if path is not None and path.is_file() \
-            and hashlib.sha256(path.read_bytes()).hexdigest() == TIKTOKEN_O200K[1]:
+    if path is not None and _tiktoken_file_good(path):
         return None
     where = ("tiktoken's cache is off (TIKTOKEN_CACHE_DIR is empty): every call would "
              "download it" if path is None else f"it is not in tiktoken's cache "
@@ -427,6 +427,25 @@ def tiktoken_download(model: str | Model) -> str | None:
             "beliefbench/misaligned and beliefbench/judge (--task em), beliefbench/believer, "
             "beliefbench/skeptic and beliefbench/judge (the belief task); README, 'Offline "
             "dry run'")
+
+
+def _tiktoken_file_good(path: Path) -> bool:
+    """Whether ``path`` holds o200k_base as tiktoken checks it (its sha256). Asked for every
+    judged sample: the 3.6 MB file is hashed once per version on disk (path, mtime, size); an
+    unreadable one counts as missing (tiktoken would fetch it again), never a traceback."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return _hashed_good(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _hashed_good(path: str, mtime_ns: int, size: int) -> bool:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() == TIKTOKEN_O200K[1]
+    except OSError:
+        return False
 
 
 def causes(e: BaseException, context: bool = False) -> list[BaseException]:

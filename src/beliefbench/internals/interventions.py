@@ -239,7 +239,9 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     pairs = []
     norms = NormTally()
     for arm in ARMS:
-        with intervened(model, hooks[arm]), tallied(model, layer) as tally:
+        # the baseline's residual norm alone is read: no copy of the activations elsewhere
+        tally_of = tallied(model, layer) if arm == "baseline" else nullcontext(norms)
+        with intervened(model, hooks[arm]), tally_of as tally:
             # each arm's bar says which arm it is: three bars all "margins" did not
             res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
                                      n_bootstrap=0,  # summarised below, with the effect

@@ -347,7 +347,9 @@ def tallied(model, index: int) -> Iterator[NormTally]:
     forward adds up in the yielded :class:`NormTally`: the positions the call's
     ``attention_mask`` keeps (padding is no token), every position where it passes none. The
     scale an added vector is read against: ``steer --coef 4`` said the vector's norm, but not
-    whether that is a nudge or 10x the activations it is added to."""
+    whether that is a nudge or 10x the activations it is added to. Each text's first token
+    is left out (see ``keep``)."""
+    import torch
 
     tally = NormTally()
     mask: list[Any] = [None]
@@ -359,7 +361,12 @@ def tallied(model, index: int) -> Iterator[NormTally]:
         norms = h.detach().float().norm(dim=-1)  # [batch, positions]
         m = mask[0]
         if m is not None and tuple(m.shape) == tuple(norms.shape):
-            norms = norms[m.to(norms.device).bool()]
+            real = m.to(norms.device).bool()
+        else:
+            real = torch.ones_like(norms, dtype=torch.bool)
+        # each text's first token left out: a BOS (an attention sink) is often tens of times
+        # the others' norm on a real model, and would make every vector look like a nudge
+        norms = norms[real & (real.long().cumsum(-1) > 1)]
         tally.total += float(norms.sum())
         tally.count += int(norms.numel())
         return h
