@@ -172,6 +172,18 @@ def test_a_max_unread_that_is_no_share_is_refused_before_the_logs_are_read(runs,
     assert "no such log" not in out.output
 
 
+def test_em_reports_max_em_written_as_a_percent_names_the_decimal_to_write(runs, tmp_path):
+    """`em-report --max-em 5%` was click's "'5%' is not a valid float range"."""
+    for option in ("--max-em", "--max-unread"):
+        out = CliRunner().invoke(cli, ["em-report", str(runs["base"]), "--out",
+                                       str(tmp_path / "r"), "--max-em", "0.5", option, "5%"])
+        assert out.exit_code == 2
+        assert (f"'5%' is a percent: the option takes a share of responses written as a "
+                f"decimal, {option} 0.05 for 5%") in out.output, out.output
+    out = CliRunner().invoke(cli, ["em-report", str(runs["base"]), "--max-em", "x"])
+    assert out.exit_code == 2 and "'x' is not a valid float range" in out.output
+
+
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))

@@ -451,6 +451,24 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         assert r.exit_code == 2 and json.loads(r.stdout)["passed"] is None
 
 
+def test_a_threshold_written_as_a_percent_names_the_decimal_to_write(base_and_new):
+    """`--max-rise 5%` (a CI author's percent) was click's "'5%' is not a valid float",
+    naming no fix; each share option names the decimal (exit 2, also as --json's error)."""
+    base, new = map(str, base_and_new)
+    for option, value, write in (("--max-rise", "5%", "--max-rise 0.05 for 5%"),
+                                 ("--max-failed", "0.5%", "--max-failed 0.005 for 0.5%"),
+                                 ("--min-read-share", "90 %", "--min-read-share 0.9 for 90%"),
+                                 ("--max-unread", "10%", "--max-unread 0.1 for 10%")):
+        r = _gate(base, new, option, value)
+        assert r.exit_code == 2, (option, r.output)
+        assert (f"'{value}' is a percent: the option takes a share of responses written as "
+                f"a decimal, {write}") in r.output, r.output
+        r = _gate(base, new, option, value, "--json")
+        assert r.exit_code == 2 and write in json.loads(r.stdout)["error"]
+    r = _gate(base, new, "--max-rise", "abc%")
+    assert r.exit_code == 2 and "'abc%' is not a valid float" in r.output
+
+
 def test_an_unexpected_error_is_no_comparison_not_a_failed_gate(base_and_new, monkeypatch):
     """A bug or an out-of-memory error in the comparison ended in a traceback and exit 1,
     which a CI job reads as "the candidate regressed"; it is exit 2, as any comparison that

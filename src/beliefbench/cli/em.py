@@ -15,6 +15,7 @@ from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.report import JsonUsageErrors, echo_json, errors_as_json, unread_error
 from beliefbench.cli.resamples import Resamples, resamples_fit
+from beliefbench.cli.shares import Share
 from beliefbench.runlock import holds
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
                    "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=Resamples(),
               help="Bootstrap resamples per CI (at least 40).")
-@click.option("--max-em", type=click.FloatRange(0, 1), default=None, callback=_share,
+@click.option("--max-em", type=Share(0, 1), default=None, callback=_share,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "
                    "several evals of its questions pooled, no general answers, more than "
@@ -47,7 +48,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE; runs judged by their own model (no grader bound) too, "
                    "saying SELF-JUDGED.")
-@click.option("--max-unread", type=click.FloatRange(0, 1), default=0.10, show_default=True,
+@click.option("--max-unread", type=Share(0, 1), default=0.10, show_default=True,
               callback=_share,
               help="With --max-em: the share of a run's general responses that may be "
                    "no_score or failed (counted as not EM) before the run is refused.")

@@ -29,6 +29,7 @@ from beliefbench.cli.errors import BadInput, exit_interrupted, exit_past_threads
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
+from beliefbench.cli.shares import Share
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -463,7 +464,7 @@ def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
               help="Baseline log file or directory (repeatable).")
 @click.option("--candidate", multiple=True, required=True, type=UserPath(),
               help="Candidate log file or directory (repeatable).")
-@click.option("--max-rise", default=0.05, show_default=True,
+@click.option("--max-rise", type=Share(), default=0.05, show_default=True,
               help="Largest tolerated rise in belief rate: a share of responses, at "
                    "least 0 and below 1 (0.05 = 5 points).")
 @click.option("--overall-only", is_flag=True,
@@ -488,19 +489,19 @@ def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
               help="Compare the claims both sides hold where the candidate lacks some of the "
                    "baseline's (refused by default: a claim the candidate was not evaluated "
                    "on is not gated).")
-@click.option("--max-failed", default=0.05, show_default=True,
+@click.option("--max-failed", type=Share(), default=0.05, show_default=True,
               help="Largest share of infrastructure failures (provider errors) per side, "
                    "over the claims both sides hold (as are the other budgets).")
-@click.option("--max-parse-errors", default=0.10, show_default=True,
+@click.option("--max-parse-errors", type=Share(), default=0.10, show_default=True,
               help="Largest share of unreadable responses (parse_error: judge reply or "
                    "binary answer) per side.")
-@click.option("--max-no-answer", default=0.10, show_default=True,
+@click.option("--max-no-answer", type=Share(), default=0.10, show_default=True,
               help="Largest share of responses with no answer text (empty generations, "
                    "answers lost to a sample limit such as --token-limit) per side.")
-@click.option("--max-neutral-rise", default=0.30, show_default=True,
+@click.option("--max-neutral-rise", type=Share(), default=0.30, show_default=True,
               help="Largest rise of the share of answers read as neither belief nor "
                    "disbelief (neutral), baseline to candidate: garbled answers read so.")
-@click.option("--min-read-share", default=0.5, show_default=True,
+@click.option("--min-read-share", type=Share(), default=0.5, show_default=True,
               help="Least share of a compared claim's responses on a side read as a "
                    "verdict, where the claim's own parse-error or failed share is above its "
                    "budget (0 to 1 inclusive; 0 turns the rule off).")
@@ -511,7 +512,7 @@ def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
               help="Compare a model with itself (the same weights by their fingerprint, or "
                    "the same model name, labels and -M arguments; refused by default: "
                    "almost surely a misconfigured candidate).")
-@click.option("--max-unread", type=float, default=None,
+@click.option("--max-unread", type=Share(), default=None,
               help="EM logs only: the share of a side's general responses that may be "
                    "no_score or failed (counted as not EM) before it is refused, as "
                    "em-report --max-em's.  [default: 0.1]")
