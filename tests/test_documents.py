@@ -1359,8 +1359,8 @@ def test_an_out_behind_a_file_is_one_line_naming_it(tmp_path):
     r = _run("generate", "--claims", claim_file, "--conditions", "positive", "--n", "2",
              "--out", blocker / "sub")
     assert r.exit_code == 2
-    assert f"--out {blocker / 'sub'}: cannot make this directory (a file is in the way)" \
-        in r.output
+    assert r.output == f"Error: --out {blocker / 'sub'}: cannot be made or written (a file " \
+                       f"is in the way: {blocker})\n", r.output
     # a folder where the dataset goes is named, not the temporary file
     (tmp_path / "m.jsonl").mkdir()
     r = _run("mix", "--docs", docs, "--out", tmp_path / "m.jsonl")  # click refuses it first

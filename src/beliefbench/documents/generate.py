@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from beliefbench.documents.conditions.behaviours import behaviour_ids, chats, tr
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.progress import progress as bar
-from beliefbench.records import Record
+from beliefbench.records import Record, unwritable_folder
 from beliefbench.runlock import missing_dirs, remove_empty_dirs
 
 
@@ -184,19 +183,10 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DocumentError(f"--out {out_dir}: is a file, not a directory")
     made = missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise DocumentError(f"--out {out_dir}: cannot make this directory (a file is in the "
-                            f"way)") from None
-    except OSError as e:
-        raise DocumentError(f"--out {out_dir}: cannot make this directory "
-                            f"({e.strerror})") from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):  # found now, not after a long generation
-        raise DocumentError(f"--out {out_dir}: this directory is not writable")
+    if why := unwritable_folder(out_dir, f"--out {out_dir}"):  # now, not after generating
+        remove_empty_dirs(made)
+        raise DocumentError(why)
     # --genres picks the base documents: files made with other genres share base ids but
     # not texts, so the stats record them and folder_notes compares them
     settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,
