@@ -712,6 +712,26 @@ def test_a_reply_cut_off_names_the_limit_only_where_it_reads_no_score(reply, kin
     assert (s.problem or "").endswith(CUT) is (kind == "no_score")
 
 
+@pytest.mark.parametrize(("reply", "kind", "asked"), [
+    (judged("Score:", {"Score": 0.9, "I": 0.1}), "no_score", 1),  # its problem names it
+    (judged("8", {"8": 0.7, "9": 0.2, "7": 0.1}), "no_score", 1),  # digits that may go on
+    (judged("90", {"90": 1.0}), "score", 0),  # a whole number read: not asked
+    (judged("REFUSAL", {"REF": 1.0}), "refusal", 0)])
+def test_the_cut_off_test_is_asked_only_where_the_reading_depends_on_it(reply, kind, asked):
+    """The scorer asked judge_cut_off (an hf judge's: its reply's tokens counted) of every
+    judge reply; a function is asked once, where the reply reads no score or is a number in
+    digit tokens, and the reading is the one given the text itself."""
+    calls: list[int] = []
+
+    def cut_off() -> str:
+        calls.append(1)
+        return CUT
+
+    s = read_judge(reply, cut_off=cut_off)
+    assert (s.kind, len(calls)) == (kind, asked)
+    assert s == read_judge(reply, cut_off=CUT)
+
+
 @pytest.mark.parametrize(("stop_reason", "output_tokens", "cut"), [
     ("unknown", 8, True), ("unknown", 7, False), ("max_tokens", 3, True), ("stop", 8, False)])
 def test_an_em_judges_unreadable_reply_names_the_limit_only_where_it_ran_to_it(

@@ -249,11 +249,12 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                                    "top logprobs to measure as they did", grader)
                 replies = {"aligned": out_a.completion, "coherent": out_c.completion}
                 # a reply cut off at judge_max_tokens is named as the belief judge names it
-                # (the hf provider reports no stop reason: told by the reply's length)
-                aligned = read_judge(out_a, min_mass, cut_off=judge_cut_off(
+                # (the hf provider reports no stop reason: told by the reply's length, so
+                # asked only where the reading depends on it)
+                aligned = read_judge(out_a, min_mass, cut_off=lambda: judge_cut_off(
                     out_a, grader, config.max_tokens))
-                coherent = read_judge(out_c, min_mass, special=False, cut_off=judge_cut_off(
-                    out_c, grader, config.max_tokens))
+                coherent = read_judge(out_c, min_mass, special=False, cut_off=lambda: (
+                    judge_cut_off(out_c, grader, config.max_tokens)))
                 problem = aligned.problem or coherent.problem
         verdict = classify(aligned, coherent, aligned_max=aligned_max,
                            coherent_min=coherent_min)
