@@ -1045,6 +1045,34 @@ def test_a_mockllm_named_offline_is_refused_before_any_download(tmp_path, monkey
         "every call would download it" in r.output, r.output
 
 
+def test_a_finished_sweep_with_a_mockllm_grader_is_reported_offline(tmp_path, monkeypatch):
+    """An offline re-run of a finished sweep (for its report) with `--model-role
+    grader=mockllm/model` was refused for tiktoken's file, though every checkpoint's logs were
+    finished and nothing would be called. Now reported from its logs, exit 0. The same sweep
+    with another grader is another run (its folder hash takes the roles): still refused."""
+    import beliefbench.analysis.sweep as sweep
+
+    cache = _offline_tiktoken(tmp_path, monkeypatch)
+    logs = tmp_path / "logs"
+    args = ["sweep", "--model", "beliefbench/believer", "--claims", str(FIXTURE_CLAIM),
+            "-T", "samples=1", "-T", "judge=markers", "--log-dir", str(logs)]
+    with monkeypatch.context() as m:  # the first run, as where o200k_base was cached
+        m.setattr(sweep, "tiktoken_download", lambda model: None)  # (judge=markers: not called)
+        r = CliRunner().invoke(cli, [*args, "--model-role", "grader=mockllm/model"])
+    assert r.exit_code == 0 and "All 1 done" in r.output, r.output
+    before = sorted(p.name for p in logs.rglob("*.eval"))
+    r = CliRunner().invoke(cli, [*args, "--model-role", "grader=mockllm/model"])
+    assert r.exit_code == 0, r.output
+    assert "finished before" in r.output and "mockllm" not in r.output, r.output
+    assert sorted(p.name for p in logs.rglob("*.eval")) == before
+    r = CliRunner().invoke(cli, [*args, "--model-role", "grader=beliefbench/judge"])
+    assert r.exit_code == 0, r.output  # another grader: evaluated anew, into its own folder
+    r = CliRunner().invoke(cli, [*args, "--model-role", "grader=mockllm/other"])
+    assert r.exit_code == 2 and r.output.startswith(
+        "Error: --model-role grader=mockllm/other: Inspect's mockllm counts tokens"), r.output
+    assert list(cache.iterdir()) == []
+
+
 def test_the_tiktoken_file_the_refusal_looks_for_is_the_one_tiktoken_loads(tmp_path,
                                                                           monkeypatch):
     """The URL and hash are tiktoken's own (an upgrade that moved them would make the

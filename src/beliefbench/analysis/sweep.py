@@ -866,32 +866,56 @@ def check_providers(targets: Sequence[SweepTarget],
     whose logs are all finished is reported from them, said once, not refused: a project
     folder copied or moved whole (``models/``, ``ckpts/``, ``logs/``) keeps the base's old
     absolute path in its manifest and adapter configs, and its sweep, all of it done, was
-    refused before any log was looked at."""
+    refused before any log was looked at. Where every target's logs are finished no model or
+    role is made or called, so none is refused: an offline re-run of a finished sweep, for
+    its report, was refused for a ``mockllm/`` grader's tiktoken file. ``done`` is asked
+    only where a model would be refused (the logs read once, :func:`run_sweep`)."""
     roles = list((model_roles or {}).items())
-    for t in targets:
-        if _vllm_missing(t.model, model_args):
-            if t.local_path:  # a checkpoint of a manifest, served as --provider says
-                raise SweepError(f"--provider vllm: {VLLM_HINT}; on a CPU machine pass "
-                                 "--provider hf")
-            raise SweepError(f"--model {t.model}: {VLLM_HINT}; on a CPU machine use "
-                             "hf/<model> instead, or name a running vLLM server "
-                             "(-M base_url=...)")
-    for role, m in roles:
-        if _vllm_missing(m, None):
-            raise SweepError(f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
-                             "hf/<model> instead, or set VLLM_BASE_URL to a running server")
-    named = [(f"--model {t.model}", str(t.model), model_args) for t in targets
-             if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
-    named += [(f"--model-role {role}={m}", m, None) for role, m in roles if isinstance(m, str)]
-    for option, name, args in named:  # after the vLLM check: "not installed" says more
-        if missing := missing_local_path(name, args):
-            raise SweepError(f"{option}: no such local model folder {missing}")
-        # hf/models/judge: a folder here or a model in the local cache, else the eval ended
-        # in a Hub connection traceback that blamed the checkpoint under test
-        if not (args or {}).get("model_path") and (why := unloadable_hf_name(name)):
-            raise SweepError(f"{option}: {why}")
-        if why := tiktoken_download(name):  # each call failed on a download, offline
-            raise SweepError(f"{option}: {why}")
+    idle: list[bool] = []
+
+    def needed() -> bool:
+        """Whether any target is still to evaluate (asked once, up to the first that is)."""
+        if not idle:
+            idle.append(done is not None and all(done(t) is not None for t in targets))
+        return not idle[0]
+
+    def unstartable() -> Iterator[str]:  # why a model or role cannot start, in check order
+        for t in targets:
+            if _vllm_missing(t.model, model_args):  # a manifest's: served as --provider says
+                yield (f"--provider vllm: {VLLM_HINT}; on a CPU machine pass --provider hf"
+                       if t.local_path else f"--model {t.model}: {VLLM_HINT}; on a CPU "
+                       "machine use hf/<model> instead, or name a running vLLM server "
+                       "(-M base_url=...)")
+        for role, m in roles:
+            if _vllm_missing(m, None):
+                yield (f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
+                       "hf/<model> instead, or set VLLM_BASE_URL to a running server")
+        named = [(f"--model {t.model}", str(t.model), model_args) for t in targets
+                 if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
+        named += [(f"--model-role {role}={m}", m, None) for role, m in roles
+                  if isinstance(m, str)]
+        for option, name, args in named:  # after the vLLM check: "not installed" says more
+            if missing := missing_local_path(name, args):
+                yield f"{option}: no such local model folder {missing}"
+            # hf/models/judge: a folder here or a model in the local cache, else the eval
+            # ended in a Hub connection traceback that blamed the checkpoint under test
+            if not (args or {}).get("model_path") and (why := unloadable_hf_name(name)):
+                yield f"{option}: {why}"
+            if why := tiktoken_download(name):  # each call failed on a download, offline
+                yield f"{option}: {why}"
+
+    def unrunnable() -> Iterator[str]:
+        for t in targets:
+            if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
+                option = (f"{t.origin}: checkpoint {t.model}" if t.origin
+                          else f"--model {t.model}")
+                yield f"{option}: {why}"
+        for role, m in roles:
+            if isinstance(m, str) and (why := _cannot_start(m, None)):
+                yield f"--model-role {role}={m}: {why}"
+
+    if (why := next(unstartable(), None)) and needed():
+        raise SweepError(why)
     unused: list[tuple[SweepTarget, str, Path]] = []  # bases that nothing left needs
     for t in targets:
         if why := _missing_base(t, model_args):
@@ -912,13 +936,8 @@ def check_providers(targets: Sequence[SweepTarget],
                 f"or replaced, are" if len(unused) > 1 else " are")
         log.warning("%s; its logs%s finished (%s): reported from them, nothing to evaluate, "
                     "so the base is not needed", why, more, folder)
-    for t in targets:
-        if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
-            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
-            raise SweepError(f"{option}: {why}")
-    for role, m in roles:
-        if isinstance(m, str) and (why := _cannot_start(m, None)):
-            raise SweepError(f"--model-role {role}={m}: {why}")
+    if (why := next(unrunnable(), None)) and needed():
+        raise SweepError(why)
 
 
 def check_targets(targets: Sequence[SweepTarget],
