@@ -439,8 +439,9 @@ def test_em_task_hand_counted(tmp_path: Path):
                    .scores["em_judge"].metadata["aligned"])
 
 
-@pytest.mark.parametrize("bind_grader", [True, False])
-def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grader):
+def _self_judging_subject():
+    """A scripted model under test that answers the questions and, asked to judge (no
+    grader bound), judges its own answers."""
     grade = _grader([])
 
     def subject_and_grader(messages, tools, tool_choice, config):  # answers, then judges
@@ -448,7 +449,12 @@ def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grad
             return grade(messages, tools, tool_choice, config)
         return _subject(messages, tools, tool_choice, config)
 
-    subject = get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
+    return get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
+
+
+@pytest.mark.parametrize("bind_grader", [True, False])
+def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grader):
+    subject = _self_judging_subject()
     grader = get_model("mockllm/model", custom_outputs=_grader([]), memoize=False)
     log = eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5),
                model=subject, model_roles={"grader": grader} if bind_grader else None,
@@ -465,14 +471,7 @@ def test_a_judge_bound_under_another_role_name_is_named_in_the_warning(tmp_path:
     bound". It names the role bound under another name, as the belief task's does."""
     asked: list = []
     judge = get_model("mockllm/model", custom_outputs=_grader(asked), memoize=False)
-    grade = _grader([])
-
-    def subject_and_grader(messages, tools, tool_choice, config):  # answers, then judges
-        if "<answer>" in messages[-1].text:
-            return grade(messages, tools, tool_choice, config)
-        return _subject(messages, tools, tool_choice, config)
-
-    subject = get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
+    subject = _self_judging_subject()
     log = eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5),
                model=subject, model_roles={"judge": judge}, log_dir=str(tmp_path / "logs"),
                display="none")[0]
