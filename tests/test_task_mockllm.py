@@ -444,6 +444,9 @@ def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim,
     argv("/venv/Scripts/inspect.exe", "samples=1", "samples=2")  # a Windows launcher too
     with pytest.raises(ValueError, match=r"^-T samples: given 2 times"):
         belief(claims=str(fixture_claim), samples=2)
+    argv("/venv/lib/inspect_ai/__main__.py", "samples=1", "samples=2")  # python -m inspect_ai
+    with pytest.raises(ValueError, match=r"^-T samples: given 2 times"):
+        belief(claims=str(fixture_claim), samples=2)
     argv("my_script.py", "samples=1", "samples=2")      # not Inspect's -T
     belief(claims=str(fixture_claim), samples=2)
 

@@ -207,8 +207,9 @@ def check_given_once(names: Sequence[str]) -> None:
     """Refuse a parameter given by two ``-T`` options with different values: Inspect (and
     ``beliefbench sweep``) keep the last alone, so ``-T claims=ed_sheeran -T claims=dentist``
     measured dentist only, without a word, where both were meant."""
-    if Path(sys.argv[0]).stem not in COMMAND_LINES:
-        return
+    program = Path(sys.argv[0])
+    if program.stem not in COMMAND_LINES and program.parent.name != "inspect_ai":
+        return  # (python -m inspect_ai runs inspect_ai/__main__.py)
     given: dict[str, list[str]] = {}  # every -T of a parameter, in order, as typed
     for key, typed in _task_args_given():
         if key in names:
