@@ -53,9 +53,10 @@ def check_task_args(name: str, args: Mapping[str, Any],
     parameters, before any eval starts (the task function would raise a TypeError in the
     middle of a command). An input error, so Inspect prints its line, not a traceback.
     ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
-    valid = _named(builder) if builder else task_parameters(name)
-    from beliefbench.arguments import check_given_once
+    # local, no cycle: arguments loaded after Inspect makes InputError a PrerequisiteError
+    from beliefbench.arguments import TaskArgumentError, check_given_once
 
+    valid = _named(builder) if builder else task_parameters(name)
     check_given_once(valid)
     unknown = [key for key in args if key not in valid]
     if unknown:
@@ -64,8 +65,6 @@ def check_task_args(name: str, args: Mapping[str, Any],
                  for m in difflib.get_close_matches(key, valid, 1)]
         hint = "".join([f" (did you mean {', '.join(close)}?)" if close else "",
                         *(f" ({e})" for e in elsewhere)])
-        from beliefbench.arguments import TaskArgumentError
-
         raise TaskArgumentError(f"-T {', '.join(unknown)}: not a parameter of the {name} "
                                 f"task{hint}; its parameters: {', '.join(valid)}")
 
