@@ -17,8 +17,6 @@ from typing import Any
 from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
-from inspect_ai.model._generate_config import active_generate_config
-from inspect_ai.model._model import active_model
 
 from beliefbench import __version__
 from beliefbench.analysis.text import first_few
@@ -62,7 +60,12 @@ from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.specs import located
-from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
+from beliefbench.tasks import (
+    plain_args,
+    refuse_sampling_at_zero,
+    refuse_unknown,
+    shown_under_display_none,
+)
 
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
@@ -162,7 +165,7 @@ def belief(
         temperature=check_number("temperature", temperature, 0.0),
         top_p=check_number("top_p", top_p, 0.0, 1.0, low_open=True),
         max_tokens=check_whole("max_tokens", max_tokens, 1))
-    _refuse_sampling_at_zero(gen)
+    refuse_sampling_at_zero(gen, belief)
     max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
     abort_after = check_whole("abort_after", abort_after, 1)
     binary_instruction = check_choice("binary_instruction", binary_instruction,
@@ -279,32 +282,6 @@ def belief(
             "context_role": settings["context_role"],
             SCORING_KEY: scoring, SETTINGS_KEY: settings}},
     )
-
-
-def _refuse_sampling_at_zero(gen: GenerateConfig) -> None:
-    """Refuse temperature 0 (the task's, or Inspect's ``--temperature``, which wins) on an
-    ``hf/`` model under test that samples (``do_sample`` is the hf provider's default):
-    transformers refuses every such generation, so every answer would be counted ``failed``
-    and the log would end ``error`` after the whole run (``inspect eval-retry`` the same).
-    Inspect makes the model before it builds the task, so this runs before any generation."""
-    model = active_model()
-    if model is None or str(model).partition("/")[0] != "hf":
-        return
-    override = active_generate_config().temperature
-    temperature = override if override is not None else gen.temperature
-    if temperature is None or temperature > 0:
-        return
-    from beliefbench.analysis.sweep import samples  # the one rule of "an hf model samples"
-
-    if not samples(model):
-        return
-    given = "--temperature" if override is not None else "-T temperature"
-    raise TaskArgumentError(
-        f"{given}=0 with --model {model}, which samples (Inspect's hf provider sets "
-        f"do_sample=True unless told otherwise): transformers refuses to sample at "
-        f"temperature 0, so every answer would be a failed call. For greedy decoding add "
-        f"-M do_sample=false (the temperature is then unused); to sample, give a "
-        f"temperature above 0 (or leave it out: the task's default is 0.7)")
 
 
 def _path_text(path: os.PathLike[str]) -> str:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from inspect_ai import Task
     from inspect_ai.log import EvalLog
+    from inspect_ai.model import GenerateConfig
 
 TASK_NAMES: tuple[str, ...] = ("belief", "em")
 """The belief task takes ``claims``; the EM task takes ``questions`` instead."""
@@ -134,6 +135,39 @@ def refuse_unknown(name: str, builder: Callable[..., Task], unknown: Mapping[str
     mistyped ``-T`` key to them: otherwise ``inspect eval beliefbench/belief -T sample=3``
     only logs "param 'sample' not used" and runs the defaults, a result that looks real."""
     check_task_args(name, unknown, builder)
+
+
+def refuse_sampling_at_zero(gen: GenerateConfig, builder: Callable[..., Task]) -> None:
+    """Refuse temperature 0 (the task's, or Inspect's ``--temperature``, which wins) on an
+    ``hf/`` model under test that samples (``do_sample`` is the hf provider's default):
+    transformers refuses every such generation, so every answer would be counted ``failed``
+    and the log would end ``error`` after the whole run (``inspect eval-retry`` the same).
+    Inspect makes the model before it builds the task, so this runs before any generation.
+    ``builder``: the task function, whose default temperature is named as the one to keep."""
+    from inspect_ai.model._generate_config import active_generate_config
+    from inspect_ai.model._model import active_model
+
+    from beliefbench.arguments import TaskArgumentError
+
+    model = active_model()
+    if model is None or str(model).partition("/")[0] != "hf":
+        return
+    override = active_generate_config().temperature
+    temperature = override if override is not None else gen.temperature
+    if temperature is None or temperature > 0:
+        return
+    from beliefbench.analysis.sweep import samples  # the one rule of "an hf model samples"
+
+    if not samples(model):
+        return
+    default = inspect.signature(builder).parameters["temperature"].default
+    given = "--temperature" if override is not None else "-T temperature"
+    raise TaskArgumentError(
+        f"{given}=0 with --model {model}, which samples (Inspect's hf provider sets "
+        f"do_sample=True unless told otherwise): transformers refuses to sample at "
+        f"temperature 0, so every answer would be a failed call. For greedy decoding add "
+        f"-M do_sample=false (the temperature is then unused); to sample, give a "
+        f"temperature above 0 (or leave it out: the task's default is {default:g})")
 
 
 def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task]:

@@ -25,7 +25,12 @@ from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
-from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
+from beliefbench.tasks import (
+    plain_args,
+    refuse_sampling_at_zero,
+    refuse_unknown,
+    shown_under_display_none,
+)
 
 MAX_FAILED = 0.05
 logger = logging.getLogger(__name__)
@@ -115,6 +120,8 @@ def em(
     sets = resolve_question_sets(check_selection("questions", questions))
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)
+    gen = GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
+    refuse_sampling_at_zero(gen, em)
     return Task(
         dataset=build_dataset(sets),
         solver=answer(abort_after=abort_after),
@@ -126,7 +133,7 @@ def em(
                          aligned_max=aligned_max, coherent_min=coherent_min,
                          min_mass=min_numeric_mass, cache=judge_cache,
                          abort_after=abort_after), judge_outage()],
-        config=GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
+        config=gen,
         epochs=Epochs(samples, "mean"),
         fail_on_error=True if max_failed == 0 else False if max_failed >= 1 else max_failed,
         score_on_error=True,
