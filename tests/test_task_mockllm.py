@@ -451,6 +451,61 @@ def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim,
     belief(claims=str(fixture_claim), samples=2)
 
 
+def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, tmp_path,
+                                                                monkeypatch):
+    """``inspect eval ... --task-config run.yaml -T claims=dentist`` with ``claims`` in the
+    file: Inspect merges the file first and the ``-T`` over it, so the file's claims were
+    dropped without a word. Refused, naming both places, the key and both values; the same
+    value in both, a key in one place only, or a Python script's options pass."""
+    from inspect_ai._cli.util import parse_cli_config
+
+    from beliefbench.em.task import em
+
+    config = tmp_path / "run.yaml"
+    config.write_text(f"claims: [{fixture_claim}, dentist]\nsamples: 1\nmax_tokens: 8\n")
+    # what Inspect does with both (should it merge otherwise, this check must change)
+    assert parse_cli_config(("samples=2",), str(config))["samples"] == 2
+
+    def argv(program, *options):
+        monkeypatch.setattr(sys, "argv", [program, "eval", "tasks/belief.py", *options])
+
+    argv("/venv/bin/inspect", "--task-config", str(config), "-T", "samples=2")
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim), samples=2)
+    assert str(e.value) == (f"-T samples: given twice, in --task-config {config} (samples: 1) "
+                            f"and as -T samples=2: Inspect would use the -T value alone and "
+                            f"drop the file's; give it in one place")
+    argv("inspect", f"--task-config={config}", "-T", "claims=dentist")  # a list: said so
+    with pytest.raises(ValueError) as e:
+        belief(claims="dentist")
+    assert str(e.value) == (f"-T claims: given twice, in --task-config {config} (claims: "
+                            f"[\"{fixture_claim}\", \"dentist\"]) and as -T claims=dentist: "
+                            f"Inspect would use the -T value alone and drop the file's; give "
+                            f"it in one place (several claims: one list in the file)")
+    # the same value, however written (a list of one name, max-tokens for max_tokens)
+    config.write_text("claims: [dentist]\nmax_tokens: 8\n")
+    argv("inspect", "--task-config", str(config), "-T", "claims=dentist", "-T", "max-tokens=8")
+    belief(claims="dentist", max_tokens=8)
+    argv("inspect", "--task-config", str(config), "-T", "samples=2")  # not in the file
+    belief(claims="dentist", samples=2)
+    # the file given as Inspect's environment variable, relative to the shell's directory
+    monkeypatch.chdir(tmp_path.parent)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("INSPECT_EVAL_TASK_CONFIG", "run.yaml")
+    argv("inspect", "-T", "max_tokens=9")
+    with pytest.raises(ValueError, match=r"^-T max_tokens: given twice, in --task-config "
+                                         r"run.yaml \(max_tokens: 8\) and as -T max_tokens=9"):
+        belief(claims="dentist", max_tokens=9)
+    config.write_text("questions: default\nsamples: 3\n")  # the EM task alike
+    argv("inspect", "-T", "samples=4")
+    with pytest.raises(ValueError, match=r"^-T samples: given twice, in --task-config "):
+        em(samples=4)
+    argv("beliefbench", "-T", "samples=4")  # a sweep has no --task-config: its own -T
+    em(samples=4)
+    argv("my_script.py", "-T", "samples=4")  # not Inspect's command line
+    em(samples=4)
+
+
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
     with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):

@@ -206,7 +206,9 @@ command line may use ``-T`` for something else)."""
 def check_given_once(names: Sequence[str]) -> None:
     """Refuse a parameter given by two ``-T`` options with different values: Inspect (and
     ``beliefbench sweep``) keep the last alone, so ``-T claims=ed_sheeran -T claims=dentist``
-    measured dentist only, without a word, where both were meant."""
+    measured dentist only, without a word, where both were meant. Likewise one given both
+    in Inspect's ``--task-config FILE`` and as ``-T``: Inspect takes the ``-T`` value and
+    drops the file's, without a word."""
     program = Path(sys.argv[0])
     if program.stem not in COMMAND_LINES and program.parent.name != "inspect_ai":
         return  # (python -m inspect_ai runs inspect_ai/__main__.py)
@@ -223,6 +225,72 @@ def check_given_once(names: Sequence[str]) -> None:
                 f"-T {key}: given {len(values)} times ({shown}): only the last would be "
                 f"used; give it once" + (f" (several {listed} as one list: -T {key}=a,b)"
                                          if listed else ""))
+    if program.stem != "beliefbench":  # Inspect's option (a sweep builds its task itself)
+        _check_not_in_task_config(names)
+
+
+def _task_config_given() -> tuple[str, dict[str, Any]] | None:
+    """The ``--task-config`` file of this process's command line (or of Inspect's
+    ``INSPECT_EVAL_TASK_CONFIG``, which the option replaces), as typed, with the arguments it
+    holds, read as Inspect reads it (JSON where it starts with ``{``, else YAML); None where
+    none is given or it cannot be read (Inspect said so before any task was built)."""
+    import json
+
+    import yaml
+
+    args, typed = sys.argv[1:], os.environ.get("INSPECT_EVAL_TASK_CONFIG")
+    for i, arg in enumerate(args):
+        if arg == "--task-config" and i + 1 < len(args):
+            typed = args[i + 1]
+        elif arg.startswith("--task-config="):
+            typed = arg.removeprefix("--task-config=")
+    if not typed:
+        return None
+    try:
+        text = user_path(typed).read_text(encoding="utf-8")
+        held = json.loads(text) if text.strip().startswith("{") else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return None
+    return (typed, held) if isinstance(held, dict) else None
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether a file's value and a ``-T`` value give the task the same thing (a list of one
+    name and that name alike: ``claims: [dentist]``, ``-T claims=dentist``)."""
+    def one(v: Any) -> Any:
+        return v[0] if isinstance(v, list) and len(v) == 1 else v
+    return one(a) == one(b)
+
+
+def _check_not_in_task_config(names: Sequence[str]) -> None:
+    """Refuse a parameter given in the ``--task-config`` file and, with another value, as
+    ``-T``: Inspect merges the file first and the ``-T`` over it, so the file's value was
+    dropped silently (``claims`` in the file and ``-T claims=dentist`` measured dentist
+    alone)."""
+    config = _task_config_given()
+    if config is None:
+        return
+    import json
+
+    from inspect_ai._util.config import parse_cli_args
+
+    file, held = config
+    last: dict[str, str] = {}  # the -T Inspect uses for each parameter: the last
+    for key, typed in _task_args_given():
+        last[key] = typed
+    for key, typed in last.items():
+        if key not in names or key not in held:
+            continue
+        given = parse_cli_args((typed,)).get(key)
+        if _same_value(held[key], given):
+            continue
+        shown = json.dumps(held[key], ensure_ascii=False, default=str)
+        listed = LISTS.get(key)
+        raise TaskArgumentError(
+            f"-T {key}: given twice, in --task-config {file} ({key}: {shown}) and as -T "
+            f"{typed}: Inspect would use the -T value alone and drop the file's; give it "
+            f"in one place" + (f" (several {listed}: one list in the file)" if listed
+                               else ""))
 
 
 LISTS = {"claims": "claims", "families": "families", "parts": "parts", "kinds": "kinds",
