@@ -121,6 +121,16 @@ def test_unread_responses_count_as_not_em_and_are_reported_apart(runs):
     assert result.candidate["general_no_score"] == 4  # 2 questions x 2 samples
     assert result.general.candidate == 1 / 8  # over ALL 16 responses
     assert any("4 of its 16 general responses unread" in n for n in result.notes)
+    # said on --json's stderr too, before the verdict line, as the text output says it
+    text = _gate("--baseline", str(runs["base"]), "--candidate", str(runs["unread"]),
+                 "--max-unread", "0.25")
+    out = _gate("--baseline", str(runs["base"]), "--candidate", str(runs["unread"]),
+                "--max-unread", "0.25", "--json")
+    assert text.exit_code == out.exit_code == 0, out.output
+    said = json.loads(out.stdout)
+    [unread] = [n for n in said["notes"] if "general responses unread" in n]
+    assert f"note: {unread}" in text.output
+    assert out.stderr.splitlines() == [f"note: {unread}", said["message"]]
     # em-report's limit: 25% unread is more than the default --max-unread 0.1
     out = _gate("--baseline", str(runs["base"]), "--candidate", str(runs["unread"]))
     assert out.exit_code == 2

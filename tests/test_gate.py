@@ -993,6 +993,15 @@ def test_a_flaky_judge_within_the_budgets_is_counted_in_a_note(base_and_new, tmp
     assert ("note: candidate: 3 of 21 responses (14.3%) were not read as a verdict on an "
             "answer: 2 parse error(s), 1 failed (0 of them with no answer text)") in r.output
     assert "note: baseline: " not in r.output  # nothing lost there
+    # --json: stderr said the PASS line alone, the count in the JSON's notes only; it now
+    # says the text output's note, then the verdict line, last as in the text output
+    r = _gate(str(base_and_new[0]), shaky.location, "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 0 and out["message"].startswith("PASS: "), r.output
+    [unread] = [n for n in out["notes"] if "were not read as a verdict" in n]
+    assert r.stderr.splitlines() == [f"note: {unread}", out["message"]]
+    assert unread.startswith("candidate: 3 of 21 responses (14.3%) were not read as a "
+                             "verdict on an answer: 2 parse error(s), 1 failed")
 
 
 def test_a_candidate_no_different_from_its_baseline_rarely_fails_however_many_claims():

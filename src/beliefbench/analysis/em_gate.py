@@ -80,6 +80,9 @@ class EMGateResult:
     ci_level: float = CI_LEVEL
     runs: dict[str, str] = field(default_factory=dict)
     fail_inconclusive: bool = False
+    unread: list[str] = field(default_factory=list)
+    """The notes (among ``notes``) counting a side's general responses unread: ``gate
+    --json`` says them on stderr too, before its verdict line, as the text output does."""
 
     @property
     def verdict(self) -> str:
@@ -226,12 +229,15 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         narrow = replace(shown, claim="narrow", fails=False, inconclusive=False)
     info = {name: _counts(logs, tables[name])
             for name, logs in (("baseline", baseline), ("candidate", candidate))}
+    unread_notes = []
     for name, i in info.items():
         unread = i["general_no_score"] + i["general_failed"]
         if unread:
-            notes.append(f"{name}: {unread} of its {i['general_responses']} general responses "
-                         f"unread ({i['general_no_score']} no_score, {i['general_failed']} "
-                         f"failed), counted as not EM (within --max-unread {max_unread:g})")
+            unread_notes.append(
+                f"{name}: {unread} of its {i['general_responses']} general responses unread "
+                f"({i['general_no_score']} no_score, {i['general_failed']} failed), counted "
+                f"as not EM (within --max-unread {max_unread:g})")
+    notes += unread_notes
     notes += [f"{name}: {n}" for name, logs in (("baseline", baseline),
                                                  ("candidate", candidate))
               for n in logs.notes()]
@@ -243,7 +249,7 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                         max_unread=max_unread, notes=notes, ci_level=level,
                         runs={"baseline": run_text(baseline),  # type: ignore[arg-type]
                               "candidate": run_text(candidate)},  # type: ignore[arg-type]
-                        fail_inconclusive=fail_inconclusive)
+                        fail_inconclusive=fail_inconclusive, unread=unread_notes)
 
 
 def log_kinds(read: ReadLogs) -> dict[str, list[str]]:

@@ -160,6 +160,10 @@ class GateResult:
     not_final: str = ""
     """Why the candidate is not its finetune's final checkpoint (:func:`not_final_text`),
     said on the PASS / FAIL line, all a CI summary may show; empty otherwise."""
+    unread: list[str] = field(default_factory=list)
+    """The notes (among ``notes``) counting a side's responses not read as a verdict
+    (:func:`unread_note`): ``gate --json`` says them on stderr too, before its verdict
+    line, as the text output says them before its own."""
 
     @property
     def failures(self) -> list[Rise]:
@@ -1126,7 +1130,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     start = len(notes)
     notes += each_log
     notes += [*offline_note("baseline", baseline), *offline_note("candidate", candidate)]
-    notes += [*unread_note("baseline", info_b), *unread_note("candidate", info_c)]
+    unread = [*unread_note("baseline", info_b), *unread_note("candidate", info_c)]
+    notes += unread
     for name, info in (("baseline", info_b), ("candidate", info_c)):
         if "not_compared" in info:
             left = info["not_compared"]
@@ -1166,4 +1171,4 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                                             "min_read_share": min_read_share},
                       neutral=neutral, ci_level=level,
                       runs={"baseline": run_text(baseline), "candidate": run_text(candidate)},
-                      not_final=not_final_text(candidate))
+                      not_final=not_final_text(candidate), unread=unread)

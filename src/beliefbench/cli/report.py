@@ -411,6 +411,16 @@ def _say_on_stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
+def _say_verdict(result: Any) -> None:
+    """With ``--json``, the verdict line on stderr (:func:`_say_on_stderr`), after the notes
+    counting a side's unread responses, as the text output says them before its verdict:
+    the JSON's notes alone held them, and a CI log read a PASS over a rate lowered by a
+    flaky judge without a word of it."""
+    for note in result.unread:
+        _say_on_stderr(f"note: {note}")
+    _say_on_stderr(result.message())
+
+
 class _JsonUsageErrors(JsonUsageErrors):
     """The gate's: its JSON error object (``passed`` null), and the ``Error:`` line alone on
     stderr (see :func:`_say_on_stderr`)."""
@@ -471,7 +481,8 @@ def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
               help="Check only the overall rise, not each claim's.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON object instead of text (stdout; the PASS / INCONCLUSIVE / "
-                   "FAIL line or the error also on stderr, for the CI log).")
+                   "FAIL line, after the notes on unread responses, or the error also on "
+                   "stderr, for the CI log).")
 @click.option("--bootstrap", default=2000, show_default=True,
               help="Bootstrap resamples per CI of a rise (at least 40 per rise checked: 40 with "
                    "--overall-only or one claim in common, 40 x (claims + 1) with more).")
@@ -579,7 +590,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                        "traceback above): no comparison was made", as_json)
     if as_json:
         echo_json(json.dumps(result.to_dict(), indent=2))
-        _say_on_stderr(result.message())
+        _say_verdict(result)
     else:
         for name, run in result.runs.items():  # which checkpoint was compared with which
             click.echo(f"{name + ':':<10} {run}")
@@ -627,7 +638,7 @@ def _em_gate(baseline: ReadLogs, candidate: ReadLogs, max_rise: float,
                         allow_same_model=allow_same_model)
     if as_json:
         echo_json(json.dumps(result.to_dict(), indent=2))
-        _say_on_stderr(result.message())
+        _say_verdict(result)
     else:
         for name, run in result.runs.items():
             click.echo(f"{name + ':':<10} {run}")
