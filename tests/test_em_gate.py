@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,23 @@ def test_em_reports_max_em_written_as_a_percent_names_the_decimal_to_write(runs,
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))
+
+
+def test_a_candidate_folder_holding_the_baselines_logs_gates_the_rest(runs, tmp_path):
+    """--candidate logs/, holding the baseline's log too, was refused as the same logs on
+    both sides; the baseline's are left out, said, as the belief gate does."""
+    logs = tmp_path / "logs"
+    shutil.copytree(runs["finetune"], logs)
+    shutil.copytree(runs["base"], logs / "base")
+    [b_log] = sorted((logs / "base").glob("*.eval"))
+    out = _gate("--baseline", str(logs / "base"), "--candidate", str(logs))
+    assert out.exit_code == 1, out.output
+    assert "general EM 0.125 -> 0.750" in out.output
+    assert (f"note: --candidate: left out 1 log(s) that are the baseline's (the same eval or "
+            f"task id as a --baseline log): {b_log}; the candidate is the other 1 log(s)"
+            ) in out.output
+    out = _gate("--baseline", str(runs["base"]), "--candidate", str(logs / "base"))
+    assert out.exit_code == 2 and "the same log(s) on both sides" in out.output
 
 
 def test_sides_judged_by_different_graders_are_refused_unless_allowed(runs):

@@ -664,6 +664,41 @@ def test_the_same_run_on_both_sides_exits_2(base_and_new, tmp_path):
         assert out["passed"] is None and "same log(s) on both sides" in out["error"]
 
 
+def test_a_candidate_folder_holding_the_baselines_logs_gates_the_rest(base_and_new, tmp_path):
+    """A CI job points --candidate at logs/, which holds the baseline's logs too: refused as
+    "the same log(s) on both sides" (exit 2). The baseline's logs are left out of the
+    candidate side, said in a note naming them, and the rest is the candidate; a candidate
+    side holding nothing else is still refused, and so is a baseline log named as a file."""
+    base, new = base_and_new
+    logs = tmp_path / "logs"
+    shutil.copytree(new, logs)
+    shutil.copytree(base, logs / "baseline")
+    [b_log] = sorted((logs / "baseline").glob("*.eval"))
+    alone = _gate(str(base), str(new))
+    for baseline in (logs / "baseline", base):  # the same files, or copies elsewhere
+        r = _gate(str(baseline), str(logs))
+        assert r.exit_code == 1 and "FAIL: " in r.output, r.output
+        said = (f"note: --candidate: left out 1 log(s) that are the baseline's (the same eval "
+                f"or task id as a --baseline log): {b_log}; the candidate is the other 1 "
+                f"log(s)")
+        assert said in r.output
+        # the comparison is the one of the candidate's own logs
+        assert r.output.replace(said + "\n", "") == alone.output
+    r = _gate(str(base), str(logs), "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 1 and out["notes"][0] == said.removeprefix("note: ")
+    assert out["candidate"]["logs"] == [str(p) for p in logs.glob("*.eval")]
+    assert r.stderr.splitlines()[0] == said  # the CI log says it too
+    # nothing left on the candidate side: refused as before
+    r = _gate(str(base), str(logs / "baseline"), "--json")
+    assert r.exit_code == 2 and "same log(s) on both sides" in json.loads(r.stdout)["error"]
+    assert "left out" not in r.output
+    # a baseline log named as a candidate file is kept, and refused
+    r = CliRunner().invoke(cli, ["gate", "--baseline", str(base), "--candidate", str(logs),
+                                 "--candidate", str(b_log), "--bootstrap", "200"])
+    assert r.exit_code == 2 and "same log(s) on both sides" in r.output, r.output
+
+
 def test_two_runs_of_the_same_claims_on_one_side_exit_2(base_and_new, tmp_path):
     """Two complete evals alike in model name and settings (a stale candidate log left in
     the folder) were pooled into one side in silence: the old run diluting the new one."""

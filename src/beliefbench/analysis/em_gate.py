@@ -268,6 +268,39 @@ def log_kinds(read: ReadLogs) -> dict[str, list[str]]:
     return out
 
 
+def _log_ids(header: Any) -> set[str]:
+    """A log's eval and task ids, which :func:`~beliefbench.analysis.gate.refuse_same_logs`
+    tells the same log on both sides by (a copy, a retry, the same responses re-scored)."""
+    return {header.eval.eval_id, header.eval.task_id} - {"", None}
+
+
+def leave_out_baseline_logs(baseline: ReadLogs, candidate: ReadLogs
+                            ) -> tuple[ReadLogs, str | None]:
+    """The candidate's logs less those found in a candidate folder that are the baseline's
+    (by eval or task id, as :func:`~beliefbench.analysis.gate.refuse_same_logs` tells them),
+    and the note saying which were left out (None where none was). A CI job points
+    ``--candidate`` at ``logs/``, which holds the baseline's logs too, and the gate refused
+    it as "the same log(s) on both sides". A log named on both sides as a file, or a
+    candidate side left with no belief or EM log, is kept as given, for that refusal."""
+    ids = {i for _, _, h in baseline.headers if not isinstance(h, Exception)
+           for i in _log_ids(h)}
+    left: list[str] = []
+    kept = []
+    for entry in candidate.headers:
+        path, explicit, header = entry
+        if not explicit and not isinstance(header, Exception) and _log_ids(header) & ids:
+            left.append(path)
+        else:
+            kept.append(entry)
+    rest = ReadLogs(candidate.sources, kept)
+    if not left or not log_kinds(rest):
+        return candidate, None
+    return rest, (f"--candidate: left out {len(left)} log(s) that are the baseline's (the "
+                  f"same eval or task id as a --baseline log): "
+                  f"{first_few(left, 5)}; the candidate is the other "
+                  f"{sum(len(p) for p in log_kinds(rest).values())} log(s)")
+
+
 def refuse_mixed(kinds: dict[str, dict[str, list[str]]]) -> bool:
     """Whether the sides (each :func:`log_kinds`) are EM logs; refuse belief logs beside EM
     logs, on one side or across the two: an EM rate and a belief rate measure different

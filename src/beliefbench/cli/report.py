@@ -411,12 +411,13 @@ def _say_on_stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _say_verdict(result: Any) -> None:
+def _say_verdict(result: Any, left_out: str | None) -> None:
     """With ``--json``, the verdict line on stderr (:func:`_say_on_stderr`), after the notes
     counting a side's unread responses, as the text output says them before its verdict:
     the JSON's notes alone held them, and a CI log read a PASS over a rate lowered by a
-    flaky judge without a word of it."""
-    for note in result.unread:
+    flaky judge without a word of it. ``left_out``: the note on the baseline's logs left
+    out of the candidate side (:func:`_noted`), said first."""
+    for note in [*([left_out] if left_out else []), *result.unread]:
         _say_on_stderr(f"note: {note}")
     _say_on_stderr(result.message())
 
@@ -455,6 +456,16 @@ class _JsonUsageErrors(JsonUsageErrors):
                          "or give their folder; a shell glob after an option leaves it the "
                          f"first file only){hint}")
         return super().parse_args(ctx, args)
+
+
+def _noted(result: Any, left_out: str | None) -> None:
+    """``result`` with the note on the baseline's logs left out of the candidate side
+    (:func:`~beliefbench.analysis.em_gate.leave_out_baseline_logs`) first among its notes
+    (the JSON's, and the text output's), where there is one."""
+    if left_out:
+        result.notes.insert(0, left_out)
+        if getattr(result, "shown", None) is not None:
+            result.shown.insert(0, left_out)
 
 
 def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
@@ -554,10 +565,16 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     claim in common, a claim of the baseline the
     candidate lacks).
     """
-    from beliefbench.analysis.em_gate import check_max_unread, log_kinds, refuse_mixed
+    from beliefbench.analysis.em_gate import (
+        check_max_unread,
+        leave_out_baseline_logs,
+        log_kinds,
+        refuse_mixed,
+    )
     from beliefbench.analysis.gate import GateError, check_options, compare, level_note
     from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
+    left_out = None  # the baseline's logs left out of the candidate side, said
     try:  # option values first: they are wrong whatever the logs hold
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                       max_neutral_rise, min_read_share)
@@ -566,9 +583,12 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         # each header read once: told belief or EM here, then handed to that loader
         base = _gate_side("--baseline", read_logs, list(baseline))
         cand = _gate_side("--candidate", read_logs, list(candidate))
+        # logs/ as the candidate holds the baseline's logs too: those are left out, said
+        cand, left_out = leave_out_baseline_logs(base, cand)
         if refuse_mixed({"baseline": log_kinds(base), "candidate": log_kinds(cand)}):
             _em_gate(base, cand, max_rise, as_json, bootstrap, seed, allow_judge_mismatch,
-                     allow_settings_mismatch, fail_inconclusive, allow_same_model, max_unread)
+                     allow_settings_mismatch, fail_inconclusive, allow_same_model, max_unread,
+                     left_out)
         if max_unread is not None:
             raise GateError("--max-unread: EM logs only (belief logs are held to "
                             "--max-failed, --max-parse-errors and --max-no-answer)")
@@ -582,15 +602,16 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                          allow_missing_claims=allow_missing_claims,
                          min_read_share=min_read_share, fail_inconclusive=fail_inconclusive,
                          allow_same_model=allow_same_model)
-    except (LogError, GateError) as e:
-        _no_comparison(str(e), as_json)
+    except (LogError, GateError) as e:  # said with what was left out: it may be why
+        _no_comparison(str(e) + (f"\nnote: {left_out}" if left_out else ""), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
         traceback.print_exc()  # "the candidate regressed" to a CI job
         _no_comparison(f"the gate stopped on an unexpected error ({type(e).__name__}: {e}; "
                        "traceback above): no comparison was made", as_json)
+    _noted(result, left_out)
     if as_json:
         echo_json(json.dumps(result.to_dict(), indent=2))
-        _say_verdict(result)
+        _say_verdict(result, left_out)
     else:
         for name, run in result.runs.items():  # which checkpoint was compared with which
             click.echo(f"{name + ':':<10} {run}")
@@ -616,7 +637,7 @@ BELIEF_ONLY = ("overall_only", "max_failed", "max_parse_errors", "max_no_answer"
 def _em_gate(baseline: ReadLogs, candidate: ReadLogs, max_rise: float,
              as_json: bool, bootstrap: int, seed: int, allow_judge_mismatch: bool,
              allow_settings_mismatch: bool, fail_inconclusive: bool, allow_same_model: bool,
-             max_unread: float | None) -> NoReturn:
+             max_unread: float | None, left_out: str | None = None) -> NoReturn:
     """``gate`` on EM logs (:mod:`beliefbench.analysis.em_gate`): its output and exit."""
     from beliefbench.analysis.em_gate import compare_em
     from beliefbench.analysis.em_report import UNREAD_MARK, load_em_logs
@@ -636,9 +657,10 @@ def _em_gate(baseline: ReadLogs, candidate: ReadLogs, max_rise: float,
                         allow_settings_mismatch=allow_settings_mismatch,
                         fail_inconclusive=fail_inconclusive,
                         allow_same_model=allow_same_model)
+    _noted(result, left_out)
     if as_json:
         echo_json(json.dumps(result.to_dict(), indent=2))
-        _say_verdict(result)
+        _say_verdict(result, left_out)
     else:
         for name, run in result.runs.items():
             click.echo(f"{name + ':':<10} {run}")
