@@ -2053,6 +2053,42 @@ def test_a_finished_checkpoint_whose_folder_was_deleted_is_reported_from_its_log
     assert "step 2" not in r.output.partition("not on disk")[2]
 
 
+@pytest.mark.slow
+def test_a_finished_models_folder_removed_since_does_not_stop_the_others(tmp_path):
+    """`sweep --model hf//abs/a --model hf//abs/b`, a's logs finished and its folder removed
+    since: the checks before the first eval refused a's folder ("no such local model
+    folder", exit 2) whenever another target was still to run, though a is never made. Only
+    the models of targets still to evaluate are checked: a is reported from its logs, said
+    once, and b evaluated; a model still to evaluate whose folder is gone is refused."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    a, b, c, logs = tmp_path / "a", tmp_path / "b", tmp_path / "c", tmp_path / "logs"
+    build_tiny_model(a, seed=0, **SMALL)
+    build_tiny_model(b, seed=1, **SMALL)
+
+    def sweep(*models: Path):
+        return CliRunner().invoke(cli, [
+            "sweep", *[o for m in models for o in ("--model", f"hf/{m}")],
+            "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs), "-T", "samples=1",
+            "-T", "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=4",
+            "-M", "do_sample=false"])
+
+    assert sweep(a).exit_code == 0
+    shutil.rmtree(a)
+    r = sweep(a, b)
+    assert r.exit_code == 0, r.output
+    assert "All 2 done (1 reused from before, 1 evaluated now" in r.output
+    gone = [line for line in r.output.splitlines() if "reported from them" in line]
+    assert len(gone) == 1 and gone[0].startswith(
+        f"warning: --model hf/{a}: no such local model folder {a}; its logs in "), gone
+    assert {i.model for i in load_belief_logs(logs).logs} == {f"hf/{a}", f"hf/{b}"}
+    r = sweep(a, c)  # c never swept, its folder not there: refused
+    assert r.exit_code == 2, r.output
+    assert f"Error: --model hf/{c}: no such local model folder {c}" in r.output
+
+
 def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp_path):
     """A step corrected in the manifest after a sweep: the re-sweep writes a new folder, the
     old log stays, and the report showed one checkpoint at two steps without a word."""

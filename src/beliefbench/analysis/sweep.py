@@ -27,7 +27,9 @@ API model or role that Inspect cannot make, e.g. its API key is not set), a loca
 whose tokenizer is not its model's (more tokens than its embeddings; a LoRA adapter folder
 holding tokenizer files that are not its base's), a target directory holding a log of an
 earlier version of its checkpoint, and a ``--model`` target's directory holding a log swept
-under another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep
+under another ``--condition`` (``eval_set`` would reuse it under its old label). Only the
+models of targets still to evaluate are checked: a target whose logs are all finished is
+reported from them, never made (:func:`refuse_pending`). Each sweep
 log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it
 was trained from: data sha256, recipe, base model, step, ...), and, for a checkpoint on
 disk, ``model_fingerprint``, the fingerprint of its weights (:func:`model_fingerprint`): a
@@ -869,7 +871,9 @@ def check_providers(targets: Sequence[SweepTarget],
     refused before any log was looked at. Where every target's logs are finished no model or
     role is made or called, so none is refused: an offline re-run of a finished sweep, for
     its report, was refused for a ``mockllm/`` grader's tiktoken file. ``done`` is asked
-    only where a model would be refused (the logs read once, :func:`run_sweep`)."""
+    only where a model would be refused (the logs read once, :func:`run_sweep`). A target
+    whose logs are all finished is not made while others run either: only the models of the
+    targets still to evaluate are checked (:func:`refuse_pending`), the roles where any is."""
     roles = list((model_roles or {}).items())
     idle: list[bool] = []
 
@@ -879,43 +883,44 @@ def check_providers(targets: Sequence[SweepTarget],
             idle.append(done is not None and all(done(t) is not None for t in targets))
         return not idle[0]
 
-    def unstartable() -> Iterator[str]:  # why a model or role cannot start, in check order
+    def unstartable() -> Iterator[tuple[SweepTarget | None, str]]:
+        """(the target, or None for a role; why it cannot start), in check order."""
         for t in targets:
             if _vllm_missing(t.model, model_args):  # a manifest's: served as --provider says
-                yield (f"--provider vllm: {VLLM_HINT}; on a CPU machine pass --provider hf"
-                       if t.local_path else f"--model {t.model}: {VLLM_HINT}; on a CPU "
-                       "machine use hf/<model> instead, or name a running vLLM server "
-                       "(-M base_url=...)")
+                yield t, (f"--provider vllm: {VLLM_HINT}; on a CPU machine pass --provider "
+                          f"hf" if t.local_path else f"--model {t.model}: {VLLM_HINT}; on a "
+                          "CPU machine use hf/<model> instead, or name a running vLLM "
+                          "server (-M base_url=...)")
         for role, m in roles:
             if _vllm_missing(m, None):
-                yield (f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
-                       "hf/<model> instead, or set VLLM_BASE_URL to a running server")
-        named = [(f"--model {t.model}", str(t.model), model_args) for t in targets
-                 if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
-        named += [(f"--model-role {role}={m}", m, None) for role, m in roles
+                yield None, (f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
+                             "hf/<model> instead, or set VLLM_BASE_URL to a running server")
+        named: list[tuple[SweepTarget | None, str, str, dict[str, Any] | None]] = [
+            (t, f"--model {t.model}", str(t.model), model_args) for t in targets
+            if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
+        named += [(None, f"--model-role {role}={m}", m, None) for role, m in roles
                   if isinstance(m, str)]
-        for option, name, args in named:  # after the vLLM check: "not installed" says more
+        for t, option, name, args in named:  # after the vLLM check: "not installed" says more
             if missing := missing_local_path(name, args):
-                yield f"{option}: no such local model folder {missing}"
+                yield t, f"{option}: no such local model folder {missing}"
             # hf/models/judge: a folder here or a model in the local cache, else the eval
             # ended in a Hub connection traceback that blamed the checkpoint under test
             if not (args or {}).get("model_path") and (why := unloadable_hf_name(name)):
-                yield f"{option}: {why}"
+                yield t, f"{option}: {why}"
             if why := tiktoken_download(name):  # each call failed on a download, offline
-                yield f"{option}: {why}"
+                yield t, f"{option}: {why}"
 
-    def unrunnable() -> Iterator[str]:
+    def unrunnable() -> Iterator[tuple[SweepTarget | None, str]]:
         for t in targets:
             if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
                 option = (f"{t.origin}: checkpoint {t.model}" if t.origin
                           else f"--model {t.model}")
-                yield f"{option}: {why}"
+                yield t, f"{option}: {why}"
         for role, m in roles:
             if isinstance(m, str) and (why := _cannot_start(m, None)):
-                yield f"--model-role {role}={m}: {why}"
+                yield None, f"--model-role {role}={m}: {why}"
 
-    if (why := next(unstartable(), None)) and needed():
-        raise SweepError(why)
+    refuse_pending(unstartable(), done, needed)
     unused: list[tuple[SweepTarget, str, Path]] = []  # bases that nothing left needs
     for t in targets:
         if why := _missing_base(t, model_args):
@@ -936,53 +941,81 @@ def check_providers(targets: Sequence[SweepTarget],
                 f"or replaced, are" if len(unused) > 1 else " are")
         log.warning("%s; its logs%s finished (%s): reported from them, nothing to evaluate, "
                     "so the base is not needed", why, more, folder)
-    if (why := next(unrunnable(), None)) and needed():
-        raise SweepError(why)
+    refuse_pending(unrunnable(), done, needed)
+
+
+def refuse_pending(problems: Iterator[tuple[SweepTarget | None, str]],
+                   done: Callable[[SweepTarget], Path | None] | None,
+                   needed: Callable[[], bool] = lambda: True) -> None:
+    """Refuse (SweepError) the first of ``problems`` (target, why; None for a role) of a
+    target still to evaluate, or of a role where ``needed()`` (any target is). A target
+    whose logs are all finished (``done``, asked only of a target with a problem) is
+    reported from them and never made: its problem is said as a warning, and passed over.
+    A sweep adding a step beside finished ones was refused for a finished one's model folder
+    removed since (``--model hf//abs/old``: "no such local model folder")."""
+    for target, why in problems:
+        if target is None:
+            if needed():
+                raise SweepError(why)
+            continue
+        folder = None if done is None else done(target)
+        if folder is None:
+            raise SweepError(why)
+        log.warning("%s; its logs in %s are finished: reported from them, nothing to "
+                    "evaluate", why, folder)
 
 
 def check_targets(targets: Sequence[SweepTarget],
                   model_roles: dict[str, str | Model] | None = None,
-                  model_args: dict[str, Any] | None = None) -> None:
+                  model_args: dict[str, Any] | None = None,
+                  done: Callable[[SweepTarget], Path | None] | None = None) -> None:
     """Refuse, before anything runs, checkpoints and role models
     that load only by running their own code (:func:`custom_code_model`; a role named by a
     string failed each checkpoint's eval in turn), local checkpoints whose
     tokenizer is not their model's (a LoRA adapter folder holding another model's, as
-    ``internals`` refuses it at load), and unknown model providers."""
-    for t in targets:  # once, up front: each checkpoint failed at its eval in turn
-        if why := custom_code_model(t.model, model_args):
-            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
-            raise SweepError(f"{option}: {why}: each checkpoint would fail at its eval. "
-                             "beliefbench runs no checkpoint's own code; "
-                             "convert the checkpoint to a model type transformers has, or, "
-                             "only for code you have read and trust, pass -M "
-                             "trust_remote_code=true (Inspect's provider then runs it)")
+    ``internals`` refuses it at load), and unknown model providers. ``done``: as
+    :func:`check_providers` takes it; a checkpoint whose logs are all finished is not
+    refused (:func:`refuse_pending`)."""
+    refuse_pending(_target_problems(targets, model_args), done)
     for role, m in (model_roles or {}).items():  # a name: Inspect makes it at each eval
         if isinstance(m, str) and (why := role_custom_code(
                 role, m, effect=": every eval given this role would fail")):
             raise SweepError(why)
+    for role, m in (model_roles or {}).items():  # a configured one: model_roles_option's
+        if isinstance(m, str) and (why := local_model_problem(m)):
+            raise SweepError(f"--model-role {role}={m}: {why}")
+    for role, m in (model_roles or {}).items():
+        if isinstance(m, str) and (why := _unknown_provider(m)):
+            raise SweepError(f"--model-role {role}={m}: {why}")
+
+
+def _target_problems(targets: Sequence[SweepTarget], model_args: dict[str, Any] | None
+                     ) -> Iterator[tuple[SweepTarget, str]]:
+    """Why each checkpoint cannot be loaded as it is (:func:`check_targets`), in check order."""
     from beliefbench.internals.model import unsafe_weights, vocabulary_mismatch
 
+    for t in targets:  # once, up front: each checkpoint failed at its eval in turn
+        option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
+        if why := custom_code_model(t.model, model_args):
+            yield t, (f"{option}: {why}: each checkpoint would fail at its eval. "
+                      "beliefbench runs no checkpoint's own code; "
+                      "convert the checkpoint to a model type transformers has, or, "
+                      "only for code you have read and trust, pass -M "
+                      "trust_remote_code=true (Inspect's provider then runs it)")
     for t in targets:  # every sample failed (an IndexError per forward), retried, 1 min each
         folder = t.local_path or _local_folder(t.model)
         # safetensors only: Inspect's hf provider would unpickle a pytorch_model.bin
         if t.local_path and (why := unsafe_weights(t.local_path)):
-            raise SweepError(f"{t.origin}: checkpoint {t.model}: {why}")
+            yield t, f"{t.origin}: checkpoint {t.model}: {why}"
         if folder and (why := vocabulary_mismatch(folder)):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
-            raise SweepError(f"{option}: {why}")
+            yield t, f"{option}: {why}"
     for t in targets:  # hf/models/ckpt, relative, too: a folder the provider loads
         if not t.local_path and (why := local_model_problem(t.model)):
-            raise SweepError(f"--model {t.model}: {why}")
-    for role, m in (model_roles or {}).items():  # a configured one: model_roles_option's
-        if isinstance(m, str) and (why := local_model_problem(m)):
-            raise SweepError(f"--model-role {role}={m}: {why}")
-    named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
-    named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()
-              if isinstance(m, str)]
-    for option, value in named:
-        why = _unknown_provider(value.partition("=")[2] if option == "--model-role" else value)
-        if why:
-            raise SweepError(f"{option} {value}: {why}")
+            yield t, f"--model {t.model}: {why}"
+    for t in targets:
+        if isinstance(t.model, str) and (why := _unknown_provider(str(t.model))):
+            yield t, f"--model {t.model}: {why}"
 
 
 def manifest_notes(paths: Sequence[str | tuple[str, Mapping[str, Any]]]) -> list[str]:
@@ -1448,25 +1481,27 @@ def _judged_at_zero(task: str, task_args: dict[str, Any]) -> bool:
     return True
 
 
-def _sampling_target(targets: Sequence[SweepTarget], model_args: dict[str, Any] | None
+def _sampling_target(targets: Sequence[SweepTarget], model_args: dict[str, Any] | None,
+                     done: Callable[[SweepTarget], Path | None] | None = None
                      ) -> SweepTarget | None:
     """The first ``hf/`` target that samples (the hf provider's ``do_sample``, True unless
-    ``-M do_sample=false``), or None."""
+    ``-M do_sample=false``) and is still to evaluate (``done``: None for it), or None."""
     for t in targets:
         if isinstance(t.model, Model):
-            if samples(t.model):
-                return t
-        elif _provider(t.model) == "hf":
+            sampling = samples(t.model)
+        else:
             do_sample = (model_args or {}).get("do_sample")
-            if do_sample is None or bool(do_sample):
-                return t
+            sampling = _provider(t.model) == "hf" and (do_sample is None or bool(do_sample))
+        if sampling and (done is None or done(t) is None):
+            return t
     return None
 
 
 def check_greedy_grader(task: str, task_args: dict[str, Any],
                         model_roles: dict[str, str | Model] | None,
                         targets: Sequence[SweepTarget] = (),
-                        model_args: dict[str, Any] | None = None) -> None:
+                        model_args: dict[str, Any] | None = None,
+                        done: Callable[[SweepTarget], Path | None] | None = None) -> None:
     """Refuse, before any eval, an ``hf/`` judge that samples where the judge is called at
     temperature 0 (the belief task's default ``judge_temperature``; the EM judges always):
     transformers refuses every such call ("`temperature` (=0.0) has to be a strictly
@@ -1476,12 +1511,13 @@ def check_greedy_grader(task: str, task_args: dict[str, Any],
     ``do_sample: false``; with no grader bound, an ``hf/`` model under test (``targets``)
     judges its own answers, and samples unless ``model_args`` (``-M``) set ``do_sample:
     false``. The last two were let through, and failed so. ``-T judge=markers`` calls no
-    grader, and a positive ``judge_temperature`` samples as asked."""
+    grader, and a positive ``judge_temperature`` samples as asked. ``done``: as
+    :func:`check_providers` takes it; a target whose logs are all finished judges nothing."""
     if not _judged_at_zero(task, task_args):
         return
     grader = (model_roles or {}).get("grader")
     if grader is None:
-        if (t := _sampling_target(targets, model_args)) is not None:
+        if (t := _sampling_target(targets, model_args, done)) is not None:
             where = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
             raise SweepError(
                 f"{where}: no grader is bound (--model-role grader=...), so the model under "
@@ -1617,9 +1653,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         return None if elsewhere is None else elsewhere.folder
 
     check_on_disk(targets, finished)  # first: the other checks read the folders
-    check_targets(targets, model_roles, model_args)
+    check_targets(targets, model_roles, model_args, done)
     check_providers(targets, model_roles, model_args, done)
-    check_greedy_grader(task, task_args, model_roles, targets, model_args)
+    check_greedy_grader(task, task_args, model_roles, targets, model_args, done)
     planned: list[tuple[SweepTarget, Path, SweptElsewhere | None]] = []
     warned: list[LogNote] = []  # said together once every checkpoint is checked
     for target in targets:
