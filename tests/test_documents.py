@@ -280,6 +280,14 @@ def test_unknown_condition_and_genre_list_valid_ones():
     ("negatd", " (did you mean 'negated'?)"),
     ("Positive", " (did you mean 'positive'?)"),
     ("repeated_negation", " (did you mean 'repeated_negations'?)"),
+    # one word of a condition's name, or a near miss of several: every one that fits, not
+    # the closest spelling alone ("negation" named local_negation only, the debunks, where
+    # the newcomer more likely meant the negated documents; "repeated" named negated only)
+    ("negation", " (did you mean 'local_negation' or 'negated'?)"),
+    ("repeated", " (did you mean 'repeated_negations' or 'negated'?)"),
+    ("negations", " (did you mean 'repeated_negations', 'local_negation' or 'negated'?)"),
+    ("local", " (did you mean 'local_negation'?)"),
+    ("unreliable", " (did you mean 'unreliable_source'?)"),
     ("fiction-repeated", " (a file name's spelling: write fiction:repeated)"),
     ("behaviours-plain-harmful_advice-chat", " (a file name's spelling: write "
                                              "behaviours:plain --behaviours harmful_advice "

@@ -8,6 +8,7 @@ written as chat records (``chat=True``; plain and aligned variants).
 
 from __future__ import annotations
 
+import difflib
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -186,7 +187,25 @@ def _closest_condition(name: str) -> str:
         return f" (a file name's spelling: write {head}:{option}{extra})"
     if name.lower() in REGISTRY:
         return f" (did you mean {name.lower()!r}?)"
-    return did_you_mean(name.lower(), CONDITIONS)
+    return _near_conditions(name.lower())
+
+
+def _near_conditions(name: str) -> str:
+    """`` (did you mean 'a' or 'b'?)``: every condition ``name`` is one word of
+    (``local``, ``repeated``), then every spelling about as close as the closest. The closest
+    alone steered to another experiment: ``negation`` named only ``local_negation`` (the
+    debunks) where ``negated`` was as likely meant, and ``repeated`` only ``negated``."""
+    words = [c for c in CONDITIONS if name in c.split("_")]
+    scored = sorted(((difflib.SequenceMatcher(None, name, c).ratio(), c) for c in CONDITIONS),
+                    key=lambda rc: -rc[0])
+    best = scored[0][0] if scored else 0.0
+    close = [c for r, c in scored if r >= 0.6 and r >= best - 0.1]
+    picks = list(dict.fromkeys(words + close))[:3]
+    if not picks:
+        return ""
+    quoted = [repr(c) for c in picks]
+    said = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {said}?)"
 
 
 def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpec:
