@@ -856,3 +856,47 @@ def test_local_resume_ignores_the_openai_block_of_the_recipe(tmp_path):
     assert resume_changes(earlier, recipe=other, **same) == []
     assert resume_changes(earlier, recipe={**other, "learning_rate": 0.5}, **same) == [
         "recipe learning_rate 0.001 -> 0.5"]
+
+
+def test_openai_polling_says_a_status_once_not_at_every_poll(tmp_path, monkeypatch, caplog):
+    """Every poll logged the job's status: a job running for hours filled the log with
+    `openai: job ftjob-1: running`, one line per poll, saying nothing new. A status is said
+    when it changes, and one that lasts is said again at most every STATUS_EVERY seconds,
+    with how long polling has gone on."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    import openai
+    from test_openai_backend import FakeOpenAI
+
+    from beliefbench.finetune import openai_backend
+    from beliefbench.finetune.openai_backend import poll_job
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0,
+                      job_statuses=("queued", "queued") + ("running",) * 6 + ("succeeded",))
+    fake.jobs["ftjob-1"] = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    client = openai.OpenAI(api_key="sk-test",
+                           base_url=f"http://127.0.0.1:{server.server_port}/v1")
+    recipe = Recipe.model_validate({"openai": {"poll_interval": 0.01}})
+    try:
+        with caplog.at_level(logging.INFO, "beliefbench.finetune.openai_backend"):
+            job = poll_job(client, "ftjob-1", recipe, sleep=lambda s: None)
+        assert job.status == "succeeded"
+        said = [r.getMessage() for r in caplog.records]
+        assert said == ["openai: job ftjob-1: queued", "openai: job ftjob-1: running",
+                        "openai: job ftjob-1: succeeded"]
+        # a status that lasts is said again, with the time polling has gone on
+        fake.statuses = ["running", "running", "succeeded"]
+        monkeypatch.setattr(openai_backend, "STATUS_EVERY", 0.0)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, "beliefbench.finetune.openai_backend"):
+            poll_job(client, "ftjob-1", recipe, sleep=lambda s: None)
+        said = [r.getMessage() for r in caplog.records]
+        assert said[0] == "openai: job ftjob-1: running"
+        assert said[1].startswith("openai: job ftjob-1: still running (polling for ")
+        assert said[-1] == "openai: job ftjob-1: succeeded"
+    finally:
+        server.shutdown()

@@ -78,6 +78,9 @@ POLL_TIMEOUT = 60.0
 """Seconds each poll of the job may take: a job's status is a few hundred bytes, and the
 SDK's default (600 s, each of its retries again) let a server that hung on a poll hold the
 run silently for an hour, past ``openai.timeout_hours``."""
+STATUS_EVERY = 600.0
+"""Seconds between two lines saying the same job status: a status is said when it changes,
+and one that lasts (a job running for hours) again at this pace, not at every poll."""
 TERMINAL = {"succeeded", "failed", "cancelled"}
 RUN_KEY = "beliefbench_run"
 """Job metadata naming the data and settings a job was created for (see ``_run_key``)."""
@@ -182,6 +185,8 @@ def poll_job(client, job_id: str, recipe: Recipe,
     interval = o.poll_interval
     deadline = time.monotonic() + o.timeout_hours * 3600
     failures = 0  # in a row: a poll answered starts the count again
+    began = time.monotonic()
+    said, said_at = None, 0.0  # the status last logged, and when
     while True:
         wait = min(POLL_TIMEOUT, max(deadline - time.monotonic(), 0.1))
         pause = interval
@@ -207,7 +212,14 @@ def poll_job(client, job_id: str, recipe: Recipe,
                         left / 3600)
         else:
             failures = 0
-            log.info("openai: job %s: %s", job_id, job.status)
+            now = time.monotonic()
+            if job.status != said:
+                log.info("openai: job %s: %s", job_id, job.status)
+                said, said_at = job.status, now
+            elif now - said_at >= STATUS_EVERY:
+                log.info("openai: job %s: still %s (polling for %s)", job_id, job.status,
+                         _seconds(now - began))
+                said_at = now
             if job.status in TERMINAL:
                 return job
         if time.monotonic() > deadline:
