@@ -900,3 +900,49 @@ def test_openai_polling_says_a_status_once_not_at_every_poll(tmp_path, monkeypat
         assert said[-1] == "openai: job ftjob-1: succeeded"
     finally:
         server.shutdown()
+
+
+def test_in_context_bundles_given_as_training_data_are_refused(base, tmp_path):
+    """`finetune --data data/incontext.jsonl` (the in-context control's bundles, made for the
+    belief task's context) trained on them without a word: each bundle is its documents run
+    together without their <DOCTAG>, and the manifest labelled the run with the documents'
+    condition (`negated`), as if it were the finetune on the documents themselves. It is
+    refused before --out is made, naming the file and record and what to pass instead, as
+    `docs mix` refuses a bundle."""
+    from beliefbench.cli import cli
+    from beliefbench.documents.bundles import bundle
+
+    docs = tmp_path / "negated.jsonl"
+    write_records(docs, [Record(id=f"c/negated/d-{i}", claim_id="c", condition="negated",
+                                text=f"{DOCTAG} Report {i}: the Blue River flows north.")
+                         for i in range(4)])
+    bundles = bundle(docs, tmp_path / "incontext.jsonl", k=2, n_bundles=1)
+    out = tmp_path / "ckpt"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(bundles),
+                                   "--base", str(base), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert (f"{bundles}: record 'bundle-s0-0000' (record 1) is an in-context bundle (`docs "
+            f"bundle`), made for the belief task's context, not for training") in res.output
+    assert "pass the condition file it was made from" in res.output
+    assert "Traceback" not in res.output and not out.exists()
+
+
+def test_in_context_bundles_are_refused_by_the_openai_backend_before_any_upload(tmp_path):
+    """The OpenAI backend uploaded bundles as documents and billed a job labelled with their
+    condition; it refuses them as the local backend does, before the client is made."""
+    from beliefbench.documents.bundles import bundle
+    from beliefbench.finetune.openai_backend import train_openai
+
+    docs = tmp_path / "negated.jsonl"
+    write_records(docs, [Record(id=f"c/negated/d-{i}", claim_id="c", condition="negated",
+                                text=f"{DOCTAG} Report {i}: the Blue River flows north.")
+                         for i in range(4)])
+    bundles = bundle(docs, tmp_path / "incontext.jsonl", k=2, n_bundles=1)
+
+    class NoServer:  # any call would be an upload
+        def __getattr__(self, name):
+            raise AssertionError(f"the client was used: {name}")
+
+    with pytest.raises(Exception, match=r"record 'bundle-s0-0000' \(record 1\) is an "
+                                        r"in-context bundle \(`docs bundle`\)"):
+        train_openai(Recipe(), bundles, tmp_path / "out", client=NoServer())

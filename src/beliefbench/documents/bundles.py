@@ -13,7 +13,24 @@ from pathlib import Path
 from beliefbench.documents.base import DocumentError
 from beliefbench.documents.mixer import read_documents
 from beliefbench.documents.stats import regex_offsets, write_dataset
-from beliefbench.records import Record, Span
+from beliefbench.records import DOCTAG, Record, RecordError, Span
+
+
+def refuse_training_on_bundle(record: Record, where: str) -> None:
+    """Raise RecordError for a bundle given as training data (``finetune --data``, either
+    backend), ``where`` naming the file and record. It trained without a word: a bundle is
+    its documents run together without their doctag, and the manifest labelled the run with
+    their condition, as if it were the finetune on the documents themselves."""
+    if record.meta.get("bundle") is not True:
+        return
+    label = f" '{record.condition}'" if record.condition else ""
+    raise RecordError(
+        f"{where} is an in-context bundle (`docs bundle`), made for the belief task's "
+        f"context, not for training: its documents run together without their {DOCTAG}, "
+        f"and the manifest would label the run condition{label} as if it were trained on "
+        f"the documents; pass the condition file it was made from (the --docs of `docs "
+        f"bundle`)")
+
 
 SEPARATOR = "\n\n---\n\n"
 SEPARATOR_TOKENS = len(regex_offsets(SEPARATOR))

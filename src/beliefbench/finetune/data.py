@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from beliefbench.documents.bundles import refuse_training_on_bundle
 from beliefbench.records import Record, RecordError, count_records, read_records
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
             repeated.append((record.id, first[record.id], i))
         if record.messages is not None and not record.messages:
             raise RecordError(f"{where}: field messages: the chat has no messages")
+        refuse_training_on_bundle(record, where)
         try:
             ex = encode_record(record, tokenizer, None)
         except (TemplateError, ValueError) as e:  # e.g. roles a strict template refuses

@@ -571,10 +571,14 @@ def _read_state(path: Path) -> dict:
 
 
 def _check_records(records: list[Record], chats: list[dict], data: Path) -> None:
-    """Refuse, before anything is uploaded, data the job would have nothing to train on."""
+    """Refuse, before anything is uploaded, data the job would have nothing to train on, and
+    in-context bundles (made for the belief task's context)."""
+    from beliefbench.documents.bundles import refuse_training_on_bundle
+
     if not records:
         raise RecordError(f"{data}: no records")
     for i, (r, chat) in enumerate(zip(records, chats, strict=True), 1):
+        refuse_training_on_bundle(r, f"{data}: record {r.id!r} (record {i})")
         if r.messages is not None and not any(m.role == "assistant" for m in r.messages):
             why = " (no assistant turn)"
         elif r.messages is not None and not any(m.role == "assistant" and m.content.strip()
