@@ -1405,9 +1405,10 @@ def test_poison_says_when_the_claim_has_too_few_true_facts_for_the_fact_side(tmp
     assert (f"note: claim 'glass_bridge' has 1 completion (true continuations) to state "
             f"beside its truth, and a counterfact document states 3 facts or more: fact "
             f"documents average {fact} tokens, counterfact ones {bad};") in r.stderr
-    for claim, ratio in (("ed_sheeran", "0.5"), (GLASS, "1")):  # enough facts, or no fact side
+    for name, claim, ratio in (("q", "ed_sheeran", "0.5"), ("r", GLASS, "1")):  # enough facts,
+        # or no fact side; one file each: a dataset replaced by one made otherwise is noted
         r = _run("poison", "--claim", claim, "--ratio", ratio, "--n", "20", "--out",
-                 tmp_path / "q.jsonl")
+                 tmp_path / f"{name}.jsonl")
         assert r.exit_code == 0 and "note:" not in r.stderr
 
 
@@ -1722,3 +1723,26 @@ def test_a_finished_run_ends_before_pythons_teardown(tmp_path):
                                  "positive", "--n", "3", "--out", str(tmp_path / "again")])
     assert r.exit_code == 0, r.output
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_a_dataset_replaced_by_one_made_otherwise_is_said(tmp_path):
+    """`docs mix`, `poison` and `bundle` replaced an existing dataset at `--out` in silence,
+    its stats (the only record of what had made it) with it: `docs poison --out
+    data/train.jsonl` over the README's training mix. A replaced dataset made with other
+    settings is named on stderr with what made it; the same command again says nothing."""
+    [docs] = generate_datasets([make_claim()], "negated", 8, tmp_path, progress=False)
+    out = tmp_path / "train.jsonl"
+    r = _run("mix", "--docs", docs, "--pretrain", "0.25", "--out", out)
+    assert r.exit_code == 0 and "note:" not in r.stderr, r.output
+    r = _run("mix", "--docs", docs, "--pretrain", "0.25", "--out", out)
+    assert r.exit_code == 0 and "note:" not in r.stderr, r.output
+    r = _run("mix", "--docs", docs, "--chat", "0.5", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert (f'note: {out} replaced a dataset made with other settings (shares: {{"pretrain": '
+            f'0.25, "chat": 0.0}}; now shares: {{"pretrain": 0.0, "chat": 0.5}})'
+            ) in r.stderr, r.stderr
+    r = _run("bundle", "--docs", docs, "--k", "2", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert f"note: {out} replaced a dataset made with other settings (inputs: [" in r.stderr
+    assert "; now input: " in r.stderr
+

@@ -304,10 +304,37 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
              for p in item.split(",") if p]
     _not_an_input(out, paths)
     _out_file_writable(out)
+    before = _made_before(out)
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
+        _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
+
+
+def _made_before(out: Path) -> dict:
+    """The settings that made the dataset at ``out`` now, from its stats ({} for none)."""
+    from beliefbench.documents.stats import read_previous_stats, settings_of
+
+    return settings_of(read_previous_stats(out)[0]) if out.is_file() else {}
+
+
+def _replaced_note(out: Path, before: dict) -> None:
+    """Say on stderr when the dataset just written at ``out`` replaced one made with other
+    settings (``before``: :func:`_made_before`, read before the run): mix, poison and
+    bundle replaced it in silence, its stats, the only record of what had made it, with it."""
+    if not before:
+        return
+    now = _made_before(out)
+    keys = [k for k in {**before, **now} if before.get(k) != now.get(k)]
+    if not keys:
+        return
+
+    def said(settings: dict) -> str:
+        return ", ".join(f"{k}: {json.dumps(settings[k])}" for k in keys if k in settings)
+
+    click.echo(f"note: {out} replaced a dataset made with other settings ({said(before)}; now "
+               f"{said(now)})", err=True)
 
 
 def _check_poison_counts(ratio: float, n: int) -> None:
@@ -372,7 +399,9 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
         if len(claims) != 1:
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         _check_poison_counts(ratio, n)
+        before = _made_before(out)
         click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
+        _replaced_note(out, before)
         _fact_side_note(claims[0], out)
     except (ClaimSpecError, DocumentError, OSError) as e:
         raise _fail(e) from None
@@ -400,9 +429,11 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 
     _not_an_input(out, [doc_path])
     _out_file_writable(out)
+    before = _made_before(out)
     try:
         click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed,
                                    on_note=lambda line: click.echo(line, err=True))))
+        _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
 

@@ -235,6 +235,18 @@ def read_previous_stats(path: str | Path) -> tuple[dict[str, Any], str | None]:
     return old, None
 
 
+COUNTED = frozenset({"file", "tokenizer", "documents", "tokens", "by_condition", "sha256",
+                     "provenance_sha256", "counts", "unique"})
+"""Stats keys counted from the records (or the tokenizer they were counted with), not the
+settings that made them."""
+
+
+def settings_of(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """What made the dataset a stats dict describes (inputs, shares, claims, --n, seed, ...):
+    every key but the counts."""
+    return {k: v for k, v in stats.items() if k not in COUNTED}
+
+
 def stats_path(path: str | Path) -> Path:
     path = Path(path)
     return path.with_name(path.name + STATS_SUFFIX)
