@@ -1746,3 +1746,16 @@ def test_a_dataset_replaced_by_one_made_otherwise_is_said(tmp_path):
     assert f"note: {out} replaced a dataset made with other settings (inputs: [" in r.stderr
     assert "; now input: " in r.stderr
 
+
+def test_a_mistyped_tokenizer_folder_names_the_close_folders(tmp_path):
+    """`docs stats data/train.jsonl --tokenizer models/tiny`, with `models/tiny-pt` built
+    (the finetune section's model) and not `models/tiny`, said only `no such directory`;
+    `finetune --base` names the close folders beside a mistyped one, and so does this."""
+    from beliefbench.documents.stats import tokenizer_dir
+
+    (tmp_path / "models" / "tiny-pt").mkdir(parents=True)
+    with pytest.raises(DocumentError) as e:
+        tokenizer_dir(tmp_path / "models" / "tiny")
+    assert str(e.value) == (f"--tokenizer {tmp_path / 'models' / 'tiny'}: no such directory "
+                            f"(close names in {tmp_path / 'models'}: tiny-pt); give a local "
+                            f"Hugging Face tokenizer directory; nothing is downloaded")

@@ -51,8 +51,14 @@ def tokenizer_dir(path: str | Path) -> Path:
     """
     p = Path(path).expanduser()
     if not p.exists():
-        raise DocumentError(f"--tokenizer {path}: no such directory (give a local Hugging "
-                            f"Face tokenizer directory; nothing is downloaded)")
+        from beliefbench.finetune.base import close_names
+
+        # models/tiny where models/tiny-pt was built: the folders beside it, as --base does
+        near = close_names(p)
+        raise DocumentError(f"--tokenizer {path}: no such directory"
+                            + (f"{near}; give" if near else " (give")
+                            + " a local Hugging Face tokenizer directory; nothing is "
+                            + ("downloaded" if near else "downloaded)"))
     if not p.is_dir():
         raise DocumentError(f"--tokenizer {path}: not a directory (give the directory that "
                             f"holds {' or '.join(TOKENIZER_FILES)})")
