@@ -428,6 +428,11 @@ def test_a_chat_whose_assistant_turns_are_empty_is_refused(tok, tmp_path):
     ("seed: -1\n", "seed", "greater than or equal to 0"),
     ("seed: 4294967296\n", "seed", "less than or equal to 4294967295"),
     ("lora: {target_modules: []}\n", "lora.target_modules", "at least 1 item"),
+    # `target_modules: q_proj, v_proj` is one YAML string: refused only once the model had
+    # loaded, as "no module named 'q_proj, v_proj'", with no word of the list syntax
+    ("lora:\n  target_modules: q_proj, v_proj\n", "lora.target_modules",
+     "'q_proj, v_proj' is one text, not a list of module names: write it as a YAML list, "
+     "target_modules: [q_proj, v_proj]"),
     # a kl block whose lines are commented out: plain SFT from a recipe naming the KL arm
     ("kl:\n#  data: kl/general.jsonl\nseed: 0\n", "kl", "the kl block is empty"),
     ("kl: {data: ''}\n", "kl.data", "at least 1 character"),

@@ -46,7 +46,13 @@ class LoraConfig(_Finite):
     def _one_module(cls, value: Any) -> Any:
         """``target_modules: q_proj`` is one module, as ``[q_proj]``: it was refused with
         two errors at once (not a list; not ``all-linear``), and peft would have read a
-        bare string as a regular expression."""
+        bare string as a regular expression. ``q_proj, v_proj`` (one YAML string) is refused
+        naming the list syntax: it was refused only once the model had loaded, as no module
+        named 'q_proj, v_proj'."""
+        if isinstance(value, str) and ("," in value or " " in value.strip()):
+            names = ", ".join(n for n in value.replace(",", " ").split() if n)
+            raise ValueError(f"{value!r} is one text, not a list of module names: write it as "
+                             f"a YAML list, target_modules: [{names}]")
         return [value] if isinstance(value, str) and value != "all-linear" else value
 
 
