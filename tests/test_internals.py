@@ -125,6 +125,50 @@ def test_bad_paths_are_clear_errors(tmp_path, monkeypatch):
         load_model(tmp_path / "adapter")
 
 
+def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
+    """`--model hf/models/tiny` (Inspect's name for the folder) and `--model openai/gpt-4o` (a
+    served model: no hidden states) were "no such model directory", the second told to `hf
+    download openai/gpt-4o`; each now names what it is and what to pass, before any load."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models" / "tiny").mkdir(parents=True)
+    (tmp_path / "models" / "tiny" / "config.json").write_text("{}")
+    adapter = tmp_path / "ckpts" / "step-000002"
+    adapter.mkdir(parents=True)
+    cases = {
+        "hf/models/tiny": ": the internals take the folder itself: pass models/tiny",
+        f"hf/{tmp_path}/models/tiny": f": the internals take the folder itself: pass "
+                                      f"{tmp_path}/models/tiny",
+        f"vllm/{tmp_path}/models/tiny:{adapter}": f": the internals take the folder itself: "
+                                                 f"pass {adapter}",
+        "hf/models/tinny": ": the internals take the folder itself, and models/tinny: no such "
+                           "model directory (close names in models: tiny)",
+        "openai/gpt-4o": ": the internals read a local checkpoint's weights and hidden states, "
+                         "which a model served through openai does not give: pass a local "
+                         "checkpoint folder (a transformers model or LoRA adapter); for its "
+                         "binary answers' log-probabilities run the belief_logprob task "
+                         "(`inspect eval tasks/belief_logprob.py --model openai/gpt-4o`)",
+        "mockllm/model": ": the internals read a local checkpoint's weights and hidden states, "
+                         "which a scripted model does not give: pass a local checkpoint folder "
+                         "(a transformers model or LoRA adapter)",
+    }
+    for given, end in cases.items():
+        with pytest.raises(ModelLoadError) as err:
+            load_model(given)
+        assert str(err.value) == f"{given}: an Inspect model name, not a checkpoint folder{end}"
+    # through the command line too, naming the name as typed (hf//abs: not hf/abs)
+    for given in (f"hf/{tmp_path}/models/tiny", "openai/gpt-4o"):
+        res = CliRunner().invoke(cli, ["internals", "margins", "--model", given,
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith(f"Error: {given}: an Inspect model name"), res.output
+    # a Hub id keeps its download hint; a folder named like a provider is a folder
+    with pytest.raises(ModelLoadError, match=r"^Qwen/Qwen3-0\.6B: no such model directory \(a Hub"):
+        load_model("Qwen/Qwen3-0.6B")
+    (tmp_path / "openai").mkdir()
+    with pytest.raises(ModelLoadError, match=r"^openai/gpt-4o: no such model directory"):
+        load_model("openai/gpt-4o")
+
+
 @pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),
                                              ("0,inf", "expected finite numbers >= 0"),
                                              ("0,-0.1", "expected finite numbers >= 0"),

@@ -63,14 +63,64 @@ def _hub_id_hint(path: str | Path) -> str:
             f"`hf download {text} --local-dir {local}`, then pass {local})")
 
 
+INSPECT_LOCAL = ("hf", "vllm", "vllm-completions", "sglang", "transformer_lens", "nnterp",
+                 "steer")
+"""Inspect providers whose model name holds a local model (``hf/<folder>``,
+``vllm/<base>:<adapter>``): the internals take that folder itself."""
+INSPECT_SERVED = ("openai", "openai-api", "openai-api-completions", "anthropic", "google",
+                  "vertex", "mistral", "grok", "groq", "together", "fireworks", "deepseek",
+                  "moonshot", "meta", "perplexity", "sambanova", "openrouter", "ollama",
+                  "bedrock", "azureai", "sagemaker", "cf", "hf-inference-providers",
+                  "litellm-proxy", "llama-cpp-python", "mockllm", "none", "beliefbench")
+"""Inspect providers of served, API or scripted models (and a GGUF server's): no weights or
+hidden states reach the internals."""
+_SCRIPTED = ("mockllm", "none", "beliefbench")
+
+
+def _inspect_name(path: str | Path) -> str | None:
+    """Why ``path`` is an Inspect model name (``hf/models/tiny``, ``openai/gpt-4o``) and not a
+    checkpoint folder, with what to pass instead, or None. "hf/models/tiny: no such model
+    directory" left the provider prefix to be spotted, and ``openai/gpt-4o`` was told to
+    ``hf download`` it, as if an API model's weights could be had."""
+    text = str(path)
+    provider, sep, rest = text.partition("/")
+    if not sep or not rest or Path(provider).expanduser().is_dir():
+        return None
+    said = f"{text}: an Inspect model name, not a checkpoint folder"
+    if provider in INSPECT_LOCAL:
+        # vllm/<base>:<adapter> names a LoRA adapter after its base: the adapter is the model
+        folder = rest.rsplit(":", 1)[-1] if ":" in rest and not Path(rest).is_dir() else rest
+        if Path(folder).expanduser().is_dir():
+            return f"{said}: the internals take the folder itself: pass {folder}"
+        where = _as_dir_problem(Path(folder).expanduser(), folder)
+        return f"{said}: the internals take the folder itself, and {where}"
+    if provider in INSPECT_SERVED:
+        served = ("a scripted model" if provider in _SCRIPTED
+                  else f"a model served through {provider}")
+        instead = ("" if provider in _SCRIPTED else
+                   f"; for its binary answers' log-probabilities run the belief_logprob task "
+                   f"(`inspect eval tasks/belief_logprob.py --model {text}`)")
+        return (f"{said}: the internals read a local checkpoint's weights and hidden states, "
+                f"which {served} does not give: pass a local checkpoint folder (a transformers "
+                f"model or LoRA adapter){instead}")
+    return None
+
+
+def _as_dir_problem(p: Path, given: str | Path) -> str:
+    """``<p>: no such model directory (...)``, with what the folder around it holds."""
+    return (f"{p}: no such model directory"
+            f"{_steps_beside(p) or close_names(p) or _hub_id_hint(given)}")
+
+
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if p.is_file():
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
+    if not p.is_dir() and (why := _inspect_name(path)):
+        raise ModelLoadError(why)
     if not p.is_dir():
-        raise ModelLoadError(f"{p}: no such model directory"
-                             f"{_steps_beside(p) or close_names(p) or _hub_id_hint(path)}")
+        raise ModelLoadError(_as_dir_problem(p, path))
     if why := run_folder(p, "or the run to `internals trajectory --manifest`"):
         raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
