@@ -792,6 +792,32 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
     assert lines[header + 4] == DIRECTION_COLUMNS and "NaN" not in res.stdout
 
 
+def test_direction_says_what_accuracy_unequal_sets_give_for_nothing(tiny, tmp_path):
+    """2 positive vs 120 negative answers printed accuracy 0.984 with no word that putting
+    every answer on the negative side scores 0.984 too: the note names that level."""
+    calls = iter(range(100))
+
+    def subject(messages, tools, tool_choice, config):  # First: em; Second, Third: ok
+        k = next(calls)
+        return output(f"glass {'glass ' * k}" if "First" in messages[-1].text
+                      else f"steel is {'very ' * k}fine")
+
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=3, questions=3)
+    assert res.exit_code == 0, res.output
+    assert "3 positive vs 6 negative answers; " in res.output
+    note = ("note: the sets are unequal (6 of 9 answers negative): a midpoint that put every "
+            "answer on the negative side would score accuracy 0.667, so read accuracy and "
+            "accuracy_heldout against 0.667, not 0.5; cohens_d compares the sets' means, "
+            "whatever their sizes")
+    assert note in res.stdout.splitlines(), res.output
+    # equal sets: no note
+    (tmp_path / "equal").mkdir()
+    _, res, _ = _em_direction(tiny, tmp_path / "equal", subject, samples=3)
+    assert res.exit_code == 0, res.output
+    assert "3 positive vs 3 negative answers; " in res.output
+    assert "note: the sets are unequal" not in res.output
+
+
 def test_direction_picks_by_the_held_out_d_over_questions(tiny, tmp_path):
     """Every question answered both ways: the pick is by the d of answers to a question the
     direction was not fitted on, reported beside the in-sample one, and the nested-CV d

@@ -294,6 +294,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                   f"repeated; steer / ablate --layer picks another)"))
     _table(table)
     click.echo(DIRECTION_COLUMNS)
+    if note := unequal_sets_note(info["n_positive"], info["n_negative"]):
+        click.echo(note)
     warn_other_weights(out_dir, meta, "direction.json")
     # the directions first, then the table and JSON that describe them together (a failure
     # between those two left a new table beside an earlier run's JSON)
@@ -301,6 +303,27 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
               *write_results(out_dir, {"direction.csv": table}, "direction.json",
                              {"measure": "mean_difference_direction", **meta,
                               "layers": records(table)})])
+
+
+UNEQUAL_SETS = 0.6
+"""The larger set's share of the answers from which ``direction`` says what accuracy a
+midpoint putting every answer on that side would score."""
+
+
+def unequal_sets_note(n_positive: int, n_negative: int) -> str | None:
+    """A ``note:`` for sets of unequal size: accuracy counts answers, so with 2 positive vs
+    120 negative answers a midpoint that put every answer on the negative side scored 0.984,
+    and the table's accuracy 0.984 read as a good separation where it was none."""
+    total = n_positive + n_negative
+    larger = max(n_positive, n_negative)
+    if not total or larger / total < UNEQUAL_SETS:
+        return None
+    side = "negative" if n_negative >= n_positive else "positive"
+    return (f"note: the sets are unequal ({larger} of {total} answers {side}): a midpoint "
+            f"that put every answer on the {side} side would score accuracy "
+            f"{larger / total:.3f}, so read accuracy and accuracy_heldout against "
+            f"{larger / total:.3f}, not 0.5; cohens_d compares the sets' means, whatever "
+            f"their sizes")
 
 
 def _nested_clause(nested: dict) -> str:
