@@ -2101,6 +2101,27 @@ ALL_AGREE = ("warning: ALL PAIRS AGREE: 1 row(s) of 2 or more pairs have a 0-wid
              "because every pair goes one way (")
 
 
+def test_all_pairs_agree_counts_rows_not_rates():
+    """A neighbour row whose pairs all go one way has a 0-wide efficacy and specificity (one
+    split of the same pairs): it was named twice and counted as two rows, so the bundled
+    claims' margins said "14 row(s)" of a table with 12 such rows."""
+    from beliefbench.internals.margins import unanimous_pairs_note
+
+    def row(kind: str, efficacy: float, low: float, high: float) -> dict:
+        spec = ({"specificity": 1 - efficacy, "specificity_low": 1 - high,
+                 "specificity_high": 1 - low} if kind == "neighbour" else {})
+        return {"claim": "c", "kind": kind, "pairs": 4, "efficacy": efficacy,
+                "efficacy_low": low, "efficacy_high": high, **spec}
+
+    (said,) = unanimous_pairs_note(pd.DataFrame([
+        row("main", 0.0, 0.0, 0.0), row("paraphrase", 0.5, 0.0, 1.0),
+        row("neighbour", 0.0, 0.0, 0.0)]))
+    assert said.startswith("ALL PAIRS AGREE: 2 row(s) of 2 or more pairs have a 0-wide 95% "
+                           "CI because every pair goes one way (c/main efficacy 0.000 over 4 "
+                           "pairs, c/neighbour efficacy 0.000 and specificity 1.000 over 4 "
+                           "pairs): "), said
+
+
 def test_two_pairs_that_both_win_are_noted_as_a_0_wide_ci(tiny, claim, tmp_path):
     """Two main pairs that both win printed efficacy 1.000 [1.000, 1.000] without a word (the
     bootstrap resamples only winning pairs); only a cell of one pair was noted. margins,

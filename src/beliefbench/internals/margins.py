@@ -293,17 +293,20 @@ def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
             continue
         if n < 2:
             continue
-        for rate in RATES:
-            low, high = row.get(f"{rate}_low"), row.get(f"{rate}_high")
-            if low is None or high is None or pd.isna(low) or pd.isna(high) or low != high:
-                continue
-            # which arm, step or file the row is of, where the table holds several
-            arm = next((f"{'step ' if col == 'step' else ''}{row[col]}: "
-                        for col in ("condition", "step", "source")
-                        if row.get(col) is not None and not pd.isna(row[col])), "")
-            cells[f"{arm}{row['claim']}/{row['kind']} {rate} {row[rate]:.3f} over {n} "
-                  f"pairs"] = None
-            smallest = n if smallest is None else min(smallest, n)
+        # a neighbour row's efficacy and specificity are one split of its pairs: named
+        # together, one row ("14 row(s)" counted 12 rows, each such row twice)
+        flat = [f"{rate} {row[rate]:.3f}" for rate in RATES
+                if (low := row.get(f"{rate}_low")) is not None
+                and (high := row.get(f"{rate}_high")) is not None
+                and not pd.isna(low) and not pd.isna(high) and low == high]
+        if not flat:
+            continue
+        # which arm, step or file the row is of, where the table holds several
+        arm = next((f"{'step ' if col == 'step' else ''}{row[col]}: "
+                    for col in ("condition", "step", "source")
+                    if row.get(col) is not None and not pd.isna(row[col])), "")
+        cells[f"{arm}{row['claim']}/{row['kind']} {' and '.join(flat)} over {n} pairs"] = None
+        smallest = n if smallest is None else min(smallest, n)
     if not cells:
         return []
     names = list(cells)
