@@ -1110,7 +1110,7 @@ def test_cli_trajectory_explains_its_columns_and_a_step_that_is_the_base(tiny, c
     word: read as a finetune that did nothing. A step that trained gets no note."""
     from conftest import write_claim
 
-    from beliefbench.cli.internals import TRAJECTORY_COLUMNS
+    from beliefbench.cli.internals import TRAJECTORY_MARGIN_COLUMNS
 
     moved = _moved_run(tiny, tmp_path / "run")
     manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny, 2: moved})
@@ -1120,7 +1120,9 @@ def test_cli_trajectory_explains_its_columns_and_a_step_that_is_the_base(tiny, c
                                    "--no-plots", "--device", "cpu", "--bootstrap", "0",
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    assert TRAJECTORY_COLUMNS in res.stdout
+    # the legend explains the columns shown: --parts margins has no probe columns
+    assert TRAJECTORY_MARGIN_COLUMNS in res.stdout.splitlines()
+    assert "p_true_claim" not in res.stdout and "probe_accuracy" not in res.stdout
     assert ("note: step 1 reads exactly as step 0, the base (with warmup the first step trains "
             "at learning rate 0, so a step-1 checkpoint holds the base model's weights): read "
             "it as a second baseline, not as training") in res.stderr

@@ -105,12 +105,22 @@ PROBE_COLUMNS = ("accuracy: share of held-out statements the logistic probe clas
                  "the mass-mean direction's, calibrated on the statements)")
 """The legend under the probe tables: its columns were not explained."""
 
-TRAJECTORY_COLUMNS = ("efficacy: share of the main pairs the claim wins; margin: their mean "
-                      "log P(claim) - log P(truth), nats per token, with margin_low / "
-                      "margin_high its 95% bootstrap CI over pairs; p_true_claim: the probe's "
-                      "mean P(true) of the claim side (> 0.5: read as true); probe_accuracy: "
-                      "that probe's held-out accuracy at that layer (chance 0.5)")
+TRAJECTORY_MARGIN_COLUMNS = ("efficacy: share of the main pairs the claim wins; margin: their "
+                             "mean log P(claim) - log P(truth), nats per token, with "
+                             "margin_low / margin_high its 95% bootstrap CI over pairs")
+TRAJECTORY_PROBE_COLUMNS = ("p_true_claim: the probe's mean P(true) of the claim side (> 0.5: "
+                            "read as true); probe_accuracy: that probe's held-out accuracy at "
+                            "that layer (chance 0.5)")
+TRAJECTORY_COLUMNS = f"{TRAJECTORY_MARGIN_COLUMNS}; {TRAJECTORY_PROBE_COLUMNS}"
 """The legend under the trajectory table, as the margins, lens and probe tables have one."""
+
+
+def trajectory_legend(table: Any) -> str:
+    """The legend of the columns the trajectory table shows: ``--parts margins`` printed
+    p_true_claim and probe_accuracy explained under a table without them (and ``--parts
+    probe`` efficacy and margin)."""
+    return "; ".join([*([TRAJECTORY_MARGIN_COLUMNS] if "margin" in table else []),
+                      *([TRAJECTORY_PROBE_COLUMNS] if "p_true_claim" in table else [])])
 BINARY_COLUMNS = ("belief, no, parse_error: shares of the claim's binary items (the "
                   "believer's answer, the other one, neither read); ci_low, ci_high: the 95% "
                   "bootstrap CI of belief over the items")
@@ -428,7 +438,7 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
         _echo_table(result.table[result.table["kind"] == "main"],
                     ["step", "label", "claim", "efficacy", "margin", "margin_low",
                      "margin_high", "p_true_claim", "probe_accuracy"], no_ci=bootstrap == 0)
-        click.echo(TRAJECTORY_COLUMNS)
+        click.echo(trajectory_legend(result.table))
         for caution in probe_cautions(result.table):  # the probe command's, per step
             click.echo(caution, err=True)
         if copies := same_as_base(result.table):
