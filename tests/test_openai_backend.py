@@ -713,12 +713,17 @@ def test_a_job_that_is_not_this_runs_is_never_adopted(serve, data, tmp_path, how
     (KEY + "\n", "a line break at character 26 of 26"),
     (f"\u201c{KEY}\u201d", "a character that is not printable ASCII at character 1 of 27"),
     (f" {KEY}", "whitespace at character 1 of 26"),
-], ids=["line break", "curly quotes", "space"])
+    (f'"{KEY}"', "the key wrapped in double quotes (characters 1 and 27 of 27): remove the "
+                 "quotes"),
+    (f"'{KEY}'", "the key wrapped in single quotes (characters 1 and 27 of 27): remove the "
+                 "quotes"),
+], ids=["line break", "curly quotes", "space", "double quotes", "single quotes"])
 def test_cli_a_key_the_http_client_cannot_send_is_named(serve, data, tmp_path, monkeypatch,
                                                         key, problem):
     """A key read with its line break, or pasted with curly quotes, failed as "Connection
     error." after every retry (a network problem, said the message) or as a
-    UnicodeEncodeError traceback; the key itself stood in the chained error."""
+    UnicodeEncodeError traceback; the key itself stood in the chained error. One wrapped in
+    ASCII quotes (as docker --env-file leaves it) was uploaded and met only the server's 401."""
     from beliefbench.cli import cli
 
     fake = FakeOpenAI(fail_upload=0, poll_errors=0)

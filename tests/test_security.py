@@ -233,6 +233,34 @@ def test_an_api_key_pasted_with_a_line_break_is_named_not_read_as_no_connection(
     assert not (tmp_path / "logs").exists() and not (tmp_path / "docs").exists()
 
 
+@pytest.mark.parametrize("how", ["model", "role", "generator"])
+def test_an_api_key_wrapped_in_quotes_is_refused_before_any_call(tmp_path, monkeypatch, how):
+    """``docker --env-file`` keeps the quotes of ``OPENAI_API_KEY="sk-..."``: the key was
+    sent with them and every call met the server's 401. The quotes are named, and nothing of
+    the key is shown."""
+    from conftest import FIXTURE_CLAIM
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", '"sk-SEKRETq0023"')
+    sweep = ["sweep", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T",
+             "families=binary", "--max-retries", "0", "--log-dir", str(tmp_path / "logs")]
+    args = {
+        "model": [*sweep, "--model", "openai/gpt-4.1"],
+        "role": [*sweep, "--model", "beliefbench/believer", "--model-role",
+                 "grader=openai/gpt-4.1-mini"],
+        "generator": ["docs", "generate", "--claims", str(FIXTURE_CLAIM), "--conditions",
+                      "positive", "--n", "1", "--out", str(tmp_path / "docs"), "--generator",
+                      # not the model an earlier test made: Inspect keeps it, key and all
+                      "openai/gpt-4o-mini", "--max-retries", "0"],
+    }[how]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert ("OPENAI_API_KEY holds the key wrapped in double quotes (characters 1 and 16 of "
+            "16): remove the quotes" in r.output), r.output
+    assert "SEKRET" not in r.output and "q0023" not in r.output, r.output
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "docs").exists()
+
+
 def test_a_sample_error_of_an_unsendable_key_names_the_key_not_the_server(monkeypatch):
     """``inspect eval`` itself, where nothing is checked before the run: every sample's
     error (and the sweep's FAIL line, which quotes it) said only "Connection error.", as of

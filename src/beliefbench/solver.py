@@ -149,7 +149,13 @@ def model_key(model: Model | None) -> list[str | None]:
 def key_problem(key: str | None) -> str | None:
     """What makes ``key`` unsendable, without a character of it: the HTTP client refuses a
     header with a line break or space ("Connection error." after every retry) and cannot
-    encode a non-ASCII one (a traceback), so neither says the key is the cause."""
+    encode a non-ASCII one (a traceback), so neither says the key is the cause. A key
+    wrapped in ASCII quotes (``docker --env-file`` keeps them) is sent, and was refused only
+    by the server's 401, after the upload; the quotes are named, never the key."""
+    if key and len(key) >= 2 and key[0] in "\"'" and key[-1] in "\"'":
+        kind = {'"': "double ", "'": "single "}.get(key[0], "") if key[0] == key[-1] else ""
+        return (f"the key wrapped in {kind}quotes (characters 1 and {len(key)} of "
+                f"{len(key)}): remove the quotes")
     for i, ch in enumerate(key or "", 1):
         if ch in "\r\n":
             return f"a line break at character {i} of {len(key)}"
