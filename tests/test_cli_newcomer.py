@@ -362,18 +362,41 @@ def test_a_claim_file_given_as_training_records_says_where_records_come_from(tmp
     assert res.output.endswith("bad.jsonl:1: not valid JSON: Expecting value at column 1\n")
 
 
-def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path):
+TABLE_HINT = ("; this is a table (CSV/TSV): records are JSON Lines, one object per line with "
+              "a text (or messages) field, e.g. pandas' df.to_json('data.jsonl', "
+              "orient='records', lines=True)\n")
+
+
+@pytest.mark.parametrize("name, text, said", [
+    ("d.csv", "text,label\nhello,1\n", "Expecting value at column 1"),
+    ("d.jsonl", "id,text\n1,hi\n", "Expecting value at column 1"),
+    ("d.jsonl", '"id"\t"text"\n"1"\t"hi"\n', "Extra data at column 6"),
+], ids=["csv", "csv named jsonl", "quoted tsv named jsonl"])
+def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path, name, text,
+                                                                      said):
     """`finetune --data d.csv` said only `d.csv:1: not valid JSON: Expecting value at column
-    1`, no word that the data must be JSON Lines nor how to make them from a table."""
-    table = tmp_path / "d.csv"
-    table.write_text("text,label\nhello,1\n")
-    res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(table), "--out",
-                                   str(tmp_path / "m.jsonl")])
+    1`, no word that the data must be JSON Lines nor how to make them from a table; a CSV
+    saved with a `.jsonl` name had no word of it either (only the name was looked at)."""
+    table = tmp_path / name
+    table.write_text(text)
+    res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(table), "--pretrain", "0.25",
+                                   "--out", str(tmp_path / "m.jsonl")])
     assert res.exit_code == 2
-    assert res.output.endswith("d.csv:1: not valid JSON: Expecting value at column 1; this is "
-                               "a table (CSV/TSV): records are JSON Lines, one object per "
-                               "line with a text (or messages) field, e.g. pandas' "
-                               "df.to_json('data.jsonl', orient='records', lines=True)\n")
+    assert res.output.endswith(f"{name}:1: not valid JSON: {said}{TABLE_HINT}"), res.output
+
+
+@pytest.mark.parametrize("text", ['{"id": "a", "text": "hi, there"\n',
+                                  '{"id": "a", "text": "hi"}\nid,text\n'],
+                         ids=["broken object", "table text after a record"])
+def test_a_jsonl_file_with_a_bad_line_is_not_called_a_table(tmp_path, text):
+    """A record cut short (commas, but an object's ``{``) or a bad line after good records is
+    a JSONL file's bad line, not a table's header."""
+    data = tmp_path / "d.jsonl"
+    data.write_text(text)
+    res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(data), "--out",
+                                   str(tmp_path / "m.jsonl")])
+    assert res.exit_code == 2 and "d.jsonl:" in res.output, res.output
+    assert "this is a table" not in res.output, res.output
 
 
 def test_claims_new_with_a_title_for_an_id_suggests_the_id(tmp_path):

@@ -131,7 +131,15 @@ where documents come from, not the documents."""
 TABLE_GIVEN = ("; this is a table (CSV/TSV): records are JSON Lines, one object per line "
                "with a text (or messages) field, e.g. pandas' df.to_json('data.jsonl', "
                "orient='records', lines=True)")
-"""Why a ``.csv`` file given for records fails on its first line."""
+"""Why a table given for records fails on its first line: a ``.csv``/``.tsv`` file, or one
+whose first line reads as a table's header (:func:`table_header`) whatever its name."""
+
+
+def table_header(line: str) -> bool:
+    """Whether ``line``, the first of a file that JSON could not read, is a table's header
+    (``id,text``, ``"id"\t"text"``): commas or tabs, and no JSON object's ``{`` first. A
+    CSV saved as ``data.jsonl`` had no word of being a table."""
+    return ("," in line or "\t" in line) and not line.lstrip().startswith("{")
 
 
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
@@ -145,6 +153,7 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                           f"its dataset ({str(path).removesuffix(STATS_SUFFIX)})")
     # bytes, decoded per line: a stray non-UTF-8 byte is then reported with its line number
     # like any other bad line, not as a traceback from inside the file iterator
+    first = True  # no record read yet: a line JSON cannot read may be a table's header
     with path.open("rb") as f:
         for lineno, raw in enumerate(f, 1):
             if sha is not None:
@@ -167,13 +176,15 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                 cut = CUT_SHORT if not raw.endswith(b"\n") else ""
                 if path.suffix.lower() in (".yaml", ".yml"):  # a claim or recipe given
                     cut = YAML_GIVEN
-                elif path.suffix.lower() in (".csv", ".tsv"):  # a spreadsheet's export
+                elif path.suffix.lower() in (".csv", ".tsv") or (
+                        first and table_header(line)):  # a spreadsheet's export, any name
                     cut = TABLE_GIVEN
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}{cut}") from None
             except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}") from None
             if isinstance(value, list):
                 raise RecordError(not_jsonl(path, lineno))
+            first = False
             try:
                 yield Record.model_validate(value)
             except ValidationError as e:
