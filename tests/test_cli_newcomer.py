@@ -301,6 +301,15 @@ def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
     assert res.exit_code == 2
     assert res.output.endswith(f"field method: Input should be 'lora' or 'full', got "
                                f"'{'x' * 37}...'\n"), res.output
+    # case is not ignored, but in the suggestion it is: difflib found nothing for 'LoRA'
+    for written in ("LoRA", "FULL"):
+        recipe.write_text(f"method: {written}\n")
+        res = runner.invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(path),
+                                  "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2
+        assert res.output.endswith(f"field method: Input should be 'lora' or 'full', got "
+                                   f"'{written}' (did you mean '{written.lower()}'?)\n"
+                                   ), res.output
 
 
 def test_top_level_help_says_how_to_run_the_belief_evaluation(tmp_path):
