@@ -439,6 +439,22 @@ def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):
             "fact, unannotated))") in res.output
 
 
+@pytest.mark.parametrize("given, said", [
+    ("ed_sheran", "--claim: 'ed_sheran' is neither a claim file, a directory, nor a known "
+                  "claim id (did you mean 'ed_sheeran'?)"),
+    ("mine/x.yaml", "--claim: no such claim file or directory 'mine/x.yaml'"),
+], ids=["id", "path"])
+def test_docs_poison_names_its_own_option_for_a_claim_it_cannot_find(tmp_path, given, said):
+    """`docs poison --claim ed_sheran` began its error with `claims:`, an option it does not
+    have (the task argument's name): it names --claim, the option given."""
+    out = tmp_path / "p.jsonl"
+    res = CliRunner().invoke(cli, ["docs", "poison", "--claim", given, "--ratio", "0.25",
+                                   "--n", "8", "--out", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.output.startswith(f"Error: {said}"), res.output
+    assert "claims:" not in res.output, res.output
+
+
 def test_docs_warn_of_a_claim_still_holding_the_template_example(tmp_path):
     """`claims new kale` then `docs generate --claims kale.yaml` wrote documents about the
     template's Eiffel Tower in Lyon without a word (`claims validate` and the belief task

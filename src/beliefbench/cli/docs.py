@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import click
@@ -395,7 +396,11 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
     _not_an_input(out, [os.path.expanduser(claim_sel)], "--claim")
     _out_file_writable(out)
     try:
-        claims = [claim for _, claim in _resolve_claims(claim_sel)]
+        try:
+            claims = [claim for _, claim in _resolve_claims(claim_sel)]
+        except ClaimSpecError as e:  # its items' lines say "claims:", the task argument
+            raise ClaimSpecError(re.sub(r"^claims: ", "--claim: ", str(e),
+                                        flags=re.MULTILINE)) from None
         if len(claims) != 1:
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         _check_poison_counts(ratio, n)
