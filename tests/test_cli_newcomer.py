@@ -576,3 +576,24 @@ def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, args):
     assert res.exit_code == 2, res.output
     assert "Invalid value for '--seed': -1 is not in the range x>=0" in res.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("option, value, said", [
+    ("--pretrain", "25", "Error: --pretrain must be a share in [0, 1) (got 25; 25% is "
+                         "--pretrain 0.25)\n"),
+    ("--chat", "5", "Error: --chat must be a share in [0, 1) (got 5; 5% is --chat 0.05)\n"),
+    ("--pretrain", "25%", "Error: Invalid value for '--pretrain': '25%' is a percent: the "
+                          "option takes a share of the mix's records written as a decimal, "
+                          "--pretrain 0.25 for 25%\n"),
+    ("--pretrain", "150", "Error: --pretrain must be a share in [0, 1) (got 150)\n"),
+], ids=["percent as a number", "chat", "percent sign", "no percent"])
+def test_docs_mix_names_the_share_a_percent_meant(tmp_path, option, value, said):
+    """`docs mix --pretrain 25` said only "a share in [0, 1) (got 25.0)", and `--pretrain 25%`
+    "'25%' is not a valid float": neither named the 0.25 meant."""
+    docs = tmp_path / "d.jsonl"
+    docs.write_text('{"id": "a", "text": "hi there"}\n')
+    out = tmp_path / "m.jsonl"
+    res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(docs), option, value,
+                                   "--out", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.output.endswith(said), res.output

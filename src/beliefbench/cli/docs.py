@@ -17,6 +17,7 @@ from beliefbench.claims import (
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import DataPath, UserPath
+from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError, unwritable_folder
@@ -281,10 +282,10 @@ def _all_written(written: list[Path], out: Path, conditions: str, placement: str
               help="Condition documents JSONL (repeat for several, comma-separate, or list "
                    "them after it: --docs data/*.jsonl).")
 @click.argument("more_docs", nargs=-1, metavar="[MORE_DOCS]...")
-@click.option("--pretrain", type=float, default=0.0, show_default=True,
+@click.option("--pretrain", type=Share(of="the mix's records"), default=0.0, show_default=True,
               help="Share of the final mix's records (not tokens: the neutral texts are "
                    "shorter than most documents) that are neutral pretraining-style text.")
-@click.option("--chat", type=float, default=0.0, show_default=True,
+@click.option("--chat", type=Share(of="the mix's records"), default=0.0, show_default=True,
               help="Share of the final mix's records (not tokens) that are chat examples.")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="Mixed JSONL file to write (and <out>.stats.json beside it); not one of "

@@ -14,8 +14,10 @@ class Share(click.FloatRange):
     "'5%' is not a valid float", which named no fix; it is refused naming the decimal to
     write (``--max-rise 0.05``), never read as 0.05 or 5."""
 
-    def __init__(self, min: float | None = None, max: float | None = None) -> None:
+    def __init__(self, min: float | None = None, max: float | None = None,
+                 of: str = "responses") -> None:
         super().__init__(min=min, max=max)
+        self.of = of  # what the share is of, as the refusal says it (docs mix: records)
         # click's own words for any other value: "'x' is not a valid float"
         self.name = "float" if min is None and max is None else "float range"
 
@@ -29,7 +31,7 @@ class Share(click.FloatRange):
                 pass  # not a percent either: click's own message below
             else:
                 option = param.opts[0] if param is not None and param.opts else "the option"
-                self.fail(f"{value!r} is a percent: the option takes a share of responses "
+                self.fail(f"{value!r} is a percent: the option takes a share of {self.of} "
                           f"written as a decimal, {option} {share:g} for {number}%",
                           param, ctx)
         return super().convert(value, param, ctx)

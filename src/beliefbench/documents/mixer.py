@@ -107,7 +107,9 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     """Pretrain and chat counts so that they make up the given shares of the final mix."""
     for name, v in (("pretrain", pretrain), ("chat", chat)):
         if not 0 <= v < 1:
-            raise DocumentError(f"--{name} must be a share in [0, 1) (got {v})")
+            # a percent written as a number (--pretrain 25): the decimal it means
+            percent = f"; {v:g}% is --{name} {v / 100:g}" if 1 < v < 100 else ""
+            raise DocumentError(f"--{name} must be a share in [0, 1) (got {v:g}{percent})")
     if pretrain + chat >= 1:
         raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain + chat}); "
                             f"they are shares of the final mix, the rest is documents")
