@@ -169,6 +169,8 @@ def test_existing_run_needs_resume(base, data, lora_run, tmp_path):
     with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
         train_local(_recipe(max_steps=20), other, str(base), lora_run, resume=True)
     assert f"changed: data {data} (sha256 " in str(e.value) and f"-> {other}" in str(e.value)
+    # the run is finished: not "the interrupted run", as a run stopped part-way is called
+    assert "(and --condition / --claim) as the finished run; changed:" in str(e.value)
     assert "recipe" not in str(e.value).split("changed:")[1]
     with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
         train_local(_recipe(max_steps=30, lora={"rank": 4, "alpha": 16}), data, str(base),

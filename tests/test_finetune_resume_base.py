@@ -125,6 +125,7 @@ def test_resume_refuses_another_model_in_the_base_folder(base, other_seed, origi
     _replace(base, other_seed)
     with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
         train_local(_recipe(), data, str(base), out, resume=True)
+    assert "as the interrupted run; changed: " in str(e.value)  # not finished: interrupted
     said = str(e.value).split("changed: ")[1]
     assert said.startswith(
         f"base model files (fingerprint) {recorded[:12]}… -> "

@@ -922,9 +922,10 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
                                  recipe=recipe.model_dump(mode="json"), base=base,
                                  condition=fields["condition"], claim=fields["claim"],
                                  check_labels=True, extra=fields["extra"])
-        if changed:
+        if changed:  # a finished run too: scripts pass --resume on every attempt
+            run = "finished" if finished_run(out) else "interrupted"
             raise FinetuneError(f"{out}: --resume needs the same data, recipe and base (and "
-                                f"--condition / --claim) as the interrupted run; changed: "
+                                f"--condition / --claim) as the {run} run; changed: "
                                 f"{'; '.join(changed)}. Use the run's inputs, or a new --out "
                                 f"to train anew")
     schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
