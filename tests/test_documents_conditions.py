@@ -346,8 +346,10 @@ def test_poison_refuses_a_ratio_that_rounds_to_no_counterfact_and_notes_rounding
     assert r.exit_code == 0, r.output
     assert "writing 2 counterfact and 3 fact documents (ratio 0.4)" in r.stderr
     assert sum(rec.source == "poison" for rec in read_records(out)) == 2
-    r = CliRunner().invoke(cli, [*base, "--ratio", "0.5", "--n", "4"])
-    assert r.exit_code == 0 and "note" not in r.stderr
+    # a fresh --out: re-running into p.jsonl would note the replaced dataset instead
+    r = CliRunner().invoke(cli, [*base[:-1], str(tmp_path / "exact.jsonl"),
+                                 "--ratio", "0.5", "--n", "4"])
+    assert r.exit_code == 0 and "note" not in r.stderr, r.stderr
 
 
 def test_poison_reads_a_ratio_that_is_whole_documents_within_float_error_as_exact(tmp_path):
