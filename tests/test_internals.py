@@ -146,7 +146,19 @@ def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
                          "which a model served through openai does not give: pass a local "
                          "checkpoint folder (a transformers model or LoRA adapter); for its "
                          "binary answers' log-probabilities run the belief_logprob task "
-                         "(`inspect eval tasks/belief_logprob.py --model openai/gpt-4o`)",
+                         "(`inspect eval tasks/belief_logprob.py --model openai/gpt-4o`) (a Hub "
+                         "id? the internals read local checkpoint folders and download nothing: "
+                         "`hf download openai/gpt-4o --local-dir models/gpt-4o`, then pass "
+                         "models/gpt-4o)",
+        # a Hub organisation named like a provider keeps the Hub id's hint
+        "google/gemma-2-2b": ": the internals read a local checkpoint's weights and hidden "
+                             "states, which a model served through google does not give: pass a "
+                             "local checkpoint folder (a transformers model or LoRA adapter); for "
+                             "its binary answers' log-probabilities run the belief_logprob task "
+                             "(`inspect eval tasks/belief_logprob.py --model google/gemma-2-2b`) "
+                             "(a Hub id? the internals read local checkpoint folders and download "
+                             "nothing: `hf download google/gemma-2-2b --local-dir "
+                             "models/gemma-2-2b`, then pass models/gemma-2-2b)",
         "mockllm/model": ": the internals read a local checkpoint's weights and hidden states, "
                          "which a scripted model does not give: pass a local checkpoint folder "
                          "(a transformers model or LoRA adapter)",

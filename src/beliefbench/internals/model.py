@@ -97,9 +97,12 @@ def _inspect_name(path: str | Path) -> str | None:
     if provider in INSPECT_SERVED:
         served = ("a scripted model" if provider in _SCRIPTED
                   else f"a model served through {provider}")
+        # google/gemma-2-2b, openai/gpt-oss-20b: Hub organisations named like a provider,
+        # so a served name of the org/name shape keeps the Hub id's download hint too
         instead = ("" if provider in _SCRIPTED else
                    f"; for its binary answers' log-probabilities run the belief_logprob task "
-                   f"(`inspect eval tasks/belief_logprob.py --model {text}`)")
+                   f"(`inspect eval tasks/belief_logprob.py --model {text}`)"
+                   f"{_hub_id_hint(text)}")
         return (f"{said}: the internals read a local checkpoint's weights and hidden states, "
                 f"which {served} does not give: pass a local checkpoint folder (a transformers "
                 f"model or LoRA adapter){instead}")
