@@ -488,6 +488,11 @@ def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, t
     belief(claims="dentist", max_tokens=8)
     argv("inspect", "--task-config", str(config), "-T", "samples=2")  # not in the file
     belief(claims="dentist", samples=2)
+    # a comma-separated string in the file is the list -T makes of the same text
+    listed = tmp_path / "listed.yaml"
+    listed.write_text(f"claims: {fixture_claim},dentist\n")
+    argv("inspect", "--task-config", str(listed), "-T", f"claims={fixture_claim},dentist")
+    belief(claims=[str(fixture_claim), "dentist"])
     # the file given as Inspect's environment variable, relative to the shell's directory
     monkeypatch.chdir(tmp_path.parent)
     monkeypatch.setenv("PWD", str(tmp_path))

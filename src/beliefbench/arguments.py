@@ -282,7 +282,11 @@ def _check_not_in_task_config(names: Sequence[str]) -> None:
         if key not in names or key not in held:
             continue
         given = parse_cli_args((typed,)).get(key)
-        if _same_value(held[key], given):
+        # the file's "a,b" read as -T reads it: the task takes either as the list [a, b]
+        filed = held[key]
+        if isinstance(filed, str):
+            filed = parse_cli_args((f"{key}={filed}",)).get(key)
+        if _same_value(filed, given):
             continue
         shown = json.dumps(held[key], ensure_ascii=False, default=str)
         listed = LISTS.get(key)
