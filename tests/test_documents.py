@@ -1745,6 +1745,17 @@ def test_a_dataset_replaced_by_one_made_otherwise_is_said(tmp_path):
     assert r.exit_code == 0, r.output
     assert f"note: {out} replaced a dataset made with other settings (inputs: [" in r.stderr
     assert "; now input: " in r.stderr
+    # the same records asked otherwise (0.25 of 10 rounds to 0.2): nothing replaced, no note;
+    # another --n, which the stats hold only as counts: named by its document counts
+    poisoned = tmp_path / "p.jsonl"
+    for ratio, n in (("0.25", "10"), ("0.2", "10")):
+        r = _run("poison", "--claim", "ed_sheeran", "--ratio", ratio, "--n", n, "--out",
+                 poisoned)
+        assert r.exit_code == 0 and "replaced" not in r.stderr, r.output
+    r = _run("poison", "--claim", "ed_sheeran", "--ratio", "0.2", "--n", "20", "--out", poisoned)
+    assert r.exit_code == 0, r.output
+    assert (f"note: {poisoned} replaced a dataset made with other settings (documents: 10; now "
+            f"documents: 20)") in r.stderr, r.stderr
 
 
 def test_a_mistyped_tokenizer_folder_names_the_close_folders(tmp_path):

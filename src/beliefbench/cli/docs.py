@@ -315,28 +315,34 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
 
 
 def _made_before(out: Path) -> dict:
-    """The settings that made the dataset at ``out`` now, from its stats ({} for none)."""
-    from beliefbench.documents.stats import read_previous_stats, settings_of
+    """The stats of the dataset at ``out`` now ({} for none): what made it and its sha256."""
+    from beliefbench.documents.stats import read_previous_stats
 
-    return settings_of(read_previous_stats(out)[0]) if out.is_file() else {}
+    return read_previous_stats(out)[0] if out.is_file() else {}
 
 
 def _replaced_note(out: Path, before: dict) -> None:
-    """Say on stderr when the dataset just written at ``out`` replaced one made with other
-    settings (``before``: :func:`_made_before`, read before the run): mix, poison and
-    bundle replaced it in silence, its stats, the only record of what had made it, with it."""
-    if not before:
-        return
+    """Say on stderr when the dataset just written at ``out`` replaced other records
+    (``before``: :func:`_made_before`, read before the run): mix, poison and bundle replaced
+    it in silence, its stats, the only record of what had made it, with it. Named by the
+    settings that differ; by the document counts where none recorded does (poison's and
+    bundle's --n, an input file's content)."""
+    from beliefbench.documents.stats import settings_of
+
     now = _made_before(out)
-    keys = [k for k in {**before, **now} if before.get(k) != now.get(k)]
+    if not before or before.get("sha256") == now.get("sha256"):
+        return  # nothing there, or the same records again (a rounded ratio asked otherwise)
+    was, new = settings_of(before), settings_of(now)
+    keys = [k for k in {**was, **new} if was.get(k) != new.get(k)]
     if not keys:
-        return
+        was, new, keys = before, now, ["documents"]
 
     def said(settings: dict) -> str:
-        return ", ".join(f"{k}: {json.dumps(settings[k])}" for k in keys if k in settings)
+        held = [f"{k}: {json.dumps(settings[k])}" for k in keys if k in settings]
+        return ", ".join(held) or f"no {', '.join(keys)}"
 
-    click.echo(f"note: {out} replaced a dataset made with other settings ({said(before)}; now "
-               f"{said(now)})", err=True)
+    click.echo(f"note: {out} replaced a dataset made with other settings ({said(was)}; now "
+               f"{said(new)})", err=True)
 
 
 def _check_poison_counts(ratio: float, n: int) -> None:
