@@ -395,11 +395,15 @@ def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path, n
 
 
 @pytest.mark.parametrize("text", ['{"id": "a", "text": "hi, there"\n',
-                                  '{"id": "a", "text": "hi"}\nid,text\n'],
-                         ids=["broken object", "table text after a record"])
+                                  '{"id": "a", "text": "hi"}\nid,text\n',
+                                  "Ed Sheeran, born in 1991, is a singer.\n",
+                                  "text: hello, world\n"],
+                         ids=["broken object", "table text after a record", "prose",
+                              "yaml-like"])
 def test_a_jsonl_file_with_a_bad_line_is_not_called_a_table(tmp_path, text):
-    """A record cut short (commas, but an object's ``{``) or a bad line after good records is
-    a JSONL file's bad line, not a table's header."""
+    """A record cut short (commas, but an object's ``{``), a bad line after good records, or
+    a first line of prose or ``key: value`` with commas is a JSONL file's bad line, not a
+    table's header (column names, a word each)."""
     data = tmp_path / "d.jsonl"
     data.write_text(text)
     res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(data), "--out",
