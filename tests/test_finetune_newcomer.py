@@ -925,6 +925,12 @@ def test_in_context_bundles_given_as_training_data_are_refused(base, tmp_path):
             f"bundle`), made for the belief task's context, not for training") in res.output
     assert "pass the condition file it was made from" in res.output
     assert "Traceback" not in res.output and not out.exists()
+    # text read for another purpose (kl.data, the stability check's loss text) may be any
+    # text, bundles too: read, not refused with a message about --data's manifest label
+    from transformers import AutoTokenizer
+
+    from beliefbench.finetune.data import load_examples
+    assert len(load_examples(bundles, AutoTokenizer.from_pretrained(base), None)) == 1
 
 
 def test_in_context_bundles_are_refused_by_the_openai_backend_before_any_upload(tmp_path):

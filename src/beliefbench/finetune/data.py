@@ -137,7 +137,8 @@ class DataRead:
 
 def load_examples(path: str | Path, tokenizer, max_len: int | None,
                   remedy: str = "batching: pack keeps them whole",
-                  read: DataRead | None = None) -> list[dict[str, list[int]]]:
+                  read: DataRead | None = None,
+                  refuse_bundles: bool = False) -> list[dict[str, list[int]]]:
     """Encode every record of a JSONL file; records with nothing to train on are an error.
 
     ``max_len``: records are cut to it (padded batches), with a warning that says how many
@@ -146,7 +147,9 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
     the cut warning advises (KL data is cut under any batching). A progress bar counts the
     records encoded (``encode <file>``; a 31,500-record file took two minutes on a shared
     CPU, with not a line said), on the first process only. ``read``: filled in with what
-    the read gives beside the examples (:class:`DataRead`)."""
+    the read gives beside the examples (:class:`DataRead`). ``refuse_bundles``: the run's
+    training data (``--data``), which an in-context bundle must not be (KL data and the
+    stability check's loss text may be any text)."""
     from jinja2 import TemplateError
 
     from beliefbench.progress import progress
@@ -169,7 +172,8 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
             repeated.append((record.id, first[record.id], i))
         if record.messages is not None and not record.messages:
             raise RecordError(f"{where}: field messages: the chat has no messages")
-        refuse_training_on_bundle(record, where)
+        if refuse_bundles:
+            refuse_training_on_bundle(record, where)
         try:
             ex = encode_record(record, tokenizer, None)
         except (TemplateError, ValueError) as e:  # e.g. roles a strict template refuses
