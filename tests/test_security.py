@@ -257,6 +257,7 @@ def test_an_api_key_wrapped_in_quotes_is_refused_before_any_call(tmp_path, monke
     assert r.exit_code == 2, r.output
     assert ("OPENAI_API_KEY holds the key wrapped in double quotes (characters 1 and 16 of "
             "16): remove the quotes" in r.output), r.output
+    assert "an API key has no spaces" not in r.output, r.output  # that advice is not this one
     assert "SEKRET" not in r.output and "q0023" not in r.output, r.output
     assert not (tmp_path / "logs").exists() and not (tmp_path / "docs").exists()
 

@@ -151,18 +151,20 @@ def key_problem(key: str | None) -> str | None:
     header with a line break or space ("Connection error." after every retry) and cannot
     encode a non-ASCII one (a traceback), so neither says the key is the cause. A key
     wrapped in ASCII quotes (``docker --env-file`` keeps them) is sent, and was refused only
-    by the server's 401, after the upload; the quotes are named, never the key."""
+    by the server's 401, after the upload; the quotes are named, never the key. The text
+    follows "<variable> holds " and says what to do."""
     if key and len(key) >= 2 and key[0] in "\"'" and key[-1] in "\"'":
         kind = {'"': "double ", "'": "single "}.get(key[0], "") if key[0] == key[-1] else ""
         return (f"the key wrapped in {kind}quotes (characters 1 and {len(key)} of "
                 f"{len(key)}): remove the quotes")
     for i, ch in enumerate(key or "", 1):
-        if ch in "\r\n":
-            return f"a line break at character {i} of {len(key)}"
-        if ch.isspace():
-            return f"whitespace at character {i} of {len(key)}"
-        if not (ch.isascii() and ch.isprintable()):
-            return f"a character that is not printable ASCII at character {i} of {len(key)}"
+        where = f"at character {i} of {len(key)}"
+        what = ("a line break" if ch in "\r\n" else "whitespace" if ch.isspace() else
+                None if ch.isascii() and ch.isprintable() else
+                "a character that is not printable ASCII")
+        if what:
+            return (f"{what} {where}; an API key has no spaces, line breaks or non-ASCII "
+                    f"characters (quotes pasted with it?): set it again")
     return None
 
 
@@ -180,8 +182,7 @@ def unsendable_key(model: Model) -> str | None:
         return None
     where = next((v for v in getattr(api, "api_key_vars", None) or []
                   if os.environ.get(v) == key), "its api_key (-M api_key / model_args)")
-    return (f"{where} holds {problem}; an API key has no spaces, line breaks or non-ASCII "
-            f"characters (quotes pasted with it?): set it again")
+    return f"{where} holds {problem}"
 
 
 def model_server(model: Model | None) -> str | None:

@@ -141,9 +141,7 @@ def _client():
 
     problem = key_problem(os.environ.get("OPENAI_API_KEY"))
     if problem:
-        raise FinetuneError(f"openai backend: OPENAI_API_KEY holds {problem}; an API key has "
-                            f"no spaces, line breaks or non-ASCII characters (quotes pasted "
-                            f"with it?): set it again")
+        raise FinetuneError(f"openai backend: OPENAI_API_KEY holds {problem}")
     problem = _base_url_problem(os.environ.get("OPENAI_BASE_URL", ""))
     if problem:
         raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({problem}); "
