@@ -455,6 +455,66 @@ def test_a_log_without_a_single_sample_exits_2_naming_it(em_logs, tmp_path):
     assert f"no responses to count: {path} (status 'error') holds no samples" in res.output
 
 
+def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs, tmp_path):
+    """An EM eval killed before its first sample (status 'started', no samples): alone it
+    said only `holds no samples`; beside finished logs its PARTIAL warning said `shown as
+    partial=True` with no row in the table, while `RUNS DIFFER in samples` and `4 logs`
+    counted it. It is no run now, and both messages say to wait or eval-retry it."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    shutil.copytree(em_logs, logs)
+    log = read_eval_log(str(_judged_log(logs)))
+    log.samples, log.status, log.results, log.reductions = [], "started", None, None
+    log.eval.eval_id = log.eval.task_id = "killed"
+    log.eval.metadata = {**log.eval.metadata,
+                         TASK_KEY: {**log.eval.metadata[TASK_KEY], "samples": 200}}
+    log.eval.config.epochs = 200  # (samples are epochs: `-T samples=200`)
+    path = logs / "killed.eval"
+    write_eval_log(log, str(path))
+    retry = f"`inspect eval-retry {path} --log-dir {logs}` resumes it"
+    alone = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o1")])
+    assert alone.exit_code == 2, alone.output
+    assert f"no responses to count: {path} (status 'started') holds no samples; it may " \
+        "still be running (wait for it to end" in alone.output and retry in alone.output
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o2"),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    assert f"PARTIAL: {path} (status 'started', 0 of " in res.stderr, res.stderr
+    assert "responses): no responses held: no row, in no count (of logs, or of the runs " \
+        "that differ); it may still be running" in res.stderr and retry in res.stderr
+    assert "RUNS DIFFER" not in res.stderr and "200" not in res.stdout, res.output
+    assert re.search(r"\n3 logs, \d+ responses \(1 more log holds none: PARTIAL\)",
+                     res.stdout), res.stdout
+
+
+def test_a_folder_of_a_belief_logprob_log_names_its_reader_not_its_nothing_read(tmp_path):
+    """em-report on a folder holding only a belief_logprob log said `no EM logs ... not an
+    EM log (a belief_logprob log ...); NOTHING READ: none of its binary items ...`: the
+    belief report's warning, beside the point here, and no command that reads such a log."""
+    from conftest import FIXTURE_CLAIM
+
+    from beliefbench.logprob_task import belief_logprob
+
+    logs = tmp_path / "logs"
+    log = eval(belief_logprob(claims=str(FIXTURE_CLAIM), parts="binary"),
+               model="beliefbench/believer", log_dir=str(logs), display="none")[0]
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert f"no EM logs in {logs} (1 other log: {log.location}: not an EM log (a " \
+        "belief_logprob log: task 'beliefbench/belief_logprob' has no 'beliefbench_em' eval " \
+        "metadata)); " \
+        "`inspect view` reads the 1 belief_logprob log(s) among them" in res.output, res.output
+    assert "NOTHING READ" not in res.output
+    named = CliRunner().invoke(cli, ["em-report", log.location, "--out", str(tmp_path / "o")])
+    assert named.exit_code == 2 and "; read it with `inspect view`" in named.output, named.output
+    assert "NOTHING READ" not in named.output
+    # the belief report keeps it: its run's warning, which Inspect keeps no word of
+    belief = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o")])
+    assert belief.exit_code == 2 and "NOTHING READ" in belief.output, belief.output
+    assert "`inspect view` reads the 1 belief_logprob log(s) among them" in belief.output
+
+
 def test_an_em_report_without_cis_shows_the_rates_alone(em_logs, tmp_path):
     """build_em_report(..., n_bootstrap=0) then write_em_report: em_report.md's cells read
     `0.500 [nan, nan]` under "general EM (95% CI)", and its intro spoke of 95% CIs; the

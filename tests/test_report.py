@@ -1041,6 +1041,33 @@ def test_a_log_cancelled_before_any_sample_is_named(two_runs, tmp_path):
     assert len(loaded.responses) == 28 and [i.path for i in loaded.partial] == [path]
 
 
+def test_a_killed_log_with_no_responses_is_no_run_and_says_what_to_do(two_runs, tmp_path):
+    """An eval killed before its first sample (status 'started', no samples) alone said only
+    `holds no samples`; beside finished logs its PARTIAL warning said `shown as
+    partial=True` though the table had no row for it, yet `RUNS DIFFER in samples (1, 2)`
+    and `3 logs` counted it. It is no run now, and both say to wait or eval-retry it."""
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    log = run_belief(tmp_path / "one", believer, samples=1)
+    log.status, log.samples, log.results, log.reductions = "started", [], None, None
+    path = _as_other_log(log, logs / "killed.eval")
+    retry = f"`inspect eval-retry {path} --log-dir {logs}` resumes it"
+    alone = CliRunner().invoke(cli, ["report", path, "--out", str(tmp_path / "o1")])
+    assert alone.exit_code == 2, alone.output
+    assert f"no responses to count: {path} (status 'started') holds no samples; it may " \
+        "still be running (wait for it to end" in alone.output, alone.output
+    assert retry in alone.output
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o2"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    assert f"PARTIAL: {path} (status 'started', 0 of 7 responses (7 never run: in no " \
+        "count)): no responses held: no row, in no count (of logs, or of the runs that " \
+        "differ); it may still be running" in r.stderr, r.stderr
+    assert retry in r.stderr and "RUNS DIFFER" not in r.stderr, r.stderr
+    assert "2 logs, 28 responses (1 more log holds none: PARTIAL)" in r.stdout, r.stdout
+    assert "partial=True" not in r.stderr
+
+
 def test_first_few_lists_the_first_and_counts_the_rest():
     from beliefbench.analysis.text import first_few
 

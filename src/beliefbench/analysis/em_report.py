@@ -57,6 +57,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     grouped_notes,
     has_task_key,
     header_grader,
+    held_runs,
     ignored_notes,
     incomplete_log,
     is_invalidated,
@@ -236,7 +237,7 @@ class EMLogs:
                 f"{pooled_in(rows)} ({first_few(list(paths), 3)}): each of their questions "
                 "is counted once per eval; if one is an earlier run left in the folder, "
                 "leave it out" for (paths, rows), qsets in by_logs.items()]
-        keys = [i["key"] for i in self.logs]
+        keys = held_runs((i["key"], i["responses"]) for i in self.logs)
         differ = differing_fields(keys)
         if differ:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
@@ -649,7 +650,9 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
                        "eval_set": made_by_eval_set(log), "placed": moved_entries(md)}
     placed = _relabel_moved(infos, {path: log.eval.metadata or {} for path, log in headers})
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
-    df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
+    df = with_log_paths(df, {p: i["status"] for p, i in infos.items()},
+                        {p: resume_note(p, i["status"], i["eval_set"], i["model"])
+                         for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
     for path, why in check_judges(df, judges, RE_JUDGE):
         raise LogError(f"{path}: {why}")

@@ -407,7 +407,8 @@ class BeliefLogs:
                            f"{pooled_in(len(rows))} ({first_few(paths, 3)}): each of its "
                            "questions is counted once per eval; if one is an earlier run left "
                            "in the folder, leave it out")
-        keys = [grouping_key(info.key) for info in self.logs]  # as the rows are grouped
+        # as the rows are grouped; a log with no responses has no row (:func:`held_runs`)
+        keys = held_runs((grouping_key(info.key), info.samples) for info in self.logs)
         differ = differing_fields(keys)
         if differ and runs_apart:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
@@ -431,8 +432,11 @@ LOG_KINDS = {TASK_KEY: "belief", "beliefbench_em": "EM",
              "beliefbench_logprob": "belief_logprob"}
 """beliefbench's own kinds of log, by the eval metadata key each task writes: a log folder
 often holds several (a dry run beside an EM smoke test)."""
-READERS = {"belief": "beliefbench report", "EM": "beliefbench em-report"}
-"""The command that reads each kind of log."""
+READERS = {"belief": "beliefbench report", "EM": "beliefbench em-report",
+           "belief_logprob": "inspect view"}
+"""The command that reads each kind of log: no beliefbench command reads a
+``belief_logprob`` log's metrics (``report`` names only its NOTHING READ), Inspect's viewer
+shows them (README, **Reading a belief_logprob log**)."""
 _OTHER_KIND = re.compile(r"not an? (?P<read>\S+) log \(an? (?P<kind>\S+) log:")
 """Why a log of another of beliefbench's kinds was ignored (see :func:`read_headers`)."""
 
@@ -525,14 +529,22 @@ RERUN_SWEEP = ("run the `beliefbench sweep` (or `inspect eval-set`) command that
 checkpoint a sweep left unfinished, where `inspect eval-retry` resumes one log at a time."""
 
 
+STARTED_RESUME = ("; {it} may still be running (wait for {it} to end: an eval-retry beside a "
+                  "live eval runs its samples twice), or {its} process was killed before it "
+                  "could record an end (then {retry} resumes {it})")
+"""The end of a PARTIAL note (and of ``no responses to count``) for a log still 'started':
+what to do whether its eval is still running or was killed."""
+
+
 def resume_note(path: str, status: str, eval_set: bool = False,
                 model: str | None = None) -> str:
-    """The end of a PARTIAL note: how to resume the log, or nothing for a log still
-    'started' (it may be running: a retry beside it would run its samples twice). A log of
+    """The end of a PARTIAL note: how to resume the log; for a log still 'started'
+    (:data:`STARTED_RESUME`), to wait if it runs (a retry beside it would run its samples
+    twice) and how to resume it if it was killed. A log of
     ``none/none`` (no --model given) cannot be resumed: eval-retry runs the log's model. A
     log of an eval set (a sweep's) is resumed by its command run again, said first."""
     if status == "started":
-        return ""
+        return STARTED_RESUME.format(it="it", its="its", retry=retry_command(path))
     if model == "none/none":
         return NO_MODEL_RUN
     if eval_set:
@@ -558,14 +570,34 @@ def partial_note(path: str, status: str, held: str, why: str, resume: str, way: 
     its status resumed alike (``way``: :func:`resume_way`): a sweep stopped on 50
     checkpoints gave 50 lines."""
     said = f"; {why}" if why else ""
-    return LogNote(("PARTIAL", status, way), path,
+    shown = PARTIAL_SHOWN if count else EMPTY_SHOWN
+    return LogNote(("PARTIAL", status, way, bool(count)), path,
                    lambda where, *_: (f"PARTIAL: {where} (status {status!r}{held}{said}): "
-                                      f"{PARTIAL_SHOWN}{resume}"),
+                                      f"{shown}{resume}"),
                    detail=(count, whole, why), together=_partial_together)
 
 
 PARTIAL_SHOWN = "shown as partial=True, never pooled with complete logs"
 """What the report does with a partial log's responses (``report``, ``em-report``)."""
+EMPTY_SHOWN = "no responses held: no row, in no count (of logs, or of the runs that differ)"
+"""What the report does with a partial log holding no response (:func:`held_runs`)."""
+
+
+def held_runs(counts: Iterable[tuple[Hashable, int]]) -> list[Hashable]:
+    """The run keys of the logs that hold responses, of (key, responses) per log: a log
+    killed before its first sample has no row, so it is no run that differs (``RUNS
+    DIFFER``) and no log counted (:func:`logs_line`)."""
+    return [key for key, count in counts if count]
+
+
+def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
+    """The summary under ``report``'s and ``em-report``'s table, ``2 logs, 72 responses``,
+    of each log's responses (``counts``): a log holding none is no run shown, said apart
+    (``2 logs, 72 responses (1 more log holds none: PARTIAL)``)."""
+    n_logs, empty = sum(1 for c in counts if c), sum(1 for c in counts if not c)
+    more = f" ({empty} more log{'' if empty == 1 else 's'} {'holds' if empty == 1 else 'hold'} " \
+        "none: PARTIAL)" if empty else ""
+    return f"{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, {responses} responses{more}"
 
 
 def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
@@ -579,7 +611,8 @@ def resume_way(status: str, eval_set: bool = False, model: str | None = None) ->
 
 
 RESUME_EACH = {
-    "started": "",
+    "started": STARTED_RESUME.format(it="each", its="its",
+                                     retry="`inspect eval-retry <log> --log-dir <its folder>`"),
     "no model": ("; they ran without a model (`inspect eval` was given no --model): run the "
                  "evals again with --model and move these logs away (`inspect eval-retry` "
                  "would run their model, none/none, again)"),
@@ -602,8 +635,9 @@ def _partial_together(where: str, notes: Sequence[LogNote]) -> str:
     whys = list(dict.fromkeys(n.detail[2] for n in notes if n.detail[2]))
     said = ("" if not whys else f"; {whys[0]}" if len(whys) == 1
             else f"; {len(whys)} different reasons, the first: {whys[0]}")
+    shown = PARTIAL_SHOWN if held else EMPTY_SHOWN
     return (f"PARTIAL: {where} (status {notes[0].key[1]!r}, in all {held_text(held, whole)}"
-            f"{said}): {PARTIAL_SHOWN}{RESUME_EACH[notes[0].key[2]]}")
+            f"{said}): {shown}{RESUME_EACH[notes[0].key[2]]}")
 
 
 def made_by_eval_set(log: EvalLog) -> bool:
@@ -1632,7 +1666,10 @@ def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool =
             it_is = f"{_a(other)} log: " if other else ""
             why = (f"not {_a(kind)} log ({it_is}task {header.eval.task!r} has no "
                    f"{task_key!r} eval metadata)")
-            if other == "belief_logprob" and (unread := logprob_nothing_read(header)):
+            # its NOTHING READ is the belief report's word (a judge-free belief measure);
+            # beside the point to em-report
+            if other == "belief_logprob" and kind == "belief" \
+                    and (unread := logprob_nothing_read(header)):
                 why += f"; {unread}"
             if explicit:
                 reader = f"; read it with `{READERS[other]}`" if other in READERS else ""
@@ -1923,12 +1960,15 @@ def responses_frame(paths: Iterable[str], skip_bad: bool = False,
     return _samples(good, columns), bad
 
 
-def with_log_paths(df: pd.DataFrame, statuses: dict[str, str]) -> pd.DataFrame:
+def with_log_paths(df: pd.DataFrame, statuses: dict[str, str],
+                   resumes: dict[str, str] | None = None) -> pd.DataFrame:
     """``df`` with its ``log`` column as plain paths; a LogError when no log (path ->
-    status) holds a sample (e.g. cancelled or errored before the first one finished)."""
+    status) holds a sample (e.g. cancelled or errored before the first one finished), each
+    with what to do (``resumes``: path -> :func:`resume_note`)."""
     if df.empty or "log" not in df.columns:
         raise LogError("no responses to count: " + "; ".join(
-            f"{path} (status {status!r}) holds no samples" for path, status in statuses.items()))
+            f"{path} (status {status!r}) holds no samples{(resumes or {}).get(path, '')}"
+            for path, status in statuses.items()))
     df["log"] = df["log"].astype(str).str.removeprefix("file://")
     return df
 
@@ -1989,7 +2029,9 @@ def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
     frames = [responses_frame(batch, skip_bad)
               for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
     df = with_log_paths(pd.concat([f for f, _ in frames], ignore_index=True),
-                        {path: info.status for path, info in infos.items()})
+                        {path: info.status for path, info in infos.items()},
+                        {path: resume_note(path, info.status, info.eval_set, info.model)
+                         for path, info in infos.items()})
     bad = [b for _, found in frames for b in found]
     for path, why in [*_check_verdicts(df, infos), *check_judges(df, judges)]:
         if not skip_bad:

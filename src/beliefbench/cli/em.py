@@ -85,7 +85,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         read_em_inputs,
         write_em_report,
     )
-    from beliefbench.analysis.logs import LogError
+    from beliefbench.analysis.logs import LogError, logs_line
     from beliefbench.analysis.report import shown_notes
 
     if max_em is None and click.get_current_context().get_parameter_source(
@@ -133,9 +133,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     written = write_em_report(rep, out_dir, plots=plots, inputs=inputs)
     # the console's lines: stdout, or stderr where --json keeps stdout for the JSON
     click.echo(console_table(rep.side_by_side), err=as_json)
-    n_logs = len(loaded.logs)
-    click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}, {len(loaded.responses)} "
-               "responses. Wrote:", err=as_json)
+    click.echo(f"\n{logs_line([i['responses'] for i in loaded.logs], len(loaded.responses))}"
+               ". Wrote:", err=as_json)
     for path in written:
         click.echo(f"  {path}", err=as_json)
     if as_json:  # the file just written, as it is: one set of numbers, on disk and here

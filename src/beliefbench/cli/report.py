@@ -272,7 +272,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     is warned about (UNREAD), and so is a run none of whose responses was read as belief or
     disbelief (READ NEITHER WAY).
     """
-    from beliefbench.analysis.logs import LogError, load_belief_logs
+    from beliefbench.analysis.logs import LogError, load_belief_logs, logs_line
     from beliefbench.analysis.report import (
         OVERALL_FILE,
         SUMMARY_FILE,
@@ -326,9 +326,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     whole = f"{out_dir / OVERALL_FILE}, {out_dir / 'report.md'}"
     say(console_table(rep.overall, console_width(err=as_json), whole))
     skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
-    n_logs = len(loaded.logs)
-    say(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
-        f"{len(loaded.responses)} responses. Wrote:")
+    say(f"\n{logs_line([i.samples for i in loaded.logs], len(loaded.responses), skipped)}"
+        ". Wrote:")
     margins = out_dir / "internals_margins.csv"  # named below its table
     for path in written:
         if path != margins:
