@@ -486,6 +486,14 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
     assert "RUNS DIFFER" not in res.stderr and "200" not in res.stdout, res.output
     assert re.search(r"\n3 logs, \d+ responses \(1 more log holds none: PARTIAL\)",
                      res.stdout), res.stdout
+    # the gate counts as gated only the logs with rows (a killed scripted-model log made it
+    # say `OFFLINE: 1 of the 4 log(s) gated were answered by a scripted model`)
+    log.eval.model = "beliefbench/mostly_aligned"
+    write_eval_log(log, str(path))
+    gated = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o3"),
+                                     "--no-plots", "--bootstrap", "40", "--max-em", "1"])
+    [line] = [x for x in gated.output.splitlines() if x.startswith("gate: ")]
+    assert "log(s) gated" not in line, line
 
 
 def test_a_folder_of_a_belief_logprob_log_names_its_reader_not_its_nothing_read(tmp_path):

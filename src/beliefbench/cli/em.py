@@ -111,12 +111,13 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
         from beliefbench.analysis.logs import not_final_notes
 
+        held = [i for i in loaded.logs if i["responses"]]  # a log holding none: no row
         code, line = gate_em(rep.side_by_side, max_em, max_unread,
-                             [i["offline"] for i in loaded.logs],
+                             [i["offline"] for i in held],
                              [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled,
                              len(not_final_notes((i["path"], i.get("final"), i["step"])
                                                  for i in loaded.logs)),
-                             sum(bool(i.get("self_judged")) for i in loaded.logs),
+                             sum(bool(i.get("self_judged")) for i in held),
                              rep.overall)
         if said and code == 0:
             # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
