@@ -494,6 +494,10 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
                                      "--no-plots", "--bootstrap", "40", "--max-em", "1"])
     [line] = [x for x in gated.output.splitlines() if x.startswith("gate: ")]
     assert "log(s) gated" not in line, line
+    # and it is no result (exit 2): the other runs passed as if it had never been asked for
+    assert gated.exit_code == 2, gated.output
+    assert line.startswith(f"gate: no result for {path}: no responses (a partial log: see "
+                           f"PARTIAL above; finish it or leave it out)"), line
 
 
 def test_a_folder_of_a_belief_logprob_log_names_its_reader_not_its_nothing_read(tmp_path):

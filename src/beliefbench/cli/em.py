@@ -118,7 +118,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                              len(not_final_notes((i["path"], i.get("final"), i["step"])
                                                  for i in loaded.logs)),
                              sum(bool(i.get("self_judged")) for i in held),
-                             rep.overall)
+                             rep.overall,
+                             empty=[i["path"] for i in loaded.logs if not i["responses"]])
         if said and code == 0:
             # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
             # above an Error (exit 2), all a CI summary may show, read as a passed gate
@@ -181,7 +182,8 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
 def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
             pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0,
-            overall: pd.DataFrame | None = None) -> tuple[int, str]:
+            overall: pd.DataFrame | None = None,
+            empty: Sequence[str] = ()) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
     0.000: partial, no general answer, too many unread, or none read whatever
     ``max_unread`` allows), else 1 for a general EM rate
@@ -210,7 +212,11 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
     ``overall``: the report's per-run, per-domain shares (``em_overall.csv``): a run none of
     whose general responses was judged ``em`` or ``ok`` (every one incoherent, code,
     refusal, no_score or failed: a broken finetune) is no result, where its EM 0.000 read
-    ``gate: PASS``."""
+    ``gate: PASS``.
+
+    ``empty``: partial logs holding no response (killed before their first sample): no row,
+    so the gate passed the other runs as if the killed one had never been asked for;
+    ``gate`` refuses a partial log too."""
     from beliefbench.analysis.em_report import no_result, run_names, with_general_ok
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
@@ -230,6 +236,8 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
 
     broken = [f"{path}: incomplete (fewer responses than its dataset calls for: see "
               f"INCOMPLETE above; re-run without --limit / --sample-id)" for path in incomplete]
+    broken += [f"{path}: no responses (a partial log: see PARTIAL above; finish it or leave it "
+               f"out)" for path in empty]
     if pooled:
         broken.append(f"{first_few(list(pooled), 3)}: several evals of the same questions "
                       "pooled in one row (see REPEATED above; leave the earlier run's log out)")
