@@ -430,9 +430,9 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     where = f"{work.parent}: holds an unfinished audit ({len(done)} of {old['units']} units done)"
     new = plan["fingerprint"]
     differ = [k for k in new if new[k] != old["fingerprint"].get(k)]  # the units: corpus
-    renamed = differ == ["corpus"] and "files" in old and old["files"] == plan.get("files")
-    if renamed:  # (without --resume it said "add --resume to continue it", which --resume
-        # then refused for these paths)
+    same_files = "files" in old and old["files"] == plan.get("files")  # by other paths
+    if differ == ["corpus"] and same_files:  # (without --resume it said "add --resume to
+        # continue it", which --resume then refused for these paths)
         raise ValueError(_renamed(where, old, plan.get("cluster"), work, resume))
     if not resume and not differ:
         raise ValueError(f"{where}; add --resume to continue it, or delete {work} to start "
@@ -444,7 +444,7 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                  "version": "beliefbench version",
                  "code": "audit code (beliefbench was upgraded or changed since the "
                          "interrupted audit started: its units were read by other rules)"}
-        if "corpus" in differ and "files" in old and old["files"] == plan.get("files"):
+        if "corpus" in differ and same_files:
             # (beside another difference: it said "the same files, cut into other units
             # (another --chunk-mb)")
             names["corpus"] = "corpus paths (the same files by other paths)"
@@ -495,13 +495,11 @@ def _renamed(where: str, old: dict[str, Any], now: str | None, work: Path,
                "or --engine dask with --scheduler threads, processes or synchronous)")
     else:
         how = f"give this run the corpus by the paths the interrupted one was given{_given(old)}"
-    if resume:
-        return (f"{where}, but it read the same files by other paths than this run's "
-                f"(flagged.jsonl would name their documents both ways): {how}; or delete "
-                f"{work} to start again")
-    return (f"{where}, which read the same files by other paths than this run's, so --resume "
-            f"with these paths is refused (flagged.jsonl would name their documents both "
-            f"ways): {how}, with --resume; or delete {work} to start again")
+    same = "read the same files by other paths than this run's"
+    said = f"but it {same}" if resume else f"which {same}, so --resume with these paths is refused"
+    then = "" if resume else ", with --resume"  # what else it takes
+    return (f"{where}, {said} (flagged.jsonl would name their documents both ways): {how}{then}; "
+            f"or delete {work} to start again")
 
 
 def _remove_work(work: Path) -> None:
