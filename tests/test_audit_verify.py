@@ -1021,6 +1021,31 @@ def test_a_sample_after_a_full_run_keeps_the_verdicts_not_drawn(audited):
     assert [r["model"] for r in _rows(audited).values()] == ["mockllm/model"] * 4
 
 
+def test_claims_naming_no_claim_the_audit_read_is_refused_saying_what_to_give(audited):
+    """--claims of a claim-free audit verified its flags and printed "ed_sheeran: 0 flags
+    ... confirmed -" for a claim the audit never read (verification.json kept it, as one
+    verified and clean); --claims of only claims the audit did not read said so but not
+    what to give instead."""
+    Path("free").mkdir()
+    res = CliRunner().invoke(cli, ["audit", "c", "--out", "free", "--no-progress",
+                                   "--no-plot"])
+    assert res.exit_code == 0, res.output
+    for folder, claims, said in [
+            ("free", "ed_sheeran", "Error: --claims 'ed_sheeran': the audit in free is "
+             "claim-free (run without --claims), so its flags belong to no claim and are "
+             "verified without one: leave --claims out, or audit the corpus with --claims "
+             "ed_sheeran first\n"),
+            ("out", "dentist", "Error: --claims 'dentist': none of its claims is one the "
+             "audit in out read (its claims: ed_sheeran), so they have no flags to verify: "
+             "give --claims ed_sheeran or leave it out, or audit the corpus with --claims "
+             "dentist first\n")]:
+        res = CliRunner().invoke(cli, ["audit-verify", folder, "--model",
+                                       "beliefbench/verifier", "--display", "none",
+                                       "--claims", claims])
+        assert res.exit_code == 2 and res.output.endswith(said), res.output
+        assert not Path(folder, "verification.json").exists()
+
+
 def test_claims_verifies_only_those_claims_flags_of_an_audit_of_many(tmp_path, monkeypatch):
     """--claims of one claim of a --claims all audit was refused (exit 2, "claims [...] of
     the audit are not in the selection"), though the README says it verifies only those

@@ -375,15 +375,25 @@ def _ran_in(report: dict[str, Any]) -> str:
     return cwd
 
 
-def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
+def _claims(report: dict[str, Any], selection: str | None, out: Path) -> dict[str, Claim]:
     """The audit's claims whose flags are verified: those of ``selection`` (claim ids,
     files or folders) that the audit read, so that one claim of an audit of many can be
     verified alone; without it, the selection the audit recorded, else the ids of its
-    report (bundled or on $BELIEFBENCH_CLAIMS_PATH), every one of which must load."""
+    report (bundled or on $BELIEFBENCH_CLAIMS_PATH), every one of which must load.
+    ``out``: the audit folder, as its refusals name it."""
     recorded = report.get("inputs", {})
     chosen = selection or recorded.get("claims") or ",".join(report["claims"])
     if not chosen:
         return {}
+    # as typed again in the advice (-T claims=[a, b] under Inspect: a list)
+    asked = selection if isinstance(selection, str) else ",".join(selection or ())
+    if selection and not report["claims"]:  # a claim-free audit's flags are of no claim:
+        # verified under --claims ed_sheeran, they printed "ed_sheeran: 0 flags" of a claim
+        # never read, kept in verification.json as one verified and clean
+        raise VerifyError(f"--claims {selection!r}: the audit in {out} is claim-free (run "
+                          f"without --claims), so its flags belong to no claim and are "
+                          f"verified without one: leave --claims out, or audit the corpus "
+                          f"with --claims {asked} first")
     # the audit's own selection is read from where the audit ran (it may name files)
     with contextlib.chdir("." if selection else _ran_in(report)):
         claims = {c.id: c for c in load_claims(chosen)}
@@ -393,7 +403,10 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
         claims = {cid: c for cid, c in claims.items() if cid in audited}
         if not claims:
             raise VerifyError(f"--claims {selection!r}: none of its claims is one the audit "
-                              f"read (its claims: {', '.join(audited)})")
+                              f"in {out} read (its claims: {', '.join(audited)}), so they have "
+                              f"no flags to verify: give --claims {','.join(audited)} or leave "
+                              f"it out, or audit the corpus with --claims "
+                              f"{asked} first")
         if unread:  # no flags, for no document was read for them: never "0 confirmed"
             logger.warning("claims %s: not read by this audit (its claims: %s), so they "
                            "have no flags to verify and are left out; audit the corpus "
@@ -784,7 +797,7 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
                                 f"`beliefbench audit --out` wrote (it holds report.json and "
                                 f"flagged.jsonl)")
     report, flags = read_flags(out)
-    by_id = _claims(report, claims)
+    by_id = _claims(report, claims, out)
     unread: set[str] = set()
     dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
                                       _spool_file(out), unread)
@@ -970,7 +983,7 @@ def _verify(out: Path, model: Any, progress: _Progress, *, claims: str | None,
             raise VerifyError(f"--model {model}: {why}")
     progress.stage = "the audit's files were read"
     report, every = read_flags(out)
-    by_id = _claims(report, claims)
+    by_id = _claims(report, claims, out)
     chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too
     flags = sample_flags(chosen, sample, seed)
     done, others = _previous(out, str(model))
