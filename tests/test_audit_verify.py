@@ -1652,9 +1652,11 @@ def test_an_audit_folder_whose_new_audit_is_unfinished_is_refused(audited, monke
                   "none", "--max-confirmed", "10"]
     res = CliRunner().invoke(cli, verify_cmd)
     assert res.exit_code == 2, res.output
-    assert ("Error: out: holds an unfinished audit (audit-units/) (its report.json and "
-            "flagged.jsonl are an earlier audit's); finish it with the same `beliefbench "
-            "audit ... --out out` plus --resume, then verify") in res.output
+    # its progress, and its corpus paths for the command that finishes it
+    assert ("Error: out: holds an unfinished audit (audit-units/, 0 of 4 units done) (its "
+            "report.json and flagged.jsonl are an earlier audit's); finish it with the same "
+            "`beliefbench audit ... --out out` plus --resume (its corpus as given: c), then "
+            "verify") in res.output
     assert not (audited / "verified.jsonl").exists()
     res = CliRunner().invoke(cli, [*again, "--resume"])
     assert res.exit_code == 0, res.output

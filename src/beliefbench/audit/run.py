@@ -461,10 +461,11 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     return done
 
 
-def _given(old: dict[str, Any]) -> str:
+def _given(old: dict[str, Any], lead: str = "") -> str:
     """The corpus paths the interrupted audit was given, as its plan keeps them (the first
     three), and the folder it ran in where that is not this one and a path is relative:
-    " (c)", " (c/a.jsonl c/b.jsonl and 4 more, from /data)"; "" for a plan without them."""
+    " (c)", " (c/a.jsonl c/b.jsonl and 4 more, from /data)", ``lead`` opening the
+    parenthesis; "" for a plan without them."""
     given = old.get("given")
     if not (isinstance(given, list) and given and all(isinstance(p, str) for p in given)):
         return ""
@@ -472,7 +473,19 @@ def _given(old: dict[str, Any]) -> str:
     cwd = old.get("cwd")
     at = (f", from {cwd}" if isinstance(cwd, str) and cwd != os.getcwd()
           and not all(map(os.path.isabs, given)) else "")
-    return f" ({' '.join(map(shlex.quote, given[:3]))}{more}{at})"
+    return f" ({lead}{' '.join(map(shlex.quote, given[:3]))}{more}{at})"
+
+
+def unfinished(work: Path) -> tuple[str, str]:
+    """(done, given) of the unfinished audit in ``work`` for a refusal that names it (the
+    one of audit-verify): ", 6 of 18 units done" and " (its corpus as given: big/)" (see
+    :func:`_given`), each "" where its plan cannot say."""
+    try:
+        plan = _read_plan(work / "plan.json")
+    except ValueError:
+        return "", ""
+    done = sum(_done(work, i).is_file() for i in range(plan["units"]))
+    return f", {done} of {plan['units']} units done", _given(plan, "its corpus as given: ")
 
 
 def _renamed(where: str, old: dict[str, Any], now: str | None, work: Path,

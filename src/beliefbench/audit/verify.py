@@ -62,7 +62,7 @@ from inspect_ai.solver import TaskState
 from beliefbench.analysis.text import listing
 from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
-from beliefbench.audit.run import WORK
+from beliefbench.audit.run import WORK, unfinished
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
     MAX_DOC_CHARS,
@@ -291,9 +291,10 @@ def _refuse_unfinished(out: Path) -> None:
     if (out / WORK / "plan.json").is_file():
         earlier = (" (its report.json and flagged.jsonl are an earlier audit's)"
                    if (out / "report.json").exists() else "")
-        raise VerifyError(f"{out}: holds an unfinished audit ({WORK}/){earlier}; finish it "
-                          f"with the same `beliefbench audit ... --out {out}` plus --resume, "
-                          f"then verify")
+        done, given = unfinished(out / WORK)  # its progress and corpus, as its plan says
+        raise VerifyError(f"{out}: holds an unfinished audit ({WORK}/{done}){earlier}; finish "
+                          f"it with the same `beliefbench audit ... --out {out}` plus "
+                          f"--resume{given}, then verify")
 
 
 def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
