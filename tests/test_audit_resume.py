@@ -279,6 +279,26 @@ def _auditing_a_long_unit(tmp_path: Path, corpus: Path) -> tuple[subprocess.Pope
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["default", "workers-2"])
+def test_the_threads_scheduler_ends_once_the_audit_is_written(tmp_path, corpus, workers):
+    """`--engine dask --scheduler threads` wrote its report, then hung for good (a Ctrl-C or
+    SIGTERM said "the command had already finished" and it hung on): dask's thread pool
+    lives until the interpreter's exit handlers, and the command line waits for such
+    threads before it runs them. Only a process of its own shows it (CliRunner's never
+    reaches that exit)."""
+    pytest.importorskip("dask")
+    proc = cli_child(_args(corpus, tmp_path / "out", "--engine", "dask", "--scheduler",
+                           "threads", *workers))
+    try:
+        _, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the audit did not exit (hung after writing its report)")
+    assert proc.returncode == 0, err
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["units"] == FILES
+
+
 def test_dask_workers_end_with_a_driver_killed_outright(tmp_path, corpus):
     """SIGKILL on the driver of `--engine dask` (processes) left its pool workers auditing
     the units handed out, for as long as a unit takes, writing into the work folder while

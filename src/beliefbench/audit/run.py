@@ -35,7 +35,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -711,22 +711,33 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     options: dict[str, Any] = {"scheduler": scheduler}
     if workers and scheduler != "synchronous":
         options["num_workers"] = workers
-    pool = None
+    pool = threads = None
     if scheduler == "processes":
         # a pool of our own: on Ctrl-C (or any error) its workers are terminated at once;
         # dask's own pool is shut down waiting for the units it already handed out, which
         # could hang when a worker had died of the same Ctrl-C
         pool = _Pool(workers or os.cpu_count() or 1)
         options["pool"] = pool.executor
+    elif scheduler == "threads":
+        # ours too, ended with the run: dask keeps its own (one per --workers) until the
+        # interpreter's exit handlers end it, and the command line waits for such threads
+        # before those handlers run: the audit wrote its report, then hung for good
+        threads = ThreadPoolExecutor(workers or os.cpu_count() or 1,
+                                     thread_name_prefix="audit")
+        options["pool"] = threads
     try:
         with dask.config.set(**options), _dask_progress(progress, len(todo)), _finished(tell):
             results = tallies.compute()
     except BaseException:
         if pool is not None:
             pool.terminate()
+        if threads is not None:  # (a unit being read finishes: threads cannot be killed)
+            threads.shutdown(wait=False, cancel_futures=True)
         raise
     if pool is not None:
         pool.executor.shutdown()
+    if threads is not None:
+        threads.shutdown()
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
 
 
