@@ -57,11 +57,17 @@ def exit_finished() -> NoReturn:
     """Exit 0 after :func:`say_finished`, without Python's own teardown (a second or more once
     torch is loaded), which puts the default signal handlers back: a Ctrl-C there ended the
     process by the signal, exit 130 with no word, as if the run had been cut short. The
-    threads Python would wait for (not daemons) are waited for first, the exit handlers run
+    threads Python would wait for (not daemons) are waited for first (after the hooks that
+    end a thread pool's workers), the exit handlers run
     and stdio is flushed (:func:`exit_past_threads`); exit 130 (143) where a signal came
     after :func:`say_finished`."""
     import threading
 
+    # first what Python's own shutdown runs before it joins them: a thread pool's workers
+    # wait for work until its hook tells them to end (an audit's Dask threads scheduler left
+    # one behind, and the command hung for good after its report)
+    for hook in reversed(getattr(threading, "_threading_atexits", [])):
+        hook()
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
