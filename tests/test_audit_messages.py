@@ -130,6 +130,12 @@ def test_a_corpus_path_that_does_not_exist_is_refused_before_anything_is_written
     assert f"skipped: {typo}: no such file or directory\n" in res.output
     report = json.loads((out / "report.json").read_text())
     assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"missing path": 1}
+    # a misspelt name beside the right one is named with it (a file or a folder)
+    res = _audit(str(tmp_path / "goood.jsonl"), "--claims", "ed_sheeran", "--out",
+                 str(tmp_path / "o3"))
+    assert res.exit_code == 2 and res.output == (
+        f"Error: {tmp_path / 'goood.jsonl'}: no such file or directory (close names in "
+        f"{tmp_path}: good.jsonl) (the only corpus path given); nothing was read or written\n")
 
 
 def test_where_no_document_could_be_read_nothing_is_written(tmp_path, claim_text):

@@ -660,8 +660,12 @@ def _no_such(p: Path) -> str:
                 "by path, to resume an interrupted run and for audit-verify to read the "
                 "flagged texts again; write the stream to a file first, or name the shards "
                 "(compressed ones are read as they are: 'shards/*.jsonl.zst')")
-    return ("a pattern that matches no file" if glob.has_magic(str(p))
-            else "no such file or directory")
+    if glob.has_magic(str(p)):
+        return "a pattern that matches no file"
+    from beliefbench.finetune.base import close_names  # only where a path is missing
+
+    return ("no such file or directory"
+            f"{close_names(p) or close_names(p, files=True, skip='.stats.json')}")
 
 
 def _not_json_lines(path: Path) -> str | None:
