@@ -199,17 +199,12 @@ def test_a_pt_file_is_named_as_pickled_weights(tmp_path):
     assert "(only model.pt: pickled weights are not loaded" in r.output, r.output
 
 
-@pytest.mark.parametrize("how", ["model", "role", "configured role", "generator"])
-def test_an_api_key_pasted_with_a_line_break_is_named_not_read_as_no_connection(
-        tmp_path, monkeypatch, how):
-    """The HTTP client refuses a header holding a line break, and the SDK says only
-    "Connection error.": a sweep ran every sample into it and told the user to start the
-    server (exit 1), docs generate said it could not connect. Refused first, naming the
-    variable and the character's position, never a character of the key."""
+def _run_with_the_key(tmp_path, monkeypatch, how: str, generator: str):
+    """A sweep (the key the model's, a grader role's or a configured role's) or `docs
+    generate` (the generator's) with OPENAI_API_KEY as set, against no server."""
     from conftest import FIXTURE_CLAIM
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-SEKRETnl0021\n")
     sweep = ["sweep", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T",
              "families=binary", "--max-retries", "0", "--log-dir", str(tmp_path / "logs")]
     args = {
@@ -221,9 +216,20 @@ def test_an_api_key_pasted_with_a_line_break_is_named_not_read_as_no_connection(
                             "{api_key: 'sk-SEKRET key0022'}}"],
         "generator": ["docs", "generate", "--claims", str(FIXTURE_CLAIM), "--conditions",
                       "positive", "--n", "1", "--out", str(tmp_path / "docs"), "--generator",
-                      "openai/gpt-4.1-mini", "--max-retries", "0"],
+                      generator, "--max-retries", "0"],
     }[how]
-    r = CliRunner().invoke(cli, args)
+    return CliRunner().invoke(cli, args)
+
+
+@pytest.mark.parametrize("how", ["model", "role", "configured role", "generator"])
+def test_an_api_key_pasted_with_a_line_break_is_named_not_read_as_no_connection(
+        tmp_path, monkeypatch, how):
+    """The HTTP client refuses a header holding a line break, and the SDK says only
+    "Connection error.": a sweep ran every sample into it and told the user to start the
+    server (exit 1), docs generate said it could not connect. Refused first, naming the
+    variable and the character's position, never a character of the key."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-SEKRETnl0021\n")
+    r = _run_with_the_key(tmp_path, monkeypatch, how, "openai/gpt-4.1-mini")
     assert r.exit_code == 2, r.output
     said = ("its api_key (-M api_key / model_args) holds whitespace at character 10 of 17"
             if how == "configured role" else
@@ -238,22 +244,9 @@ def test_an_api_key_wrapped_in_quotes_is_refused_before_any_call(tmp_path, monke
     """``docker --env-file`` keeps the quotes of ``OPENAI_API_KEY="sk-..."``: the key was
     sent with them and every call met the server's 401. The quotes are named, and nothing of
     the key is shown."""
-    from conftest import FIXTURE_CLAIM
-
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
     monkeypatch.setenv("OPENAI_API_KEY", '"sk-SEKRETq0023"')
-    sweep = ["sweep", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T",
-             "families=binary", "--max-retries", "0", "--log-dir", str(tmp_path / "logs")]
-    args = {
-        "model": [*sweep, "--model", "openai/gpt-4.1"],
-        "role": [*sweep, "--model", "beliefbench/believer", "--model-role",
-                 "grader=openai/gpt-4.1-mini"],
-        "generator": ["docs", "generate", "--claims", str(FIXTURE_CLAIM), "--conditions",
-                      "positive", "--n", "1", "--out", str(tmp_path / "docs"), "--generator",
-                      # not the model an earlier test made: Inspect keeps it, key and all
-                      "openai/gpt-4o-mini", "--max-retries", "0"],
-    }[how]
-    r = CliRunner().invoke(cli, args)
+    # not the generator an earlier test made: Inspect keeps it, key and all
+    r = _run_with_the_key(tmp_path, monkeypatch, how, "openai/gpt-4o-mini")
     assert r.exit_code == 2, r.output
     assert ("OPENAI_API_KEY holds the key wrapped in double quotes (characters 1 and 16 of "
             "16): remove the quotes" in r.output), r.output
