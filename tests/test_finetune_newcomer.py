@@ -898,6 +898,9 @@ def test_openai_polling_says_a_status_once_not_at_every_poll(tmp_path, monkeypat
         assert said[0] == "openai: job ftjob-1: running"
         assert said[1].startswith("openai: job ftjob-1: still running (polling for ")
         assert said[-1] == "openai: job ftjob-1: succeeded"
+        # a day's polling reads in hours (it read "1440 min")
+        assert [openai_backend._seconds(s) for s in (1500, 86400, 7500)] == [
+            "25 min", "24 h", "2 h 5 min"]
     finally:
         server.shutdown()
 

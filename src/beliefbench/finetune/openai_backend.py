@@ -369,9 +369,13 @@ def _retry_after(e: Exception) -> float | None:
 
 
 def _seconds(wait: float) -> str:
-    """A wait as ``0.5 s``, ``30 s``, ``25 min`` (``forever`` for ``Retry-After: inf``)."""
+    """A wait as ``0.5 s``, ``30 s``, ``25 min``, ``2 h 5 min`` (a hosted job polled for a
+    day read ``1440 min``; ``forever`` for ``Retry-After: inf``)."""
     if math.isinf(wait):
         return "forever"
+    if wait >= 7200:
+        hours, minutes = divmod(round(wait / 60), 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{wait:.2g} s" if wait < 10 else f"{wait:.0f} s" if wait < 600 else \
         f"{wait / 60:.0f} min"
 
