@@ -806,8 +806,9 @@ def test_direction_says_what_accuracy_unequal_sets_give_for_nothing(tiny, tmp_pa
     assert res.exit_code == 0, res.output
     assert "3 positive vs 6 negative answers; " in res.output
     note = ("note: the sets are unequal (6 of 9 answers negative): a midpoint that put every "
-            "answer on the negative side would score accuracy 0.667, so read accuracy and "
-            "accuracy_heldout against 0.667, not 0.5; cohens_d compares the sets' means, "
+            "answer on the negative side would score accuracy 0.667, so read accuracy "
+            "against 0.667 (and accuracy_heldout, over the folds scored, against about that), "
+            "not 0.5; cohens_d compares the sets' means, "
             "whatever their sizes")
     assert note in res.stdout.splitlines(), res.output
     # equal sets: no note

@@ -321,8 +321,9 @@ def unequal_sets_note(n_positive: int, n_negative: int) -> str | None:
     side = "negative" if n_negative >= n_positive else "positive"
     return (f"note: the sets are unequal ({larger} of {total} answers {side}): a midpoint "
             f"that put every answer on the {side} side would score accuracy "
-            f"{larger / total:.3f}, so read accuracy and accuracy_heldout against "
-            f"{larger / total:.3f}, not 0.5; cohens_d compares the sets' means, whatever "
+            f"{larger / total:.3f}, so read accuracy against {larger / total:.3f} (and "
+            f"accuracy_heldout, over the folds scored, against about that), not 0.5; "
+            f"cohens_d compares the sets' means, whatever "
             f"their sizes")
 
 
