@@ -193,9 +193,15 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     ok = side(uniform(["a"], 5, 0))
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="started"))
-    assert "partial log(s) n.eval (status 'started': still running, or its process was " \
-           "killed before it could record an end)" in str(e.value)
-    assert "may still be running: wait for it to end" in str(e.value)
+    # in the words report and em-report use (one copy of the advice), with its own command
+    from beliefbench.analysis.logs import STARTED_RESUME, retry_command
+
+    advice = STARTED_RESUME.format(it="it", its="its", retry=retry_command("n.eval"))
+    assert f"partial log(s) n.eval (status 'started'{advice})" in str(e.value), str(e.value)
+    assert "; it may still be running (wait for it to end: an eval-retry beside a live eval " \
+           "runs its samples twice), or its process was killed before it could record an " \
+           "end (then `inspect eval-retry n.eval --log-dir .` resumes it)" in str(e.value)
+    assert str(e.value).count("still be running") == 1, str(e.value)
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
     assert "n.eval (status 'cancelled')" in str(e.value) and "still running" not in str(e.value)

@@ -84,6 +84,7 @@ from beliefbench.analysis.logs import (
     offline_text,
     over_budget,
     read_either_way,
+    resume_note,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -260,7 +261,6 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
         paths = "; ".join(info.path + _partial_why(info) for info in logs.partial)
-        running = any(info.status == "started" for info in logs.partial)
         retry = ("`inspect eval-retry <log> --log-dir <its folder>` (without --log-dir "
                  "the retry is written to ./logs, not beside it)")
         # a sweep's logs: its command run again resumes them all, said first
@@ -270,10 +270,7 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
                         "failure budget was exceeded or the run was interrupted, or samples "
                         "invalidated after the run): the gate "
-                        f"compares complete runs only; fix the cause and {resume}"
-                        + ("; a log with status 'started' may still be running: wait for "
-                           "it to end (an eval-retry beside it would run its samples twice), "
-                           "and retry it only when its process is gone" if running else ""))
+                        f"compares complete runs only; fix the cause and {resume}")
     cut = [i for i in logs.logs if i.incomplete]
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
@@ -518,12 +515,13 @@ def as_reported(budget: str, column: str, shown: dict[str, float], within: str =
 def _partial_why(info: LogInfo) -> str:
     """Why a log is partial, after its path: its error, or its status. A log still being
     written reads ``started``, like one whose process was killed: the advice to resume it
-    with ``inspect eval-retry`` would run a live eval's samples a second time."""
+    with ``inspect eval-retry`` would run a live eval's samples a second time, so it is
+    told to wait or resume in the words ``report`` and ``em-report`` use
+    (:func:`~beliefbench.analysis.logs.resume_note`)."""
     if info.error:
         return f" (error: {info.error})"
     if info.status == "started":
-        return (" (status 'started': still running, or its process was killed before it "
-                "could record an end)")
+        return f" (status 'started'{resume_note(info.path, info.status, info.eval_set, info.model)})"
     return f" (status {info.status!r})"
 
 
