@@ -200,6 +200,28 @@ def test_the_same_logs_on_both_sides_are_refused(runs):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))
 
 
+def test_a_copy_given_another_task_id_is_still_the_same_log(runs, tmp_path):
+    """compare_em told the same log on both sides by its task id alone, where the belief gate
+    and the leave-out of a candidate folder's baseline logs use the eval id too
+    (:func:`~beliefbench.analysis.gate.log_ids`, one rule for all): a copy whose task id was
+    rewritten (here blanked) was gated against itself."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    [b_log] = sorted(Path(runs["base"]).glob("*.eval"))
+    log = read_eval_log(str(b_log))
+    log.eval.task_id = ""
+    write_eval_log(log, str(tmp_path / "copy.eval"))
+    with pytest.raises(GateError, match="the same log"):
+        compare_em(load_em_logs(runs["base"]), load_em_logs(str(tmp_path / "copy.eval")))
+
+
+def test_log_ids_are_the_non_empty_eval_and_task_ids():
+    from beliefbench.analysis.gate import log_ids
+
+    assert log_ids("e", "t") == {"e", "t"}
+    assert log_ids("", "t") == {"t"} and log_ids(None, "") == set()
+
+
 def test_a_candidate_folder_holding_the_baselines_logs_gates_the_rest(runs, tmp_path):
     """--candidate logs/, holding the baseline's log too, was refused as the same logs on
     both sides; the baseline's are left out, said, as the belief gate does."""

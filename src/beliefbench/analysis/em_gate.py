@@ -48,6 +48,7 @@ from beliefbench.analysis.gate import (
     check_alike,
     check_options,
     decide,
+    log_ids,
     refuse_same_logs,
     run_text,
     same_model_by,
@@ -174,8 +175,10 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
     """Gate the candidate's general EM rise over the baseline (module docstring)."""
     check_options(max_rise, n_bootstrap, seed=seed)
     check_max_unread(max_unread)
-    refuse_same_logs([(i["path"], {i["task_id"]} - {"", None}) for i in baseline.logs],
-                     [(i["path"], {i["task_id"]} - {"", None}) for i in candidate.logs])
+    refuse_same_logs([(i["path"], log_ids(i.get("eval_id"), i["task_id"]))
+                      for i in baseline.logs],
+                     [(i["path"], log_ids(i.get("eval_id"), i["task_id"]))
+                      for i in candidate.logs])
     refused, tables = [], {}
     for name, logs in (("baseline", baseline), ("candidate", candidate)):
         _one_run(name, logs)
@@ -268,12 +271,6 @@ def log_kinds(read: ReadLogs) -> dict[str, list[str]]:
     return out
 
 
-def _log_ids(header: Any) -> set[str]:
-    """A log's eval and task ids, which :func:`~beliefbench.analysis.gate.refuse_same_logs`
-    tells the same log on both sides by (a copy, a retry, the same responses re-scored)."""
-    return {header.eval.eval_id, header.eval.task_id} - {"", None}
-
-
 def leave_out_baseline_logs(baseline: ReadLogs, candidate: ReadLogs
                             ) -> tuple[ReadLogs, str | None]:
     """The candidate's logs less those found in a candidate folder that are the baseline's
@@ -283,12 +280,13 @@ def leave_out_baseline_logs(baseline: ReadLogs, candidate: ReadLogs
     it as "the same log(s) on both sides". A log named on both sides as a file, or a
     candidate side left with no belief or EM log, is kept as given, for that refusal."""
     ids = {i for _, _, h in baseline.headers if not isinstance(h, Exception)
-           for i in _log_ids(h)}
+           for i in log_ids(h.eval.eval_id, h.eval.task_id)}
     left: list[str] = []
     kept = []
     for entry in candidate.headers:
         path, explicit, header = entry
-        if not explicit and not isinstance(header, Exception) and _log_ids(header) & ids:
+        if not explicit and not isinstance(header, Exception) \
+                and log_ids(header.eval.eval_id, header.eval.task_id) & ids:
             left.append(path)
         else:
             kept.append(entry)

@@ -521,7 +521,8 @@ def _partial_why(info: LogInfo) -> str:
     if info.error:
         return f" (error: {info.error})"
     if info.status == "started":
-        return f" (status 'started'{resume_note(info.path, info.status, info.eval_set, info.model)})"
+        resume = resume_note(info.path, info.status, info.eval_set, info.model)
+        return f" (status 'started'{resume})"
     return f" (status {info.status!r})"
 
 
@@ -1027,6 +1028,14 @@ def verdict(rises: list[Rise]) -> str:
     return "INCONCLUSIVE" if any(r.inconclusive for r in rises) else "PASS"
 
 
+def log_ids(eval_id: str | None, task_id: str | None) -> set[str]:
+    """A log's eval and task ids, less the empty ones: what :func:`refuse_same_logs` tells
+    the same log on both sides by (a copy keeps the eval id; a retry, or the same responses
+    judged again, ``beliefbench agreement --out``, keeps the task id). One rule for the
+    belief gate (a :class:`LogInfo`'s ids) and the EM gate (a header's, or an EM log's)."""
+    return {i for i in (eval_id, task_id) if i}
+
+
 def refuse_same_logs(baseline: list[tuple[str, set[str]]],
                      candidate: list[tuple[str, set[str]]]) -> None:
     """Refuse logs on both sides that share an eval or task id (each side's logs given as
@@ -1059,12 +1068,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     ``allow_same_model``: compare a model with itself, :func:`same_model`, with a note)."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                   max_neutral_rise, min_read_share)
-    # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
-    # agreement --out`), keeps the task id: either way the same responses on both sides
-    def ids(info: LogInfo) -> tuple[str, set[str]]:
-        return info.path, {info.eval_id, info.task_id} - {""}
-
-    refuse_same_logs([ids(i) for i in baseline.logs], [ids(i) for i in candidate.logs])
+    refuse_same_logs([(i.path, log_ids(i.eval_id, i.task_id)) for i in baseline.logs],
+                     [(i.path, log_ids(i.eval_id, i.task_id)) for i in candidate.logs])
     qb, key_b = _side("baseline", baseline)
     qc, key_c = _side("candidate", candidate)
     same = same_model(baseline, candidate, key_b, key_c)
