@@ -493,6 +493,9 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
     gated = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o3"),
                                      "--no-plots", "--bootstrap", "40", "--max-em", "1"])
     [line] = [x for x in gated.output.splitlines() if x.startswith("gate: ")]
+    # nor is it in a count of logs: answered by a scripted model, it got an OFFLINE
+    # warning of its own (grouped with others, `OFFLINE: N logs` counted it)
+    assert "OFFLINE" not in gated.stderr, gated.stderr
     assert "log(s) gated" not in line, line
     # and it is no result (exit 2): the other runs passed as if it had never been asked for
     assert gated.exit_code == 2, gated.output

@@ -1066,6 +1066,14 @@ def test_a_killed_log_with_no_responses_is_no_run_and_says_what_to_do(two_runs, 
     assert retry in r.stderr and "RUNS DIFFER" not in r.stderr, r.stderr
     assert "2 logs, 28 responses (1 more log holds none: PARTIAL)" in r.stdout, r.stdout
     assert "partial=True" not in r.stderr
+    # nor in a per-log warning that counts logs: answered by a scripted model, it got an
+    # OFFLINE warning of its own (grouped with others, `OFFLINE: N logs` counted it)
+    log.eval.model = "beliefbench/believer"
+    _as_other_log(log, logs / "killed.eval")
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o3"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    assert f"PARTIAL: {path}" in r.stderr and "OFFLINE" not in r.stderr, r.stderr
 
 
 def test_first_few_lists_the_first_and_counts_the_rest():

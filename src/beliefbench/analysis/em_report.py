@@ -217,8 +217,11 @@ class EMLogs:
                          i["responses"], i.get("asked"))
             for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
-        out += [offline_log(i["path"], i["offline"]) for i in self.logs if i.get("offline")]
-        out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in self.logs
+        # a log holding no responses (killed before its first sample) has no row: its
+        # PARTIAL warning says so, and it is in no count of logs these warnings give
+        held = [i for i in self.logs if i["responses"]]
+        out += [offline_log(i["path"], i["offline"]) for i in held if i.get("offline")]
+        out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in held
                 if i.get("self_judged")]
         out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
         out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
@@ -227,7 +230,7 @@ class EMLogs:
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
                              "EM = em over all responses; the log's own EM metrics are NaN "
                              "where any question's answers disagree")
-                for i in self.logs if i.get("reducer")]
+                for i in held if i.get("reducer")]
         by_logs: dict[tuple[tuple[str, ...], int], list[str]] = {}
         for qset, rows in several_evals(self.responses, self._task_ids(),
                                         [*RUN_COLUMNS, "question_set"]).items():

@@ -356,9 +356,11 @@ class BeliefLogs:
                 out.append(incomplete_log(info.path, info.samples, info.expected or 0,
                                           info.cut, "a claim may be missing altogether",
                                           GATE_REFUSES))
-            if offline and info.offline:
+            # a log holding no responses (killed before its first sample) has no row: its
+            # PARTIAL warning says so, and it is in no count of logs these warnings give
+            if offline and info.offline and info.samples:
                 out.append(offline_log(info.path, info.offline))
-            if info.self_judged:
+            if info.self_judged and info.samples:
                 out.append(self_judged_note(info.path, info.model))
             if info.step_note:
                 out.append(info.step_note)
@@ -383,7 +385,7 @@ class BeliefLogs:
             if too_many_cut_off(info.cut_off, info.answered):
                 out.append(share_log("CUT OFF", info.path, info.cut_off, info.samples,
                                      info.answered))
-            if info.reducer:
+            if info.reducer and info.samples:
                 out.append(reducer_note(info))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
