@@ -1046,6 +1046,36 @@ def test_claims_naming_no_claim_the_audit_read_is_refused_saying_what_to_give(au
         assert not Path(folder, "verification.json").exists()
 
 
+def test_the_tasks_claims_refusals_name_its_t_option_not_the_commands(audited, monkeypatch):
+    """Under `inspect eval beliefbench/audit_verify -T claims=...` the refusals said
+    `--claims` (the audit-verify command's option, which that user never typed) for what to
+    leave out or give instead: they name -T claims as typed; the audit's own --claims (how
+    the audit was run) keeps its name."""
+    from beliefbench.audit.verify import audit_verify
+
+    Path("free").mkdir()
+    res = CliRunner().invoke(cli, ["audit", "c", "--out", "free", "--no-progress",
+                                   "--no-plot"])
+    assert res.exit_code == 0, res.output
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "beliefbench/audit_verify",
+                                      "-T", "audit_dir=free", "-T", "claims=ed_sheeran"])
+    with pytest.raises(ValueError) as e:
+        audit_verify(audit_dir="free", claims="ed_sheeran")
+    assert str(e.value) == (
+        "-T claims=ed_sheeran: the audit in free is claim-free (run without --claims), so "
+        "its flags belong to no claim and are verified without one: leave -T claims out, or "
+        "audit the corpus with --claims ed_sheeran first")
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "beliefbench/audit_verify",
+                                      "-T", "audit_dir=out", "-T", "claims=[dentist]"])
+    with pytest.raises(ValueError) as e:
+        audit_verify(audit_dir="out", claims=["dentist"])
+    assert str(e.value) == (
+        "-T claims=[dentist]: none of its claims is one the audit in out read (its claims: "
+        "ed_sheeran), so they have no flags to verify: give -T claims=ed_sheeran or leave "
+        "it out, or audit the corpus with --claims dentist first")
+    assert "--claims 'dentist'" not in str(e.value)
+
+
 def test_claims_verifies_only_those_claims_flags_of_an_audit_of_many(tmp_path, monkeypatch):
     """--claims of one claim of a --claims all audit was refused (exit 2, "claims [...] of
     the audit are not in the selection"), though the README says it verifies only those

@@ -60,7 +60,12 @@ from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
 from beliefbench.analysis.text import listing
-from beliefbench.arguments import InputError, TaskArgumentError, check_whole
+from beliefbench.arguments import (
+    InputError,
+    TaskArgumentError,
+    check_whole,
+    typed_on_command_line,
+)
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
 from beliefbench.audit.run import WORK, unfinished
 from beliefbench.audit.sources import (
@@ -376,24 +381,31 @@ def _ran_in(report: dict[str, Any]) -> str:
     return cwd
 
 
-def _claims(report: dict[str, Any], selection: str | None, out: Path) -> dict[str, Claim]:
+def _claims(report: dict[str, Any], selection: str | None, out: Path,
+            option: str = "--claims") -> dict[str, Claim]:
     """The audit's claims whose flags are verified: those of ``selection`` (claim ids,
     files or folders) that the audit read, so that one claim of an audit of many can be
     verified alone; without it, the selection the audit recorded, else the ids of its
     report (bundled or on $BELIEFBENCH_CLAIMS_PATH), every one of which must load.
-    ``out``: the audit folder, as its refusals name it."""
+    ``out``: the audit folder, as its refusals name it. ``option``: the selection's
+    name in them, ``--claims`` (``beliefbench audit-verify``) or ``-T claims`` (the task,
+    under ``inspect eval``); ``beliefbench audit``'s own ``--claims`` stays so named."""
     recorded = report.get("inputs", {})
     chosen = selection or recorded.get("claims") or ",".join(report["claims"])
     if not chosen:
         return {}
     # as typed again in the advice (-T claims=[a, b] under Inspect: a list)
     asked = selection if isinstance(selection, str) else ",".join(selection or ())
+    cli = option == "--claims"
+    typed = None if cli else typed_on_command_line("claims")
+    # the selection at fault: --claims 'x' / -T claims=x as typed
+    given = f"--claims {selection!r}" if cli else f"-T {typed or f'claims={asked}'}"
     if selection and not report["claims"]:  # a claim-free audit's flags are of no claim:
         # verified under --claims ed_sheeran, they printed "ed_sheeran: 0 flags" of a claim
         # never read, kept in verification.json as one verified and clean
-        raise VerifyError(f"--claims {selection!r}: the audit in {out} is claim-free (run "
+        raise VerifyError(f"{given}: the audit in {out} is claim-free (run "
                           f"without --claims), so its flags belong to no claim and are "
-                          f"verified without one: leave --claims out, or audit the corpus "
+                          f"verified without one: leave {option} out, or audit the corpus "
                           f"with --claims {asked} first")
     # the audit's own selection is read from where the audit ran (it may name files)
     with contextlib.chdir("." if selection else _ran_in(report)):
@@ -403,9 +415,11 @@ def _claims(report: dict[str, Any], selection: str | None, out: Path) -> dict[st
         unread = [cid for cid in claims if cid not in audited]
         claims = {cid: c for cid, c in claims.items() if cid in audited}
         if not claims:
-            raise VerifyError(f"--claims {selection!r}: none of its claims is one the audit "
+            to_give = f"--claims {','.join(audited)}" if cli else \
+                f"-T claims={','.join(audited)}"
+            raise VerifyError(f"{given}: none of its claims is one the audit "
                               f"in {out} read (its claims: {', '.join(audited)}), so they have "
-                              f"no flags to verify: give --claims {','.join(audited)} or leave "
+                              f"no flags to verify: give {to_give} or leave "
                               f"it out, or audit the corpus with --claims "
                               f"{asked} first")
         if unread:  # no flags, for no document was read for them: never "0 confirmed"
@@ -417,7 +431,8 @@ def _claims(report: dict[str, Any], selection: str | None, out: Path) -> dict[st
     missing = sorted(set(audited) - set(claims))
     if missing:
         raise VerifyError(f"claims {missing} of the audit are not in the selection "
-                          f"{chosen!r} (pass the audit's --claims)")
+                          f"{chosen!r} (pass the audit's --claims"
+                          f"{'' if cli else ' as -T claims'})")
     return claims
 
 
@@ -798,7 +813,7 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
                                 f"`beliefbench audit --out` wrote (it holds report.json and "
                                 f"flagged.jsonl)")
     report, flags = read_flags(out)
-    by_id = _claims(report, claims, out)
+    by_id = _claims(report, claims, out, option="-T claims")
     unread: set[str] = set()
     dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
                                       _spool_file(out), unread)
