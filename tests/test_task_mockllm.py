@@ -511,6 +511,67 @@ def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, t
     em(samples=4)
 
 
+
+def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_claim, tmp_path,
+                                                                     monkeypatch):
+    """``INSPECT_EVAL_TASK_ARGS`` holds ``-T`` items (split at whitespace) that Inspect reads
+    only where the command line gives no ``-T``: beside one, the whole variable was ignored,
+    so ``claims=a`` there with ``-T samples=2`` ran every claim without a word. Refused,
+    naming the variable; where it stands for -T, a key given twice there, or given there and
+    in the --task-config file, is refused as the -T would be."""
+    from click.testing import CliRunner
+    from inspect_ai._cli.eval import eval_command
+
+    # what Inspect does with the variable (should it change, this check must change): split
+    # at whitespace where no -T is typed, ignored whole beside one
+    seen: dict = {}
+
+    def capture(**params):
+        seen.update(params)
+    monkeypatch.setattr("inspect_ai._cli.eval._eval_command_impl", capture)
+    env = {"INSPECT_EVAL_TASK_ARGS": "claims=a samples=3"}
+    CliRunner().invoke(eval_command, ["t.py"], env=env)
+    assert seen["t"] == ("claims=a", "samples=3")
+    CliRunner().invoke(eval_command, ["t.py", "-T", "max_tokens=8"], env=env)
+    assert seen["t"] == ("max_tokens=8",)
+
+    def argv(*given):
+        monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py",
+                                          *[a for g in given for a in ("-T", g)]])
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", f"claims={fixture_claim} samples=3")
+    argv("samples=2")
+    with pytest.raises(ValueError) as e:
+        belief(claims="all", samples=2)
+    assert str(e.value) == (f"INSPECT_EVAL_TASK_ARGS: claims={fixture_claim} would be "
+                            f"dropped: Inspect reads that variable only where the command "
+                            f"line gives no -T, and this one gives -T samples=2; give it as "
+                            f"-T claims={fixture_claim} (or in one place), or unset "
+                            f"INSPECT_EVAL_TASK_ARGS")
+    argv(f"claims={fixture_claim}", "samples=2")  # the same claims, samples changed
+    with pytest.raises(ValueError, match=r"^INSPECT_EVAL_TASK_ARGS: samples=3 would be dropped"
+                                         r": .* this one gives -T samples=2;"):
+        belief(claims=str(fixture_claim), samples=2)
+    argv(f"claims={fixture_claim}", "samples=3")  # every item given again alike: nothing lost
+    belief(claims=str(fixture_claim), samples=3)
+    argv()  # the variable alone is the -T: taken
+    belief(claims=str(fixture_claim), samples=3)
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", "samples=1 samples=2")
+    with pytest.raises(ValueError) as e:
+        belief(claims="all", samples=2)
+    assert str(e.value) == ("-T samples: given 2 times in INSPECT_EVAL_TASK_ARGS (samples=1, "
+                            "then samples=2): only the last would be used; give it once")
+    config = tmp_path / "run.yaml"
+    config.write_text("samples: 1\n")
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", "samples=2")
+    monkeypatch.setenv("INSPECT_EVAL_TASK_CONFIG", str(config))
+    with pytest.raises(ValueError) as e:
+        belief(claims="all", samples=2)
+    assert str(e.value) == (f"-T samples: given twice, in --task-config {config} (samples: 1) "
+                            f"and in INSPECT_EVAL_TASK_ARGS (samples=2): Inspect would use the "
+                            f"variable's value alone and drop the file's; give it in one place")
+    monkeypatch.setattr(sys, "argv", ["beliefbench", "sweep"])  # a sweep: not Inspect's
+    belief(claims=str(fixture_claim), samples=2)
+
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
     with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):

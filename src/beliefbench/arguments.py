@@ -212,21 +212,67 @@ def check_given_once(names: Sequence[str]) -> None:
     program = Path(sys.argv[0])
     if program.stem not in COMMAND_LINES and program.parent.name != "inspect_ai":
         return  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    inspect = program.stem != "beliefbench"  # Inspect's options (a sweep builds its task)
+    args, variable = _task_args_given(), False
+    if inspect and not args:  # Inspect's variable stands for -T where none is typed
+        args, variable = _variable_task_args(), True
     given: dict[str, list[str]] = {}  # every -T of a parameter, in order, as typed
-    for key, typed in _task_args_given():
+    for key, typed in args:
         if key in names:
             given.setdefault(key, []).append(typed)
     for key, values in given.items():
         # the same value twice is taken, however its name is spelt (max-tokens / max_tokens)
         if len({v.partition("=")[2].strip() for v in values}) > 1:
-            shown = ", then ".join(f"-T {v}" for v in values)
+            shown = ", then ".join(values if variable else (f"-T {v}" for v in values))
+            where = f" in {TASK_ARGS_VARIABLE}" if variable else ""
             listed = LISTS.get(key)
             raise TaskArgumentError(
-                f"-T {key}: given {len(values)} times ({shown}): only the last would be "
-                f"used; give it once" + (f" (several {listed} as one list: -T {key}=a,b)"
-                                         if listed else ""))
-    if program.stem != "beliefbench":  # Inspect's option (a sweep builds its task itself)
-        _check_not_in_task_config(names)
+                f"-T {key}: given {len(values)} times{where} ({shown}): only the last would "
+                f"be used; give it once" + (f" (several {listed} as one list: {key}=a,b)"
+                                            if listed and variable else
+                                            f" (several {listed} as one list: -T {key}=a,b)"
+                                            if listed else ""))
+    if inspect:
+        _check_variable_not_dropped(args if not variable else [])
+        _check_not_in_task_config(names, args, variable)
+
+
+TASK_ARGS_VARIABLE = "INSPECT_EVAL_TASK_ARGS"
+"""Inspect's environment variable for ``-T``: its ``key=value`` items, split at whitespace,
+are the ``-T`` options where the command line gives none; one ``-T`` typed, and the whole
+variable is ignored."""
+
+
+def _variable_task_args() -> list[tuple[str, str]]:
+    """The ``key=value`` items of :data:`TASK_ARGS_VARIABLE`, split at whitespace as Inspect's
+    command line (click) splits it, as (key as a parameter name, item as set)."""
+    found = []
+    for item in os.environ.get(TASK_ARGS_VARIABLE, "").split():
+        key, sep, _ = item.partition("=")
+        if sep:
+            found.append((key.strip().replace("-", "_"), item))
+    return found
+
+
+def _check_variable_not_dropped(typed: list[tuple[str, str]]) -> None:
+    """Refuse :data:`TASK_ARGS_VARIABLE` set beside ``-T`` options on the command line:
+    Inspect then ignores the whole variable, so ``INSPECT_EVAL_TASK_ARGS="claims=a"`` with
+    ``-T samples=2`` ran every claim, and with ``-T claims=b`` claims b, without a word. A
+    variable item that a ``-T`` gives again with the same value loses nothing."""
+    if not typed:
+        return
+    from inspect_ai._util.config import parse_cli_args
+
+    last = dict(typed)  # the -T Inspect uses for each parameter: the last
+    for key, item in _variable_task_args():
+        if key in last and _same_value(parse_cli_args((item,)).get(key),
+                                       parse_cli_args((last[key],)).get(key)):
+            continue
+        beside = f"-T {last[key]}" if key in last else f"-T {typed[0][1]}"
+        raise TaskArgumentError(
+            f"{TASK_ARGS_VARIABLE}: {item} would be dropped: Inspect reads that variable only "
+            f"where the command line gives no -T, and this one gives {beside}; give it as "
+            f"-T {item} (or in one place), or unset {TASK_ARGS_VARIABLE}")
 
 
 def _task_config_given() -> tuple[str, dict[str, Any]] | None:
@@ -262,11 +308,13 @@ def _same_value(a: Any, b: Any) -> bool:
     return one(a) == one(b)
 
 
-def _check_not_in_task_config(names: Sequence[str]) -> None:
+def _check_not_in_task_config(names: Sequence[str], args: list[tuple[str, str]],
+                              variable: bool = False) -> None:
     """Refuse a parameter given in the ``--task-config`` file and, with another value, as
     ``-T``: Inspect merges the file first and the ``-T`` over it, so the file's value was
     dropped silently (``claims`` in the file and ``-T claims=dentist`` measured dentist
-    alone)."""
+    alone). ``args``: the ``-T`` options in effect, as (name, typed); ``variable``: they are
+    :data:`TASK_ARGS_VARIABLE`'s (which Inspect merges over the file the same way)."""
     config = _task_config_given()
     if config is None:
         return
@@ -276,7 +324,7 @@ def _check_not_in_task_config(names: Sequence[str]) -> None:
 
     file, held = config
     last: dict[str, str] = {}  # the -T Inspect uses for each parameter: the last
-    for key, typed in _task_args_given():
+    for key, typed in args:
         last[key] = typed
     for key, typed in last.items():
         if key not in names or key not in held:
@@ -290,9 +338,11 @@ def _check_not_in_task_config(names: Sequence[str]) -> None:
             continue
         shown = json.dumps(held[key], ensure_ascii=False, default=str)
         listed = LISTS.get(key)
+        where = f"in {TASK_ARGS_VARIABLE} ({typed}): Inspect would use the variable's " \
+            if variable else f"as -T {typed}: Inspect would use the -T "
         raise TaskArgumentError(
-            f"-T {key}: given twice, in --task-config {file} ({key}: {shown}) and as -T "
-            f"{typed}: Inspect would use the -T value alone and drop the file's; give it "
+            f"-T {key}: given twice, in --task-config {file} ({key}: {shown}) and "
+            f"{where}value alone and drop the file's; give it "
             f"in one place" + (f" (several {listed}: one list in the file)" if listed
                                else ""))
 
