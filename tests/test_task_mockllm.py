@@ -572,6 +572,33 @@ def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_cla
     monkeypatch.setattr(sys, "argv", ["beliefbench", "sweep"])  # a sweep: not Inspect's
     belief(claims=str(fixture_claim), samples=2)
 
+
+def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):
+    """``-T claims`` (no ``=value``) and an item of ``INSPECT_EVAL_TASK_ARGS`` with no ``=``
+    (``claims=a, b`` is split at the space) are dropped by Inspect without a word: the run
+    measured every claim, or claim a alone. Refused, naming the item."""
+    from inspect_ai._util.config import parse_cli_args
+
+    assert parse_cli_args(("claims",)) == {}  # what Inspect does with a bare key
+
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T", "claims"])
+    with pytest.raises(ValueError) as e:
+        belief()
+    assert str(e.value) == ("-T claims: no value: Inspect reads -T key=value and drops a bare "
+                            "key without a word; give -T claims=VALUE, or leave it out for "
+                            "the default")
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", f"claims={fixture_claim}, dentist")
+    with pytest.raises(ValueError) as e:
+        belief(claims=[str(fixture_claim), ""])
+    assert str(e.value) == ("INSPECT_EVAL_TASK_ARGS: 'dentist' is no key=value item: Inspect "
+                            "splits that variable at spaces and drops such an item without a "
+                            "word; write each item as key=value, a list without spaces "
+                            "(claims=a,b)")
+    monkeypatch.setattr(sys, "argv", ["my_script.py", "-T", "claims"])  # not Inspect's -T
+    monkeypatch.delenv("INSPECT_EVAL_TASK_ARGS")
+    belief(claims=str(fixture_claim))
+
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
     with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):

@@ -172,23 +172,49 @@ def _yaml_typed(name: str, value: Any) -> str | None:
     return None
 
 
-def _task_args_given() -> list[tuple[str, str]]:
-    """Every ``-T key=value`` (``--task-arg``) on this process's command line, in order, as
-    (key as a parameter name, ``key=value`` as typed)."""
+def _task_args_typed() -> list[str]:
+    """Every ``-T`` (``--task-arg``) value on this process's command line, in order, as
+    typed (a bare ``claims`` too, which Inspect drops)."""
     args, found = sys.argv[1:], []
     for i, arg in enumerate(args):
         if arg in ("-T", "--task-arg") and i + 1 < len(args):
-            given = args[i + 1]
+            found.append(args[i + 1])
         elif arg.startswith("--task-arg="):
-            given = arg.removeprefix("--task-arg=")
+            found.append(arg.removeprefix("--task-arg="))
         elif arg.startswith("-T") and len(arg) > 2:
-            given = arg[2:]
-        else:
-            continue
+            found.append(arg[2:])
+    return found
+
+
+def _task_args_given() -> list[tuple[str, str]]:
+    """Every ``-T key=value`` (``--task-arg``) on this process's command line, in order, as
+    (key as a parameter name, ``key=value`` as typed)."""
+    found = []
+    for given in _task_args_typed():
         key, sep, _ = given.partition("=")
         if sep:
             found.append((key.strip().replace("-", "_"), given))
     return found
+
+
+def _check_no_bare_key(variable: bool) -> None:
+    """Refuse a ``-T`` item with no ``=``: Inspect reads only ``key=value`` ones and drops
+    any other without a word, so ``-T claims`` (the value forgotten) ran every claim, and
+    ``INSPECT_EVAL_TASK_ARGS="claims=ed_sheeran, dentist"`` (split at the space) ran
+    ed_sheeran alone."""
+    items = os.environ.get(TASK_ARGS_VARIABLE, "").split() if variable else \
+        _task_args_typed()
+    for item in items:
+        if "=" in item:
+            continue
+        if variable:
+            raise TaskArgumentError(
+                f"{TASK_ARGS_VARIABLE}: {item!r} is no key=value item: Inspect splits that "
+                f"variable at spaces and drops such an item without a word; write each "
+                f"item as key=value, a list without spaces (claims=a,b)")
+        raise TaskArgumentError(
+            f"-T {item}: no value: Inspect reads -T key=value and drops a bare key without a "
+            f"word; give -T {item.strip()}=VALUE, or leave it out for the default")
 
 
 def typed_on_command_line(name: str) -> str | None:
@@ -214,7 +240,7 @@ def check_given_once(names: Sequence[str]) -> None:
         return  # (python -m inspect_ai runs inspect_ai/__main__.py)
     inspect = program.stem != "beliefbench"  # Inspect's options (a sweep builds its task)
     args, variable = _task_args_given(), False
-    if inspect and not args:  # Inspect's variable stands for -T where none is typed
+    if inspect and not _task_args_typed():  # the variable stands for -T where none is typed
         args, variable = _variable_task_args(), True
     given: dict[str, list[str]] = {}  # every -T of a parameter, in order, as typed
     for key, typed in args:
@@ -233,6 +259,7 @@ def check_given_once(names: Sequence[str]) -> None:
                                             f" (several {listed} as one list: -T {key}=a,b)"
                                             if listed else ""))
     if inspect:
+        _check_no_bare_key(variable)
         _check_variable_not_dropped(args if not variable else [])
         _check_not_in_task_config(names, args, variable)
 
