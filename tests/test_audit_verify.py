@@ -1783,3 +1783,26 @@ def test_flags_whose_documents_changed_are_not_counted_as_remaining(tmp_path):
     assert stop.left == "to verify the remaining 2"
     # every flag left unsendable: nothing to resume
     assert _stopped_sending(tmp_path, rows, {"a": ok}, unsendable=3).left is None
+
+
+def test_the_task_file_by_absolute_path_loads_with_its_task_named(tmp_path):
+    """`inspect eval /abs/path/tasks/audit_verify.py` fails inside Inspect's loader ("Non-relative
+    patterns are unsupported", inspect_ai issue #5267, every task file alike); the file's
+    docstring and the README give the form that loads, `.../audit_verify.py@audit_verify`:
+    it reaches the task (here its "audit_dir: required")."""
+    root = Path(__file__).resolve().parents[1]
+    task_file = root / "tasks" / "audit_verify.py"
+    assert "/abs/path/tasks/audit_verify.py@audit_verify" in task_file.read_text()
+    inspect = Path(sys.executable).parent / "inspect"
+
+    def run(target: str) -> str:
+        done = subprocess.run([str(inspect), "eval", target, "--model", "mockllm/model",
+                               "--log-dir", "logs", "--display", "plain"], cwd=tmp_path,
+                              env={**os.environ, "PWD": str(tmp_path)}, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode != 0
+        return done.stdout + done.stderr
+
+    assert "Non-relative patterns are unsupported" in run(str(task_file))
+    said = run(f"{task_file}@audit_verify")
+    assert "audit_dir: required" in said and "Non-relative" not in said, said[-2000:]
