@@ -571,6 +571,10 @@ def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_cla
                             f"variable's value alone and drop the file's; give it in one place")
     monkeypatch.setattr(sys, "argv", ["beliefbench", "sweep"])  # a sweep: not Inspect's
     belief(claims=str(fixture_claim), samples=2)
+    # eval-retry rebuilds the task from the log's args: neither the variable nor the file
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval-retry", "logs/x.eval"])
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", "samples=1 samples=2")
+    belief(claims=str(fixture_claim), samples=3)
 
 
 def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):

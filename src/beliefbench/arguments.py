@@ -238,7 +238,9 @@ def check_given_once(names: Sequence[str]) -> None:
     program = Path(sys.argv[0])
     if program.stem not in COMMAND_LINES and program.parent.name != "inspect_ai":
         return  # (python -m inspect_ai runs inspect_ai/__main__.py)
-    inspect = program.stem != "beliefbench"  # Inspect's options (a sweep builds its task)
+    # Inspect's options (a sweep builds its task itself; eval-retry takes the log's args,
+    # never -T, INSPECT_EVAL_TASK_ARGS or --task-config)
+    inspect = program.stem != "beliefbench" and sys.argv[1:2] in (["eval"], ["eval-set"])
     args, variable = _task_args_given(), False
     if inspect and not _task_args_typed():  # the variable stands for -T where none is typed
         args, variable = _variable_task_args(), True
