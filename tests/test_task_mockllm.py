@@ -493,6 +493,17 @@ def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, t
     listed.write_text(f"claims: {fixture_claim},dentist\n")
     argv("inspect", "--task-config", str(listed), "-T", f"claims={fixture_claim},dentist")
     belief(claims=[str(fixture_claim), "dentist"])
+    # free text is compared as written, and text YAML cannot read is no traceback
+    from beliefbench.arguments import check_given_once
+    from beliefbench.tasks import task_parameters
+
+    for text in ("Reply: yes or no", "Reply: yes: or no"):
+        listed.write_text(f'binary_instruction: "{text}"\n')
+        argv("inspect", "--task-config", str(listed), "-T", f"binary_instruction='{text}'")
+        check_given_once(task_parameters("belief"))
+    argv("inspect", "--task-config", str(listed), "-T", "binary_instruction=[a,")
+    with pytest.raises(ValueError, match=r"^-T binary_instruction: given twice, in "):
+        check_given_once(task_parameters("belief"))
     # the file given as Inspect's environment variable, relative to the shell's directory
     monkeypatch.chdir(tmp_path.parent)
     monkeypatch.setenv("PWD", str(tmp_path))
@@ -569,6 +580,14 @@ def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_cla
     assert str(e.value) == (f"-T samples: given twice, in --task-config {config} (samples: 1) "
                             f"and in INSPECT_EVAL_TASK_ARGS (samples=2): Inspect would use the "
                             f"variable's value alone and drop the file's; give it in one place")
+    # a variable item YAML cannot read (split at its spaces: claims=[a, b]) is named, no
+    # YAML traceback
+    monkeypatch.delenv("INSPECT_EVAL_TASK_CONFIG")
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", f"claims=[{fixture_claim}, dentist]")
+    argv(f"claims=[{fixture_claim},dentist]")
+    with pytest.raises(ValueError, match=rf"^INSPECT_EVAL_TASK_ARGS: claims=\[{fixture_claim}, "
+                                         r"would be dropped"):
+        belief(claims=[str(fixture_claim), "dentist"])
     monkeypatch.setattr(sys, "argv", ["beliefbench", "sweep"])  # a sweep: not Inspect's
     belief(claims=str(fixture_claim), samples=2)
     # eval-retry rebuilds the task from the log's args: neither the variable nor the file

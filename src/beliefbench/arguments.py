@@ -290,12 +290,9 @@ def _check_variable_not_dropped(typed: list[tuple[str, str]]) -> None:
     variable item that a ``-T`` gives again with the same value loses nothing."""
     if not typed:
         return
-    from inspect_ai._util.config import parse_cli_args
-
     last = dict(typed)  # the -T Inspect uses for each parameter: the last
     for key, item in _variable_task_args():
-        if key in last and _same_value(parse_cli_args((item,)).get(key),
-                                       parse_cli_args((last[key],)).get(key)):
+        if key in last and _same_value(_parsed(item, key), _parsed(last[key], key), key):
             continue
         beside = f"-T {last[key]}" if key in last else f"-T {typed[0][1]}"
         raise TaskArgumentError(
@@ -329,12 +326,28 @@ def _task_config_given() -> tuple[str, dict[str, Any]] | None:
     return (typed, held) if isinstance(held, dict) else None
 
 
-def _same_value(a: Any, b: Any) -> bool:
+def _same_value(a: Any, b: Any, key: str = "") -> bool:
     """Whether a file's value and a ``-T`` value give the task the same thing (a list of one
-    name and that name alike: ``claims: [dentist]``, ``-T claims=dentist``)."""
+    name and that name alike: ``claims: [dentist]``, ``-T claims=dentist``; for a list
+    parameter, :data:`LISTS`, a comma-separated string and its list: the task splits it)."""
     def one(v: Any) -> Any:
+        if key in LISTS and isinstance(v, str):
+            v = [part.strip() for part in v.split(",") if part.strip()]
         return v[0] if isinstance(v, list) and len(v) == 1 else v
     return one(a) == one(b)
+
+
+def _parsed(item: str, key: str) -> Any:
+    """The value Inspect makes of ``key=value`` (YAML), or the text after ``=`` where YAML
+    cannot read it (``claims=[a,`` of a variable split at its spaces): a check that names
+    the problem, never a YAML traceback."""
+    import yaml
+    from inspect_ai._util.config import parse_cli_args
+
+    try:
+        return parse_cli_args((item,)).get(key)
+    except yaml.YAMLError:
+        return item.partition("=")[2]
 
 
 def _check_not_in_task_config(names: Sequence[str], args: list[tuple[str, str]],
@@ -349,8 +362,6 @@ def _check_not_in_task_config(names: Sequence[str], args: list[tuple[str, str]],
         return
     import json
 
-    from inspect_ai._util.config import parse_cli_args
-
     file, held = config
     last: dict[str, str] = {}  # the -T Inspect uses for each parameter: the last
     for key, typed in args:
@@ -358,12 +369,8 @@ def _check_not_in_task_config(names: Sequence[str], args: list[tuple[str, str]],
     for key, typed in last.items():
         if key not in names or key not in held:
             continue
-        given = parse_cli_args((typed,)).get(key)
-        # the file's "a,b" read as -T reads it: the task takes either as the list [a, b]
-        filed = held[key]
-        if isinstance(filed, str):
-            filed = parse_cli_args((f"{key}={filed}",)).get(key)
-        if _same_value(filed, given):
+        # a list parameter's "a,b" in the file is the list [a, b] -T makes of it
+        if _same_value(held[key], _parsed(typed, key), key):
             continue
         shown = json.dumps(held[key], ensure_ascii=False, default=str)
         listed = LISTS.get(key)
