@@ -135,16 +135,20 @@ TABLE_GIVEN = ("; this is a table (CSV/TSV): records are JSON Lines, one object 
 whose first line reads as a table's header (:func:`table_header`) whatever its name."""
 
 
-_HEADER_FIELD = re.compile(r'\s*(["\']?)[A-Za-z_][\w.-]*\1\s*')
+_HEADER_FIELD = re.compile(r'\s*(["\']?)[A-Za-z_][\w.-]*(?: [\w.-]+)?\1\s*')
 
 
 def table_header(line: str) -> bool:
     """Whether ``line``, the first of a file that JSON could not read, is a table's header
-    (``id,text``, ``"id"\t"text"``): two or more column names (a word each, quoted or
-    not) split by tabs or commas. A CSV saved as ``data.jsonl`` had no word of being a
-    table; a line of prose with commas (``Ed Sheeran, born in 1991, ...``) is not one."""
+    (``id,text``, ``"id"\t"text"``, pandas' ``,id,text`` with its index column unnamed,
+    ``first name,last name``): two or more column names (a word or two each, quoted or not)
+    split by tabs or commas. A CSV saved as ``data.jsonl`` had no word of being a table; a
+    line of prose with commas (``Ed Sheeran, born in 1991, ...``) is not one."""
     fields = line.rstrip("\r\n").split("\t" if "\t" in line else ",")
-    return len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) for f in fields)
+    if fields[0].strip() == "":  # pandas' to_csv writes its index under no name
+        fields = fields[1:]
+    return len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) and not f.strip().endswith(".")
+                                   for f in fields)
 
 
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
