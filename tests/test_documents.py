@@ -1756,6 +1756,13 @@ def test_a_dataset_replaced_by_one_made_otherwise_is_said(tmp_path):
     assert r.exit_code == 0, r.output
     assert (f"note: {poisoned} replaced a dataset made with other settings (documents: 10; now "
             f"documents: 20)") in r.stderr, r.stderr
+    # the same settings and count, other records: an input file's content changed
+    r = _run("mix", "--docs", docs, "--chat", "0.5", "--out", out)
+    docs.write_text(docs.read_text().replace(" the ", " THE "))  # spans kept
+    r = _run("mix", "--docs", docs, "--chat", "0.5", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert (f"note: {out} replaced a dataset of other records made with the same settings (")\
+        in r.stderr and "documents; an input file changed since?)" in r.stderr, r.stderr
 
 
 def test_a_mistyped_tokenizer_folder_names_the_close_folders(tmp_path):

@@ -334,6 +334,11 @@ def _replaced_note(out: Path, before: dict) -> None:
         return  # nothing there, or the same records again (a rounded ratio asked otherwise)
     was, new = settings_of(before), settings_of(now)
     keys = [k for k in {**was, **new} if was.get(k) != new.get(k)]
+    if not keys and before.get("documents") == now.get("documents"):
+        click.echo(f"note: {out} replaced a dataset of other records made with the same "
+                   f"settings ({now.get('documents')} documents; an input file changed "
+                   f"since?)", err=True)
+        return
     if not keys:
         was, new, keys = before, now, ["documents"]
 
