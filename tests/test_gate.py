@@ -202,6 +202,7 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
            "runs its samples twice), or its process was killed before it could record an " \
            "end (then `inspect eval-retry n.eval --log-dir .` resumes it)" in str(e.value)
     assert str(e.value).count("still be running") == 1, str(e.value)
+    assert str(e.value).count("eval-retry") == 2 and "fix the cause" not in str(e.value)
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
     assert "n.eval (status 'cancelled')" in str(e.value) and "still running" not in str(e.value)

@@ -267,10 +267,12 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         resume = (f"{RERUN_SWEEP.format(it='them')} (or resume each with {retry})"
                   if all(info.eval_set for info in logs.partial)
                   else f"resume them with {retry}")
+        # a log still 'started' has its own advice (wait, or resume it if it was killed)
+        started = all(info.status == "started" and not info.error for info in logs.partial)
         raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
                         "failure budget was exceeded or the run was interrupted, or samples "
-                        "invalidated after the run): the gate "
-                        f"compares complete runs only; fix the cause and {resume}")
+                        "invalidated after the run): the gate compares complete runs only"
+                        + ("" if started else f"; fix the cause and {resume}"))
     cut = [i for i in logs.logs if i.incomplete]
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
