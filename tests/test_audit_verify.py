@@ -1074,6 +1074,11 @@ def test_the_tasks_claims_refusals_name_its_t_option_not_the_commands(audited, m
         "ed_sheeran), so they have no flags to verify: give -T claims=ed_sheeran or leave "
         "it out, or audit the corpus with --claims dentist first")
     assert "--claims 'dentist'" not in str(e.value)
+    # a value YAML made no name of (-T claims=010 reads 8) is named as the other tasks name
+    # it, not a TypeError from joining it
+    for value in (8, True, ["dentist", 8]):
+        with pytest.raises(ValueError, match=r"^-T claims="):
+            audit_verify(audit_dir="out", claims=value)
 
 
 def test_claims_verifies_only_those_claims_flags_of_an_audit_of_many(tmp_path, monkeypatch):

@@ -63,6 +63,7 @@ from beliefbench.analysis.text import listing
 from beliefbench.arguments import (
     InputError,
     TaskArgumentError,
+    check_selection,
     check_whole,
     typed_on_command_line,
 )
@@ -813,6 +814,8 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
                                 f"`beliefbench audit --out` wrote (it holds report.json and "
                                 f"flagged.jsonl)")
     report, flags = read_flags(out)
+    if claims is not None:  # -T claims=010 (YAML's 8), true, [a, 8]: named, no TypeError
+        claims = check_selection("claims", claims)
     by_id = _claims(report, claims, out, option="-T claims")
     unread: set[str] = set()
     dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
