@@ -1335,6 +1335,15 @@ def test_patching_a_model_into_itself_is_refused_not_a_table_of_nan(tiny, tmp_pa
             f"{weights_sha256(tiny)[:12]}): patching a model's activations into itself "
             f"measures nothing") in res.output
     assert not (tmp_path / "out").exists()
+    # a missing checkpoint is named by its option: which of the two was mistyped
+    typo = tmp_path / "copyy"
+    for source, target, option in ((typo, copy, "--source"), (copy, typo, "--target")):
+        res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(source),
+                                       "--target", str(target), "--claims", str(CLAIM),
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2 and res.output == (
+            f"Error: {option} {typo}: no such model directory (close names in {tmp_path}: "
+            f"copy)\n"), res.output
 
 
 def test_patch_refuses_a_layers_or_claims_typo_before_any_checkpoint_loads(tiny, tmp_path,

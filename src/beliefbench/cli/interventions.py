@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import math
 import shlex
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -549,7 +550,12 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
     from beliefbench.internals.margins import as_claims
-    from beliefbench.internals.model import checkpoint_text_config, describe, load_model
+    from beliefbench.internals.model import (
+        ModelLoadError,
+        checkpoint_text_config,
+        describe,
+        load_model,
+    )
     from beliefbench.internals.patching import (
         PatchError,
         check_patchable,
@@ -561,10 +567,19 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 
     # a claim or --layers typo was named only after both checkpoints had loaded
     chosen = as_claims(claims)
-    n_layers = getattr(checkpoint_text_config(target), "num_hidden_layers", None)
+    # two checkpoints: a missing one is named by its option ("models/tinypt: no such model
+    # directory" left which of the two to guess)
+    def named(option: str, read: Callable[[str], Any], path: str) -> Any:
+        try:
+            return read(path)
+        except ModelLoadError as e:
+            raise BadInput(f"{option} {e}") from None
+
+    n_layers = getattr(named("--target", checkpoint_text_config, target), "num_hidden_layers",
+                       None)
     if isinstance(n_layers, int) and not isinstance(n_layers, bool):
         parse_layers(layers, n_layers + 1)  # residual indices 0..n_layers
-    described = describe(source), describe(target)
+    described = named("--source", describe, source), named("--target", describe, target)
     if _same_weights(*described):
         # every recovery and flip rate read NaN (no gap to close), with exit 0
         raise BadInput(f"--source {source} and --target {target} hold the same weights "
