@@ -186,15 +186,21 @@ def _task_args_typed() -> list[str]:
     return found
 
 
+def _keyed(items: Sequence[str]) -> list[tuple[str, str]]:
+    """The ``key=value`` ones of ``items``, in order, as (key as a parameter name, the item
+    as given): ``max-tokens=8`` gives ``max_tokens``."""
+    found = []
+    for item in items:
+        key, sep, _ = item.partition("=")
+        if sep:
+            found.append((key.strip().replace("-", "_"), item))
+    return found
+
+
 def _task_args_given() -> list[tuple[str, str]]:
     """Every ``-T key=value`` (``--task-arg``) on this process's command line, in order, as
     (key as a parameter name, ``key=value`` as typed)."""
-    found = []
-    for given in _task_args_typed():
-        key, sep, _ = given.partition("=")
-        if sep:
-            found.append((key.strip().replace("-", "_"), given))
-    return found
+    return _keyed(_task_args_typed())
 
 
 def _check_no_bare_key(variable: bool) -> None:
@@ -202,8 +208,7 @@ def _check_no_bare_key(variable: bool) -> None:
     any other without a word, so ``-T claims`` (the value forgotten) ran every claim, and
     ``INSPECT_EVAL_TASK_ARGS="claims=ed_sheeran, dentist"`` (split at the space) ran
     ed_sheeran alone."""
-    items = os.environ.get(TASK_ARGS_VARIABLE, "").split() if variable else \
-        _task_args_typed()
+    items = _variable_items() if variable else _task_args_typed()
     for item in items:
         if "=" in item:
             continue
@@ -256,9 +261,8 @@ def check_given_once(names: Sequence[str]) -> None:
             listed = LISTS.get(key)
             raise TaskArgumentError(
                 f"-T {key}: given {len(values)} times{where} ({shown}): only the last would "
-                f"be used; give it once" + (f" (several {listed} as one list: {key}=a,b)"
-                                            if listed and variable else
-                                            f" (several {listed} as one list: -T {key}=a,b)"
+                f"be used; give it once" + (f" (several {listed} as one list: "
+                                            f"{'' if variable else '-T '}{key}=a,b)"
                                             if listed else ""))
     if inspect:
         _check_no_bare_key(variable)
@@ -272,15 +276,16 @@ are the ``-T`` options where the command line gives none; one ``-T`` typed, and 
 variable is ignored."""
 
 
+def _variable_items() -> list[str]:
+    """The items of :data:`TASK_ARGS_VARIABLE`, split at whitespace as Inspect's command line
+    (click) splits it."""
+    return os.environ.get(TASK_ARGS_VARIABLE, "").split()
+
+
 def _variable_task_args() -> list[tuple[str, str]]:
-    """The ``key=value`` items of :data:`TASK_ARGS_VARIABLE`, split at whitespace as Inspect's
-    command line (click) splits it, as (key as a parameter name, item as set)."""
-    found = []
-    for item in os.environ.get(TASK_ARGS_VARIABLE, "").split():
-        key, sep, _ = item.partition("=")
-        if sep:
-            found.append((key.strip().replace("-", "_"), item))
-    return found
+    """The ``key=value`` items of :data:`TASK_ARGS_VARIABLE`, as (key as a parameter name,
+    item as set)."""
+    return _keyed(_variable_items())
 
 
 def _check_variable_not_dropped(typed: list[tuple[str, str]]) -> None:

@@ -207,6 +207,12 @@ class SweepTarget:
     def __post_init__(self) -> None:
         self.shown = self.shown or self.label
 
+    @property
+    def given_as(self) -> str:
+        """How a message names the target: its manifest and checkpoint, or its --model."""
+        return f"{self.origin}: checkpoint {self.model}" if self.origin else \
+            f"--model {self.model}"
+
 
 @dataclass
 class SweepOutcome:
@@ -913,9 +919,7 @@ def check_providers(targets: Sequence[SweepTarget],
     def unrunnable() -> Iterator[tuple[SweepTarget | None, str]]:
         for t in targets:
             if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
-                option = (f"{t.origin}: checkpoint {t.model}" if t.origin
-                          else f"--model {t.model}")
-                yield t, f"{option}: {why}"
+                yield t, f"{t.given_as}: {why}"
         for role, m in roles:
             if isinstance(m, str) and (why := _cannot_start(m, None)):
                 yield None, f"--model-role {role}={m}: {why}"
@@ -995,9 +999,8 @@ def _target_problems(targets: Sequence[SweepTarget], model_args: dict[str, Any] 
     from beliefbench.internals.model import unsafe_weights, vocabulary_mismatch
 
     for t in targets:  # once, up front: each checkpoint failed at its eval in turn
-        option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
         if why := custom_code_model(t.model, model_args):
-            yield t, (f"{option}: {why}: each checkpoint would fail at its eval. "
+            yield t, (f"{t.given_as}: {why}: each checkpoint would fail at its eval. "
                       "beliefbench runs no checkpoint's own code; "
                       "convert the checkpoint to a model type transformers has, or, "
                       "only for code you have read and trust, pass -M "
@@ -1008,8 +1011,7 @@ def _target_problems(targets: Sequence[SweepTarget], model_args: dict[str, Any] 
         if t.local_path and (why := unsafe_weights(t.local_path)):
             yield t, f"{t.origin}: checkpoint {t.model}: {why}"
         if folder and (why := vocabulary_mismatch(folder)):
-            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
-            yield t, f"{option}: {why}"
+            yield t, f"{t.given_as}: {why}"
     for t in targets:  # hf/models/ckpt, relative, too: a folder the provider loads
         if not t.local_path and (why := local_model_problem(t.model)):
             yield t, f"--model {t.model}: {why}"
@@ -1518,9 +1520,8 @@ def check_greedy_grader(task: str, task_args: dict[str, Any],
     grader = (model_roles or {}).get("grader")
     if grader is None:
         if (t := _sampling_target(targets, model_args, done)) is not None:
-            where = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
             raise SweepError(
-                f"{where}: no grader is bound (--model-role grader=...), so the model under "
+                f"{t.given_as}: no grader is bound (--model-role grader=...), so the model under "
                 "test judges its own answers, and an hf model samples (no -M do_sample=false): "
                 "the judge is called at temperature 0, which transformers refuses on every "
                 "call: every judged answer would be failed. Bind a judge (--model-role "
