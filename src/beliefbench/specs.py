@@ -541,10 +541,8 @@ def _literal_hint(e: Any) -> str:
     choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     value = e["input"]
     shown = value if len(value) <= 40 else value[:37] + "..."
-    # case is not ignored (``method: LoRA`` is refused), but it is in the suggestion: difflib
-    # found no 'lora' close to 'LoRA'
-    same = [c for c in choices if c.casefold() == value.casefold()][:1]
-    return f", got {shown!r}{did_you_mean(same[0] if same else value, same or choices)}"
+    # case is not ignored (``method: LoRA`` is refused), but it is in the suggestion
+    return f", got {shown!r}{did_you_mean(value, choices)}"
 
 
 def _got_hint(e: Any) -> str:

@@ -32,6 +32,10 @@ def listing(items: Sequence[object], shown: int = 6) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """`` (did you mean 'x'?)`` for the choice closest to a mistyped ``word``; empty when
-    none is close: one wording for every "unknown name" message."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    none is close: one wording for every "unknown name" message. A choice that is ``word``
+    in another case is the closest (difflib scored ``LoRA`` far from ``lora``)."""
+    choices = list(choices)
+    folded = word.casefold()
+    close = [c for c in choices if isinstance(c, str) and c.casefold() == folded][:1] \
+        or difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close else ""
