@@ -143,10 +143,14 @@ def table_header(line: str) -> bool:
     (``id,text``, ``"id"\t"text"``, pandas' ``,id,text`` with its index column unnamed,
     ``first name,last name``): two or more column names (a word or two each, quoted or not)
     split by tabs or commas. A CSV saved as ``data.jsonl`` had no word of being a table; a
-    line of prose with commas (``Ed Sheeran, born in 1991, ...``) is not one."""
-    fields = line.rstrip("\r\n").split("\t" if "\t" in line else ",")
+    line of prose with commas (``Ed Sheeran, born in 1991, ...``, ``Hello, world``) is not
+    one: prose puts a space after its commas, a table's writer does not."""
+    tabs = "\t" in line
+    fields = line.rstrip("\r\n").split("\t" if tabs else ",")
     if fields[0].strip() == "":  # pandas' to_csv writes its index under no name
         fields = fields[1:]
+    if not tabs and any(f[:1].isspace() for f in fields[1:]):
+        return False
     return len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) and not f.strip().endswith(".")
                                    for f in fields)
 
