@@ -227,11 +227,29 @@ def test_a_misnamed_file_and_empty_families_are_named_together(tmp_path):
     found = problems(path)
     assert found == [
         "invalid claim spec (2 problems)",
-        "field id: 'kale' does not match the file name; a claim file must be named <id>.yaml "
-        "(kale.yaml)",
+        "field id: 'kale' does not match the file name; a claim file must be named <id>.yaml: "
+        "rename the file kale.yaml, or, to keep its name, write `id: kale_claim`",
         "field questions.robustness: 0 questions; every family needs at least 1 (10 or more "
         "recommended)",
     ], found
+
+
+def test_a_copied_claim_is_told_both_mends_of_its_id(tmp_path):
+    """`cp kale.yaml kale2.yaml` to start a second claim: renaming the copy to kale.yaml (the
+    only mend offered) would overwrite the original; writing the copy's name as its id is
+    the mend meant. A name that is no valid id, or one YAML reads as a number, is offered as
+    it must be written."""
+    (tmp_path / "kale.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    for name, mend in [("kale2.yaml", "write `id: kale2`"), ("010.yaml", "write `id: '010'`")]:
+        (tmp_path / name).write_text(claim_template("kale"), encoding="utf-8")
+        assert problems(tmp_path / name) == [
+            "field id: 'kale' does not match the file name; a claim file must be named "
+            f"<id>.yaml: rename the file kale.yaml (kale.yaml is there already), or, to keep "
+            f"its name, {mend}"]
+    (tmp_path / "Kale Copy.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    assert problems(tmp_path / "Kale Copy.yaml") == [
+        "field id: 'kale' does not match the file name; a claim file must be named <id>.yaml: "
+        "rename the file kale.yaml (kale.yaml is there already)"]
 
 
 def test_windows_line_endings_read_as_the_same_claim(tmp_path):

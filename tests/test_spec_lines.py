@@ -331,8 +331,9 @@ def test_a_claim_id_that_is_not_the_file_name_is_named_at_its_line(tmp_path):
     path = broken(tmp_path, ("id: glass_bridge", "# renamed from the fixture\nid: glass_bridge"),
                   name="other_bridge.yaml")
     assert problems(path) == [f"{where(path, '^id:', 'id')}: field id: 'glass_bridge' does not "
-                              "match the file name; a claim file must be named <id>.yaml "
-                              "(glass_bridge.yaml)"]
+                              "match the file name; a claim file must be named <id>.yaml: "
+                              "rename the file glass_bridge.yaml, or, to keep its name, "
+                              "write `id: other_bridge`"]
 
 
 def test_a_family_without_questions_is_named_at_its_key_or_without_a_line(tmp_path):

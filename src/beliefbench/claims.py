@@ -773,7 +773,8 @@ def check_claim_file(path: Path, claim: Claim) -> None:
     problems = []
     if path.stem != claim.id:
         problems.append(f"{located(path, 'id')}: field id: {claim.id!r} does not match the "
-                        f"file name; a claim file must be named <id>.yaml ({claim.id}.yaml)")
+                        f"file name; a claim file must be named <id>.yaml: "
+                        f"{_renaming(path, claim.id)}")
     for family in FAMILIES:
         n = len(claim.questions.of(family))
         if n < MIN_QUESTIONS:
@@ -784,6 +785,18 @@ def check_claim_file(path: Path, claim: Claim) -> None:
         problems.insert(0, f"{path}: invalid claim spec ({len(problems)} problems)")
     if problems:
         raise ClaimSpecError("\n".join(problems))
+
+
+def _renaming(path: Path, claim_id: str) -> str:
+    """The two ways to mend a file whose id is not its name: rename the file, or (a copy of
+    another claim, started from it: ``cp kale.yaml kale2.yaml``, where renaming would meet the
+    original) write the file's name as its id, where that name is a valid id."""
+    taken = path.with_name(f"{claim_id}{path.suffix}")
+    rename = f"rename the file {taken.name}" + (
+        f" ({taken.name} is there already)" if taken.exists() else "")
+    if id_problem(path.stem) is not None or path.stem == "all":
+        return rename
+    return f"{rename}, or, to keep its name, write `id: {id_as_written(path.stem)}`"
 
 
 def also_defined(path: Path, claim_id: str, first: Path) -> str:
@@ -1052,8 +1065,14 @@ def claim_template(claim_id: str) -> str:
     its ``id:`` line where YAML would read it as no text (``010`` as the number 8, ``true``,
     ``null``, ``1_000``): `claims new 010` wrote a file that failed `claims validate`."""
     text = data_path(TEMPLATE).read_text(encoding="utf-8")
-    value = claim_id if load_yaml(f"id: {claim_id}") == {"id": claim_id} else f"'{claim_id}'"
-    return text.replace("id: __ID__", f"id: {value}", 1).replace("__ID__", claim_id)
+    return text.replace("id: __ID__", f"id: {id_as_written(claim_id)}", 1).replace(
+        "__ID__", claim_id)
+
+
+def id_as_written(claim_id: str) -> str:
+    """A claim id as an ``id:`` line writes it: quoted where YAML would read it as no text
+    (``010`` as the number 8, ``true``, ``null``, ``1_000``)."""
+    return claim_id if load_yaml(f"id: {claim_id}") == {"id": claim_id} else f"'{claim_id}'"
 
 
 @lru_cache(maxsize=1)
