@@ -415,3 +415,24 @@ def test_claims_new_with_an_id_yaml_reads_as_no_text_validates_as_written(tmp_pa
     assert f"id: '{claim_id}'" in path.read_text()
     assert load_claim(path).id == claim_id
     assert "id: kale  " in claim_template("kale")  # an id that reads as text stays bare
+
+
+def test_an_id_whose_file_is_in_a_folder_here_is_pointed_at_it(tmp_path, monkeypatch):
+    """`claims new kale --dir mine`, then `claims validate kale` (or ``-T claims=kale``) in
+    the same folder: with $BELIEFBENCH_CLAIMS_PATH unset the id named nothing, and the error
+    listed only the bundled ids; the file just written is named."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.delenv("BELIEFBENCH_CLAIMS_PATH", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["claims", "new", "kale", "--dir", "mine"]).exit_code == 0
+    result = runner.invoke(cli, ["claims", "validate", "kale"])
+    assert result.exit_code == 2, result.output
+    assert ("claims: 'kale' is neither a claim file, a directory, nor a known claim id (did you "
+            "mean 'mine/kale.yaml'?) (searched the bundled claims only") in result.output, \
+        result.output
+    (tmp_path / "mine" / "dentistt.yaml").write_text("")
+    with pytest.raises(ClaimSpecError) as err:  # a close known id still comes first
+        resolve_claims("dentistt")
+    assert "(did you mean 'dentist'?)" in str(err.value)
+    assert "mine" not in str(err.value)

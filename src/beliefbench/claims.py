@@ -1209,6 +1209,25 @@ def _near_miss(item: str, by_id: dict[str, Path]) -> str:
     return ""
 
 
+def _in_subfolders(claim_id: str) -> str:
+    """`` (did you mean 'mine/kale.yaml'?)`` where an id names no known claim but a folder
+    of the working directory holds its file: `claims new kale --dir mine` and then
+    ``-T claims=kale``, with ``$BELIEFBENCH_CLAIMS_PATH`` not (yet) naming ``mine``; "" where
+    none does. Only the folders directly below are looked in (a quick look, never a walk of
+    the tree), hidden ones skipped."""
+    here = Path(os.environ.get("PWD") or ".")
+    if not here.is_dir() or id_problem(claim_id) is not None:
+        return ""
+    found = []
+    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+        for folder in sorted(here.iterdir()):
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            found += [os.path.join(folder.name, f.name) for f in spec_files(folder)
+                      if f.stem == claim_id]
+    return f" (did you mean {' or '.join(map(repr, found[:3]))}?)" if found else ""
+
+
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
     """The claim files ``items[at]`` names; one that names nothing raises
     :class:`ClaimSpecError`."""
@@ -1242,7 +1261,7 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
                                      f"{split or near}")
             known = sorted(by_id)
             guess = did_you_mean(item, known) or near.replace("; ", " (", 1) + (
-                ")" if near else "")
+                ")" if near else "") or _in_subfolders(item)
             raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                  f"nor a known claim id{guess} "
                                  f"({_searched()}); known ids: {known}")
