@@ -436,3 +436,20 @@ def test_an_id_whose_file_is_in_a_folder_here_is_pointed_at_it(tmp_path, monkeyp
         resolve_claims("dentistt")
     assert "(did you mean 'dentist'?)" in str(err.value)
     assert "mine" not in str(err.value)
+
+
+@pytest.mark.parametrize(("given", "told"), [
+    ("kale.yaml", "the id is its name without .yaml: beliefbench claims new kale"),
+    ("mine/kale", "its folder goes to --dir: beliefbench claims new kale --dir mine"),
+    ("mine/kale.yml", "the id is its name without .yml and its folder goes to --dir: "
+                      "beliefbench claims new kale --dir mine"),
+])
+def test_claims_new_given_the_file_to_write_says_how_to_write_it(tmp_path, monkeypatch, given,
+                                                                told):
+    """`claims new kale.yaml` was offered the id ``kale_yaml`` (and `claims new mine/kale`
+    ``mine_kale``): the file it meant is the id plus --dir. Nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["claims", "new", given])
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: claim id {given!r}: a file's path, not an id; {told}\n")
+    assert list(tmp_path.iterdir()) == []

@@ -201,7 +201,7 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
     """Write a commented template claim CLAIM_ID.yaml that validates as written; edit it."""
     problem = id_problem(claim_id)
     if problem is not None:
-        raise BadInput(f"claim id {problem}")
+        raise BadInput(f"claim id {_as_path(claim_id, directory) or problem}")
     if claim_id == "all":  # a selection's word for the bundled claims: never found as an id
         raise BadInput("claim id 'all': reserved (a claim selection 'all' means every bundled "
                        "claim); choose another id")
@@ -213,6 +213,23 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
     if (bundled_claims_dir() / f"{claim_id}.yaml").is_file():
         click.echo(f"note: a bundled claim is also called {claim_id!r}; where {directory} is "
                    f"on ${CLAIMS_PATH_ENV}, this file replaces it when claims are named by id")
+
+
+def _as_path(claim_id: str, directory: Path) -> str | None:
+    """What to write where CLAIM_ID was given as the file to write (``kale.yaml``,
+    ``my_claims/kale``): the id is the file's name without ``.yaml``, its folder goes to
+    --dir. `claims new kale.yaml` was offered the id ``kale_yaml``; None where the name is
+    no valid id either way."""
+    given = Path(claim_id)
+    stem = given.stem if given.suffix.lower() in (".yaml", ".yml") else given.name
+    if id_problem(stem) is not None or stem == "all" or stem == claim_id:
+        return None
+    folder = directory / given.parent
+    where = f" --dir {folder}" if folder != Path(".") else ""
+    mends = ([f"the id is its name without {given.suffix}"] if stem != given.name else []) + (
+        ["its folder goes to --dir"] if given.parent != Path(".") else [])
+    return (f"{claim_id!r}: a file's path, not an id; {' and '.join(mends)}: beliefbench "
+            f"claims new {stem}{where}")
 
 
 @claims.command("import")
