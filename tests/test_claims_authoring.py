@@ -8,7 +8,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import unlocated
 
-from beliefbench.claims import ClaimSpecError, claim_template, load_claim, resolve_claims
+from beliefbench.claims import (
+    ClaimSpecError,
+    claim_template,
+    load_claim,
+    load_claims,
+    resolve_claims,
+)
 from beliefbench.cli import cli
 
 
@@ -515,3 +521,23 @@ def load_claim_text(tmp_path: Path, text: str):
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return load_claim(path)
+
+
+def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatch):
+    """Claims sorted into topic folders (mine/food/kale.yaml): `claims validate mine` and
+    ``-T claims=mine`` said only "no claim files in this directory"; the subfolders holding
+    claim files are named, comma-joined as a selection takes them, and that selection reads."""
+    monkeypatch.chdir(tmp_path)
+    for topic, claim_id in (("food", "kale"), ("health", "beet")):
+        (tmp_path / "mine" / topic).mkdir(parents=True)
+        (tmp_path / "mine" / topic / f"{claim_id}.yaml").write_text(
+            claim_template(claim_id), encoding="utf-8")
+    (tmp_path / "mine" / "empty").mkdir()
+    (tmp_path / "mine" / ".git").mkdir()
+    (tmp_path / "mine" / ".git" / "config.yml").write_text("")
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims("mine/")
+    assert str(err.value) == ("mine: no claim files (*.yaml, *.yml) in this directory; "
+                              "subfolders are not read: name the ones that hold claim files "
+                              "(mine/food,mine/health)")
+    assert [c.id for c in load_claims("mine/food,mine/health")] == ["kale", "beet"]

@@ -1228,6 +1228,19 @@ def _in_subfolders(claim_id: str) -> str:
     return f" (did you mean {' or '.join(map(repr, found[:3]))}?)" if found else ""
 
 
+def _below(item: str, folder: Path) -> str:
+    """``; subfolders are not read: name them (mine/health, mine/food)`` where a folder
+    holds no claim file but its subfolders do (claims sorted into topics); "" where none
+    does. Only one level down is looked in."""
+    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+        held = [os.path.join(item.rstrip("/" + os.sep), d.name) for d in sorted(folder.iterdir())
+                if d.is_dir() and not d.name.startswith(".") and spec_files(d)]
+        if held:
+            return (f"; subfolders are not read: name the ones that hold claim files "
+                    f"({','.join(held)})")
+    return ""
+
+
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
     """The claim files ``items[at]`` names; one that names nothing raises
     :class:`ClaimSpecError`."""
@@ -1239,7 +1252,7 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
         found = spec_files(path)
         if not found:
             raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
-                                 f"directory{_split_path(items, at)}")
+                                 f"directory{_split_path(items, at) or _below(item, path)}")
         return found
     elif path.is_file():
         return [path]
