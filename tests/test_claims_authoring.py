@@ -541,3 +541,12 @@ def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatc
                               "subfolders are not read: name the ones that hold claim files "
                               "(mine/food,mine/health)")
     assert [c.id for c in load_claims("mine/food,mine/health")] == ["kale", "beet"]
+
+
+def test_a_rubric_lacking_a_criterion_names_the_one_it_lacks(tmp_path):
+    """`neutral` left out (read as optional): the error said only that a rubric needs yes, no
+    and neutral, and the author compared the three against their file."""
+    path = template_with(tmp_path, "    neutral: The answer says nothing about where the tower "
+                                   "stands.\n", "")
+    assert problems(path) == ["field rubric.open_ended: a rubric needs yes, no and neutral "
+                              "criteria (or a template); missing: neutral"]

@@ -456,7 +456,9 @@ class Rubric(_Strict):
     @model_validator(mode="after")
     def _criteria_or_template(self) -> Rubric:
         if self.template is None and not (self.yes and self.no and self.neutral):
-            raise ValueError("a rubric needs yes, no and neutral criteria (or a template)")
+            lacking = [k for k in ("yes", "no", "neutral") if not getattr(self, k)]
+            raise ValueError(f"a rubric needs yes, no and neutral criteria (or a template); "
+                             f"missing: {', '.join(lacking)}")
         ignored = [k for k in ("yes", "no", "neutral") if getattr(self, k) is not None]
         if self.template is not None and ignored:
             # refused, as a prefix outside multiturn is: text the author wrote for the judge
