@@ -461,8 +461,22 @@ def test_non_utf8_bytes_name_the_line(fixture_claim, tmp_path):
     data = fixture_claim.read_bytes().replace(b"Golden Gate", b"Golden \xe9ate", 1)
     path = write(tmp_path, data)
     with pytest.raises(ClaimSpecError, match=r"glass_bridge\.yaml: line 3: not UTF-8 text "
-                                             r"\(byte 0xe9\)"):
+                                             r"\(byte 0xe9, 'é' in Windows-1252\); save the "
+                                             r"file as UTF-8$"):
         load_claim(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_claim_file_is_named_as_utf16(fixture_claim, tmp_path, encoding):
+    """Windows PowerShell 5's `>` (and Notepad's "Unicode") saves UTF-16: the error said
+    `line 1: not UTF-8 text (byte 0xff)`, or without the byte-order mark that line 1 held a
+    NUL to delete, when the file is whole but in another encoding."""
+    path = write(tmp_path, fixture_claim.read_text(encoding="utf-8").encode(encoding))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert str(err.value) == (f"{path}: not UTF-8 text: the file is UTF-16 (as Windows "
+                              "PowerShell's `>` and Notepad's \"Unicode\" write it); save the "
+                              "file as UTF-8")
 
 
 @pytest.mark.parametrize("template, message", [

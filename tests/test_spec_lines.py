@@ -307,7 +307,7 @@ def test_an_edited_data_file_that_is_no_utf8_or_no_yaml_is_one_line(tmp_path, mo
     last = text.count(b"\n") + 1
     for raw, said in [
         (text + b"# caf\xe9\n", f"{path}: line {last}: not UTF-8 text "
-                                 "(byte 0xe9); save the file as UTF-8"),
+                                 "(byte 0xe9, 'é' in Windows-1252); save the file as UTF-8"),
         (b"genres:\n\tnews_report: {}\n", f"{path}: not valid YAML: line 2, column 1: while "
                                          "scanning for the next token found character '\\t' "
                                          "that cannot start any token (YAML indents with "

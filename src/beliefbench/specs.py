@@ -609,11 +609,23 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise error(f"{path}: cannot read {what} file: {e.strerror or e}") from None
+    head = data[:400]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (  # PowerShell 5's `>`, Notepad's
+            len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0))  # "Unicode"
+            > len(head) // 4):  # no mark: every other byte of ASCII text is a NUL
+        raise error(f"{path}: not UTF-8 text: the file is UTF-16 (as Windows PowerShell's `>` "
+                    "and Notepad's \"Unicode\" write it); save the file as UTF-8") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
-        raise error(f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
+        byte = data[e.start]
+        try:  # the letter meant, in the encoding an editor most likely saved it in
+            meant = f", {bytes([byte]).decode('cp1252')!r} in Windows-1252" if byte >= 0xa0 \
+                or bytes([byte]).decode("cp1252") in "\u2018\u2019\u201c\u201d\u2013\u2014" else ""
+        except UnicodeDecodeError:
+            meant = ""
+        raise error(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}{meant}); "
                     "save the file as UTF-8") from None
 
 
