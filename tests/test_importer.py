@@ -257,6 +257,34 @@ def test_a_missing_family_file_is_named(tmp_path):
         import_claims(src, tmp_path / "out")
 
 
+@pytest.mark.parametrize(("name", "renamed", "ends"), [
+    ("mcq.yaml", "mcq.yml", "questions in every family (at least 1); found mcq.yml: rename it "
+                            "mcq.yaml"),
+    ("judges.yaml", "Judges.YAML", "(open_ended, token_association, robustness); found "
+                                   "Judges.YAML: rename it judges.yaml"),
+    ("token_association.yaml", "token_assocation.yaml", "found token_assocation.yaml: rename it "
+                                                        "token_association.yaml"),
+])
+def test_a_study_file_under_another_name_is_named_beside_the_missing_one(tmp_path, name,
+                                                                        renamed, ends):
+    """A hand-made study folder with `mcq.yml` (or `Judges.YAML`, a typo) was told only
+    that `mcq.yaml` is missing, beside the file meant; nothing is written."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / name).rename(src / renamed)
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value).startswith(f"{src / name}: missing; a claim needs "), str(err.value)
+    assert str(err.value).endswith(ends), str(err.value)
+    assert not (tmp_path / "out").exists()
+    (src / renamed).rename(src / name)  # a misspelt universe_context.yaml: a note says so
+    (src / "universe_context.yaml").rename(src / "universe_contxt.yaml")
+    notes = import_claims(src, tmp_path / "out")[0][1]
+    assert ("no universe_context.yaml: the universe is the claim's statement and there are no "
+            "sub_claims, which `beliefbench docs generate` needs (add them); found "
+            "universe_contxt.yaml: rename it universe_context.yaml") in notes, notes
+
+
 def test_not_a_claim_folder(tmp_path):
     with pytest.raises(ClaimImportError, match="no claim folders"):
         import_claims(tmp_path, tmp_path / "out")

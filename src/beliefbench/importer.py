@@ -15,6 +15,7 @@ beliefbench.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -469,6 +470,22 @@ def _denied(statement: str, universe: str, facts: list[str]) -> str:
     return _NO_TRUTH.format(statement=lower_first(statement, world))
 
 
+def _near_file(path: Path) -> str:
+    """``; found mcq.yml: rename it mcq.yaml`` where the folder of a study file that is not
+    there holds one of a close name (another suffix or case, a typo), which the import does
+    not read; "" where none is close. The missing file was all it said."""
+    read = {*FAMILY_FILES.values(), "judges.yaml", "universe_context.yaml", "claim.txt",
+            "correction.txt"}
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file() and p.name not in read]
+    except OSError:  # only a hint: a folder we cannot list has none
+        return ""
+    stem = path.stem.lower()
+    close = [n for n in names if Path(n).stem.lower() == stem] or difflib.get_close_matches(
+        path.name, names, n=1, cutoff=0.8)
+    return f"; found {close[0]}: rename it {path.name}" if close else ""
+
+
 def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     """One study claim folder -> a validated Claim, plus notes on what was not carried over."""
     claim_file = folder / "claim.txt"
@@ -487,7 +504,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         path = folder / name
         if not path.exists():
             raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
-                                   f"(at least {MIN_QUESTIONS})")
+                                   f"(at least {MIN_QUESTIONS}){_near_file(path)}")
         items, unread = _questions(path)
         sources[family] = items
         notes += unread
@@ -513,11 +530,12 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                                    f"least {MIN_QUESTIONS} in every family")
     if not (folder / "universe_context.yaml").exists():  # README lists it: say what it cost
         notes.append("no universe_context.yaml: the universe is the claim's statement and there "
-                     "are no sub_claims, which `beliefbench docs generate` needs (add them)")
+                     "are no sub_claims, which `beliefbench docs generate` needs (add them)"
+                     + _near_file(folder / "universe_context.yaml"))
     judges = folder / "judges.yaml"
     if not judges.exists():  # named as the family files are, not as the claim's empty rubric
         raise ClaimImportError(f"{judges}: missing; a claim needs the judge prompt of every "
-                               f"judged family ({', '.join(JUDGED_FAMILIES)})")
+                               f"judged family ({', '.join(JUDGED_FAMILIES)}){_near_file(judges)}")
     rubric, skipped, unread = _rubrics(judges)
     notes += [f"{judges}: judge variant {_on_line(judges, (k,))} has no matching family "
               f"({', '.join(JUDGED_FAMILIES)}); not imported" for k in skipped]
