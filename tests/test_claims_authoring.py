@@ -171,6 +171,25 @@ def test_a_key_left_without_a_value_says_so(tmp_path):
                "item with nothing after its '-' as empty" in p for p in found), found
 
 
+def test_a_text_written_as_a_list_or_a_mapping_says_how_to_write_it(tmp_path):
+    """`statement:` with its sentence as a '- ' item below (a list), or a value holding an
+    unquoted ': ' on the line below its key (a mapping): "Input should be a valid string"
+    named neither what YAML read nor how a text is written."""
+    path = template_with(tmp_path, "statement: The Eiffel Tower was dismantled",
+                         "statement:\n  - The Eiffel Tower was dismantled")
+    path.write_text(path.read_text().replace(
+        "      text: Which city is the Eiffel Tower in today?",
+        "      text:\n        Quick question: which city is the Eiffel Tower in today?"))
+    assert problems(path) == [
+        "invalid claim spec (2 problems)",
+        "field statement: Input should be a valid string, got a list of 1 item(s) (a '- ' "
+        "starts a list item); write `statement: ...` on one line, or for a long text `>-` "
+        "after the colon and its lines indented below, without '- '",
+        "field questions.open_ended.0.text: Input should be a valid string, got a mapping (an "
+        "unquoted ': ' makes one); quote the text (\"...\") or write `text: ...` with `>-` "
+        "after the colon and its lines indented below"]
+
+
 def test_a_word_boundary_in_double_quotes_is_refused(tmp_path):
     """YAML reads "\\blyon\\b" as backspace, lyon, backspace: the marker and answer key
     validated, then never matched an answer (nor helped the audit find a claim sentence)."""

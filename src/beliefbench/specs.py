@@ -299,7 +299,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
-        hint = _literal_hint(e) + _list_hint(e)
+        hint = _literal_hint(e) + _list_hint(e) + _text_hint(e)
         msg += hint or ("" if key is not None or mapping is not None else _got_hint(e))
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
@@ -571,6 +571,22 @@ def _list_hint(e: Any) -> str:
     got = f"the text '{shown}'" if isinstance(e["input"], str) else _value_said(e["input"])
     return (f", got {got}; a list is written [{quoted}] (for several, [a, b]), or one '- ' "
             "item a line below the key")
+
+
+def _text_hint(e: Any) -> str:
+    """What to write where one text was wanted and a list or a mapping was read
+    (``statement:`` with its sentence as a ``- `` item below it; a ``: `` inside an unquoted
+    value on the line below its key): "Input should be a valid string" named neither."""
+    if e["type"] != "string_type" or not isinstance(e["input"], list | dict):
+        return ""
+    key = e["loc"][-1] if e["loc"] and isinstance(e["loc"][-1], str) else None
+    write = f"`{key}: ...`" if key else "the text after the key"
+    if isinstance(e["input"], list):
+        return (f", got a list of {len(e['input'])} item(s) (a '- ' starts a list item); write "
+                f"{write} on one line, or for a long text `>-` after the colon and its lines "
+                "indented below, without '- '")
+    return (f", got a mapping (an unquoted ': ' makes one); quote the text (\"...\") or write "
+            f"{write} with `>-` after the colon and its lines indented below")
 
 
 def _no_value_hint(e: Any) -> str:
