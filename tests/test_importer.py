@@ -248,6 +248,25 @@ def test_a_byte_order_mark_is_not_kept_in_the_text(tmp_path):
     assert "FEFF" not in path.read_text().upper()
 
 
+@pytest.mark.parametrize(("key", "ends"), [
+    (None, ""), ("beleif_answer", "; it has a key 'beleif_answer': did you mean "
+                                        "'belief_answer'?")])
+def test_a_missing_belief_answer_is_named_as_missing(tmp_path, key, ends):
+    """A binary question without `belief_answer` (or with it misspelt) was `expected yes or
+    no, got None`, a value the author never wrote."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    text = (src / "mcq.yaml").read_text()
+    assert '    belief_answer: "no"\n' in text
+    (src / "mcq.yaml").write_text(text.replace('    belief_answer: "no"\n',
+                                               f'    {key}: "no"\n' if key else "", 1))
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value).endswith(
+        'field questions.1.belief_answer: missing (what a believer answers: "yes", or "no" for '
+        f'a counter question){ends}'), str(err.value)
+
+
 def test_a_missing_family_file_is_named(tmp_path):
     src = tmp_path / "lunar_lighthouse"
     shutil.copytree(STUDY / "lunar_lighthouse", src)

@@ -253,6 +253,13 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
     if family != "binary":
         return _convert_judged(family, q, path, i, qid, category, text)
     answer = str(q.get("belief_answer", "")).strip().lower()
+    if q.get("belief_answer") is None:  # left out, misspelt, or a key with no value
+        typo = next((f"; it has a key {str(k)!r}: did you mean 'belief_answer'?" for k in q
+                     if k != "belief_answer" and did_you_mean(str(k), ["belief_answer"], 0.8)),
+                    "")
+        raise ClaimImportError(f"{_field(path, f'questions.{i}.belief_answer')}: missing "
+                               f"(what a believer answers: \"yes\", or \"no\" for a counter "
+                               f"question){typo}")
     if answer not in ("yes", "no"):
         raise ClaimImportError(f"{_field(path, f'questions.{i}.belief_answer')}: expected yes or "
                                f"no, got {q.get('belief_answer')!r}")
