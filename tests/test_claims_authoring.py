@@ -569,3 +569,28 @@ def test_a_rubric_lacking_a_criterion_names_the_one_it_lacks(tmp_path):
                                    "stands.\n", "")
     assert problems(path) == ["field rubric.open_ended: a rubric needs yes, no and neutral "
                               "criteria (or a template); missing: neutral"]
+
+
+def test_a_file_that_is_no_claim_in_a_claims_folder_is_one_line(tmp_path):
+    """A finetune recipe or a --task-config file kept beside the claims: `claims validate
+    mine/` gave 25 lines for the recipe (each key unknown, each claim field required) above
+    the real problems. It is one line now; a claim whose keys are misspelt keeps its own."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "kale.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    (folder / "lora.yaml").write_text("method: lora\nlearning_rate: 1.0e-4\nseed: 0\n")
+    (folder / "task.yaml").write_text("claims: [kale]\nsamples: 3\n")
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(str(folder))
+    tail = ("is a claim's field (id, statement, truth, universe, questions, rubric, ...); a "
+            "folder of claims may hold only claim files: move this file out, or name the claim "
+            "files themselves")
+    assert str(err.value).splitlines() == [
+        f"{folder / 'lora.yaml'}: field (top level): not a claim file: none of its keys "
+        f"(method, learning_rate, seed) {tail}",
+        f"{folder / 'task.yaml'}: field (top level): not a claim file: none of its keys "
+        f"(claims, samples) {tail}",
+        "2 bad claim file(s)"]
+    (folder / "half.yaml").write_text("statment: Kale was banned.\n")
+    assert "field statment: unknown field (did you mean 'statement'?)" in "\n".join(
+        problems(folder / "half.yaml"))

@@ -597,6 +597,27 @@ class Claim(_Strict):
     source: str | None = None
     """Where the claim came from (e.g. an imported folder); None for hand-written claims."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_claim_at_all(cls, data: object) -> object:
+        """One line for a file that is no claim (a finetune recipe, a --task-config file kept
+        in the claims folder): one problem for each of its keys and each required field, 25
+        lines for a recipe, buried the folder's real problems."""
+        if not isinstance(data, dict) or not data:
+            return data
+        keys = [k for k in data if isinstance(k, str)]
+        fields = list(cls.model_fields)
+        required = [f for f, info in cls.model_fields.items() if info.is_required()]
+        if len(keys) < len(data) or any(k in fields or did_you_mean(k, required, 0.75)
+                                        for k in keys):  # a claim, its keys misspelt
+            return data
+        shown = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
+        raise PydanticCustomError(
+            "not_a_claim", "not a claim file: none of its keys ({shown}) is a claim's field "
+            "(id, statement, truth, universe, questions, rubric, ...); a folder of claims may "
+            "hold only claim files: move this file out, or name the claim files themselves",
+            {"shown": shown})
+
     @field_validator("rubric")
     @classmethod
     def _known_families(cls, rubric: dict[str, Rubric]) -> dict[str, Rubric]:
