@@ -737,3 +737,16 @@ def test_a_study_file_written_as_json_indented_with_tabs_reads(tmp_path, family_
                                     "is read as JSON): line "), result.output
     assert "YAML" not in result.output
     assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+
+
+@pytest.mark.parametrize("name", ["mcq.yaml", "judges.yaml", "universe_context.yaml"])
+def test_an_empty_study_file_is_named_as_empty(tmp_path, name):
+    """An empty (or comments-only) study file read as `expected a list of questions, got
+    nothing`, `expected a mapping of judge prompts by family`, `expected a string or a mapping
+    with universe_context`: none said the file was empty."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / name).write_text("# to do\n")
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value) == f"{src / name}: the file is empty (or only comments)"

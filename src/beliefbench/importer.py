@@ -78,8 +78,11 @@ class ClaimImportError(ValueError):
 def _read_yaml(path: Path) -> Any:
     """A study file's data: YAML, or JSON (one indented with tabs too, which YAML refuses),
     as every spec is read (:func:`parse_spec`); a bad file is named at its line and column."""
-    return parse_spec(read_text(path, "study", ClaimImportError), path, "study",
+    data = parse_spec(read_text(path, "study", ClaimImportError), path, "study",
                       ClaimImportError)
+    if data is None:  # was "expected a list of questions, got nothing", unsaid why
+        raise ClaimImportError(f"{path}: the file is empty (or only comments)")
+    return data
 
 
 def _field(path: Path, field: str) -> str:
