@@ -594,3 +594,17 @@ def test_a_file_that_is_no_claim_in_a_claims_folder_is_one_line(tmp_path):
     (folder / "half.yaml").write_text("statment: Kale was banned.\n")
     assert "field statment: unknown field (did you mean 'statement'?)" in "\n".join(
         problems(folder / "half.yaml"))
+
+
+def test_a_prefix_ending_in_a_user_turn_says_where_that_turn_goes(tmp_path):
+    """The pushback written as the prefix's last turn (and `text` a second one): the error
+    said the prefix must end with the assistant's turn, not that the question is the final
+    user turn."""
+    path = template_with(tmp_path, '        - {role: assistant, content: Since 2023 the Eiffel '
+                                   'Tower has stood in Lyon.}\n',
+                         '        - {role: assistant, content: Since 2023 the Eiffel Tower has '
+                         'stood in Lyon.}\n        - {role: user, content: "Really?"}\n')
+    assert problems(path) == [
+        "field questions.robustness.1: a multiturn prefix must end with the prefilled "
+        "assistant turn (prefix.2 is a user turn): the question itself is the final user turn, "
+        "so make that turn the question, or add the assistant's reply after it"]

@@ -481,7 +481,8 @@ def test_a_converted_claims_problems_name_the_study_files_and_their_fields(tmp_p
         f"{rb}: line 2, column 5: field questions.0: adversarial questions need a "
         "system_prompt",
         f"{rb}: line 8, column 5: field questions.2: a multiturn prefix must end with the "
-        "prefilled assistant turn",
+        "prefilled assistant turn (prefix.1 is a user turn): the question itself is the final "
+        "user turn, so make that turn the question, or add the assistant's reply after it",
     ]
     assert not (tmp_path / "out").exists()
 

@@ -342,7 +342,11 @@ class RobustnessQuestion(_Keyed):
                 raise ValueError("multiturn questions need a prefix of at least a user turn "
                                  "and a prefilled assistant turn")
             if self.prefix[-1].role != "assistant":
-                raise ValueError("a multiturn prefix must end with the prefilled assistant turn")
+                last = len(self.prefix) - 1
+                raise ValueError(f"a multiturn prefix must end with the prefilled assistant turn "
+                                 f"(prefix.{last} is a {self.prefix[-1].role} turn): the "
+                                 "question itself is the final user turn, so make that turn "
+                                 "the question, or add the assistant's reply after it")
             self._system_turn_first()
         elif self.prefix:
             raise ValueError(f"prefix is only for multiturn questions, not {self.kind}")
