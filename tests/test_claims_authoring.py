@@ -608,3 +608,25 @@ def test_a_prefix_ending_in_a_user_turn_says_where_that_turn_goes(tmp_path):
         "field questions.robustness.1: a multiturn prefix must end with the prefilled "
         "assistant turn (prefix.2 is a user turn): the question itself is the final user turn, "
         "so make that turn the question, or add the assistant's reply after it"]
+
+
+def test_a_folder_of_json_claims_says_to_name_them_yaml(tmp_path):
+    """Claims written by a script's json.dump (kale.json): each validates when named, but a
+    folder of them said only "no claim files (*.yaml, *.yml) in this directory"."""
+    import json
+
+    import yaml
+
+    folder = tmp_path / "generated"
+    folder.mkdir()
+    data = yaml.safe_load(claim_template("kale"))
+    (folder / "kale.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert load_claim(folder / "kale.json").id == "kale"
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(str(folder))
+    assert str(err.value) == (f"{folder}: no claim files (*.yaml, *.yml) in this directory; it "
+                              "holds kale.json: JSON is YAML, so a claim may be written as "
+                              "JSON, but a folder is read for *.yaml and *.yml files only: "
+                              "rename them to .yaml")
+    (folder / "kale.json").rename(folder / "kale.yaml")
+    assert [c.id for c in load_claims(str(folder))] == ["kale"]

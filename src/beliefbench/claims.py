@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from beliefbench.analysis.text import did_you_mean
+from beliefbench.analysis.text import did_you_mean, listing
 from beliefbench.arguments import InputError
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import (
@@ -1255,6 +1255,20 @@ def _in_subfolders(claim_id: str) -> str:
     return f" (did you mean {' or '.join(map(repr, found[:3]))}?)" if found else ""
 
 
+def _json_here(folder: Path) -> str:
+    """``; it holds kale.json: ...`` where a folder with no claim file holds JSON files (claims
+    written by a script's ``json.dump``): a claim file may be JSON, but a folder is read for
+    ``*.yaml`` and ``*.yml`` only, and it said just "no claim files"; "" where it holds none."""
+    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+        found = sorted(p.name for p in folder.iterdir()
+                       if p.suffix.lower() == ".json" and not p.name.startswith("."))
+        if found:
+            return (f"; it holds {listing(found, 3)}: JSON is YAML, so a claim may be written "
+                    f"as JSON, but a folder is read for *.yaml and *.yml files only: rename "
+                    f"them to .yaml")
+    return ""
+
+
 def _below(item: str, folder: Path) -> str:
     """``; subfolders are not read: name them (mine/health, mine/food)`` where a folder
     holds no claim file but its subfolders do (claims sorted into topics); "" where none
@@ -1279,7 +1293,8 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
         found = spec_files(path)
         if not found:
             raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
-                                 f"directory{_split_path(items, at) or _below(item, path)}")
+                                 f"directory{_split_path(items, at) or _json_here(path)}"
+                                 f"{_below(item, path)}")
         return found
     elif path.is_file():
         return [path]
