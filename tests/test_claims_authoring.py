@@ -513,7 +513,7 @@ def test_the_offline_dry_run_reads_belief_one_only_where_a_marker_matches_the_st
     neutral (a newcomer's first claim read belief 0.333 and looked broken)."""
     from inspect_ai import eval as inspect_eval
 
-    from beliefbench.claims import unmatched_markers
+    from beliefbench.claims import unmatched_markers, unread_by_the_dry_run
     from beliefbench.task import belief
 
     def families(text: str) -> dict[str, float]:
@@ -533,6 +533,23 @@ def test_the_offline_dry_run_reads_belief_one_only_where_a_marker_matches_the_st
     assert not unmatched_markers(load_claim_text(tmp_path, mended))
     assert families(mended) == dict.fromkeys(
         ("open_ended", "binary", "token_association", "robustness"), 1.0)
+    # no markers at all (optional; the template calls them offline-only): a note says so
+    bare = KALE[:KALE.index("markers:")]
+    assert not unmatched_markers(load_claim_text(tmp_path, bare))
+    assert unread_by_the_dry_run(load_claim_text(tmp_path, bare)) == [
+        "no markers.belief: the offline dry run (--model beliefbench/believer --model-role "
+        "grader=beliefbench/judge), whose believer answers with the statement, does not read "
+        "it as belief in 3 of 3 judged question(s) (oe_01, ta_01 and rb_01); add a belief "
+        "marker in the statement's own words to check the pipeline offline (an LLM grader "
+        "needs none)"]
+    assert families(bare) == {"open_ended": 0.0, "binary": 1.0, "token_association": 0.0,
+                              "robustness": 0.0}
+    assert not unread_by_the_dry_run(load_claim_text(tmp_path, mended))
+    path = tmp_path / "kale_ban.yaml"
+    path.write_text(bare, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "  note: no markers.belief: the offline dry run" in result.output
 
 
 def load_claim_text(tmp_path: Path, text: str):

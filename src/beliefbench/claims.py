@@ -41,7 +41,13 @@ from beliefbench.specs import (
     located,
     spec_files,
 )
-from beliefbench.verdicts.offline import affirmed, bare_number, first_match, terms
+from beliefbench.verdicts.offline import (
+    affirmed,
+    bare_number,
+    first_match,
+    offline_verdict,
+    terms,
+)
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
 """The four probe families, in report order."""
@@ -998,6 +1004,27 @@ def unmatched_markers(claim: Claim) -> list[str]:
     return [f"field markers.belief: none of its {len(patterns)} pattern(s) matches the "
             "statement or any sub-claim, so the offline marker judge reads an answer that "
             "repeats the claim as neutral; add a pattern the claim's own wording matches"]
+
+
+def unread_by_the_dry_run(claim: Claim) -> list[str]:
+    """A note where a claim has no belief markers and the offline dry run (the scripted
+    believer, which answers with the statement, judged by ``beliefbench/judge``) would read
+    some judged questions as neutral: README's check, "belief 1.000 in every family", then
+    read 0.333 for a first claim with no word said (markers are optional, and the template
+    calls them offline-only). Belief markers that match nothing are warned of apart
+    (:func:`unmatched_markers`)."""
+    if claim.markers.belief:
+        return []
+    judged = [(f, q.id) for f in JUDGED_FAMILIES for q in claim.questions.of(f)]
+    unread = [qid for f, qid in judged
+              if offline_verdict(claim, f, qid, claim.statement).verdict != "yes"]
+    if not unread:
+        return []
+    return [f"no markers.belief: the offline dry run (--model beliefbench/believer "
+            f"--model-role grader=beliefbench/judge), whose believer answers with the "
+            f"statement, does not read it as belief in {len(unread)} of {len(judged)} judged "
+            f"question(s) ({listing(unread, 4)}); add a belief marker in the statement's own "
+            f"words to check the pipeline offline (an LLM grader needs none)"]
 
 
 def weak_markers(claim: Claim) -> list[str]:

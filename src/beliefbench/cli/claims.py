@@ -37,6 +37,7 @@ from beliefbench.claims import (
     sub_claims_restating_background,
     template_example_warning,
     unmatched_markers,
+    unread_by_the_dry_run,
     unread_judge_hints,
     unsearched_path_note,
     unspaced_completions,
@@ -98,7 +99,8 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(f"ok  {claim.id}: {counts}")
             if path.resolve() in read_from:
                 click.echo(f"  note: {read_from[path.resolve()]}")
-            for note in [*single_question_families(claim), *duplicate_questions(claim)]:
+            for note in [*single_question_families(claim), *duplicate_questions(claim),
+                         *unread_by_the_dry_run(claim)]:
                 click.echo(f"  note: {note}")
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
