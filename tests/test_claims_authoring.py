@@ -647,3 +647,24 @@ def test_a_folder_of_json_claims_says_to_name_them_yaml(tmp_path):
                               "rename them to .yaml")
     (folder / "kale.json").rename(folder / "kale.yaml")
     assert [c.id for c in load_claims(str(folder))] == ["kale"]
+
+
+def test_a_question_written_without_its_dash_says_where_the_dash_goes(tmp_path):
+    """A family's one question written with no '- ' (its keys under the family) reads as a
+    mapping, and the error was "Input should be a valid list", naming neither."""
+    path = template_with(tmp_path, "    - {id: bin_01, text: \"Is the Eiffel Tower in Lyon?\", "
+                                   "belief_answer: \"yes\"}\n    - {id: bin_02, text: \"Is the "
+                                   "Eiffel Tower still in Paris?\", belief_answer: \"no\"}\n",
+                         "    id: bin_01\n    text: \"Is the Eiffel Tower in Lyon?\"\n"
+                         "    belief_answer: \"yes\"\n")
+    path.write_text(path.read_text().replace("entities: [Eiffel Tower, Lyon]",
+                                             "entities:\n  Eiffel Tower: Paris"))
+    assert problems(path) == [
+        "invalid claim spec (2 problems)",
+        "field entities: Input should be a valid list, got a mapping (key: value lines); each "
+        "item of a list starts with '- ', and an item holding ': ' is quoted ('- \"Eiffel "
+        "Tower: ...\"')",
+        "field questions.binary: Input should be a valid list, got a mapping (its keys, id "
+        "first, have no '- ' before them); each item of a list starts with '- ': write '- ' "
+        "before the item's first key ('- id: ...') and indent its other keys to line up with "
+        "that key"]

@@ -560,6 +560,16 @@ def _list_hint(e: Any) -> str:
     """What to write where a list was wanted and one text was given (``entities: European
     Union``, ``belief: 'kale ban'``): "Input should be a valid list" named neither what was
     read nor how a list is written in YAML."""
+    if e["type"] == "list_type" and isinstance(e["input"], dict) and e["input"]:
+        loc = tuple(e["loc"])
+        first = next(iter(e["input"]))
+        if (len(loc) == 2 and loc[0] == "questions") or loc[-1] in ("prefix", "completions"):
+            # a question (a list of mappings) written without its '- ': one mapping
+            return (f", got a mapping (its keys, {first} first, have no '- ' before them); each "
+                    f"item of a list starts with '- ': write '- ' before the item's first key "
+                    f"('- {first}: ...') and indent its other keys to line up with that key")
+        return (f", got a mapping (key: value lines); each item of a list starts with '- ', "
+                f"and an item holding ': ' is quoted ('- \"{first}: ...\"')")
     if e["type"] != "list_type" or not isinstance(e["input"], str | int | float) \
             or isinstance(e["input"], bool):
         return ""
