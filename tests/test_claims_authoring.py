@@ -668,3 +668,18 @@ def test_a_question_written_without_its_dash_says_where_the_dash_goes(tmp_path):
         "first, have no '- ' before them); each item of a list starts with '- ': write '- ' "
         "before the item's first key ('- id: ...') and indent its other keys to line up with "
         "that key"]
+
+
+@pytest.mark.parametrize("typed", ["Mine/kale.yaml", "mnie/kale.yaml", "./Mine/kale.yaml"])
+def test_a_path_whose_folder_is_misspelt_names_the_file_meant(tmp_path, monkeypatch, typed):
+    """`-T claims=Mine/kale.yaml` (case counts on Linux) said only `no such claim file or
+    directory`: a close folder beside it holding the file is offered."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "kale.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(typed)
+    meant = typed.replace("Mine", "mine").replace("mnie", "mine")
+    assert str(err.value) == (f"claims: no such claim file or directory {typed!r}; did you "
+                              f"mean {meant!r}?")

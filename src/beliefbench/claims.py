@@ -1234,6 +1234,24 @@ def _split_path(items: list[str], at: int) -> str:
     return ""
 
 
+def _in_a_close_folder(head: str, name: str) -> str | None:
+    """``mine/kale.yaml`` for ``Mine/kale.yaml`` (or ``mnie/kale.yaml``): a path whose
+    folder is misspelt (case counts on Linux) where a close folder beside it holds the same
+    file name; None where none does."""
+    if not head or user_path(head).is_dir():
+        return None
+    parent, folder = os.path.split(head)
+    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+        where = user_path(parent or ".")
+        names = [d.name for d in where.iterdir() if d.is_dir()]
+        close = [n for n in names if n.casefold() == folder.casefold()] or \
+            difflib.get_close_matches(folder, names, n=3, cutoff=0.7)
+        for n in close:
+            if (where / n / name).exists():
+                return os.path.join(parent, n, name)
+    return None
+
+
 def _near_miss(item: str, by_id: dict[str, Path]) -> str:
     """``; did you mean ...?`` for a claim path that names nothing but is a near miss, or "":
     the path with its ``.yaml`` left off (``mine/kale`` for ``mine/kale.yaml``), a close file
@@ -1244,6 +1262,9 @@ def _near_miss(item: str, by_id: dict[str, Path]) -> str:
             if _exists(item + suffix) and user_path(item + suffix).is_file():
                 return f"; did you mean {item + suffix!r}?"
     head, name = os.path.split(item.rstrip("/" + os.sep))
+    moved = _in_a_close_folder(head, name)
+    if moved:
+        return f"; did you mean {moved!r}?"
     if head and user_path(head).is_dir():
         files = {f.stem: f.name for f in spec_files(user_path(head))}  # ".yaml" alike in all
         close = difflib.get_close_matches(Path(name).stem, list(files), n=1, cutoff=0.7)
