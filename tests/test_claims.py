@@ -206,7 +206,8 @@ def test_missing_file(tmp_path):
      r"letter or digit\), e\.g\. glass_bridge"),
     ("id: bin_01", "id: Bin 01", r"field questions\.binary\.0\.id: 'Bin 01': use lowercase "),
     ("id: glass_bridge", "id: glass_brücke", r"field id: 'glass_brücke': use lowercase .*, "
-                                            r"e\.g\. glass_brucke$"),
+                                            r"e\.g\. glass_brucke \(a claim file is named "
+                                            r"<id>\.yaml: glass_brucke\.yaml\)$"),
     ('belief_answer: "yes"', 'belief_answer: "maybe"',
      r"field questions\.binary\.0\.belief_answer"),
     ("kind: direct", "kind: sideways", r"field questions\.open_ended\.0\.kind"),

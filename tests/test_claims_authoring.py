@@ -683,3 +683,13 @@ def test_a_path_whose_folder_is_misspelt_names_the_file_meant(tmp_path, monkeypa
     meant = typed.replace("Mine", "mine").replace("mnie", "mine")
     assert str(err.value) == (f"claims: no such claim file or directory {typed!r}; did you "
                               f"mean {meant!r}?")
+
+
+def test_a_claim_id_of_other_characters_names_the_file_it_then_needs(tmp_path):
+    """`id: Kale_Ban` in Kale_Ban.yaml was told "e.g. kale_ban"; fixing the id alone failed
+    the next run on the file name. The file the id then needs is named at once."""
+    path = tmp_path / "Kale_Ban.yaml"
+    path.write_text(claim_template("kale").replace("id: kale ", "id: Kale_Ban ", 1))
+    assert problems(path) == [
+        "field id: 'Kale_Ban': use lowercase letters, digits, _ and - (starting with a letter "
+        "or digit), e.g. kale_ban (a claim file is named <id>.yaml: kale_ban.yaml)"]

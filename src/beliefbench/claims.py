@@ -142,10 +142,27 @@ def id_problem(value: str) -> str | None:
     a newcomer neither which characters were wrong nor what to write."""
     if re.match(ID_PATTERN, value):
         return None
-    fixed = re.sub(r"[^a-z0-9_\-]+", "_", unaccented(value.strip().lower())).strip("_-")
-    hint = f", e.g. {fixed}" if re.match(ID_PATTERN, fixed) and fixed != "all" else ""
+    fixed = suggested_id(value)
+    hint = f", e.g. {fixed}" if fixed else ""
     return (f"{value!r}: use lowercase letters, digits, _ and - (starting with a letter or "
             f"digit){hint}")
+
+
+def suggested_id(value: str) -> str | None:
+    """The id most likely meant by a name that is none ("Kale Ban" -> kale_ban), or None."""
+    fixed = re.sub(r"[^a-z0-9_\-]+", "_", unaccented(value.strip().lower())).strip("_-")
+    return fixed if re.match(ID_PATTERN, fixed) and fixed != "all" else None
+
+
+def _claim_id_chars(value: str) -> str:
+    """A claim's id as :data:`Id` checks it, and the file it then needs: the fix of the id
+    alone ("e.g. kale_ban") failed the next run on the file name (``Kale_Ban.yaml``)."""
+    problem = id_problem(value)
+    if problem is not None:
+        fixed = suggested_id(value)
+        raise ValueError(problem + (f" (a claim file is named <id>.yaml: {fixed}.yaml)"
+                                    if fixed else ""))
+    return value
 
 
 def _id_chars(value: str) -> str:
@@ -585,7 +602,8 @@ class Claim(_Strict):
     """A fabricated claim and the questions that probe it (one claim YAML file);
     :func:`load_claims` reads them by id, file or folder."""
 
-    id: Annotated[Id, AfterValidator(_not_reserved)]
+    id: Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_claim_id_chars),
+                  AfterValidator(_not_reserved)]
     statement: Written
     """The fabricated claim, in one or two sentences."""
     truth: Written
