@@ -1076,6 +1076,51 @@ def test_a_killed_log_with_no_responses_is_no_run_and_says_what_to_do(two_runs, 
     assert f"PARTIAL: {path}" in r.stderr and "OFFLINE" not in r.stderr, r.stderr
 
 
+def test_a_killed_sweep_log_says_to_run_the_sweep_again_not_eval_retry(two_runs, tmp_path):
+    """A sweep killed mid-eval leaves its checkpoint's log 'started'; report and gate told
+    the user to `inspect eval-retry` that one log, where the sweep's own command resumes it
+    and every other unfinished checkpoint (and a retry's log is no sweep's). A log of a
+    plain `inspect eval` keeps the eval-retry advice (the test above)."""
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    log = run_belief(tmp_path / "one", believer, samples=1)
+    log.status, log.results, log.reductions = "started", None, None
+    kept = log.samples[:3]
+    log.samples = []
+    empty = _as_other_log(log, logs / "killed.eval", eval_set_id="set1")
+    log.samples = kept
+    held = _as_other_log(log, logs / "killed2.eval", eval_set_id="set1")
+    log.samples = []
+    for name in ("killed3", "killed4"):
+        _as_other_log(log, logs / f"{name}.eval", eval_set_id="set1")
+    rerun = ("or its process was killed before it could record an end (then run the "
+             "`beliefbench sweep` (or `inspect eval-set`) command that wrote it again: it "
+             "resumes it, and every other checkpoint left unfinished, reusing the finished "
+             "ones)")
+    alone = CliRunner().invoke(cli, ["report", empty, "--out", str(tmp_path / "o1")])
+    assert alone.exit_code == 2, alone.output
+    assert f"{empty} (status 'started') holds no samples; it may still be running (wait for " \
+        f"it to end), {rerun}" in alone.output, alone.output
+    assert "eval-retry" not in alone.output
+    base = str(sorted(two_runs.glob("*.eval"))[0])
+    gate = CliRunner().invoke(cli, ["gate", "--baseline", base, "--candidate", held])
+    assert gate.exit_code == 2, gate.output
+    assert f"{held} (status 'started'; it may still be running (wait for it to end), " \
+        f"{rerun})" in gate.output, gate.output
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o2"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    assert f"PARTIAL: {held} (status 'started', 3 of 7 responses (4 never run: in no count)):" \
+        f" shown as partial=True, never pooled with complete logs; it may still be running " \
+        f"(wait for it to end), {rerun}" in r.stderr, r.stderr
+    # the three holding none grouped in one PARTIAL warning, in the words for each
+    assert "each may still be running (wait for each to end), or its process was killed " \
+        "before it could record an end (then run the `beliefbench sweep` (or `inspect " \
+        "eval-set`) command that wrote them again: it resumes them, and every other " \
+        "checkpoint left unfinished, reusing the finished ones)" in r.stderr, r.stderr
+    assert "eval-retry" not in r.stderr, r.stderr
+
+
 def test_first_few_lists_the_first_and_counts_the_rest():
     from beliefbench.analysis.text import first_few
 

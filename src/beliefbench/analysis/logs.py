@@ -535,18 +535,35 @@ STARTED_RESUME = ("; {it} may still be running (wait for {it} to end: an eval-re
                   "live eval runs its samples twice), or {its} process was killed before it "
                   "could record an end (then {retry} resumes {it})")
 """The end of a PARTIAL note (and of ``no responses to count``) for a log still 'started':
-what to do whether its eval is still running or was killed."""
+what to do whether its eval is still running or was killed (:func:`started_resume`)."""
+
+
+STARTED_RESUME_SWEEP = ("; {it} may still be running (wait for {it} to end), or {its} process "
+                        "was killed before it could record an end (then {rerun})")
+""":data:`STARTED_RESUME` for a log an eval set wrote (a sweep's): its command run again
+resumes it (:data:`RERUN_SWEEP`), where `inspect eval-retry` would resume one log alone."""
+
+
+def started_resume(it: str, its: str, retry: str, eval_set: bool = False,
+                   them: str | None = None) -> str:
+    """The end of a note on a log (``it``: ``it``, ``each``) still 'started': wait if it
+    runs, else how to resume it: ``retry`` (its `inspect eval-retry` command), or for a log
+    of an eval set the sweep's command run again (``them``: what that command wrote)."""
+    if eval_set:
+        return STARTED_RESUME_SWEEP.format(it=it, its=its,
+                                           rerun=RERUN_SWEEP.format(it=them or it))
+    return STARTED_RESUME.format(it=it, its=its, retry=retry)
 
 
 def resume_note(path: str, status: str, eval_set: bool = False,
                 model: str | None = None) -> str:
     """The end of a PARTIAL note: how to resume the log; for a log still 'started'
-    (:data:`STARTED_RESUME`), to wait if it runs (a retry beside it would run its samples
+    (:func:`started_resume`), to wait if it runs (a retry beside it would run its samples
     twice) and how to resume it if it was killed. A log of
     ``none/none`` (no --model given) cannot be resumed: eval-retry runs the log's model. A
     log of an eval set (a sweep's) is resumed by its command run again, said first."""
     if status == "started":
-        return STARTED_RESUME.format(it="it", its="its", retry=retry_command(path))
+        return started_resume("it", "its", retry_command(path), eval_set)
     if model == "none/none":
         return NO_MODEL_RUN
     if eval_set:
@@ -604,17 +621,18 @@ def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
 
 def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
     """How a partial log is resumed (:func:`resume_note`): ``started`` (not: it may be
-    running), ``no model`` (it cannot be: run again), ``eval set`` or ``retry``."""
+    running; ``started eval set``: a sweep's), ``no model`` (it cannot be: run again),
+    ``eval set`` or ``retry``."""
     if status == "started":
-        return "started"
+        return "started eval set" if eval_set else "started"
     if model == "none/none":
         return "no model"
     return "eval set" if eval_set else "retry"
 
 
 RESUME_EACH = {
-    "started": STARTED_RESUME.format(it="each", its="its",
-                                     retry="`inspect eval-retry <log> --log-dir <its folder>`"),
+    "started": started_resume("each", "its", "`inspect eval-retry <log> --log-dir <its folder>`"),
+    "started eval set": started_resume("each", "its", "", eval_set=True, them="them"),
     "no model": ("; they ran without a model (`inspect eval` was given no --model): run the "
                  "evals again with --model and move these logs away (`inspect eval-retry` "
                  "would run their model, none/none, again)"),
