@@ -503,6 +503,33 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
                            f"PARTIAL above; finish it or leave it out)"), line
 
 
+def test_a_killed_em_log_holding_nothing_gets_no_warning_but_its_partial_one(em_logs,
+                                                                             tmp_path):
+    """An EM log killed before its first sample has no row, yet its thresholds (THRESHOLDS,
+    and the EM rule of the whole report, `they differ`), its unknown KL (KL UNKNOWN) and its
+    relative model path were warned of. Its PARTIAL line alone names it now."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    shutil.copytree(em_logs, logs)
+    log = read_eval_log(str(_judged_log(logs)))
+    log.samples, log.status, log.results, log.reductions = [], "started", None, None
+    log.eval.eval_id = log.eval.task_id = "killed"
+    log.eval.model = "hf/./ckpts/neg/step-000010"
+    md = {k: v for k, v in log.eval.metadata.items() if k != "kl"}
+    log.eval.metadata = {**md, "manifest": str(tmp_path / "gone.jsonl"),
+                         TASK_KEY: {**md[TASK_KEY], "aligned_max": 50}}
+    path = logs / "killed.eval"
+    write_eval_log(log, str(path))
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o"),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    assert f"PARTIAL: {path} (status 'started', 0 of " in res.stderr, res.stderr
+    assert len([x for x in res.stderr.splitlines() if "killed.eval" in x]) == 1, res.stderr
+    assert not [w for w in ("THRESHOLDS", "KL UNKNOWN", "RELATIVE PATH", "they differ")
+                if w in res.output], res.output
+
+
 def test_a_folder_of_a_belief_logprob_log_names_its_reader_not_its_nothing_read(tmp_path):
     """em-report on a folder holding only a belief_logprob log said `no EM logs ... not an
     EM log (a belief_logprob log ...); NOTHING READ: none of its binary items ...`: the

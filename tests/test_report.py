@@ -1121,6 +1121,42 @@ def test_a_killed_sweep_log_says_to_run_the_sweep_again_not_eval_retry(two_runs,
     assert "eval-retry" not in r.stderr, r.stderr
 
 
+def test_a_log_holding_no_responses_gets_no_warning_but_its_partial_one(two_runs, tmp_path):
+    """A sweep log killed before its first sample has no row, yet its octal step, its
+    relative model path and its manifest's NOT FINAL were warned of (and a NOT IN MANIFEST
+    would be): warnings about a log that adds nothing. Its PARTIAL line alone names it now;
+    the same log holding responses still gets them all."""
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    log = read_eval_log(str(sorted(logs.glob("*.eval"))[0]))
+    log.status, log.results, log.reductions = "started", None, None
+    log.eval.model = "hf/./ckpts/neg/step-000010"
+    log.eval.metadata = {**log.eval.metadata, "step": 8, "checkpoint": "step-000010",
+                         "manifest": str(tmp_path / "gone" / "manifest.jsonl"),
+                         "final_checkpoint": False}
+    kept, log.samples = log.samples, []
+    path = _as_other_log(log, logs / "killed.eval")
+    said = ("octal reading", "RELATIVE PATH", "NOT FINAL", "killed.eval:")
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    assert f"PARTIAL: {path} (status 'started', 0 of 14 responses" in r.stderr, r.stderr
+    assert len([x for x in r.stderr.splitlines() if "killed.eval" in x]) == 1, r.stderr
+    assert not [w for w in said if w in r.stderr], r.stderr
+    notes = json.loads((tmp_path / "o" / "report.json").read_text())["notes"]
+    assert [n for n in notes if "killed.eval" in n] == [n for n in notes if "PARTIAL" in n]
+    # holding responses, the same log is warned of as before (in place of the log whose
+    # responses it holds: the same samples read twice would be a copy)
+    log.samples = kept
+    (logs / "killed.eval").unlink()
+    Path(log.location).unlink()
+    _as_other_log(log, logs / "killed.eval")
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o2"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    assert all(w in r.stderr for w in said), r.stderr
+
+
 def test_first_few_lists_the_first_and_counts_the_rest():
     from beliefbench.analysis.text import first_few
 

@@ -57,7 +57,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     grouped_notes,
     has_task_key,
     header_grader,
-    held_runs,
+    held_logs,
     ignored_notes,
     incomplete_log,
     is_invalidated,
@@ -196,6 +196,12 @@ class EMLogs:
     placed: list[Placed] = field(default_factory=list)
     """Each log's checkpoint place (``relabel_moved``), for the notes on moved runs."""
 
+    @property
+    def held(self) -> tuple[list[dict[str, Any]], list[Placed]]:
+        """The logs holding responses and their places (:func:`held_logs`): the logs the
+        warnings are of, but the PARTIAL one that says a log holding none was left out."""
+        return held_logs(self.logs, lambda i: i["responses"], lambda i: i["path"], self.placed)
+
     def notes(self) -> list[str]:
         """The warnings one by one, each log's own (em_report.json's ``notes``)."""
         return each_note(self._notes())
@@ -218,14 +224,14 @@ class EMLogs:
             for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         # a log holding no responses (killed before its first sample) has no row: its
-        # PARTIAL warning says so, and it is in no count of logs these warnings give
-        held = [i for i in self.logs if i["responses"]]
+        # PARTIAL (or INCOMPLETE) warning says so, and no other warning is of it
+        held, placed = self.held
         out += [offline_log(i["path"], i["offline"]) for i in held if i.get("offline")]
         out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in held
                 if i.get("self_judged")]
-        out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
-        out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
-        out += recorded_paths_notes(self.placed)
+        out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in held)
+        out += moved_notes(placed) + same_checkpoint_notes(placed)
+        out += recorded_paths_notes(placed)
         # the EM task's own metrics are NaN where a reduced value is no share of verdicts
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
                              "EM = em over all responses; the log's own EM metrics are NaN "
@@ -240,12 +246,12 @@ class EMLogs:
                 f"{pooled_in(rows)} ({first_few(list(paths), 3)}): each of their questions "
                 "is counted once per eval; if one is an earlier run left in the folder, "
                 "leave it out" for (paths, rows), qsets in by_logs.items()]
-        keys = held_runs((i["key"], i["responses"]) for i in self.logs)
+        keys = [i["key"] for i in held]
         differ = differing_fields(keys)
         if differ:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
                        "as separate rows (column 'run'), never pooled")
-        for i in self.logs:
+        for i in held:
             if i["no_score"]:
                 out.append(counted_log("no_score", i["path"], i["no_score"], i["responses"],
                                        UNREAD["no_score"],
@@ -255,23 +261,22 @@ class EMLogs:
                     for cause, n in i["failed_by"].items() if n]
         out += [incoherent_note(i["path"], i["incoherent"], i["responses"],
                                 i["thresholds"][1])
-                for i in self.logs if over_budget(i["incoherent"], i["responses"],
-                                                  MAX_INCOHERENT)]
+                for i in held if over_budget(i["incoherent"], i["responses"], MAX_INCOHERENT)]
         out += [counted_log("unscored", i["path"], i["unscored"], i["responses"],
                             f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                             "call failed)", "counted as failed, i.e. not EM")
-                for i in self.logs if i["unscored"]]
+                for i in held if i["unscored"]]
         out += [limit_log(i["path"], i["limits"], i["responses"], i["limit_values"],
                           "`em-report --max-em` counts them toward --max-unread", "not EM")
-                for i in self.logs if i.get("limits")]
+                for i in held if i.get("limits")]
         out += [share_log("CUT OFF", i["path"], i["cut_off"], i["responses"], i["answered"])
-                for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]
-        out += [i["step_note"] for i in self.logs if i.get("step_note")]
-        relative = sorted({i["model"] for i in self.logs if i.get("relative_path")})
+                for i in held if too_many_cut_off(i["cut_off"], i["answered"])]
+        out += [i["step_note"] for i in held if i.get("step_note")]
+        relative = sorted({i["model"] for i in held if i.get("relative_path")})
         out += [relative_path_note(relative)] if relative else []
-        out += thresholds_note(self.logs)
-        out += kl_unknown_notes(self.logs)
-        out += judge_read_notes(self.logs)
+        out += thresholds_note(held)
+        out += kl_unknown_notes(held)
+        out += judge_read_notes(held)
         out += ignored_notes(self.ignored)
         return out
 
@@ -867,7 +872,7 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
             *unstepped_note(side),
             *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])]
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
-                    [*logs.notes(), *more], em_rule(logs.logs),
+                    [*logs.notes(), *more], em_rule(logs.held[0]),
                     nothing_read=not logs.responses["verdict"].isin(READ).any(),
                     sources=[i["path"] for i in logs.logs], runs=em_runs(logs.logs),
                     shown=[*logs.grouped_notes(), *[(n, []) for n in more]])

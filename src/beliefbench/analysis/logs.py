@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from inspect_ai.analysis import SampleColumn, samples_df
@@ -316,6 +316,12 @@ class BeliefLogs:
     def partial(self) -> list[LogInfo]:
         return [info for info in self.logs if info.partial]
 
+    @property
+    def held(self) -> tuple[list[LogInfo], list[Placed]]:
+        """The logs holding responses and their places (:func:`held_logs`): the logs the
+        warnings are of, but the PARTIAL one that says a log holding none was left out."""
+        return held_logs(self.logs, lambda i: i.samples, lambda i: i.path, self.placed)
+
     def repeated_claims(self, by: Sequence[str] = ()) -> dict[str, list[str]]:
         """Claims that more than one eval (task id) answered within one group of ``by``
         columns (all the logs, with none), with those logs. A retry keeps its task id (and
@@ -351,16 +357,20 @@ class BeliefLogs:
                        "their responses are not in any table")
             out.extend(f"skipped {path}: {why}" for path, why in self.skipped)
         out += [partial_log(info) for info in self.partial]
+        # a log holding no responses (killed before its first sample) has no row: its
+        # PARTIAL (or INCOMPLETE) warning says so, and no other warning is of it
+        logs, placed = self.held
+        held = set(map(id, logs))
         for info in self.logs:
             if info.incomplete:
                 out.append(incomplete_log(info.path, info.samples, info.expected or 0,
                                           info.cut, "a claim may be missing altogether",
                                           GATE_REFUSES))
-            # a log holding no responses (killed before its first sample) has no row: its
-            # PARTIAL warning says so, and it is in no count of logs these warnings give
-            if offline and info.offline and info.samples:
+            if id(info) not in held:
+                continue
+            if offline and info.offline:
                 out.append(offline_log(info.path, info.offline))
-            if info.self_judged and info.samples:
+            if info.self_judged:
                 out.append(self_judged_note(info.path, info.model))
             if info.step_note:
                 out.append(info.step_note)
@@ -385,7 +395,7 @@ class BeliefLogs:
             if too_many_cut_off(info.cut_off, info.answered):
                 out.append(share_log("CUT OFF", info.path, info.cut_off, info.samples,
                                      info.answered))
-            if info.reducer and info.samples:
+            if info.reducer:
                 out.append(reducer_note(info))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
@@ -394,14 +404,14 @@ class BeliefLogs:
                            "those of the judge its header names (Inspect does not record "
                            "the grader of appended scores; compare judges with "
                            "`beliefbench agreement`)")
-        relative = sorted({i.model for i in self.logs if i.relative_path})
+        relative = sorted({i.model for i in logs if i.relative_path})
         if relative:
             out.append(relative_path_note(relative))
-        out += not_final_notes((i.path, i.final, i.step) for i in self.logs)
-        out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
-        out += recorded_paths_notes(self.placed)
+        out += not_final_notes((i.path, i.final, i.step) for i in logs)
+        out += moved_notes(placed) + same_checkpoint_notes(placed)
+        out += recorded_paths_notes(placed)
         if runs_apart:  # (the gate refuses a side with such a claim)
-            task_ids = {i.path: i.task_id for i in self.logs}
+            task_ids = {i.path: i.task_id for i in logs}
             for claim, rows in several_evals(self.responses, task_ids,
                                              [*RUN_COLUMNS, "claim"]).items():
                 paths = sorted({p for row in rows for p in row})
@@ -409,20 +419,19 @@ class BeliefLogs:
                            f"{pooled_in(len(rows))} ({first_few(paths, 3)}): each of its "
                            "questions is counted once per eval; if one is an earlier run left "
                            "in the folder, leave it out")
-        # as the rows are grouped; a log with no responses has no row (:func:`held_runs`)
-        keys = held_runs((grouping_key(info.key), info.samples) for info in self.logs)
+        keys = [grouping_key(info.key) for info in logs]  # as the rows are grouped
         differ = differing_fields(keys)
         if differ and runs_apart:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
                        "as separate rows (column 'run'; full values in the CSVs' 'judge' and "
                        "'settings'), never pooled")
-        for grader in dict.fromkeys(dict(i.key.judge).get("grader") for i in self.logs):
-            served = {s for i in self.logs if dict(i.key.judge).get("grader") == grader
+        for grader in dict.fromkeys(dict(i.key.judge).get("grader") for i in logs):
+            served = {s for i in logs if dict(i.key.judge).get("grader") == grader
                       for names in i.served.values() for s in names}
             out += served_notes(str(grader), served)
-        unknown = [i.path for i in self.logs if i.key.unknown]
+        unknown = [i.path for i in logs if i.key.unknown]
         if unknown:
-            fields = sorted({f for i in self.logs for f in i.key.unknown})
+            fields = sorted({f for i in logs for f in i.key.unknown})
             out.append(f"{len(unknown)} log(s) do not record {fields} (older beliefbench): "
                        f"{UNKNOWN!r} is kept apart from every known value "
                        f"({', '.join(unknown[:3])})")
@@ -599,14 +608,23 @@ def partial_note(path: str, status: str, held: str, why: str, resume: str, way: 
 PARTIAL_SHOWN = "shown as partial=True, never pooled with complete logs"
 """What the report does with a partial log's responses (``report``, ``em-report``)."""
 EMPTY_SHOWN = "no responses held: no row, in no count (of logs, or of the runs that differ)"
-"""What the report does with a partial log holding no response (:func:`held_runs`)."""
+"""What the report does with a partial log holding no response (:func:`held_logs`)."""
 
 
-def held_runs(counts: Iterable[tuple[Hashable, int]]) -> list[Hashable]:
-    """The run keys of the logs that hold responses, of (key, responses) per log: a log
-    killed before its first sample has no row, so it is no run that differs (``RUNS
-    DIFFER``) and no log counted (:func:`logs_line`)."""
-    return [key for key, count in counts if count]
+Log = TypeVar("Log")
+
+
+def held_logs(logs: Sequence[Log], responses: Callable[[Log], int], path: Callable[[Log], str],
+              placed: Sequence[Placed] = ()) -> tuple[list[Log], list[Placed]]:
+    """The logs that hold responses (``responses``: how many a log holds), and their places
+    (``path``: a log's path): every per-log warning of ``report`` and ``em-report`` but the
+    ``PARTIAL`` (and ``INCOMPLETE``) one that says how much a log holds reads only these. A
+    log killed before its first sample has no row: it is no run that differs (``RUNS
+    DIFFER``), no log counted (:func:`logs_line`), and no log warned of (a step, a relative
+    path, NOT FINAL, thresholds, ...): its PARTIAL warning says it was left out."""
+    held = [log for log in logs if responses(log)]
+    paths = {path(log) for log in held}
+    return held, [p for p in placed if p.path in paths]
 
 
 def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:

@@ -421,8 +421,9 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     flip_table, flip_steps = flips(questions)
     unread = unread_runs(logs.responses)
     neither = neither_way_runs(logs.responses)
-    # sweeps label them; their metadata was read with the headers
-    swept = [(i.path, i.metadata) for i in logs.logs if i.checkpoint != NO_LABEL]
+    # sweeps label them; their metadata was read with the headers (a log holding no
+    # responses is warned of by its PARTIAL warning alone: BeliefLogs.held)
+    swept = [(i.path, i.metadata) for i in logs.held[0] if i.checkpoint != NO_LABEL]
     more = [*manifest_notes(swept), *single_question_note(questions),
             *pooled_share_notes(questions), *missing_note(flip_table),
             *repeated_steps_note(questions), *unstepped_note(questions),
