@@ -451,6 +451,35 @@ def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim,
     belief(claims=str(fixture_claim), samples=2)
 
 
+@pytest.mark.parametrize("first, then, inspect_ok, sweep_ok", [
+    ("samples=2", "samples=02", True, True),        # both 2: was "given 2 times"
+    ("max-tokens=8", "max_tokens= 8", True, True),
+    ("claims=a,b", "claims=a, b", True, True),       # one list (the task strips the names)
+    ("claims=a", "claims=[a]", True, True),
+    ("judge=yes", "judge=true", True, False),        # YAML 1.1 (Inspect) / 1.2 (the sweep)
+    ("samples=1", "samples=true", False, False),     # equal in Python, not to the task
+    ("samples=1", "samples=2", False, False),
+    ("claims=a", "claims=a,b", False, False),
+])
+def test_a_task_argument_given_twice_is_compared_as_the_command_reads_it(
+        first, then, inspect_ok, sweep_ok, monkeypatch):
+    """``-T samples=2 -T samples=02`` was refused as two values (compared as text) though
+    Inspect reads both as 2. The values are compared as the command parses them: Inspect's
+    -T as YAML (1.1), ``beliefbench sweep``'s with the project's loader (YAML 1.2)."""
+    from beliefbench.arguments import TaskArgumentError, check_given_once
+
+    names = ["samples", "max_tokens", "claims", "judge"]
+    for program, ok in (("/venv/bin/inspect", inspect_ok), ("/venv/bin/beliefbench", sweep_ok)):
+        monkeypatch.setattr(sys, "argv", [program, "eval", "tasks/belief.py", "-T", first,
+                                          "-T", then])
+        if ok:
+            check_given_once(names)
+        else:
+            with pytest.raises(TaskArgumentError, match=rf"given 2 times \(-T {re.escape(first)}"
+                                                        rf", then -T {re.escape(then)}\)"):
+                check_given_once(names)
+
+
 def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, tmp_path,
                                                                 monkeypatch):
     """``inspect eval ... --task-config run.yaml -T claims=dentist`` with ``claims`` in the

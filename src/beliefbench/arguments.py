@@ -245,7 +245,8 @@ def check_given_once(names: Sequence[str]) -> None:
         return  # (python -m inspect_ai runs inspect_ai/__main__.py)
     # Inspect's options (a sweep builds its task itself; eval-retry takes the log's args,
     # never -T, INSPECT_EVAL_TASK_ARGS or --task-config)
-    inspect = program.stem != "beliefbench" and sys.argv[1:2] in (["eval"], ["eval-set"])
+    sweep = program.stem == "beliefbench"
+    inspect = not sweep and sys.argv[1:2] in (["eval"], ["eval-set"])
     args, variable = _task_args_given(), False
     if inspect and not _task_args_typed():  # the variable stands for -T where none is typed
         args, variable = _variable_task_args(), True
@@ -254,8 +255,10 @@ def check_given_once(names: Sequence[str]) -> None:
         if key in names:
             given.setdefault(key, []).append(typed)
     for key, values in given.items():
-        # the same value twice is taken, however its name is spelt (max-tokens / max_tokens)
-        if len({v.partition("=")[2].strip() for v in values}) > 1:
+        # the same value twice is taken, however its name or value is spelt (max-tokens /
+        # max_tokens, samples=2 / samples=02): the values as the command reads them compared
+        last = _read_as(values[-1], key, sweep)
+        if not all(_same_value(_read_as(v, key, sweep), last, key) for v in values[:-1]):
             shown = ", then ".join(values if variable else (f"-T {v}" for v in values))
             where = f" in {TASK_ARGS_VARIABLE}" if variable else ""
             listed = LISTS.get(key)
@@ -332,14 +335,37 @@ def _task_config_given() -> tuple[str, dict[str, Any]] | None:
 
 
 def _same_value(a: Any, b: Any, key: str = "") -> bool:
-    """Whether a file's value and a ``-T`` value give the task the same thing (a list of one
-    name and that name alike: ``claims: [dentist]``, ``-T claims=dentist``; for a list
-    parameter, :data:`LISTS`, a comma-separated string and its list: the task splits it)."""
-    def one(v: Any) -> Any:
+    """Whether two values (a file's and a ``-T`` one's, or two ``-T`` ones', each as parsed)
+    give the task the same thing (a list of one name and that name alike: ``claims:
+    [dentist]``, ``-T claims=dentist``; for a list parameter, :data:`LISTS`, a
+    comma-separated string and its list: the task splits it)."""
+    import json
+
+    def one(v: Any) -> str:
         if key in LISTS and isinstance(v, str):
             v = [part.strip() for part in v.split(",") if part.strip()]
-        return v[0] if isinstance(v, list) and len(v) == 1 else v
+        elif key in LISTS and isinstance(v, list):  # Inspect's split of "a, b": [a, " b"]
+            v = [part.strip() if isinstance(part, str) else part for part in v]
+        v = v[0] if isinstance(v, list) and len(v) == 1 else v
+        # by type too: `true` and `1` (or 1 and 1.0) are equal in Python, not to a task
+        return json.dumps(v, sort_keys=True, default=repr)
     return one(a) == one(b)
+
+
+def _read_as(item: str, key: str, sweep: bool) -> Any:
+    """The value the command gives the task for ``-T key=value``: Inspect's (:func:`_parsed`),
+    or with ``sweep`` that of ``beliefbench sweep`` (and ``internals``' arms), which read
+    ``-T`` with the project's YAML loader (YAML 1.2: ``yes`` stays a string; ``cli/report.py``'s
+    ``_key_values``)."""
+    if not sweep:
+        return _parsed(item, key)
+    from beliefbench.specs import load_yaml
+
+    value = item.partition("=")[2]
+    try:
+        return load_yaml(value) if value else None
+    except Exception:  # noqa: BLE001 - yaml.YAMLError and its kin: the sweep says so itself
+        return value
 
 
 def _parsed(item: str, key: str) -> Any:
