@@ -650,6 +650,12 @@ def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, mon
     monkeypatch.setattr(sys, "argv", ["my_script.py", "-T", "claims"])  # not Inspect's -T
     monkeypatch.delenv("INSPECT_EVAL_TASK_ARGS")
     belief(claims=str(fixture_claim))
+    # a blank item (-T "$EXTRA", the variable unset) names no key: Inspect drops it as
+    # nothing, and the run goes on
+    assert parse_cli_args(("", " ")) == {}
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                      f"claims={fixture_claim}", "-T", "", "-T", " "])
+    assert belief(claims=str(fixture_claim)).dataset
 
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')

@@ -207,10 +207,11 @@ def _check_no_bare_key(variable: bool) -> None:
     """Refuse a ``-T`` item with no ``=``: Inspect reads only ``key=value`` ones and drops
     any other without a word, so ``-T claims`` (the value forgotten) ran every claim, and
     ``INSPECT_EVAL_TASK_ARGS="claims=ed_sheeran, dentist"`` (split at the space) ran
-    ed_sheeran alone."""
+    ed_sheeran alone. A blank item (``-T "$EXTRA"`` with the variable unset) names no key
+    and is dropped by Inspect as nothing: it passes."""
     items = _variable_items() if variable else _task_args_typed()
     for item in items:
-        if "=" in item:
+        if "=" in item or not item.strip():
             continue
         if variable:
             raise TaskArgumentError(
