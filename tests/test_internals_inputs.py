@@ -119,8 +119,44 @@ def test_trajectory_of_claims_without_pairs_names_the_parts_that_need_them(tiny,
     assert res.exit_code == 2, res.output
     assert "no completion pairs, which the margins and lens parts read" in res.output
     assert "--parts probe" in res.output and not (tmp_path / "out").exists()
-    with pytest.raises(ValueError, match="the lens part reads; --parts probe"):
+    assert "add a `completions:` list to its claim file" in res.output
+    with pytest.raises(ValueError, match="the lens part reads: add .* or pass --parts probe"):
         trajectory(manifest, str(claim_file), tmp_path / "out", parts=["lens", "probe"])
+
+
+@pytest.mark.parametrize("command", ["margins", "lens"])
+def test_a_claim_without_pairs_says_where_pairs_come_from(tiny, tmp_path, command):
+    """A claim of one's own without `completions:` (they are optional) was refused as
+    "claims ['nocomp']: no completion pairs of kind(s) ['main', 'paraphrase', 'neighbour']":
+    a Python list, and no word of where pairs come from or what reads the claim instead."""
+    data = claim_of_every_kind().model_dump(mode="json")
+    data.update(id="nocomp", completions=[])
+    claim_file = tmp_path / "nocomp.yaml"
+    claim_file.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--claims",
+                                   str(claim_file), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: --claims: nocomp: no completion pairs, which internals "
+                                 f"{command} reads: add a `completions:` list to its claim file")
+    assert "`beliefbench claims new`" in res.output and "`internals binary`" in res.output
+    assert "['" not in res.output and not out.exists()
+
+
+def test_kinds_a_claim_lacks_are_refused_naming_the_kinds_it_has(tiny, tmp_path):
+    """``--kinds neighbour`` on a claim with main pairs alone gave the same list message as a
+    claim with no pairs: it now names the kinds the claim has."""
+    data = claim_of_every_kind().model_dump(mode="json")
+    data.update(id="mains", completions=[c for c in data["completions"]
+                                         if c["kind"] == "main"])
+    claim_file = tmp_path / "mains.yaml"
+    claim_file.write_text(json.dumps(data))
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                                   str(claim_file), "--kinds", "neighbour,paraphrase", "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert ("Error: --kinds: no completion pairs of kind(s) neighbour, paraphrase in claim(s) "
+            "mains, which has only main: pass --kinds main") in res.output
 
 
 def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp_path):

@@ -26,6 +26,7 @@ from beliefbench.arguments import TaskArgumentError
 from beliefbench.claims import BinaryQuestion, load_claim
 from beliefbench.internals.activations import hidden_states
 from beliefbench.internals.binary import binary_logprobs, chat_ids
+from beliefbench.internals.margins import PAIRS_EXAMPLE
 from beliefbench.internals.model import load_model
 from beliefbench.logprob_task import (
     METADATA_KEY,
@@ -538,6 +539,37 @@ def test_a_claim_without_pairs_is_named_not_silently_left_out(claim_file, tmp_pa
         belief_logprob(claims=[str(claim_file), str(bare)], parts="binary")
         belief_logprob(claims=str(claim_file), kinds="main")
     assert not caplog.records
+
+
+def test_claims_without_pairs_say_where_pairs_come_from(claim_file, tmp_path, caplog):
+    """-T parts=completions on a claim without pairs failed as "claims ['bare_bridge']: no
+    binary questions or completion pairs for parts ['completions']"; with the default parts
+    the run measured its binary items alone without a word."""
+    import yaml
+
+    bare = tmp_path / "bare_bridge.yaml"
+    spec = yaml.safe_load(claim_file.read_text())
+    spec.update(id="bare_bridge", completions=[])
+    bare.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(TaskArgumentError) as err:
+        belief_logprob(claims=str(bare), parts="completions")
+    assert str(err.value).startswith(
+        "claims: bare_bridge: no completion pairs, which the completions part reads: add a "
+        "`completions:` list to its claim file")
+    assert str(err.value).endswith("; or pass -T parts=binary")
+    with pytest.raises(TaskArgumentError, match=r"^kinds: no completion pairs of kind\(s\) "
+                                                 r"paraphrase in claim\(s\) glass_bridge, which "
+                                                 r"has only main: pass -T kinds=main; "
+                                                 r"or pass -T parts=binary$"):
+        belief_logprob(claims=str(claim_file), parts="completions", kinds="paraphrase")
+    with caplog.at_level("WARNING", logger="beliefbench.logprob_task"):
+        task = belief_logprob(claims=str(bare))
+    assert {s.metadata["part"] for s in task.dataset} == {"binary"}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"belief_logprob: claims: bare_bridge: no completion pairs, which the completions part "
+        f"reads: add a `completions:` list to its claim file (prompt, the claim's continuation "
+        f"and the truth's, e.g. {PAIRS_EXAMPLE}; `beliefbench claims new` writes a template "
+        f"with one); only the binary items are measured"]
 
 
 def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):

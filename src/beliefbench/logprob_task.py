@@ -78,6 +78,7 @@ from beliefbench.arguments import (
 )
 from beliefbench.cache_key import cache_kwargs
 from beliefbench.claims import Claim, resolve_claims
+from beliefbench.internals.margins import no_pairs_problem
 from beliefbench.internals.scoring import ScoringError, check_shared_prefix
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.model_info import named_once
@@ -694,6 +695,14 @@ def belief_logprob(claims: str | list[str] = "all",
         logger.warning("belief_logprob: claim(s) %s: no completion pairs of kind(s) %s; "
                        "not in the completion metrics", ", ".join(without),
                        ", ".join(chosen_kinds))
+    if "completions" in chosen_parts and len(without) == len(chosen):
+        # the completions part alone failed as "claims ['x']: no binary questions or
+        # completion pairs for parts ['completions']"; beside binary it ran without a word
+        problem = no_pairs_problem(chosen, chosen_kinds, "the completions part reads",
+                                   kinds_option="-T kinds=")
+        if chosen_parts == ["completions"]:
+            raise TaskArgumentError(f"{problem}; or pass -T parts=binary")
+        logger.warning("belief_logprob: %s; only the binary items are measured", problem)
     if not samples:
         raise TaskArgumentError(f"claims {[c.id for c in chosen]}: no binary questions or "
                                 f"completion pairs for parts {chosen_parts}")

@@ -106,6 +106,32 @@ def pair_refs(claims: Sequence[Claim], kinds: Sequence[str] | None = None) -> li
     return refs
 
 
+PAIRS_EXAMPLE = ('{prompt: "The Eiffel Tower stands in the city of", claim: " Lyon", '
+                 'truth: " Paris"}')
+"""One completion pair as a claim file writes it (``claims new``'s template has the same)."""
+
+
+def no_pairs_problem(claims: Sequence[Claim], kinds: Sequence[str] | None, reader: str,
+                     instead: str = "", kinds_option: str = "--kinds ") -> str:
+    """Why ``claims`` give ``reader`` nothing to read, and what to do: was ``claims
+    ['nocomp']: no completion pairs of kind(s) ['main', 'paraphrase', 'neighbour']`` (a
+    Python list, no word of where pairs come from). A claim without pairs wants a
+    ``completions:`` list in its file; claims with pairs of other kinds want ``--kinds``.
+    ``instead``: the measure that reads such a claim all the same."""
+    ids = ", ".join(c.id for c in claims)
+    have = [k for k in KINDS if any(p.kind == k for c in claims for p in c.completions)]
+    if have:
+        asked = ", ".join(KINDS if kinds is None else kinds)
+        return (f"kinds: no completion pairs of kind(s) {asked} in claim(s) {ids}, which "
+                f"{'have' if len(claims) > 1 else 'has'} only {', '.join(have)}: pass "
+                f"{kinds_option}{','.join(have)}")
+    files = "its claim file" if len(claims) == 1 else "their claim files"
+    return (f"claims: {ids}: no completion pairs, which {reader}: add a `completions:` list "
+            f"to {files} (prompt, the claim's continuation and the truth's, e.g. "
+            f"{PAIRS_EXAMPLE}; `beliefbench claims new` writes a template with one)"
+            + (f", or {instead}" if instead else ""))
+
+
 def without_pairs(claims: Sequence[Claim], refs: Sequence[PairRef],
                   kinds: Sequence[str] | None = None) -> list[str]:
     """Claims that have no pair of ``kinds``: absent from the tables, so said out loud (a
@@ -412,8 +438,10 @@ def score_pairs(model: Any, claims: str | Sequence[str] | Sequence[Claim],
     chosen = as_claims(claims)
     refs = pair_refs(chosen, kinds)
     if not refs:
-        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs"
-                         + (f" of kind(s) {list(kinds)}" if kinds else ""))
+        raise ValueError(no_pairs_problem(
+            chosen, kinds, f"internals {'lens' if per_layer else 'margins'} reads",
+            "measure it with `internals binary` or `internals probe`, which read its "
+            "questions and statement"))
     missing = without_pairs(chosen, refs, kinds)
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),

@@ -22,6 +22,7 @@ from beliefbench.internals.margins import (
     PairRef,
     as_claims,
     encode_pairs,
+    no_pairs_problem,
     pair_refs,
     pair_table,
 )
@@ -153,9 +154,10 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
         raise PatchError(f"positions: unknown {positions!r}; valid: {list(POSITIONS)}")
     check_patchable(source, target)
     (src, _), (tgt, tgt_tok) = source, target
-    refs = pair_refs(as_claims(claims), kinds)
+    chosen_claims = as_claims(claims)
+    refs = pair_refs(chosen_claims, kinds)
     if not refs:
-        raise PatchError("no completion pairs to patch")
+        raise PatchError(no_pairs_problem(chosen_claims, kinds, "internals patch reads"))
     items = encode_pairs(tgt_tok, refs)
     chosen = parse_layers(layers, n_residual(tgt))
     order = _batches(items, batch_size)

@@ -39,6 +39,7 @@ from beliefbench.internals.margins import (
     as_claims,
     check_seed,
     completion_margins,
+    no_pairs_problem,
     pair_refs,
     single_pair_note,
     unanimous_pairs_note,
@@ -540,10 +541,10 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     chosen = as_claims(claims)
     paired = [p for p in parts if p in ("margins", "lens")]
     if paired and not pair_refs(chosen):  # else the first checkpoint failed, naming no option
-        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs, which the "
-                         f"{' and '.join(paired)} part{'s' if len(paired) > 1 else ''} "
-                         f"read{'' if len(paired) > 1 else 's'}; --parts probe measures the "
-                         f"truth probe alone")
+        raise ValueError(no_pairs_problem(
+            chosen, None, f"the {' and '.join(paired)} part{'s' if len(paired) > 1 else ''} "
+                          f"read{'' if len(paired) > 1 else 's'}",
+            "pass --parts probe, which measures the truth probe alone"))
     check_other_run(Path(out_dir), manifest)  # before anything of it is replaced
     ckpts = checkpoints(manifest, include_base)
     base = ckpts[0].path if include_base else _base_or_none(manifest)
