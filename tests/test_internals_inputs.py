@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import CLI, claim_of_every_kind
+from conftest import CLI, FIXTURE_CLAIM, claim_of_every_kind
 
 from beliefbench.cli import cli
 from beliefbench.internals import margins as margins_module
@@ -687,3 +687,32 @@ def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monk
     assert all(float(t).is_integer() for t in seen["xticks"]), seen["xticks"]
     assert f"near chance below {NEAR_CHANCE}" in seen["labels"] and "chance (0.5)" in seen["labels"]
     assert seen["ylim"][1] >= NEAR_CHANCE  # the threshold line is in view
+
+
+def test_an_adapter_whose_base_is_gone_says_what_to_set(tmp_path):
+    """A project moved whole keeps the old absolute base path in every adapter_config.json:
+    the error said only "is not a local directory (models are never downloaded here)"; it
+    now names the folder of that name beside the moved project, or says what to restore or
+    set (the candidate is named, never loaded in the base's place)."""
+    step = tmp_path / "project2" / "ckpts" / "run" / "step-000001"
+    step.mkdir(parents=True)
+    old = tmp_path / "project" / "models" / "tiny-pt"
+    (step / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(old),
+                                                          "peft_type": "LORA"}))
+    args = ["internals", "margins", "--model", str(step), "--claims", str(FIXTURE_CLAIM),
+            "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert (f"field base_model_name_or_path: '{old}' is not a local directory (models are "
+            f"never downloaded here): restore the base model there, or set "
+            f"base_model_name_or_path to the folder of the model this adapter was trained on"
+            ) in res.output
+    moved = tmp_path / "project2" / "models" / "tiny-pt"
+    moved.mkdir(parents=True)
+    (moved / "config.json").write_text("{}")
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert (f"(models are never downloaded here): the project was moved? {moved} holds a "
+            f"model of that name; if it is the base this adapter was trained on, set "
+            f"base_model_name_or_path to it") in res.output
+    assert not (tmp_path / "out").exists()

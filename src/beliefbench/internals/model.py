@@ -216,9 +216,30 @@ def adapter_base(path: str | Path) -> Path | None:
     if not base_path.is_absolute():
         base_path = (p / base_path).resolve() if (p / base_path).is_dir() else base_path
     if not base_path.is_dir():
-        raise ModelLoadError(f"{cfg_file}: field base_model_name_or_path: {base!r} is not a "
-                             f"local directory (models are never downloaded here)")
+        moved = _moved_base(p, base_path)
+        raise ModelLoadError(
+            f"{cfg_file}: field base_model_name_or_path: {base!r} is not a local directory "
+            f"(models are never downloaded here): "
+            + (f"the project was moved? {moved} holds a model of that name; if it is the "
+               f"base this adapter was trained on, set base_model_name_or_path to it"
+               if moved is not None else
+               "restore the base model there, or set base_model_name_or_path to the folder "
+               "of the model this adapter was trained on"))
     return base_path.resolve()
+
+
+def _moved_base(adapter: Path, base: Path) -> Path | None:
+    """A model folder ending like a missing ``base`` beside one of the adapter's parents:
+    a project moved whole (``mv project project2``) keeps the old absolute path in every
+    ``adapter_config.json``, and the base is then ``project2/models/tiny-pt``. Only named,
+    never loaded in its place (it may be a rebuilt model of the same name)."""
+    parts = base.parts[1:] if base.is_absolute() else base.parts
+    for k in range(min(3, len(parts)), 0, -1):
+        for parent in adapter.resolve().parents:
+            candidate = parent.joinpath(*parts[-k:])
+            if (candidate / "config.json").is_file() and candidate != base:
+                return candidate
+    return None
 
 
 def as_torch_dtype(dtype: Any):
@@ -326,7 +347,9 @@ def tokenizer_dir(p: Path, base: Path | None) -> Path:
         if any((d / f).is_file() for f in TOKENIZER_ANY):
             return d
     where = f"{p} or its base {base}" if base is not None else str(p)
-    raise ModelLoadError(f"{where}: no tokenizer files (none of {', '.join(TOKENIZER_ANY)})")
+    raise ModelLoadError(f"{where}: no tokenizer files (none of {', '.join(TOKENIZER_ANY)}): "
+                         f"copy them into {p} from the model its weights came from "
+                         f"(finetune and tiny-model save them beside the weights)")
 
 
 TOKENIZER_STATE = (*TOKENIZER_ANY, "merges.txt", "special_tokens_map.json", "added_tokens.json")
