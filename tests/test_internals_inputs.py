@@ -716,3 +716,29 @@ def test_an_adapter_whose_base_is_gone_says_what_to_set(tmp_path):
             f"model of that name; if it is the base this adapter was trained on, set "
             f"base_model_name_or_path to it") in res.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["margins", "lens", "probe", "binary", "trajectory",
+                                     "patch"])
+def test_an_out_that_cannot_be_written_is_refused_before_measuring(tiny, tmp_path, command):
+    """``--out`` under a file (or a read-only folder) was found only when the results were
+    written, after every pair, statement or checkpoint had been measured."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    out = blocker / "sub"
+    if command == "trajectory":
+        manifest = tmp_path / "manifest.jsonl"
+        manifest.write_text(json.dumps({"backend": "local", "format": "full",
+                                        "path": str(tiny), "step": 1, "base_model": str(tiny),
+                                        "data": "d.jsonl", "data_sha256": "0" * 64,
+                                        "recipe": {}}) + "\n")
+        args = ["--manifest", str(manifest), "--no-base"]
+    elif command == "patch":
+        args = ["--source", str(tiny), "--target", str(tiny)]
+    else:
+        args = ["--model", str(tiny)]
+    res = CliRunner().invoke(cli, ["internals", command, *args, "--claims",
+                                   str(FIXTURE_CLAIM), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output == (f"Error: --out {out}: cannot be made or written (a file is in the "
+                          f"way: {blocker}); nothing was measured: choose another --out\n")

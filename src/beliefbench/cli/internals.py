@@ -62,6 +62,24 @@ def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def out_writable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse an ``--out`` that cannot be made or written (a file in the way, a read-only or
+    another user's folder) before the model is read (decorate below ``holds``, which made
+    the folder where it could): the write found it only after every pair, statement or
+    checkpoint was measured (minutes on a large model, an hour of trajectory)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from beliefbench.records import unwritable_folder
+
+        out = kwargs.get("out_dir")
+        if out is not None and (why := unwritable_folder(Path(out), f"--out {out}")):
+            raise BadInput(f"{why}; nothing was measured: choose another --out")
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 NO_CI = "no CI"
 """What a CI cell shows under ``--bootstrap 0`` (documented as "no CIs"), instead of NaN."""
 
@@ -205,6 +223,7 @@ def internals() -> None:
               help="Seed of the bootstrap resampling behind the CIs (0 or more).")
 @bad_input
 @holds("internals margins", param="out_dir")
+@out_writable
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
             dtype: str | None, batch_size: int, kinds: str, bootstrap: int, seed: int) -> None:
     """Teacher-forced log-prob of each claim continuation vs the truth's (no generation)."""
@@ -243,6 +262,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
               help="Write a heatmap per claim (lens_<claim>.png); --no-plots skips them.")
 @bad_input
 @holds("internals lens", param="out_dir")
+@out_writable
 def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
          batch_size: int, kinds: str, plots: bool) -> None:
     """Logit lens: every pair's margin at every layer (CSV + heatmap per claim)."""
@@ -285,6 +305,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
               help="Write probe_layers.png (accuracy per layer); --no-plots skips it.")
 @bad_input
 @holds("internals probe", param="out_dir")
+@out_writable
 def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
           batch_size: int, statements: Path | None, reduce: str, layer: int | None,
           folds: int, seed: int, plots: bool) -> None:
@@ -332,6 +353,7 @@ BINARY_HEADINGS = {
               "sequence: P of the whole answer, for tokenizers that split yes / no.")
 @bad_input
 @holds("internals binary", param="out_dir")
+@out_writable
 def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
            dtype: str | None, batch_size: int, top_logprobs: int, method: str) -> None:
     """Binary questions by P(yes) vs P(no) on a local checkpoint (no generation).
@@ -407,6 +429,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
                    "them.")
 @bad_input
 @holds("internals trajectory", param="out_dir")
+@out_writable
 def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: bool,
                device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
                seed: int, probe_layer: int | None, plots: bool) -> None:

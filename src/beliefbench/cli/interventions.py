@@ -23,6 +23,7 @@ from beliefbench.cli.internals import (
     CLAIMS_HELP,
     MODEL_HELP,
     measured,
+    out_writable,
     warn_other_weights,
 )
 from beliefbench.cli.internals import _echo_table as _table
@@ -218,6 +219,7 @@ def _one_log(path: str) -> str:
                    "trained from the other, nor both from one model); refused otherwise.")
 @_guard
 @holds("internals direction", param="out_dir")
+@out_writable
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
               claim: str | None, aligned_above: float | None, domain: str | None,
               out_dir: Path,
@@ -546,6 +548,7 @@ def _same_weights(a: dict, b: dict) -> bool:
                    "takes more memory.")
 @_guard
 @holds("internals patch", param="out_dir")
+@out_writable
 def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
@@ -633,6 +636,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
 @_guard
 @holds("internals stability", param="out_dir")
+@out_writable
 def stability(model_path: str, data: str, scales: str, seeds: int, base: str | None,
               limit: int | None, max_len: int, out_dir: Path, device: str | None) -> None:
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
@@ -744,6 +748,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
 @_guard
 @holds("internals efficiency", param="out_dir")
+@out_writable
 def efficiency(manifest: str, data: str, base: str | None, limit: int | None, max_len: int,
                norms: str | None, out_dir: Path, device: str | None) -> None:
     """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
