@@ -550,8 +550,14 @@ def test_cli_binary_heading_names_the_method(tiny, tmp_path):
         # the shares and the CI are explained under the table
         assert ("ci_low, ci_high: the 95% bootstrap CI of belief over the items"
                 in res.stdout), res.stdout
-        settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
+        saved = json.loads((tmp_path / method / "binary.json").read_text())
+        settings = saved["settings"]
         assert settings["method"] == method and settings["dtype"] == "torch.float32"
+        # beside belief 0.0, the file says whether anything was read (as the task's
+        # binary/readable): it held belief 0.0 alone where no item was
+        rate = saved["rates"][-1]
+        assert rate["readable"] == pytest.approx(rate["belief"] + rate["no"])
+        assert (rate["readable"] == 0) == (method == "first_token")
         # the tiny tokenizer splits yes / no: every first-token item is a parse error, and
         # the command says what to do rather than leave belief 0 to be read as a result
         assert ("needs --method sequence" in res.output) == (method == "first_token")

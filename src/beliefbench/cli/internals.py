@@ -374,6 +374,10 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     table = binary_logprobs(loaded, chosen, method=method, top_logprobs=top_logprobs,
                             batch_size=batch_size)
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
+    # the share read as yes or no, as the belief_logprob task's binary/readable: binary.json
+    # held belief 0.0 (CI 0 to 0) for a run none of whose items was read, with nothing in
+    # the file to tell it from a model that denies every item
+    rates.insert(rates.columns.get_loc("no") + 1, "readable", rates["belief"] + rates["no"])
     info = model_info(loaded[0])
     click.echo(measured(info))
     click.echo(BINARY_HEADINGS[method])
