@@ -1255,8 +1255,19 @@ def _copy_model(tiny: Path, dest: Path) -> Path:
 def test_broken_checkpoints_are_one_line_errors_before_the_weights_load(tiny, tmp_path):
     """Each used to end in a traceback (a cut-off safetensors file, weights that do not fit
     the config) or in a tokenizer error after the whole model had loaded."""
-    with pytest.raises(ModelLoadError, match=r"config.json: a file, not a model directory"):
+    # a tab-completed file of the checkpoint names the folder to pass
+    with pytest.raises(ModelLoadError, match=rf"config.json: a file of the checkpoint {tiny}, "
+                                             rf"not a model directory: pass the folder, "
+                                             rf"{tiny}$"):
         load_model(tiny / "config.json")
+    run = tmp_path / "a_run"
+    _copy_model(tiny, run / "step-000002")
+    (run / "manifest.jsonl").write_text("")
+    with pytest.raises(ModelLoadError, match=r"manifest.jsonl: a file, not a model directory; "
+                                             r".*a_run: a finetune's run folder \(its "
+                                             r"manifest.jsonl\), not a checkpoint: pass one of "
+                                             r"the checkpoint folders in it \(step-000002\)"):
+        load_model(run / "manifest.jsonl")
     cut = _copy_model(tiny, tmp_path / "cut")
     with (cut / "model.safetensors").open("r+b") as f:
         f.truncate(5000)

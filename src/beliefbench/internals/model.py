@@ -117,7 +117,13 @@ def _as_dir_problem(p: Path, given: str | Path) -> str:
 
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
-    if p.is_file():
+    if p.is_file():  # a tab-completed file name: the folder it is in is named
+        folder = p.parent
+        if (folder / "config.json").is_file() or (folder / ADAPTER_CONFIG).is_file():
+            raise ModelLoadError(f"{p}: a file of the checkpoint {folder}, not a model "
+                                 f"directory: pass the folder, {folder}")
+        if why := run_folder(folder, "or the run to `internals trajectory --manifest`"):
+            raise ModelLoadError(f"{p}: a file, not a model directory; {why}")
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
     if not p.is_dir() and (why := _inspect_name(path)):
