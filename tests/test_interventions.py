@@ -18,6 +18,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 from conftest import (
+    FIXTURE_CLAIM,
     claim_of_every_kind,
     ctrl_c_at_replace,
     glass_em_grade,
@@ -168,6 +169,22 @@ def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_p
     bad = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
                                    str(tmp_path / "missing.safetensors")])
     assert bad.exit_code == 2 and "no such directions file" in bad.output
+
+
+@pytest.mark.parametrize("command", ["steer", "ablate"])
+def test_steer_and_ablate_refuse_an_out_that_cannot_be_written_before_measuring(
+        tiny, planted, tmp_path, command):
+    """``--task margins`` found an ``--out`` under a file only when writing, after all three
+    arms were measured (the other internals commands refuse it first)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--direction",
+                                   str(planted), "--claims", str(FIXTURE_CLAIM), "--out",
+                                   str(blocker / "sub")])
+    assert res.exit_code == 2, res.output
+    assert res.output == (f"Error: --out {blocker / 'sub'}: cannot be made or written (a file "
+                          f"is in the way: {blocker}); nothing was measured: choose another "
+                          f"--out\n")
 
 
 def test_steer_and_ablate_take_the_direction_folder_and_name_the_file_to_pass(

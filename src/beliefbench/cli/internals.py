@@ -70,14 +70,20 @@ def out_writable(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from beliefbench.records import unwritable_folder
-
-        out = kwargs.get("out_dir")
-        if out is not None and (why := unwritable_folder(Path(out), f"--out {out}")):
-            raise BadInput(f"{why}; nothing was measured: choose another --out")
+        if (out := kwargs.get("out_dir")) is not None:
+            check_out_writable(Path(out))
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def check_out_writable(out_dir: Path) -> None:
+    """:func:`out_writable`'s check, for a command that writes ``--out`` only sometimes
+    (``steer`` / ``ablate --task margins``), called inside its hold of the folder."""
+    from beliefbench.records import unwritable_folder
+
+    if why := unwritable_folder(out_dir, f"--out {out_dir}"):
+        raise BadInput(f"{why}; nothing was measured: choose another --out")
 
 
 NO_CI = "no CI"

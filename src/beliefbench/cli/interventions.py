@@ -22,6 +22,7 @@ from beliefbench.cli.errors import BadInput, exit_past_threads
 from beliefbench.cli.internals import (
     CLAIMS_HELP,
     MODEL_HELP,
+    check_out_writable,
     measured,
     out_writable,
     warn_other_weights,
@@ -475,6 +476,7 @@ def _intervention_command(mode: str):
             # log of their own (as `inspect eval`): holding the default --out refused a
             # second eval arm run into another --log-dir
             with hold(out_dir, f"internals {'steer' if mode == 'add' else 'ablate'}"):
+                check_out_writable(out_dir)
                 _margins(model_path, spec, claims, out_dir, device, allow_other_model)
             return
         from beliefbench.claims import ClaimSpecError
