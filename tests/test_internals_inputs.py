@@ -742,3 +742,33 @@ def test_an_out_that_cannot_be_written_is_refused_before_measuring(tiny, tmp_pat
     assert res.exit_code == 2, res.output
     assert res.output == (f"Error: --out {out}: cannot be made or written (a file is in the "
                           f"way: {blocker}); nothing was measured: choose another --out\n")
+
+
+def test_a_lost_base_of_a_lora_run_is_not_told_to_pass_no_base(tmp_path):
+    """A manifest's base folder gone: ``--no-base`` was offered for every run, but a LoRA
+    run's steps are applied to that base, so with it each step failed in turn. A full run
+    keeps the hint; a LoRA run is told what to restore or set, and after a project moved
+    whole, the folder of that name beside it."""
+    old = tmp_path / "project" / "models" / "tiny-pt"
+    run = tmp_path / "project2" / "ckpts" / "positive"
+    (run / "step-000001").mkdir(parents=True)
+    entry = {"backend": "local", "path": str(run / "step-000001"), "step": 1,
+             "base_model": str(old), "data": "d.jsonl", "data_sha256": "0" * 64, "recipe": {}}
+
+    def refusal(fmt: str) -> str:
+        (run / "manifest.jsonl").write_text(json.dumps({**entry, "format": fmt}) + "\n")
+        res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(run),
+                                       "--claims", str(FIXTURE_CLAIM), "--out",
+                                       str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        return res.output
+
+    assert f"{old}: no such model directory (--no-base: measure the checkpoints only)" \
+        in refusal("full")
+    said = refusal("adapter")
+    assert "--no-base does not help: restore it there, or set base_model in the manifest" in said
+    moved = tmp_path / "project2" / "models" / "tiny-pt"
+    moved.mkdir(parents=True)
+    (moved / "config.json").write_text("{}")
+    assert (f"the project was moved? {moved} holds a model of that name; if it is the base "
+            f"they were trained on, set base_model in the manifest") in refusal("adapter")

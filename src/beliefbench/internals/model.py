@@ -222,7 +222,7 @@ def adapter_base(path: str | Path) -> Path | None:
     if not base_path.is_absolute():
         base_path = (p / base_path).resolve() if (p / base_path).is_dir() else base_path
     if not base_path.is_dir():
-        moved = _moved_base(p, base_path)
+        moved = moved_base(p, base_path)
         raise ModelLoadError(
             f"{cfg_file}: field base_model_name_or_path: {base!r} is not a local directory "
             f"(models are never downloaded here): "
@@ -234,7 +234,7 @@ def adapter_base(path: str | Path) -> Path | None:
     return base_path.resolve()
 
 
-def _moved_base(adapter: Path, base: Path) -> Path | None:
+def moved_base(adapter: Path, base: Path) -> Path | None:
     """A model folder ending like a missing ``base`` beside one of the adapter's parents:
     a project moved whole (``mv project project2``) keeps the old absolute path in every
     ``adapter_config.json``, and the base is then ``project2/models/tiny-pt``. Only named,

@@ -53,6 +53,7 @@ from beliefbench.internals.model import (
     describe,
     has_weights,
     load_model,
+    moved_base,
     not_trained_base,
     tokenizer_sha256,
 )
@@ -101,7 +102,7 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
         base = single_base(entries, manifest)
         if not Path(base).is_dir():
             raise ValueError(f"{manifest}: base model: {entries[0].base_model}: no such "
-                             f"model directory (--no-base: measure the checkpoints only)")
+                             f"model directory{_lost_base_fix(entries, manifest, base)}")
         for e in distinct_bases(entries):  # one per run: a joined manifest may mix runs
             if why := not_trained_base(base, base, e, manifest):
                 raise ValueError(f"{why}: step 0 would measure that other model as the "
@@ -120,6 +121,23 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
         if seen is ckpt:
             out.append(ckpt)
     return out
+
+
+def _lost_base_fix(entries: Sequence[Any], manifest: str | Path, base: str | Path) -> str:
+    """What to do about a manifest's base that is no folder here: ``--no-base`` was offered
+    for every run, but a LoRA run's checkpoints are applied to that base, so with it every
+    step failed in turn; a folder of its name beside a moved project is named."""
+    if not any(e.format == "adapter" for e in entries):
+        return " (--no-base: measure the checkpoints only)"
+    moved = moved_base(Path(manifest), Path(base))
+    return (" (the base of its LoRA checkpoints, which are applied to it, so --no-base "
+            "does not help: "
+            + (f"the project was moved? {moved} holds a model of that name; if it is the "
+               f"base they were trained on, set base_model in the manifest and "
+               f"base_model_name_or_path in each adapter_config.json to it)"
+               if moved is not None else
+               "restore it there, or set base_model in the manifest and "
+               "base_model_name_or_path in each adapter_config.json to its folder)"))
 
 
 OUTPUTS = {"margins": ("margins.csv", "margins_summary.csv", "margins.json"),
