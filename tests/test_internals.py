@@ -146,10 +146,27 @@ def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
                          "which a model served through openai does not give: pass a local "
                          "checkpoint folder (a transformers model or LoRA adapter); for its "
                          "binary answers' log-probabilities run the belief_logprob task "
-                         "(`inspect eval tasks/belief_logprob.py --model openai/gpt-4o`) (a Hub "
-                         "id? the internals read local checkpoint folders and download nothing: "
-                         "`hf download openai/gpt-4o --local-dir models/gpt-4o`, then pass "
-                         "models/gpt-4o)",
+                         "(`inspect eval tasks/belief_logprob.py --model openai/gpt-4o`)",
+        # a provider with no top_logprobs is pointed at the judged task, and a served-only
+        # model is not told to download it
+        "anthropic/claude-sonnet-4-0": ": the internals read a local checkpoint's weights "
+                                       "and hidden states, which a model served through "
+                                       "anthropic does not give: pass a local checkpoint "
+                                       "folder (a transformers model or LoRA adapter); "
+                                       "anthropic returns no token log-probabilities to read "
+                                       "either: measure it with the judged belief task "
+                                       "(`inspect eval beliefbench/belief --model "
+                                       "anthropic/claude-sonnet-4-0 --model-role "
+                                       "grader=JUDGE`)",
+        "openai/gpt-oss-20b": ": the internals read a local checkpoint's weights and hidden "
+                              "states, which a model served through openai does not give: pass "
+                              "a local checkpoint folder (a transformers model or LoRA "
+                              "adapter); for its binary answers' log-probabilities run the "
+                              "belief_logprob task (`inspect eval tasks/belief_logprob.py "
+                              "--model openai/gpt-oss-20b`) (a Hub id? the internals read "
+                              "local checkpoint folders and download nothing: `hf download "
+                              "openai/gpt-oss-20b --local-dir models/gpt-oss-20b`, then pass "
+                              "models/gpt-oss-20b)",
         # a Hub organisation named like a provider keeps the Hub id's hint
         "google/gemma-2-2b": ": the internals read a local checkpoint's weights and hidden "
                              "states, which a model served through google does not give: pass a "

@@ -75,6 +75,17 @@ INSPECT_SERVED = ("openai", "openai-api", "openai-api-completions", "anthropic",
 """Inspect providers of served, API or scripted models (and a GGUF server's): no weights or
 hidden states reach the internals."""
 _SCRIPTED = ("mockllm", "none", "beliefbench")
+NO_LOGPROBS_SERVED = ("anthropic",)
+"""Served providers whose API returns no token log-probabilities (Anthropic's Messages API
+has none): the belief_logprob task cannot read them, the judged belief task measures such a
+model. Other providers pass Inspect's ``top_logprobs`` on, each as its API allows."""
+
+
+def _on_the_hub(provider: str, rest: str) -> bool:
+    """Whether ``provider/rest`` also names open weights on the Hugging Face Hub: Google's
+    Gemma models and OpenAI's gpt-oss are published under the provider's own name, whereas
+    ``openai/gpt-4o`` or ``anthropic/claude-...`` are served only."""
+    return provider == "google" or (provider == "openai" and rest.startswith("gpt-oss"))
 
 
 def _inspect_name(path: str | Path) -> str | None:
@@ -97,12 +108,17 @@ def _inspect_name(path: str | Path) -> str | None:
     if provider in INSPECT_SERVED:
         served = ("a scripted model" if provider in _SCRIPTED
                   else f"a model served through {provider}")
-        # google/gemma-2-2b, openai/gpt-oss-20b: Hub organisations named like a provider,
-        # so a served name of the org/name shape keeps the Hub id's download hint too
-        instead = ("" if provider in _SCRIPTED else
-                   f"; for its binary answers' log-probabilities run the belief_logprob task "
-                   f"(`inspect eval tasks/belief_logprob.py --model {text}`)"
-                   f"{_hub_id_hint(text)}")
+        if provider in _SCRIPTED:
+            instead = ""
+        elif provider in NO_LOGPROBS_SERVED:
+            instead = (f"; {provider} returns no token log-probabilities to read either: "
+                       f"measure it with the judged belief task (`inspect eval "
+                       f"beliefbench/belief --model {text} --model-role grader=JUDGE`)")
+        else:
+            instead = (f"; for its binary answers' log-probabilities run the belief_logprob "
+                       f"task (`inspect eval tasks/belief_logprob.py --model {text}`)")
+        if _on_the_hub(provider, rest):  # google/gemma-2-2b: open weights to download too
+            instead += _hub_id_hint(text)
         return (f"{said}: the internals read a local checkpoint's weights and hidden states, "
                 f"which {served} does not give: pass a local checkpoint folder (a transformers "
                 f"model or LoRA adapter){instead}")
