@@ -393,6 +393,19 @@ def test_unknown_id_lists_the_known_ones():
     assert "did you mean" not in str(e.value)
 
 
+def test_claims_split_by_spaces_are_told_to_take_commas(fixture_claim):
+    """`-T claims="ed_sheeran dentist"` was one unknown id, answered "did you mean
+    'ed_sheeran'?", as if dentist were a typo; each part names a claim, so the list's comma
+    form is given. A part that names nothing keeps the unknown-id message."""
+    with pytest.raises(ClaimSpecError) as e:
+        load_claims(f"ed_sheeran  {fixture_claim}")
+    assert str(e.value) == (f"claims: 'ed_sheeran  {fixture_claim}' names 2 claims split by "
+                            f"spaces: a list of claims takes commas, no spaces: "
+                            f"ed_sheeran,{fixture_claim}")
+    with pytest.raises(ClaimSpecError, match=r"'ed_sheeran nope' is neither .* \(did you mean"):
+        load_claims("ed_sheeran nope")
+
+
 def test_duplicate_ids_across_files(fixture_claim, tmp_path):
     for d in ("a", "b"):
         (tmp_path / d).mkdir()

@@ -1367,6 +1367,12 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
     else:
         by_id = {k.id: k.path for k in known_claims(search)}
         match = by_id.get(item)
+        parts = item.split()
+        if match is None and len(parts) > 1 and all(
+                q in by_id or user_path(q).exists() for q in parts):
+            raise ClaimSpecError(f"claims: {item!r} names {len(parts)} claims split by "
+                                 f"spaces: a list of claims takes commas, no spaces: "
+                                 f"{','.join(parts)}")
         if match is None:
             other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
                 path.suffix.lower(), path.suffix))
