@@ -457,6 +457,8 @@ def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim,
     ("claims=a,b", "claims=a, b", True, True),       # one list (the task strips the names)
     ("claims=a", "claims=[a]", True, True),
     ("judge=yes", "judge=true", True, False),        # YAML 1.1 (Inspect) / 1.2 (the sweep)
+    ("temperature=1", "temperature=1.0", True, True),  # one number
+    ("claims={1: a, b: c}", "claims={b: c}", False, False),  # unsortable keys: no traceback
     ("samples=1", "samples=true", False, False),     # equal in Python, not to the task
     ("samples=1", "samples=2", False, False),
     ("claims=a", "claims=a,b", False, False),
@@ -656,6 +658,15 @@ def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, mon
     monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
                                       f"claims={fixture_claim}", "-T", "", "-T", " "])
     assert belief(claims=str(fixture_claim)).dataset
+    # ... but it is a -T all the same: Inspect drops the variable beside it
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T", ""])
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", "samples=1")
+    with pytest.raises(ValueError) as e:
+        belief()
+    assert str(e.value) == ("INSPECT_EVAL_TASK_ARGS: samples=1 would be dropped: Inspect reads "
+                            "that variable only where the command line gives no -T, and this "
+                            "one gives a blank -T (''); give it as -T samples=1 (or in one "
+                            "place), or unset INSPECT_EVAL_TASK_ARGS")
 
 def test_bad_files_are_named(fixture_claim, tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')

@@ -270,7 +270,8 @@ def check_given_once(names: Sequence[str]) -> None:
                                             if listed else ""))
     if inspect:
         _check_no_bare_key(variable)
-        _check_variable_not_dropped(args if not variable else [])
+        # (a blank -T "" is a -T too: Inspect then drops the variable as well)
+        _check_variable_not_dropped(args if not variable else [], blank=not variable)
         _check_not_in_task_config(names, args, variable)
 
 
@@ -292,18 +293,21 @@ def _variable_task_args() -> list[tuple[str, str]]:
     return _keyed(_variable_items())
 
 
-def _check_variable_not_dropped(typed: list[tuple[str, str]]) -> None:
+def _check_variable_not_dropped(typed: list[tuple[str, str]], blank: bool = False) -> None:
     """Refuse :data:`TASK_ARGS_VARIABLE` set beside ``-T`` options on the command line:
     Inspect then ignores the whole variable, so ``INSPECT_EVAL_TASK_ARGS="claims=a"`` with
     ``-T samples=2`` ran every claim, and with ``-T claims=b`` claims b, without a word. A
-    variable item that a ``-T`` gives again with the same value loses nothing."""
-    if not typed:
+    variable item that a ``-T`` gives again with the same value loses nothing. ``blank``:
+    the command line's ``-T`` options are blank ones alone (``-T "$EXTRA"``, unset), which
+    give nothing and still make Inspect drop the variable."""
+    if not typed and not blank:
         return
     last = dict(typed)  # the -T Inspect uses for each parameter: the last
     for key, item in _variable_task_args():
         if key in last and _same_value(_parsed(item, key), _parsed(last[key], key), key):
             continue
-        beside = f"-T {last[key]}" if key in last else f"-T {typed[0][1]}"
+        beside = (f"-T {last[key]}" if key in last else f"-T {typed[0][1]}" if typed
+                  else "a blank -T ('')")
         raise TaskArgumentError(
             f"{TASK_ARGS_VARIABLE}: {item} would be dropped: Inspect reads that variable only "
             f"where the command line gives no -T, and this one gives {beside}; give it as "
@@ -342,14 +346,24 @@ def _same_value(a: Any, b: Any, key: str = "") -> bool:
     comma-separated string and its list: the task splits it)."""
     import json
 
+    def number(v: Any) -> Any:  # 1.0 and 1 give a task the same number (1 and true do not)
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, list):
+            return [number(x) for x in v]
+        return {k: number(x) for k, x in v.items()} if isinstance(v, dict) else v
+
     def one(v: Any) -> str:
         if key in LISTS and isinstance(v, str):
             v = [part.strip() for part in v.split(",") if part.strip()]
         elif key in LISTS and isinstance(v, list):  # Inspect's split of "a, b": [a, " b"]
             v = [part.strip() if isinstance(part, str) else part for part in v]
-        v = v[0] if isinstance(v, list) and len(v) == 1 else v
-        # by type too: `true` and `1` (or 1 and 1.0) are equal in Python, not to a task
-        return json.dumps(v, sort_keys=True, default=repr)
+        v = number(v[0] if isinstance(v, list) and len(v) == 1 else v)
+        # by type too: `true` and `1` are equal in Python, not to a task
+        try:
+            return json.dumps(v, sort_keys=True, default=repr)
+        except TypeError:  # a mapping with keys of mixed types ({1: a, b: c}): unsortable
+            return repr(v)
     return one(a) == one(b)
 
 
