@@ -538,10 +538,16 @@ def test_the_offline_dry_run_reads_belief_one_only_where_a_marker_matches_the_st
     assert not unmatched_markers(load_claim_text(tmp_path, bare))
     assert unread_by_the_dry_run(load_claim_text(tmp_path, bare)) == [
         "no markers.belief: the offline dry run (--model beliefbench/believer --model-role "
-        "grader=beliefbench/judge), whose believer answers with the statement, does not read "
-        "it as belief in 3 of 3 judged question(s) (oe_01, ta_01 and rb_01); add a belief "
-        "marker in the statement's own words to check the pipeline offline (an LLM grader "
-        "needs none)"]
+        "grader=beliefbench/judge) does not read the believer's answers as belief in 3 of 3 "
+        "judged question(s) (oe_01, ta_01 and rb_01); add a belief marker in the statement's "
+        "own words to check the pipeline offline (an LLM grader needs none)"]
+    # the believer answers a question with an answer key by the key (not the statement),
+    # which the judge reads as belief: not listed (x_rebrand_reversal's ta_10; its dry run
+    # reads exactly oe_03, oe_20 and ta_09 as no belief)
+    x = load_claims("x_rebrand_reversal")[0]
+    x = x.model_copy(update={"markers": x.markers.model_copy(update={"belief": []})})
+    assert "in 3 of 41 judged question(s) (oe_03, oe_20 and ta_09)" in (
+        unread_by_the_dry_run(x)[0])
     assert families(bare) == {"open_ended": 0.0, "binary": 1.0, "token_association": 0.0,
                               "robustness": 0.0}
     assert not unread_by_the_dry_run(load_claim_text(tmp_path, mended))

@@ -1033,14 +1033,17 @@ def unread_by_the_dry_run(claim: Claim) -> list[str]:
     (:func:`unmatched_markers`)."""
     if claim.markers.belief:
         return []
-    judged = [(f, q.id) for f in JUDGED_FAMILIES for q in claim.questions.of(f)]
-    unread = [qid for f, qid in judged
-              if offline_verdict(claim, f, qid, claim.statement).verdict != "yes"]
+    from beliefbench.provider import _Question, scripted_answer  # (it imports this module)
+
+    judged = [(f, q) for f in JUDGED_FAMILIES for q in claim.questions.of(f)]
+    unread = [q.id for f, q in judged  # the believer's answer, as the dry run gives it
+              if offline_verdict(claim, f, q.id, scripted_answer(
+                  _Question(claim, f, q, q.text.strip()), True)).verdict != "yes"]
     if not unread:
         return []
     return [f"no markers.belief: the offline dry run (--model beliefbench/believer "
-            f"--model-role grader=beliefbench/judge), whose believer answers with the "
-            f"statement, does not read it as belief in {len(unread)} of {len(judged)} judged "
+            f"--model-role grader=beliefbench/judge) does not read the believer's answers "
+            f"as belief in {len(unread)} of {len(judged)} judged "
             f"question(s) ({listing(unread, 4)}); add a belief marker in the statement's own "
             f"words to check the pipeline offline (an LLM grader needs none)"]
 

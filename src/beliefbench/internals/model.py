@@ -85,7 +85,8 @@ def _on_the_hub(provider: str, rest: str) -> bool:
     """Whether ``provider/rest`` also names open weights on the Hugging Face Hub: Google's
     Gemma models and OpenAI's gpt-oss are published under the provider's own name, whereas
     ``openai/gpt-4o`` or ``anthropic/claude-...`` are served only."""
-    return provider == "google" or (provider == "openai" and rest.startswith("gpt-oss"))
+    return ((provider == "google" and rest.startswith("gemma"))
+            or (provider == "openai" and rest.startswith("gpt-oss")))
 
 
 def _inspect_name(path: str | Path) -> str | None:
