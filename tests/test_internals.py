@@ -167,6 +167,13 @@ def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
                               "local checkpoint folders and download nothing: `hf download "
                               "openai/gpt-oss-20b --local-dir models/gpt-oss-20b`, then pass "
                               "models/gpt-oss-20b)",
+        "google/gemini-2.0-flash": ": the internals read a local checkpoint's weights and "
+                                   "hidden states, which a model served through google does "
+                                   "not give: pass a local checkpoint folder (a transformers "
+                                   "model or LoRA adapter); for its binary answers' "
+                                   "log-probabilities run the belief_logprob task (`inspect "
+                                   "eval tasks/belief_logprob.py --model "
+                                   "google/gemini-2.0-flash`)",
         # a Hub organisation named like a provider keeps the Hub id's hint
         "google/gemma-2-2b": ": the internals read a local checkpoint's weights and hidden "
                              "states, which a model served through google does not give: pass a "
