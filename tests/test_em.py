@@ -216,6 +216,14 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     with pytest.raises(QuestionSetError, match=r"bundled set \(did you mean 'first_plot'\?\)"):
         resolve_question_sets("first_plot,first_plt")  # a misspelt id names the one meant
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
+    # a question written without its '- ' is told where the dash goes (was told to quote
+    # the item, which makes it a text and fails again)
+    bad.write_text("id: mine\ndomain: general\nquestions:\n  id: q1\n  text: Hi?\n")
+    with pytest.raises(QuestionSetError) as e:
+        load_question_set(bad)
+    assert ("field questions: Input should be a valid list, got a mapping (its keys, id first, "
+            "have no '- ' before them); each item of a list starts with '- ': write '- ' before "
+            "the item's first key ('- id: ...')") in str(e.value)
 
 
 def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path):

@@ -556,6 +556,13 @@ def _got_hint(e: Any) -> str:
     return f", got {_value_said(value)}"
 
 
+_ITEM_KEYS = frozenset({"id", "text", "prompt", "role", "content", "statement", "label",
+                        "claim", "truth", "question"})
+"""First keys of an item of a list of mappings (an EM question's ``id``, a chat turn's
+``role``, a probe statement's ``text``): such a mapping given for a list lacks the item's
+``- ``, whatever the field."""
+
+
 def _list_hint(e: Any) -> str:
     """What to write where a list was wanted and one text was given (``entities: European
     Union``, ``belief: 'kale ban'``): "Input should be a valid list" named neither what was
@@ -563,7 +570,8 @@ def _list_hint(e: Any) -> str:
     if e["type"] == "list_type" and isinstance(e["input"], dict) and e["input"]:
         loc = tuple(e["loc"])
         first = next(iter(e["input"]))
-        if (len(loc) == 2 and loc[0] == "questions") or loc[-1] in ("prefix", "completions"):
+        if ((len(loc) == 2 and loc[0] == "questions") or loc[-1] in ("prefix", "completions")
+                or first in _ITEM_KEYS):  # an EM question set's, a probe's statements, ...
             # a question (a list of mappings) written without its '- ': one mapping
             return (f", got a mapping (its keys, {first} first, have no '- ' before them); each "
                     f"item of a list starts with '- ': write '- ' before the item's first key "
