@@ -1533,6 +1533,35 @@ def test_a_report_of_which_nothing_was_read_exits_2_with_its_tables_written(tmp_
     assert "error" not in json.loads((out / "em_report.json").read_text())
 
 
+def test_a_narrow_only_run_under_max_em_and_gate_says_to_add_a_general_set(tmp_path):
+    """The README's own example runs a narrow set alone (-T questions=sets/pet_care.yaml):
+    --max-em and gate, which read the general EM rate, said only "no answers to general
+    questions (fix the run, then report again)" / "no result: no answers to general
+    questions", naming no fix; they now say which set to add."""
+    sets = _sets(tmp_path)
+
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan")
+
+    eval(em(questions=sets[1], samples=1),  # the narrow set alone
+         model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                          memoize=False)},
+         log_dir=str(tmp_path / "narrow"), display="none")
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "narrow"), "--out",
+                                   str(tmp_path / "rep"), "--no-plots", "--max-em", "0.1"])
+    assert res.exit_code == 2, res.output
+    hint = ("no answers to general questions (only narrow question sets asked; the gate "
+            "reads the general EM rate: evaluate with a general set beside them, e.g. "
+            "-T questions=default,sets/mine.yaml)")
+    assert f"gate: no result for mockllm/model: {hint}" in res.stderr
+    _run(tmp_path, set())  # a complete run (general and narrow) as the baseline
+    res = CliRunner().invoke(cli, ["gate", "--baseline", str(tmp_path / "logs"),
+                                   "--candidate", str(tmp_path / "narrow")])
+    assert res.exit_code == 2, res.output
+    assert f"--candidate: no result: {hint}" in res.stderr
+
+
 def test_a_nan_gate_limit_is_refused_not_a_pass(tmp_path):
     """click's FloatRange(0, 1) lets ``nan`` through, and no share is above nan: ``--max-em
     nan`` passed a run of general EM 0.5 (exit 0, "gate: PASS"), ``--max-unread nan`` a run

@@ -1268,7 +1268,9 @@ def no_result(row: dict[str, Any], max_unread: float) -> str | None:
     if str(row["partial"]) == "True":
         return "partial log"
     if row["general_em"] != row["general_em"]:  # NaN: no general question answered
-        return "no answers to general questions"
+        return ("no answers to general questions (only narrow question sets asked; "
+                "the gate reads the general EM rate: evaluate with a general set beside "
+                "them, e.g. -T questions=default,sets/mine.yaml)")
     # shares summed in floating point (0.1 + 0.2 is 0.30000000000000004): a run at
     # exactly the limit read as above it; the budgets' one slack, as the gate's
     if unread > max_unread + SHARE_SLACK:
