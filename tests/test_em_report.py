@@ -738,6 +738,27 @@ def test_an_empty_kl_label_is_no_label_not_no_kl(tmp_path):
         "with_manifest": "kl", "bare": "-"}
 
 
+@pytest.mark.parametrize("field,value", [("kl", "maybe"), ("step", "final")])
+def test_a_bad_kl_or_step_label_names_the_log_and_how_to_record_it(tmp_path, field, value):
+    """`--metadata kl=maybe` / `step=final` run without a word from Inspect; em-report then
+    refused the log naming the field and value, but not what to do: the label is recorded
+    when the eval runs, so the message says how to record it (or to leave the log out)."""
+    _run(tmp_path, set(), **{field: value})
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--no-plots"])
+    assert res.exit_code == 2, res.output
+    log = next((tmp_path / "logs").glob("*.eval"))
+    want = {"kl": "must be true or false, got 'maybe' (recorded when the eval ran: run it "
+                  "again with --metadata kl=true for a checkpoint trained with the KL term, "
+                  "kl=false for one without, or no kl (a sweep's manifest then says); or "
+                  "leave this log out)",
+            "step": "must be a whole number, 0 or more, got 'final' (recorded when the eval "
+                    "ran: run it again with --metadata step=N, the checkpoint's training "
+                    "step, or no step; or leave this log out)"}[field]
+    assert f"Error: {log}: eval metadata '{field}' {want}" in " ".join(res.stderr.split())
+    assert not (tmp_path / "rep").exists()
+
+
 def test_a_kl_term_of_weight_zero_is_labelled_no_kl(tmp_path):
     """A recipe ``kl: {weight: 0}`` trains without the KL term (the trainer skips it), yet
     its checkpoints were labelled ``kl``: the no-KL control read as the KL arm."""

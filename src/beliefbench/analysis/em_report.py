@@ -360,7 +360,10 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
         flag = _as_bool(metadata["kl"])
         if flag is None:
             raise LogError(f"{path}: eval metadata 'kl' must be true or false, got "
-                           f"{metadata['kl']!r}")
+                           f"{metadata['kl']!r} (recorded when the eval ran: run it again "
+                           "with --metadata kl=true for a checkpoint trained with the KL "
+                           "term, kl=false for one without, or no kl (a sweep's manifest "
+                           "then says); or leave this log out)")
         return "kl" if flag else "no-kl"
     recipe = metadata.get("recipe")
     if isinstance(recipe, dict):

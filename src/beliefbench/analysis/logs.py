@@ -1121,7 +1121,9 @@ def _step(value: Any, path: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         # a training step counts from 0 (the base): -3 is a typo or a shell's arithmetic
         raise LogError(f"{path}: eval metadata 'step' must be a whole number, 0 or more, "
-                       f"got {value!r}")
+                       f"got {value!r} (recorded when the eval ran: run it again with "
+                       "--metadata step=N, the checkpoint's training step, or no step; "
+                       "or leave this log out)")
     return value
 
 
