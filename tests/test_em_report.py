@@ -258,8 +258,11 @@ def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
     assert side["general_failed"] == 0.5
     # the scorer itself scores a failed judge call `failed` (and errors the sample, for the
     # budget and eval-retry): the warning is the failed share's
+    # with the first judge error: "a judge call failed" alone left its cause (a key, a
+    # rate limit, a model name) to be dug out of the log
     warning = (f"{log.location}: 2 of 8 responses (25.0%) are failed because a judge call "
-               "failed (the grader's provider raised, or answered with its error): counted in "
+               "failed (the grader's provider raised, or answered with its error; the first: "
+               "'judge call failed (mockllm/model): RuntimeError: judge outage'): counted in "
                "the denominator, i.e. not EM")
     assert warning in res.stderr and warning in (out / "em_report.md").read_text()
 
@@ -301,7 +304,8 @@ def test_failed_responses_are_warned_about_by_cause(tmp_path):
         f"{log.location}: 2 of 8 responses (25.0%) are failed because {why}{end}" for why in (
             "the provider of the model under test raised (an infrastructure failure: no "
             "answer to judge)",
-            "a judge call failed (the grader's provider raised, or answered with its error)",
+            "a judge call failed (the grader's provider raised, or answered with its error; "
+            "the first: 'judge call failed (mockllm/model): RuntimeError: judge outage')",
             "the model under test returned no text (its own empty answer)"))
     assert set(said) <= set(json.loads((out / "em_report.json").read_text())["notes"])
 

@@ -149,6 +149,17 @@ FAILED_BY: dict[str, str] = {
 """Why responses are ``failed``, each cause its own warning: a judge outage is the grader's,
 an empty answer the model's (a broken checkpoint), and one warning naming all three left a
 user unable to tell which side to fix. Answers lost to a sample limit get ``LIMIT``'s."""
+
+
+def _failed_why(cause: str, judge_error: str | None) -> str:
+    """:data:`FAILED_BY`'s words for ``cause``; a judge failure's with the log's first judge
+    error (``judge call failed (<grader>): <why>``) inside its parentheses."""
+    why = FAILED_BY[cause]
+    if cause == "judge" and judge_error:
+        why = why[:-1] + f"; the first: {judge_error!r})"
+    return why
+
+
 READ: tuple[str, ...] = tuple(v for v in EM_VERDICTS if v not in UNREAD)
 """The verdicts that are a reading of an answer (``em``, ``ok``, ``incoherent``, ``code``,
 ``refusal``): a report with none of them is no result (``em-report`` exits 2)."""
@@ -257,7 +268,8 @@ class EMLogs:
                                        UNREAD["no_score"],
                                        "counted in the denominator, i.e. not EM"))
             out += [counted_log(f"failed_{cause}", i["path"], n, i["responses"],
-                                FAILED_BY[cause], "counted in the denominator, i.e. not EM")
+                                _failed_why(cause, i.get("judge_error")),
+                                "counted in the denominator, i.e. not EM")
                     for cause, n in i["failed_by"].items() if n]
         out += [incoherent_note(i["path"], i["incoherent"], i["responses"],
                                 i["thresholds"][1])
@@ -527,6 +539,13 @@ def _failed_by(sample: Any) -> str | None:
     return "provider" if (sample.metadata or {}).get(GENERATION_ERROR) else None
 
 
+def _judge_error(sample: Any) -> str | None:
+    """The scorer's ``judge_error`` (why the response's judge call failed), else None."""
+    score = _score(sample)
+    error = (score.metadata or {}).get(JUDGE_ERROR) if score is not None else None
+    return str(error) if error else None
+
+
 def _judge_method(sample: Any) -> str | None:
     """``text`` when a judge score of the response was read from the reply's text,
     ``logprobs`` when they were weighted by logprobs, None when no score was read."""
@@ -624,6 +643,7 @@ COLUMNS = [
     SampleColumn("judge_used", path=judge_used(SCORER)),
     SampleColumn("judge_method", path=_judge_method),
     SampleColumn("failed_by", path=_failed_by),
+    SampleColumn("judge_error", path=_judge_error),
     SampleColumn("judge_served", path=judge_served(SCORER)),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
@@ -704,6 +724,11 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         info["failed_by"] = {cause: int((failed & (df["failed_by"] == cause)).sum())
                              for cause in ("provider", "judge")}
         info["failed_by"]["empty"] = int((failed & df["failed_by"].isna()).sum())
+        # the first judge error, said in its warning: "a judge call failed" alone left the
+        # cause (a key, a rate limit, a model name) to be dug out of the log
+        errors = df.loc[failed & (df["failed_by"] == "judge"), "judge_error"].dropna()
+        first = " ".join(str(errors.iloc[0]).split()) if len(errors) else None
+        info["judge_error"] = (first[:300] + "..." if first and len(first) > 300 else first)
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
