@@ -226,6 +226,22 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
             "the item's first key ('- id: ...')") in str(e.value)
 
 
+@pytest.mark.parametrize("given,hint", [
+    # names apart by spaces (a quoted -T) read as one name, with a did-you-mean of one set
+    ("first_plot narrow_health_safety",
+     " (separate names with commas: -T questions=first_plot,narrow_health_safety)"),
+    # "narrow" / "general" are domains, not sets: the keywords are listed beside the sets
+    ("narrow", ""),
+])
+def test_an_unknown_question_set_lists_the_keywords_and_splits_on_commas(given, hint):
+    with pytest.raises(QuestionSetError) as e:
+        resolve_question_sets(given)
+    assert str(e.value) == (
+        f"questions: {given!r} is neither a file, a directory nor a bundled set{hint}; "
+        "bundled: ['first_plot', 'narrow_health_safety', 'preregistered'], or 'default' "
+        "(first_plot and narrow_health_safety) or 'all'")
+
+
 def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path):
     """`category: 2024` was refused ("Input should be a valid string") where a claim file
     reads it as text; an id of digits is still refused (YAML renames 010 to 8)."""

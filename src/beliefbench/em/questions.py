@@ -140,9 +140,14 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         elif item in bundled:
             files.append(bundled[item])
         else:
+            words = item.split()
+            # "-T 'questions=first_plot narrow_health_safety'": names apart by spaces
+            hint = (f" (separate names with commas: -T questions={','.join(words)})"
+                    if len(words) > 1 else did_you_mean(item, bundled))
             raise QuestionSetError(f"questions: {item!r} is neither a file, a directory nor a "
-                                   f"bundled set{did_you_mean(item, bundled)}; bundled: "
-                                   f"{sorted(bundled)}")
+                                   f"bundled set{hint}; bundled: {sorted(bundled)}, or "
+                                   "'default' (first_plot and narrow_health_safety) or "
+                                   "'all'")
     sets: list[QuestionSet] = []
     origin: dict[str, Path] = {}
     bad: list[str] = []  # every bad file at once, as claim selections name them
