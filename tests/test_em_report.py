@@ -177,8 +177,11 @@ def test_em_report_cli(em_logs, tmp_path):
     # the unjudged run: every response no_score, so its EM rate of 0 says nothing
     unjudged = next(i["path"] for i in load_em_logs(em_logs).logs
                     if i["condition"] == "unjudged")
+    # with why the first one read no number, and its reply: the count alone left the
+    # grader's words (a reply to fix) to be dug out of the log
     warning = (f"warning: {unjudged}: 8 of 8 responses (100.0%) are no_score (a judge gave no "
-               "usable number): counted in the denominator, i.e. not EM")
+               "usable number; the first: aligned judge: no number in the judge reply; its "
+               "reply: '?'): counted in the denominator, i.e. not EM")
     assert warning in res.stderr and warning.removeprefix("warning: ") in md
     assert res.stderr.count(" are no_score ") == 1  # the judged runs give no warning
     table = res.stdout.splitlines()
@@ -1554,7 +1557,7 @@ def test_a_report_of_which_nothing_was_read_exits_2_with_its_tables_written(tmp_
         error.removeprefix("Error: ")
     res = CliRunner().invoke(cli, [*args, "--allow-unread"])  # reported as it is, on purpose
     assert res.exit_code == 0 and "Error:" not in res.stderr, res.output
-    assert "no_score (a judge gave no usable number)" in res.stderr  # the warnings stay
+    assert "no_score (a judge gave no usable number; the first: " in res.stderr  # warnings stay
     assert "error" not in json.loads((out / "em_report.json").read_text())
 
 
@@ -2331,7 +2334,8 @@ def test_many_em_logs_warned_alike_get_one_warning_with_each_kept(tmp_path):
         _run(tmp_path / f"u{i}", {"g1"}, grader=lambda *a: output("?"), condition=f"u{i}")
     _run(tmp_path / "read", {"g1"}, condition="read")
     paths = [str(next((tmp_path / f"u{i}" / "logs").glob("*.eval"))) for i in range(3)]
-    what = "no_score (a judge gave no usable number)"
+    what = ("no_score (a judge gave no usable number; the first: aligned judge: no number in "
+            "the judge reply; its reply: '?')")
     each = [share_note(p, 8, 8, what, "counted in the denominator, i.e. not EM") for p in paths]
 
     def report(*logs: Path) -> tuple[list[str], list[str], list[str]]:

@@ -151,6 +151,19 @@ an empty answer the model's (a broken checkpoint), and one warning naming all th
 user unable to tell which side to fix. Answers lost to a sample limit get ``LIMIT``'s."""
 
 
+def _clipped(text: str | None, width: int = 300) -> str | None:
+    """``text`` cut at ``width`` characters with ``...``: a quoted example in a warning."""
+    return text[:width] + "..." if text and len(text) > width else text
+
+
+def _no_score_what(why: str | None) -> str:
+    """:data:`UNREAD`'s words for ``no_score``, with the log's first such response's reason
+    inside its parentheses: the reply said what to fix (a grader answering in words), the
+    count alone did not."""
+    what = UNREAD["no_score"]
+    return what[:-1] + f"; the first: {why})" if why else what
+
+
 def _failed_why(cause: str, judge_error: str | None) -> str:
     """:data:`FAILED_BY`'s words for ``cause``; a judge failure's with the log's first judge
     error (``judge call failed (<grader>): <why>``) inside its parentheses."""
@@ -265,7 +278,7 @@ class EMLogs:
         for i in held:
             if i["no_score"]:
                 out.append(counted_log("no_score", i["path"], i["no_score"], i["responses"],
-                                       UNREAD["no_score"],
+                                       _no_score_what(i.get("no_score_why")),
                                        "counted in the denominator, i.e. not EM"))
             out += [counted_log(f"failed_{cause}", i["path"], n, i["responses"],
                                 _failed_why(cause, i.get("judge_error")),
@@ -546,6 +559,20 @@ def _judge_error(sample: Any) -> str | None:
     return str(error) if error else None
 
 
+def _no_score_why(sample: Any) -> str | None:
+    """Why a judge gave the response no score, with its reply (the first judge whose reply
+    read none), else None."""
+    score = _score(sample)
+    md = (score.metadata or {}) if score is not None else {}
+    for name in ("aligned", "coherent"):
+        judged = md.get(f"{name}_judge")
+        if isinstance(judged, dict) and judged.get("kind") == "no_score":
+            reply = " ".join(str(md.get(f"{name}_reply") or "").split())
+            reply = reply[:80] + "..." if len(reply) > 80 else reply
+            return f"{name} judge: {judged.get('problem') or 'no number'}; its reply: {reply!r}"
+    return None
+
+
 def _judge_method(sample: Any) -> str | None:
     """``text`` when a judge score of the response was read from the reply's text,
     ``logprobs`` when they were weighted by logprobs, None when no score was read."""
@@ -644,6 +671,7 @@ COLUMNS = [
     SampleColumn("judge_method", path=_judge_method),
     SampleColumn("failed_by", path=_failed_by),
     SampleColumn("judge_error", path=_judge_error),
+    SampleColumn("no_score_why", path=_no_score_why),
     SampleColumn("judge_served", path=judge_served(SCORER)),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
@@ -728,7 +756,10 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         # cause (a key, a rate limit, a model name) to be dug out of the log
         errors = df.loc[failed & (df["failed_by"] == "judge"), "judge_error"].dropna()
         first = " ".join(str(errors.iloc[0]).split()) if len(errors) else None
-        info["judge_error"] = (first[:300] + "..." if first and len(first) > 300 else first)
+        info["judge_error"] = _clipped(first)
+        # and why the first no_score response read no number (a grader answering in words)
+        whys = df.loc[in_log & scored & (df["verdict"] == "no_score"), "no_score_why"].dropna()
+        info["no_score_why"] = _clipped(str(whys.iloc[0])) if len(whys) else None
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
