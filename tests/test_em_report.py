@@ -2397,3 +2397,27 @@ def test_a_log_whose_answers_are_mostly_incoherent_is_warned_about(tmp_path):
                     "look at the answers (`inspect view`; cut off at max_tokens?)"]
     assert said[0] in json.loads((out / "em_report.json").read_text())["notes"]
     assert "- " + said[0] in (out / "em_report.md").read_text()
+
+
+def test_a_judge_error_quoted_in_the_failed_warning_has_its_key_redacted(tmp_path, monkeypatch):
+    """The failed warning quotes the log's first judge error on the console: a key a server
+    echoed (here one the log kept: the key was set in the environment after the eval, as
+    on the machine that reports, so the scorer could not redact it) is never printed."""
+    def grader(messages, tools, tool_choice, config):
+        raise RuntimeError("401: bad key sk-test-0123456789abcdef")
+
+    (log,) = eval(em(questions=_sets(tmp_path), samples=1, max_failed=1),
+                  model=get_model("mockllm/model", custom_outputs=lambda *a: output("kind"),
+                                  memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "logs"), display="none", retry_on_error=0)
+    assert "sk-test-0123456789abcdef" in str(log.samples[0].scores)  # the log kept it
+    monkeypatch.setenv("GRADER_API_KEY", "sk-test-0123456789abcdef")
+    res = CliRunner().invoke(cli, ["em-report", log.location, "--out", str(tmp_path / "rep"),
+                                   "--no-plots", "--bootstrap", "40", "--allow-unread"])
+    assert res.exit_code == 0, res.output
+    [said] = [line for line in res.stderr.splitlines() if "failed because a judge" in line]
+    assert "the first: 'judge call failed (mockllm/model): RuntimeError: 401: bad key ***'" \
+        in said, said
+    assert "sk-test-0123456789abcdef" not in res.stderr

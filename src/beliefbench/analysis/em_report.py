@@ -152,7 +152,11 @@ user unable to tell which side to fix. Answers lost to a sample limit get ``LIMI
 
 
 def _clipped(text: str | None, width: int = 300) -> str | None:
-    """``text`` cut at ``width`` characters with ``...``: a quoted example in a warning."""
+    """``text`` cut at ``width`` characters with ``...``: a quoted example in a warning, keys
+    redacted (a server may echo the key it was sent; the warning is printed)."""
+    from beliefbench.documents.llm import redact
+
+    text = redact(text) if text else text
     return text[:width] + "..." if text and len(text) > width else text
 
 
