@@ -136,6 +136,10 @@ def test_unread_responses_count_as_not_em_and_are_reported_apart(runs):
     out = _gate("--baseline", str(runs["base"]), "--candidate", str(runs["unread"]))
     assert out.exit_code == 2
     assert "no result: 25.0% of its general responses no_score or failed" in out.output
+    # with why the first one is unread and the judge's reply: the refusal, printed before
+    # em-report's warnings would be, said the share alone
+    assert ("no_score or failed (more than --max-unread 0.1); the first no_score: aligned "
+            "judge: no number in the judge reply; its reply: '?'") in out.output
 
 
 def test_disjoint_question_sets_are_refused(runs):

@@ -154,6 +154,18 @@ def _table(questions: pd.DataFrame, domain: str) -> pd.DataFrame:
     return q.rename(columns={"domain": "claim", "question_set": "family", "em": "yes"})
 
 
+def _unread_cause(logs: EMLogs) -> str:
+    """Why the side's first unread response is unread (em-report's warnings say it; the
+    gate's refusal, printed before them, said only the share): ``; the first no_score:
+    aligned judge: ...; its reply: '...'`` or ``; the first judge failure: ...``."""
+    for info in logs.logs:
+        if info.get("no_score_why"):
+            return f"; the first no_score: {info['no_score_why']}"
+        if info.get("judge_error"):
+            return f"; the first judge failure: {info['judge_error']}"
+    return ""
+
+
 def _key(logs: EMLogs) -> RunKey:
     """The side's run key with its grader among the judge fields, for ``check_alike``."""
     info = logs.logs[0]
@@ -186,7 +198,8 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         row = with_general_ok(rep.side_by_side, rep.overall).to_dict("records")[0]
         why = no_result(row, max_unread)
         if why:
-            refused.append(f"{_arg(name)}: no result: {why}")
+            cause = _unread_cause(logs) if "no_score" in why else ""  # unread: say why
+            refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)
     if refused:
         raise GateError("\nalso: ".join(refused))
