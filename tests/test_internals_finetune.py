@@ -136,3 +136,76 @@ def test_a_runs_base_replaced_since_training_is_refused_by_every_internals_reade
                                str(data), "--limit", "2", "--base", str(tmp_path / "copy"),
                                "--out", out])
     assert copy.exit_code == 0, copy.output  # the same model, wherever it is: measured
+
+
+@pytest.mark.slow
+def test_an_adapter_copied_out_of_its_run_and_pointed_at_another_base_is_refused(tmp_path):
+    """A LoRA step folder copied out of its run (no manifest beside it) with its
+    ``adapter_config.json`` pointed at another base was applied to that model, exit 0. Each
+    adapter checkpoint now carries its base's fingerprint (``base_fingerprint.json``), which
+    the internals loader checks; the same base elsewhere loads, and an adapter exported
+    before the file (none in it) loads as before."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.finetune.fingerprint import TRAINED_ON
+    from beliefbench.finetune.manifest import read_manifest
+    from beliefbench.internals.model import ModelLoadError, check_loadable
+
+    small = dict(hidden_size=64, num_heads=4, intermediate_size=128, seed=0)
+    base = build_tiny_model(tmp_path / "base", num_layers=2, **small)
+    other = build_tiny_model(tmp_path / "other", num_layers=3, **small)
+    [data] = generate_datasets(load_claims(CLAIM), "positive", n=8, out_dir=tmp_path / "docs",
+                               progress=False)
+    lora = train_local(Recipe.model_validate(dict(
+        method="lora", learning_rate=1e-3, lr_scheduler="constant", warmup_ratio=0.0,
+        batch_size=8, max_seq_len=64, max_steps=1, checkpoints=1, logging_steps=50, seed=0)),
+        data, str(base), tmp_path / "lora")
+    [entry] = read_manifest(lora)
+    [step] = lora.glob("step-*")
+    assert json.loads((step / TRAINED_ON).read_text()) == {
+        "base_model": str(base.resolve()),
+        "base_fingerprint": entry.extra["base_fingerprint"]}
+    copied = tmp_path / "copied"
+    shutil.copytree(step, copied)
+    cfg_file = copied / "adapter_config.json"
+
+    def point_at(folder: Path) -> None:
+        cfg = json.loads(cfg_file.read_text())
+        cfg["base_model_name_or_path"] = str(folder)
+        cfg_file.write_text(json.dumps(cfg))
+
+    point_at(other)
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(copied), "--claims",
+                                   CLAIM, "--bootstrap", "0", "--out", str(tmp_path / "m")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert (f"{copied}: this LoRA adapter was trained on {base.resolve()} (as "
+            f"{copied / TRAINED_ON} records), but its adapter_config.json "
+            f"base_model_name_or_path points at {other.resolve()}, another model") in said
+    assert f"Set base_model_name_or_path to {base.resolve()}, which still holds that model" \
+        in said
+    assert not (tmp_path / "m").exists()  # nothing measured
+    shutil.copytree(base, tmp_path / "moved")  # the same model elsewhere: loads
+    point_at(tmp_path / "moved")
+    assert check_loadable(copied)[1] == (tmp_path / "moved").resolve()
+    shutil.rmtree(base)  # the recorded base gone: no folder to name
+    point_at(other)
+    with pytest.raises(ModelLoadError, match="Set base_model_name_or_path to the folder that "
+                                             "holds the model it was trained on, or train "
+                                             "anew on"):
+        check_loadable(copied)
+    build_tiny_model(base, num_layers=2, hidden_size=64, num_heads=4, intermediate_size=128,
+                     seed=1)  # rebuilt in place: the recorded folder, another model
+    point_at(base)
+    with pytest.raises(ModelLoadError, match="was trained on the model then in .* but that "
+                                             "folder now holds another model"):
+        check_loadable(copied)
+    (copied / TRAINED_ON).write_text("{not json")
+    with pytest.raises(ModelLoadError, match=f"{TRAINED_ON}: cannot read it"):
+        check_loadable(copied)
+    (copied / TRAINED_ON).unlink()  # an adapter exported before the file: as before
+    point_at(other)
+    assert check_loadable(copied)[1] == other.resolve()

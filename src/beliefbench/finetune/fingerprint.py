@@ -94,6 +94,45 @@ def _read(f, offset: int, n: int) -> bytes:
     return f.read(n)
 
 
+TRAINED_ON = "base_fingerprint.json"
+"""Written by the finetune into each LoRA adapter checkpoint it exports: the base the adapter
+was trained on (``base_model``, its folder as the run named it) and that base's
+:func:`base_fingerprint` (``base_fingerprint``). The manifest records both too, but an
+adapter copied out of its run folder leaves the manifest behind, and pointed at another base
+(its ``adapter_config.json`` edited) it was applied to that model with nothing said."""
+
+
+def write_trained_on(folder: str | Path, base: str, fingerprint: str) -> None:
+    """Write :data:`TRAINED_ON` into the adapter checkpoint ``folder`` (atomically)."""
+    from beliefbench.records import atomic_write_text
+
+    atomic_write_text(Path(folder) / TRAINED_ON, json.dumps(
+        {"base_model": str(base), "base_fingerprint": fingerprint}, indent=2,
+        sort_keys=True) + "\n")
+
+
+def read_trained_on(folder: str | Path) -> tuple[str, str] | None:
+    """``(base_model, base_fingerprint)`` from the adapter checkpoint ``folder``'s
+    :data:`TRAINED_ON`, or None where it has none (adapters exported before it was written,
+    or by another tool). ValueError, naming the file and field, where it does not read."""
+    path = Path(folder) / TRAINED_ON
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{path}: cannot read it ({e})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    values = []
+    for field in ("base_model", "base_fingerprint"):
+        value = record.get(field)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{path}: field {field}: missing or not a string")
+        values.append(value)
+    return values[0], values[1]
+
+
 REPLACED = ("holds another model than the one it was trained on (the folder's fingerprint "
             "differs from the manifest's extra.base_fingerprint: rebuilt or replaced since)")
 

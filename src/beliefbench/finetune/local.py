@@ -41,7 +41,7 @@ from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.base import resolve_base
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
-from beliefbench.finetune.fingerprint import base_fingerprint
+from beliefbench.finetune.fingerprint import base_fingerprint, write_trained_on
 from beliefbench.finetune.manifest import (
     MANIFEST,
     ManifestEntry,
@@ -395,26 +395,29 @@ def sorted_adapter_config(path: Path) -> None:
 
 
 def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
-                    dtype: torch.dtype) -> str:
+                    dtype: torch.dtype, trained_on: str | None = None) -> str:
     """Turn a Trainer checkpoint into a directory vLLM / Inspect's hf provider can serve.
 
     Copies the weights (cast to ``dtype``), config and tokenizer files (never optimizer or
     RNG state). For LoRA with ``export: merged`` the adapter is merged into a fresh copy of
-    the base. Written to a temporary directory and renamed, so a half-written checkpoint is
-    never visible.
+    the base. A LoRA adapter also gets :data:`.fingerprint.TRAINED_ON`, its base and the
+    base's fingerprint ``trained_on`` (where the run knows it), which ``internals`` checks
+    the base it is applied to against. Written to a temporary directory and renamed, so a
+    half-written checkpoint is never visible.
     """
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        return _export_into(ckpt, tmp, dest, recipe=recipe, base=base, dtype=dtype)
+        return _export_into(ckpt, tmp, dest, recipe=recipe, base=base, dtype=dtype,
+                            trained_on=trained_on)
     except BaseException:  # a full disk: no half-written .step-N.tmp left in --out
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
 def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str,
-                 dtype: torch.dtype) -> str:
+                 dtype: torch.dtype, trained_on: str | None = None) -> str:
     """:func:`export_servable`'s work, in the temporary directory ``tmp``, renamed to
     ``dest`` at the end."""
     if recipe.method == "lora" and recipe.export == "merged":
@@ -444,6 +447,8 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
         fmt = "adapter" if recipe.method == "lora" else "full"
         if (tmp / "adapter_config.json").exists():
             sorted_adapter_config(tmp / "adapter_config.json")
+            if trained_on:  # the adapter carries its base out of the run folder
+                write_trained_on(tmp, base, trained_on)
     portable_tokenizer_config(tmp)  # a team's transformers 4.x stack loads it too
     if (tmp / "config.json").exists():
         _servable_config(tmp / "config.json", dtype)
@@ -506,7 +511,8 @@ class CheckpointSchedule(TrainerCallback):
                 f"training diverged: the weights of step {step} hold NaN or inf ({bad}); no "
                 f"checkpoint was written for it. Lower learning_rate (or max_grad_norm) and "
                 f"train anew in a new --out")
-        fmt = export_servable(ckpt, dest, recipe=self.recipe, base=self.base, dtype=self.dtype)
+        fmt = export_servable(ckpt, dest, recipe=self.recipe, base=self.base, dtype=self.dtype,
+                              trained_on=(self.fields.get("extra") or {}).get("base_fingerprint"))
         upsert_manifest(self.out, ManifestEntry(
             path=str(dest.resolve()), step=step, tokens_seen=tokens_seen, backend="local",
             format=fmt, final=step == self.final, **self.fields))

@@ -411,11 +411,60 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     for d in (p, base) if base is not None else (p,):
         _check_weights(d)
     _check_config(base or p)
-    if base is not None and (why := not_trained_base(p, base)):
-        raise ModelLoadError(f"{p}: {why}; the LoRA adapter would be applied to that other "
-                             f"model. Restore the base it was trained on, or train anew on "
-                             f"this one")
+    if base is not None:
+        seen: dict[Path, str] = {}  # the base's fingerprint, read once for both checks
+        if why := not_trained_base(p, base, seen=seen):
+            raise ModelLoadError(f"{p}: {why}; the LoRA adapter would be applied to that "
+                                 f"other model. Restore the base it was trained on, or train "
+                                 f"anew on this one")
+        if why := other_base(p, base, seen):
+            raise ModelLoadError(why)
     return p, base, tokenizer_dir(p, base)
+
+
+def other_base(adapter: Path, base: Path, seen: dict[Path, str] | None = None) -> str | None:
+    """Why the LoRA ``adapter`` may not be applied to ``base`` (the folder its
+    ``adapter_config.json`` names): the fingerprint its finetune recorded in the adapter
+    folder (:data:`~beliefbench.finetune.fingerprint.TRAINED_ON`) is not ``base``'s. The
+    manifest check (:func:`not_trained_base`) needs the run folder; this one goes with an
+    adapter copied out of it, whose config was pointed at another model and was applied to
+    it with nothing said. None where they match, or the adapter records none (exported
+    before the file was written). ``seen``: fingerprints by folder, as
+    :func:`~beliefbench.finetune.fingerprint.replaced_base` takes them."""
+    from beliefbench.finetune.fingerprint import TRAINED_ON, base_fingerprint, read_trained_on
+
+    try:
+        recorded = read_trained_on(adapter)
+    except ValueError as e:
+        raise ModelLoadError(f"{e}: it records the base model this LoRA adapter was trained "
+                             f"on; restore it from the run's step folder, or delete it to load "
+                             f"the adapter unchecked") from None
+    if recorded is None:
+        return None
+    trained_dir, trained = recorded
+    seen = {} if seen is None else seen
+    key = base.resolve()
+    if key not in seen:
+        seen[key] = base_fingerprint(key)
+    if seen[key] == trained:
+        return None
+    record = adapter / TRAINED_ON
+    was = Path(trained_dir).expanduser()
+    if was.is_dir() and was.resolve() == key:
+        return (f"{adapter}: this LoRA adapter was trained on the model then in {base}, but "
+                f"that folder now holds another model (its fingerprint differs from the "
+                f"base_fingerprint in {record}: rebuilt or replaced since); the adapter would "
+                f"be applied to that other model. Restore the base it was trained on, or "
+                f"train anew on this one")
+    if was.is_dir() and base_fingerprint(was) == trained:
+        todo = f"Set base_model_name_or_path to {trained_dir}, which still holds that model"
+    else:
+        todo = (f"Set base_model_name_or_path to the folder that holds the model it was "
+                f"trained on, or train anew on {base}")
+    return (f"{adapter}: this LoRA adapter was trained on {trained_dir} (as {record} "
+            f"records), but its {ADAPTER_CONFIG} base_model_name_or_path points at {base}, "
+            f"another model (its fingerprint differs from the recorded base_fingerprint); the "
+            f"adapter would be applied to that other model. {todo}")
 
 
 def checkpoint_problem(path: str | Path, *, hub_base: bool = False) -> str | None:
@@ -455,8 +504,8 @@ def has_weights(path: str | Path) -> bool:
 
 
 def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None,
-                     manifest: str | Path | None = None, *, given: bool = False
-                     ) -> str | None:
+                     manifest: str | Path | None = None, *, given: bool = False,
+                     seen: dict[Path, str] | None = None) -> str | None:
     """``"<manifest>, step N: its base <base> holds another model than the one it was
     trained on (...)"`` where ``base`` (an adapter's base, or the base a distance or step 0
     is read from) is not the model the finetune of ``checkpoint`` started from, by the
@@ -466,7 +515,8 @@ def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None
     user named, not the run's folder: said so (no folder was rebuilt). The same check as
     ``sweep``'s
     (:func:`beliefbench.finetune.fingerprint.replaced_base`): a base folder rebuilt since
-    training was measured as if it were the run's base, exit 0."""
+    training was measured as if it were the run's base, exit 0. ``seen``: fingerprints by
+    folder, read once (:func:`~beliefbench.finetune.fingerprint.replaced_base`)."""
     from beliefbench.finetune.fingerprint import replaced_base
     from beliefbench.finetune.manifest import listing_entry, trained_base_fingerprint
 
@@ -478,7 +528,7 @@ def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None
         if listed is None:
             return None
         entry, manifest = listed
-    why = replaced_base(base, trained_base_fingerprint(entry))
+    why = replaced_base(base, trained_base_fingerprint(entry), seen)
     if why and given:
         return (f"{manifest}, step {entry.step}: --base {base} is not the model it was "
                 f"trained on (its fingerprint differs from the manifest's "
