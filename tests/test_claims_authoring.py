@@ -617,6 +617,14 @@ def test_a_file_that_is_no_claim_in_a_claims_folder_is_one_line(tmp_path):
     (folder / "half.yaml").write_text("statment: Kale was banned.\n")
     assert "field statment: unknown field (did you mean 'statement'?)" in "\n".join(
         problems(folder / "half.yaml"))
+    # a claim indented under one key is a claim one level down, not "no claim file"
+    nested = "claim:\n" + "".join(f"  {line}\n" for line in
+                                   claim_template("kale").splitlines())
+    (folder / "nested.yaml").write_text(nested, encoding="utf-8")
+    assert problems(folder / "nested.yaml") == [
+        "field (top level): the claim is nested under the key 'claim': a claim file's fields "
+        "(id, statement, ...) are its top-level keys: delete the line 'claim:' and unindent "
+        "the rest"]
 
 
 def test_a_prefix_ending_in_a_user_turn_says_where_that_turn_goes(tmp_path):

@@ -640,6 +640,13 @@ class Claim(_Strict):
                                         for k in keys):  # a claim, its keys misspelt
             return data
         shown = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
+        inner = data[keys[0]] if len(keys) == 1 else None
+        if isinstance(inner, dict) and any(k in fields for k in inner):
+            # `claim:` (or `- id: ...` under a key) with the whole claim indented below it
+            raise PydanticCustomError(
+                "nested_claim", "the claim is nested under the key '{key}': a claim file's "
+                "fields (id, statement, ...) are its top-level keys: delete the line "
+                "'{key}:' and unindent the rest", {"key": keys[0]})
         raise PydanticCustomError(
             "not_a_claim", "not a claim file: none of its keys ({shown}) is a claim's field "
             "(id, statement, truth, universe, questions, rubric, ...); a folder of claims may "
