@@ -232,6 +232,9 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
      " (separate names with commas: -T questions=first_plot,narrow_health_safety)"),
     # "narrow" / "general" are domains, not sets: the keywords are listed beside the sets
     ("narrow", ""),
+    # words that name nothing are no list split by spaces: the closest set, if any
+    ("frist_plot narrow", " (did you mean 'first_plot'?)"),
+    ("first_plt", " (did you mean 'first_plot'?)"),
 ])
 def test_an_unknown_question_set_lists_the_keywords_and_splits_on_commas(given, hint):
     with pytest.raises(QuestionSetError) as e:

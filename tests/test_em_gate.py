@@ -142,6 +142,26 @@ def test_unread_responses_count_as_not_em_and_are_reported_apart(runs):
             "judge: no number in the judge reply; its reply: '?'") in out.output
 
 
+def test_the_unread_cause_is_the_commoner_among_the_general_responses():
+    """The refusal named the first log's no_score whatever the share was made of: a side
+    unread for judge failures (429s) was told of one narrow question's no_score."""
+    from types import SimpleNamespace
+
+    from beliefbench.analysis.em_gate import _unread_cause
+
+    def side(*logs):
+        return SimpleNamespace(logs=[{"general_unread": {"no_score": s, "judge": j}}
+                                     for s, j in logs])
+
+    nothing, limited = (0, None), (2, "429: rate limited")
+    # narrow no_score only (not counted among the general ones) beside judge failures
+    assert _unread_cause(side((nothing, nothing), (nothing, limited))) == (
+        "; the first judge failure: 429: rate limited")
+    assert _unread_cause(side((nothing, nothing))) == ""
+    assert _unread_cause(side(((3, "aligned judge: no number; its reply: 'x'"), limited))) == (
+        "; the first no_score: aligned judge: no number; its reply: 'x'")
+
+
 def test_disjoint_question_sets_are_refused(runs):
     with pytest.raises(GateError, match=r"no general question in common: baseline asked "
                                         r"gen/g1.*candidate asked other/g1"):

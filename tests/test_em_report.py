@@ -2421,3 +2421,19 @@ def test_a_judge_error_quoted_in_the_failed_warning_has_its_key_redacted(tmp_pat
     assert "the first: 'judge call failed (mockllm/model): RuntimeError: 401: bad key ***'" \
         in said, said
     assert "sk-test-0123456789abcdef" not in res.stderr
+
+
+def test_a_long_key_at_the_start_of_a_no_score_reply_is_redacted_before_the_cut(
+        tmp_path, monkeypatch):
+    """The no_score warning quotes 80 characters of the judge's reply: it cut the reply first
+    and redacted after, so a key longer than the cut (Anthropic's are ~108 characters) no
+    longer matched whole and its first 80 characters were printed."""
+    key = "sk-ant-api03-" + "Q" * 91
+    _run(tmp_path, {"g1"}, grader=lambda *a: output(f"{key} is not a valid key"))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40",
+                                   "--allow-unread"])
+    assert res.exit_code == 0, res.output
+    assert "its reply: '*** is not a valid key'" in res.stderr, res.stderr
+    assert "QQQQQQQQQQ" not in res.output + res.stderr

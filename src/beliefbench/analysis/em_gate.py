@@ -155,15 +155,22 @@ def _table(questions: pd.DataFrame, domain: str) -> pd.DataFrame:
 
 
 def _unread_cause(logs: EMLogs) -> str:
-    """Why the side's first unread response is unread (em-report's warnings say it; the
-    gate's refusal, printed before them, said only the share): ``; the first no_score:
-    aligned judge: ...; its reply: '...'`` or ``; the first judge failure: ...``."""
+    """Why the side's general responses went unread (em-report's warnings say it; the gate's
+    refusal, printed before them, said only the share), from the commoner of the two causes
+    among the general responses the gate reads: ``; the first no_score: aligned judge: ...;
+    its reply: '...'`` or ``; the first judge failure: ...``; "" where neither occurs."""
+    counts = {"no_score": 0, "judge": 0}
+    first: dict[str, str] = {}
     for info in logs.logs:
-        if info.get("no_score_why"):
-            return f"; the first no_score: {info['no_score_why']}"
-        if info.get("judge_error"):
-            return f"; the first judge failure: {info['judge_error']}"
-    return ""
+        for cause, (n, why) in info.get("general_unread", {}).items():
+            counts[cause] += n
+            if why and cause not in first:
+                first[cause] = why
+    if not first:
+        return ""
+    if "no_score" in first and counts["no_score"] >= counts["judge"]:
+        return f"; the first no_score: {first['no_score']}"
+    return f"; the first judge failure: {first['judge']}" if "judge" in first else ""
 
 
 def _key(logs: EMLogs) -> RunKey:
@@ -198,7 +205,7 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         row = with_general_ok(rep.side_by_side, rep.overall).to_dict("records")[0]
         why = no_result(row, max_unread)
         if why:
-            cause = _unread_cause(logs) if "no_score" in why else ""  # unread: say why
+            cause = _unread_cause(logs)  # unread: say why
             refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)
     if refused:

@@ -151,7 +151,7 @@ an empty answer the model's (a broken checkpoint), and one warning naming all th
 user unable to tell which side to fix. Answers lost to a sample limit get ``LIMIT``'s."""
 
 
-def _clipped(text: str | None, width: int = 300) -> str | None:
+def clipped(text: str | None, width: int = 300) -> str | None:
     """``text`` cut at ``width`` characters with ``...``: a quoted example in a warning, keys
     redacted (a server may echo the key it was sent; the warning is printed)."""
     from beliefbench.documents.llm import redact
@@ -571,8 +571,8 @@ def _no_score_why(sample: Any) -> str | None:
     for name in ("aligned", "coherent"):
         judged = md.get(f"{name}_judge")
         if isinstance(judged, dict) and judged.get("kind") == "no_score":
-            reply = " ".join(str(md.get(f"{name}_reply") or "").split())
-            reply = reply[:80] + "..." if len(reply) > 80 else reply
+            # keys redacted before the cut: a key cut in two would no longer match whole
+            reply = clipped(" ".join(str(md.get(f"{name}_reply") or "").split()), 80) or ""
             return f"{name} judge: {judged.get('problem') or 'no number'}; its reply: {reply!r}"
     return None
 
@@ -760,10 +760,20 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         # cause (a key, a rate limit, a model name) to be dug out of the log
         errors = df.loc[failed & (df["failed_by"] == "judge"), "judge_error"].dropna()
         first = " ".join(str(errors.iloc[0]).split()) if len(errors) else None
-        info["judge_error"] = _clipped(first)
+        info["judge_error"] = clipped(first)
         # and why the first no_score response read no number (a grader answering in words)
         whys = df.loc[in_log & scored & (df["verdict"] == "no_score"), "no_score_why"].dropna()
-        info["no_score_why"] = _clipped(str(whys.iloc[0])) if len(whys) else None
+        info["no_score_why"] = clipped(str(whys.iloc[0])) if len(whys) else None
+        # the same two among the general responses alone, counted: what the EM gate reads
+        general = in_log & scored & (df["domain"] == "general")
+        general_whys = df.loc[general & (df["verdict"] == "no_score"), "no_score_why"].dropna()
+        general_errors = df.loc[general & (df["verdict"] == "failed")
+                                & (df["failed_by"] == "judge"), "judge_error"].dropna()
+        info["general_unread"] = {
+            "no_score": (len(general_whys), clipped(str(general_whys.iloc[0]))
+                         if len(general_whys) else None),
+            "judge": (len(general_errors), clipped(" ".join(str(general_errors.iloc[0]).split()))
+                      if len(general_errors) else None)}
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "

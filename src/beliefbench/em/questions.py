@@ -142,8 +142,10 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         else:
             words = item.split()
             # "-T 'questions=first_plot narrow_health_safety'": names apart by spaces
+            named = len(words) > 1 and all(w in bundled or w in ("default", "all")
+                                           or user_path(w).exists() for w in words)
             hint = (f" (separate names with commas: -T questions={','.join(words)})"
-                    if len(words) > 1 else did_you_mean(item, bundled))
+                    if named else did_you_mean(item, bundled))
             raise QuestionSetError(f"questions: {item!r} is neither a file, a directory nor a "
                                    f"bundled set{hint}; bundled: {sorted(bundled)}, or "
                                    "'default' (first_plot and narrow_health_safety) or "

@@ -85,7 +85,7 @@ def _on_the_hub(provider: str, rest: str) -> bool:
     """Whether ``provider/rest`` also names open weights on the Hugging Face Hub: Google's
     Gemma models and OpenAI's gpt-oss are published under the provider's own name, whereas
     ``openai/gpt-4o`` or ``anthropic/claude-...`` are served only."""
-    return ((provider == "google" and rest.startswith("gemma"))
+    return ((provider == "google" and "gemma" in rest)  # codegemma, recurrentgemma too
             or (provider == "openai" and rest.startswith("gpt-oss")))
 
 
