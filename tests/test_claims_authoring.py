@@ -697,6 +697,12 @@ def test_a_path_whose_folder_is_misspelt_names_the_file_meant(tmp_path, monkeypa
     meant = typed.replace("Mine", "mine").replace("mnie", "mine")
     assert str(err.value) == (f"claims: no such claim file or directory {typed!r}; did you "
                               f"mean {meant!r}?")
+    # from inside tasks/, as `inspect eval tasks/belief.py` builds the task: $PWD looked in
+    (tmp_path / "tasks").mkdir(exist_ok=True)
+    monkeypatch.chdir(tmp_path / "tasks")
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(typed)
+    assert str(err.value).endswith(f"; did you mean {meant!r}?")
 
 
 def test_a_claim_id_of_other_characters_names_the_file_it_then_needs(tmp_path):

@@ -1269,14 +1269,19 @@ def _in_a_close_folder(head: str, name: str) -> str | None:
     if not head or user_path(head).is_dir():
         return None
     parent, folder = os.path.split(head)
-    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
-        where = user_path(parent or ".")
-        names = [d.name for d in where.iterdir() if d.is_dir()]
-        close = [n for n in names if n.casefold() == folder.casefold()] or \
-            difflib.get_close_matches(folder, names, n=3, cutoff=0.7)
-        for n in close:
-            if (where / n / name).exists():
-                return os.path.join(parent, n, name)
+    # a bare folder is looked for where the command ran too: `inspect eval tasks/belief.py`
+    # builds the task inside tasks/ (as user_path tries a path: here, then $PWD)
+    base = Path(parent or ".").expanduser()
+    pwd = os.environ.get("PWD")
+    wheres = [base] + ([Path(pwd) / base] if pwd and not base.is_absolute() else [])
+    for where in wheres:
+        with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+            names = [d.name for d in where.iterdir() if d.is_dir()]
+            close = [n for n in names if n.casefold() == folder.casefold()] or \
+                difflib.get_close_matches(folder, names, n=3, cutoff=0.7)
+            for n in close:
+                if (where / n / name).exists():
+                    return os.path.join(parent, n, name)
     return None
 
 
