@@ -493,6 +493,24 @@ def test_a_utf16_claim_file_is_named_as_utf16(fixture_claim, tmp_path, encoding)
                               "file as UTF-8")
 
 
+def test_a_utf32_or_cut_short_claim_file_is_named_as_such(fixture_claim, tmp_path):
+    """A UTF-32 file (its 4-byte mark) was called UTF-16; a file cut inside a letter (its
+    last bytes the start of an é) was given that byte as a Windows-1252 letter."""
+    text = fixture_claim.read_text(encoding="utf-8")
+    path = write(tmp_path, text.encode("utf-32"))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert str(err.value) == f"{path}: not UTF-8 text: the file is UTF-32; save the file as UTF-8"
+    cut = (text + "# café").encode("utf-8")[:-1]
+    path = write(tmp_path, cut)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    lines = cut.count(b"\n") + 1
+    assert str(err.value) == (f"{path}: line {lines}: not UTF-8 text (the file ends inside a "
+                              "letter, byte 0xc3 its start: was it cut short?); copy the whole "
+                              "file again, or save it as UTF-8")
+
+
 @pytest.mark.parametrize("template, message", [
     ("Q: {question} A: {answer} {verdict}", r"unknown placeholder \{verdict\} \(only "
                                             r"\{question\}, \{answer\} and \{hint\}; write "

@@ -644,6 +644,8 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
     except OSError as e:
         raise error(f"{path}: cannot read {what} file: {e.strerror or e}") from None
     head = data[:400]
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # its mark: 4 bytes
+        raise error(f"{path}: not UTF-8 text: the file is UTF-32; save the file as UTF-8")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (  # PowerShell 5's `>`, Notepad's
             len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0))  # "Unicode"
             > len(head) // 4):  # no mark: every other byte of ASCII text is a NUL
@@ -654,6 +656,10 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         byte = data[e.start]
+        if e.reason == "unexpected end of data":  # a letter's first bytes, then the file ends
+            raise error(f"{path}: line {line}: not UTF-8 text (the file ends inside a letter, "
+                        f"byte 0x{byte:02x} its start: was it cut short?); copy the whole "
+                        "file again, or save it as UTF-8") from None
         try:  # the letter meant, in the encoding an editor most likely saved it in
             meant = f", {bytes([byte]).decode('cp1252')!r} in Windows-1252" if byte >= 0xa0 \
                 or bytes([byte]).decode("cp1252") in "\u2018\u2019\u201c\u201d\u2013\u2014" else ""
