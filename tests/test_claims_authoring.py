@@ -14,8 +14,10 @@ from beliefbench.claims import (
     load_claim,
     load_claims,
     resolve_claims,
+    unread_subfolders_note,
 )
 from beliefbench.cli import cli
+from beliefbench.task import belief
 
 
 def template_with(tmp_path: Path, old: str, new: str, name: str = "kale.yaml") -> Path:
@@ -514,7 +516,6 @@ def test_the_offline_dry_run_reads_belief_one_only_where_a_marker_matches_the_st
     from inspect_ai import eval as inspect_eval
 
     from beliefbench.claims import unmatched_markers, unread_by_the_dry_run
-    from beliefbench.task import belief
 
     def families(text: str) -> dict[str, float]:
         path = tmp_path / "kale_ban.yaml"
@@ -565,7 +566,7 @@ def load_claim_text(tmp_path: Path, text: str):
     return load_claim(path)
 
 
-def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatch):
+def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatch, caplog):
     """Claims sorted into topic folders (mine/food/kale.yaml): `claims validate mine` and
     ``-T claims=mine`` said only "no claim files in this directory"; the subfolders holding
     claim files are named, comma-joined as a selection takes them, and that selection reads."""
@@ -583,6 +584,22 @@ def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatc
                               "subfolders are not read: name the ones that hold claim files "
                               "(mine/food,mine/health)")
     assert [c.id for c in load_claims("mine/food,mine/health")] == ["kale", "beet"]
+    # a folder with claims of its own beside such subfolders reads its own alone: said, by
+    # `claims validate` and `claims list` on stderr and by the task as a warning
+    assert unread_subfolders_note("mine/food,mine/health") is None
+    (tmp_path / "mine" / "tart.yaml").write_text(claim_template("tart"), encoding="utf-8")
+    assert [c.id for c in load_claims("mine")] == ["tart"]
+    said = ("mine: its subfolders are not read, and mine/food, mine/health hold claim files: "
+            "add them to the selection to measure their claims too "
+            "(mine,mine/food,mine/health)")
+    assert unread_subfolders_note("mine") == said
+    for command in (["validate", "mine"], ["list", "mine"]):
+        res = CliRunner().invoke(cli, ["claims", *command])
+        assert res.exit_code == 0, res.output
+        assert f"warning: {said}\n" in res.stderr
+    with caplog.at_level("WARNING", logger="beliefbench.task"):
+        belief(claims="mine", samples=1)
+    assert f"beliefbench: {said}" in caplog.messages
 
 
 def test_a_rubric_lacking_a_criterion_names_the_one_it_lacks(tmp_path):

@@ -1350,17 +1350,39 @@ def _json_here(folder: Path) -> str:
     return ""
 
 
+def _held_below(item: str, folder: Path) -> list[str]:
+    """The subfolders of ``folder`` (named as ``item`` names it) that hold claim files; only
+    one level down is looked in."""
+    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+        return [os.path.join(item.rstrip("/" + os.sep), d.name) for d in sorted(folder.iterdir())
+                if d.is_dir() and not d.name.startswith(".") and spec_files(d)]
+    return []
+
+
 def _below(item: str, folder: Path) -> str:
     """``; subfolders are not read: name them (mine/health, mine/food)`` where a folder
     holds no claim file but its subfolders do (claims sorted into topics); "" where none
-    does. Only one level down is looked in."""
-    with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
-        held = [os.path.join(item.rstrip("/" + os.sep), d.name) for d in sorted(folder.iterdir())
-                if d.is_dir() and not d.name.startswith(".") and spec_files(d)]
-        if held:
-            return (f"; subfolders are not read: name the ones that hold claim files "
-                    f"({','.join(held)})")
-    return ""
+    does."""
+    held = _held_below(item, folder)
+    return (f"; subfolders are not read: name the ones that hold claim files "
+            f"({','.join(held)})") if held else ""
+
+
+def unread_subfolders_note(selection: Selection = "all") -> str | None:
+    """What to say where a folder of the selection holds claim files of its own and
+    subfolders that hold more: a folder's subfolders are not read, so ``-T claims=mine``
+    measured mine's own claims and left out mine/health's without a word. None where no
+    folder does."""
+    unread = [(item, held) for item in selection_items(selection)
+              if item != "all" and user_path(item).is_dir() and spec_files(user_path(item))
+              and (held := _held_below(item, user_path(item)))]
+    if not unread:
+        return None
+    return "; ".join(f"{item}: its subfolders are not read, and {', '.join(held)} "
+                     f"{'holds' if len(held) == 1 else 'hold'} claim files: add "
+                     f"{'it' if len(held) == 1 else 'them'} to the selection to measure "
+                     f"{'its' if len(held) == 1 else 'their'} claims too "
+                     f"({','.join([item, *held])})" for item, held in unread)
 
 
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:

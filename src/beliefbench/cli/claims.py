@@ -39,6 +39,7 @@ from beliefbench.claims import (
     unmatched_markers,
     unread_by_the_dry_run,
     unread_judge_hints,
+    unread_subfolders_note,
     unsearched_path_note,
     unspaced_completions,
     uses_note,
@@ -71,9 +72,9 @@ def validate(paths: tuple[str, ...]) -> None:
     """
     failures = unnamed = 0
     origin: dict[str, Path] = {}
-    unsearched = unsearched_path_note(paths)
-    if unsearched:
-        click.echo(f"warning: {unsearched}", err=True)
+    for note in (unsearched_path_note(paths), unread_subfolders_note(paths)):
+        if note:
+            click.echo(f"warning: {note}", err=True)
     for item in selection_items(paths):
         try:
             files = claim_files([item])
@@ -137,9 +138,9 @@ def list_claims(selection: str | None) -> None:
     With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
-        unsearched = unsearched_path_note(selection)
-        if unsearched:
-            click.echo(f"warning: {unsearched}", err=True)
+        for note in (unsearched_path_note(selection), unread_subfolders_note(selection)):
+            if note:
+                click.echo(f"warning: {note}", err=True)
         try:
             found = resolve_claims(selection, as_given=True)  # as `claims validate` names it
         except ClaimSpecError as e:
