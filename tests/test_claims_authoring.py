@@ -470,6 +470,11 @@ def test_an_id_whose_file_is_in_a_folder_here_is_pointed_at_it(tmp_path, monkeyp
     ("mine/kale", "its folder goes to --dir: beliefbench claims new kale --dir mine"),
     ("mine/kale.yml", "the id is its name without .yml and its folder goes to --dir: "
                       "beliefbench claims new kale --dir mine"),
+    # a name that is no id either way: the id it makes (was kale_ban_yaml)
+    ("Kale Ban.yaml", "the id is its name without .yaml, in lowercase letters, digits, _ and "
+                      "-: beliefbench claims new kale_ban"),
+    ("mine/Kale Ban", "the id is its name, in lowercase letters, digits, _ and - and its "
+                      "folder goes to --dir: beliefbench claims new kale_ban --dir mine"),
 ])
 def test_claims_new_given_the_file_to_write_says_how_to_write_it(tmp_path, monkeypatch, given,
                                                                 told):

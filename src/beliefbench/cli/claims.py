@@ -35,6 +35,7 @@ from beliefbench.claims import (
     single_question_families,
     stray_judge_keys,
     sub_claims_restating_background,
+    suggested_id,
     template_example_warning,
     unmatched_markers,
     unread_by_the_dry_run,
@@ -224,12 +225,16 @@ def _as_path(claim_id: str, directory: Path) -> str | None:
     --dir. `claims new kale.yaml` was offered the id ``kale_yaml``; None where the name is
     no valid id either way."""
     given = Path(claim_id)
-    stem = given.stem if given.suffix.lower() in (".yaml", ".yml") else given.name
-    if id_problem(stem) is not None or stem == "all" or stem == claim_id:
+    name = given.stem if given.suffix.lower() in (".yaml", ".yml") else given.name
+    # `Kale Ban.yaml`: the id its name makes (as a bad id is told "e.g. kale_ban")
+    stem = name if id_problem(name) is None else suggested_id(name)
+    if stem is None or stem == "all" or name == claim_id:
         return None
     folder = directory / given.parent
     where = f" --dir {folder}" if folder != Path(".") else ""
-    mends = ([f"the id is its name without {given.suffix}"] if stem != given.name else []) + (
+    lettered = ", in lowercase letters, digits, _ and -" if stem != name else ""
+    without = f" without {given.suffix}" if name != given.name else ""
+    mends = ([f"the id is its name{without}{lettered}"] if without or lettered else []) + (
         ["its folder goes to --dir"] if given.parent != Path(".") else [])
     return (f"{claim_id!r}: a file's path, not an id; {' and '.join(mends)}: beliefbench "
             f"claims new {stem}{where}")
