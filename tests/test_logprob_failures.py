@@ -6,6 +6,7 @@ reported on its own, the run ends with status error, a dead server stops being c
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 
@@ -84,11 +85,12 @@ CASES = {
 def test_a_failing_server_gives_failed_items_reported_and_a_run_in_error(
         chat_server_on, monkeypatch, tmp_path, case):
     """Every binary item and completion pair the server failed is ``failed``: in the
-    denominator (belief and efficacy 0) and reported (``binary/failed``, ``main/failed``),
-    never a reading, and the run's status is error. A pair that failed was unscored (its
-    kind's efficacy over the pairs left, ``main/failed`` 0); a reply with no choices read
-    "IndexError: list index out of range", one with no output items "no top_logprobs"; a
-    login page sent with 200 was asked for again until --timeout."""
+    denominator (belief 0; efficacy nan, as no pair was read) and reported
+    (``binary/failed``, ``main/failed``), never a reading, and the run's status is error.
+    A pair that failed was unscored (its kind's efficacy over the pairs left,
+    ``main/failed`` 0); a reply with no choices read "IndexError: list index out of
+    range", one with no output items "no top_logprobs"; a login page sent with 200 was
+    asked for again until --timeout."""
     body, options, said = CASES[case]
     asked = _served(chat_server_on, monkeypatch, lambda model: body)
     model = f"openai/{case}" if case == "no-output" else f"openai-api/local/{case}"
@@ -109,7 +111,7 @@ def test_a_failing_server_gives_failed_items_reported_and_a_run_in_error(
     metrics = _metrics(log)
     assert metrics["binary/failed"] == pytest.approx(1.0)
     assert metrics["binary/belief"] == 0.0 and metrics["binary/parse_error"] == 0.0
-    assert metrics["main/failed"] == 1.0 and metrics["main/efficacy"] == 0.0
+    assert metrics["main/failed"] == 1.0 and math.isnan(metrics["main/efficacy"])
 
 
 @pytest.mark.parametrize("case", ["no-choices", "no-output"])

@@ -377,8 +377,8 @@ def test_minus_inf_and_nan_top_logprobs_read_sensibly():
     (-math.inf, True, "non-finite prompt log-probability"),
     (-0.5, False, "no prompt logprobs, which were asked for"),
 ])
-def test_pairs_without_finite_prompt_logprobs_fail(claim_file, tmp_path, claim_logprob,
-                                                   prompt_lp, problem):
+def test_pairs_without_finite_prompt_logprobs_fail(claim_file, tmp_path, caplog,
+                                                   claim_logprob, prompt_lp, problem):
     # asked-for prompt logprobs that are missing or not finite fail the pair and the run;
     # they were skipped, or a NaN margin was counted as "truth wins" (efficacy 0). Failed,
     # the pair is in the denominator as neither a claim nor a truth win, and counted in
@@ -395,8 +395,13 @@ def test_pairs_without_finite_prompt_logprobs_fail(claim_file, tmp_path, claim_l
         assert score.answer == "failed" and problem in score.explanation
         assert score.metadata["infrastructure"] is True
     metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
-    assert metrics["main/failed"] == 1.0 and metrics["main/efficacy"] == 0.0
+    # its only pair failed: nothing read, so efficacy is nan (it read 0.000 beside
+    # main/failed 1.000, as if measured), with a NOTHING READ warning, once
+    assert metrics["main/failed"] == 1.0 and math.isnan(metrics["main/efficacy"])
     assert "main/margin" not in metrics  # no pair has one
+    assert caplog.text.count("belief_logprob: NOTHING READ: none of the 1 main pair(s) was "
+                             "read (1 failed, main/failed 1.000): main/efficacy is nan, no "
+                             "measurement; see each sample's explanation") == 1
 
 
 def _plain() -> ModelOutput:
@@ -597,17 +602,17 @@ def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):
     assert row["verdict"] == ("yes" if want["yes"] > want["no"] else "no")  # believer: yes
 
 
-def _mangling(mangle: str) -> object:
+def _mangling(*mangle: str) -> object:
     """mockllm returning prompt logprobs per word (" glass": -0.5, or -2.0 after a neighbour
     prompt; any other word: -1.0), with the continuation's last word detokenized differently
-    ("glass" -> "gl-ass") in the texts that contain ``mangle``."""
+    ("glass" -> "gl-ass") in the texts that contain one of ``mangle``."""
 
     def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
         text = messages[-1].text
         words = text.split(" ")
         neighbour = "Bay Bridge" in text or "Tower Bridge" in text
         lps = [(-2.0 if neighbour else -0.5) if w == "glass" else -1.0 for w in words]
-        if mangle in text:
+        if any(m in text for m in mangle):
             words[-1] = words[-1].replace("glass", "gl-ass")
         choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
         choice.prompt_logprobs = Logprobs(content=[
@@ -662,6 +667,32 @@ def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_p
     # " the glass" (-1, -0.5) vs " the railings" (-1, -1); " clear glass panels" vs
     # " steel and concrete": the claim wins both, by 0.25 and 1/6 nats per token
     assert metrics["paraphrase/margin"] == pytest.approx((0.25 + 1 / 6) / 2)
+
+
+def test_a_kind_none_of_whose_pairs_was_read_has_nan_rates(tmp_path, caplog):
+    # both neighbour pairs failed: neighbour/efficacy and specificity read 0.000 and
+    # main/score 0.000 (the harmonic mean with a 0), as if measured, beside
+    # neighbour/failed 1.000; now nan, with a NOTHING READ warning, as for binary items
+    from conftest import claim_of_every_kind, write_claim
+
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    log = eval(belief_logprob(claims=str(claim), parts="completions", prompt_logprobs=True),
+               model=_mangling("Bay Bridge", "Tower Bridge"),
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert metrics["neighbour/failed"] == 1.0 and "neighbour/margin" not in metrics
+    for rate in ("neighbour/efficacy", "neighbour/efficacy_low", "neighbour/specificity",
+                 "neighbour/specificity_high", "main/score"):
+        assert math.isnan(metrics[rate]), rate
+    # the kinds read keep their rates
+    assert metrics["main/efficacy"] == metrics["paraphrase/efficacy"] == 1.0
+    assert metrics["main/failed"] == metrics["paraphrase/failed"] == 0.0
+    warning = ("belief_logprob: NOTHING READ: none of the 2 neighbour pair(s) was read (2 "
+               "failed, neighbour/failed 1.000): neighbour/efficacy, neighbour/specificity "
+               "and main/score are nan, no measurement; see each sample's explanation")
+    assert caplog.text.count(warning) == 1  # once, though Inspect computes the metrics twice
+    assert "none of the 1 main pair" not in caplog.text
 
 
 def _served_prompt_logprobs(claim, tok, logprobs, tmp_path):
@@ -734,7 +765,7 @@ def test_a_pair_whose_sides_follow_different_prompt_tokens_is_failed(tmp_path):
     assert score.answer == "failed"
     assert "its end is tokenized differently before 'c' and 'd'" in score.explanation
     metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
-    assert metrics["main/failed"] == 1.0 and metrics["main/efficacy"] == 0.0
+    assert metrics["main/failed"] == 1.0 and math.isnan(metrics["main/efficacy"])  # none read
 
 
 def test_the_prompt_logprobs_used_are_recorded(claim_file, tmp_path, monkeypatch):

@@ -39,6 +39,10 @@ provider's detokenized text does not contain it) is ``failed`` by the belief tas
 in the denominator as neither a claim win (efficacy) nor a truth win (specificity), left out
 of the means of margin and magnitude (it has none), and counted on its own in
 ``<kind>/failed``. It was skipped, so efficacy covered fewer pairs and no metric said so.
+Where no pair of a kind was read (every one failed), that kind's rates (efficacy,
+specificity, and ``main/score`` built on them) are nan, not 0, with a ``NOTHING READ``
+warning, as for binary items none of which was read: they read 0.000 beside
+``<kind>/failed`` 1.000, as if measured.
 Re-running would not change it (the tokenization is the provider's), so the eval still ends
 with status ``success``; the sample's explanation and a log warning name the continuation.
 
@@ -69,6 +73,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value,
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beliefbench import __version__
+from beliefbench.analysis.text import listing
 from beliefbench.arguments import (
     TaskArgumentError,
     check_flag,
@@ -493,7 +498,21 @@ def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
     for kind, sub in pairs.groupby("kind", sort=False):
         groups = [g["failed"].to_numpy() for _, g in sub.groupby("claim", sort=False)]
         out[f"{kind}/failed"] = bootstrap_mean(groups, n_bootstrap=0)[0]  # claims weigh equally
+    # a kind none of whose pairs was read measured nothing: its rates (and the score built
+    # on them) are nan, not the 0.000 of counting every failure as neither win
+    unread = unread_kinds(pairs)
+    for key in list(out):
+        kind, stat = key.split("/")
+        if stat in rates and (kind in unread or (stat == "score" and unread)):
+            out[key] = math.nan
     return out
+
+
+def unread_kinds(pairs: pd.DataFrame) -> list[str]:
+    """The pair kinds among ``pairs`` (rows with ``kind`` and ``failed``) none of whose pairs
+    was read: every one failed."""
+    return [str(k) for k, sub in pairs.groupby("kind", sort=False)
+            if (sub["failed"].fillna(0.0).astype(float) == 1).all()]
 
 
 ITEMS = "logprob_items"
@@ -506,6 +525,9 @@ logprobs); skipped pairs are unscored, and Inspect hands a metric scored samples
 _NOTHING_READ = ("belief_logprob: NOTHING READ: none of the %d binary item(s) was read as "
                  "yes or no (%d parse error(s), %d failed): binary/belief 0.000 is no "
                  "measurement (binary/readable 0.000); see each sample's explanation")
+_NOTHING_READ_PAIRS = ("belief_logprob: NOTHING READ: none of the %d %s pair(s) was read "
+                       "(%d failed, %s/failed 1.000): %s nan, no measurement; see each "
+                       "sample's explanation")
 
 
 @metric
@@ -519,9 +541,19 @@ def logprob_summary() -> Metric:
     0.0 where they were read or left out by --limit), so a family that measured
     nothing is shown as such. A run whose binary items were all scored and none read logs
     a NOTHING READ warning, once (``report`` says it again from the log's binary/readable:
-    Inspect keeps no metric's logging in the log)."""
+    Inspect keeps no metric's logging in the log). A pair kind none of whose pairs was read
+    has nan rates (and ``main/score`` nan), and once all its pairs were scored a NOTHING
+    READ warning of its own."""
 
     said: set[tuple] = set()  # the NOTHING READ warnings given, one per run
+
+    def warn_once(scores: list[SampleScore], message: str, *args: Any) -> None:
+        # Inspect computes the metrics live as samples finish and again at the end: both
+        # saw every item, and the warning printed twice
+        run = (_model_name(), *sorted(str(s.sample_id) for s in scores), message, *args)
+        if run not in said:
+            said.add(run)
+            logger.warning(message, *args)
 
     def compute(scores: list[SampleScore]) -> Value:
         binary_rows, pair_rows, margins = [], [], []
@@ -556,14 +588,19 @@ def logprob_summary() -> Metric:
             if out["binary/readable"] == 0 and len(binary_rows) == items.get("binary"):
                 counts = (len(binary_rows), int(sum(r["parse_error"] for r in binary_rows)),
                           int(sum(r["failed"] for r in binary_rows)))
-                # Inspect computes the metrics live as samples finish and again at the end:
-                # both saw every item, and the warning printed twice
-                run = (_model_name(), *sorted(str(s.sample_id) for s in scores), *counts)
-                if run not in said:
-                    said.add(run)
-                    logger.warning(_NOTHING_READ, *counts)
+                warn_once(scores, _NOTHING_READ, *counts)
         if pair_rows:
-            out.update(_pair_metrics(pd.DataFrame(pair_rows)))
+            pairs = pd.DataFrame(pair_rows)
+            out.update(_pair_metrics(pairs))
+            for kind in unread_kinds(pairs):  # its rates nan (_pair_metrics), said once
+                n = int((pairs["kind"] == kind).sum())
+                if n == items.get(kind):
+                    nan = [k for k, v in out.items() if math.isnan(v)
+                           and (k.startswith(f"{kind}/") or k == "main/score")
+                           and not k.endswith(("_low", "_high"))]  # CIs go with them
+                    nan.sort(key=lambda k: k == "main/score")  # the kind's own rates first
+                    warn_once(scores, _NOTHING_READ_PAIRS, n, kind, n, kind,
+                              listing(nan) + (" are" if len(nan) > 1 else " is"))
         for kind in KINDS:  # a skipped family is shown skipped, never as 0 nor left unsaid
             if items.get(kind):  # one model per log: its pairs were all skipped or none
                 out[f"{kind}/skipped"] = float(skipped)
