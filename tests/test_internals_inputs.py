@@ -159,6 +159,36 @@ def test_kinds_a_claim_lacks_are_refused_naming_the_kinds_it_has(tiny, tmp_path)
             "mains, which has only main: pass --kinds main") in res.output
 
 
+def test_a_claim_without_pairs_beside_claims_with_them_is_a_prefixed_warning(
+        tiny, claim_file, tmp_path, monkeypatch):
+    """A claim with no pair of the chosen kinds, among claims that have them, was named on
+    stderr as a bare ``claim(s) nocomp: ...`` line (Python's last-resort logging), without
+    the ``warning:`` prefix of the command's other warnings."""
+    import logging
+
+    # as in a fresh process: no root handler (an Inspect eval earlier in this test process
+    # leaves its own, which shows the warning instead); pytest's capture handlers stay
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers
+                                           if type(h).__module__.startswith("_pytest")])
+    data = claim_of_every_kind().model_dump(mode="json")
+    data.update(id="nocomp", completions=[])
+    bare = tmp_path / "nocomp.yaml"
+    bare.write_text(json.dumps(data))
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                                   f"{claim_file},{bare}", "--kinds", "main", "--bootstrap",
+                                   "0", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    said = "claim(s) nocomp: no completion pairs of kind(s) main; not in the table"
+    assert [line for line in res.stderr.splitlines() if said in line] == [f"warning: {said}"]
+    assert said not in res.stdout
+    # once per command, however often the group runs in one process
+    again = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                                     f"{claim_file},{bare}", "--kinds", "main", "--bootstrap",
+                                     "0", "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0 and again.stderr.count(said) == 1
+
+
 def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp_path):
     """A 2-layer model gives lens and probe rows for layers 0..2; nothing said which one is
     the embeddings, so layer 2 read as "the third layer" of two."""

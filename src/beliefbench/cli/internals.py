@@ -7,6 +7,7 @@ claim, a broken manifest) exits 2 with a one-line message. Heavy imports happen 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -214,9 +215,34 @@ def with_options(options: list) -> Callable:
     return decorate
 
 
+class PrefixedWarnings(logging.Handler):
+    """The internals modules' logged warnings on stderr as ``warning: <message>``, the prefix
+    of the commands' other warnings: with no handler set up, Python's last resort printed
+    them bare (``claim(s) nocomp: no completion pairs of kind(s) main; not in the table``).
+    Said only where no other handler shows them (a root handler: Inspect's during an eval,
+    ``logging.basicConfig``), so never twice; pytest's capture handlers print nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if any(not type(h).__module__.startswith("_pytest")
+               for h in logging.getLogger().handlers):
+            return
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+def prefix_internals_warnings() -> None:
+    """Install :class:`PrefixedWarnings` on the ``beliefbench.internals`` loggers, once."""
+    log = logging.getLogger("beliefbench.internals")
+    if not any(isinstance(h, PrefixedWarnings) for h in log.handlers):
+        log.addHandler(PrefixedWarnings())
+
+
 @click.group()
 def internals() -> None:
     """Judge-free belief measures: margins, logit lens, probes, trajectories."""
+    prefix_internals_warnings()
 
 
 @internals.command()
