@@ -477,9 +477,10 @@ def _pooled(summary: pd.DataFrame) -> pd.DataFrame:
 def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
     """``<kind>/<stat>`` pooled over claims. Failed pairs (no margin) count in efficacy and
     specificity as neither a claim nor a truth win, are left out of the means of margin and
-    magnitude, and are shown as ``<kind>/failed`` (share of the kind's pairs). ``main/score``:
+    magnitude, and are shown as ``<kind>/failed`` (share of the kind's pairs); where every
+    pair of a kind failed, its rates are nan (nothing read), not 0. ``main/score``:
     CounterFact's score (harmonic mean of main and paraphrase efficacy and neighbour
-    specificity), where all three kinds were run."""
+    specificity), where all three kinds were run; nan where any of them read nothing."""
     from beliefbench.internals.margins import bootstrap_mean, summarize
 
     failed = pairs["failed"].fillna(0.0).astype(float) if "failed" in pairs \
