@@ -7,10 +7,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import click
@@ -122,3 +123,33 @@ def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
                        err=True)
             sys.exit(2)
     return run
+
+
+class _EchoWarnings(logging.Handler):
+    """A logger's warnings as the command's own ``warning:`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+@contextlib.contextmanager
+def warnings_to_stderr(name: str) -> Iterator[None]:
+    """While a command runs, the warnings of logger ``name`` (the sweep's own: a log reused
+    without a fingerprint, a checkpoint that could not be evaluated) are ``warning:`` lines
+    on stderr, beside the command's others. Left to logging they went wherever Inspect's
+    handler sent them once an eval had started it: stdout, rich-formatted (a timestamp,
+    wrapped at 80 columns in a CI log) among the lines a script reads, or nowhere under
+    ``INSPECT_LOG_LEVEL=error``."""
+    logger = logging.getLogger(name)
+    handler = _EchoWarnings(logging.WARNING)
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False  # said once, here, not again by Inspect's handler
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]

@@ -7,7 +7,6 @@ claim, a broken manifest) exits 2 with a one-line message. Heavy imports happen 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from beliefbench.cli.errors import BadInput
+from beliefbench.cli.errors import BadInput, warnings_to_stderr
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
@@ -215,34 +214,12 @@ def with_options(options: list) -> Callable:
     return decorate
 
 
-class PrefixedWarnings(logging.Handler):
-    """The internals modules' logged warnings on stderr as ``warning: <message>``, the prefix
-    of the commands' other warnings: with no handler set up, Python's last resort printed
-    them bare (``claim(s) nocomp: no completion pairs of kind(s) main; not in the table``).
-    Said only where no other handler shows them (a root handler: Inspect's during an eval,
-    ``logging.basicConfig``), so never twice; pytest's capture handlers print nothing."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if any(not type(h).__module__.startswith("_pytest")
-               for h in logging.getLogger().handlers):
-            return
-        click.echo(f"warning: {record.getMessage()}", err=True)
-
-
-def prefix_internals_warnings() -> None:
-    """Install :class:`PrefixedWarnings` on the ``beliefbench.internals`` loggers, once."""
-    log = logging.getLogger("beliefbench.internals")
-    if not any(isinstance(h, PrefixedWarnings) for h in log.handlers):
-        log.addHandler(PrefixedWarnings())
-
-
 @click.group()
 def internals() -> None:
     """Judge-free belief measures: margins, logit lens, probes, trajectories."""
-    prefix_internals_warnings()
+    # the internals modules' logged warnings (a claim without pairs of the chosen kinds) as
+    # the commands' other `warning:` lines: Python's last resort printed them bare
+    click.get_current_context().with_resource(warnings_to_stderr("beliefbench.internals"))
 
 
 @internals.command()

@@ -7,17 +7,15 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-import logging
 import math
 import os
 import re
 import shlex
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -25,7 +23,12 @@ import click
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.audit import DISPLAYS
-from beliefbench.cli.errors import BadInput, exit_interrupted, exit_past_threads
+from beliefbench.cli.errors import (
+    BadInput,
+    exit_interrupted,
+    exit_past_threads,
+    warnings_to_stderr,
+)
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
@@ -676,36 +679,6 @@ def _em_gate(baseline: ReadLogs, candidate: ReadLogs, max_rise: float,
             click.echo(f"note: {note}")
         click.echo(result.message())
     sys.exit(0 if result.passed else 1)
-
-
-class _EchoWarnings(logging.Handler):
-    """A logger's warnings as the command's own ``warning:`` lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"warning: {record.getMessage()}", err=True)
-
-
-@contextlib.contextmanager
-def warnings_to_stderr(name: str) -> Iterator[None]:
-    """While a command runs, the warnings of logger ``name`` (the sweep's own: a log reused
-    without a fingerprint, a checkpoint that could not be evaluated) are ``warning:`` lines
-    on stderr, beside the command's others. Left to logging they went wherever Inspect's
-    handler sent them once an eval had started it: stdout, rich-formatted (a timestamp,
-    wrapped at 80 columns in a CI log) among the lines a script reads, or nowhere under
-    ``INSPECT_LOG_LEVEL=error``."""
-    logger = logging.getLogger(name)
-    handler = _EchoWarnings(logging.WARNING)
-    saved = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False  # said once, here, not again by Inspect's handler
-    if logger.getEffectiveLevel() > logging.WARNING:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
 
 
 UNREAD_MARKS = {"belief": "parse errors", "em": "unread"}
