@@ -235,6 +235,16 @@ def test_a_report_on_a_log_run_without_model_says_to_rerun_not_retry(fixture_cla
     assert "run the eval again with --model" in partial[0]
     assert "eval-retry" not in partial[0].split("never pooled")[1].replace(
         "`inspect eval-retry` would run its model, none/none, again", "")
+    # so is such a log still 'started' (killed before it could record an end)
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    [path] = tmp_path.glob("*.eval")
+    log = read_eval_log(str(path))
+    log.status = "started"
+    write_eval_log(log, str(path))
+    partial = [n for n in load_belief_logs(str(tmp_path)).notes() if n.startswith("PARTIAL")]
+    assert len(partial) == 1 and "run the eval again with --model" in partial[0], partial
+    assert "eval-retry <" not in partial[0] and "eval-retry '" not in partial[0]
 
 
 def _dead(messages, tools, tool_choice, config):

@@ -571,10 +571,10 @@ def resume_note(path: str, status: str, eval_set: bool = False,
     twice) and how to resume it if it was killed. A log of
     ``none/none`` (no --model given) cannot be resumed: eval-retry runs the log's model. A
     log of an eval set (a sweep's) is resumed by its command run again, said first."""
+    if model == "none/none":  # started or not: no retry can resume it
+        return NO_MODEL_RUN
     if status == "started":
         return started_resume("it", "its", retry_command(path), eval_set)
-    if model == "none/none":
-        return NO_MODEL_RUN
     if eval_set:
         return (f"; once its cause is fixed, {RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
@@ -638,13 +638,14 @@ def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
 
 
 def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
-    """How a partial log is resumed (:func:`resume_note`): ``started`` (not: it may be
-    running; ``started eval set``: a sweep's), ``no model`` (it cannot be: run again),
+    """How a partial log is resumed (:func:`resume_note`): ``no model`` (it cannot be, even
+    one still 'started': run again), ``started`` (not: it may be running; ``started eval
+    set``: a sweep's),
     ``eval set`` or ``retry``."""
-    if status == "started":
-        return "started eval set" if eval_set else "started"
     if model == "none/none":
         return "no model"
+    if status == "started":
+        return "started eval set" if eval_set else "started"
     return "eval set" if eval_set else "retry"
 
 
