@@ -160,6 +160,17 @@ def clipped(text: str | None, width: int = 300) -> str | None:
     return text[:width] + "..." if text and len(text) > width else text
 
 
+def _unread_causes(df: pd.DataFrame, rows: pd.Series) -> dict[str, tuple[int, str | None]]:
+    """How many of ``rows`` of ``df`` (responses) read no score (``no_score``) or failed in
+    their judge call (``judge``), each with the first one's reason (:func:`clipped`)."""
+    whys = df.loc[rows & (df["verdict"] == "no_score"), "no_score_why"].dropna()
+    errors = df.loc[rows & (df["verdict"] == "failed") & (df["failed_by"] == "judge"),
+                    "judge_error"].dropna()
+    return {"no_score": (len(whys), clipped(str(whys.iloc[0])) if len(whys) else None),
+            "judge": (len(errors), clipped(" ".join(str(errors.iloc[0]).split()))
+                      if len(errors) else None)}
+
+
 def _no_score_what(why: str | None) -> str:
     """:data:`UNREAD`'s words for ``no_score``, with the log's first such response's reason
     inside its parentheses: the reply said what to fix (a grader answering in words), the
@@ -756,24 +767,14 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         info["failed_by"] = {cause: int((failed & (df["failed_by"] == cause)).sum())
                              for cause in ("provider", "judge")}
         info["failed_by"]["empty"] = int((failed & df["failed_by"].isna()).sum())
-        # the first judge error, said in its warning: "a judge call failed" alone left the
-        # cause (a key, a rate limit, a model name) to be dug out of the log
-        errors = df.loc[failed & (df["failed_by"] == "judge"), "judge_error"].dropna()
-        first = " ".join(str(errors.iloc[0]).split()) if len(errors) else None
-        info["judge_error"] = clipped(first)
-        # and why the first no_score response read no number (a grader answering in words)
-        whys = df.loc[in_log & scored & (df["verdict"] == "no_score"), "no_score_why"].dropna()
-        info["no_score_why"] = clipped(str(whys.iloc[0])) if len(whys) else None
-        # the same two among the general responses alone, counted: what the EM gate reads
-        general = in_log & scored & (df["domain"] == "general")
-        general_whys = df.loc[general & (df["verdict"] == "no_score"), "no_score_why"].dropna()
-        general_errors = df.loc[general & (df["verdict"] == "failed")
-                                & (df["failed_by"] == "judge"), "judge_error"].dropna()
-        info["general_unread"] = {
-            "no_score": (len(general_whys), clipped(str(general_whys.iloc[0]))
-                         if len(general_whys) else None),
-            "judge": (len(general_errors), clipped(" ".join(str(general_errors.iloc[0]).split()))
-                      if len(general_errors) else None)}
+        # the first judge error and the first no_score's reason, said in their warnings: "a
+        # judge call failed" alone left the cause (a key, a rate limit, a model name) to be
+        # dug out of the log; and the same among the general responses, counted: what the
+        # EM gate reads
+        unread = _unread_causes(df, in_log & scored & ~lost)
+        info["judge_error"], info["no_score_why"] = unread["judge"][1], unread["no_score"][1]
+        info["general_unread"] = _unread_causes(df, in_log & scored & ~lost
+                                                & (df["domain"] == "general"))
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "

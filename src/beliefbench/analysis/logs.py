@@ -640,8 +640,7 @@ def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
 def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
     """How a partial log is resumed (:func:`resume_note`): ``no model`` (it cannot be, even
     one still 'started': run again), ``started`` (not: it may be running; ``started eval
-    set``: a sweep's),
-    ``eval set`` or ``retry``."""
+    set``: a sweep's), ``eval set`` or ``retry``."""
     if model == "none/none":
         return "no model"
     if status == "started":
