@@ -918,3 +918,19 @@ def test_nothing_read_is_warned_once_per_run_and_report_shows_it_from_the_log(
     r = CliRunner().invoke(cli, ["report", str(tmp_path / "read"), "--out",
                                  str(tmp_path / "o3"), "--no-plots", "--bootstrap", "40"])
     assert r.exit_code == 0 and read.location in r.stderr and "NOTHING READ" not in r.stderr
+
+
+def test_pair_scores_logged_before_failed_was_recorded_are_read():
+    """Pair scores from logs written before ``failed`` was recorded (reused by an eval-retry
+    of such a log) have no ``failed`` key: the summary reads them as read pairs (their
+    margins count), as the pair metrics always did, rather than failing with KeyError."""
+    from inspect_ai.scorer import SampleScore, Score
+
+    from beliefbench.logprob_task import ITEMS, logprob_summary, unread_kinds
+
+    value = {"logp_claim_mean": -1.0, "logp_truth_mean": -2.0, "margin": 1.0, "claim_wins": 1.0}
+    meta = {"part": "completions", "kind": "main", "claim": "a", "pair": 0, ITEMS: {"main": 1}}
+    out = logprob_summary()([SampleScore(score=Score(value=value), sample_id=1,
+                                         sample_metadata=meta)])
+    assert out["main/efficacy"] == 1.0 and out["main/margin"] == 1.0, out
+    assert unread_kinds(pd.DataFrame([{"kind": "main", "failed": 1.0}])) == ["main"]

@@ -511,7 +511,10 @@ def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
 
 def unread_kinds(pairs: pd.DataFrame) -> list[str]:
     """The pair kinds among ``pairs`` (rows with ``kind`` and ``failed``) none of whose pairs
-    was read: every one failed."""
+    was read: every one failed. Rows with no ``failed`` (pair scores logged before it was
+    recorded, reused by an eval-retry) were read."""
+    if "failed" not in pairs:
+        return []
     return [str(k) for k, sub in pairs.groupby("kind", sort=False)
             if (sub["failed"].fillna(0.0).astype(float) == 1).all()]
 
