@@ -605,6 +605,12 @@ def test_a_folder_whose_claims_are_in_subfolders_names_them(tmp_path, monkeypatc
     with caplog.at_level("WARNING", logger="beliefbench.task"):
         belief(claims="mine", samples=1)
     assert f"beliefbench: {said}" in caplog.messages
+    # the selection it advises is quiet, and one naming some of them is told the rest
+    assert unread_subfolders_note("mine,mine/food,mine/health") is None
+    assert unread_subfolders_note("./mine/,mine/health/,mine/food") is None
+    assert unread_subfolders_note("mine,mine/health") == (
+        "mine: its subfolders are not read, and mine/food holds claim files: add it to the "
+        "selection to measure its claims too (mine,mine/health,mine/food)")
 
 
 def test_a_rubric_lacking_a_criterion_names_the_one_it_lacks(tmp_path):

@@ -1372,17 +1372,21 @@ def unread_subfolders_note(selection: Selection = "all") -> str | None:
     """What to say where a folder of the selection holds claim files of its own and
     subfolders that hold more: a folder's subfolders are not read, so ``-T claims=mine``
     measured mine's own claims and left out mine/health's without a word. None where no
-    folder does."""
-    unread = [(item, held) for item in selection_items(selection)
+    folder does, or where the selection names those subfolders too."""
+    items = selection_items(selection)
+    chosen = {os.path.realpath(user_path(i)) for i in items if i != "all"}
+    unread = [(item, held) for item in items
               if item != "all" and user_path(item).is_dir() and spec_files(user_path(item))
-              and (held := _held_below(item, user_path(item)))]
+              and (held := [h for h in _held_below(item, user_path(item))
+                            if os.path.realpath(user_path(h)) not in chosen])]
     if not unread:
         return None
+    missing = [h for _, held in unread for h in held]
     return "; ".join(f"{item}: its subfolders are not read, and {', '.join(held)} "
                      f"{'holds' if len(held) == 1 else 'hold'} claim files: add "
                      f"{'it' if len(held) == 1 else 'them'} to the selection to measure "
                      f"{'its' if len(held) == 1 else 'their'} claims too "
-                     f"({','.join([item, *held])})" for item, held in unread)
+                     f"({','.join([*items, *missing])})" for item, held in unread)
 
 
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
