@@ -653,6 +653,19 @@ def test_a_file_that_is_no_claim_in_a_claims_folder_is_one_line(tmp_path):
         "field (top level): the claim is nested under the key 'claim': a claim file's fields "
         "(id, statement, ...) are its top-level keys: delete the line 'claim:' and unindent "
         "the rest"]
+    # ... and as a list item under one key (`claims:` then `  - id: kale`), or several
+    lines = claim_template("kale").splitlines()
+    item = "".join(f"  {'- ' if i == 0 else '  '}{line}\n" for i, line in enumerate(lines))
+    (folder / "listed.yaml").write_text("claims:\n" + item, encoding="utf-8")
+    assert problems(folder / "listed.yaml") == [
+        "field (top level): the claim is nested under the key 'claims' as a list item: a "
+        "claim file's fields (id, statement, ...) are its top-level keys: delete the line "
+        "'claims:' and the '- ' before the first field, and unindent the rest"]
+    (folder / "listed.yaml").write_text("claims:\n" + item + item, encoding="utf-8")
+    assert problems(folder / "listed.yaml") == [
+        "field (top level): 2 claims listed under the key 'claims': a claim file holds one "
+        "claim, its fields (id, statement, ...) the top-level keys: write each claim to its "
+        "own file (<id>.yaml) in a claims folder"]
 
 
 def test_a_prefix_ending_in_a_user_turn_says_where_that_turn_goes(tmp_path):

@@ -641,12 +641,26 @@ class Claim(_Strict):
             return data
         shown = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
         inner = data[keys[0]] if len(keys) == 1 else None
+        listed = [i for i in inner if isinstance(i, dict) and any(k in fields for k in i)] \
+            if isinstance(inner, list) else []
         if isinstance(inner, dict) and any(k in fields for k in inner):
-            # `claim:` (or `- id: ...` under a key) with the whole claim indented below it
+            # `claim:` with the whole claim indented below it
             raise PydanticCustomError(
                 "nested_claim", "the claim is nested under the key '{key}': a claim file's "
                 "fields (id, statement, ...) are its top-level keys: delete the line "
                 "'{key}:' and unindent the rest", {"key": keys[0]})
+        if len(listed) == 1 and len(inner) == 1:  # `claims:` then `  - id: ...`
+            raise PydanticCustomError(
+                "nested_claim", "the claim is nested under the key '{key}' as a list item: "
+                "a claim file's fields (id, statement, ...) are its top-level keys: delete "
+                "the line '{key}:' and the '- ' before the first field, and unindent the "
+                "rest", {"key": keys[0]})
+        if listed:
+            raise PydanticCustomError(
+                "listed_claims", "{n} claims listed under the key '{key}': a claim file holds "
+                "one claim, its fields (id, statement, ...) the top-level keys: write each "
+                "claim to its own file (<id>.yaml) in a claims folder", {"key": keys[0],
+                                                                         "n": len(inner)})
         raise PydanticCustomError(
             "not_a_claim", "not a claim file: none of its keys ({shown}) is a claim's field "
             "(id, statement, truth, universe, questions, rubric, ...); a folder of claims may "
