@@ -725,6 +725,18 @@ def test_a_question_written_without_its_dash_says_where_the_dash_goes(tmp_path):
         "that key"]
 
 
+def test_completions_grouped_by_kind_say_each_pair_names_its_kind(tmp_path):
+    """Completion pairs grouped under their kind (``main:`` then its pairs), as questions are
+    under their family, were told to put '- ' before ``main``, which gave another error."""
+    pair = '  - {prompt: "The Eiffel Tower stands in the city of", claim: " Lyon", truth: " Paris"}'
+    path = template_with(tmp_path, pair + "\n", f"  main:\n  {pair}\n  paraphrase:\n  {pair}\n")
+    assert problems(path) == [
+        "field completions: Input should be a valid list, got the pairs grouped under keys "
+        "(main, paraphrase); completions is one list of pairs, each naming its own kind: "
+        "'- {prompt: ..., claim: ..., truth: ..., kind: paraphrase}' (kind main, paraphrase or "
+        "neighbour; main where none is given)"]
+
+
 @pytest.mark.parametrize("typed", ["Mine/kale.yaml", "mnie/kale.yaml", "./Mine/kale.yaml"])
 def test_a_path_whose_folder_is_misspelt_names_the_file_meant(tmp_path, monkeypatch, typed):
     """`-T claims=Mine/kale.yaml` (case counts on Linux) said only `no such claim file or

@@ -570,6 +570,12 @@ def _list_hint(e: Any) -> str:
     if e["type"] == "list_type" and isinstance(e["input"], dict) and e["input"]:
         loc = tuple(e["loc"])
         first = next(iter(e["input"]))
+        if loc[-1] == "completions" and all(isinstance(v, list) for v in e["input"].values()):
+            # pairs grouped under their kind, as questions are under their family
+            return (f", got the pairs grouped under keys ({', '.join(map(str, e['input']))}); "
+                    "completions is one list of pairs, each naming its own kind: '- {prompt: "
+                    "..., claim: ..., truth: ..., kind: paraphrase}' (kind main, paraphrase or "
+                    "neighbour; main where none is given)")
         if ((len(loc) == 2 and loc[0] == "questions") or loc[-1] in ("prefix", "completions")
                 or first in _ITEM_KEYS):  # an EM question set's, a probe's statements, ...
             # a question (a list of mappings) written without its '- ': one mapping
