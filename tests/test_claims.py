@@ -501,14 +501,26 @@ def test_a_utf32_or_cut_short_claim_file_is_named_as_such(fixture_claim, tmp_pat
     with pytest.raises(ClaimSpecError) as err:
         load_claim(path)
     assert str(err.value) == f"{path}: not UTF-8 text: the file is UTF-32; save the file as UTF-8"
-    cut = (text + "# café").encode("utf-8")[:-1]
-    path = write(tmp_path, cut)
-    with pytest.raises(ClaimSpecError) as err:
-        load_claim(path)
-    lines = cut.count(b"\n") + 1
-    assert str(err.value) == (f"{path}: line {lines}: not UTF-8 text (the file ends inside a "
-                              "letter, byte 0xc3 its start: was it cut short?); copy the whole "
-                              "file again, or save it as UTF-8")
+    lines = text.count("\n") + 1
+    for cut, lead in (((text + "# café — été").encode("utf-8")[:-1], 0xc3),  # UTF-8 before
+                      ((text + "# tea—").encode("utf-8")[:-1], 0xe2)):  # 2 of a dash's 3 bytes
+        path = write(tmp_path, cut)
+        with pytest.raises(ClaimSpecError) as err:
+            load_claim(path)
+        assert str(err.value) == (f"{path}: line {lines}: not UTF-8 text (the file ends inside "
+                                  f"a letter, byte 0x{lead:02x} its start: "
+                                  "was it cut short?); copy the whole file again, or save it "
+                                  "as UTF-8")
+    # one byte left after ASCII alone: as likely Notepad's Windows-1252 with no final newline
+    for ending, byte in ((("# café").encode("cp1252"), "0xe9: 'é'"),
+                         (("# café").encode()[:-1], "0xc3: 'Ã'")):
+        path = write(tmp_path, text.encode("utf-8") + ending)
+        with pytest.raises(ClaimSpecError) as err:
+            load_claim(path)
+        assert str(err.value) == (f"{path}: line {lines}: not UTF-8 text (the file ends with "
+                                  f"byte {byte} in Windows-1252, or the start of a UTF-8 letter "
+                                  "if the file was cut short); save the file as UTF-8, or copy "
+                                  "the whole file again")
 
 
 @pytest.mark.parametrize("template, message", [

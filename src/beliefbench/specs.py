@@ -662,6 +662,15 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         byte = data[e.start]
+        one = bytes([byte]).decode("cp1252", errors="ignore")
+        if e.reason == "unexpected end of data" and e.start == len(data) - 1 \
+                and byte >= 0xc0 and one.isalpha() and data[:e.start].isascii():
+            # one byte left, after ASCII alone: Notepad's Windows-1252 ending in an accented
+            # letter (no final newline) reads the same as a UTF-8 letter cut after its start
+            raise error(f"{path}: line {line}: not UTF-8 text (the file ends with byte "
+                        f"0x{byte:02x}: {one!r} in Windows-1252, or the start of a UTF-8 "
+                        "letter if the file was cut short); save the file as UTF-8, or copy "
+                        "the whole file again") from None
         if e.reason == "unexpected end of data":  # a letter's first bytes, then the file ends
             raise error(f"{path}: line {line}: not UTF-8 text (the file ends inside a letter, "
                         f"byte 0x{byte:02x} its start: was it cut short?); copy the whole "
