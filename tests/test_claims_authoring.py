@@ -475,6 +475,12 @@ def test_an_id_whose_file_is_in_a_folder_here_is_pointed_at_it(tmp_path, monkeyp
                       "-: beliefbench claims new kale_ban"),
     ("mine/Kale Ban", "the id is its name, in lowercase letters, digits, _ and - and its "
                       "folder goes to --dir: beliefbench claims new kale_ban --dir mine"),
+    # a path of the name alone (was "a file's path, not an id; : beliefbench ...")
+    ("kale/", "the id is kale: beliefbench claims new kale"),
+    ("./kale", "the id is kale: beliefbench claims new kale"),
+    # a folder with a space, quoted to paste (was `--dir my claims`)
+    ("my claims/kale.yaml", "the id is its name without .yaml and its folder goes to --dir: "
+                            "beliefbench claims new kale --dir 'my claims'"),
 ])
 def test_claims_new_given_the_file_to_write_says_how_to_write_it(tmp_path, monkeypatch, given,
                                                                 told):

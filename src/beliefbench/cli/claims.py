@@ -5,6 +5,7 @@ Exit codes: 0 success, 2 bad input (every message names the file, the field and 
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -231,11 +232,12 @@ def _as_path(claim_id: str, directory: Path) -> str | None:
     if stem is None or stem == "all" or name == claim_id:
         return None
     folder = directory / given.parent
-    where = f" --dir {folder}" if folder != Path(".") else ""
+    where = f" --dir {shlex.quote(str(folder))}" if folder != Path(".") else ""
     lettered = ", in lowercase letters, digits, _ and -" if stem != name else ""
     without = f" without {given.suffix}" if name != given.name else ""
     mends = ([f"the id is its name{without}{lettered}"] if without or lettered else []) + (
-        ["its folder goes to --dir"] if given.parent != Path(".") else [])
+        ["its folder goes to --dir"] if given.parent != Path(".") else []) \
+        or [f"the id is {stem}"]  # `kale/`, `./kale`: the path of a name alone
     return (f"{claim_id!r}: a file's path, not an id; {' and '.join(mends)}: beliefbench "
             f"claims new {stem}{where}")
 
