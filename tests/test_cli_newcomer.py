@@ -382,8 +382,10 @@ TABLE_HINT = ("; this is a table (CSV/TSV): records are JSON Lines, one object p
     ("d.jsonl", '"id"\t"text"\n"1"\t"hi"\n', "Extra data at column 6"),
     ("d.jsonl", ",id,text\n0,1,hi\n", "Expecting value at column 1"),
     ("d.jsonl", "first name,text\nAda,hi\n", "Expecting value at column 1"),
+    ("d.jsonl", "id, text\n1, hi\n", "Expecting value at column 1"),
+    ("d.jsonl", '"question", "answer"\n"a", "b"\n', "Extra data at column 11"),
 ], ids=["csv", "csv named jsonl", "quoted tsv named jsonl", "pandas index column",
-        "two-word column name"])
+        "two-word column name", "spaced commas", "spaced quoted names"])
 def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path, name, text,
                                                                       said):
     """`finetune --data d.csv` said only `d.csv:1: not valid JSON: Expecting value at column

@@ -136,6 +136,7 @@ whose first line reads as a table's header (:func:`table_header`) whatever its n
 
 
 _HEADER_FIELD = re.compile(r'\s*(["\']?)[A-Za-z_][\w.-]*(?: [\w.-]+)?\1\s*')
+_LOWER_NAME = re.compile(r'(["\']?)[a-z_][a-z0-9_.-]*\1')
 
 
 def table_header(line: str) -> bool:
@@ -144,12 +145,14 @@ def table_header(line: str) -> bool:
     ``first name,last name``): two or more column names (a word or two each, quoted or not)
     split by tabs or commas. A CSV saved as ``data.jsonl`` had no word of being a table; a
     line of prose with commas (``Ed Sheeran, born in 1991, ...``, ``Hello, world``) is not
-    one: prose puts a space after its commas, a table's writer does not."""
+    one: prose puts a space after its commas, a table's writer seldom does, and where one
+    does (``id, text``, ``", ".join(columns)``) each name is one lowercase word."""
     tabs = "\t" in line
     fields = line.rstrip("\r\n").split("\t" if tabs else ",")
     if fields[0].strip() == "":  # pandas' to_csv writes its index under no name
         fields = fields[1:]
-    if not tabs and any(f[:1].isspace() for f in fields[1:]):
+    if not tabs and any(f[:1].isspace() for f in fields[1:]) \
+            and not all(_LOWER_NAME.fullmatch(f.strip()) for f in fields):
         return False
     return len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) and not f.strip().endswith(".")
                                    for f in fields)
