@@ -142,6 +142,24 @@ def test_unread_responses_count_as_not_em_and_are_reported_apart(runs):
             "judge: no number in the judge reply; its reply: '?'") in out.output
 
 
+def test_a_refusal_for_another_reason_names_no_unread_cause(runs, tmp_path):
+    """A partial log was refused as partial, and its one unread response was named beside it
+    as if it were the cause: the cause is said where the refusal is about unread responses."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    partial = tmp_path / "partial"
+    shutil.copytree(runs["unread"], partial)
+    [path] = partial.rglob("*.eval")
+    log = read_eval_log(str(path))
+    log.status = "error"
+    write_eval_log(log, str(path))
+    out = _gate("--baseline", str(runs["base"]), "--candidate", str(partial),
+                "--max-unread", "0.25")
+    assert out.exit_code == 2, out.output
+    assert "--candidate: no result: partial log\n" in out.output + "\n", out.output
+    assert "the first no_score" not in out.output
+
+
 def test_the_unread_cause_is_the_commoner_among_the_general_responses():
     """The refusal named the first log's no_score whatever the share was made of: a side
     unread for judge failures (429s) was told of one narrow question's no_score."""

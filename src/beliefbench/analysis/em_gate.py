@@ -205,7 +205,10 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         row = with_general_ok(rep.side_by_side, rep.overall).to_dict("records")[0]
         why = no_result(row, max_unread)
         if why:
-            cause = _unread_cause(logs)  # unread: say why
+            # unread responses: say why, where they are the refusal's reason (not a partial
+            # log's, nor a run with no general answers)
+            about_unread = why != "partial log" and row["general_em"] == row["general_em"]
+            cause = _unread_cause(logs) if about_unread else ""
             refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)
     if refused:
