@@ -958,6 +958,49 @@ def test_a_torn_progress_line_is_cut_off_without_writing_the_rest_again(tmp_path
         '{"key": "doc/20", "value": {"text": "y"}}', '{"key": "doc/21", "value": {"text": "z"}}']
 
 
+@pytest.mark.parametrize("line, said", [
+    (b'[1, 2]', 'not a progress step (a JSON object with a string "key" and a "value")'),
+    (b'{"key": 7, "value": {}}', 'not a progress step'),
+    (b'{"value": {"text": "x"}}', 'not a progress step'),
+    (b'{"key": "doc/1", "value": "caf\xe9"}', 'not UTF-8 (byte 0xe9 at column 31)'),
+    (b'{"key": "doc/1", "val', 'progress line is not valid JSON: Unterminated string '
+                               'starting at column 18'),
+])
+def test_a_damaged_progress_line_before_the_last_is_one_line_saying_what_to_do(
+        tmp_path, line, said):
+    """A line before the last that is valid JSON of another shape, or not UTF-8, was a
+    traceback (TypeError, KeyError, UnicodeDecodeError) from reading the progress file; a
+    line JSON cannot read named the line but not what to do about it."""
+    claim = make_claim()
+    assert len(generator(tmp_path, Scripted()).generate(claim, 3)) == 3
+    path = tmp_path / "work" / "moon_cheese.s0.progress.jsonl"
+    rows = path.read_bytes().splitlines(keepends=True)
+    k = next(i for i, r in enumerate(rows) if json.loads(r)["key"] == "doc/1")
+    damaged = b"".join([*rows[:k], line + b"\n", *rows[k + 1:]])
+    path.write_bytes(damaged)
+    with pytest.raises(DocumentError) as e:
+        generator(tmp_path, Scripted()).generate(claim, 3)
+    assert str(e.value).startswith(f"{path}:{k + 1}: ") and said in str(e.value), e.value
+    assert str(e.value).endswith("; only a torn last line is tolerated: delete that line (the "
+                                 "model is asked for its step again) or the file (every step "
+                                 "is), or give another --out"), e.value
+    assert path.read_bytes() == damaged  # nothing cut or written
+    path.write_bytes(b"".join([*rows[:k], *rows[k + 1:]]))  # as the line says: delete it
+    again = Scripted()
+    docs = generator(tmp_path, again).generate(claim, 3)
+    assert len(docs) == 3 and again.calls <= 1  # the one revision of doc/1, its draft kept
+
+
+def test_a_torn_last_progress_line_that_is_not_utf8_is_cut_off(tmp_path):
+    """A last line torn inside bytes that are not UTF-8 is dropped as any torn line is."""
+    path = tmp_path / "moon_cheese.s0.progress.jsonl"
+    whole = json.dumps({"key": "doc/0", "value": {"text": "x"}}) + "\n"
+    path.write_bytes(whole.encode() + b'{"key": "doc/1", "value": "caf\xe9')
+    progress = Progress(path)
+    progress.close()
+    assert list(progress.done) == ["doc/0"] and path.read_text() == whole
+
+
 @pytest.mark.parametrize("status", [400, 404])
 def test_a_request_the_provider_refuses_is_one_line_without_the_key(tmp_path, openai_server,
                                                                     status):

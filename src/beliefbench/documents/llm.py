@@ -48,7 +48,7 @@ from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.offline import valid_genres
 from beliefbench.optional import vllm_missing
 from beliefbench.progress import bar_file, intervals
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, json_problem
 from beliefbench.wording import plural
 
 if TYPE_CHECKING:  # the audit imports the documents package: imported where used
@@ -864,26 +864,43 @@ class Progress:
             lines = raw.split(b"\n")
             complete, tail = lines[:-1], lines[-1]
             for lineno, line in enumerate(complete, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise DocumentError(f"{path}:{lineno}: progress line is not JSON ({e.msg}); "
-                                        f"only a torn last line is tolerated") from None
-                self.done[row["key"]] = row["value"]
+                if line.strip():
+                    key, value = self._step(line, lineno)
+                    self.done[key] = value
             # the finished lines are never written again (a rewrite cut short by a kill or
             # a full disk lost them all): a torn last line is cut off, a whole one ended
             if tail.strip():
                 try:  # a complete last line that lacks its newline is kept
-                    row = json.loads(tail)
-                    self.done[row["key"]] = row["value"]
+                    json.loads(tail.decode("utf-8"))
+                except ValueError:  # torn by an interruption (JSON, UTF-8): drop it
+                    os.truncate(path, len(raw) - len(tail))
+                else:
+                    key, value = self._step(tail, len(lines))
+                    self.done[key] = value
                     with path.open("ab") as f:
                         f.write(b"\n")
-                except json.JSONDecodeError:  # torn by an interruption: drop it
-                    os.truncate(path, len(raw) - len(tail))
         self._f: IO[str] | None = None  # opened by the first add: see pin
         self._pinned: list[tuple[str, Any]] = []
+
+    def _step(self, line: bytes, lineno: int) -> tuple[str, Any]:
+        """One finished step's key and value; DocumentError naming the line otherwise. A bad
+        line before the last is no interruption's (the file was edited or damaged): a
+        traceback (TypeError, KeyError, UnicodeDecodeError) where it was valid JSON of
+        another shape or not UTF-8, and no word on what to do."""
+        fix = ("; only a torn last line is tolerated: delete that line (the model is asked "
+               "for its step again) or the file (every step is), or give another --out")
+        try:
+            row = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise DocumentError(f"{self.path}:{lineno}: not UTF-8 (byte 0x{line[e.start]:02x} "
+                                f"at column {e.start + 1}){fix}") from None
+        except (ValueError, RecursionError) as e:
+            raise DocumentError(f"{self.path}:{lineno}: progress line is "
+                                f"{json_problem(e)}{fix}") from None
+        if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "value" in row):
+            raise DocumentError(f"{self.path}:{lineno}: not a progress step (a JSON object "
+                                f"with a string \"key\" and a \"value\"){fix}")
+        return row["key"], row["value"]
 
     def pin(self, key: str, value: Any) -> None:
         """Record a setting the run binds its steps to (the model, the claim's version, the
