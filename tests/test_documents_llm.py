@@ -245,6 +245,36 @@ def test_generate_datasets_with_llm_generator(tmp_path):
     assert len(recs) == 6 and all(r.meta["claim_sentences"] >= 1 for r in recs)
 
 
+def test_conditions_the_model_does_not_write_are_named(tmp_path):
+    """--generator <model> with local_negation (offline debunks) or behaviours (the spec's
+    transcripts) wrote template documents without a word, as if the model had written
+    them; a run of those alone never asked the model at all."""
+    from inspect_ai.model import get_model  # noqa: F401  (provider registry loaded)
+
+    notes: list[str] = []
+    unused = Scripted(fail_after=0)  # any call fails the run
+    generate_datasets([make_claim()], "local_negation,behaviours:plain", 3, tmp_path / "a",
+                      generator="mockllm/model", progress=False, on_note=notes.append,
+                      model_args={"custom_outputs": unused, "memoize": False})
+    assert notes == ["note: --generator mockllm/model writes none of these conditions, only "
+                     "base documents (positive, negated, ...): local_negation (the offline "
+                     "generator's debunks), behaviours-plain (the behaviour spec's "
+                     "transcripts); the model is not asked"] and unused.calls == 0
+    notes.clear()
+    generate_datasets([make_claim()], "positive,local_negation", 3, tmp_path / "b",
+                      generator="mockllm/model", progress=False, on_note=notes.append,
+                      model_args={"custom_outputs": Scripted(), "memoize": False})
+    assert notes == ["note: --generator mockllm/model writes the base documents only; not "
+                     "written by it: local_negation (the offline generator's debunks)"]
+    notes.clear()
+    generate_datasets([make_claim()], "positive,negated", 3, tmp_path / "c",
+                      generator="mockllm/model", progress=False, on_note=notes.append,
+                      model_args={"custom_outputs": Scripted(), "memoize": False})
+    generate_datasets([make_claim()], "local_negation", 3, tmp_path / "d", progress=False,
+                      on_note=notes.append)
+    assert notes == []  # every condition the model's, or no model
+
+
 def _down(input, tools, tool_choice, config):
     """A model that cannot be reached: every call fails before any answer."""
     import httpx

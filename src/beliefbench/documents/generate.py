@@ -196,6 +196,8 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if on_note is not None:
         for note in folder_notes(out_dir, specs, settings):
             on_note(note)
+        if note := unmodelled_note(specs, generator):
+            on_note(note)
     paths: list[Path] = []
     try:
         for spec, records in iter_condition_records(claims, specs, n, gen, seed, progress,
@@ -219,6 +221,28 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
         remove_empty_dirs(made)  # a resumable LLM generator's progress is kept
         raise
     return paths
+
+
+_NOT_BY_THE_MODEL = {"debunk": "the offline generator's debunks",
+                     "transcript": "the behaviour spec's transcripts"}
+"""Where a condition whose documents no --generator writes gets them, by source."""
+
+
+def unmodelled_note(specs: Sequence[ConditionSpec], generator: str) -> str | None:
+    """Say which conditions a model generator does not write: ``--generator openai/...
+    --conditions local_negation`` wrote template debunks, and behaviours the spec's
+    transcripts, without a word, as if the model had written them."""
+    if generator == "offline":
+        return None
+    others = [f"{spec.stem} ({_NOT_BY_THE_MODEL[spec.condition.source]})"
+              for spec in specs if spec.condition.source in _NOT_BY_THE_MODEL]
+    if not others:
+        return None
+    if any(spec.condition.source == "base" for spec in specs):
+        return (f"note: --generator {generator} writes the base documents only; not written "
+                f"by it: {', '.join(others)}")
+    return (f"note: --generator {generator} writes none of these conditions, only base "
+            f"documents (positive, negated, ...): {', '.join(others)}; the model is not asked")
 
 
 _OPTIONS = {"claims": "--claims", "n_per_claim": "--n", "seed": "--seed",
