@@ -275,6 +275,31 @@ def test_conditions_the_model_does_not_write_are_named(tmp_path):
     assert notes == []  # every condition the model's, or no model
 
 
+def test_a_progress_file_of_another_model_is_refused_before_any_claim_is_generated(tmp_path):
+    """A progress file the run could not go on from (here the second claim's, written by
+    another model) was refused only when the run reached that claim: after the notes that
+    the folder's files would be replaced, and after the first claim's documents had been
+    asked of the model (paid for, in a run of many claims)."""
+    from inspect_ai.model import get_model  # noqa: F401  (provider registry loaded)
+
+    first, second = make_claim(), make_claim().model_copy(update={"id": "moon_cheese_b"})
+    out = tmp_path / "o"
+    generate_datasets([first], "positive", 3, out, generator="mockllm/model", progress=False,
+                      model_args={"custom_outputs": Scripted(), "memoize": False})
+    theirs = out / ".work" / "moon_cheese_b.s0.progress.jsonl"
+    theirs.write_text('{"key": "generator", "value": "openai/other"}\n')
+    notes: list[str] = []
+    script = Scripted()
+    with pytest.raises(DocumentError) as e:
+        generate_datasets([first, second], "positive", 4, out, generator="mockllm/model",
+                          progress=False, on_note=notes.append,
+                          model_args={"custom_outputs": script, "memoize": False})
+    assert str(e.value) == (f"{theirs}: holds the documents openai/other wrote for claim "
+                            f"'moon_cheese_b' (seed 0), not mockllm/model: give another --out, "
+                            f"or delete the file to write them again with mockllm/model")
+    assert script.calls == 0 and notes == []  # no "will replace" note for a run refused
+
+
 def _down(input, tools, tool_choice, config):
     """A model that cannot be reached: every call fails before any answer."""
     import httpx

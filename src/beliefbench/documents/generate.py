@@ -187,6 +187,11 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if why := unwritable_folder(out_dir, f"--out {out_dir}"):  # now, not after generating
         remove_empty_dirs(made)
         raise DocumentError(why)
+    if "base" in sources and hasattr(gen, "check_progress"):
+        # a progress file the model run cannot go on from: before the notes that its files
+        # will be replaced, and before any claim's documents are asked for
+        for claim in claims:
+            gen.check_progress(claim, seed)
     # --genres picks the base documents: files made with other genres share base ids but
     # not texts, so the stats record them and folder_notes compares them
     settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,

@@ -1142,8 +1142,18 @@ class LLMGenerator:
                 f"({', '.join(had)}): pass the same --genres to finish them, or give another "
                 f"--out (or delete the file) to let the model brainstorm genres")
 
-    async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
-                   ) -> list[BaseDocument]:
+    def check_progress(self, claim: Claim, seed: int = 0) -> None:
+        """Refuse now, before any model call or file, a progress file this run cannot go on
+        from (damaged, or written by another model or server, for another version of the
+        claim or other genres): ``docs generate`` said it only when it reached that claim,
+        after the notes that its files would be replaced and after the claims before it
+        were generated."""
+        self._check_progress(claim, seed,
+                             Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl"))
+
+    def _check_progress(self, claim: Claim, seed: int, progress: Progress) -> str:
+        """The checks of :meth:`check_progress` on a progress file read; returns the claim's
+        world hash."""
         made_by = progress.done.get("generator")
         server = server_of(self.model_name, self.model_args)
         # a file written before servers were recorded holds none: read as this server's
@@ -1166,6 +1176,13 @@ class LLMGenerator:
                 f"{claim.id!r} (its universe, statement or sub-claims have changed since): "
                 f"give another --out, or delete the file to write them for this version")
         self._check_genres(progress)
+        return world
+
+    async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
+                   ) -> list[BaseDocument]:
+        world = self._check_progress(claim, seed, progress)
+        made_by, made_for = progress.done.get("generator"), progress.done.get("world")
+        server = server_of(self.model_name, self.model_args)
         model = self._model()
         if made_by is None:
             progress.pin("generator", self.model_name)
