@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
+import time
 
 import pytest
 from conftest import output
@@ -1467,10 +1469,12 @@ def _sheeran_server(openai_server, stop_after: int | None = None,
     import threading
 
     lock, calls = threading.Lock(), {"n": 0, "Write": 0, "stop_after": stop_after,
-                                     "error_after": error_after, "flaky": None, "failed": 0}
+                                     "error_after": error_after, "flaky": None, "failed": 0,
+                                     "delay": 0.0}
 
     def reply(handler):
         prompt = handler.body["messages"][-1]["content"]
+        time.sleep(calls["delay"])  # a model's latency: a signal lands mid-run
         with lock:
             calls["n"] += 1
             if calls["flaky"] and calls["n"] % calls["flaky"] == 0:  # 429 and 500 in turn
@@ -1593,6 +1597,45 @@ def test_a_resumed_run_revises_the_drafts_a_run_cut_off_had_paid_for(tmp_path, o
     docs = [json.loads(x) for x in (tmp_path / "o" / ".work" / "ed_sheeran.s0.base.jsonl")
             .read_text().splitlines()]
     assert len(docs) == 30 and len({" ".join(d["text"].split()) for d in docs}) == 30
+
+
+def test_a_model_run_process_killed_midway_resumes_without_duplicates_or_losses(
+        tmp_path, openai_server):
+    """A real `docs generate` process against a real server, killed (SIGKILL: no handler
+    runs) while the model writes: the same command finishes with every document once, the
+    files as a run never stopped writes them, and no model call for a document already
+    finished."""
+    from conftest import cli_child, wait_while_running
+
+    calls = _sheeran_server(openai_server)
+    options = ["--n", "24", "--concurrency", "2"]
+    clean = _cli_generate(tmp_path / "clean", "--conditions", "positive,negated", *options,
+                          model="openai/killed")
+    assert clean.exit_code == 0, clean.output
+    writes_clean, calls["Write"], calls["delay"] = calls["Write"], 0, 0.1
+    out = tmp_path / "o"
+    progress = out / ".work" / "ed_sheeran.s0.progress.jsonl"
+    proc = cli_child(["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                      "positive,negated", *options, "--max-retries", "0", "--generator",
+                      "openai/killed", "--out", str(out)])
+    wait_while_running(lambda: progress.exists() and _kept(out) >= 4, proc,
+                       "4 documents written")
+    proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL and not (out / "positive.jsonl").exists(), err
+    kept = _kept(out)
+    assert 4 <= kept < 24 and calls["Write"] >= kept, (kept, calls)
+    calls["delay"] = 0.0
+    resumed = _cli_generate(tmp_path, "--conditions", "positive,negated", *options,
+                            model="openai/killed")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"ed_sheeran: {kept} of 24 documents already written, kept" in resumed.output
+    # each document drafted once over both runs (a draft the kill cut off: once more)
+    assert writes_clean == 24 and 24 <= calls["Write"] <= 24 + 2, calls
+    keys = [json.loads(x)["key"] for x in progress.read_text().splitlines()]
+    assert len(keys) == len(set(keys)), keys  # no step written twice
+    for name in ("positive.jsonl", "negated.jsonl"):
+        assert (out / name).read_bytes() == (tmp_path / "clean" / "o" / name).read_bytes()
 
 
 def _scripted_server(script: Scripted) -> tuple[object, dict]:
