@@ -1779,6 +1779,23 @@ def test_the_kept_note_counts_one_document_in_the_singular(tmp_path):
                                    "(1 document of ed_sheeran (seed 0))")
 
 
+def test_the_kept_note_of_a_run_stopped_before_its_first_document_names_its_lists(tmp_path):
+    """A model run stopped after its genre and idea lists, before any draft, said the
+    model's finished steps were kept "(0 documents of ed_sheeran (seed 0))", as if
+    nothing it had answered was kept."""
+    path = tmp_path / "ed_sheeran.s0.progress.jsonl"
+    rows = [("generator", "openai/m"), ("genres", ["news report", "forum thread"])]
+    path.write_text("".join(json.dumps({"key": k, "value": v}) + "\n" for k, v in rows))
+    assert kept_note(tmp_path) == (f"the model's finished steps are kept in {tmp_path} "
+                                   "(no document yet, the genres of ed_sheeran (seed 0))")
+    rows += [("ideas/news report", ["a", "b"]), ("ideas/news report/asked", 2),
+             ("ideas/forum thread", ["c"]), ("ideas/forum thread/asked", 2)]
+    path.write_text("".join(json.dumps({"key": k, "value": v}) + "\n" for k, v in rows))
+    assert kept_note(tmp_path) == (f"the model's finished steps are kept in {tmp_path} "
+                                   "(no document yet, the genres and 2 idea lists of "
+                                   "ed_sheeran (seed 0))")
+
+
 def test_genres_and_ideas_answered_as_json_arrays_are_read_item_by_item(tmp_path,
                                                                          openai_server):
     """A model that answered the genre list as a JSON array (``["news report", "forum

@@ -807,14 +807,13 @@ def kept_documents(path: Path) -> int:
     return kept_steps(path)[0]
 
 
-def kept_steps(path: Path) -> tuple[int, int]:
-    """How many finished documents, and how many drafts still to revise (of documents not
-    finished), a progress file holds, read only: a torn last line counts for nothing."""
+def _kept_rows(path: Path) -> dict[str, Any]:
+    """A progress file's steps by key, read only: a torn or damaged line counts for nothing."""
     done: dict[str, Any] = {}
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return 0, 0
+        return done
     for line in lines:
         try:
             row = json.loads(line)
@@ -823,11 +822,30 @@ def kept_steps(path: Path) -> tuple[int, int]:
             continue
         if isinstance(key, str):
             done[key] = value
+    return done
+
+
+def kept_steps(path: Path) -> tuple[int, int]:
+    """How many finished documents, and how many drafts still to revise (of documents not
+    finished), a progress file holds, read only: a torn last line counts for nothing."""
+    done = _kept_rows(path)
     docs = {int(k[4:]) for k, v in done.items() if k.startswith("doc/") and k[4:].isdigit()
             and isinstance(v, dict) and "text" in v}
     drafts = sum(1 for k in done if k.startswith("draft/") and k[6:].isdigit()
                  and pending_draft(done, int(k[6:])) is not None)
     return len(docs), drafts
+
+
+def _kept_lists(path: Path) -> str:
+    """What a progress file holds before its first document or draft: its genre list and
+    idea lists ("no document yet, the genres and 2 idea lists"): "0 documents" alone read as
+    if nothing the model had answered was kept."""
+    done = _kept_rows(path)
+    ideas = sum(1 for k, v in done.items()  # "ideas/<genre>/asked" holds a count
+                if k.startswith("ideas/") and isinstance(v, list))
+    held = (["the genres"] if isinstance(done.get("genres"), list) else []) + \
+        ([plural(ideas, "idea list")] if ideas else [])
+    return "no document yet" + (f", {' and '.join(held)}" if held else "")
 
 
 def kept_note(work_dir: Path) -> str | None:
@@ -846,6 +864,8 @@ def kept_note(work_dir: Path) -> str | None:
 
     def steps(f: Path) -> str:
         docs, drafts = kept_steps(f)
+        if not docs and not drafts:
+            return f"{_kept_lists(f)} of {label(f)}"
         return plural(docs, "document") + (f" and {plural(drafts, 'draft')} to revise"
                                             if drafts else "") + f" of {label(f)}"
 
