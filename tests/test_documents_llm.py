@@ -456,6 +456,34 @@ class Refusing(Scripted):
             update={"usage": ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)})
 
 
+class NotSure(Scripted):
+    """Answers the genre and idea lists with a sentence that is no list."""
+
+    async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        if input[-1].text.startswith(("Brainstorm", "List")):
+            self.calls += 1
+            return ModelOutput.from_content("mockllm/model", "I am not sure.").model_copy(
+                update={"usage": ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)})
+        return await super().__call__(input, tools, tool_choice, config)
+
+
+def test_a_list_answer_of_too_few_genres_or_ideas_is_said(tmp_path, capsys):
+    """A model that answered the genre list with one line ("I am not sure.") had it taken
+    as its only genre, padded in silence with two offline genres, and one idea per genre
+    made every document a variation of it: nothing on stderr said the lists were short."""
+    docs = generator(tmp_path, NotSure(), progress=True).generate(make_claim(), 6)
+    assert len(docs) == 6
+    err = " ".join(capsys.readouterr().err.split())
+    assert "[docs generate] mockllm/model: the model named 1 genre ('I am not sure.') where " \
+           "12 were asked; 2 more from the offline genres: blog post, book review" in err, err
+    assert "[docs generate] mockllm/model: moon_cheese: the model listed fewer ideas than " \
+           "documents for 3 of 3 genres ('I am not sure.': 1 for 2; 'blog post': 1 for 2; " \
+           "'book review': 1 for 2): each idea is written again as a variation" in err, err
+    docs = generator(tmp_path / "ok", Scripted(), progress=True).generate(make_claim(), 6)
+    err = capsys.readouterr().err
+    assert "the model named" not in err and "fewer ideas" not in err, err
+
+
 def test_refusals_in_list_answers_become_no_genre_or_idea(tmp_path):
     """A refusal in a list answer used to be taken as a genre or an idea to write about."""
     docs = generator(tmp_path, Refusing()).generate(make_claim(), 6)

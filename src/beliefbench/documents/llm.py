@@ -1229,6 +1229,14 @@ class LLMGenerator:
                 if len(genres) < most:
                     name = " ".join(g.replace("_", " ").split())
                     genres.setdefault(name.lower(), name)
+            named = min(len(distinct(found)), self.n_genres)
+            if named < 3:  # the padding was silent: a non-answer read as a list of none
+                added = list(genres.values())[named:]
+                self._say(f"the model named {plural(named, 'genre')}"
+                          + (f" ({', '.join(map(repr, list(genres.values())[:named]))})"
+                             if named else "")
+                          + f" where {self.n_genres} were asked; {len(added)} more from the "
+                          f"offline genres: {', '.join(added)}")
             progress.add("genres", list(genres.values()))
         genres: list[str] = progress.done["genres"]
         per_genre = math.ceil(n / len(genres))
@@ -1263,6 +1271,16 @@ class LLMGenerator:
                      and int(key[4:]) >= n and "text" in row)
         if done:
             self._say(f"{claim.id}: {done} of {n} documents already written, kept")
+        if done < n:  # few ideas (a non-answer is one) make many variations of each, unsaid
+            short = [(g, len(progress.done[f"ideas/{g}"]), len(range(j, n, len(genres))))
+                     for j, g in enumerate(genres)]
+            short = [(g, had, due) for g, had, due in short if had < due]
+            if short:
+                shown = "; ".join(f"{g!r}: {had} for {due}" for g, had, due in short[:3])
+                self._say(f"{claim.id}: the model listed fewer ideas than documents for "
+                          f"{len(short)} of {plural(len(genres), 'genre')} ({shown}"
+                          f"{'; ...' if len(short) > 3 else ''}): each idea is written again "
+                          f"as a variation")
         if beyond:
             self._say(f"{claim.id}: {beyond} more documents already written (an earlier run's "
                       f"larger --n) are not used; they stay in {progress.path}")
