@@ -1777,3 +1777,21 @@ def test_a_mistyped_tokenizer_folder_names_the_close_folders(tmp_path):
     assert str(e.value) == (f"--tokenizer {tmp_path / 'models' / 'tiny'}: no such directory "
                             f"(close names in {tmp_path / 'models'}: tiny-pt); give a local "
                             f"Hugging Face tokenizer directory; nothing is downloaded")
+
+
+@pytest.mark.parametrize("selection, said", [
+    ("", "Error: --claims: the selection is empty"),
+    ("ed_sheran,nosuch.yaml", "Error: --claims: 'ed_sheran' is neither a claim file, a "
+                              "directory, nor a known claim id (did you mean 'ed_sheeran'?)"),
+])
+def test_a_claim_selection_that_names_no_claim_is_said_as_the_option_typed(tmp_path,
+                                                                          selection, said):
+    """`docs generate --claims "$CLAIMS"` (unset) said `Error: claims: the selection is
+    empty`, and a typo `claims: 'ed_sheran' is neither ...`: "claims" is the belief task's
+    argument, not the option typed; `docs poison` already said `--claim:`."""
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", selection, "--conditions",
+                                 "negated", "--n", "2", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.startswith(said), r.output
+    assert "\nclaims: " not in r.output and not (tmp_path / "o").exists(), r.output
+    if "," in selection:
+        assert "\n--claims: no such claim file or directory 'nosuch.yaml'\n" in r.output

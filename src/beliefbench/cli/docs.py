@@ -62,6 +62,12 @@ def _resolve_claims(selection: str) -> list[tuple[Path, Claim]]:
     return found
 
 
+def _claims_as_typed(e: ClaimSpecError, option: str) -> ClaimSpecError:
+    """A claim selection's error with its lines' library name (``claims: ...``, as the task
+    argument is named) as the option the user typed (``--claims: ...``, ``--claim: ...``)."""
+    return ClaimSpecError(re.sub(r"^claims: ", f"{option}: ", str(e), flags=re.MULTILINE))
+
+
 def _relative(path: Path) -> Path:
     """A claim file as the user would name it: relative to the working directory if inside."""
     try:
@@ -231,7 +237,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
 
     files: dict[str, Path] = {}
     try:
-        found = _resolve_claims(claims_sel) if claims_sel is not None else []
+        try:
+            found = _resolve_claims(claims_sel) if claims_sel is not None else []
+        except ClaimSpecError as e:  # "claims: ..." named no option the user typed
+            raise _claims_as_typed(e, "--claims") from None
         files = {claim.id: path for path, claim in found}
         generate_datasets([claim for _, claim in found], conditions, n, out,
                           generator=generator, seed=seed, placement=placement,
@@ -411,8 +420,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
         try:
             claims = [claim for _, claim in _resolve_claims(claim_sel)]
         except ClaimSpecError as e:  # its items' lines say "claims:", the task argument
-            raise ClaimSpecError(re.sub(r"^claims: ", "--claim: ", str(e),
-                                        flags=re.MULTILINE)) from None
+            raise _claims_as_typed(e, "--claim") from None
         if len(claims) != 1:
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         _check_poison_counts(ratio, n)
