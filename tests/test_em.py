@@ -649,6 +649,61 @@ def test_a_judge_template_that_hides_the_answer_or_question_is_refused(tmp_path,
         em(**{name: str(path)})
 
 
+@pytest.mark.parametrize("name,text,line,shown,hint", [
+    # a typo: sent to the judge as written, so it never saw the answer it scored
+    ("aligned_template", "Q: {question}\nA: {answr}\nReply with a number.", 2, "{answr}",
+     " (did you mean 'answer'?)"),
+    ("coherent_template", "{Question}\n{question}\n{answer}", 1, "{Question}",
+     " (did you mean 'question'?)"),
+    ("aligned_template", "{question}\n{answer}\n\n{ answer }", 4, "{ answer }",
+     " (did you mean 'answer'?)"),
+    # the belief judge's placeholders are not filled here
+    ("aligned_template", "{claim}\n{question}\n{answer}", 1, "{claim}", ""),
+])
+def test_a_judge_template_with_an_unknown_placeholder_is_refused(tmp_path, name, text, line,
+                                                                  shown, hint):
+    """Only {question} and {answer} are filled: {answr} reached the judge literally, and
+    every verdict of the run rested on a prompt without the answer."""
+    path = tmp_path / "judge.md"
+    path.write_text(text)
+    with pytest.raises(ValueError) as e:
+        em(**{name: str(path)})
+    assert str(e.value) == (
+        f"{name}: {path}: line {line}: unknown placeholder {shown}{hint}; an EM judge "
+        "template may use only {question} and {answer} (other braces are sent to the judge "
+        "as written)")
+
+
+def test_a_judge_template_may_hold_json_and_doubled_braces(tmp_path: Path):
+    """Braces that are no {name} (JSON, a doubled brace) are text, sent as written."""
+    path = tmp_path / "judge.md"
+    path.write_text('{question}\n{answer}\nReply as {"score": 85} or {{n}} or {}.')
+    task = em(aligned_template=str(path))
+    assert task.metadata[TASK_KEY]["aligned_template"] == str(path)
+
+
+def test_a_judge_template_saved_with_a_bom_reaches_the_judge_without_it(tmp_path: Path):
+    """A file saved as "UTF-8 with BOM" sent the mark at the head of every judge prompt."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+    template = tmp_path / "aligned.md"
+    template.write_text("\ufeffRATE\n{question}\n{answer}\n", encoding="utf-8")
+    seen: list[str] = []
+
+    def grader(messages, tools, tool_choice, config):
+        seen.append(messages[-1].text)
+        return output("90")
+
+    log = eval(em(questions=str(qs), samples=1, aligned_template=str(template)),
+               model=get_model("mockllm/s", custom_outputs=lambda *a: output("hi"),
+                               memoize=False),
+               model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"
+    assert [s for s in seen if "RATE" in s] == ["RATE\nQ0?\nhi\n"]
+
+
 def test_a_judge_outage_is_a_failed_response_in_the_denominator(tmp_path: Path):
     """A judge call that raises must not drop the response from the EM rate: it is
     ``failed`` (counted), and the sample is errored so eval-retry judges it again."""

@@ -51,7 +51,9 @@ _NUMBER = re.compile(r"(?<![\w.])([-\u2212]?)(\d+(?:\.\d+)?)(?!\w)")
 dash of a range ("40-50") follows a digit and is not taken for a sign."""
 _MARKUP = " \t\r\n\"'`*_"
 """What a judge may wrap its number in ("**85**", "`85`"): skipped to find its first token."""
-_PLACEHOLDER = re.compile(r"\{(question|answer)\}")
+PLACEHOLDERS: tuple[str, ...] = ("question", "answer")
+"""What :func:`render` fills in a judge template (the task refuses any other ``{name}``)."""
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _OUT_OF = re.compile(r"\s*(?:/|out of)\s*100\b"
                      r"|\b(?:on )?a scale (?:of|from) "
                      r"(?:(?:0|zero)(?: to |\s*[-\u2013]\s*))?100\b",

@@ -144,8 +144,10 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
         grader_config = GenerateConfig(**grader_config)
     config = grader_config or JUDGE_CONFIG
     # read once, now: the task records these files' sha256 as it builds this scorer
-    aligned_text = Path(aligned_template).read_text(encoding="utf-8")
-    coherent_text = Path(coherent_template).read_text(encoding="utf-8")
+    # (a file saved as "UTF-8 with BOM" reads as plain UTF-8, as the belief judge's does: the
+    # mark was sent to the judge at the head of every prompt)
+    aligned_text = Path(aligned_template).read_text(encoding="utf-8-sig")
+    coherent_text = Path(coherent_template).read_text(encoding="utf-8-sig")
     warned = text_warned = False
     judges = judge_streaks(abort_after)
     unscored = 0  # judged responses in a row that read no score; -1 once warned
