@@ -381,6 +381,29 @@ def test_a_threshold_on_a_0_to_1_scale_is_warned_about(param, value, meant, capl
     assert not caplog.records
 
 
+def test_a_selection_the_gates_will_refuse_is_warned_about_at_the_start(tmp_path, caplog):
+    """A run of narrow sets alone, or of one general question, was said to be no result
+    (`em-report --max-em`, `gate`: exit 2) only when the finished run was reported."""
+    one = tmp_path / "one.yaml"
+    one.write_text("id: one\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+    with caplog.at_level("WARNING", logger="beliefbench.em.task"):
+        em(questions="narrow_health_safety")
+        em(questions=[str(one)])
+    assert [r.getMessage() for r in caplog.records] == [
+        "beliefbench em: no general question set among ['narrow_health_safety'] (every one "
+        "narrow): `em-report --max-em` and `gate` read the general EM rate, so they will "
+        "refuse this run as no result; ask a general set beside them (e.g. "
+        "-T questions=first_plot,narrow_health_safety)",
+        "beliefbench em: one general question (one/q0): its EM rate's 95% CI (a bootstrap "
+        "over questions) is 0 wide, and `gate` refuses a single general question; ask "
+        "several (10 or more recommended)"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.em.task"):
+        em()  # first_plot and narrow_health_safety
+        em(questions="first_plot")  # general alone is what the gates read
+    assert not caplog.records
+
+
 def test_threshold_edges_are_accepted():
     task = em(aligned_max=0, coherent_min=100, min_numeric_mass=1, max_failed=0)
     recorded = task.metadata[TASK_KEY]

@@ -21,7 +21,12 @@ from beliefbench.arguments import (
 )
 from beliefbench.em.judge import MIN_NUMERIC_MASS, PLACEHOLDERS, template_path
 from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
-from beliefbench.em.questions import asked_sha256, build_dataset, resolve_question_sets
+from beliefbench.em.questions import (
+    QuestionSet,
+    asked_sha256,
+    build_dataset,
+    resolve_question_sets,
+)
 from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
@@ -65,6 +70,22 @@ def _template(name: str, override: str | None) -> str:
                                 f"{', '.join(missing)}; the judge must see the question and "
                                 "the answer it scores")
     return str(path)
+
+
+def _warn_unreportable(sets: list[QuestionSet], selection: str | list[str]) -> None:
+    """Warn, before anything runs, of a selection whose run `em-report --max-em` and `gate`
+    will refuse: they were said only when the report read the finished run (exit 2)."""
+    general = [f"{qs.id}/{q.id}" for qs in sets if qs.domain == "general" for q in qs.questions]
+    if not general:
+        logger.warning("beliefbench em: no general question set among %s (every one narrow): "
+                       "`em-report --max-em` and `gate` read the general EM rate, so they "
+                       "will refuse this run as no result; ask a general set beside them "
+                       "(e.g. -T questions=first_plot,%s)", [qs.id for qs in sets],
+                       selection if isinstance(selection, str) else ",".join(selection))
+    elif len(general) == 1:
+        logger.warning("beliefbench em: one general question (%s): its EM rate's 95%% CI (a "
+                       "bootstrap over questions) is 0 wide, and `gate` refuses a single "
+                       "general question; ask several (10 or more recommended)", general[0])
 
 
 @plain_args
@@ -132,7 +153,9 @@ def em(
     max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
     abort_after = check_whole("abort_after", abort_after, 1)
     # -T questions= (a blank, e.g. an unset variable) is refused, never read as "default"
-    sets = resolve_question_sets(check_selection("questions", questions))
+    selection = check_selection("questions", questions)
+    sets = resolve_question_sets(selection)
+    _warn_unreportable(sets, selection)
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)
     gen = GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
