@@ -283,6 +283,22 @@ def test_a_set_built_in_python_with_a_repeated_id_is_refused():
                     questions=[EMQuestion(id="a", text="hi"), EMQuestion(id="a", text="ho")])
 
 
+def test_a_question_set_problem_is_worded_for_the_set_not_a_claim(tmp_path: Path):
+    """A judge placeholder in a question was said to be "in a claim's text", and a domain
+    written as a list was told only what it should be, not what was read."""
+    path = tmp_path / "s.yaml"
+    path.write_text("id: s\ndomain: [general]\nquestions:\n"
+                    "  - {id: q1, text: 'Is {question} ok?'}\n")
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets(str(path))
+    assert str(err.value).splitlines()[1:] == [
+        f"{path}: line 2, column 1: field domain: Input should be 'general' or 'narrow', got a "
+        "list",
+        f"{path}: line 4, column 14: field questions.0.text: holds the placeholder {{question}}, "
+        "which nothing fills in this file's text (the model or judge would read it as "
+        "written): write the text it stands for"]
+
+
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
     """A folder of sets stopped at its first bad file, one fix a run; claim selections name
     every bad file at once, with a count, and so do question sets now."""

@@ -107,8 +107,9 @@ def _not_placeholder(value: str) -> str:
                          "stands for")
     unfilled = _PROMPT_PLACEHOLDER.search(value)
     if unfilled:
+        # (in this file's text: claims, EM question sets and probe statements alike)
         raise ValueError(f"holds the placeholder {unfilled.group(0)}, which nothing fills in "
-                         "a claim's text (the model or judge would read it as written): "
+                         "this file's text (the model or judge would read it as written): "
                          "write the text it stands for")
     return value
 

@@ -536,6 +536,8 @@ def _literal_hint(e: Any) -> str:
         return said
     if isinstance(e["input"], int | float):
         return f", got {_value_said(e['input'])}"
+    if isinstance(e["input"], list | dict):  # `domain: [general]`: said what was read
+        return ", got a list" if isinstance(e["input"], list) else ", got a mapping"
     if not isinstance(e["input"], str):
         return ""
     choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
