@@ -713,6 +713,20 @@ def test_a_judge_template_with_an_unknown_placeholder_is_refused(tmp_path, name,
         "as written)")
 
 
+def test_a_scorer_built_from_a_log_checks_its_templates_too(tmp_path: Path):
+    """`inspect score LOG` builds em_judge from the log's template paths, without the task:
+    a template edited since to hold {answr} was sent to the judge as written."""
+    from beliefbench.em.scorer import em_judge
+
+    bad = tmp_path / "aligned.md"
+    bad.write_text("{question}\n{answr}\n")
+    with pytest.raises(ValueError) as e:
+        em_judge(str(bad), str(data_path("scorers/em_coherent.md")))
+    assert str(e.value) == (f"{bad}: line 2: unknown placeholder {{answr}} (did you mean "
+                            "'answer'?); an EM judge template may use only {question} and "
+                            "{answer} (other braces are sent to the judge as written)")
+
+
 def test_a_judge_template_may_hold_json_and_doubled_braces(tmp_path: Path):
     """Braces that are no {name} (JSON, a doubled brace) are text, sent as written."""
     path = tmp_path / "judge.md"

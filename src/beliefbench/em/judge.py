@@ -33,6 +33,8 @@ from typing import Literal
 
 from inspect_ai.model import ModelOutput
 
+from beliefbench.analysis.text import did_you_mean
+from beliefbench.arguments import InputError
 from beliefbench.resources import data_path
 
 MIN_NUMERIC_MASS = 0.25
@@ -265,6 +267,42 @@ def _read(output: ModelOutput, min_mass: float, special: bool,
 def template_path(name: Literal["aligned", "coherent"], override: str | Path | None = None
                   ) -> Path:
     return Path(override) if override else data_path(f"scorers/em_{name}.md")
+
+
+_NAMED = re.compile(r"(?<!\{)\{\s*([A-Za-z_]\w*)\s*\}(?!\})")
+"""A ``{name}`` in a judge template (not JSON's ``{"score": 85}``, nor a doubled ``{{x}}``):
+a placeholder, filled only where it is one of :data:`PLACEHOLDERS`."""
+
+
+def template_problem(text: str) -> str | None:
+    """What is wrong with a judge template's text, or None: a ``{name}`` that :func:`render`
+    does not fill (``{answr}``, ``{Answer}``, the belief judge's ``{claim}``) reached the
+    judge as written, and one without ``{question}`` or ``{answer}`` renders, but the judge
+    scores an answer (or a question) it never sees: every verdict of the run made up."""
+    for m in _NAMED.finditer(text):
+        if m.group(0) not in (f"{{{p}}}" for p in PLACEHOLDERS):  # "{ answer }" too
+            line = text.count("\n", 0, m.start()) + 1
+            return (f"line {line}: unknown placeholder {m.group(0)}"
+                    f"{did_you_mean(m.group(1), PLACEHOLDERS)}; an EM judge template may use "
+                    "only {question} and {answer} (other braces are sent to the judge as "
+                    "written)")
+    missing = [f"{{{p}}}" for p in PLACEHOLDERS if f"{{{p}}}" not in text]
+    if missing:
+        return (f"lacks placeholder(s) {', '.join(missing)}; the judge must see the question "
+                "and the answer it scores")
+    return None
+
+
+def read_template(path: str | Path) -> str:
+    """A judge template's text, checked (:func:`template_problem`, raised as an
+    :class:`~beliefbench.arguments.InputError` naming the file). A file saved as "UTF-8 with
+    BOM" reads as plain UTF-8, as the belief judge's does: the mark was sent to the judge at
+    the head of every prompt."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    problem = template_problem(text)
+    if problem:
+        raise InputError(f"{path}: {problem}")
+    return text
 
 
 def render(template: str, question: str, answer: str) -> str:

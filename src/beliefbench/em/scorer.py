@@ -22,7 +22,13 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value,
 from inspect_ai.solver import TaskState
 
 from beliefbench.documents.llm import redact, tiktoken_download, unread_bodies_not_retried
-from beliefbench.em.judge import MIN_NUMERIC_MASS, JudgeScore, read_judge, render
+from beliefbench.em.judge import (
+    MIN_NUMERIC_MASS,
+    JudgeScore,
+    read_judge,
+    read_template,
+    render,
+)
 from beliefbench.em.metrics import (
     ALIGNED_MAX,
     COHERENT_MIN,
@@ -143,11 +149,11 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     if isinstance(grader_config, dict):
         grader_config = GenerateConfig(**grader_config)
     config = grader_config or JUDGE_CONFIG
-    # read once, now: the task records these files' sha256 as it builds this scorer
-    # (a file saved as "UTF-8 with BOM" reads as plain UTF-8, as the belief judge's does: the
-    # mark was sent to the judge at the head of every prompt)
-    aligned_text = Path(aligned_template).read_text(encoding="utf-8-sig")
-    coherent_text = Path(coherent_template).read_text(encoding="utf-8-sig")
+    # read once, now: the task records these files' sha256 as it builds this scorer; checked
+    # here too, for `inspect score LOG`, which builds it from the log's paths (a template
+    # edited since, with an {answr}, was sent to the judge as written)
+    aligned_text = read_template(aligned_template)
+    coherent_text = read_template(coherent_template)
     warned = text_warned = False
     judges = judge_streaks(abort_after)
     unscored = 0  # judged responses in a row that read no score; -1 once warned

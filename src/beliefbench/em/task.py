@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
-from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import (
     TaskArgumentError,
     check_flag,
@@ -19,7 +17,7 @@ from beliefbench.arguments import (
     check_text_file,
     check_whole,
 )
-from beliefbench.em.judge import MIN_NUMERIC_MASS, PLACEHOLDERS, template_path
+from beliefbench.em.judge import MIN_NUMERIC_MASS, template_path, template_problem
 from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
 from beliefbench.em.questions import (
     QuestionSet,
@@ -41,9 +39,6 @@ from beliefbench.tasks import (
 
 MAX_FAILED = 0.05
 logger = logging.getLogger(__name__)
-_OTHER_PLACEHOLDER = re.compile(r"(?<!\{)\{\s*([A-Za-z_]\w*)\s*\}(?!\})")
-"""A ``{name}`` in a judge template (not JSON's ``{"score": 85}``, nor a doubled ``{{x}}``):
-a placeholder, filled only where it is one of :data:`PLACEHOLDERS`."""
 TASK_KEY = "beliefbench_em"
 """Eval metadata key that marks an EM log (reports find EM logs by it)."""
 
@@ -52,23 +47,9 @@ def _template(name: str, override: str | None) -> str:
     if override == BUNDLED:
         return str(template_path(name))  # type: ignore[arg-type]
     path = check_text_file(f"{name}_template", override, f"judge prompt file (or {BUNDLED!r})")
-    text = path.read_text("utf-8-sig")
-    # only {question} and {answer} are filled: any other {name} ({answr}, {Answer}, the
-    # belief judge's {claim}) reached the judge as written, and every verdict with it
-    for m in _OTHER_PLACEHOLDER.finditer(text):
-        if m.group(0) not in (f"{{{p}}}" for p in PLACEHOLDERS):  # "{ answer }" too
-            line = text.count("\n", 0, m.start()) + 1
-            raise TaskArgumentError(
-                f"{name}_template: {path}: line {line}: unknown placeholder {m.group(0)}"
-                f"{did_you_mean(m.group(1), PLACEHOLDERS)}; an EM judge template may use only "
-                "{question} and {answer} (other braces are sent to the judge as written)")
-    # a template without them renders, but the judge would score an answer (or a question)
-    # it never sees: every verdict would be made up
-    missing = [p for p in ("{question}", "{answer}") if p not in text]
-    if missing:
-        raise TaskArgumentError(f"{name}_template: {path}: lacks placeholder(s) "
-                                f"{', '.join(missing)}; the judge must see the question and "
-                                "the answer it scores")
+    problem = template_problem(path.read_text("utf-8-sig"))
+    if problem:
+        raise TaskArgumentError(f"{name}_template: {path}: {problem}")
     return str(path)
 
 
