@@ -2437,3 +2437,27 @@ def test_a_long_key_at_the_start_of_a_no_score_reply_is_redacted_before_the_cut(
     assert res.exit_code == 0, res.output
     assert "its reply: '*** is not a valid key'" in res.stderr, res.stderr
     assert "QQQQQQQQQQ" not in res.output + res.stderr
+
+
+def test_the_gate_line_names_the_scripted_models_of_several_logs_once_per_kind():
+    """The README's dry run gated under --max-em said "answered by a scripted model
+    (beliefbench/aligned) and judged by a scripted model (beliefbench/judge) and answered by a
+    scripted model (beliefbench/misaligned) and ...": each log's reasons, joined."""
+    import pandas as pd
+
+    from beliefbench.cli.em import gate_em
+
+    judged = "judged by a scripted model (beliefbench/judge)"
+    logs = [[f"answered by a scripted model (beliefbench/{m})", judged]
+            for m in ("aligned", "misaligned", "mostly_aligned")]
+    code, line = gate_em(pd.DataFrame(), 0.1, 0.1, offline=[*logs, []])
+    assert (code, line) == (0, "gate: PASS: every run's general EM at or below --max-em 0.1 "
+                               "(OFFLINE: 3 of the 4 log(s) gated were answered by scripted "
+                               "models (beliefbench/aligned, beliefbench/misaligned and "
+                               "beliefbench/mostly_aligned) and judged by a scripted model "
+                               "(beliefbench/judge): a pipeline check, not a result)")
+    # one log, or one model: worded as before
+    assert gate_em(pd.DataFrame(), 0.1, 0.1, offline=[logs[0], logs[0]])[1].endswith(
+        "(OFFLINE: 2 of the 2 log(s) gated were answered by a scripted model "
+        "(beliefbench/aligned) and judged by a scripted model (beliefbench/judge): a pipeline "
+        "check, not a result)")

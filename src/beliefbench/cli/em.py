@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,6 +179,25 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
             for name, (_, sub) in zip(names, groups, strict=True)]
 
 
+def _offline_kinds(reasons: Iterable[str]) -> list[str]:
+    """The logs' offline reasons, one per kind with its models: ``answered by scripted models
+    (beliefbench/aligned and beliefbench/misaligned)``, where each log's own reason, joined,
+    read "answered by a scripted model (a) and judged by ... and answered by a scripted
+    model (b)"."""
+    from beliefbench.analysis.text import listing
+
+    kinds: dict[str, list[str]] = {}
+    for reason in reasons:
+        kind, _, model = reason.partition(" (")
+        names = kinds.setdefault(kind, [])
+        if model.removesuffix(")") not in names:
+            names.append(model.removesuffix(")"))
+    return [f"{kind} ({listing(names)})" if len(names) < 2 or not kind.endswith(
+        "by a scripted model") else
+        f"{kind.removesuffix('a scripted model')}scripted models ({listing(names)})"
+        for kind, names in kinds.items()]
+
+
 def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
             pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0,
@@ -224,9 +243,8 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
     checks = [reasons for reasons in offline if reasons]
     said = ""
     if checks:
-        reasons = list(dict.fromkeys(r for rs in checks for r in rs))
         said = (f" (OFFLINE: {len(checks)} of the {len(offline)} log(s) gated were "
-                f"{offline_text(reasons)})")
+                f"{offline_text(_offline_kinds(r for rs in checks for r in rs))})")
     if not_final:
         said += (f" (NOT FINAL: the logs of {not_final} finetune(s) hold no final checkpoint: "
                  "see the NOT FINAL warning)")
