@@ -716,12 +716,16 @@ def test_a_judge_template_with_an_unknown_placeholder_is_refused(tmp_path, name,
 def test_a_scorer_built_from_a_log_checks_its_templates_too(tmp_path: Path):
     """`inspect score LOG` builds em_judge from the log's template paths, without the task:
     a template edited since to hold {answr} was sent to the judge as written."""
+    from beliefbench.em.judge import JudgeTemplateError
     from beliefbench.em.scorer import em_judge
 
     bad = tmp_path / "aligned.md"
     bad.write_text("{question}\n{answr}\n")
-    with pytest.raises(ValueError) as e:
+    # not a ValueError: `inspect score` took one for a scorer it could not find, and said
+    # "The scorer 'em_judge' in the file 'tasks/em.py' couldn't be loaded"
+    with pytest.raises(JudgeTemplateError) as e:
         em_judge(str(bad), str(data_path("scorers/em_coherent.md")))
+    assert not isinstance(e.value, ValueError)
     assert str(e.value) == (f"{bad}: line 2: unknown placeholder {{answr}} (did you mean "
                             "'answer'?); an EM judge template may use only {question} and "
                             "{answer} (other braces are sent to the judge as written)")
