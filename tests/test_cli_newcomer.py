@@ -587,6 +587,28 @@ def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path, args):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command, option, shown", [
+    (["gate"], "--max-rise", "[default: 0.05]"),
+    (["gate"], "--min-read-share", "[default: 0.5]"),
+    (["docs", "mix"], "--pretrain", "[default: 0.0]"),
+    (["em-report"], "--max-unread", "[default: 0.1; 0<=x<=1]"),
+])
+def test_share_options_help_shows_no_empty_range(command, option, shown):
+    """Every gate budget's help read `[default: 0.05; x<=None]`: click's range of a share
+    type given no bounds. A share with bounds still shows them (em-report's)."""
+    res = CliRunner().invoke(cli, [*command, "--help"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    assert "None" not in res.output, res.output
+    lines = res.output.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.strip().startswith(option + " "))
+    block = [lines[first]]
+    for ln in lines[first + 1:]:
+        if ln.strip().startswith("-"):  # the next option
+            break
+        block.append(ln)
+    assert shown in " ".join(" ".join(block).split()), block
+
+
 @pytest.mark.parametrize("option, value, said", [
     ("--pretrain", "25", "Error: --pretrain must be a share in [0, 1) (got 25; 25% is "
                          "--pretrain 0.25)\n"),

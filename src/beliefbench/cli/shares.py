@@ -21,6 +21,13 @@ class Share(click.FloatRange):
         # click's own words for any other value: "'x' is not a valid float"
         self.name = "float" if min is None and max is None else "float range"
 
+    def _describe_range(self) -> str:
+        # click's help shows a number range's bounds beside the default; with none given it
+        # printed "[default: 0.05; x<=None]" under every gate budget: no bound, no range
+        if self.min is None and self.max is None:
+            return ""
+        return super()._describe_range()
+
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value.strip().endswith("%"):
