@@ -751,3 +751,20 @@ def test_an_empty_study_file_is_named_as_empty(tmp_path, name):
     with pytest.raises(ClaimImportError) as err:
         import_claims(src, tmp_path / "out")
     assert str(err.value) == f"{src / name}: the file is empty (or only comments)"
+
+
+def test_import_help_names_the_optional_files_as_optional(tmp_path):
+    """`claims import --help` listed universe_context.yaml among the files a claim folder
+    holds, and never correction.txt, though the import takes a folder without either (with a
+    note each): the help now says which two are optional, and such a folder imports."""
+    help_text = " ".join(CliRunner().invoke(cli, ["claims", "import", "--help"]).output.split())
+    assert ("robustness.yaml and judges.yaml, optionally universe_context.yaml and "
+            "correction.txt") in help_text, help_text
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / "universe_context.yaml").unlink()
+    (src / "correction.txt").unlink()
+    res = CliRunner().invoke(cli, ["claims", "import", str(src), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "note: no universe_context.yaml" in res.output
+    assert "note: no correction.txt" in res.output

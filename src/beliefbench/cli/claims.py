@@ -252,11 +252,12 @@ def import_(source: Path, out: Path, force: bool) -> None:
     """Convert the Negation Neglect study's claim folders (SOURCE/<id>/, or one) to claim files.
 
     A claim folder holds claim.txt, open_ended.yaml, mcq.yaml, token_association.yaml,
-    robustness.yaml, judges.yaml and universe_context.yaml (README, "Command line"). A claim
-    file of your own (`claims new`) needs no import. A bad study file is named at its line
-    and field; nothing is written unless every folder converts. Refuses, writing nothing, to
-    overwrite a claim file that differs from what the import makes (one edited since an
-    earlier import) unless --force.
+    robustness.yaml and judges.yaml, optionally universe_context.yaml and correction.txt
+    (without them, a note: the universe is the statement, the truth the statement denied;
+    README, "Command line"). A claim file of your own (`claims new`) needs no import. A bad
+    study file is named at its line and field; nothing is written unless every folder
+    converts. Refuses, writing nothing, to overwrite a claim file that differs from what the
+    import makes (one edited since an earlier import) unless --force.
     """
     from beliefbench.importer import ClaimImportError, import_claims
 
