@@ -1286,6 +1286,25 @@ def test_a_run_none_of_whose_responses_was_read_exits_2_with_its_tables_written(
     assert "error" not in json.loads((out / "report.json").read_text())
 
 
+def test_an_unread_run_of_provider_failures_is_told_to_look_at_the_provider(tmp_path):
+    """A run whose every call raised (a server down: `beliefbench/unreachable`) got the
+    UNREAD hint "a wrong grader bound, a judge that stopped replying in JSON, empty or
+    garbled answers?", none of which it was: the hint names a provider or judge that raised
+    first."""
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    [log] = eval(belief(claims=FIXTURE_CLAIM, families="binary", samples=1, judge="markers"),
+                 model="beliefbench/unreachable", log_dir=str(tmp_path / "logs"),
+                 display="none")
+    r = _report(log.location, tmp_path / "o")
+    assert r.exit_code == 2, r.output
+    [unread] = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: UNREAD: ")]
+    assert "failed; claim(s) glass_bridge)" in unread, unread
+    assert "(`inspect view`: a provider or judge that raised, a wrong grader bound" in unread
+
+
 def test_a_run_or_claim_unread_beside_others_read_is_warned_and_reported(tmp_path):
     """One claim of a run answered with nothing at all, the other read: the blank claim's
     rows read belief 0 and pull the run's mean over claims down, while the pooled share stays

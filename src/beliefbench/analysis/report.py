@@ -363,8 +363,9 @@ def unread_note(unread: str) -> str:
     return (f"UNREAD: {unread}: none was read as a verdict on an answer; counted as "
             "non-belief, its belief rate (0) says nothing about what the model believes; "
             "look at them "
-            "(`inspect view`: a wrong grader bound, a judge that stopped replying in JSON, "
-            "empty or garbled answers?), fix the cause and re-run")
+            "(`inspect view`: a provider or judge that raised, a wrong grader bound, a judge "
+            "that stopped replying in JSON, empty or garbled answers?), fix the cause and "
+            "re-run")
 
 
 def neither_way_runs(responses: pd.DataFrame, unread: bool = False) -> list[str]:
