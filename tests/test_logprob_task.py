@@ -693,6 +693,17 @@ def test_a_kind_none_of_whose_pairs_was_read_has_nan_rates(tmp_path, caplog):
                "and main/score are nan, no measurement; see each sample's explanation")
     assert caplog.text.count(warning) == 1  # once, though Inspect computes the metrics twice
     assert "none of the 1 main pair" not in caplog.text
+    # `report` said the binary items' NOTHING READ again from the log, not a pair kind's:
+    # the run's warning was lost with its terminal
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    assert ("NOTHING READ: none of its neighbour pairs was read (neighbour/failed 1.000): "
+            "their rates are nan, no measurement") in r.output, r.output
+    assert "binary" not in r.output.split("NOTHING READ")[1]  # parts=completions: none run
 
 
 def _served_prompt_logprobs(claim, tok, logprobs, tmp_path):

@@ -461,17 +461,33 @@ NOTHING_READ = "NOTHING READ"
 
 
 def logprob_nothing_read(log: EvalLog) -> str | None:
-    """The ``belief_logprob`` task's NOTHING READ warning for its log (``binary/readable``
-    0 in its metrics), None where some binary item was read or none was run. The task logs
-    the warning from its metric, after the samples, and Inspect records only the logging of
-    samples: the log holds the metrics it rests on, not the warning."""
+    """The ``belief_logprob`` task's NOTHING READ warnings for its log, in one line: its
+    binary items (``binary/readable`` 0 in its metrics) and each pair kind none of whose
+    pairs was read (``<kind>/failed`` 1, its rates nan); None where every part run read
+    something. The task logs the warnings from its metric, after the samples, and Inspect
+    records only the logging of samples: the log holds the metrics they rest on, not the
+    warnings."""
+    from typing import get_args
+
+    from beliefbench.claims import PairKind
+
     for score in log.results.scores if log.results else []:
         metrics = {k: m.value for k, m in score.metrics.items()}
+        said = []
         if metrics.get("binary/readable") == 0:
-            return (f"{NOTHING_READ}: none of its binary items was read as yes or no "
-                    f"(binary/parse_error {metrics.get('binary/parse_error', math.nan):.3f}, "
-                    f"binary/failed {metrics.get('binary/failed', math.nan):.3f}): its "
-                    "binary/belief 0.000 is no measurement (binary/readable 0.000)")
+            said.append(
+                "none of its binary items was read as yes or no (binary/parse_error "
+                f"{metrics.get('binary/parse_error', math.nan):.3f}, binary/failed "
+                f"{metrics.get('binary/failed', math.nan):.3f}): its binary/belief 0.000 is "
+                "no measurement (binary/readable 0.000)")
+        # a pair kind all of whose pairs failed: the task warned of it as of the binary items
+        unread = [k for k in get_args(PairKind) if metrics.get(f"{k}/failed") == 1]
+        if unread:
+            failed = listing([f"{k}/failed 1.000" for k in unread])
+            said.append(f"none of its {listing(unread)} pairs was read ({failed}): their "
+                        "rates are nan, no measurement")
+        if said:
+            return f"{NOTHING_READ}: " + "; ".join(said)
     return None
 
 
