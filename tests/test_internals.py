@@ -715,6 +715,11 @@ def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path, monkeypatch)
     sides = res.scores[res.scores["layer"] == 0].groupby("side").size()
     assert sides["claim"] == sides["truth"] == 4  # statement + main + 2 paraphrases
     assert res.summary.loc[0, "layer"] == res.settings["best_layer"]
+    # layer 0 of the last token is its '.' embedding for every statement: chance exactly,
+    # never the layer chosen; the mean over the tokens' embeddings is read there
+    assert res.layers.loc[0, "accuracy"] == 0.5 and res.settings["best_layer"] >= 1
+    mean = truth_probe(tiny, [claim], statements=statements, folds=2, reduce="mean", layer=0)
+    assert mean.settings["summary_layer"] == 0 and set(mean.summary["layer"]) == {0}
     res.write(tmp_path / "out")
     written = json.loads((tmp_path / "out" / "probe.json").read_text())
     assert written["weights_sha256"] and written["settings"]["seed_used"] is False
@@ -1074,7 +1079,10 @@ def test_trajectory_measures_again_when_the_tokenizer_files_change(tiny, claim, 
 
 
 @pytest.mark.parametrize("layer, message", [
-    (3, r"^layer / --layer: must be between 0 and 2, got 3"),
+    (3, r"^layer / --layer: must be between 1 and 2, got 3"),
+    # the last token's embedding alone: every statement ends in '.', the probe read 0.500
+    (0, r"^layer / --layer: 0 is the embeddings, .* at chance, 0\.500, by construction\); "
+        r"choose a layer of 1 or more, or --reduce mean"),
     (-1, r"^layer / --layer: expected a layer index of at least 0, got -1$"),
 ])
 def test_probe_layer_out_of_range_is_refused_before_any_activation(tiny, claim, monkeypatch,
@@ -1646,8 +1654,12 @@ def test_trajectory_probe_layer_is_one_layer_for_every_step():
     assert trajectory_probe_layer([step0, step1], 2) == 2
     assert trajectory_probe_layer([step0, pd.DataFrame()]) == 1  # a step without the file
     assert trajectory_probe_layer([pd.DataFrame()]) is None
-    with pytest.raises(ValueError, match=r"--probe-layer: must be between 0 and 2 .* got 3"):
+    with pytest.raises(ValueError, match=r"--probe-layer: must be between 1 and 2 .* got 3"):
         trajectory_probe_layer([step0, step1], 3)
+    # layer 0, the last token's embedding alone, is never chosen, however it scored
+    embedding = pd.DataFrame({"layer": [0, 1, 2], "accuracy": [0.95, 0.6, 0.7]})
+    assert trajectory_probe_layer([embedding]) == 2
+    assert trajectory_probe_layer([pd.DataFrame({"layer": [0], "accuracy": [0.5]})]) == 0
 
 
 def test_trajectory_reads_the_probe_at_one_layer_per_run(tiny, claim, tmp_path):
@@ -1665,7 +1677,7 @@ def test_trajectory_reads_the_probe_at_one_layer_per_run(tiny, claim, tmp_path):
     step1 = out / "checkpoints" / "step-000001"
     layers = pd.read_csv(step1 / "probe_layers.csv")
     first = int(json.loads((out / "trajectory.json").read_text())["settings"]["probe_layer"])
-    other = next(i for i in layers["layer"] if i != first)
+    other = next(i for i in layers["layer"] if i not in (0, first))  # 0 is never read
     # step 1's probe as if it had fitted best at another layer
     layers.loc[layers["layer"] == other, "accuracy"] = 0.99
     layers.to_csv(step1 / "probe_layers.csv", index=False)
@@ -1676,22 +1688,29 @@ def test_trajectory_reads_the_probe_at_one_layer_per_run(tiny, claim, tmp_path):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "trajectory.csv")
-    chosen = int(mean.idxmax())
+    chosen = int(mean.drop(0).idxmax())
     assert list(table["probe_layer"]) == [chosen, chosen]
     assert list(table["probe_best_layer"]) == [first, other]
     scores = pd.read_csv(step1 / "probe_scores.csv")
     at = scores[(scores["layer"] == chosen) & (scores["side"] == "claim")]
     assert table.loc[table["step"] == 1, "p_true_claim"].item() == pytest.approx(
-        at["p_true"].mean())
+        at["p_true"].mean(), abs=1e-6)  # the CSV's 6 decimals
     assert f"at layer {chosen} for every step" in res.output
-    fixed = CliRunner().invoke(cli, [*args, "--probe-layer", "0"])
+    fixed = CliRunner().invoke(cli, [*args, "--probe-layer", "1"])
     assert fixed.exit_code == 0, fixed.output
-    assert set(pd.read_csv(out / "trajectory.csv")["probe_layer"]) == {0}
+    assert set(pd.read_csv(out / "trajectory.csv")["probe_layer"]) == {1}
     assert "chosen by --probe-layer" in fixed.output
+    # layer 0 read each statement's '.' embedding: P(true) 0.500 at every step, exit 0
+    zero = CliRunner().invoke(cli, [*args, "--probe-layer", "0"])
+    assert zero.exit_code == 2, zero.output
+    assert zero.output.startswith("Error: --probe-layer: 0 is the embeddings, and a probe of "
+                                  "the last token reads there"), zero.output
+    assert zero.output.rstrip().endswith("choose a layer of 1 or more"), zero.output
+    assert set(pd.read_csv(out / "trajectory.csv")["probe_layer"]) == {1}  # left as it was
     shutil.rmtree(out)  # refused before any checkpoint is measured
     bad = CliRunner().invoke(cli, [*args, "--probe-layer", str(len(layers))])
     assert bad.exit_code == 2, bad.output
-    assert f"--probe-layer: must be between 0 and {len(layers) - 1}" in bad.output
+    assert f"--probe-layer: must be between 1 and {len(layers) - 1}" in bad.output
     assert not (out / "checkpoints").exists()
 
 
@@ -2063,7 +2082,7 @@ def test_report_internals_prints_the_layer_of_each_p_true(tiny, claim, tmp_path)
         f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
         for i in range(6)))
     root = tmp_path / "internals"
-    for where, layer in (("a", 0), ("b", 1)):
+    for where, layer in (("a", 1), ("b", 2)):
         truth_probe(tiny, [claim], statements=statements, folds=2, layer=layer).write(
             root / where, plots=False)
         completion_margins(tiny, [claim], n_bootstrap=0 if where == "a" else 40).write(
@@ -2078,7 +2097,7 @@ def test_report_internals_prints_the_layer_of_each_p_true(tiny, claim, tmp_path)
     assert header.index("probe_layer") == header.index("p_true_claim") + 1
     mains = [[c.strip() for c in line.strip("|").split("|")] for line in lines[start + 3:]
              if line.startswith("|") and "| main |" in line]
-    assert sorted(r[header.index("probe_layer")] for r in mains) == ["0", "1"]
+    assert sorted(r[header.index("probe_layer")] for r in mains) == ["1", "2"]
 
 
 def test_printed_tables_name_the_model_they_measured(tiny, adapter_and_merged, tmp_path):

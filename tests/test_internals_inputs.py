@@ -598,13 +598,15 @@ def direction_file(tiny, tmp_path_factory) -> Path:
                                            "'neighbour'?); valid:"),
     (["lens", "--dtype", "float8"], "--dtype: unknown 'float8'"),
     (["probe", "--folds", "1000"], "--folds: 1000 is more than the 226 statement pairs"),
-    (["probe", "--layer", "9"], "--layer: must be between 0 and 2, got 9"),
+    (["probe", "--layer", "9"], "--layer: must be between 1 and 2, got 9"),
+    (["probe", "--layer", "0"], "--layer: 0 is the embeddings, and a probe of the last token "
+                                "reads there that token's embedding alone"),
     (["binary", "--device", "gpu"], "--device: 'gpu' is not a device"),
     (["trajectory", "--parts", "bogus"], "--parts: unknown ['bogus']"),
     (["trajectory", "--parts", "margins,prob"], "--parts: unknown ['prob'] (did you mean "
                                                 "'probe'?)"),
     (["trajectory", "--device", "gpu"], "--device: 'gpu' is not a device"),
-    (["trajectory", "--probe-layer", "9"], "--probe-layer: must be between 0 and 2"),
+    (["trajectory", "--probe-layer", "9"], "--probe-layer: must be between 1 and 2"),
     (["patch", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "
                                    "range; valid residual indices are 0..2"),
     (["patch", "--layers", "5-2"], "--layers: '5-2' gives no index (a range runs low to high: "

@@ -300,8 +300,9 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @click.option("--reduce", type=click.Choice(["last", "mean"]), default="last",
               show_default=True, help="Per statement: the last token or the mean over tokens.")
 @click.option("--layer", type=int, default=None,
-              help="Layer for the per-claim summary (0 = embeddings; default: the best "
-                   "cross-validated).")
+              help="Layer for the per-claim summary (default: the best cross-validated; "
+                   "0 = the embeddings, read only with --reduce mean: with --reduce last it "
+                   "holds the last token alone).")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
               help="Cross-validation folds of whole statement pairs (at most the number of "
                    "pairs).")
@@ -329,7 +330,9 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
         raise BadInput(str(e)) from None
     click.echo(measured(result.model))
     click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair; layer 0 "
-               "= the embeddings):")
+               "= the embeddings" + (": with --reduce last, each statement's last token alone, "
+                                     "so at chance by construction and never chosen):"
+                                     if reduce == "last" else "):"))
     _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
     at = result.settings["summary_layer"]
     click.echo(f"\nP(true) per claim at layer {at} (claim side vs truth side):")
@@ -434,9 +437,9 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the bootstrap resampling behind the margins' CIs (0 or more).")
 @click.option("--probe-layer", type=click.IntRange(min=0), default=None,
-              help="Read the probe's P(true) at this layer at every step (0 = embeddings; "
-                   "default: the layer with the best held-out accuracy averaged over the "
-                   "steps).")
+              help="Read the probe's P(true) at this layer at every step (1 or more: 0, "
+                   "the embeddings, holds only the last token's; default: the layer with the "
+                   "best held-out accuracy averaged over the steps).")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write trajectory.png and trajectory_lens_<claim>.png; --no-plots skips "
                    "them.")

@@ -84,6 +84,27 @@ still misclassifies more than a third of unseen statements cannot tell a claim's
 """
 
 
+EMBEDDING_LAST = ("0 is the embeddings, and a probe of the last token reads there that "
+                  "token's embedding alone, before any layer has read the rest of the text "
+                  "(every shipped statement ends in '.': all read one vector, so the probe is "
+                  "at chance, 0.500, by construction)")
+"""Why layer 0 is never read with ``reduce="last"`` (refused as ``--layer`` /
+``--probe-layer``, never chosen as the best layer): it holds no statement."""
+
+
+def first_read_layer(reduce: str) -> int:
+    """The first residual index a probe of ``reduce`` reads a statement at: 1 for the last
+    token (:data:`EMBEDDING_LAST`), 0 for the mean over the tokens (their embeddings)."""
+    return 1 if reduce == "last" else 0
+
+
+def best_read_layer(accuracy: Sequence[float], reduce: str = "last") -> int:
+    """The layer of highest held-out ``accuracy`` (earliest on ties) among those that read a
+    statement (:func:`first_read_layer`; all of them where the model has no other)."""
+    first = first_read_layer(reduce) if len(accuracy) > 1 else 0
+    return first + int(np.argmax(np.asarray(accuracy, dtype=float)[first:]))
+
+
 def near_chance(accuracy: float | None, threshold: float = NEAR_CHANCE) -> bool:
     """Whether a probe's held-out ``accuracy`` is below ``threshold`` (unknown: False)."""
     return accuracy is not None and bool(np.isfinite(accuracy)) and accuracy < threshold
@@ -348,12 +369,21 @@ def probe_summary(scores: pd.DataFrame, layer: int,
     return pd.DataFrame(rows)
 
 
-def _check_layer(layer: int | None, config: Any) -> None:
-    """``layer`` within the residual indices of a model of ``config`` (unknown: unchecked)."""
+def _check_layer(layer: int | None, config: Any, reduce: str = "last") -> None:
+    """``layer`` within the residual indices of a model of ``config`` (unknown: unchecked)
+    that read a statement (:func:`first_read_layer`)."""
     n_hidden = getattr(config, "num_hidden_layers", None)
+    first = first_read_layer(reduce)
     if layer is not None and isinstance(n_hidden, int) and layer > n_hidden:
-        raise ValueError(f"layer / --layer: must be between 0 and {n_hidden}, got {layer} (0 = "
-                         f"embeddings; the model has {n_hidden} layers)")
+        raise ValueError(f"layer / --layer: must be between {first} and {n_hidden}, got "
+                         f"{layer} (0 = embeddings; the model has {n_hidden} layers)")
+
+
+def check_read_layer(layer: int | None, reduce: str, option: str, fix: str) -> None:
+    """Refuse layer 0 where the probe reads the last token (:data:`EMBEDDING_LAST`); ``fix``
+    says what to pass instead."""
+    if layer == 0 and reduce == "last":
+        raise ValueError(f"{option}: {EMBEDDING_LAST}; {fix}")
 
 
 def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
@@ -379,10 +409,14 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                               or layer < 0):
         raise ValueError(f"layer / --layer: expected a layer index of at least 0, got {layer!r}")
     if layer is not None and isinstance(model, str | Path):  # before the weights load
-        _check_layer(layer, checkpoint_text_config(model))
+        _check_layer(layer, checkpoint_text_config(model), reduce)
+    # layer 0 of the last token measured nothing and read 0.500 as if it were a result
+    check_read_layer(layer, reduce, "layer / --layer",
+                     "choose a layer of 1 or more, or --reduce mean (the mean of the "
+                     "statement's token embeddings)")
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     # before the activations of every statement are computed, not after
-    _check_layer(layer, getattr(loaded, "config", None))
+    _check_layer(layer, getattr(loaded, "config", None), reduce)
     texts, labels, groups = [], [], []
     for i, pair in enumerate(data.statements):
         texts += [pair.truth.strip(), pair.falsehood.strip()]  # as claim_items reads them
@@ -400,9 +434,11 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                         for i in range(n_layers)], ignore_index=True)
     layer_table = pd.DataFrame({"layer": range(n_layers), "accuracy": fit.accuracy,
                                 "accuracy_mass_mean": fit.accuracy_mass_mean})
-    chosen_layer = fit.best_layer if layer is None else layer
+    best = best_read_layer(fit.accuracy, reduce)  # never layer 0 of the last token
+    chosen_layer = best if layer is None else layer
     if not 0 <= chosen_layer < n_layers:
-        raise ValueError(f"layer / --layer: must be between 0 and {n_layers - 1}, got {layer} "
+        raise ValueError(f"layer / --layer: must be between {first_read_layer(reduce)} and "
+                         f"{n_layers - 1}, got {layer} "
                          "(0 = embeddings)")
     settings = {"claims": [c.id for c in chosen], "statements": str(statements or
                                                                     default_statements()),
@@ -411,7 +447,7 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                 # number, so two runs that differ only in it are no seed sweep
                 "seed_used": False,
                 "dtype": str(next(loaded.parameters()).dtype),
-                "best_layer": fit.best_layer, "summary_layer": chosen_layer,
+                "best_layer": best, "summary_layer": chosen_layer,
                 "layer_index": LAYER_INDEX}
     return ProbeResult(layer_table, scores,
                        probe_summary(scores, chosen_layer,

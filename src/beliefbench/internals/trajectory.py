@@ -59,6 +59,8 @@ from beliefbench.internals.model import (
 )
 from beliefbench.internals.probe import (
     NEAR_CHANCE,
+    best_read_layer,
+    check_read_layer,
     default_statements,
     layer_accuracy,
     near_chance,
@@ -419,7 +421,7 @@ def _check_probe_layer(ckpts: Sequence[Checkpoint], layer: int) -> None:
     config; an unreadable one leaves the check to the measured layers)."""
     n = getattr(checkpoint_text_config(ckpts[0].path), "num_hidden_layers", None)
     if isinstance(n, int) and not isinstance(n, bool) and layer > n:
-        raise ValueError(f"probe_layer / --probe-layer: must be between 0 and {n} (0 = "
+        raise ValueError(f"probe_layer / --probe-layer: must be between 1 and {n} (0 = "
                          f"embeddings), got {layer}")
 
 
@@ -435,10 +437,12 @@ def trajectory_probe_layer(layer_tables: Sequence[pd.DataFrame],
     mean = pd.concat(tables).groupby("layer")["accuracy"].mean()
     if layer is not None:
         if layer not in mean.index:
-            raise ValueError(f"probe_layer / --probe-layer: must be between 0 and "
+            raise ValueError(f"probe_layer / --probe-layer: must be between 1 and "
                              f"{int(mean.index.max())} (0 = embeddings), got {layer}")
         return layer
-    return int(mean.index[mean.to_numpy().argmax()])
+    # the probe reads the last token: layer 0, its embedding alone, reads no statement
+    best = best_read_layer(mean.sort_index().to_numpy())
+    return int(mean.sort_index().index[best])
 
 
 def _probe_rows(ckpt_dir: Path, layer: int | None) -> pd.DataFrame:
@@ -553,6 +557,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                                     or not isinstance(probe_layer, int) or probe_layer < 0):
         raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "
                          f"got {probe_layer!r}")
+    check_read_layer(probe_layer, "last", "probe_layer / --probe-layer",
+                     "choose a layer of 1 or more")  # its P(true) 0.500 read as a result
     if probe_layer is not None and "probe" not in parts:  # dropped without a word, exit 0
         raise ValueError(f"probe_layer / --probe-layer: the layer of the probe's P(true), but "
                          f"parts {list(parts)} run no probe; add probe to --parts")
