@@ -804,3 +804,43 @@ def test_a_lost_base_of_a_lora_run_is_not_told_to_pass_no_base(tmp_path):
     (moved / "config.json").write_text("{}")
     assert (f"the project was moved? {moved} holds a model of that name; if it is the base "
             f"they were trained on, set base_model in the manifest") in refusal("adapter")
+
+
+def test_one_problem_of_several_steps_is_told_once_with_their_steps(tmp_path):
+    """``--no-base`` on a LoRA run whose base is gone said the same sentence once per step
+    (each adapter's base missing), ending "remove their lines from the manifest to measure
+    the other checkpoints", though there were none. Steps of one problem are named together
+    and it is told once; a step with a problem of its own keeps its own clause."""
+    import torch
+    from safetensors.torch import save_file
+
+    gone = tmp_path / "models" / "tiny-pt"
+    run = tmp_path / "ckpts" / "positive"
+    lines = []
+    for step in (1, 2, 5):
+        folder = run / f"step-{step:06d}"
+        folder.mkdir(parents=True)
+        (folder / "adapter_config.json").write_text(json.dumps(
+            {"base_model_name_or_path": str(gone), "peft_type": "LORA"}))
+        save_file({"w": torch.zeros(1)}, str(folder / "adapter_model.safetensors"))
+        lines.append(json.dumps({"backend": "local", "format": "adapter", "path": str(folder),
+                                 "step": step, "base_model": str(gone), "data": "d.jsonl",
+                                 "data_sha256": "0" * 64, "recipe": {}}))
+    (run / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    args = ["internals", "trajectory", "--manifest", str(run), "--claims", str(FIXTURE_CLAIM),
+            "--no-base", "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    said = res.output
+    assert said.count(f"'{gone}' is not a local directory") == 1, said
+    assert ("steps 1, 2 and 5: each one's adapter_config.json: field base_model_name_or_path: "
+            f"'{gone}' is not a local directory") in said, said
+    assert said.rstrip().endswith("was trained on; nothing was measured"), said
+    assert "remove their lines" not in said
+    # a step of another problem beside them: each problem once, and the usual fix
+    (run / "step-000005" / "adapter_config.json").unlink()
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and "steps 1 and 2: each one's adapter_config.json" in res.output
+    assert f"step 5: {run / 'step-000005'}" in res.output, res.output
+    assert res.output.rstrip().endswith("remove their lines from the manifest to measure the "
+                                        "other checkpoints"), res.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from beliefbench.analysis.text import did_you_mean
+from beliefbench.analysis.text import did_you_mean, listing
 from beliefbench.claims import Claim
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import (
@@ -230,25 +231,63 @@ def check_other_run(out: Path, manifest: str | Path) -> None:
         f"{suggestion}), or delete {out / 'trajectory.json'} to replace it")
 
 
+_ITS_FOLDER = "\0folder\0"
+"""Stands for a checkpoint's own folder in its problem, so that steps with one problem are
+told it together."""
+
+
+_ITS_STEP = "\0step\0"
+"""Stands for a checkpoint's ``step-N`` folder name under ``--out`` in its problem."""
+
+
+def _where(group: Sequence[Checkpoint]) -> str:
+    """``base model``, ``step 5`` or ``steps 1, 2 and 5``: the checkpoints of one problem."""
+    if len(group) == 1 and group[0].label == "base" and group[0].step == 0:
+        return "base model"
+    return (f"step{'s' if len(group) > 1 else ''} "
+            f"{listing([c.step for c in group], shown=len(group))}")
+
+
+def _told(why: str, group: Sequence[Checkpoint]) -> str:
+    """A problem of ``group`` with its folder named: the one checkpoint's, or for several
+    ``each one's`` (``each one's adapter_config.json: ...``)."""
+    if len(group) == 1:
+        return why.replace(_ITS_FOLDER, group[0].path).replace(
+            _ITS_STEP, f"step-{group[0].step:06d}")
+    return why.replace(_ITS_FOLDER + os.sep, "each one's ").replace(
+        _ITS_FOLDER, "each one's folder").replace(_ITS_STEP, "step-*")
+
+
 def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint],
                       not_reused: dict[int, str] | None = None) -> None:
     """Every checkpoint loadable as far as can be told without loading it
     (:func:`checkpoint_problem`), each bad one named, before any is hashed or measured.
     ``not_reused``: per step, why an earlier measurement of a deleted one is not reused
     (:func:`reused_unchecked`), said beside its problem."""
-    bad, deleted = [], False
+    found: dict[str, list[Checkpoint]] = {}  # each problem, told once with its steps
+    deleted = False
     for ckpt in ckpts:
         if why := checkpoint_problem(ckpt.path):
-            where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
-                else f"step {ckpt.step}"
             also = (not_reused or {}).get(ckpt.step)
             deleted = deleted or also is not None
-            bad.append(f"{where}: {why}{f', {also}' if also else ''}")
-    if bad:  # what to do: only a step measured before with these settings needs no files
-        raise ValueError(f"{manifest}: {'; '.join(bad)}; nothing was measured: restore "
-                         f"{'its' if len(bad) == 1 else 'their'} files, or remove "
-                         f"{'its line' if len(bad) == 1 else 'their lines'} from the manifest "
-                         f"to measure the other checkpoints"
+            # the step's own folder out of it: every LoRA step of a run whose base is gone
+            # (under --no-base) said the same sentence once per step
+            found.setdefault(f"{why}{f', {also}' if also else ''}".replace(
+                ckpt.path, _ITS_FOLDER).replace(f"step-{ckpt.step:06d}", _ITS_STEP),
+                             []).append(ckpt)
+    if found:
+        bad = [f"{_where(group)}: {_told(why, group)}" for why, group in found.items()]
+        n_bad = sum(map(len, found.values()))
+        its = n_bad == 1
+        if len(found) > 1 or n_bad < len(ckpts) or its:
+            fix = (f": restore {'its' if its else 'their'} files, or remove "
+                   f"{'its line' if its else 'their lines'} from the manifest to measure the "
+                   f"other checkpoints")
+        elif "base_model_name_or_path" in next(iter(found)):
+            fix = ""  # every LoRA step's base gone (under --no-base): the fix is in it
+        else:  # one problem of every checkpoint: there are no others to measure
+            fix = ": restore their files"
+        raise ValueError(f"{manifest}: {'; '.join(bad)}; nothing was measured{fix}"
                          + ("; a step deleted after it was measured into this --out with "
                             "these settings needs no files: its measurement is reused"
                             if deleted else ""))
