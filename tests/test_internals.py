@@ -2195,6 +2195,15 @@ def test_all_pairs_agree_counts_rows_not_rates():
                            "CI because every pair goes one way (c/main efficacy 0.000 over 4 "
                            "pairs, c/neighbour efficacy 0.000 and specificity 1.000 over 4 "
                            "pairs): "), said
+    # a trajectory's one cell at every step was named once per step ("step 0: c/main ...,
+    # step 1: c/main ..., ..."): once, with its steps; the rows are still counted
+    steps = [{**row("main", 0.0, 0.0, 0.0), "step": step} for step in (0, 1, 2, 5)]
+    (said,) = unanimous_pairs_note(pd.DataFrame(
+        [*steps, {**row("paraphrase", 1.0, 1.0, 1.0), "step": 5}]))
+    assert said.startswith("ALL PAIRS AGREE: 5 row(s) of 2 or more pairs have a 0-wide 95% "
+                           "CI because every pair goes one way (c/main efficacy 0.000 over 4 "
+                           "pairs at steps 0, 1, 2 and 5, step 5: c/paraphrase efficacy "
+                           "1.000 over 4 pairs): "), said
 
 
 def test_two_pairs_that_both_win_are_noted_as_a_0_wide_ci(tiny, claim, tmp_path):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.text import did_you_mean, first_few
+from beliefbench.analysis.text import did_you_mean, first_few, listing
 from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
@@ -301,6 +301,18 @@ RATES: tuple[str, ...] = ("efficacy", "specificity")
 """Summary columns that are shares of pairs: 0-wide CIs when every pair goes one way."""
 
 
+def _at_arms(cell: str, arms: Sequence[tuple[str, str]]) -> str:
+    """``cell`` with the arms, steps or files it is of: ``step 1: c/main ...`` for one,
+    ``c/main ... at steps 0, 1 and 2`` (or ``... in a.json and b.json``) for several."""
+    col, value = arms[0]
+    if not col:
+        return cell
+    if len(arms) == 1:
+        return f"{'step ' if col == 'step' else ''}{value}: {cell}"
+    values = listing([v for _, v in arms], shown=len(arms))
+    return f"{cell} at steps {values}" if col == "step" else f"{cell} in {values}"
+
+
 def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
     """A note naming the summary rows of two or more pairs whose rate CI is still 0 wide
     because every pair went one way (``efficacy 1.000 [1.000, 1.000]`` over 2 pairs that
@@ -310,7 +322,8 @@ def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
     said nothing of these, so two winning pairs read as a certain efficacy."""
     if summary.empty or "pairs" not in summary:
         return []
-    cells: dict[str, None] = {}
+    cells: dict[str, list[tuple[str, str]]] = {}  # each cell: the arms, steps or files of it
+    rows = 0
     smallest = None
     for row in summary.to_dict(orient="records"):
         try:
@@ -328,19 +341,21 @@ def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
         if not flat:
             continue
         # which arm, step or file the row is of, where the table holds several
-        arm = next((f"{'step ' if col == 'step' else ''}{row[col]}: "
-                    for col in ("condition", "step", "source")
-                    if row.get(col) is not None and not pd.isna(row[col])), "")
-        cells[f"{arm}{row['claim']}/{row['kind']} {' and '.join(flat)} over {n} pairs"] = None
+        arm = next(((col, str(row[col])) for col in ("condition", "step", "source")
+                    if row.get(col) is not None and not pd.isna(row[col])), ("", ""))
+        cell = f"{row['claim']}/{row['kind']} {' and '.join(flat)} over {n} pairs"
+        cells.setdefault(cell, []).append(arm)
+        rows += 1
         smallest = n if smallest is None else min(smallest, n)
     if not cells:
         return []
-    names = list(cells)
+    # one cell at several steps (a trajectory's every step) named once, with its steps
+    names = [_at_arms(cell, arms) for cell, arms in cells.items()]
     # 3/n of 1 or more is past the whole 0-1 range of a rate: "1.50 away" told nothing
     bound = (f"3/{smallest} = {3 / smallest:.2f} here" if smallest > 3 else
              f"3/{smallest} = {3 / smallest:.2f} here, the whole 0-1 range: with "
              f"{smallest} pairs all one way any rate is possible")
-    return [f"ALL PAIRS AGREE: {len(names)} row(s) of 2 or more pairs have a 0-wide 95% CI "
+    return [f"ALL PAIRS AGREE: {rows} row(s) of 2 or more pairs have a 0-wide 95% CI "
             f"because every pair goes one way ({first_few(names, 6)}): a bootstrap over "
             f"pairs cannot show uncertainty when every pair agrees, which is not certainty; "
             f"with n pairs all one way the rate may still be 3/n or more away from it "
