@@ -1083,7 +1083,7 @@ def test_trajectory_measures_again_when_the_tokenizer_files_change(tiny, claim, 
     # the last token's embedding alone: every statement ends in '.', the probe read 0.500
     (0, r"^layer / --layer: 0 is the embeddings, .* at chance, 0\.500, by construction\); "
         r"choose a layer of 1 or more, or --reduce mean"),
-    (-1, r"^layer / --layer: expected a layer index of at least 0, got -1$"),
+    (-1, r"^layer / --layer: expected a layer index of at least 1, got -1$"),
 ])
 def test_probe_layer_out_of_range_is_refused_before_any_activation(tiny, claim, monkeypatch,
                                                                    layer, message):

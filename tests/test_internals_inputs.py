@@ -607,6 +607,8 @@ def direction_file(tiny, tmp_path_factory) -> Path:
                                                 "'probe'?)"),
     (["trajectory", "--device", "gpu"], "--device: 'gpu' is not a device"),
     (["trajectory", "--probe-layer", "9"], "--probe-layer: must be between 1 and 2"),
+    (["trajectory", "--probe-layer", "-1"], "--probe-layer: expected a layer index of at "
+                                            "least 1, got -1"),
     (["patch", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "
                                    "range; valid residual indices are 0..2"),
     (["patch", "--layers", "5-2"], "--layers: '5-2' gives no index (a range runs low to high: "

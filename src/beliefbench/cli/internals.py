@@ -436,7 +436,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
               help="Resamples per CI (at least 40; 0: no CIs).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the bootstrap resampling behind the margins' CIs (0 or more).")
-@click.option("--probe-layer", type=click.IntRange(min=0), default=None,
+@click.option("--probe-layer", type=int, default=None,
               help="Read the probe's P(true) at this layer at every step (1 or more: 0, "
                    "the embeddings, holds only the last token's; default: the layer with the "
                    "best held-out accuracy averaged over the steps).")

@@ -407,7 +407,8 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                          f"pass --folds {len(data.statements)} or fewer")
     if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
                               or layer < 0):
-        raise ValueError(f"layer / --layer: expected a layer index of at least 0, got {layer!r}")
+        raise ValueError(f"layer / --layer: expected a layer index of at least "
+                         f"{first_read_layer(reduce)}, got {layer!r}")
     if layer is not None and isinstance(model, str | Path):  # before the weights load
         _check_layer(layer, checkpoint_text_config(model), reduce)
     # layer 0 of the last token measured nothing and read 0.500 as if it were a result

@@ -594,7 +594,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         check_device(device)
     if probe_layer is not None and (isinstance(probe_layer, bool)
                                     or not isinstance(probe_layer, int) or probe_layer < 0):
-        raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "
+        raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 1, "
                          f"got {probe_layer!r}")
     check_read_layer(probe_layer, "last", "probe_layer / --probe-layer",
                      "choose a layer of 1 or more")  # its P(true) 0.500 read as a result
