@@ -2204,6 +2204,11 @@ def test_all_pairs_agree_counts_rows_not_rates():
                            "CI because every pair goes one way (c/main efficacy 0.000 over 4 "
                            "pairs at steps 0, 1, 2 and 5, step 5: c/paraphrase efficacy "
                            "1.000 over 4 pairs): "), said
+    # of several files (report --internals): the first few named
+    files = [{**row("main", 0.0, 0.0, 0.0), "source": f"s{i}/margins.json"} for i in range(5)]
+    (said,) = unanimous_pairs_note(pd.DataFrame(files))
+    assert "(c/main efficacy 0.000 over 4 pairs in s0/margins.json, s1/margins.json, " \
+        "s2/margins.json and 2 more): " in said, said
 
 
 def test_two_pairs_that_both_win_are_noted_as_a_0_wide_ci(tiny, claim, tmp_path):

@@ -309,8 +309,10 @@ def _at_arms(cell: str, arms: Sequence[tuple[str, str]]) -> str:
         return cell
     if len(arms) == 1:
         return f"{'step ' if col == 'step' else ''}{value}: {cell}"
-    values = listing([v for _, v in arms], shown=len(arms))
-    return f"{cell} at steps {values}" if col == "step" else f"{cell} in {values}"
+    values = [v for _, v in arms]
+    if col == "step":
+        return f"{cell} at steps {listing(values, shown=len(values))}"
+    return f"{cell} in {listing(values, shown=3)}"  # files: long names, the first few
 
 
 def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
