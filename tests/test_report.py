@@ -861,6 +861,25 @@ def test_a_bad_internals_file_is_one_line_and_writes_no_report(tmp_path):
     assert "margin: log P(claim) - log P(truth), nats per token" in r.output  # its unit
 
 
+def test_an_internals_folder_without_margins_says_what_report_reads(tmp_path):
+    """``report --internals internals/tiny``, the folder README's ``internals binary`` wrote,
+    said only ``no margins.json found``: it names what report reads and the files it holds."""
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    where = tmp_path / "internals" / "tiny"
+    where.mkdir(parents=True)
+    (where / "binary.json").write_text("{}")
+    (where / "lens.json").write_text("{}")
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                                 "--no-plots", "--internals", str(where)])
+    assert r.exit_code == 2, r.output
+    assert r.output == (f"Error: {where}: no margins.json found (report --internals reads the "
+                        "completion margins that `internals margins` and `internals "
+                        "trajectory` write, with the P(true) of a probe.json beside one); it "
+                        "holds binary.json and lens.json, which report --internals does not "
+                        "read\n"), r.output
+    assert not (tmp_path / "rep").exists()
+
+
 def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_path):
     """internals_margins.csv of an earlier ``--internals`` report stayed beside the new
     report's tables, though those come from other logs (other models)."""

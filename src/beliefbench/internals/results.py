@@ -180,9 +180,22 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
         else:
             raise ResultsError(f"{p}: no such internals results file or directory")
     if not found:
-        raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found")
+        # a folder of `internals binary`, `lens` or `probe` results alone: say what is read
+        other = sorted({f.name for p in map(Path, paths) if p.is_dir()
+                        for name in _OTHER_RESULTS for f in _files_named(p, name)})
+        held = (f"; it holds {' and '.join(other)}, which report --internals does not read"
+                if other else "")
+        raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found (report "
+                           f"--internals reads the completion margins that `internals "
+                           f"margins` and `internals trajectory` write, with the P(true) of "
+                           f"a probe.json beside one){held}")
     labels = list(found.values())
     return {f: (label if labels.count(label) == 1 else str(f)) for f, label in found.items()}
+
+
+_OTHER_RESULTS = ("binary.json", "lens.json", "probe.json", "trajectory.json")
+"""Results files of the other ``internals`` commands, named where no margins.json is found
+(``trajectory.json`` only without its steps' margins: ``--parts lens`` or ``probe``)."""
 
 
 def _files_named(folder: Path, name: str) -> list[Path]:
