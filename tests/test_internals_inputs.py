@@ -712,6 +712,7 @@ def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monk
         seen["xticks"] = list(ax.get_xticks())
         seen["ylim"] = ax.get_ylim()
         seen["labels"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        seen["xlabel"] = ax.get_xlabel()
         return save(fig, path, **kwargs)
 
     monkeypatch.setattr(plots, "_save", keep)
@@ -720,6 +721,11 @@ def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monk
     assert plot_layers(layers, tmp_path / "probe_layers.png").is_file()
     assert all(float(t).is_integer() for t in seen["xticks"]), seen["xticks"]
     assert f"near chance below {NEAR_CHANCE}" in seen["labels"] and "chance (0.5)" in seen["labels"]
+    # layer 0 at 0.500 drew as a measured point: the axis says why it is at chance
+    assert seen["xlabel"] == ("layer (0 = embeddings; of the last token alone: chance by "
+                              "construction, never chosen)"), seen["xlabel"]
+    plot_layers(layers, tmp_path / "mean.png", reduce="mean")
+    assert seen["xlabel"] == "layer (0 = embeddings)"
     assert seen["ylim"][1] >= NEAR_CHANCE  # the threshold line is in view
 
 

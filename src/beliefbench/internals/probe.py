@@ -323,12 +323,15 @@ class ProbeResult:
         remove_stale(out, ("probe_layers.png",), written)  # before drawing: see LensResult
         if plots:
             written.append(plot_layers(self.layers, out / "probe_layers.png",
-                                       model=model_label(self.model.get("model"))))
+                                       model=model_label(self.model.get("model")),
+                                       reduce=self.settings.get("reduce", "last")))
         return written
 
 
-def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "") -> Path:
-    """Held-out accuracy per layer; ``model`` (a second title line) says whose layers."""
+def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "",
+                reduce: str = "last") -> Path:
+    """Held-out accuracy per layer; ``model`` (a second title line) says whose layers;
+    ``reduce`` "last": the x label says why layer 0 sits at chance (:data:`EMBEDDING_LAST`)."""
     from matplotlib.ticker import MaxNLocator
 
     from beliefbench.analysis.plots import _save, subplots
@@ -342,7 +345,9 @@ def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "") -> Path
     ax.axhline(NEAR_CHANCE, color="grey", linewidth=0.8, linestyle="-.",
                label=f"near chance below {NEAR_CHANCE}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("layer (0 = embeddings)")
+    ax.set_xlabel("layer (0 = embeddings" + ("; of the last token alone: chance by "
+                                              "construction, never chosen)"
+                                              if reduce == "last" else ")"))
     ax.set_ylabel("cross-validated accuracy")
     ax.set_title("truth probe on generic statements" + (f"\n{model}" if model else ""),
                  fontsize=9)
