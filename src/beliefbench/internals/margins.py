@@ -302,7 +302,7 @@ RATES: tuple[str, ...] = ("efficacy", "specificity")
 
 
 def _at_arms(cell: str, arms: Sequence[tuple[str, str]]) -> str:
-    """``cell`` with the arms, steps or files it is of: ``step 1: c/main ...`` for one,
+    """``cell`` with the steps or files it is of: ``step 1: c/main ...`` for one,
     ``c/main ... at steps 0, 1 and 2`` (or ``... in a.json and b.json``) for several."""
     col, value = arms[0]
     if not col:
@@ -346,7 +346,10 @@ def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
         arm = next(((col, str(row[col])) for col in ("condition", "step", "source")
                     if row.get(col) is not None and not pd.isna(row[col])), ("", ""))
         cell = f"{row['claim']}/{row['kind']} {' and '.join(flat)} over {n} pairs"
-        cells.setdefault(cell, []).append(arm)
+        if arm[0] == "condition":  # steer / ablate arms: each named as it is (baseline: ...)
+            cells.setdefault(f"{arm[1]}: {cell}", []).append(("", ""))
+        else:
+            cells.setdefault(cell, []).append(arm)
         rows += 1
         smallest = n if smallest is None else min(smallest, n)
     if not cells:
