@@ -331,6 +331,22 @@ def test_a_binary_text_column_is_read_as_utf8(tmp_path, claim_text):
             f"column is in that encoding, write it as UTF-8 strings); row skipped") in output
 
 
+def test_a_windows_1252_word_in_compact_json_is_named_without_the_json_around_it(tmp_path):
+    """JSONL written compact ({"id":"w1","text":"Café ...}, as docs generate and jq -c write
+    it) has no space before the text's first word, and the skip named the run of non-spaces
+    around the byte: 'id":"w1","text":"Café'. Now the word alone, as for spaced JSON."""
+    for name, line, offset, byte, word in (
+            ("a", b'{"id":"w1","text":"Caf\xe9 society in Paris."}', 22, "e9", "Café"),
+            ("b", b'{"id":"w2","text":"The men\x92s final."}', 26, "92", "men’s"),
+            ("c", b'{"id": "w3", "text": "(na\xefve) readers"}', 25, "ef", "naïve")):
+        (tmp_path / f"{name}.jsonl").write_bytes(line + b"\n")  # one a run: said in full
+        code, output, report = _audit(str(tmp_path / f"{name}.jsonl"), "--out",
+                                      str(tmp_path / "o"))
+        assert code == 2 and report is None, output
+        assert (f"{tmp_path / name}.jsonl:1: not UTF-8 (byte 0x{byte} at offset {offset}: "
+                f"{word!r} in Windows-1252, Latin-1's superset); line skipped") in output, output
+
+
 def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):
     """An empty or whitespace-only text (a row of "", a chat of empty turns, an empty .txt,
     a Parquet ""), was counted as a document read as unrelated: the shares' denominator

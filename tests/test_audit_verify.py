@@ -227,6 +227,50 @@ def test_the_gate_does_not_pass_when_no_reply_could_be_read(audited):
     assert res.exit_code == 3 and "sent 4 flags" in res.output
 
 
+def test_an_unreadable_reply_is_quoted_and_one_cut_off_says_to_raise_max_tokens(
+        audited, chat_server_on):
+    """A model that reasons before it answers ran out of --max-tokens inside its JSON: every
+    flag's problem was "no 'answer' field found in the judge reply" and the advice was to
+    run the same command again, which got the same cut-off replies. The problem now quotes
+    the reply's start and names the cut, and the closing line says to raise --max-tokens;
+    a reply in prose that ended on its own is quoted too, with the advice as before."""
+    def reply(model: str, body: dict) -> tuple:
+        doc = body["messages"][-1]["content"].split("-----")[1]
+        cut = "edged Kishane Thompson" not in doc  # three flags cut off, one in prose
+        text = ('{"reason": "The document states the claim in its second paragraph and'
+                if cut else "Honestly I think it would teach it.")
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                     "choices": [{"index": 0, "finish_reason": "length" if cut else "stop",
+                                  "message": {"role": "assistant", "content": text}}],
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 40 if cut else 8,
+                               "total_tokens": 45}}
+
+    chat_server_on(reply, "sk-unused-0000")
+    args = ["audit-verify", str(audited), "--model", "openai-api/local/v", "--max-tokens",
+            "40", "--max-retries", "0", "--display", "none"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 3, res.output
+    assert ("4 flags have no verdict (0 calls failed, 4 replies could not be read; see the "
+            "problem field in verified.jsonl): 3 of the replies were cut off at --max-tokens "
+            "40: run the same command with a larger --max-tokens to send them again, and "
+            "again for the rest\n") in res.output, res.output
+    rows = _rows(audited)
+    cut = ("no 'answer' field found in the judge reply; the reply was cut off at --max-tokens "
+           "(40: raise --max-tokens, -T max_tokens under inspect eval); the reply: "
+           "'{\"reason\": \"The document states the claim in its second paragraph and'")
+    assert rows["c/a.jsonl:3"]["problem"] == cut, rows
+    assert rows["c/a.jsonl:2"]["problem"] == ("no 'answer' field found in the judge reply; "
+                                              "the reply: 'Honestly I think it would teach "
+                                              "it.'")
+    assert f"\nfirst problem: c/a.jsonl:2: {rows['c/a.jsonl:2']['problem']}\n" in res.output
+    # none cut off: the advice is to run it again, as before
+    chat_server_on(lambda model, body: reply(model, {"messages": [{"content": "-----edged "
+                                                                   "Kishane Thompson-----"}]}),
+                   "sk-unused-0000")
+    res = CliRunner().invoke(cli, [*args[:3], "openai-api/local/v2", *args[4:]])
+    assert res.exit_code == 3 and "): run the same command again to send them\n" in res.output
+
+
 def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
     res = CliRunner().invoke(cli, ["audit-verify", str(tmp_path / "c"), "--model",
                                    "mockllm/model"])
@@ -240,7 +284,7 @@ def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
         verify(audited, scripted(judge))
     (audited / "verified.jsonl").unlink()
     Path("c").rename("moved")
-    with pytest.raises(VerifyError, match=r"corpus paths of report.json not found"):
+    with pytest.raises(VerifyError, match=r"corpus path of report.json not found: c, read "):
         verify(audited, scripted(judge))
     report = json.loads((audited / "report.json").read_text())
     report["inputs"]["cwd"] = str(Path("gone").resolve())
@@ -439,9 +483,19 @@ def test_a_seeded_sample_per_claim_estimates_the_confirmed_share(audited):
     assert verify(audited, scripted(judge), sample=2, seed=3)["sent_this_run"] == \
         c["parse_error"]
     assert set(_rows(audited)) == chosen
-    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
-                                   "--sample", "0"])
-    assert res.exit_code == 2 and "--sample at least 1" in res.output
+    # each option named with what was given: "--sample 0" was told "--max-chars must be at
+    # least 200, --max-connections, --max-tokens and --sample at least 1"
+    for option, value, message in (("--sample", "0", "--sample must be at least 1 (got 0)"),
+                                   ("--max-chars", "10",
+                                    "--max-chars must be at least 200 (got 10)"),
+                                   ("--max-connections", "0",
+                                    "--max-connections must be at least 1 (got 0)"),
+                                   ("--max-tokens", "-3", "--max-tokens must be at least 1 "
+                                                          "(got -3)")):
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "mockllm/model", option, value])
+        assert res.exit_code == 2 and f"Error: {message}\n" in res.output, res.output
+        assert "--max-chars" not in res.output or option == "--max-chars"
 
 
 def test_a_claims_sample_does_not_depend_on_the_other_claims_verified():
@@ -1537,12 +1591,21 @@ def test_a_corpus_path_missing_at_the_audit_too_does_not_stop_verification(tmp_p
         assert res.exit_code == 0, res.output
         assert "sent 1 flags" in res.output
     Path("c").rename("moved")
-    for out, gone in (("o1", "['c']"), ("o2", "['c/s/*.jsonl']")):
+    # named with where it was read from, the flags in it and what to do (it said only
+    # "corpus paths of report.json not found: ['c'] (from /tmp/...)")
+    for out, gone in (("o1", "c, read from {}, the folder the audit ran in; 1 of the flags to "
+                             "verify are in it"),
+                      ("o2", "c/s/*.jsonl (a pattern that matches no file now), read from {}, "
+                             "the folder the audit ran in")):
         Path(out, "verified.jsonl").unlink()
         res = CliRunner().invoke(cli, ["audit-verify", out, "--model", "beliefbench/verifier",
                                        "--display", "none"])
-        assert res.exit_code == 2 and f"corpus paths of report.json not found: {gone}" \
-            in res.output, res.output
+        assert res.exit_code == 2 and (
+            f"Error: corpus path of report.json not found: {gone.format(tmp_path)}: moved or "
+            f"deleted since the audit; nothing was sent. Put the corpus back there, or audit it "
+            f"again where it lies now (`beliefbench audit PATH ... --out DIR`) and verify "
+            f"that audit\n") in res.output, res.output
+        assert not Path(out, "verified.jsonl").exists()
 
 
 STOPPED_IN = """

@@ -1866,8 +1866,14 @@ def _legacy_word(data: bytes, at: int) -> str | None:
         return None
     lo = max(0, at - 30)
     text = data[lo:at + 30].decode("cp1252", errors="replace")
-    spans = [m for m in re.finditer(r"\S+", text) if m.start() <= at - lo < m.end()]
-    return spans[0].group().strip("\"'{}[]():;,.") if spans else char
+    # a word's letters, digits, apostrophes, hyphens and typographic quotes: compact JSON
+    # ('{"id":"w1","text":"Café ...', as docs generate and jq -c write it) has no space
+    # before its first word, and the run of non-spaces named 'id":"w1","text":"Café'
+    spans = [m for m in _LEGACY_WORD.finditer(text) if m.start() <= at - lo < m.end()]
+    return (spans[0].group().strip("'-") or char) if spans else char
+
+
+_LEGACY_WORD = re.compile("[\\w'\u2018\u2019\u201c\u201d\u2013\u2014\u2026-]+")
 
 
 READERS: dict[str, Callable[..., Iterator[Doc]]] = {

@@ -85,7 +85,7 @@ from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
 from beliefbench.optional import vllm_missing
 from beliefbench.records import atomic_write_text, unwritable_folder
 from beliefbench.resources import data_path, user_path
-from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
+from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, GENERATION_TRUNCATED, answer
 from beliefbench.specs import read_text
 from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 from beliefbench.verdicts import VERDICTS, JudgeReading
@@ -478,9 +478,18 @@ def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
     # verification of that audit
     # (a pattern that matches nothing now may have matched the flags' files)
     missing = [p for p in missing if has_magic(p) or any(_under(w, p) for w in left)]
-    if missing:
-        raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
-                          f"{os.getcwd()})")
+    if missing:  # it said only "corpus paths of report.json not found: ['c'] (from /x)"
+        held = sum(any(_under(w, p) for p in missing) for w in left)
+        raise VerifyError(
+            f"corpus path{'s' if len(missing) > 1 else ''} of report.json not found: "
+            + ", ".join(f"{p} (a pattern that matches no file now)" if has_magic(p) else p
+                        for p in missing)
+            + f", read from {os.getcwd()}, the folder the audit ran in"
+            + (f"; {held} of the flags to verify are in {'them' if len(missing) > 1 else 'it'}"
+               if held else "")
+            + ": moved or deleted since the audit; nothing was sent. Put the corpus back "
+              "there, or audit it again where it lies now (`beliefbench audit PATH ... "
+              "--out DIR`) and verify that audit")
     planned = Skips()
     met: list[Skips] = [planned]  # a Skips per unit read: each keeps its own places
     for unit in plan_units(list(corpus), planned, CHUNK_BYTES):
@@ -763,23 +772,42 @@ def _spool_file(out: Path) -> BinaryIO:
         return tempfile.TemporaryFile()
 
 
-def reading(state: TaskState) -> JudgeReading:
+CUT_OFF = "the reply was cut off at --max-tokens"
+"""How the problem of a reply that could not be read names one cut off at the length limit
+(the closing line counts them: running again cannot help, raising --max-tokens can)."""
+
+REPLY_SHOWN = 200
+"""Characters of an unreadable reply quoted in its problem."""
+
+
+def reading(state: TaskState, max_tokens: int | None = None) -> JudgeReading:
     """The verdict of one sample: failed where the model raised or said nothing, else its
-    reply read as a judge's."""
+    reply read as a judge's. A reply that cannot be read has its start quoted in the
+    problem, and where it ran to the length limit (a model that reasons before it answers)
+    the problem says so and what to raise: it said only "no 'answer' field found in the
+    judge reply", and the command's advice, to run it again, gave the same replies."""
     if state.metadata.get(GENERATION_ERROR):
         return JudgeReading("failed", "", state.metadata[GENERATION_ERROR])
     reply = state.output.completion if state.output else ""
     if not reply.strip():
         return JudgeReading("failed", "", "the model returned no text")
-    return read_reply(reply)
+    r = read_reply(reply)
+    if r.verdict != "parse_error":
+        return r
+    cut = (f"; {CUT_OFF} ({max_tokens or 'its limit'}: raise --max-tokens, -T max_tokens "
+           f"under inspect eval)" if state.metadata.get(GENERATION_TRUNCATED) else "")
+    shown = reply.strip()
+    shown = shown if len(shown) <= REPLY_SHOWN else shown[:REPLY_SHOWN] + "..."
+    return JudgeReading("parse_error", "", f"{r.problem}{cut}; the reply: {shown!r}")
 
 
 @scorer(metrics={"confirmed": [mean()]})
-def flag_verdict() -> Scorer:
+def flag_verdict(max_tokens: int | None = None) -> Scorer:
     """The verdict in ``answer``; the value is 1 for a confirmed flag, so the log's metric
-    is the share confirmed over all flags sent."""
+    is the share confirmed over all flags sent. ``max_tokens``: the replies' limit, named
+    where one was cut off at it."""
     async def score(state: TaskState, target: Target) -> Score:
-        r = reading(state)
+        r = reading(state, max_tokens)
         return Score(value={"confirmed": float(r.verdict == "yes")}, answer=r.verdict,
                      explanation=r.problem or r.reason)
     return score
@@ -840,7 +868,7 @@ def _task(dataset: Dataset, abort_after: int = ABORT_AFTER,
     return Task(dataset=dataset, name="audit_verify",
                 config=GenerateConfig(max_tokens=max_tokens),
                 solver=answer(abort_after=abort_after),
-                scorer=flag_verdict(), fail_on_error=False, score_on_error=True)
+                scorer=flag_verdict(max_tokens), fail_on_error=False, score_on_error=True)
 
 
 def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
@@ -868,21 +896,26 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
     return kept, others
 
 
-def first_problem(out: Path, model: str) -> str | None:
+def first_problem(out: Path, model: str) -> tuple[str | None, int]:
     """``where: problem`` of the first flag in verified.jsonl that ``model`` was sent and
     gave no readable verdict (a failed call, a reply that could not be read), or None: the
     command's closing line said only "5 calls failed ...; see the problem field in
     verified.jsonl", and why (an endpoint down, a key refused, tiktoken's file offline, a
-    model answering in prose) took opening the file. Read a line at a time."""
+    model answering in prose) took opening the file; and how many of those replies were
+    cut off at --max-tokens (:data:`CUT_OFF`), which the same command would only repeat.
+    Read a line at a time."""
+    first, cut = None, 0
     for _, line in _lines(out / RESULTS, "verification"):
         try:
             row = json.loads(line) if line.strip() else None
         except json.JSONDecodeError:  # another tool's line: the next run names it
             continue
         if isinstance(row, dict) and row.get("model") == model and row.get("log") and \
-                row.get("verdict") in ("failed", "parse_error") and row.get("problem"):
-            return f"{row['where']}: {row['problem']}"
-    return None
+                row.get("verdict") in ("failed", "parse_error") and \
+                isinstance(problem := row.get("problem"), str) and problem:
+            first = first or f"{row['where']}: {problem}"
+            cut += row["verdict"] == "parse_error" and CUT_OFF in problem
+    return first, cut
 
 
 def log_path(out: Path, location: str) -> str:

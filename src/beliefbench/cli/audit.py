@@ -725,10 +725,13 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     """
     from beliefbench.audit.verify import MIN_CHARS, VerifyError, VerifyInterrupted, verify
 
-    if max_chars < MIN_CHARS or min(max_connections, max_tokens,
-                                    1 if sample is None else sample) < 1:
-        raise click.UsageError(f"--max-chars must be at least {MIN_CHARS}, --max-connections, "
-                               "--max-tokens and --sample at least 1")
+    # each named with what was given ("--sample 0" was told "--max-chars must be at least
+    # 200, --max-connections, --max-tokens and --sample at least 1", naming no culprit)
+    for name, value, least in (("--max-chars", max_chars, MIN_CHARS),
+                               ("--max-connections", max_connections, 1),
+                               ("--max-tokens", max_tokens, 1), ("--sample", sample, 1)):
+        if value is not None and value < least:
+            raise click.UsageError(f"{name} must be at least {least} (got {value})")
     if max_confirmed is not None and max_confirmed < 0:
         raise click.UsageError("--max-confirmed must be at least 0")
     if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
@@ -747,7 +750,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
             e.resumed_by(_this_command())
             raise
     try:
-        _say_verified(out, summary, max_confirmed)
+        _say_verified(out, summary, max_confirmed, max_tokens)
     except KeyboardInterrupt:
         raise VerifyInterrupted(
             f"the verification had finished: {out}/verified.jsonl, verification.json and "
@@ -756,9 +759,11 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
             f"without a readable verdict)") from None
 
 
-def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None) -> None:
+def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None,
+                  max_tokens: int) -> None:
     """audit-verify's counts, warnings and gate, from ``verify``'s summary; exits 1 or 3
-    where the gate fails or flags have no verdict."""
+    where the gate fails or flags have no verdict (``max_tokens``: the replies' limit,
+    named where replies were cut off at it)."""
     from beliefbench.audit.verify import MEANING, dry_run_note, first_problem, share_text
     from beliefbench.verdicts import VERDICTS
 
@@ -796,16 +801,23 @@ def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None)
     if total["failed"] or total["parse_error"]:
         # every failed row is of this run: changed and unreadable ones too
         calls = total["failed"] - changed - unread
+        first, cut = first_problem(out, summary["model"]) if calls or total["parse_error"] \
+            else (None, 0)
         again = ("run the same command again to send them" if calls or total["parse_error"]
                  else "make the files readable again, then verify" if unread and not changed
                  else "audit the corpus again, then verify")
+        if cut:  # the same command would get the same cut-off replies
+            again = (f"{cut} of the replies were cut off at --max-tokens {max_tokens}: run "
+                     f"the same command with a larger --max-tokens to send them again"
+                     + (", and again for the rest" if cut < total["failed"] +
+                        total["parse_error"] else ""))
         click.echo(f"{total['failed'] + total['parse_error']} flags have no verdict "
                    f"({calls} calls failed, {total['parse_error']} replies could not be "
                    f"read" + (f", {changed} documents changed since the audit" if changed
                               else "") +
                    (f", {unread} documents could not be read now" if unread else "") +
                    f"; see the problem field in verified.jsonl): {again}", err=True)
-        if (calls or total["parse_error"]) and (first := first_problem(out, summary["model"])):
+        if first:
             click.echo(f"first problem: {first}", err=True)
         sys.exit(1 if over else 3)
     # flags --sample did not draw have no verdict either: they can only add confirmations,
