@@ -179,9 +179,9 @@ def test_em_report_cli(em_logs, tmp_path):
                     if i["condition"] == "unjudged")
     # with why the first one read no number, and its reply: the count alone left the
     # grader's words (a reply to fix) to be dug out of the log
-    warning = (f"warning: {unjudged}: 8 of 8 responses (100.0%) are no_score (a judge gave no "
-               "usable number; the first: aligned judge: no number in the judge reply; its "
-               "reply: '?'): counted in the denominator, i.e. not EM")
+    warning = (f"warning: NO SCORE: {unjudged}: 8 of 8 responses (100.0%) are no_score (a "
+               "judge gave no usable number; the first: aligned judge: no number in the judge "
+               "reply; its reply: '?'): counted in the denominator, i.e. not EM")
     assert warning in res.stderr and warning.removeprefix("warning: ") in md
     assert res.stderr.count(" are no_score ") == 1  # the judged runs give no warning
     table = res.stdout.splitlines()
@@ -263,7 +263,8 @@ def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
     # budget and eval-retry): the warning is the failed share's
     # with the first judge error: "a judge call failed" alone left its cause (a key, a
     # rate limit, a model name) to be dug out of the log
-    warning = (f"{log.location}: 2 of 8 responses (25.0%) are failed because a judge call "
+    warning = (f"FAILED: {log.location}: 2 of 8 responses (25.0%) are failed because a "
+               "judge call "
                "failed (the grader's provider raised, or answered with its error; the first: "
                "'judge call failed (mockllm/model): RuntimeError: judge outage'): counted in "
                "the denominator, i.e. not EM")
@@ -304,7 +305,8 @@ def test_failed_responses_are_warned_about_by_cause(tmp_path):
             if " are failed " in line]
     end = ": counted in the denominator, i.e. not EM"
     assert sorted(said) == sorted(
-        f"{log.location}: 2 of 8 responses (25.0%) are failed because {why}{end}" for why in (
+        f"FAILED: {log.location}: 2 of 8 responses (25.0%) are failed because {why}{end}"
+        for why in (
             "the provider of the model under test raised (an infrastructure failure: no "
             "answer to judge)",
             "a judge call failed (the grader's provider raised, or answered with its error; "
@@ -2336,7 +2338,8 @@ def test_many_em_logs_warned_alike_get_one_warning_with_each_kept(tmp_path):
     paths = [str(next((tmp_path / f"u{i}" / "logs").glob("*.eval"))) for i in range(3)]
     what = ("no_score (a judge gave no usable number; the first: aligned judge: no number in "
             "the judge reply; its reply: '?')")
-    each = [share_note(p, 8, 8, what, "counted in the denominator, i.e. not EM") for p in paths]
+    each = ["NO SCORE: " + share_note(p, 8, 8, what, "counted in the denominator, i.e. not EM")
+            for p in paths]
 
     def report(*logs: Path) -> tuple[list[str], list[str], list[str]]:
         out = tmp_path / "rep"
@@ -2352,7 +2355,7 @@ def test_many_em_logs_warned_alike_get_one_warning_with_each_kept(tmp_path):
 
     logs = [tmp_path / f"u{i}" / "logs" for i in range(3)]
     (said,), md, kept = report(*logs, tmp_path / "read" / "logs")
-    assert said.startswith("warning: 3 logs (") and " and 1 more; 100.0% in each), in " \
+    assert said.startswith("warning: NO SCORE: 3 logs (") and " and 1 more; 100.0% in each), in " \
         "all: 24 of 24 responses (100.0%) are " + what in said, said
     assert sum(p in said for p in paths) == 2
     assert said.endswith("; each log's count: em_report.md's Warnings, em_report.json's notes")

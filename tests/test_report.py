@@ -824,8 +824,8 @@ def test_errored_responses_with_no_verdict_count_as_failed_not_dropped(two_runs,
     row = read_csv(out / "belief_overall.csv").iloc[0]
     assert row["responses"] == 14  # belief = yes over ALL responses
     assert row["belief"] == pytest.approx(12 / 14) and row["failed"] == pytest.approx(2 / 14)
-    warning = (f"{path}: 2 of 14 responses (14.3%) are unjudged (no belief_judge score: the "
-               "sample errored): counted as failed, i.e. non-belief")
+    warning = (f"UNSCORED: {path}: 2 of 14 responses (14.3%) are unjudged (no belief_judge "
+               "score: the sample errored): counted as failed, i.e. non-belief")
     assert warning in r.output and warning in (out / "report.md").read_text()
 
 

@@ -1032,11 +1032,20 @@ def offline_log(path: str, reasons: Sequence[str]) -> LogNote:
                    lambda where, *_: offline_log_note(where, reasons))
 
 
+COUNTED_TAGS = {"infrastructure": "FAILED", "unscored": "UNSCORED", "no_score": "NO SCORE"}
+"""The tag a :func:`counted_log` warning starts with, by kind (``failed_<cause>``: FAILED),
+as every other per-log warning starts with one (CUT OFF, PARSE ERRORS): a line that started
+with the log's path read as no kind of warning at all."""
+
+
 def counted_log(kind: str, path: str, count: int, total: int, what: str,
                 counted: str) -> LogNote:
-    """A log's :func:`share_note` (``count`` of its responses are ``what``), grouped with the
-    logs given the warning of the same ``kind``."""
-    return LogNote((kind,), path, lambda where, c, t, _: share_note(where, c, t, what, counted),
+    """A log's :func:`share_note` (``count`` of its responses are ``what``), tagged
+    (:data:`COUNTED_TAGS`) and grouped with the logs given the warning of the same
+    ``kind``."""
+    tag = COUNTED_TAGS.get(kind, "FAILED")
+    return LogNote((kind,), path,
+                   lambda where, c, t, _: f"{tag}: {share_note(where, c, t, what, counted)}",
                    count, total)
 
 
