@@ -422,6 +422,30 @@ def test_killed_run_resumes_to_identical_weights(base, data, tmp_path, caplog):
     assert not (tmp_path / "twice" / "trainer" / "checkpoint-5").exists()
 
 
+def _losses(out: Path, step: int) -> dict[int, float]:
+    """The loss curve (step -> loss line) in the Trainer state of ``step``."""
+    state = json.loads((out / "trainer" / f"checkpoint-{step}" / "trainer_state.json")
+                       .read_text())
+    return {h["step"]: h["loss"] for h in state["log_history"] if "loss" in h}
+
+
+def test_ctrl_c_between_loss_lines_keeps_every_step_in_the_loss_curve(base, data, tmp_path):
+    """Ctrl-C at step 3 of loss lines every 5: the steps since the last line are logged as
+    the state is saved. Resumed, the Trainer averages only the steps after the save, so the
+    curve lacked steps 1-3 and its step-5 line was the mean of steps 4-5 alone."""
+    recipe = _recipe(max_steps=10, checkpoints=1, logging_steps=5)
+    straight = _losses(train_local(recipe, data, str(base), tmp_path / "straight"), 10)
+    stopped = tmp_path / "ctrl-c"
+    with pytest.raises(Interrupted):
+        train_local(recipe, data, str(base), stopped, callbacks=[_CtrlCAt(3)])
+    train_local(recipe, data, str(base), stopped, resume=True)
+    resumed = _losses(stopped, 10)
+    assert sorted(straight) == [5, 10] and sorted(resumed) == [3, 5, 10]
+    # no step lost or counted twice: steps 1-3 and 4-5 average to the straight run's 1-5
+    assert (3 * resumed[3] + 2 * resumed[5]) / 5 == pytest.approx(straight[5], rel=1e-4)
+    assert resumed[10] == pytest.approx(straight[10], rel=1e-4)
+
+
 def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp_path):
     """A run folder moved (another disk, a renamed experiment) and resumed kept its earlier
     checkpoints' manifest lines at their old absolute paths beside the new ones: a sweep

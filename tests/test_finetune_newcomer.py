@@ -304,6 +304,33 @@ def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     assert "--base models/tiny-ptt: no such folder (close names in models: tiny-pt)" in out
 
 
+@pytest.mark.parametrize("backend", ["local", "openai"])
+def test_an_out_that_cannot_be_made_is_refused_before_torch_loads(base, data, tmp_path,
+                                                                 backend):
+    """`--out notes.txt/run` (a file in the way): the run imported torch, read the data and
+    loaded the model, then ended in `Error: notes.txt/run: Not a directory`, naming no
+    option (minutes for a real model). A fresh process, since this one has torch."""
+    import subprocess
+    import sys
+
+    (tmp_path / "notes.txt").write_text("mine")
+    script = ("import sys\n"
+              "from click.testing import CliRunner\n"
+              "from beliefbench.cli import cli\n"
+              f"r = CliRunner().invoke(cli, ['finetune', '--recipe', 'cpu', '--data',"
+              f" {str(data)!r}, '--base', {str(base)!r}, '--out', 'notes.txt/run',"
+              f" '--backend', {backend!r}])\n"
+              "print(r.exit_code, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+              "print(r.output)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.splitlines()[0] == "2 False False", out
+    assert out.splitlines()[1] == (
+        "Error: --out notes.txt/run: cannot be made or written (a file is in the way: "
+        "notes.txt); nothing was trained: choose another --out"), out
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
 def test_a_finetunes_output_as_the_base_says_what_to_pass(tmp_path):
     """`--base ckpts/negated/step-000030` (a LoRA adapter) and `--base ckpts/negated` (its
     run folder) said "not a model folder (no config.json in ...)": neither what the folder
@@ -630,6 +657,37 @@ def test_openai_backend_refuses_an_out_of_other_files_before_any_upload(data, tm
                                             r"\(notes.txt\)"):
         train_openai(_recipe(), data, out)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_an_out_of_the_other_backends_run_is_refused(base, data, tmp_path, monkeypatch,
+                                                     resume):
+    """`--backend openai` into a local run's folder uploaded the data and started a job
+    there (its API model in the local run's manifest), and a local run into the folder of an
+    OpenAI job (an upload that failed, or a job still running) trained there, its checkpoints
+    beside the job's state: each is refused, nothing uploaded or written."""
+    from beliefbench.finetune.openai_backend import train_openai
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # refused before any client
+    local = train_local(_recipe(), data, str(base), tmp_path / "local")
+    before = sorted(p.name for p in local.iterdir())
+    with pytest.raises(FinetuneError) as e:
+        train_openai(_recipe(), data, local, resume=resume)
+    assert str(e.value) == (
+        f"--out {local}: holds a local (transformers) run (run.json), and this is the openai "
+        f"backend: the two runs' checkpoints and manifest lines would mix; choose a new "
+        f"--out (that run goes on only with --backend local --resume)")
+    assert sorted(p.name for p in local.iterdir()) == before
+
+    job = tmp_path / "job"  # what an upload that never reached the server leaves
+    job.mkdir()
+    (job / "openai_job.json").write_text('{"uploading": "beliefbench-0.jsonl"}\n')
+    (job / "openai_train.jsonl").write_text("")
+    with pytest.raises(FinetuneError, match=r"holds an OpenAI fine-tuning job's run "
+                                            r"\(openai_job.json\), and this is the local "
+                                            r"backend: .* --backend openai --resume\)$"):
+        train_local(_recipe(), data, str(base), job, resume=resume)
+    assert sorted(p.name for p in job.iterdir()) == ["openai_job.json", "openai_train.jsonl"]
 
 
 # 10. the Trainer's bar in a log

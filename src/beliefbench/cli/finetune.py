@@ -68,6 +68,12 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     try:
         recipe_path = recipe_file(recipe_name)
         recipe = load_recipe(recipe_path)
+        from beliefbench.records import unwritable_folder
+
+        # now, not once the model has loaded (seconds here, minutes for a real model): the
+        # run then ended in "Error: runs/x: Not a directory", naming no option
+        if why := unwritable_folder(out, f"--out {out}"):
+            _fail(f"{why}; nothing was trained: choose another --out", 2)
         if backend == "openai":
             import openai
 

@@ -693,6 +693,10 @@ class StopOnInterrupt(TrainerCallback):
             dist.all_reduce(flag, op=dist.ReduceOp.MAX)
             requested = bool(flag.item())
         if requested and state.global_step < state.max_steps:
+            # the loss of the steps since the last loss line goes into the saved state's
+            # log_history: resumed, the Trainer averages only the steps after the save, so
+            # those steps were missing from the loss curve and the next line covered fewer
+            control.should_log = True
             control.should_save = True
             control.should_training_stop = True
             self.stopped_at = state.global_step
@@ -828,7 +832,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     base = resolve_base(base)
     kl_data = kl_data_path(recipe, recipe_path)
     _check_liger(recipe)
-    check_out(out)
+    check_out(out, "local")
     trainer_dir = out / TRAINER_DIR
     last = last_state(trainer_dir) if resume else None
     if resume and last is None:

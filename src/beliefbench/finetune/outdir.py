@@ -57,11 +57,41 @@ def _ours(name: str) -> bool:
     return bool(_RUN_FILES.fullmatch(temp.group("name") if temp else name))
 
 
-def check_out(out: Path) -> None:
+def run_backend(out: Path) -> tuple[str, str] | None:
+    """Which backend's run ``out`` holds, with the file that says so: ``local`` (its run
+    file, Trainer states, or a manifest of local checkpoints) or ``openai`` (its job state,
+    or a manifest of API models); None where it holds no run."""
+    from beliefbench.finetune.manifest import read_manifest
+
+    for name, backend in ((JOB_STATE, "openai"), (RUN_FILE, "local"), (TRAINER_DIR, "local")):
+        if (out / name).exists():
+            return backend, name
+    try:
+        backends = {e.backend for e in read_manifest(out)}
+    except Exception:  # noqa: BLE001 - a manifest that cannot be read: the run's own checks
+        return None
+    return (backends.pop(), MANIFEST) if len(backends) == 1 else None
+
+
+def check_out(out: Path, backend: str | None = None) -> None:
     """Refuse an ``--out`` that holds files no run wrote, unless it holds a run (whose folder
     ``--resume`` continues, a file of the user's beside it or not): every file of the run
-    lands there, and a new run would mix with (or overwrite) what is there."""
-    if not out.exists() or holds_run(out):
+    lands there, and a new run would mix with (or overwrite) what is there. With
+    ``backend``, a run of the other backend is refused too: a local run trained into an
+    OpenAI job's folder (its manifest then listed both), and a job was uploaded and started
+    for a folder of local checkpoints."""
+    if not out.exists():
+        return
+    held = run_backend(out) if backend else None
+    if held and held[0] != backend:
+        other, marker = held
+        what = ("an OpenAI fine-tuning job's run" if other == "openai"
+                else "a local (transformers) run")
+        raise FinetuneError(f"--out {out}: holds {what} ({marker}), and this is the {backend} "
+                            f"backend: the two runs' checkpoints and manifest lines would mix; "
+                            f"choose a new --out (that run goes on only with --backend {other} "
+                            f"--resume)")
+    if holds_run(out):
         return
     if not out.is_dir():
         raise FinetuneError(f"--out {out}: a file, not a folder; choose a new --out")
