@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -256,6 +257,25 @@ def test_a_mistyped_local_base_is_no_such_folder_with_close_names(data, tmp_path
     res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
                                    "--base", "acme/tiny", "--out", "ckpt"])
     assert "`hf download acme/tiny`" in res.output
+
+
+def test_a_folder_of_models_as_the_base_names_the_models_in_it(base, data, tmp_path,
+                                                                monkeypatch):
+    """`--base models` (the folder `tiny-model --out models/tiny-pt` made) said only "no
+    config.json in models": it now names the model folders in it, and what to pass."""
+    from beliefbench.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    shutil.copytree(base, tmp_path / "models" / "tiny-pt")
+    (tmp_path / "models" / "notes").mkdir()  # not a model: not named
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                   "--base", "models", "--out", "ckpt"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().endswith(
+        f"Error: --base models: not a model folder (no config.json in {tmp_path / 'models'}); "
+        f"the model folders in it: tiny-pt, e.g. --base models/tiny-pt"), res.output
+    assert not (tmp_path / "ckpt").exists()
 
 
 def test_a_mistyped_or_folder_data_names_the_datasets_there(tmp_path, monkeypatch):

@@ -60,6 +60,19 @@ def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
     return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
 
 
+def _models_inside(folder: Path, base: str) -> str:
+    """The model folders directly in ``folder`` (each with a ``config.json``), as what to
+    pass instead: ``--base models`` for ``--base models/tiny-pt`` said only "no config.json"."""
+    try:
+        names = sorted(q.name for q in folder.iterdir() if (q / "config.json").is_file())
+    except OSError:
+        return ""
+    if not names:
+        return ""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"; the model folders in it: {shown}, e.g. --base {Path(base) / names[0]}"
+
+
 def _check_model_folder(folder: str, base: str) -> str:
     """``folder`` if it holds a model config and safetensors weights; a clear error if not.
 
@@ -82,7 +95,8 @@ def _check_model_folder(folder: str, base: str) -> str:
                 f"--base {base}: {what}, not a whole model: finetune on from its base "
                 f"({_adapter_base(adapter)}), or from a checkpoint exported whole "
                 f"(`export: merged` in the recipe)")
-        raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})")
+        raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})"
+                            f"{_models_inside(p, base)}")
     if not any(p.glob("*.safetensors")):
         from beliefbench.internals.model import pickled_note
 
