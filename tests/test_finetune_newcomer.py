@@ -710,6 +710,18 @@ def test_an_out_of_the_other_backends_run_is_refused(base, data, tmp_path, monke
     assert sorted(p.name for p in job.iterdir()) == ["openai_job.json", "openai_train.jsonl"]
 
 
+def test_each_checkpoint_is_said_as_it_is_written(base, data, tmp_path, caplog):
+    """Nothing said that a checkpoint was written between two loss lines (a real run's are
+    hours apart), and a merged export's weight-loading bars came unexplained."""
+    out = tmp_path / "ckpt"
+    with caplog.at_level(logging.INFO, logger="beliefbench.finetune.local"):
+        train_local(_recipe(max_steps=3, checkpoints=3, export="merged"), data, str(base), out)
+    said = [r.getMessage() for r in caplog.records if "writing checkpoint" in r.getMessage()]
+    assert said == [f"finetune: writing checkpoint {out / f'step-00000{n}'} (step {n} of 3; "
+                    f"checkpoint {n} of 3) ..." for n in (1, 2, 3)]
+    assert [e.step for e in read_manifest(out)] == [1, 2, 3]
+
+
 # 10. the Trainer's bar in a log
 
 

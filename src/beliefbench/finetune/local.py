@@ -497,6 +497,13 @@ class CheckpointSchedule(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero or state.global_step not in self.steps:
             return control
+        # said as it begins: between two loss lines nothing said a checkpoint was written
+        # (the first of a real run's 15 comes early, the later ones far apart), and a merged
+        # export's "Loading weights" / "Writing model shards" bars came unexplained
+        ordinal = sorted(self.steps).index(state.global_step) + 1
+        log.info("finetune: writing checkpoint %s (step %d of %d; checkpoint %d of %d) ...",
+                 step_dir(self.out, state.global_step), state.global_step, state.max_steps,
+                 ordinal, len(self.steps))
         self.export(Path(args.output_dir) / f"checkpoint-{state.global_step}",
                     state.global_step, int(state.num_input_tokens_seen or 0))
         return control
