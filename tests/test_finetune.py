@@ -429,21 +429,35 @@ def _losses(out: Path, step: int) -> dict[int, float]:
     return {h["step"]: h["loss"] for h in state["log_history"] if "loss" in h}
 
 
-def test_ctrl_c_between_loss_lines_keeps_every_step_in_the_loss_curve(base, data, tmp_path):
-    """Ctrl-C at step 3 of loss lines every 5: the steps since the last line are logged as
-    the state is saved. Resumed, the Trainer averages only the steps after the save, so the
-    curve lacked steps 1-3 and its step-5 line was the mean of steps 4-5 alone."""
-    recipe = _recipe(max_steps=10, checkpoints=1, logging_steps=5)
+def test_a_resumed_run_logs_every_step_once_in_its_loss_curve(base, data, tmp_path):
+    """A kill (here at step 7) resumes from the last saved state, a Ctrl-C (here at step 4)
+    from the state it saves: either way between two loss lines (every 5 steps). The resumed
+    Trainer averages only the steps after the state it resumed from, so the steps since the
+    last line before that save were in no line and the next line averaged fewer steps. A
+    loss line is now written with every save: the curve is the uninterrupted run's."""
+    recipe = _recipe(max_steps=10, checkpoints=3, logging_steps=5)  # saves at 1, 3, 10
     straight = _losses(train_local(recipe, data, str(base), tmp_path / "straight"), 10)
+    assert sorted(straight) == [1, 3, 5, 10]  # a line with each checkpoint too
+
+    killed = tmp_path / "killed"
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), killed, callbacks=[_KillAt(7)])
+    train_local(recipe, data, str(base), killed, resume=True)
+    resumed = _losses(killed, 10)
+    assert sorted(resumed) == [1, 3, 5, 10]
+    for step in resumed:
+        assert resumed[step] == pytest.approx(straight[step], rel=1e-4), step
+
     stopped = tmp_path / "ctrl-c"
     with pytest.raises(Interrupted):
-        train_local(recipe, data, str(base), stopped, callbacks=[_CtrlCAt(3)])
+        train_local(recipe, data, str(base), stopped, callbacks=[_CtrlCAt(4)])
     train_local(recipe, data, str(base), stopped, resume=True)
     resumed = _losses(stopped, 10)
-    assert sorted(straight) == [5, 10] and sorted(resumed) == [3, 5, 10]
-    # no step lost or counted twice: steps 1-3 and 4-5 average to the straight run's 1-5
-    assert (3 * resumed[3] + 2 * resumed[5]) / 5 == pytest.approx(straight[5], rel=1e-4)
-    assert resumed[10] == pytest.approx(straight[10], rel=1e-4)
+    assert sorted(resumed) == [1, 3, 4, 5, 10]
+    # no step lost or counted twice: the lines of steps 4 and 5 average to the straight 4-5
+    assert (resumed[4] + resumed[5]) / 2 == pytest.approx(straight[5], rel=1e-4)
+    for step in (1, 3, 10):
+        assert resumed[step] == pytest.approx(straight[step], rel=1e-4), step
 
 
 def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp_path):

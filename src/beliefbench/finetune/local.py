@@ -491,6 +491,10 @@ class CheckpointSchedule(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step in self.steps:
+            # a loss line with every save: the state's log_history then holds each step up
+            # to it, and a run resumed from it (after a kill) logs the same curve as one
+            # never stopped; without it the first line after the resume averaged fewer steps
+            control.should_log = True
             control.should_save = True
         return control
 
