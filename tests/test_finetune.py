@@ -282,17 +282,31 @@ def test_a_diverged_run_stops_and_serves_no_nan_checkpoint(base, data, tmp_path,
                                                            logging_steps):
     """A learning rate that overflows the weights trained on to NaN, logged the loss as 0
     (the Trainer's NaN filter), and exported NaN weights as the final checkpoint, exit 0.
-    A logged NaN stops the run (logging_steps 1); a NaN checkpoint is never exported (100)."""
+    A logged NaN stops the run: every checkpoint writes a loss line, so under logging_steps
+    100 too, before step 2 is saved; a NaN Trainer state is never exported either (one
+    that --resume would export, here a copy of step 1's with NaN weights as step 2)."""
     from beliefbench.finetune.errors import TrainingFailed
 
     out = tmp_path / "run"
     recipe = _recipe(max_steps=2, checkpoints=2, learning_rate=1e30,
                      logging_steps=logging_steps)
-    with pytest.raises(TrainingFailed, match="training diverged") as e:
+    with pytest.raises(TrainingFailed, match="training diverged at step 2: loss nan") as e:
         train_local(recipe, data, str(base), out)
     assert e.value.exit_code == 1
-    assert ("loss nan" if logging_steps == 1 else "the weights of step 2 hold NaN") \
-        in str(e.value)
+    assert [e.step for e in read_manifest(out)] == [1]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(("step", "."))) == [
+        "step-000001"]
+    from safetensors.torch import save_file
+
+    nan = out / "trainer" / "checkpoint-2"
+    shutil.copytree(out / "trainer" / "checkpoint-1", nan)
+    weights = load_file(nan / "adapter_model.safetensors")
+    save_file({k: torch.full_like(v, float("nan")) for k, v in weights.items()},
+              str(nan / "adapter_model.safetensors"))
+    state = json.loads((nan / "trainer_state.json").read_text())
+    (nan / "trainer_state.json").write_text(json.dumps({**state, "global_step": 2}))
+    with pytest.raises(TrainingFailed, match="the weights of step 2 hold NaN"):
+        train_local(recipe, data, str(base), out, resume=True)
     assert [e.step for e in read_manifest(out)] == [1]
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(("step", "."))) == [
         "step-000001"]
