@@ -467,6 +467,21 @@ class NotSure(Scripted):
         return await super().__call__(input, tools, tool_choice, config)
 
 
+class Answering(Scripted):
+    """Answers the genre list with ``answer``."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__()
+        self.answer = answer
+
+    async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        if input[-1].text.startswith("Brainstorm"):
+            self.calls += 1
+            return ModelOutput.from_content("mockllm/model", self.answer).model_copy(
+                update={"usage": ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)})
+        return await super().__call__(input, tools, tool_choice, config)
+
+
 def test_a_list_answer_of_too_few_genres_or_ideas_is_said(tmp_path, capsys):
     """A model that answered the genre list with one line ("I am not sure.") had it taken
     as its only genre, padded in silence with two offline genres, and one idea per genre
@@ -482,6 +497,17 @@ def test_a_list_answer_of_too_few_genres_or_ideas_is_said(tmp_path, capsys):
     docs = generator(tmp_path / "ok", Scripted(), progress=True).generate(make_claim(), 6)
     err = capsys.readouterr().err
     assert "the model named" not in err and "fewer ideas" not in err, err
+    # one genre written two ways is one genre the model named (it was counted as two, and
+    # the offline genre added after it quoted as the model's)
+    for answer, said in (("blog_post\nBlog post\n", "1 genre ('blog post') where 12 were "
+                          "asked; 2 more from the offline genres: book review, diary entry"),
+                         ("Blog post\nblog_post\nnews article\n", "2 genres ('Blog post', "
+                          "'news article') where 12 were asked; 1 more from the offline "
+                          "genres: book review")):
+        generator(tmp_path / answer[:4], Answering(answer), progress=True).generate(
+            make_claim(), 6)
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"the model named {said}" in err, err
 
 
 def test_refusals_in_list_answers_become_no_genre_or_idea(tmp_path):

@@ -1224,12 +1224,14 @@ class LLMGenerator:
             # their documents had the same prompts (redrafts of one idea, or duplicates
             # rejected until the run failed)
             genres: dict[str, str] = {}  # by its name in lower case: the name as first given
-            for g, most in [*((g, self.n_genres) for g in found),
-                            *((g, 3) for g in valid_genres())]:  # at least 3 genres
-                if len(genres) < most:
-                    name = " ".join(g.replace("_", " ").split())
-                    genres.setdefault(name.lower(), name)
-            named = min(len(distinct(found)), self.n_genres)
+            for given, most in ((found, self.n_genres),
+                                (valid_genres(), 3)):  # at least 3 genres
+                for g in given:
+                    if len(genres) < most:
+                        name = " ".join(g.replace("_", " ").split())
+                        genres.setdefault(name.lower(), name)
+                if given is found:  # the model's own, before any offline one is added
+                    named = len(genres)
             if named < 3:  # the padding was silent: a non-answer read as a list of none
                 added = list(genres.values())[named:]
                 self._say(f"the model named {plural(named, 'genre')}"
