@@ -402,9 +402,11 @@ def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path, n
 @pytest.mark.parametrize("text", ['{"id": "a", "text": "hi, there"\n',
                                   '{"id": "a", "text": "hi"}\nid,text\n',
                                   "Ed Sheeran, born in 1991, is a singer.\n",
-                                  "text: hello, world\n", "Hello, world\n", "Thanks, John\n"],
+                                  "text: hello, world\n", "Hello, world\n", "Thanks, John\n",
+                                  "hello, world\n", "yes, no, maybe\n", "id,text"],
                          ids=["broken object", "table text after a record", "prose",
-                              "yaml-like", "two-word greeting", "sign-off"])
+                              "yaml-like", "two-word greeting", "sign-off",
+                              "lowercase greeting", "lowercase words", "header cut short"])
 def test_a_jsonl_file_with_a_bad_line_is_not_called_a_table(tmp_path, text):
     """A record cut short (commas, but an object's ``{``), a bad line after good records, or
     a first line of prose or ``key: value`` with commas is a JSONL file's bad line, not a

@@ -136,6 +136,11 @@ whose first line reads as a table's header (:func:`table_header`) whatever its n
 
 
 _HEADER_FIELD = re.compile(r'\s*(["\']?)[A-Za-z_][\w.-]*(?: [\w.-]+)?\1\s*')
+_COLUMN_NAMES = frozenset({"id", "text", "messages", "prompt", "completion", "label", "question",
+                           "answer", "content", "role", "title", "body", "response", "doc",
+                           "document", "source", "claim", "condition"})
+"""Column names a table of training text has; one of them (or a name with ``_`` or a digit)
+tells a header written with spaced commas from a line of prose."""
 _LOWER_NAME = re.compile(r'(["\']?)[a-z_][a-z0-9_.-]*\1')
 
 
@@ -146,14 +151,18 @@ def table_header(line: str) -> bool:
     split by tabs or commas. A CSV saved as ``data.jsonl`` had no word of being a table; a
     line of prose with commas (``Ed Sheeran, born in 1991, ...``, ``Hello, world``) is not
     one: prose puts a space after its commas, a table's writer seldom does, and where one
-    does (``id, text``, ``", ".join(columns)``) each name is one lowercase word."""
+    does (``id, text``, ``", ".join(columns)``) each name is one lowercase word and one of
+    them a column's (:data:`_COLUMN_NAMES`, or with ``_`` or a digit): ``hello, world``,
+    ``yes, no`` are prose."""
     tabs = "\t" in line
     fields = line.rstrip("\r\n").split("\t" if tabs else ",")
     if fields[0].strip() == "":  # pandas' to_csv writes its index under no name
         fields = fields[1:]
-    if not tabs and any(f[:1].isspace() for f in fields[1:]) \
-            and not all(_LOWER_NAME.fullmatch(f.strip()) for f in fields):
-        return False
+    if not tabs and any(f[:1].isspace() for f in fields[1:]):
+        names = [f.strip().strip("\"'") for f in fields]
+        if not (all(_LOWER_NAME.fullmatch(f.strip()) for f in fields)
+                and any(n in _COLUMN_NAMES or re.search(r"[_\d]", n) for n in names)):
+            return False
     return len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) and not f.strip().endswith(".")
                                    for f in fields)
 
@@ -192,8 +201,8 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                 cut = CUT_SHORT if not raw.endswith(b"\n") else ""
                 if path.suffix.lower() in (".yaml", ".yml"):  # a claim or recipe given
                     cut = YAML_GIVEN
-                elif path.suffix.lower() in (".csv", ".tsv") or (
-                        first and table_header(line)):  # a spreadsheet's export, any name
+                elif path.suffix.lower() in (".csv", ".tsv") or (  # a spreadsheet's export,
+                        first and not cut and table_header(line)):  # any name, rows below
                     cut = TABLE_GIVEN
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}{cut}") from None
             except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
