@@ -937,6 +937,15 @@ def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_measuring_any(ti
     assert "step 1" not in said and not (tmp_path / "out").exists()
     with pytest.raises(ModelLoadError, match=shard):
         load_model(cut, device="cpu")
+    # every step bad, each its own way: there are no other checkpoints to measure
+    (tmp_path / "empty").mkdir()
+    manifest = _manifest(tmp_path / "all_bad.jsonl", tiny, {1: cut, 2: tmp_path / "empty"})
+    with pytest.raises(ValueError) as e:
+        trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), include_base=False,
+                   n_bootstrap=0)
+    said = str(e.value)
+    assert "; nothing was measured: restore their files" in said, said
+    assert "other checkpoints" not in said
 
 
 def test_trajectory_never_mixes_in_an_earlier_measurement(tiny, claim, tmp_path):

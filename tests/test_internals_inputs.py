@@ -845,10 +845,10 @@ def test_one_problem_of_several_steps_is_told_once_with_their_steps(tmp_path):
             f"'{gone}' is not a local directory") in said, said
     assert said.rstrip().endswith("was trained on; nothing was measured"), said
     assert "remove their lines" not in said
-    # a step of another problem beside them: each problem once, and the usual fix
+    # a step of another problem beside them: each problem once; every step bad, so no
+    # other checkpoint to measure is offered
     (run / "step-000005" / "adapter_config.json").unlink()
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2 and "steps 1 and 2: each one's adapter_config.json" in res.output
     assert f"step 5: {run / 'step-000005'}" in res.output, res.output
-    assert res.output.rstrip().endswith("remove their lines from the manifest to measure the "
-                                        "other checkpoints"), res.output
+    assert res.output.rstrip().endswith("nothing was measured: restore their files"), res.output

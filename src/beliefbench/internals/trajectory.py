@@ -279,14 +279,14 @@ def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint],
         bad = [f"{_where(group)}: {_told(why, group)}" for why, group in found.items()]
         n_bad = sum(map(len, found.values()))
         its = n_bad == 1
-        if len(found) > 1 or n_bad < len(ckpts) or its:
+        if n_bad < len(ckpts):
             fix = (f": restore {'its' if its else 'their'} files, or remove "
                    f"{'its line' if its else 'their lines'} from the manifest to measure the "
                    f"other checkpoints")
-        elif "base_model_name_or_path" in next(iter(found)):
+        elif len(found) == 1 and "base_model_name_or_path" in next(iter(found)):
             fix = ""  # every LoRA step's base gone (under --no-base): the fix is in it
-        else:  # one problem of every checkpoint: there are no others to measure
-            fix = ": restore their files"
+        else:  # every checkpoint bad: there are no others to measure
+            fix = f": restore {'its' if its else 'their'} files"
         raise ValueError(f"{manifest}: {'; '.join(bad)}; nothing was measured{fix}"
                          + ("; a step deleted after it was measured into this --out with "
                             "these settings needs no files: its measurement is reused"
