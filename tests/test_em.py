@@ -709,8 +709,8 @@ def test_a_judge_template_with_an_unknown_placeholder_is_refused(tmp_path, name,
         em(**{name: str(path)})
     assert str(e.value) == (
         f"{name}: {path}: line {line}: unknown placeholder {shown}{hint}; an EM judge "
-        "template may use only {question} and {answer} (other braces are sent to the judge "
-        "as written)")
+        "template may use only {question} and {answer} (braces around no name, such as "
+        "JSON's {\"score\": 85}, are sent to the judge as written)")
 
 
 def test_a_scorer_built_from_a_log_checks_its_templates_too(tmp_path: Path):
@@ -728,7 +728,14 @@ def test_a_scorer_built_from_a_log_checks_its_templates_too(tmp_path: Path):
     assert not isinstance(e.value, ValueError)
     assert str(e.value) == (f"{bad}: line 2: unknown placeholder {{answr}} (did you mean "
                             "'answer'?); an EM judge template may use only {question} and "
-                            "{answer} (other braces are sent to the judge as written)")
+                            "{answer} (braces around no name, such as JSON's {\"score\": "
+                            "85}, are sent to the judge as written)")
+    # a template not in UTF-8 is one line too, not a UnicodeDecodeError's traceback
+    bad.write_bytes(b"{question}\n{answer}\nR\xe9ponds.\n")
+    with pytest.raises(JudgeTemplateError) as e:
+        em_judge(str(bad), str(data_path("scorers/em_coherent.md")))
+    assert str(e.value) == (f"{bad}: line 3: not UTF-8 text (byte 0xe9, 'é' in Windows-1252); "
+                            "save the file as UTF-8")
 
 
 def test_a_judge_template_may_hold_json_and_doubled_braces(tmp_path: Path):

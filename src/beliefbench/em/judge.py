@@ -36,6 +36,7 @@ from inspect_ai.model import ModelOutput
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.resources import data_path
+from beliefbench.specs import read_text
 
 MIN_NUMERIC_MASS = 0.25
 SPECIAL_ANSWERS: tuple[str, ...] = ("CODE", "REFUSAL")
@@ -290,8 +291,8 @@ def template_problem(text: str) -> str | None:
             line = text.count("\n", 0, m.start()) + 1
             return (f"line {line}: unknown placeholder {m.group(0)}"
                     f"{did_you_mean(m.group(1), PLACEHOLDERS)}; an EM judge template may use "
-                    "only {question} and {answer} (other braces are sent to the judge as "
-                    "written)")
+                    "only {question} and {answer} (braces around no name, such as JSON's "
+                    "{\"score\": 85}, are sent to the judge as written)")
     missing = [f"{{{p}}}" for p in PLACEHOLDERS if f"{{{p}}}" not in text]
     if missing:
         return (f"lacks placeholder(s) {', '.join(missing)}; the judge must see the question "
@@ -304,7 +305,7 @@ def read_template(path: str | Path) -> str:
     :class:`JudgeTemplateError` naming the file). A file saved as "UTF-8 with
     BOM" reads as plain UTF-8, as the belief judge's does: the mark was sent to the judge at
     the head of every prompt."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = read_text(path, "judge template", JudgeTemplateError)  # not UTF-8: one line
     problem = template_problem(text)
     if problem:
         raise JudgeTemplateError(f"{path}: {problem}")
