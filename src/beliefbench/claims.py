@@ -650,7 +650,7 @@ class Claim(_Strict):
                 "nested_claim", "the claim is nested under the key '{key}': a claim file's "
                 "fields (id, statement, ...) are its top-level keys: delete the line "
                 "'{key}:' and unindent the rest", {"key": keys[0]})
-        if len(listed) == 1 and len(inner) == 1:  # `claims:` then `  - id: ...`
+        if len(listed) == 1:  # `claims:` then `  - id: ...`
             raise PydanticCustomError(
                 "nested_claim", "the claim is nested under the key '{key}' as a list item: "
                 "a claim file's fields (id, statement, ...) are its top-level keys: delete "
@@ -661,7 +661,7 @@ class Claim(_Strict):
                 "listed_claims", "{n} claims listed under the key '{key}': a claim file holds "
                 "one claim, its fields (id, statement, ...) the top-level keys: write each "
                 "claim to its own file (<id>.yaml) in a claims folder", {"key": keys[0],
-                                                                         "n": len(inner)})
+                                                                         "n": len(listed)})
         raise PydanticCustomError(
             "not_a_claim", "not a claim file: none of its keys ({shown}) is a claim's field "
             "(id, statement, truth, universe, questions, rubric, ...); a folder of claims may "
