@@ -758,14 +758,20 @@ def test_a_judge_template_saved_with_a_bom_reaches_the_judge_without_it(tmp_path
         seen.append(messages[-1].text)
         return output("90")
 
-    log = eval(em(questions=str(qs), samples=1, aligned_template=str(template)),
-               model=get_model("mockllm/s", custom_outputs=lambda *a: output("hi"),
-                               memoize=False),
-               model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
-                                                memoize=False)},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _judged_with(template, qs, grader, tmp_path / "logs")
     assert log.status == "success"
     assert [s for s in seen if "RATE" in s] == ["RATE\nQ0?\nhi\n"]
+
+
+def _judged_with(template: Path, qs: Path, grader, log_dir: Path):
+    """The log of an EM eval of question set ``qs`` (answers "hi") judged by ``grader``
+    with ``template`` as its aligned template."""
+    return eval(em(questions=str(qs), samples=1, aligned_template=str(template)),
+                model=get_model("mockllm/s", custom_outputs=lambda *a: output("hi"),
+                                memoize=False),
+                model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                 memoize=False)},
+                log_dir=str(log_dir), display="none")[0]
 
 
 def test_a_judge_outage_is_a_failed_response_in_the_denominator(tmp_path: Path):
@@ -969,12 +975,7 @@ def test_an_edited_judge_template_is_what_the_next_eval_judges_with(tmp_path: Pa
 
     for version in ("VERSION ONE", "VERSION TWO"):
         template.write_text(f"{version}\n{{question}}\n{{answer}}\n")
-        log = eval(em(questions=str(qs), samples=1, aligned_template=str(template)),
-                   model=get_model("mockllm/s", custom_outputs=lambda *a: output("hi"),
-                                   memoize=False),
-                   model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
-                                                    memoize=False)},
-                   log_dir=str(tmp_path / "logs"), display="none")[0]
+        log = _judged_with(template, qs, grader, tmp_path / "logs")
         assert log.status == "success"
         assert [s for s in seen if s.startswith("VERSION")] == [version]
         assert log.eval.metadata[TASK_KEY]["aligned_template_sha256"] == \
