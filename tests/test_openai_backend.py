@@ -429,6 +429,23 @@ def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
     assert not out.exists()
 
 
+def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, tmp_path):
+    """``--backend openai --base models/tiny-pt`` uploaded the data and sent the folder's path
+    as the model's name, which the server refused only then."""
+    from beliefbench.finetune.errors import FinetuneError
+
+    folder = tmp_path / "models" / "tiny-pt"
+    folder.mkdir(parents=True)
+    fake = FakeOpenAI()
+    with pytest.raises(FinetuneError) as e:
+        train_openai(RECIPE, data, tmp_path / "out", base=str(folder), client=serve(fake),
+                     sleep=lambda s: None)
+    assert str(e.value).startswith(f"--base {folder}: a local path; the openai backend "
+                                   "fine-tunes a hosted model")
+    assert str(e.value).endswith("Nothing was uploaded")
+    assert fake.files == {} and not (tmp_path / "out").exists()
+
+
 def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
     from beliefbench.cli import cli
 

@@ -58,6 +58,7 @@ from beliefbench.finetune.manifest import (
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe, trained_with_kl
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
+from beliefbench.resources import user_path
 from beliefbench.wording import plural
 
 if TYPE_CHECKING:
@@ -797,6 +798,12 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
                   claim: str | None, client, sleep: Callable[[float], None]) -> ManifestEntry:
     out, data = Path(out), Path(data)
     _refuse_kl(recipe, recipe_path)
+    if base and user_path(base).exists():  # sent as the model's name, refused after upload
+        raise FinetuneError(f"--base {base}: a local path; the openai backend fine-tunes a "
+                            f"hosted model, named as the API names it (the recipe's "
+                            f"openai.model: {recipe.openai.model}, or e.g. --base "
+                            f"gpt-4.1-mini-2025-04-14); a local model trains with --backend "
+                            f"local. Nothing was uploaded")
     model = base or recipe.openai.model
     state_path = out / JOB_STATE
     sha = sha256_file(data)
