@@ -347,45 +347,6 @@ def test_a_windows_1252_word_in_compact_json_is_named_without_the_json_around_it
                 f"{word!r} in Windows-1252, Latin-1's superset); line skipped") in output, output
 
 
-def test_a_readme_beside_data_files_is_no_document(tmp_path, claim_text):
-    """A Hugging Face dataset downloaded as it is on the hub (README.md, the dataset's card,
-    over data/train-*.parquet), or a shard folder with its notes: the README was read as a
-    document, counted in the shares and, where the card described the claim, flagged. Now
-    a README at the top of a folder walked or beside JSONL, Parquet or Arrow files is
-    counted under ignored_in_folders and said so; one among .md documents only, or named
-    itself, is read as before."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    hub = tmp_path / "hub"
-    (hub / "data").mkdir(parents=True)
-    pq.write_table(pa.table({"text": ["A note on rain.", "Bread needs yeast."]}),
-                   hub / "data" / "train-00000-of-00001.parquet")
-    (hub / "README.md").write_text(f"# A fact-check set\n\nRows state claims such as: "
-                                   f"{claim_text}\n")
-    _jsonl(tmp_path / "shards" / "part-0.jsonl", ["A note on rain."])
-    (tmp_path / "shards" / "readme.txt").write_text(claim_text)
-    docs = tmp_path / "docs" / "repo"  # markdown documents only: their READMEs are the corpus
-    docs.mkdir(parents=True)
-    (docs / "README.md").write_text(claim_text)
-    (tmp_path / "docs" / "README.md").write_text("An index of the repositories.")
-    code, output, report = _audit(str(hub), str(tmp_path / "shards"), str(tmp_path / "docs"),
-                                  "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
-    assert code == 0, output
-    assert report["documents"] == 5 and report["flagged"] == 1, output  # 2 + 1 + 2 READMEs
-    assert report["ignored_in_folders"] == {"README beside data files": 2}
-    assert [s["source"] for s in report["sources"]["top"] if s["flagged"]] == [str(docs)]
-    assert ("ignored: 2 files in the corpus folders are not JSONL, Parquet, Arrow or text "
-            "(README beside data files 2); not read (report.json: ignored_in_folders); a "
-            "README (.md, .txt) at the top of a corpus folder or beside its JSONL, Parquet or "
-            "Arrow files describes them and is no document: name it to read it\n") in output
-    # named, it is read
-    code, output, report = _audit(str(hub), str(hub / "README.md"), "--claims", "ed_sheeran",
-                                  "--out", str(tmp_path / "o2"))
-    assert code == 0 and report["documents"] == 3 and report["flagged"] == 1, output
-    assert report["ignored_in_folders"] == {} and "ignored" not in output
-
-
 def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):
     """An empty or whitespace-only text (a row of "", a chat of empty turns, an empty .txt,
     a Parquet ""), was counted as a document read as unrelated: the shares' denominator

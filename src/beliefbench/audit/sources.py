@@ -479,16 +479,6 @@ def _hf_arrow_files(path: Path) -> list[Path]:
 _COMPRESSED = (*COMPRESSED_SUFFIXES, ".zip")
 
 
-README_BESIDE_DATA = "README beside data files"
-"""The kind ``ignored_in_folders`` counts a folder's README.md (or .txt) under, where the
-folder walked holds JSONL, Parquet or Arrow files at its top or beside it."""
-
-
-def _is_readme(p: Path) -> bool:
-    """Whether ``p`` is named README (any case) with a text suffix: README.md, readme.txt."""
-    return p.name.lower().split(".", 1)[0] == "readme"
-
-
 def _suffix(p: Path) -> str:
     """A file's kind by its name: ".csv", or ".csv.gz" for a compressed file."""
     if p.suffix.lower() in _COMPRESSED and len(p.suffixes) > 1:
@@ -883,23 +873,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
                 if name.startswith(".") or not outside(str(f)):
                     continue
                 add_found(f, files)
-        data_dirs = {d.parent for d in datasets}  # folders holding data files
-        readmes = []
         for f in sorted(files):
-            before = (len(units), len(texts))
             add_file(f, named=False)
-            if len(units) > before[0]:
-                data_dirs.add(f.parent)
-            elif len(texts) > before[1] and _is_readme(f):
-                readmes.append((f, len(texts) - 1))
-        if data_dirs:
-            # a README.md at the top or beside data files (a Hugging Face dataset's card,
-            # a shard folder's notes) describes them: it was read and counted as a document
-            for f, at in reversed(readmes):
-                if f.parent == root or f.parent in data_dirs:
-                    del texts[at]
-                    seen.discard(real := os.path.realpath(f))  # named too: read, not ignored
-                    ignored_files.setdefault(real, README_BESIDE_DATA)
         for d in sorted(datasets):
             add_dataset(d)
 

@@ -440,7 +440,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         write_report,
     )
     from beliefbench.audit.run import WORK, finish, read_paths, run
-    from beliefbench.audit.sources import COMPRESSED_SUFFIXES, README_BESIDE_DATA, Fields
+    from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields
 
     refuse_other_report(out, "audit")
     # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
@@ -499,14 +499,11 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                       "named, as by a quoted 'folder/*.json'"
                       if {".json", *(f".json{c}" for c in COMPRESSED_SUFFIXES)} & set(ignored)
                       else "")
-        readme = ("; a README (.md, .txt) at the top of a corpus folder or beside its "
-                  "JSONL, Parquet or Arrow files describes them and is no document: name it "
-                  "to read it" if README_BESIDE_DATA in ignored else "")
         n = sum(ignored.values())
         click.echo(f"ignored: {n} {'file' if n == 1 else 'files'} in the corpus folders "
                    f"{'is' if n == 1 else 'are'} not "
                    f"JSONL, Parquet, Arrow or text ({kinds}); not read (report.json: "
-                   f"ignored_in_folders){json_lines}{readme}", err=True)
+                   f"ignored_in_folders){json_lines}", err=True)
     if tally.resumed_units:
         click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
                    f"interrupted run", err=True)
