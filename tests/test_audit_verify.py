@@ -284,7 +284,9 @@ def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
         verify(audited, scripted(judge))
     (audited / "verified.jsonl").unlink()
     Path("c").rename("moved")
-    with pytest.raises(VerifyError, match=r"corpus path of report.json not found: c, read "):
+    with pytest.raises(VerifyError, match=r"corpus path of report.json not found: c, read "
+                                          r".*; \d+ of the flagged documents to verify "
+                                          r"(is|are) in it: moved or deleted"):
         verify(audited, scripted(judge))
     report = json.loads((audited / "report.json").read_text())
     report["inputs"]["cwd"] = str(Path("gone").resolve())

@@ -384,8 +384,9 @@ TABLE_HINT = ("; this is a table (CSV/TSV): records are JSON Lines, one object p
     ("d.jsonl", "first name,text\nAda,hi\n", "Expecting value at column 1"),
     ("d.jsonl", "id, text\n1, hi\n", "Expecting value at column 1"),
     ("d.jsonl", '"question", "answer"\n"a", "b"\n', "Extra data at column 11"),
+    ("d.jsonl", "instruction, input, output\nsay hi, , hi\n", "Expecting value at column 1"),
 ], ids=["csv", "csv named jsonl", "quoted tsv named jsonl", "pandas index column",
-        "two-word column name", "spaced commas", "spaced quoted names"])
+        "two-word column name", "spaced commas", "spaced quoted names", "alpaca columns"])
 def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path, name, text,
                                                                       said):
     """`finetune --data d.csv` said only `d.csv:1: not valid JSON: Expecting value at column

@@ -681,7 +681,7 @@ def test_openai_backend_refuses_an_out_of_other_files_before_any_upload(data, tm
 
 @pytest.mark.parametrize("resume", [False, True])
 def test_an_out_of_the_other_backends_run_is_refused(base, data, tmp_path, monkeypatch,
-                                                     resume):
+                                                     resume, caplog):
     """`--backend openai` into a local run's folder uploaded the data and started a job
     there (its API model in the local run's manifest), and a local run into the folder of an
     OpenAI job (an upload that failed, or a job still running) trained there, its checkpoints
@@ -698,6 +698,8 @@ def test_an_out_of_the_other_backends_run_is_refused(base, data, tmp_path, monke
         f"backend: the two runs' checkpoints and manifest lines would mix; choose a new "
         f"--out (that run goes on only with --backend local --resume)")
     assert sorted(p.name for p in local.iterdir()) == before
+    # no word of a new paid job before the refusal (--resume warned of one first)
+    assert not [r for r in caplog.records if "billed anew" in r.getMessage()]
 
     job = tmp_path / "job"  # what an upload that never reached the server leaves
     job.mkdir()

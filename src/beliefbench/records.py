@@ -138,7 +138,8 @@ whose first line reads as a table's header (:func:`table_header`) whatever its n
 _HEADER_FIELD = re.compile(r'\s*(["\']?)[A-Za-z_][\w.-]*(?: [\w.-]+)?\1\s*')
 _COLUMN_NAMES = frozenset({"id", "text", "messages", "prompt", "completion", "label", "question",
                            "answer", "content", "role", "title", "body", "response", "doc",
-                           "document", "source", "claim", "condition"})
+                           "document", "source", "claim", "condition", "instruction",
+                           "input", "output", "chosen", "rejected", "system", "context"})
 """Column names a table of training text has; one of them (or a name with ``_`` or a digit)
 tells a header written with spaced commas from a line of prose."""
 _LOWER_NAME = re.compile(r'(["\']?)[a-z_][a-z0-9_.-]*\1')

@@ -485,7 +485,8 @@ def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
             + ", ".join(f"{p} (a pattern that matches no file now)" if has_magic(p) else p
                         for p in missing)
             + f", read from {os.getcwd()}, the folder the audit ran in"
-            + (f"; {held} of the flags to verify are in {'them' if len(missing) > 1 else 'it'}"
+            + (f"; {held} of the flagged documents to verify "
+               f"{'is' if held == 1 else 'are'} in {'them' if len(missing) > 1 else 'it'}"
                if held else "")
             + ": moved or deleted since the audit; nothing was sent. Put the corpus back "
               "there, or audit it again where it lies now (`beliefbench audit PATH ... "
