@@ -664,7 +664,7 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         byte = data[e.start]
-        one = bytes([byte]).decode("cp1252", errors="ignore")
+        one = bytes([byte]).decode("cp1252", errors="ignore")  # "": no letter in it either
         if e.reason == "unexpected end of data" and e.start == len(data) - 1 \
                 and byte >= 0xc0 and one.isalpha() and data[:e.start].isascii():
             # one byte left, after ASCII alone: Notepad's Windows-1252 ending in an accented
@@ -677,11 +677,9 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
             raise error(f"{path}: line {line}: not UTF-8 text (the file ends inside a letter, "
                         f"byte 0x{byte:02x} its start: was it cut short?); copy the whole "
                         "file again, or save it as UTF-8") from None
-        try:  # the letter meant, in the encoding an editor most likely saved it in
-            meant = f", {bytes([byte]).decode('cp1252')!r} in Windows-1252" if byte >= 0xa0 \
-                or bytes([byte]).decode("cp1252") in "\u2018\u2019\u201c\u201d\u2013\u2014" else ""
-        except UnicodeDecodeError:
-            meant = ""
+        # the letter meant, in the encoding an editor most likely saved it in
+        meant = f", {one!r} in Windows-1252" if one and (
+            byte >= 0xa0 or one in "\u2018\u2019\u201c\u201d\u2013\u2014") else ""
         raise error(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}{meant}); "
                     "save the file as UTF-8") from None
 
