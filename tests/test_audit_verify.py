@@ -1595,8 +1595,8 @@ def test_a_corpus_path_missing_at_the_audit_too_does_not_stop_verification(tmp_p
     Path("c").rename("moved")
     # named with where it was read from, the flags in it and what to do (it said only
     # "corpus paths of report.json not found: ['c'] (from /tmp/...)")
-    for out, gone in (("o1", "c, read from {}, the folder the audit ran in; 1 of the flags to "
-                             "verify are in it"),
+    for out, gone in (("o1", "c, read from {}, the folder the audit ran in; 1 of the flagged "
+                             "documents to verify is in it"),
                       ("o2", "c/s/*.jsonl (a pattern that matches no file now), read from {}, "
                              "the folder the audit ran in")):
         Path(out, "verified.jsonl").unlink()
