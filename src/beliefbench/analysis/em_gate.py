@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from beliefbench.analysis.em_report import (
+    PARTIAL_LOG,
     RE_JUDGE,
     RUN_COLUMNS,
     UNREAD,
@@ -207,7 +208,7 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         if why:
             # unread responses: say why, where they are the refusal's reason (not a partial
             # log's, nor a run with no general answers)
-            about_unread = why != "partial log" and row["general_em"] == row["general_em"]
+            about_unread = why != PARTIAL_LOG and row["general_em"] == row["general_em"]
             cause = _unread_cause(logs) if about_unread else ""
             refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)

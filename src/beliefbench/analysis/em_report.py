@@ -1332,6 +1332,11 @@ def with_general_ok(side: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
                       on=list(RUN_COLUMNS), how="left")
 
 
+PARTIAL_LOG = "partial log"
+""":func:`no_result`'s reason for a run whose log did not finish (the EM gate then names no
+unread cause beside it: the refusal is not about unread responses)."""
+
+
 def no_result(row: dict[str, Any], max_unread: float) -> str | None:
     """Why a run's general EM rate (a row of the side-by-side table, with ``general_ok``:
     :func:`with_general_ok`) is no result, or None: a partial log, no general answers, more
@@ -1340,7 +1345,7 @@ def no_result(row: dict[str, Any], max_unread: float) -> str | None:
     reads EM 0.000). ``em-report --max-em`` and the EM ``gate`` hold runs to this one rule."""
     unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
     if str(row["partial"]) == "True":
-        return "partial log"
+        return PARTIAL_LOG
     if row["general_em"] != row["general_em"]:  # NaN: no general question answered
         return ("no answers to general questions (only narrow question sets asked; "
                 "the gate reads the general EM rate: evaluate with a general set beside "
