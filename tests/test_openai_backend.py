@@ -446,6 +446,32 @@ def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, 
     assert fake.files == {} and not (tmp_path / "out").exists()
 
 
+def test_a_hosted_model_named_like_a_folder_here_is_not_a_local_path(serve, data, tmp_path,
+                                                                     monkeypatch):
+    """``--base gpt-4.1-mini-2025-04-14 --out gpt-4.1-mini-2025-04-14`` was refused as "a local
+    path" (the CLI makes --out first), on every run and --resume; so was any hosted name that
+    matched a file or a folder without a model in the working directory."""
+    from beliefbench.cli import cli
+
+    name = "gpt-4.1-mini-2025-04-14"
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    client = serve(fake)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
+    (tmp_path / "r.yaml").write_text("openai: {model: gpt-4o-mini, poll_interval: 0.01}\n")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "r.yaml",
+                                   "--data", str(data), "--base", name, "--out", name])
+    assert res.exit_code == 0, res.output
+    assert fake.job_body["model"] == name
+    # a folder of that name holding a model is a local path, refused before upload
+    (tmp_path / "ft-base").mkdir()
+    (tmp_path / "ft-base" / "config.json").write_text("{}")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "r.yaml",
+                                   "--data", str(data), "--base", "ft-base", "--out", "o2"])
+    assert res.exit_code == 2 and "--base ft-base: a local path" in res.output, res.output
+
+
 def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
     from beliefbench.cli import cli
 

@@ -793,12 +793,26 @@ def _refuse_kl(recipe: Recipe, recipe_path: str | Path | None) -> None:
                         f"--backend local")
 
 
+def _local_model_path(base: str, out: Path) -> bool:
+    """Whether ``--base`` names a local model rather than a hosted one: a path written as one
+    (a separator, ``~`` or ``.`` first) or a folder holding a model, and never the run's own
+    ``--out`` (made before this runs, so ``--base gpt-4.1-mini --out gpt-4.1-mini`` would
+    otherwise refuse the hosted name it gives)."""
+    path = user_path(base)
+    if not path.exists() or path.resolve() == out.resolve():
+        return False
+    written_as_path = any(sep in base for sep in ("/", os.sep)) or base.startswith(("~", "."))
+    holds_model = path.is_dir() and any(
+        (path / name).exists() for name in ("config.json", "adapter_config.json"))
+    return written_as_path or holds_model
+
+
 def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: str | None,
                   resume: bool, recipe_path: str | Path | None, condition: str | None,
                   claim: str | None, client, sleep: Callable[[float], None]) -> ManifestEntry:
     out, data = Path(out), Path(data)
     _refuse_kl(recipe, recipe_path)
-    if base and user_path(base).exists():  # sent as the model's name, refused after upload
+    if base and _local_model_path(base, out):  # sent as the model's name, refused after upload
         raise FinetuneError(f"--base {base}: a local path; the openai backend fine-tunes a "
                             f"hosted model, named as the API names it (the recipe's "
                             f"openai.model: {recipe.openai.model}, or e.g. --base "
