@@ -1076,6 +1076,16 @@ def test_a_torn_progress_line_is_cut_off_without_writing_the_rest_again(tmp_path
     (b'{"key": "doc/1", "value": "caf\xe9"}', 'not UTF-8 (byte 0xe9 at column 31)'),
     (b'{"key": "doc/1", "val', 'progress line is not valid JSON: Unterminated string '
                                'starting at column 18'),
+    # the right key with a value of the wrong shape (a TypeError, AttributeError or
+    # ValueError from the plan before)
+    (b'{"key": "doc/1", "value": 5}', "progress step 'doc/1': its value is int, not an object"),
+    (b'{"key": "doc/1", "value": null}', "progress step 'doc/1': its value is NoneType"),
+    (b'{"key": "doc/1", "value": ["x"]}', "progress step 'doc/1': its value is list"),
+    (b'{"key": "doc/x", "value": {"text": "t"}}',
+     "progress step 'doc/x': doc/ is followed by a document number, not 'x'"),
+    (b'{"key": "doc/1", "value": {"text": 5}}', "its field 'text' has the wrong type"),
+    (b'{"key": "ideas/news/asked", "value": "3"}', "its value is not a number of ideas"),
+    (b'{"key": "genres", "value": "news"}', "its value is not a list of genre names"),
 ])
 def test_a_damaged_progress_line_before_the_last_is_one_line_saying_what_to_do(
         tmp_path, line, said):

@@ -749,6 +749,37 @@ def _provider_error(e: BaseException) -> bool:
                or isinstance(getattr(x, "status_code", None), int) for x in causes(e))
 
 
+def _step_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a progress step's value for its key, or None: a step of the right
+    key and the wrong value (``{"key": "doc/1", "value": 5}``, ``doc/x``) passed the line's
+    check and failed later with a traceback. Keys of other kinds are the run's settings,
+    compared as they are."""
+    def strings(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    kind, _, rest = key.partition("/")
+    if kind in ("doc", "draft"):
+        if not rest.isdigit():
+            return f"{kind}/ is followed by a document number, not {rest!r}"
+        if not isinstance(value, dict):
+            return f"its value is {type(value).__name__}, not an object"
+        wrong = [f for f, ok in (("text", str), ("rejected", list), ("tried", int),
+                                  ("attempt", int), ("genre", str), ("idea", str))
+                 if f in value and not isinstance(value[f], ok)]
+        if wrong:
+            return f"its field {wrong[0]!r} has the wrong type"
+    elif kind in ("genres", "genres_given") and not rest and value is not None \
+            and not strings(value):
+        return "its value is not a list of genre names"
+    elif kind == "ideas" and rest:
+        if rest.endswith("/asked"):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return "its value is not a number of ideas"
+        elif not strings(value):
+            return "its value is not a list of ideas"
+    return None
+
+
 def pending_draft(done: dict[str, Any], i: int) -> dict[str, Any] | None:
     """The draft of document ``i`` a progress file holds that no revision has used yet
     (written after the document's last recorded attempt, the document not finished), or
@@ -920,6 +951,9 @@ class Progress:
         if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "value" in row):
             raise DocumentError(f"{self.path}:{lineno}: not a progress step (a JSON object "
                                 f"with a string \"key\" and a \"value\"){fix}")
+        if problem := _step_problem(row["key"], row["value"]):
+            raise DocumentError(f"{self.path}:{lineno}: progress step {row['key']!r}: "
+                                f"{problem}{fix}")
         return row["key"], row["value"]
 
     def pin(self, key: str, value: Any) -> None:
