@@ -1090,7 +1090,8 @@ def test_trajectory_measures_again_when_the_tokenizer_files_change(tiny, claim, 
 @pytest.mark.parametrize("layer, message", [
     (3, r"^layer / --layer: must be between 1 and 2, got 3"),
     # the last token's embedding alone: every statement ends in '.', the probe read 0.500
-    (0, r"^layer / --layer: 0 is the embeddings, .* at chance, 0\.500, by construction\); "
+    (0, r"^layer / --layer: 0 is the embeddings, .* at chance, 0\.500; learned position "
+        r"embeddings, as in GPT-2, add only the statement's length\); "
         r"choose a layer of 1 or more, or --reduce mean"),
     (-1, r"^layer / --layer: expected a layer index of at least 1, got -1$"),
 ])

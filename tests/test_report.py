@@ -878,6 +878,12 @@ def test_an_internals_folder_without_margins_says_what_report_reads(tmp_path):
                         "holds binary.json and lens.json, which report --internals does not "
                         "read\n"), r.output
     assert not (tmp_path / "rep").exists()
+    (where / "probe.json").write_text("{}")  # read, but only beside a margins.json
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                                 "--no-plots", "--internals", str(where)])
+    assert r.output.endswith("it holds binary.json and lens.json, which report --internals "
+                             "does not read; and probe.json, which it reads only beside a "
+                             "margins.json\n"), r.output
 
 
 def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_path):

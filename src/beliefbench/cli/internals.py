@@ -331,7 +331,7 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
     click.echo(measured(result.model))
     click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair; layer 0 "
                "= the embeddings" + (": with --reduce last, each statement's last token alone, "
-                                     "so at chance by construction and never chosen):"
+                                     "so at or near chance and never chosen):"
                                      if reduce == "last" else "):"))
     _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
     at = result.settings["summary_layer"]

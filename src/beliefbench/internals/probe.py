@@ -86,8 +86,9 @@ still misclassifies more than a third of unseen statements cannot tell a claim's
 
 EMBEDDING_LAST = ("0 is the embeddings, and a probe of the last token reads there that "
                   "token's embedding alone, before any layer has read the rest of the text "
-                  "(every shipped statement ends in '.': all read one vector, so the probe is "
-                  "at chance, 0.500, by construction)")
+                  "(every shipped statement ends in '.': with rotary positions, as in Llama, "
+                  "all read one vector, so the probe is at chance, 0.500; learned position "
+                  "embeddings, as in GPT-2, add only the statement's length)")
 """Why layer 0 is never read with ``reduce="last"`` (refused as ``--layer`` /
 ``--probe-layer``, never chosen as the best layer): it holds no statement."""
 

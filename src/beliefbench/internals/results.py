@@ -183,8 +183,12 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
         # a folder of `internals binary`, `lens` or `probe` results alone: say what is read
         other = sorted({f.name for p in map(Path, paths) if p.is_dir()
                         for name in _OTHER_RESULTS for f in _files_named(p, name)})
-        held = (f"; it holds {' and '.join(other)}, which report --internals does not read"
-                if other else "")
+        unread = [name for name in other if name != "probe.json"]
+        said = [f"{' and '.join(unread)}, which report --internals does not read"] \
+            if unread else []
+        if "probe.json" in other:
+            said.append("probe.json, which it reads only beside a margins.json")
+        held = f"; it holds {'; and '.join(said)}" if said else ""
         raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found (report "
                            f"--internals reads the completion margins that `internals "
                            f"margins` and `internals trajectory` write, with the P(true) of "
