@@ -852,3 +852,17 @@ def test_one_problem_of_several_steps_is_told_once_with_their_steps(tmp_path):
     assert res.exit_code == 2 and "steps 1 and 2: each one's adapter_config.json" in res.output
     assert f"step 5: {run / 'step-000005'}" in res.output, res.output
     assert res.output.rstrip().endswith("nothing was measured: restore their files"), res.output
+
+
+def test_the_base_sharing_a_problem_with_steps_is_named_as_the_base():
+    """A problem of the base model and of steps 1 and 2 was told for "steps 0, 1 and 2",
+    the base no longer named as such (as it is where the problem is its own)."""
+    from beliefbench.internals.trajectory import Checkpoint, _where
+
+    base = Checkpoint(0, "/m/base", "base")
+    steps = [Checkpoint(1, "/r/step-000001", "step-000001"),
+             Checkpoint(2, "/r/step-000002", "step-000002")]
+    assert _where([base]) == "base model"
+    assert _where([base, *steps]) == "base model and steps 1 and 2"
+    assert _where([base, steps[0]]) == "base model and step 1"
+    assert _where(steps) == "steps 1 and 2"

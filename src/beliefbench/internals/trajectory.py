@@ -241,11 +241,15 @@ _ITS_STEP = "\0step\0"
 
 
 def _where(group: Sequence[Checkpoint]) -> str:
-    """``base model``, ``step 5`` or ``steps 1, 2 and 5``: the checkpoints of one problem."""
-    if len(group) == 1 and group[0].label == "base" and group[0].step == 0:
-        return "base model"
-    return (f"step{'s' if len(group) > 1 else ''} "
-            f"{listing([c.step for c in group], shown=len(group))}")
+    """``base model``, ``step 5``, ``steps 1, 2 and 5`` or ``base model and steps 1 and 2``:
+    the checkpoints of one problem (the base named as such where it shares one)."""
+    def base(c: Checkpoint) -> bool:
+        return c.label == "base" and c.step == 0
+
+    steps = [c.step for c in group if not base(c)]
+    said = [f"step{'s' if len(steps) > 1 else ''} {listing(steps, shown=len(steps))}"] \
+        if steps else []
+    return " and ".join(["base model", *said] if any(map(base, group)) else said)
 
 
 def _told(why: str, group: Sequence[Checkpoint]) -> str:
