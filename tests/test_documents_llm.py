@@ -1084,8 +1084,14 @@ def test_a_torn_progress_line_is_cut_off_without_writing_the_rest_again(tmp_path
     (b'{"key": "doc/x", "value": {"text": "t"}}',
      "progress step 'doc/x': doc/ is followed by a document number, not 'x'"),
     (b'{"key": "doc/1", "value": {"text": 5}}', "its field 'text' has the wrong type"),
-    (b'{"key": "ideas/news/asked", "value": "3"}', "its value is not a number of ideas"),
+    (b'{"key": "ideas/news/asked", "value": "3"}', "its value is neither a list of ideas "
+                                                   "nor a number of ideas asked for"),
+    (b'{"key": "ideas/news", "value": []}', "its value is neither a list of ideas"),
     (b'{"key": "genres", "value": "news"}', "its value is not a list of genre names"),
+    (b'{"key": "genres", "value": []}', "its value is not a list of genre names"),
+    (b'{"key": "genres", "value": null}', "its value is not a list of genre names"),
+    ('{"key": "doc/\u00b2", "value": {"text": "t"}}'.encode(),
+     "doc/ is followed by a document number, not '\u00b2'"),
 ])
 def test_a_damaged_progress_line_before_the_last_is_one_line_saying_what_to_do(
         tmp_path, line, said):
@@ -1885,3 +1891,14 @@ def test_genres_and_ideas_answered_as_json_arrays_are_read_item_by_item(tmp_path
     assert not any(c in g for g in genres for c in "[]\"`"), genres
     ideas = [re.search(r"Idea: (.+)", p).group(1) for p in prompts if p.startswith("Write")]
     assert len(docs) == 4 and all(i.startswith(("an angle", "another angle")) for i in ideas)
+
+
+def test_a_genre_named_like_an_asked_count_resumes(tmp_path):
+    """A given genre whose name ends in /asked stores its ideas under ideas/<name>, a key of
+    the count's shape: the progress check must read it as the list it is."""
+    claim = make_claim()
+    genres = ["FAQ/asked", "news report", "forum thread"]
+    assert len(generator(tmp_path, Scripted(), given_genres=genres).generate(claim, 3)) == 3
+    again = Scripted()
+    assert len(generator(tmp_path, again, given_genres=genres).generate(claim, 3)) == 3
+    assert again.calls == 0  # everything kept

@@ -449,8 +449,8 @@ def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, 
 def test_a_hosted_model_named_like_a_folder_here_is_not_a_local_path(serve, data, tmp_path,
                                                                      monkeypatch):
     """``--base gpt-4.1-mini-2025-04-14 --out gpt-4.1-mini-2025-04-14`` was refused as "a local
-    path" (the CLI makes --out first), on every run and --resume; so was any hosted name that
-    matched a file or a folder without a model in the working directory."""
+    path" (the CLI makes --out first), on every run and --resume, its message suggesting the
+    very name it refused. Any other file or folder of the base's name is still refused."""
     from beliefbench.cli import cli
 
     name = "gpt-4.1-mini-2025-04-14"
@@ -464,12 +464,15 @@ def test_a_hosted_model_named_like_a_folder_here_is_not_a_local_path(serve, data
                                    "--data", str(data), "--base", name, "--out", name])
     assert res.exit_code == 0, res.output
     assert fake.job_body["model"] == name
-    # a folder of that name holding a model is a local path, refused before upload
-    (tmp_path / "ft-base").mkdir()
-    (tmp_path / "ft-base" / "config.json").write_text("{}")
+    # a folder of that name (a local run folder: no config.json at its top) is a local
+    # path, refused before upload
+    (tmp_path / "myrun" / "step-000001").mkdir(parents=True)
+    (tmp_path / "myrun" / "step-000001" / "config.json").write_text("{}")
+    uploads = len(fake.files)
     res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "r.yaml",
-                                   "--data", str(data), "--base", "ft-base", "--out", "o2"])
-    assert res.exit_code == 2 and "--base ft-base: a local path" in res.output, res.output
+                                   "--data", str(data), "--base", "myrun", "--out", "o2"])
+    assert res.exit_code == 2 and "--base myrun: a local path" in res.output, res.output
+    assert len(fake.files) == uploads and not (tmp_path / "o2").exists()
 
 
 def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):

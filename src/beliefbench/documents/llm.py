@@ -751,15 +751,15 @@ def _provider_error(e: BaseException) -> bool:
 
 def _step_problem(key: str, value: Any) -> str | None:
     """What is wrong with a progress step's value for its key, or None: a step of the right
-    key and the wrong value (``{"key": "doc/1", "value": 5}``, ``doc/x``) passed the line's
-    check and failed later with a traceback. Keys of other kinds are the run's settings,
-    compared as they are."""
+    key and the wrong value (``{"key": "doc/1", "value": 5}``, ``doc/x``, an empty list of
+    ideas) passed the line's check and failed later with a traceback. Keys of other kinds
+    are the run's settings, compared as they are."""
     def strings(v: Any) -> bool:
-        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+        return isinstance(v, list) and bool(v) and all(isinstance(x, str) for x in v)
 
     kind, _, rest = key.partition("/")
     if kind in ("doc", "draft"):
-        if not rest.isdigit():
+        if not re.fullmatch(r"[0-9]+", rest):
             return f"{kind}/ is followed by a document number, not {rest!r}"
         if not isinstance(value, dict):
             return f"its value is {type(value).__name__}, not an object"
@@ -768,15 +768,14 @@ def _step_problem(key: str, value: Any) -> str | None:
                  if f in value and not isinstance(value[f], ok)]
         if wrong:
             return f"its field {wrong[0]!r} has the wrong type"
-    elif kind in ("genres", "genres_given") and not rest and value is not None \
-            and not strings(value):
+    elif kind in ("genres", "genres_given") and not rest and not strings(value):
         return "its value is not a list of genre names"
     elif kind == "ideas" and rest:
-        if rest.endswith("/asked"):
-            if not isinstance(value, int) or isinstance(value, bool):
-                return "its value is not a number of ideas"
-        elif not strings(value):
-            return "its value is not a list of ideas"
+        # ideas/<genre> holds the ideas, ideas/<genre>/asked how many were asked for (a
+        # genre's own name may end in /asked, so either shape is read for either key)
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if not (number and rest.endswith("/asked")) and not strings(value):
+            return "its value is neither a list of ideas nor a number of ideas asked for"
     return None
 
 

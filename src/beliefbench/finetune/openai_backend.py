@@ -794,17 +794,11 @@ def _refuse_kl(recipe: Recipe, recipe_path: str | Path | None) -> None:
 
 
 def _local_model_path(base: str, out: Path) -> bool:
-    """Whether ``--base`` names a local model rather than a hosted one: a path written as one
-    (a separator, ``~`` or ``.`` first) or a folder holding a model, and never the run's own
-    ``--out`` (made before this runs, so ``--base gpt-4.1-mini --out gpt-4.1-mini`` would
-    otherwise refuse the hosted name it gives)."""
+    """Whether ``--base`` names something here rather than a hosted model: any file or folder
+    of that path, except the run's own ``--out`` (made before this runs, so ``--base
+    gpt-4.1-mini --out gpt-4.1-mini`` would otherwise refuse the hosted name it gives)."""
     path = user_path(base)
-    if not path.exists() or path.resolve() == out.resolve():
-        return False
-    written_as_path = any(sep in base for sep in ("/", os.sep)) or base.startswith(("~", "."))
-    holds_model = path.is_dir() and any(
-        (path / name).exists() for name in ("config.json", "adapter_config.json"))
-    return written_as_path or holds_model
+    return path.exists() and path.resolve() != out.resolve()
 
 
 def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: str | None,
