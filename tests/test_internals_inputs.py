@@ -722,8 +722,8 @@ def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monk
     assert all(float(t).is_integer() for t in seen["xticks"]), seen["xticks"]
     assert f"near chance below {NEAR_CHANCE}" in seen["labels"] and "chance (0.5)" in seen["labels"]
     # layer 0 at 0.500 drew as a measured point: the axis says why it is at chance
-    assert seen["xlabel"] == ("layer (0 = embeddings; of the last token alone: chance by "
-                              "construction, never chosen)"), seen["xlabel"]
+    assert seen["xlabel"] == ("layer (0 = embeddings; of the last token alone: at or near "
+                              "chance, never chosen)"), seen["xlabel"]
     plot_layers(layers, tmp_path / "mean.png", reduce="mean")
     assert seen["xlabel"] == "layer (0 = embeddings)"
     assert seen["ylim"][1] >= NEAR_CHANCE  # the threshold line is in view

@@ -346,8 +346,8 @@ def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "",
     ax.axhline(NEAR_CHANCE, color="grey", linewidth=0.8, linestyle="-.",
                label=f"near chance below {NEAR_CHANCE}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("layer (0 = embeddings" + ("; of the last token alone: chance by "
-                                              "construction, never chosen)"
+    ax.set_xlabel("layer (0 = embeddings" + ("; of the last token alone: at or near "
+                                              "chance, never chosen)"
                                               if reduce == "last" else ")"))
     ax.set_ylabel("cross-validated accuracy")
     ax.set_title("truth probe on generic statements" + (f"\n{model}" if model else ""),
