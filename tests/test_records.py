@@ -227,6 +227,31 @@ def test_a_records_line_json_cannot_read_is_one_line_saying_where(tmp_path):
         assert str(e.value).startswith(f"{path}{said}"), str(e.value)
 
 
+@pytest.mark.parametrize(("line", "said"), [
+    ('{"id": "x", "text": "hi"', "Expecting ',' delimiter at the end of the line (column 25)"),
+    ('{"id": "x", "text": ', "Expecting value at the end of the line (column 21)"),
+    ('{"id": "x", "text": "hi",, "a": 1}', "Expecting property name enclosed in double "
+                                           "quotes at column 26"),
+    ('{"id": "x", "text": "hi"}\r', None),  # a Windows line ending reads
+])
+def test_a_line_that_stops_short_is_said_at_its_end_not_column_1(tmp_path, line, said):
+    """A line cut short in the middle of a file (`{"id": "x", "text": "hi"` then the next
+    record) was `x.jsonl:2: not valid JSON: Expecting ',' delimiter at column 1`: json read
+    the line with its newline and counted the error on a second line, so the column named
+    the line's start, where nothing is wrong."""
+    from beliefbench.records import RecordError, read_records
+
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"id": "a", "text": "ok"}\n' + line + '\n{"id": "b", "text": "ok"}\n',
+                    newline="")
+    if said is None:
+        assert [r.id for r in read_records(path)] == ["a", "x", "b"]
+        return
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value) == f"{path}:2: not valid JSON: {said}"
+
+
 def test_a_manifest_line_json_cannot_read_says_where_and_why(tmp_path):
     """A manifest line nested too deeply was a RecursionError traceback (sweep, trajectory,
     finetune --resume); one cut short read "field (line): Invalid JSON: EOF while parsing a

@@ -114,9 +114,20 @@ def json_problem(e: ValueError | RecursionError) -> str:
     """``not valid JSON: ...`` for what ``json.loads`` raised on one line of a JSONL file:
     its message with the column ("Unterminated string starting at" said not where), the
     first clause of a 4,300+ digit number's, or "nested too deeply" (a RecursionError
-    traceback otherwise). Shared by the records' and the manifest's readers."""
+    traceback otherwise). Shared by the records' and the manifest's readers.
+
+    A line is parsed with its newline, so a line that stops short (``{"id": "x", "text":
+    "hi"``, a torn write in the middle of a file) failed on that newline, "line 2 column 1"
+    to json, and was said as "at column 1", its start: it is said as the end of the line
+    (``at the end of the line (column 25)``)."""
     if isinstance(e, json.JSONDecodeError):
-        return f"not valid JSON: {e.msg}{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
+        line = e.doc.rstrip("\r\n")
+        at = "" if e.msg.endswith(" at") else " at"
+        if "\n" in line:  # not one line of a file: as json counts
+            return f"not valid JSON: {e.msg}{at} column {e.colno}"
+        if e.pos >= len(line) and at:  # not "Unterminated string starting at": its start
+            return f"not valid JSON: {e.msg} at the end of the line (column {len(line) + 1})"
+        return f"not valid JSON: {e.msg}{at} column {e.pos + 1}"
     return "not valid JSON: " + ("nested too deeply" if isinstance(e, RecursionError)
                                  else str(e).split(";")[0])
 
