@@ -892,7 +892,9 @@ def test_every_tokenizer_option_rejects_a_bad_path_clearly(tmp_path, monkeypatch
         "generate": ["docs", "generate", "--claims", str(claim_file), "--conditions",
                      "negated", "--n", "3", "--out", str(tmp_path / "gen")],
         "mix": ["docs", "mix", "--docs", str(docs), "--out", str(tmp_path / "mix.jsonl")],
-        "stats": ["docs", "stats", str(docs)]}
+        "stats": ["docs", "stats", str(docs)],
+        "bundle": ["docs", "bundle", "--docs", str(docs), "--k", "2", "--out",
+                   str(tmp_path / "bundle.jsonl")]}
     stats_before = stats_path(docs).read_bytes()
     for name, (path, problem) in _bad_tokenizers(tmp_path).items():
         for command, args in commands.items():
@@ -903,7 +905,23 @@ def test_every_tokenizer_option_rejects_a_bad_path_clearly(tmp_path, monkeypatch
             assert "huggingface" not in r.output.lower() and "repo" not in r.output.lower()
     # nothing was made before the check failed; the old stats are untouched
     assert not (tmp_path / "gen").exists() and not (tmp_path / "mix.jsonl").exists()
+    assert not (tmp_path / "bundle.jsonl").exists()
     assert stats_path(docs).read_bytes() == stats_before
+
+
+def test_counting_a_record_longer_than_the_tokenizers_model_warns_of_no_model(
+        tmp_path, tiny_tokenizer):
+    """`docs stats --tokenizer models/tiny` of a 20-document bundle printed transformers'
+    "Token indices sequence length is longer than the specified maximum sequence length for
+    this model (11860 > 2048). Running this sequence through the model will result in
+    indexing errors": a count runs no model, and the line read as a broken dataset."""
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "word " * 3000}) + "\n")
+    r = subprocess.run([*CLI, "docs", "stats", str(path), "--tokenizer", str(tiny_tokenizer)],
+                       capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["tokens"] >= 3000
+    assert "Token indices" not in r.stderr and "indexing errors" not in r.stderr, r.stderr
 
 
 def test_library_stats_check_the_tokenizer_too(tmp_path, tiny_tokenizer):
@@ -1319,6 +1337,38 @@ def test_a_bundle_stays_within_its_token_budget_separators_included(tmp_path):
             assert r.meta["tokens"] == len(regex_offsets(r.text)) <= budget, budget
     stats = json.loads(stats_path(out).read_text())
     assert stats["tokens"] == sum(r.meta["tokens"] for r in read_records(out))
+
+
+def test_a_bundle_budget_counts_the_tokens_of_the_tokenizer_named(tmp_path, tiny_tokenizer):
+    """`--token-budget` counted regex words only: a bundle "within 2,000 tokens" for a model
+    held 3,400 of that model's tokens (the tiny model's tokenizer counts 1.7 per regex word),
+    past its context, and `docs bundle` had no way to name the model's tokenizer. With
+    `--tokenizer`, every bundle's own text is within the budget by that tokenizer, and the
+    stats count with it."""
+    from beliefbench.documents.stats import hf_offsets, regex_offsets
+
+    docs = _docs(tmp_path, 30)
+    count = hf_offsets(str(tiny_tokenizer))
+    lengths = sorted(len(count(r.body()[0])) for r in read_records(docs))
+    out = tmp_path / "b.jsonl"
+    for budget in range(lengths[0] * 2, lengths[0] * 2 + 60, 7):
+        r = _run("bundle", "--docs", docs, "--k", "20", "--n", "3", "--token-budget", budget,
+                 "--tokenizer", tiny_tokenizer, "--out", out)
+        assert r.exit_code == 0, r.output
+        bundles = list(read_records(out))
+        for b in bundles:
+            assert b.meta["tokens"] == len(count(b.text)) <= budget, budget
+        assert any(len(regex_offsets(b.text)) < b.meta["tokens"] for b in bundles)
+        stats = json.loads(stats_path(out).read_text())
+        assert stats["tokenizer"] == str(tiny_tokenizer)
+        assert stats["tokens"] == sum(b.meta["tokens"] for b in bundles)
+    assert f"tokens of {tiny_tokenizer}" in r.stdout
+    # a budget no document fits says the least that would, in the tokenizer's tokens
+    r = _run("bundle", "--docs", docs, "--k", "2", "--token-budget", "10", "--tokenizer",
+             tiny_tokenizer, "--out", out)
+    assert r.exit_code == 2
+    assert (f"no document fits --token-budget 10 (the shortest holds {lengths[0]} tokens of "
+            f"{tiny_tokenizer}); give --token-budget {lengths[0]} or more") in r.output
 
 
 def test_docs_stats_keeps_saying_the_provenance_is_of_an_earlier_file(tmp_path):

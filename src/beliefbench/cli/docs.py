@@ -440,15 +440,21 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
               help="Documents per bundle (fewer if the token budget is reached).")
 @click.option("--n", "n", type=int, default=1, show_default=True,
               help="Number of bundles (per claim).")
-@click.option("--token-budget", type=int, default=None, help="Regex tokens per bundle, at most.")
+@click.option("--token-budget", type=int, default=None,
+              help="Tokens per bundle, at most: regex words, or those of --tokenizer (the "
+                   "model's, whose context the bundle goes in).")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="JSONL file of bundles to write (and <out>.stats.json beside it); not "
                    "the --docs file.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of which documents each bundle draws.")
+@click.option("--tokenizer", default=None, callback=_check_tokenizer,
+              help="Local Hugging Face tokenizer directory (with tokenizer.json or "
+                   "tokenizer_config.json) counting --token-budget and the stats' tokens "
+                   "(default: regex tokens).")
 @holds("docs bundle", file=True)
 def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
-               seed: int) -> None:
+               seed: int, tokenizer: str | None) -> None:
     """Pack K documents into one prompt context (the in-context control)."""
     from beliefbench.documents.bundles import bundle
 
@@ -457,7 +463,8 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
     before = _made_before(out)
     try:
         click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed,
-                                   on_note=lambda line: click.echo(line, err=True))))
+                                   on_note=lambda line: click.echo(line, err=True),
+                                   tokenizer=tokenizer)))
         _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
 from beliefbench.documents.mixer import read_documents
-from beliefbench.documents.stats import regex_offsets, write_dataset
+from beliefbench.documents.stats import Offsets, hf_offsets, regex_offsets, write_dataset
 from beliefbench.records import DOCTAG, Record, RecordError, Span
 
 
@@ -33,14 +33,15 @@ def refuse_training_on_bundle(record: Record, where: str) -> None:
 
 
 SEPARATOR = "\n\n---\n\n"
-SEPARATOR_TOKENS = len(regex_offsets(SEPARATOR))
 
 
 def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int = 1,
            token_budget: int | None = None, seed: int = 0,
-           on_note: Callable[[str], None] | None = None) -> Path:
+           on_note: Callable[[str], None] | None = None,
+           tokenizer: str | None = None) -> Path:
     """Write n_bundles records per claim, each up to k documents of that claim within
-    token_budget (regex tokens).
+    token_budget: regex tokens, or those of ``tokenizer`` (a local Hugging Face tokenizer
+    directory, the model's whose context the bundle goes in; the stats count with it too).
 
     A file of several claims' documents (``docs generate --claims all``) gets ``n_bundles``
     bundles for each claim, each drawn from that claim's documents only: drawn from the whole
@@ -54,6 +55,8 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
         raise DocumentError(f"--k and --n must be at least 1 (got --k {k}, --n {n_bundles})")
     if token_budget is not None and token_budget < 1:
         raise DocumentError(f"--token-budget must be at least 1 (got {token_budget})")
+    offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    unit = f"tokens of {tokenizer}" if tokenizer else "regex-word tokens"
     docs = read_documents(docs_path)
     by_claim: dict[str | None, list[Record]] = {}
     for r in docs:
@@ -70,14 +73,17 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
         tag = f"{claim_id}-" if len(by_claim) > 1 else ""
         for b in range(n_bundles):
             rng = random.Random(f"bundle:{seed}:{tag}{b}")
-            chosen, tokens = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget)
+            chosen, tokens = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget,
+                                   offsets)
             if not chosen:
                 of = f" of claim {claim_id}" if tag else ""
-                raise DocumentError(f"{docs_path}: no document{of} fits the token budget "
-                                    f"{token_budget}")
+                least = min(len(offsets(r.body()[0])) for r in claim_docs)
+                raise DocumentError(f"{docs_path}: no document{of} fits --token-budget "
+                                    f"{token_budget} (the shortest holds {least} {unit}); "
+                                    f"give --token-budget {least} or more")
             out_records.append(_packed(chosen, tokens, f"bundle-s{seed}-{tag}{b:04d}", k,
                                        token_budget))
-    write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
+    write_dataset(out, out_records, tokenizer, {"input": str(docs_path), "k": k,
                                            "token_budget": token_budget, "seed": seed},
                   progress=True)
     short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
@@ -88,20 +94,31 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
     return Path(out)
 
 
-def _fill(order: list[Record], k: int, token_budget: int | None
-          ) -> tuple[list[Record], int]:
-    """The first documents of ``order`` that fit, and their tokens: up to ``k``, within the
-    budget (the separators' tokens counted too, so the bundle's text stays within it)."""
+def _fill(order: list[Record], k: int, token_budget: int | None,
+          offsets: Offsets = regex_offsets) -> tuple[list[Record], int]:
+    """The first documents of ``order`` that fit, and the tokens of their bundle's text:
+    up to ``k``, within the budget (the separators' tokens counted too, so the bundle's text
+    stays within it).
+
+    Each document is counted alone; a subword tokenizer may count the joined text a token or
+    two otherwise at a boundary, so the bundle's own text is counted too, and the last
+    document dropped while it is over the budget."""
+    separator = len(offsets(SEPARATOR))
     chosen: list[Record] = []
     tokens = 0
     for r in order:
         if len(chosen) == k:
             break
-        t = len(regex_offsets(r.body()[0])) + (SEPARATOR_TOKENS if chosen else 0)
+        t = len(offsets(r.body()[0])) + (separator if chosen else 0)
         if token_budget is not None and tokens + t > token_budget:
             continue
         chosen.append(r)
         tokens += t
+    while chosen:
+        tokens = len(offsets(SEPARATOR.join(r.body()[0] for r in chosen)))
+        if token_budget is None or tokens <= token_budget:
+            break
+        chosen.pop()
     return chosen, tokens
 
 

@@ -83,7 +83,10 @@ def hf_offsets(path: str | Path) -> Offsets:
         raise DocumentError(f"--tokenizer {path}: stats need a fast tokenizer (offset mapping)")
 
     def offsets(text: str) -> list[int]:
-        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        # verbose=False: "Token indices sequence length is longer than the specified maximum
+        # sequence length for this model (11860 > 2048). Running this sequence through the
+        # model will result in indexing errors" was said of a count, which runs no model
+        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return [a for a, b in enc["offset_mapping"] if b > a]
 
     return offsets
