@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -1203,6 +1204,17 @@ def test_mix_refuses_shares_that_leave_almost_no_documents_or_make_no_records(tm
     r = _run("mix", "--docs", docs, "--pretrain", "0.001", "--out", tmp_path / "m.jsonl")
     assert r.exit_code == 2 and "--pretrain 0.001 with 20 documents is 0 records" in r.output
     assert not (tmp_path / "m.jsonl").exists()
+    # the least share it names makes a record, and 0.0241 below it was named "above 0.024"
+    for n, other in [(20, 0.0), (20, 0.3), (7, 0.0), (1000, 0.5), (3, 0.9)]:
+        with pytest.raises(DocumentError) as e:
+            mix_counts(n, 0.0001, other)
+        least = float(re.search(r"a share of ([0-9.e-]+) or more makes one", str(e.value))[1])
+        assert mix_counts(n, least, other)[0] == 1, (n, other, least)
+        with pytest.raises(DocumentError):  # three digits: the one below it makes none
+            mix_counts(n, round(least - 10 ** (math.floor(math.log10(least)) - 2), 12),
+                       other)
+    with pytest.raises(DocumentError, match=r"\(a share of 0\.0244 or more makes one\)"):
+        mix_counts(20, 0.0241, 0.0)
     out = mix([docs], tmp_path / "ok.jsonl", pretrain=0.5, chat=0.499)  # the limit itself
     assert sum(1 for _ in read_records(out)) == 20000
 

@@ -8,6 +8,7 @@ drawn with replacement, so large mixes repeat them (the stats record how many ar
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from functools import cache
@@ -103,6 +104,14 @@ pretraining mix stays possible; a share of 0.999999 asked for a million records 
 document, and the mix hung building them)."""
 
 
+def _just_above(share: float) -> float:
+    """The 3-significant-digit share just above ``share``: the least one said as making a
+    record. Said at 2 digits, "--pretrain 0.024 ... (a share above 0.024 makes one)" refused
+    0.024 and 0.0241 too (the least is 0.02439...)."""
+    digits = 2 - math.floor(math.log10(share))
+    return (math.floor(share * 10 ** digits) + 1) / 10 ** digits
+
+
 def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     """Pretrain and chat counts so that they make up the given shares of the final mix."""
     for name, v in (("pretrain", pretrain), ("chat", chat)):
@@ -122,10 +131,10 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     counts = round(total * pretrain), round(total * chat)
     for name, v, other, count in (("pretrain", pretrain, chat, counts[0]),
                                   ("chat", chat, pretrain, counts[1])):
-        if v > 0 and count == 0:  # n * v / (1 - v - other) rounds to 0 below this share
-            least = 0.5 * (1 - other) / (n_docs + 0.5)
+        if v > 0 and count == 0:  # n * v / (1 - v - other) rounds to 0 up to this share
+            least = _just_above(0.5 * (1 - other) / (n_docs + 0.5))
             raise DocumentError(f"--{name} {v:g} with {n_docs} documents is 0 records (a "
-                                f"share above {least:.2g} makes one); give a larger share, "
+                                f"share of {least:g} or more makes one); give a larger share, "
                                 f"more documents, or 0")
     return counts
 
