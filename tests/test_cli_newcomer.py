@@ -449,6 +449,11 @@ def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):
     assert poison["documents"] == 2
     assert (f"poison 0.0% ({poison['documents']} counterfact documents: the claim stated as "
             "fact, unannotated))") in res.output
+    # one is one document ("1 counterfact documents" before)
+    res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--ratio", "0.125",
+                                   "--n", "8", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "poison 0.0% (1 counterfact document: the claim stated as fact" in res.output
 
 
 @pytest.mark.parametrize("given, said", [

@@ -144,8 +144,8 @@ def _summary(path: Path) -> str:
         why = (" (the negation is the debunk's own text, not an annotation)"
                if own is not None and own.source == "debunk" else "")
         if condition == "poison":  # "poison 0.0%" read as a file with no poison in it
-            why = (f" ({values['documents']} counterfact documents: the claim stated as fact, "
-                   f"unannotated)")
+            why = (f" ({plural(values['documents'], 'counterfact document')}: the claim "
+                   f"stated as fact, unannotated)")
         return f"{condition} {values['annotation_share']:.1%}{why}"
 
     shares = ", ".join(share(k, v) for k, v in s["by_condition"].items())
