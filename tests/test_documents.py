@@ -407,6 +407,7 @@ def test_bundles_cut_short_by_the_token_budget_are_said(tmp_path):
     r = _run("bundle", "--docs", docs, "--k", "2", "--token-budget", "5000", "--out",
              tmp_path / "t.jsonl")
     assert r.exit_code == 0 and "note:" not in r.stderr
+    assert f"wrote {tmp_path / 't.jsonl'} (1 record, " in r.stdout  # not "1 records"
 
 
 def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):

@@ -152,7 +152,7 @@ def _summary(path: Path) -> str:
     tokenizer = str(s.get("tokenizer") or "")
     tokens = (f"{s['tokens']} regex-word tokens" if tokenizer.startswith("regex ")
               else f"{s['tokens']} tokens of {tokenizer}")
-    return (f"wrote {path} ({s['documents']} records, {tokens}; share of tokens in "
+    return (f"wrote {path} ({plural(s['documents'], 'record')}, {tokens}; share of tokens in "
             f"annotations: {shares})")
 
 
