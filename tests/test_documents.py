@@ -1499,6 +1499,40 @@ def test_mix_takes_a_shell_glob_after_docs(tmp_path):
     assert sorted(r.condition for r in read_records(out)) == ["negated"] * 4 + ["positive"] * 4
 
 
+def test_bundle_given_several_files_by_a_shell_glob_says_it_takes_one(tmp_path):
+    """`docs bundle --docs data/*.jsonl` said only `Got unexpected extra argument
+    (data/positive.jsonl)`, as if that file were a typo; nothing is written."""
+    a, b = generate_datasets([make_claim()], "negated,positive", 4, tmp_path / "data",
+                             progress=False)
+    out = tmp_path / "b.jsonl"
+    r = _run("bundle", "--docs", a, b, "--k", "2", "--out", out)
+    assert r.exit_code == 2 and not out.exists()
+    assert r.output == (f"Error: --docs takes one documents file; {b} followed --docs {a} (a "
+                        f"shell glob after --docs?): bundle each condition file on its own, "
+                        f"one --docs per run\n")
+
+
+def test_mix_expands_a_quoted_glob_after_docs(tmp_path):
+    """`--docs 'data/*.jsonl'` (a script's or a Makefile's, no shell to expand it) was
+    `--docs data/*.jsonl: no such documents file (close names in data: negated.jsonl)`,
+    naming one of the two files it meant. It is expanded as the shell would, stats files
+    left out of `data/*`; a pattern that matches nothing is refused naming it."""
+    a, b = generate_datasets([make_claim()], "positive,negated", 4, tmp_path / "data",
+                             progress=False)
+    out = tmp_path / "m.jsonl"
+    for pattern in ("*.jsonl", "*"):
+        r = _run("mix", "--docs", f"{tmp_path / 'data'}/{pattern}", "--out", out)
+        assert r.exit_code == 0, r.output
+        assert (sorted(r.condition for r in read_records(out))
+                == ["negated"] * 4 + ["positive"] * 4)
+        assert json.loads(stats_path(out).read_text())["inputs"] == sorted([str(a), str(b)])
+    r = _run("mix", "--docs", f"{tmp_path / 'data'}/*.json", "--out", tmp_path / "n.jsonl")
+    assert r.exit_code == 2
+    assert (f"Error: --docs {tmp_path / 'data'}/*.json: a pattern that matches no documents "
+            f"file") in r.output
+    assert not (tmp_path / "n.jsonl").exists()
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda g: g["genres"]["news_report"].update(filers=g["genres"]["news_report"].pop(
         "fillers")),

@@ -311,8 +311,8 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
 
     # a shell glob after --docs (--docs data/*.jsonl) leaves its other files as arguments
     # "~" is the home folder here too, where the shell left it (--docs=~/x, quotes)
-    paths = [os.path.expanduser(p) for item in (*doc_paths, *more_docs)
-             for p in item.split(",") if p]
+    paths = _globbed([os.path.expanduser(p) for item in (*doc_paths, *more_docs)
+                      for p in item.split(",") if p])
     _not_an_input(out, paths)
     _out_file_writable(out)
     before = _made_before(out)
@@ -321,6 +321,25 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
         _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
+
+
+def _globbed(paths: list[str]) -> list[str]:
+    """``--docs`` items with a quoted glob (``--docs 'data/*.jsonl'``, from a script or a
+    Makefile, where no shell expands it) expanded as the shell would, in name order, stats
+    files left out (``'data/*'``); a pattern matching none is refused naming it. A quoted
+    glob was "no such documents file", naming one close file of the several it matched."""
+    import glob
+
+    out: list[str] = []
+    for p in paths:
+        if Path(p).exists() or not glob.has_magic(p):
+            out.append(p)
+            continue
+        found = [m for m in sorted(glob.glob(p)) if not m.endswith(".stats.json")]
+        if not found:
+            raise _fail(f"--docs {p}: a pattern that matches no documents file")
+        out += found
+    return out
 
 
 def _made_before(out: Path) -> dict:
@@ -436,6 +455,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 @click.option("--docs", "doc_path", required=True, type=DataPath(dir_okay=False),
               help="Condition documents JSONL to pack (documents only; a file of several "
                    "claims gets --n bundles per claim).")
+@click.argument("more_docs", nargs=-1, metavar="")
 @click.option("--k", "k", type=int, default=20, show_default=True,
               help="Documents per bundle (fewer if the token budget is reached).")
 @click.option("--n", "n", type=int, default=1, show_default=True,
@@ -453,11 +473,16 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
                    "tokenizer_config.json) counting --token-budget and the stats' tokens "
                    "(default: regex tokens).")
 @holds("docs bundle", file=True)
-def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
-               seed: int, tokenizer: str | None) -> None:
+def bundle_cmd(doc_path: str, more_docs: tuple[str, ...], k: int, n: int,
+               token_budget: int | None, out: Path, seed: int, tokenizer: str | None) -> None:
     """Pack K documents into one prompt context (the in-context control)."""
     from beliefbench.documents.bundles import bundle
 
+    if more_docs:  # a shell glob after --docs (--docs data/*.jsonl): "Got unexpected extra
+        # argument (data/positive.jsonl)", as if the file were a typo
+        raise _fail(f"--docs takes one documents file; {' '.join(more_docs)} followed "
+                    f"--docs {doc_path} (a shell glob after --docs?): bundle each condition "
+                    f"file on its own, one --docs per run")
     _not_an_input(out, [doc_path])
     _out_file_writable(out)
     before = _made_before(out)
