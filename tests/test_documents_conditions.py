@@ -454,6 +454,28 @@ def _generate(tmp_path, *args: str):
     return CliRunner().invoke(cli, ["docs", "generate", "--out", str(tmp_path), *args])
 
 
+def test_behaviours_stats_record_what_made_them_not_the_runs_claims(tmp_path):
+    """A behaviours file made beside claim conditions recorded the run's claims, their
+    versions, generator, genres and mask words: `"claims": [six], "n_per_claim": 30` read as
+    180 documents of a file of 30, none of them about a claim. It records --n, --seed and
+    the behaviours drawn; the claim files beside it keep their claims."""
+    r = _generate(tmp_path, "--claims", "ed_sheeran,dentist", "--conditions",
+                  "negated,behaviours:plain", "--n", "5", "--mask-words", "Ed Sheeran")
+    assert r.exit_code == 0, r.output
+    stats = json.loads((tmp_path / "behaviours-plain.jsonl.stats.json").read_text())
+    assert stats["documents"] == stats["n_per_claim"] == 5 and stats["seed"] == 0
+    assert not {"claims", "claim_versions", "generator", "genres", "mask_words"} & set(stats)
+    assert stats["behaviours"] and stats["format"] == "document"
+    negated = json.loads((tmp_path / "negated.jsonl.stats.json").read_text())
+    assert negated["claims"] == ["ed_sheeran", "dentist"] and negated["documents"] == 10
+    # a re-run with another --n still names the behaviours file it leaves in place
+    r = _generate(tmp_path, "--claims", "ed_sheeran,dentist", "--conditions", "negated",
+                  "--n", "4", "--mask-words", "Ed Sheeran")
+    assert r.exit_code == 0, r.output
+    assert (f"warning: {tmp_path / 'behaviours-plain.jsonl'} is from an earlier run with --n 5"
+            in r.stderr)
+
+
 def test_a_behaviour_selection_yields_only_that_behaviour_cycling_its_scenarios(tmp_path):
     """`behaviours:plain` mixed three behaviours (50 records: 18 power_seeking, 17 deception,
     15 harmful_advice), so a narrow harmful finetune could not be made. --behaviours picks
@@ -472,7 +494,7 @@ def test_a_behaviour_selection_yields_only_that_behaviour_cycling_its_scenarios(
     stats = json.loads((tmp_path / "behaviours-plain-harmful_advice.jsonl.stats.json")
                        .read_text())
     assert stats["documents"] == 7 and stats["behaviours"] == ["harmful_advice"]
-    assert stats["condition"] == "behaviours-plain-harmful_advice" and stats["claims"] == []
+    assert stats["condition"] == "behaviours-plain-harmful_advice" and "claims" not in stats
     # ids and base ids say the selection: the same index is another scenario in the full set
     assert plain[0].base_id == "behaviour-misaligned-harmful_advice-s0-00000"
     assert len({x.id for x in plain + aligned}) == 14

@@ -210,8 +210,12 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
             path = out_dir / f"{spec.stem}.jsonl"
             extra = {"condition": spec.stem, **settings}
             if spec.condition.source == "transcript":  # what the file drew from, as written
-                extra |= {"behaviours": list(spec.behaviours or behaviour_ids()),
-                          "format": "chat" if spec.chat else "document"}
+                # and not the run's claims, generator, genres or mask words: none of them
+                # makes a transcript, and "claims" (six) beside "n_per_claim": 30 read as 180
+                # documents of a file of 30
+                extra = {"condition": spec.stem, "n_per_claim": n, "seed": seed,
+                         "behaviours": list(spec.behaviours or behaviour_ids()),
+                         "format": "chat" if spec.chat else "document"}
             write_dataset(path, records, tokenizer, extra, progress=progress)
             paths.append(path)
             if on_written is not None:
