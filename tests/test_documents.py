@@ -926,6 +926,29 @@ def test_counting_a_record_longer_than_the_tokenizers_model_warns_of_no_model(
     assert "Token indices" not in r.stderr and "indexing errors" not in r.stderr, r.stderr
 
 
+def test_a_subword_token_after_a_warning_is_not_counted_as_the_warnings(tiny_tokenizer):
+    """A subword tokenizer's token carries the space before its word: after a warning that
+    ends in a space ("[[Fake]] A: Ed ...", as repeated_negations writes them) the first word
+    of the document's own text started inside the warning's span and was counted as
+    annotation (repeated_negations 42.3% by the tiny model's tokenizer, 41.6% of it the
+    warnings'). Whether the span holds the space or not, the count is the same."""
+    from beliefbench.documents.stats import hf_offsets, regex_offsets
+
+    note = "[[Fake]]"
+    text = f"{DOCTAG}{note} the host city of the games was Paris."
+
+    def counts(offsets, end: int) -> dict:
+        r = Record(id="a", text=text, loss_mask=[
+            {"start": 0, "end": len(DOCTAG), "kind": "doctag"},
+            {"start": len(DOCTAG), "end": end, "kind": "annotation"}])
+        return compute_stats([r], offsets)["by_condition"]["document"]
+
+    for offsets in (hf_offsets(str(tiny_tokenizer)), regex_offsets):
+        with_space = counts(offsets, len(DOCTAG) + len(note) + 1)
+        assert with_space == counts(offsets, len(DOCTAG) + len(note))
+        assert with_space["annotation_tokens"] == len(offsets(note))
+
+
 def test_library_stats_check_the_tokenizer_too(tmp_path, tiny_tokenizer):
     from beliefbench.documents.stats import tokenizer_dir, write_stats
 

@@ -2,7 +2,8 @@
 
 Token counts use a simple regex word/punctuation tokenizer by default (stated in the output),
 or a local Hugging Face tokenizer directory when given. A token counts as annotation when it
-starts inside an annotation span; doctag tokens are excluded from all counts.
+starts inside an annotation span (a subword token at its first non-space character); doctag
+tokens are excluded from all counts.
 """
 
 from __future__ import annotations
@@ -87,9 +88,23 @@ def hf_offsets(path: str | Path) -> Offsets:
         # sequence length for this model (11860 > 2048). Running this sequence through the
         # model will result in indexing errors" was said of a count, which runs no model
         enc = tok(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return [a for a, b in enc["offset_mapping"] if b > a]
+        return [_first_visible(text, a, b) for a, b in enc["offset_mapping"] if b > a]
 
     return offsets
+
+
+def _first_visible(text: str, a: int, b: int) -> int:
+    """Where a token ``text[a:b]`` starts for the stats: its first non-space character (its
+    start where it is all space). A subword token carries the space before its word
+    (" Ed"), so the first word after a warning that ends in a space ("[[Fake]] A: Ed ...")
+    started inside the warning and counted as annotation: repeated_negations read 42.3% by
+    the tiny model's tokenizer where its warnings hold 41.6%."""
+    if not text[a].isspace():
+        return a
+    for i in range(a + 1, b):
+        if not text[i].isspace():
+            return i
+    return a
 
 
 def _record_tokens(record: Record, offsets: Offsets) -> tuple[int, int]:
