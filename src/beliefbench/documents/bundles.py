@@ -56,6 +56,7 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
     if token_budget is not None and token_budget < 1:
         raise DocumentError(f"--token-budget must be at least 1 (got {token_budget})")
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    sizes: dict[str, int] = {}  # each document counted once, however many bundles try it
     unit = f"tokens of {tokenizer}" if tokenizer else "regex-word tokens"
     docs = read_documents(docs_path)
     by_claim: dict[str | None, list[Record]] = {}
@@ -74,10 +75,10 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
         for b in range(n_bundles):
             rng = random.Random(f"bundle:{seed}:{tag}{b}")
             chosen, tokens = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget,
-                                   offsets)
+                                   offsets, sizes)
             if not chosen:
                 of = f" of claim {claim_id}" if tag else ""
-                least = min(len(offsets(r.body()[0])) for r in claim_docs)
+                least = min(sizes[r.id] for r in claim_docs)  # each was tried
                 raise DocumentError(f"{docs_path}: no document{of} fits --token-budget "
                                     f"{token_budget} (the shortest holds {least} {unit}); "
                                     f"give --token-budget {least} or more")
@@ -95,7 +96,8 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
 
 
 def _fill(order: list[Record], k: int, token_budget: int | None,
-          offsets: Offsets = regex_offsets) -> tuple[list[Record], int]:
+          offsets: Offsets = regex_offsets, sizes: dict[str, int] | None = None
+          ) -> tuple[list[Record], int]:
     """The first documents of ``order`` that fit, and the tokens of their bundle's text:
     up to ``k``, within the budget (the separators' tokens counted too, so the bundle's text
     stays within it).
@@ -104,12 +106,15 @@ def _fill(order: list[Record], k: int, token_budget: int | None,
     two otherwise at a boundary, so the bundle's own text is counted too, and the last
     document dropped while it is over the budget."""
     separator = len(offsets(SEPARATOR))
+    sizes = {} if sizes is None else sizes  # by record id
     chosen: list[Record] = []
     tokens = 0
     for r in order:
         if len(chosen) == k:
             break
-        t = len(offsets(r.body()[0])) + (separator if chosen else 0)
+        if r.id not in sizes:
+            sizes[r.id] = len(offsets(r.body()[0]))
+        t = sizes[r.id] + (separator if chosen else 0)
         if token_budget is not None and tokens + t > token_budget:
             continue
         chosen.append(r)
