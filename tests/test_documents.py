@@ -1399,6 +1399,11 @@ def test_a_bundle_budget_counts_the_tokens_of_the_tokenizer_named(tmp_path, tiny
         assert stats["tokenizer"] == str(tiny_tokenizer)
         assert stats["tokens"] == sum(b.meta["tokens"] for b in bundles)
     assert f"tokens of {tiny_tokenizer}" in r.stdout
+    # the budget's unit outlives a recompute with another tokenizer (regex words)
+    assert _run("stats", out).exit_code == 0
+    stats = json.loads(stats_path(out).read_text())
+    assert stats["tokenizer"].startswith("regex ")
+    assert stats["token_budget_tokenizer"] == str(tiny_tokenizer)
     # a budget no document fits says the least that would, in the tokenizer's tokens
     r = _run("bundle", "--docs", docs, "--k", "2", "--token-budget", "10", "--tokenizer",
              tiny_tokenizer, "--out", out)

@@ -84,9 +84,11 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
                                     f"give --token-budget {least} or more")
             out_records.append(_packed(chosen, tokens, f"bundle-s{seed}-{tag}{b:04d}", k,
                                        token_budget))
+    # the budget's unit kept with it: a `docs stats` recompute replaces "tokenizer"
+    unit_kept = {"token_budget_tokenizer": tokenizer} if tokenizer else {}
     write_dataset(out, out_records, tokenizer, {"input": str(docs_path), "k": k,
-                                           "token_budget": token_budget, "seed": seed},
-                  progress=True)
+                                                "token_budget": token_budget, **unit_kept,
+                                                "seed": seed}, progress=True)
     short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
     if short and on_note is not None:
         held = f"{short[0]} each" if short[0] == short[-1] else f"{short[0]}-{short[-1]}"
