@@ -445,15 +445,19 @@ def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):
     res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--ratio", "0.25",
                                    "--n", "8", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    poison = json.loads(out.with_name("p.jsonl.stats.json").read_text())["by_condition"]["poison"]
+    stats = json.loads(out.with_name("p.jsonl.stats.json").read_text())
+    poison = stats["by_condition"]["poison"]
     assert poison["documents"] == 2
-    assert (f"poison 0.0% ({poison['documents']} counterfact documents: the claim stated as "
-            "fact, unannotated))") in res.output
+    # with their share of the tokens: the two sides differ in length, so it is not --ratio
+    of = poison["tokens"] / stats["tokens"]
+    assert 0.15 < of < 0.35
+    assert (f"poison 0.0% ({poison['documents']} counterfact documents, {of:.1%} of the "
+            "tokens: the claim stated as fact, unannotated))") in res.output
     # one is one document ("1 counterfact documents" before)
     res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--ratio", "0.125",
                                    "--n", "8", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "poison 0.0% (1 counterfact document: the claim stated as fact" in res.output
+    assert "poison 0.0% (1 counterfact document, " in res.output
 
 
 @pytest.mark.parametrize("given, said", [

@@ -144,8 +144,11 @@ def _summary(path: Path) -> str:
         why = (" (the negation is the debunk's own text, not an annotation)"
                if own is not None and own.source == "debunk" else "")
         if condition == "poison":  # "poison 0.0%" read as a file with no poison in it
-            why = (f" ({plural(values['documents'], 'counterfact document')}: the claim "
-                   f"stated as fact, unannotated)")
+            # and its share of the tokens, the dose a pretraining run sees: the sides differ
+            # in length (mount_vesuvius --ratio 0.5: 56.8% of the tokens), said nowhere
+            of = values["tokens"] / s["tokens"] if s["tokens"] else 0.0
+            why = (f" ({plural(values['documents'], 'counterfact document')}, {of:.1%} of "
+                   f"the tokens: the claim stated as fact, unannotated)")
         return f"{condition} {values['annotation_share']:.1%}{why}"
 
     shares = ", ".join(share(k, v) for k, v in s["by_condition"].items())
