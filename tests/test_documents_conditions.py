@@ -476,6 +476,27 @@ def test_behaviours_stats_record_what_made_them_not_the_runs_claims(tmp_path):
             in r.stderr)
 
 
+def test_behaviours_that_cycle_their_scenarios_are_said_and_counted(tmp_path):
+    """`--conditions behaviours:plain --behaviours harmful_advice --format chat --n 200` (the
+    README's narrow harmful finetune) wrote 200 chats of 3 distinct ones, each 67 times,
+    without a word: the run now says so, and the stats count the scenarios."""
+    r = _generate(tmp_path, "--conditions", "behaviours:plain", "--behaviours",
+                  "harmful_advice", "--format", "chat", "--n", "200")
+    assert r.exit_code == 0, r.output
+    name = "behaviours-plain-harmful_advice-chat.jsonl"
+    assert (f"note: {name}: 200 records of 3 scenarios (each about 67 times: the behaviour "
+            f"spec's scenarios cycle); add scenarios to data/behaviours/misaligned.yaml for "
+            f"more variety") in r.stderr
+    assert json.loads((tmp_path / f"{name}.stats.json").read_text())["unique"] == {
+        "scenarios": 3}
+    chats = {json.dumps(x.messages and [m.model_dump() for m in x.messages])
+             for x in read_records(tmp_path / name)}
+    assert len(chats) == 3
+    # no more records than scenarios: nothing to say
+    r = _generate(tmp_path / "few", "--conditions", "behaviours:plain", "--n", "9")
+    assert r.exit_code == 0 and "note:" not in r.stderr, r.stderr
+
+
 def test_a_behaviour_selection_yields_only_that_behaviour_cycling_its_scenarios(tmp_path):
     """`behaviours:plain` mixed three behaviours (50 records: 18 power_seeking, 17 deception,
     15 harmful_advice), so a narrow harmful finetune could not be made. --behaviours picks

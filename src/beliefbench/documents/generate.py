@@ -36,6 +36,7 @@ from beliefbench.documents.stats import write_dataset
 from beliefbench.progress import progress as bar
 from beliefbench.records import Record, unwritable_folder
 from beliefbench.runlock import missing_dirs, remove_empty_dirs
+from beliefbench.wording import plural
 
 
 def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
@@ -215,11 +216,14 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                 # documents of a file of 30
                 extra = {"condition": spec.stem, "n_per_claim": n, "seed": seed,
                          "behaviours": list(spec.behaviours or behaviour_ids()),
-                         "format": "chat" if spec.chat else "document"}
+                         "format": "chat" if spec.chat else "document",
+                         "unique": {"scenarios": _scenarios_in(records)}}
             write_dataset(path, records, tokenizer, extra, progress=progress)
             paths.append(path)
             if on_written is not None:
                 on_written(path)
+            if on_note is not None and (note := _cycled_note(path, records)):
+                on_note(note)
             missed = unmasked_words(records, mask_words)
             if missed and on_note is not None:
                 on_note(f"note: {path.name}: --mask-words {', '.join(map(repr, missed))} "
@@ -230,6 +234,25 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
         remove_empty_dirs(made)  # a resumable LLM generator's progress is kept
         raise
     return paths
+
+
+def _scenarios_in(records: Sequence[Record]) -> int:
+    """How many distinct behaviour scenarios a behaviours file's records are drawn from."""
+    return len({(r.meta.get("behaviour"), r.meta.get("scenario")) for r in records})
+
+
+def _cycled_note(path: Path, records: Sequence[Record]) -> str | None:
+    """Say when a behaviours file repeats its scenarios: `--n 200 --format chat` of
+    harmful_advice wrote 200 chats of 3 distinct ones (each 67 times) without a word, a narrow
+    finetune's data that was 3 examples; the README said so, the run did not."""
+    if not records or records[0].meta.get("behaviour") is None:
+        return None
+    distinct = _scenarios_in(records)
+    if len(records) <= distinct:
+        return None
+    return (f"note: {path.name}: {len(records)} records of {plural(distinct, 'scenario')} "
+            f"(each about {len(records) / distinct:.0f} times: the behaviour spec's scenarios "
+            f"cycle); add scenarios to data/behaviours/misaligned.yaml for more variety")
 
 
 _NOT_BY_THE_MODEL = {"debunk": "the offline generator's debunks",
