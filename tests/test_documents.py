@@ -410,6 +410,21 @@ def test_bundles_cut_short_by_the_token_budget_are_said(tmp_path):
     assert f"wrote {tmp_path / 't.jsonl'} (1 record, " in r.stdout  # not "1 records"
 
 
+def test_bundles_that_all_hold_every_document_are_said(tmp_path):
+    """`--k 20 --n 4` of a file of 20 documents wrote four bundles of the same 20 documents,
+    reordered, in silence: an in-context control of four draws that were one."""
+    docs = _docs(tmp_path, 6)
+    r = _run("bundle", "--docs", docs, "--k", "6", "--n", "3", "--out", tmp_path / "b.jsonl")
+    assert r.exit_code == 0, r.output
+    assert len({frozenset(x.meta["doc_ids"]) for x in read_records(tmp_path / "b.jsonl")}) == 1
+    assert (f"note: the 3 bundles hold the same documents, in other orders: --k 6 takes every "
+            f"document of {docs} that fits; give a smaller --k, or more documents, for bundles "
+            f"that differ") in r.stderr
+    for args in (["--k", "5", "--n", "3"], ["--k", "6", "--n", "1"]):  # bundles that differ
+        r = _run("bundle", "--docs", docs, *args, "--out", tmp_path / "c.jsonl")
+        assert r.exit_code == 0 and "same documents" not in r.stderr, r.stderr
+
+
 def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):
     """`docs generate --claims all` writes one file per condition: a bundle drawn from it
     held a few documents of every claim (claim_id None), so the in-context control put

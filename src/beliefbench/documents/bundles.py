@@ -89,6 +89,16 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
     write_dataset(out, out_records, tokenizer, {"input": str(docs_path), "k": k,
                                                 "token_budget": token_budget, **unit_kept,
                                                 "seed": seed}, progress=True)
+    if n_bundles > 1 and on_note is not None:  # --k of every document: n copies, reordered
+        alike = [str(c) for c in by_claim if len({frozenset(r.meta["doc_ids"])
+                                                   for r in out_records
+                                                   if r.claim_id == c}) == 1]
+        if alike:
+            of = (f" of claim {alike[0]}" if len(alike) == 1 else
+                  f" of each of claims {', '.join(alike)}") if len(by_claim) > 1 else ""
+            on_note(f"note: the {n_bundles} bundles{of} hold the same documents, in other "
+                    f"orders: --k {k} takes every document of {docs_path} that fits; give a "
+                    f"smaller --k, or more documents, for bundles that differ")
     short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
     if short and on_note is not None:
         held = f"{short[0]} each" if short[0] == short[-1] else f"{short[0]}-{short[-1]}"
