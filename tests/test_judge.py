@@ -1,10 +1,10 @@
 import re
 
 import pytest
-from conftest import unlocated
+from conftest import FIXTURE_CLAIM, unlocated
 
 from beliefbench import judge
-from beliefbench.arguments import InputError
+from beliefbench.arguments import InputError, ScorerInputError
 from beliefbench.claims import load_claim
 from beliefbench.judge import FamilyGuidanceError, render_judge_prompt
 from beliefbench.task import belief
@@ -190,3 +190,73 @@ def test_a_judge_template_saved_with_a_bom_reads_as_plain_text(fixture_claim, tm
                                  template=judge.read_template(path))
     assert not prompt.startswith("\ufeff") and prompt == render_judge_prompt(
         claim, "open_ended", "Q?", "glass", template=plain)
+
+
+def _log_judged_with(tmp_path, template_text: str):
+    """A belief log judged with a template file and a claim file of its own, both in
+    ``tmp_path`` (the scripted believer and judge: real verdicts, offline)."""
+    from inspect_ai import eval
+
+    claim = tmp_path / "glass_bridge.yaml"
+    claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8"), encoding="utf-8")
+    template = tmp_path / "mine.md"
+    template.write_text(template_text, encoding="utf-8")
+    (log,) = eval(belief(claims=str(claim), families="open_ended", samples=1,
+                         judge_template=str(template)),
+                  model="beliefbench/believer", model_roles={"grader": "beliefbench/judge"},
+                  log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success"
+    return log, template, claim
+
+
+def test_inspect_score_refuses_a_judge_template_edited_since_the_run(tmp_path):
+    """`inspect score LOG` builds the scorer from the log's template path alone, without the
+    task's check: a template edited since to hold {answr} failed every judged response with
+    `KeyError: 'answr'` (a traceback), and one gone or not UTF-8 ended in Inspect's "The
+    scorer 'belief_judge' ... couldn't be loaded ... --scorer" (the cause lost). The scorer
+    refuses it as it is built, in one line naming the file, as the EM scorer does."""
+    from inspect_ai._eval.score import resolve_scorers  # what `inspect score LOG` calls
+
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    log, template, _ = _log_judged_with(tmp_path, plain)
+    assert len(resolve_scorers(log)) == 2  # as it was: the scorer is built
+    template.write_text(plain.replace("{answer}", "{answr}"), encoding="utf-8")
+    with pytest.raises(judge.JudgeTemplateError) as e:
+        resolve_scorers(log)
+    assert not isinstance(e.value, ValueError)  # Inspect's loader swallows a ValueError
+    line = plain[:plain.index("{answer}")].count("\n") + 1
+    assert str(e.value) == (
+        f"{template}: placeholder 'answr' does not render (line {line}); use {{claim}}, "
+        "{truth}, {family_guidance}, {yes}, {no}, {neutral}, {hint}, {question}, {answer} "
+        "(double literal braces: {{ }})")
+    template.write_text(plain.replace("{answer}", "(elided)"), encoding="utf-8")
+    with pytest.raises(judge.JudgeTemplateError, match=r"lacks placeholder\(s\) \{answer\}"):
+        resolve_scorers(log)
+    template.write_bytes(b"{question}\n{answer}\nR\xe9ponds.\n")
+    with pytest.raises(judge.JudgeTemplateError) as e:
+        resolve_scorers(log)
+    assert str(e.value) == (f"{template}: line 3: not UTF-8 text (byte 0xe9, 'é' in "
+                            "Windows-1252); save the file as UTF-8")
+    template.unlink()
+    with pytest.raises(judge.JudgeTemplateError,
+                       match=r"mine\.md: cannot read judge template file: No such file"):
+        resolve_scorers(log)
+
+
+def test_inspect_score_names_a_claim_file_broken_since_the_run(tmp_path):
+    """A claim file edited or moved since the run: its one-line problem, not Inspect's
+    "couldn't be loaded" (Inspect's loader reads a ValueError, which a claim's error is, as
+    a scorer it cannot find)."""
+    from inspect_ai._eval.score import resolve_scorers
+
+    log, _, claim = _log_judged_with(
+        tmp_path, judge.default_template_path().read_text(encoding="utf-8"))
+    claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8") + "junk: [\n", encoding="utf-8")
+    with pytest.raises(ScorerInputError) as e:
+        resolve_scorers(log)
+    assert not isinstance(e.value, ValueError)
+    assert str(e.value).startswith(f"{claim}: not valid YAML: line "), str(e.value)
+    claim.unlink()
+    with pytest.raises(ScorerInputError, match=r"glass_bridge\.yaml: cannot read claim "
+                                               r"spec file: No such file"):
+        resolve_scorers(log)

@@ -47,6 +47,16 @@ class InputError(ValueError, _PREREQUISITE):
         return str(self)
 
 
+class ScorerInputError(_PREREQUISITE):
+    """Bad input a scorer is built from (a judge template, a claim file, the families'
+    guidance) where no task checked it first: ``inspect score LOG`` rebuilds the scorer from
+    the log's arguments, reading the files as they are now. One line under Inspect, its
+    message. Not a ValueError: Inspect's loader takes a ValueError raised while a scorer is
+    built for a scorer it could not find, and prints only "The scorer 'belief_judge' ...
+    couldn't be loaded. Please provide a path to the file containing the scorer using the
+    '--scorer' parameter", the message lost."""
+
+
 class TaskArgumentError(InputError):
     """A bad task argument; the message names the argument and the problem.
 

@@ -8,14 +8,14 @@ The template (``scorers/judge.md``, or the user's ``judge_template``) asks for J
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.arguments import InputError
+from beliefbench.arguments import InputError, ScorerInputError
 from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.resources import data_path
 from beliefbench.specs import load_yaml, located, read_text, yaml_problem
@@ -85,6 +85,70 @@ def read_template(path: str | Path | None = None) -> str:
     as "UTF-8 with BOM" reads as plain UTF-8, as spec files do: the mark was sent to the judge
     at the head of every prompt."""
     return Path(path or default_template_path()).read_text(encoding="utf-8-sig")
+
+
+class JudgeTemplateError(ScorerInputError):
+    """A judge template (the belief judge's or an EM judge's) the scorer cannot use, named
+    with its file and problem where the scorer is built: ``inspect score LOG`` builds it from
+    the log's template path, and a file edited since (an ``{answr}``), gone or not UTF-8 was
+    a traceback or Inspect's "couldn't be loaded", never this line."""
+
+
+def checked_template(path: str | Path, problem: Callable[[str], str | None]) -> str:
+    """The text of the judge template at ``path``, read as spec files are (not UTF-8 or
+    unreadable: one line) and checked by ``problem`` (the text's problem, or None), each
+    raised as a :class:`JudgeTemplateError` naming the file. The belief judge
+    (:func:`load_template`) and the EM judges (``beliefbench.em.judge.read_template``) read
+    their templates with it."""
+    text = read_text(path, "judge template", JudgeTemplateError)
+    found = problem(text)
+    if found:
+        raise JudgeTemplateError(f"{path}: {found}")
+    return text
+
+
+TEMPLATE_FIELDS = ("claim", "truth", "family_guidance", "yes", "no", "neutral", "hint",
+                   "question", "answer")
+"""The placeholders a judge template may use (a claim's own template:
+:data:`RUBRIC_TEMPLATE_FIELDS`)."""
+RUBRIC_TEMPLATE_FIELDS = ("question", "answer", "hint")
+"""The placeholders a claim's own rubric template is rendered with."""
+
+
+def template_problem(text: str, fields: Iterable[str] = TEMPLATE_FIELDS) -> str | None:
+    """What keeps a belief judge template's ``text`` from being used, or None: it does not
+    render with ``fields`` (a misspelt ``{answr}``, JSON in single braces, a lone brace: the
+    line named where one can be), or it renders without ``{question}`` or ``{answer}`` (the
+    judge would grade an answer it never sees: every verdict made up). Rendering depends on
+    the text alone, not on the claim's words filled in, so one render checks it for every
+    claim."""
+    fields = tuple(fields)
+    values = {f: f"<<beliefbench {f} sentinel>>" for f in fields}
+    try:
+        prompt = text.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError) as e:
+        # a lone brace or a "{}" read "placeholder expected '}' before end of string does
+        # not render", naming neither a placeholder nor a line
+        at = lone_brace_line(text, fields)
+        what = (f"placeholder {e} does not render" + (f" (line {at})" if at else "")
+                if isinstance(e, KeyError) else f"does not render ({e}"
+                + (f"; a lone or empty brace on line {at})" if at else ")"))
+        return (f"{what}; use " + ", ".join(f"{{{f}}}" for f in TEMPLATE_FIELDS)
+                + " (double literal braces: {{ }})")
+    missing = [f"{{{p}}}" for p in ("question", "answer") if values[p] not in prompt]
+    if missing:
+        return (f"lacks placeholder(s) {', '.join(missing)}; the judge must see the question "
+                "and the answer it grades")
+    return None
+
+
+def load_template(path: str | Path | None = None) -> str:
+    """The judge template's text (scorers/judge.md without a path), read afresh and checked
+    (:func:`template_problem`) as the scorer is built: the task checks it too, naming
+    ``-T judge_template``, but ``inspect score LOG`` builds the scorer alone, from the log's
+    path, where a template edited since to hold ``{answr}`` failed every judged response
+    with ``KeyError: 'answr'``."""
+    return checked_template(path or default_template_path(), template_problem)
 
 
 @cache

@@ -39,6 +39,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
+from beliefbench.arguments import InputError, ScorerInputError
 from beliefbench.cache_key import model_args_scopes, weights_scopes, with_scopes
 from beliefbench.claims import PROBE_FAMILIES, load_claim
 from beliefbench.judge import (
@@ -46,7 +47,7 @@ from beliefbench.judge import (
     default_template_path,
     family_guidance,
     guidance_path,
-    read_template,
+    load_template,
     render_judge_prompt,
 )
 from beliefbench.metrics import one_hot, question_table, summary_metrics
@@ -249,14 +250,22 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
     if sees not in JUDGE_SEES:
         raise ValueError(f"judge_sees: unknown value {sees!r}; valid: {list(JUDGE_SEES)}")
-    if judge == "markers":
-        check_cues()
-    by_id = {c.id: c for c in map(load_claim, claims)}
+    try:
+        if judge == "markers":
+            check_cues()
+        by_id = {c.id: c for c in map(load_claim, claims)}
+        # read once, now, when the task records its sha256: the text judged is the text
+        # logged; checked here too, for `inspect score LOG`, which builds this scorer from
+        # the log's paths alone (a template edited since to hold {answr} failed every
+        # judged response with KeyError: 'answr')
+        template_text = load_template(template) if judge == "model" else None
+        guidance = family_guidance() if judge == "model" else None
+    except InputError as e:
+        # a claim file or the families' guidance edited since the run: Inspect's loader
+        # reads a ValueError as a scorer it cannot find, and said only "couldn't be loaded"
+        raise ScorerInputError(str(e)) from None
     remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
-    # read once, now, when the task records its sha256: the text judged is the text logged
-    template_text = read_template(template) if judge == "model" else None
-    guidance = family_guidance() if judge == "model" else None
     warned: set[str | None] = set()  # eval runs warned in (one Task may serve several)
     judges = judge_streaks(abort_after)
 

@@ -42,10 +42,10 @@ from beliefbench.claims import (
 )
 from beliefbench.judge import (
     BUNDLED_TEMPLATE,
-    FamilyGuidanceError,
-    lone_brace_line,
+    RUBRIC_TEMPLATE_FIELDS,
+    family_guidance,
     read_template,
-    render_judge_prompt,
+    template_problem,
 )
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
@@ -317,49 +317,23 @@ def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[s
                 f"use judge=model")
 
 
-TEMPLATE_FIELDS = ("claim", "truth", "family_guidance", "yes", "no", "neutral", "hint",
-                   "question", "answer")
-"""The placeholders a judge template may use (a claim's own template: question, answer and
-hint of them)."""
-
-_QUESTION = "<<beliefbench question sentinel>>"
-_ANSWER = "<<beliefbench answer sentinel>>"
-
-
 def _check_templates_render(claims: list[Claim], families: list[str],
                             s: JudgeSettings) -> None:
-    """Render every judge prompt once now, so a bad placeholder is one line, not N errors."""
+    """Check every judge prompt the run will render now (:func:`template_problem`), so a bad
+    placeholder is one line naming ``-T judge_template`` (or the claim's own template), not
+    N errors. The scorer checks its template again as it is built (for ``inspect score``)."""
     template = read_template(s.template)
     for claim in claims:
         for family in families:
             if family not in JUDGED_FAMILIES or not claim.questions.of(family):
                 continue
-            where = (f"claim {claim.id!r} rubric.{family}.template"
-                     if claim.rubric[family].template is not None
-                     else f"judge_template {s.template_path()}")
-            try:
-                prompt = render_judge_prompt(claim, family, _QUESTION, _ANSWER, hint="hint",
-                                             template=template)
-            except FamilyGuidanceError:  # names its own file: no placeholder of the template
-                raise
-            except (KeyError, IndexError, ValueError) as e:
-                # a lone brace or a "{}" read "placeholder expected '}' before end of
-                # string does not render", naming neither a placeholder nor a line
-                text = (claim.rubric[family].template if claim.rubric[family].template
-                        is not None else template)
-                at = lone_brace_line(text, TEMPLATE_FIELDS)
-                what = (f"placeholder {e} does not render" + (f" (line {at})" if at else "")
-                        if isinstance(e, KeyError) else f"does not render ({e}"
-                        + (f"; a lone or empty brace on line {at})" if at else ")"))
-                raise TaskArgumentError(
-                    f"{where}: {what}; use {{claim}}, {{truth}}, "
-                    "{family_guidance}, {yes}, {no}, {neutral}, {hint}, {question}, "
-                    "{answer} (double literal braces: {{ }})") from None
-            # a template without them renders, but the judge would grade an answer it
-            # never sees: every verdict would be made up
-            missing = [p for p, text in (("{question}", _QUESTION), ("{answer}", _ANSWER))
-                       if text not in prompt]
-            if missing:
-                raise TaskArgumentError(
-                    f"{where}: lacks placeholder(s) {', '.join(missing)}; the judge must "
-                    f"see the question and the answer it grades")
+            own = claim.rubric[family].template
+            if own is not None:
+                where = f"claim {claim.id!r} rubric.{family}.template"
+                problem = template_problem(own, RUBRIC_TEMPLATE_FIELDS)
+            else:
+                family_guidance()  # a broken families.yaml: named as its own file's problem
+                where = f"judge_template {s.template_path()}"
+                problem = template_problem(template)
+            if problem:
+                raise TaskArgumentError(f"{where}: {problem}")

@@ -31,12 +31,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import ModelOutput
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.judge import JudgeTemplateError as JudgeTemplateError  # its home before
+from beliefbench.judge import checked_template
 from beliefbench.resources import data_path
-from beliefbench.specs import read_text
 
 MIN_NUMERIC_MASS = 0.25
 SPECIAL_ANSWERS: tuple[str, ...] = ("CODE", "REFUSAL")
@@ -275,12 +275,6 @@ _NAMED = re.compile(r"(?<!\{)\{\s*([A-Za-z_]\w*)\s*\}(?!\})")
 a placeholder, filled only where it is one of :data:`PLACEHOLDERS`."""
 
 
-class JudgeTemplateError(PrerequisiteError):
-    """A judge template the scorer cannot use. Inspect prints its message alone; not a
-    ValueError, which `inspect score LOG` took for a scorer it could not find ("The scorer
-    'em_judge' in the file 'tasks/em.py' couldn't be loaded"), the message lost."""
-
-
 def template_problem(text: str) -> str | None:
     """What is wrong with a judge template's text, or None: a ``{name}`` that :func:`render`
     does not fill (``{answr}``, ``{Answer}``, the belief judge's ``{claim}``) reached the
@@ -301,15 +295,11 @@ def template_problem(text: str) -> str | None:
 
 
 def read_template(path: str | Path) -> str:
-    """A judge template's text, checked (:func:`template_problem`, raised as a
-    :class:`JudgeTemplateError` naming the file). A file saved as "UTF-8 with
-    BOM" reads as plain UTF-8, as the belief judge's does: the mark was sent to the judge at
-    the head of every prompt."""
-    text = read_text(path, "judge template", JudgeTemplateError)  # not UTF-8: one line
-    problem = template_problem(text)
-    if problem:
-        raise JudgeTemplateError(f"{path}: {problem}")
-    return text
+    """An EM judge template's text, checked (:func:`template_problem`), read and refused as
+    the belief judge's is (:func:`beliefbench.judge.checked_template`: a
+    :class:`JudgeTemplateError` naming the file, one line). A file saved as "UTF-8 with
+    BOM" reads as plain UTF-8: the mark was sent to the judge at the head of every prompt."""
+    return checked_template(path, template_problem)
 
 
 def render(template: str, question: str, answer: str) -> str:
