@@ -4,6 +4,7 @@ Inspect prints the message of such an error through its console, which that disp
 the run ended with exit 1 and nothing on stdout or stderr. Real `inspect eval` processes.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,50 @@ def test_a_caller_that_catches_it_prints_it_itself(tmp_path, capfd, monkeypatch)
                      task_args={"claims": "nosuch"}, log_dir=str(tmp_path), display="none")
     out, err = capfd.readouterr()
     assert NO_CLAIM not in out + err
+
+
+UNUSED = ("beliefbench: judge_temperature: not used with judge=markers (the offline judge "
+          "reads answers by the claims' markers); they apply to judge=model")
+"""A warning given as the task is built: in no log (the log starts after it)."""
+
+
+@pytest.mark.parametrize("display, env", [
+    (["--display", "none"], {}),  # Inspect's console is quiet: said by beliefbench
+    (["--display", "plain"], {}),  # said by Inspect's console, not twice
+    (["--display", "none"], {"INSPECT_PY_LOGGER_FORMAT": "plain"}),  # Inspect's plain line
+])
+def test_a_warning_given_as_the_task_is_built_is_said_under_every_display(tmp_path, display,
+                                                                          env):
+    """Under --display none a warning given as the task was built (here -T judge_temperature
+    with the offline judge, which has no settings) reached nobody: Inspect writes log records
+    through its console, which that display silences, and the log starts after the task is
+    built. CI runs with --display none."""
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", "claims=ed_sheeran", "-T", "families=binary", "-T", "samples=1",
+           "-T", "judge=markers", "-T", "judge_temperature=0.5", "--limit", "1",
+           "--log-dir", str(tmp_path), *display]
+    env = {**{k: v for k, v in os.environ.items() if k != "INSPECT_PY_LOGGER_FORMAT"}, **env}
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout + done.stderr
+    # (Inspect's rich console sets the record's place beside its first line)
+    assert shown.count("beliefbench: judge_temperature: not") == 1, shown
+    if display[1] == "none" and "INSPECT_PY_LOGGER_FORMAT" not in env:
+        assert done.stderr.splitlines() == [f"warning: {UNUSED}"] and done.stdout == ""
+    else:
+        assert "warning: beliefbench" not in shown, shown
+
+
+def test_a_warning_given_during_the_run_is_said_under_display_none(tmp_path):
+    """No grader bound: the model under test judges itself, warned once as the first answer
+    is judged; under --display none it was only in the log."""
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", "claims=ed_sheeran", "-T", "families=open_ended", "-T", "samples=1",
+           "--limit", "2", "--log-dir", str(tmp_path), "--display", "none"]
+    env = {k: v for k, v in os.environ.items() if k != "INSPECT_PY_LOGGER_FORMAT"}
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "warning: beliefbench: no grader model is bound (--model-role grader=...), so the "
+        "model under test grades its own answers. Bind a grader, or pass -T self_judge=true "
+        "if this is intended."], done.stderr

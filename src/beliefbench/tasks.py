@@ -8,11 +8,13 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import logging
 import numbers
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -174,11 +176,13 @@ def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task
     """A task function whose bad input (an ``InputError``) still reaches stderr under
     ``--display none``, as CI runs: Inspect prints such an error's message alone, through its
     console, which that display silences, so ``inspect eval ... -T claims=nosuch`` ended with
-    exit 1 and not a word. Goes under ``@task``, which registers what it wraps."""
+    exit 1 and not a word. Its warnings likewise (:func:`_show_warnings_under_display_none`).
+    Goes under ``@task``, which registers what it wraps."""
 
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> Task:
         from beliefbench.arguments import InputError
+        _show_warnings_under_display_none()
         try:
             return builder(*args, **kwargs)
         except InputError:
@@ -188,6 +192,49 @@ def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task
             raise
 
     return build
+
+
+class _WarningsPastQuietConsole(logging.Handler):
+    """beliefbench's warnings and errors, one line each on stderr (``warning: beliefbench:
+    ...``), where Inspect's display would drop them: its console is quiet (``--display
+    none``) and its log handler writes through that console (``INSPECT_PY_LOGGER_FORMAT``
+    rich, the default; plain and json write to stderr themselves), at the level it shows
+    (``--log-level``, warning by default)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        import rich
+        try:  # Inspect's handler (not public API: where it moved, its defaults)
+            from inspect_ai._util.logger import _logHandler
+            shown = _logHandler["handler"]
+        except Exception:
+            shown = None
+        form = getattr(shown, "logger_format", "rich")
+        level = getattr(shown, "display_level", logging.WARNING)
+        if form != "rich" or not rich.get_console().quiet or level == logging.NOTSET \
+                or record.levelno < level:
+            return
+        message = record.getMessage().replace("\n", " ")
+        print(f"{record.levelname.lower()}: {message}", file=sys.stderr, flush=True)
+
+
+def _show_warnings_under_display_none() -> None:
+    """Under ``inspect eval --display none`` (CI), beliefbench's warnings reach stderr too,
+    once each: Inspect writes log records through its console, which that display silences,
+    so a warning given as the task was built (``-T judge_template: not used with
+    judge=markers``, a claim file read in place of the bundled claim of its id, a ``claims
+    new`` example never edited) was seen by nobody, and it is in no log either (the log
+    starts after the task is built); one given during the run (no grader bound: the model
+    judges itself) only in the log. For the ``inspect`` command alone: a program of one's
+    own (``eval(..., display="none")``, ``beliefbench sweep``) keeps its stderr as it is."""
+    program = Path(sys.argv[0])
+    if program.stem != "inspect" and program.parent.name != "inspect_ai":
+        return  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    package = logging.getLogger("beliefbench")
+    if not any(isinstance(h, _WarningsPastQuietConsole) for h in package.handlers):
+        package.addHandler(_WarningsPastQuietConsole())
 
 
 def _say_input_error_on_exit() -> None:
