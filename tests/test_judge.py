@@ -1,4 +1,7 @@
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_CLAIM, unlocated
@@ -260,3 +263,53 @@ def test_inspect_score_names_a_claim_file_broken_since_the_run(tmp_path):
     with pytest.raises(ScorerInputError, match=r"glass_bridge\.yaml: cannot read claim "
                                                r"spec file: No such file"):
         resolve_scorers(log)
+
+
+def _retry_builds(monkeypatch, log) -> None:
+    """Build the task as `inspect eval-retry LOG` does: its recorded arguments, that argv."""
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval-retry", log.location])
+    belief(**log.eval.task_args_passed)
+
+
+def test_eval_retry_refuses_a_judge_template_or_claim_file_edited_since_the_run(
+        tmp_path, monkeypatch):
+    """`inspect eval-retry LOG` keeps the responses LOG finished, judged with the old
+    template, judges the rest with the file as it is now, and the retried log recorded the
+    new file's sha256 alone: verdicts of two judge prompts, reported as one run of the new
+    one. Likewise a claim file edited since (questions, rubric)."""
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    log, template, claim = _log_judged_with(tmp_path, plain)
+    _retry_builds(monkeypatch, log)  # unchanged: the retry runs
+    template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        _retry_builds(monkeypatch, log)
+    n = len(log.samples)
+    assert str(e.value) == (
+        f"inspect eval-retry {log.location}: judge template {template} changed since the log "
+        f"was run (its sha256 differs from the one the log records): the retry would keep the "
+        f"log's {n} finished responses, answered and judged with the old text, run the rest "
+        "with the new one, and record the new one alone; restore the old file to resume, or "
+        "run the eval anew (`inspect eval ...`, a new log) to measure with the new one")
+    template.write_text(plain, encoding="utf-8")
+    claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8") + "\n# edited\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError, match=rf": claim file {re.escape(str(claim))} changed "):
+        _retry_builds(monkeypatch, log)
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
+    belief(**log.eval.task_args_passed)  # a new eval measures with the new file
+
+
+def test_eval_retry_of_an_edited_template_is_refused_on_the_command_line(tmp_path):
+    """The real command: one line, exit 1, no retried log written."""
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    log, template, _ = _log_judged_with(tmp_path, plain)
+    template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
+    out = tmp_path / "retried"
+    inspect = Path(sys.executable).parent / "inspect"
+    done = subprocess.run([str(inspect), "eval-retry", log.location, "--log-dir", str(out),
+                           "--display", "none"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"inspect eval-retry {log.location}: judge template {template} changed"), done.stderr
+    assert not out.exists() or not list(out.iterdir())

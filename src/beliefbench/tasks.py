@@ -262,6 +262,31 @@ def _say_input_error_on_exit() -> None:
     sys.excepthook = hook
 
 
+def retried_logs() -> list[tuple[str, EvalLog, int]]:
+    """Under ``inspect eval-retry LOG ...``: each local log file given, as (its path as typed,
+    its header, how many of its samples finished without an error: those the retry keeps);
+    otherwise none. Inspect rebuilds the task from the log's arguments and gives it no word
+    of the log, so a task reads them here to compare its inputs with the log's."""
+    program = Path(sys.argv[0])
+    if (program.stem != "inspect" and program.parent.name != "inspect_ai") \
+            or sys.argv[1:2] != ["eval-retry"]:
+        return []
+    from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
+
+    found = []
+    for arg in sys.argv[2:]:
+        if arg.startswith("-") or not arg.endswith((".eval", ".json")) \
+                or not Path(arg).is_file():
+            continue  # an option, its value, or no local log (Inspect says so itself)
+        try:
+            header = read_eval_log(arg, header_only=True)
+            kept = sum(1 for s in read_eval_log_sample_summaries(arg) if s.error is None)
+        except Exception:
+            continue  # unreadable: Inspect names it
+        found.append((arg, header, kept))
+    return found
+
+
 def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:
     """Raise KeyboardInterrupt where Inspect swallowed a Ctrl-C: ``eval`` then returns no
     log and ``eval_set`` returns ``(True, [])``, which a caller would read as done and go
