@@ -313,3 +313,25 @@ def test_eval_retry_of_an_edited_template_is_refused_on_the_command_line(tmp_pat
     assert len(lines) == 1 and lines[0].startswith(
         f"inspect eval-retry {log.location}: judge template {template} changed"), done.stderr
     assert not out.exists() or not list(out.iterdir())
+
+
+def test_inspect_score_refuses_scorer_args_it_would_drop(tmp_path, monkeypatch):
+    """`inspect score LOG -S template=new.md` (no --scorer): Inspect rebuilds the log's scorer
+    with the log's arguments and drops -S without a word, so the log was re-judged with its
+    old template while read as judged with the new one."""
+    from inspect_ai._eval.score import resolve_scorers
+
+    log, template, _ = _log_judged_with(
+        tmp_path, judge.default_template_path().read_text(encoding="utf-8"))
+    monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location, "-S",
+                                      f"template={template}", "--action", "overwrite"])
+    with pytest.raises(ScorerInputError) as e:
+        resolve_scorers(log)
+    assert str(e.value).startswith(
+        f"-S template={template}: `inspect score LOG` without --scorer rebuilds the log's "
+        "scorer with the arguments the log records and drops every -S without a word"), e.value
+    monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location])
+    assert len(resolve_scorers(log)) == 2  # no -S: the log's own arguments, as before
+    monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location, "--scorer",
+                                      "tasks/belief.py@belief_judge", "-S", "judge=markers"])
+    resolve_scorers(log, None, None)  # (the named scorer takes -S: not refused)

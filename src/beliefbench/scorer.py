@@ -66,6 +66,7 @@ from beliefbench.solver import (
     run_key,
     with_attempt_timeout,
 )
+from beliefbench.tasks import refuse_dropped_scorer_args
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary, read_distinguish
 from beliefbench.verdicts.offline import check_cues, offline_verdict
@@ -246,6 +247,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             problem "judge call failed (<grader>): aborted: N judge failures in a row ...
             First error: <text>", so a dead judge server is not asked for every sample.
     """
+    refuse_dropped_scorer_args()  # `inspect score LOG -S template=...`: dropped by Inspect
     if judge not in JUDGE_MODES:
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
     if sees not in JUDGE_SEES:

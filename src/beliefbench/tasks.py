@@ -229,9 +229,8 @@ def _show_warnings_under_display_none() -> None:
     starts after the task is built); one given during the run (no grader bound: the model
     judges itself) only in the log. For the ``inspect`` command alone: a program of one's
     own (``eval(..., display="none")``, ``beliefbench sweep``) keeps its stderr as it is."""
-    program = Path(sys.argv[0])
-    if program.stem != "inspect" and program.parent.name != "inspect_ai":
-        return  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    if inspect_command() is None:
+        return
     package = logging.getLogger("beliefbench")
     if not any(isinstance(h, _WarningsPastQuietConsole) for h in package.handlers):
         package.addHandler(_WarningsPastQuietConsole())
@@ -262,14 +261,45 @@ def _say_input_error_on_exit() -> None:
     sys.excepthook = hook
 
 
+def inspect_command() -> str | None:
+    """The ``inspect`` subcommand this process runs (``eval``, ``eval-retry``, ``score``),
+    else None (a program of one's own, ``beliefbench``, pytest)."""
+    program = Path(sys.argv[0])
+    if program.stem != "inspect" and program.parent.name != "inspect_ai":
+        return None  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    return sys.argv[1] if len(sys.argv) > 1 else None
+
+
+def refuse_dropped_scorer_args() -> None:
+    """Under ``inspect score LOG`` without ``--scorer``: refuse ``-S`` options. Inspect then
+    rebuilds the log's scorers with the arguments the log records and drops every ``-S``
+    without a word, so ``inspect score LOG -S template=new.md`` re-judged with the log's own
+    template while the user read the result as the new one's."""
+    if inspect_command() != "score":
+        return
+    args = sys.argv[2:]
+    if any(a == "--scorer" or a.startswith("--scorer=") for a in args) \
+            or os.environ.get("INSPECT_SCORE_SCORER"):
+        return  # the named scorer takes the -S values (and none of the log's)
+    given = [args[i + 1] for i, a in enumerate(args) if a == "-S" and i + 1 < len(args)]
+    given += [a[2:] for a in args if a.startswith("-S") and len(a) > 2]
+    given += os.environ.get("INSPECT_SCORE_SCORER_ARGS", "").split()
+    if given:
+        from beliefbench.arguments import ScorerInputError
+        raise ScorerInputError(
+            f"-S {given[0]}: `inspect score LOG` without --scorer rebuilds the log's scorer "
+            f"with the arguments the log records and drops every -S without a word: the log "
+            f"would be re-judged with its own settings. Leave -S out (another grader: "
+            f"--model-role grader=<model>), or run the eval again with the settings you want "
+            f"as -T values (-T judge_template=..., -T judge_max_tokens=...)")
+
+
 def retried_logs() -> list[tuple[str, EvalLog, int]]:
     """Under ``inspect eval-retry LOG ...``: each local log file given, as (its path as typed,
     its header, how many of its samples finished without an error: those the retry keeps);
     otherwise none. Inspect rebuilds the task from the log's arguments and gives it no word
     of the log, so a task reads them here to compare its inputs with the log's."""
-    program = Path(sys.argv[0])
-    if (program.stem != "inspect" and program.parent.name != "inspect_ai") \
-            or sys.argv[1:2] != ["eval-retry"]:
+    if inspect_command() != "eval-retry":
         return []
     from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 
