@@ -107,6 +107,22 @@ def test_an_equal_pair_passes(runs):
     assert said["general"]["rise"] == 0 and said["general"]["paired_questions"] == 8
 
 
+def test_json_sides_name_their_labels_null_where_the_logs_carry_none(runs, tmp_path):
+    """As the belief gate's JSON says them: an unlabelled base's checkpoint, condition and
+    step are null (EM's said "-", so `jq '.baseline.condition // "base"'` read "-"), a
+    labelled finetune's are its labels, the step a number."""
+    labelled = _run(tmp_path / "labelled", _sets(tmp_path, GENERAL), {"g1", "n1"},
+                    "labelled", condition="bad_advice", step="400",
+                    checkpoint="/ckpts/bad/step-000400")
+    out = _gate("--baseline", str(runs["base"]), "--candidate", str(labelled), "--json")
+    assert out.exit_code == 0, out.output
+    said = json.loads(out.stdout)
+    assert {k: said["baseline"][k] for k in ("checkpoint", "condition", "step")} == {
+        "checkpoint": None, "condition": None, "step": None}
+    assert {k: said["candidate"][k] for k in ("checkpoint", "condition", "step")} == {
+        "checkpoint": "/ckpts/bad/step-000400", "condition": "bad_advice", "step": 400}
+
+
 def test_the_seed_gives_the_same_ci_and_another_seed_another(runs):
     base, new = load_em_logs(runs["base"]), load_em_logs(runs["finetune"])
     one, again = compare_em(base, new, seed=3), compare_em(base, new, seed=3)

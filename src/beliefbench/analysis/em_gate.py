@@ -56,7 +56,7 @@ from beliefbench.analysis.gate import (
     same_model_text,
     verdict,
 )
-from beliefbench.analysis.logs import ReadLogs, has_task_key, is_belief_log
+from beliefbench.analysis.logs import NO_LABEL, ReadLogs, has_task_key, is_belief_log
 from beliefbench.analysis.runs import RunKey
 from beliefbench.analysis.text import first_few
 from beliefbench.em.metrics import question_table
@@ -140,8 +140,11 @@ def _counts(logs: EMLogs, questions: pd.DataFrame) -> dict[str, Any]:
     g = questions[questions["domain"] == GATED]
     n = int(g["n"].sum())
     info = logs.logs[0]
-    return {"model": info["model"], "checkpoint": info["checkpoint"],
-            "condition": info["condition"], "step": info["step"],
+    # the labels null where the logs carry none, as the belief gate's sides say them (a CI
+    # script reading `.candidate.condition // "base"` got "-" from an EM gate.json)
+    return {"model": info["model"],
+            **{k: None if info[k] in (NO_LABEL, None) else info[k]
+               for k in ("checkpoint", "condition", "step")},
             "logs": [i["path"] for i in logs.logs], "general_responses": n,
             "general_questions": len(g),
             **{f"general_{v}": int(g[v].sum()) for v in ("em", *UNREAD)},
