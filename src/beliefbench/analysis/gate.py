@@ -936,8 +936,8 @@ def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
     if n_bootstrap < need:
         raise GateError(f"n_bootstrap / --bootstrap: {n_bootstrap} resamples are too few for "
                         f"the {level * 100:.3g}% CI of each of the {checked} rise(s) checked "
-                        f"(its lower bound is the {(1 - level) / 2:.2%} quantile of the "
-                        f"draws): use at least {need}"
+                        f"(at least one draw per {(1 - level) / 2:.2%} tail): use at "
+                        f"least {need}"
                         + ("" if checked == 1 else f", or {_arg('overall_only', True)}"))
 
 
