@@ -272,6 +272,23 @@ def test_a_claim_file_a_run_did_not_ask_about_is_not_applicable(log):
     assert run_key(old).field("claim_files.glass_bridge") == UNKNOWN
 
 
+def test_the_claims_asked_are_keyed_whatever_order_they_were_named_in(log):
+    """-T claims=dentist,glass_bridge and -T claims=glass_bridge,dentist ask the same
+    questions (and -T claims=all records its ids sorted): one run, where `report` showed two
+    rows and warned `RUNS DIFFER in claims (dentist+glass_bridge, glass_bridge+dentist)`."""
+    one, other = log.model_copy(deep=True), log.model_copy(deep=True)
+    one.eval.metadata["beliefbench"]["settings"]["claims"] = ["glass_bridge", "dentist"]
+    other.eval.metadata["beliefbench"]["settings"]["claims"] = ["dentist", "glass_bridge"]
+    keys = [run_key(one), run_key(other)]
+    assert keys[0] == keys[1] and differing_fields(keys) == []
+    assert keys[0].field("claims") == "dentist+glass_bridge"
+    # an older log, keyed from its task arguments' claims, alike
+    for old, claims in ((one, ["glass_bridge", "dentist"]), (other, ["dentist", "glass_bridge"])):
+        del old.eval.metadata["beliefbench"]["settings"]
+        old.eval.metadata["beliefbench"]["claims"] = claims
+    assert run_key(one).field("claims") == run_key(other).field("claims") == "dentist+glass_bridge"
+
+
 def test_intervention_arms_differ_by_their_condition_not_as_runs(log, tmp_path):
     """The three arms of `internals steer/ablate` differ in the steer provider's `-M`
     arguments by design (their condition label names them): em-report and report printed a

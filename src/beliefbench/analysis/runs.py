@@ -401,6 +401,11 @@ def run_key(log: EvalLog) -> RunKey:
             settings["claims"] = md["claims"]  # the resolved ids, not the argument
         if "families" in md:
             settings["families"] = md["families"]
+    if isinstance(settings.get("claims"), list | tuple):
+        # the claims asked, not the order they were named in: -T claims=dentist,ed_sheeran
+        # and -T claims=ed_sheeran,dentist (or all, recorded sorted) ask the same questions,
+        # and were two runs ("RUNS DIFFER in claims (dentist+ed_sheeran, ed_sheeran+dentist)")
+        settings["claims"] = sorted(map(str, settings["claims"]))
     for name in ASKED_IN_SCORING:  # recorded with the judge, but changes what is asked
         if name in judge:
             settings[name] = judge.pop(name)
