@@ -366,3 +366,24 @@ def test_more_than_ten_bars_a_group_never_share_a_colour(figures, tmp_path):
     assert len(looks) == 12 and len(set(looks)) == 12
     styles = [(tuple(map(float, c)), h) for c, h in plots.bar_styles(45)]
     assert len(set(styles)) == 45
+
+
+def test_a_step_lines_name_keeps_its_condition_and_cuts_its_run_label_at_the_end(figures,
+                                                                                tmp_path):
+    """A sweep beside another run of other task settings: the legend's name (condition,
+    then the run label) was cut as one from the start, so the long label left the line
+    `…ed claims=dentist+ed_sheeran families=open_ended+binary`, its condition gone; the run
+    label, which lists first what tells the runs apart, is cut at its end, as the bars'."""
+    long_run = "families=open_ended+binary+token_association claims=dentist samples=5 top_p=0.9"
+    rows = []
+    for condition, run in (("negated", long_run), ("plain", "families=binary")):
+        for step in (1, 2):
+            rows += [{**r, "run": run, "settings": run}
+                     for r in responses(f"hf//ckpts/{condition}/step-{step}", {"dentist": 5},
+                                        condition=condition, step=step)]
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    ax = figures["belief_vs_step.png"].axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[1] == "plain families=binary"
+    assert texts[0].startswith("negated families=open_ended+binary+token_association cl")
+    assert texts[0].endswith("…") and len(texts[0]) == len("negated ") + 2 * plots.LABEL_CHARS

@@ -288,14 +288,20 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
     folders = short_model_names(sorted(set(df["finetune"]) - {NO_LABEL}))
     keys = [c for c in ("condition", "run", "finetune", "partial") if c in df.columns]
     series = list(df.groupby(keys, sort=True))  # by the whole folder: two never merge
-    whole = {}
+    whole, short = {}, {}
+    # each part cut on its own, as the bars' labels are: the condition from the start, the
+    # run label at its end (it lists first what tells the run apart); the name cut as one
+    # from the start lost the condition ("…ed claims=dentist+ed_sheeran families=...")
+    cuts = {"condition": _shorten, "run": lambda v: _cut_end(v, 2 * LABEL_CHARS)}
     for key, _ in series:
         named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        name = " ".join(str(folders.get(v, v) if k == "finetune" else v)
-                        for k, v in named.items() if k != "partial" and v != NO_LABEL)
-        whole[key] = (name or "run", " (PARTIAL)" if named.get("partial") else "")
-    names = _apart({k: n + p for k, (n, p) in whole.items()},
-                   {k: _shorten(n, 2 * LABEL_CHARS) + p for k, (n, p) in whole.items()})
+        parts = {k: str(folders.get(v, v) if k == "finetune" else v)
+                 for k, v in named.items() if k != "partial" and v != NO_LABEL}
+        partial = " (PARTIAL)" if named.get("partial") else ""
+        whole[key] = (" ".join(parts.values()) or "run") + partial
+        short[key] = (" ".join(cuts.get(k, str)(v) for k, v in parts.items())
+                      or "run") + partial
+    names = _apart(whole, short)
     fig, ax = subplots(figsize=(6.8, 4.2))
     styles = cycle(series_styles())
     marked = False
