@@ -409,6 +409,20 @@ def _gate(base: str, cand: str, *args: str):
                                     "--bootstrap", "200", *args])
 
 
+def test_overall_only_marks_the_claim_rows_it_does_not_check(base_and_new):
+    """With --overall-only the claims' rises are shown, never checked: their rows had no
+    mark, beside the overall row's FAIL, so a claim row read as a claim that passed (the
+    EM gate marks its narrow row `(shown, not gated)`)."""
+    base, new = map(str, base_and_new)
+    rows = {line.split()[0]: line for line in _gate(base, new, "--overall-only").output
+            .splitlines() if line.startswith(("glass_bridge ", "overall "))}
+    assert rows["glass_bridge"].endswith("]  (shown, not checked)"), rows
+    assert rows["overall"].endswith("]  FAIL"), rows
+    checked = [line for line in _gate(base, new).output.splitlines()
+               if line.startswith("glass_bridge ")]
+    assert checked[0].endswith("]  FAIL") and "not checked" not in checked[0]
+
+
 def test_a_report_given_for_logs_names_the_logs_it_was_made_from(base_and_new, tmp_path):
     """A report's folder (or its report.json) given where logs go read as "no Inspect logs
     in this directory" (or "not a readable Inspect log (ValueError: Unable to read log

@@ -619,8 +619,12 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
             click.echo(f"{name + ':':<10} {run}")
         level = f"{result.ci_level * 100:.3g}% CI"
         click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
+        # --overall-only: the claims' rises are shown, never checked (a claim row with no
+        # mark read as a claim that passed), as the EM gate marks its narrow row
+        unchecked = "  (shown, not checked)" if result.checked == "overall" else ""
         for r in [*result.claims, result.overall]:
-            flag = "  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else ""
+            flag = ("  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else
+                    unchecked if r is not result.overall else "")
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
                        f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
         if (said := level_note(result.ci_level)) is not None:
