@@ -51,7 +51,7 @@ from beliefbench.internals.directions import (
 )
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
-from beliefbench.internals.model import load_model, weights_sha256
+from beliefbench.internals.model import lineage, load_model, weights_sha256
 from beliefbench.internals.patching import PatchError, patch_margins, summarize_patching
 from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.stability import (
@@ -2436,6 +2436,31 @@ def test_each_arm_s_margins_bar_names_its_arm(tiny, planted, capsys):
     assert [b for b in dict.fromkeys(bars) if b.startswith("margins")] == [
         "margins baseline", "margins intervention", "margins control"]
     assert norms.count > 0 and norms.mean > 0 and len(rows) > 0
+
+
+def test_a_direction_of_another_models_shape_is_refused_by_its_shape_not_its_lineage(
+        tiny, tmp_path):
+    """A direction computed on a model of another shape (another seed and one more layer)
+    was refused as "computed on another model ... pass --allow-other-model to apply it
+    anyway", and that option then met the shape refusal, after the checkpoint had loaded:
+    the shape is said first, with --task margins as with the eval tasks and the provider."""
+    deeper = build_tiny_model(tmp_path / "deeper", hidden_size=64, num_layers=3, num_heads=4,
+                              intermediate_size=128, seed=1)
+    dirs = np.random.default_rng(0).standard_normal((4, 64)).astype(np.float32)
+    theirs = save_directions(tmp_path / "d" / "directions.safetensors", dirs,
+                             {"best_layer": 1, **lineage(deeper)})
+    said = f"{theirs}: directions of shape [4, 64] (residual indices, hidden size), but the " \
+           f"model has [3, 64]"
+    for command in ("steer", "ablate"):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
+                                       "--direction", str(theirs), "--claims", str(CLAIM),
+                                       "--out", str(tmp_path / "o")])
+        assert res.exit_code == 2, res.output
+        assert said in res.output and "allow-other-model" not in res.output
+        assert not (tmp_path / "o").exists()
+    with pytest.raises(InterventionError) as e:
+        get_model(f"steer/{tiny}", direction=str(theirs), memoize=False)
+    assert said in str(e.value) and "allow_other_model" not in str(e.value)
 
 
 def test_a_pretrained_tiny_model_is_related_to_the_random_init_it_started_from(

@@ -347,7 +347,11 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
              device: str | None, allow_other_model: bool) -> None:
     """``steer`` / ``ablate --task margins``: each arm's completion margins, written to
     ``out_dir`` (held by the caller)."""
-    from beliefbench.internals.interventions import check_direction_model, intervention_margins
+    from beliefbench.internals.interventions import (
+        check_checkpoint_fits,
+        check_direction_model,
+        intervention_margins,
+    )
     from beliefbench.internals.margins import single_pair_note, unanimous_pairs_note
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
@@ -359,6 +363,9 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     directions, layer, meta = spec.resolve()
     plan(directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
          seed=spec.seed)
+    # the file's shape against the checkpoint's config first: "computed on another model
+    # ... pass --allow-other-model" was said of a file that option cannot make fit
+    check_checkpoint_fits(model_path, directions, spec.direction)
     note = check_direction_model(spec.direction, meta, model_path,
                                  allow_other_model=allow_other_model)
     model, tokenizer = load_model(model_path, device=device)

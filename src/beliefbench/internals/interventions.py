@@ -259,11 +259,14 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     return rows, summary, norms
 
 
-def _check_checkpoint(checkpoint: str | Path, directions: np.ndarray, source: Path) -> None:
+def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source: Any) -> None:
     """The checkpoint (a model or adapter folder with readable weights and a tokenizer: a
     missing one ended the baseline eval in a 120-line Hub traceback) and the directions
-    against its config, before the baseline eval runs (the steer provider checks again once
-    the model is loaded)."""
+    against its config, before the weights load and before :func:`check_direction_model`
+    (the steer provider checks again once the model is loaded): a file of another model's
+    shape was refused as "a direction computed on another model ... pass
+    --allow-other-model to apply it anyway", and that option then met the shape refusal,
+    after the checkpoint had loaded."""
     from beliefbench.internals.model import check_loadable, checkpoint_text_config
 
     check_loadable(checkpoint)  # ModelLoadError (a ValueError) names the path
@@ -290,7 +293,7 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     make_task = task_factory(task_name)  # ValueError naming the valid tasks
     check_task_args(task_name, task_args or {})
     directions, layer, meta = spec.resolve()
-    _check_checkpoint(checkpoint, directions, spec.direction)
+    check_checkpoint_fits(checkpoint, directions, spec.direction)
     note = check_direction_model(spec.direction, meta, checkpoint,
                                  allow_other_model=allow_other_model)
     plan(directions, spec.mode, layer, coef=spec.coef,  # bad layer / coef: before any eval

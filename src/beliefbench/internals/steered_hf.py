@@ -10,7 +10,11 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
-from beliefbench.internals.interventions import already_said, check_direction_model
+from beliefbench.internals.interventions import (
+    already_said,
+    check_checkpoint_fits,
+    check_direction_model,
+)
 from beliefbench.internals.steering import (
     STEER_ARGS,
     InterventionError,
@@ -117,6 +121,8 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
         # a direction of an unrelated model, before the weights load (a local folder only:
         # a Hub id's files are not fingerprinted here)
         if Path(model_name).expanduser().is_dir():
+            # its shape first: the advice to allow another model cannot make it fit
+            check_checkpoint_fits(model_name, directions, steer["direction"])
             note = check_direction_model(
                 Path(direction), meta, model_name,
                 allow_other_model=_flag("allow_other_model",
