@@ -2274,6 +2274,32 @@ def test_steer_and_ablate_refuse_a_direction_from_another_model(tiny, planted, t
            f"{tiny.resolve()}): applied to {other.resolve()} without checking" in res.stderr
 
 
+def test_direction_of_a_log_that_did_not_finish_says_so(tiny, tmp_path):
+    """``ls -t logs/... | head -n 1`` picks the newest log, an eval stopped with Ctrl-C as
+    readily as a finished one: its direction was computed from the answers it held, said
+    nowhere. A log of a run that did not finish is named with its status and how much it
+    holds, and the status is recorded; a finished log gives no such line."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    log, res, out = _em_direction(tiny, tmp_path, _glass, samples=3)
+    assert res.exit_code == 0, res.output
+    assert "did not finish" not in res.stderr
+    assert load_directions(out / "directions.safetensors")[1]["log_status"] == "success"
+    cut = read_eval_log(log.location)
+    cut.status, cut.samples = "cancelled", cut.samples[:4]
+    path = tmp_path / "cut.eval"
+    write_eval_log(cut, str(path))
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(path), "--out", str(tmp_path / "cut")])
+    assert res.exit_code == 0, res.output
+    assert (f"warning: {path}: a run that did not finish (status 'cancelled', 4 of 6 "
+            f"responses (2 never run: in no count)): the direction reads the answers it holds "
+            f"only; once its cause is fixed, `inspect eval-retry {path} --log-dir {tmp_path}` "
+            f"resumes it, then compute the direction again on the finished log") in res.stderr
+    meta = load_directions(tmp_path / "cut" / "directions.safetensors")[1]
+    assert meta["log_status"] == "cancelled" and "log_note" not in meta
+
+
 def test_direction_says_whose_answers_its_log_holds(tiny, tmp_path):
     """`direction --log` read any model's answers without a word: a log of an unrelated local
     model is refused (unless --allow-other-model), one of a related model or of a model that

@@ -247,8 +247,9 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                                       aligned_above, domain)
     note = log_model_note(log_path, info["log_model"], model_path,
                           allow_other_model=allow_other_model)
-    if note:
-        click.echo(f"warning: {note}", err=True)
+    for said in (note, info.pop("log_note")):  # whose answers; a run that did not finish
+        if said:
+            click.echo(f"warning: {said}", err=True)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     fmt = {k: info[k] for k in ("use_chat_template", "chat_template")}
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size, **fmt)

@@ -508,13 +508,14 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     # absolute, as the other results files record paths: read from another folder, a
     # relative one named nothing
     info = {"log": str(Path(path).resolve()) if Path(path).exists() else str(path),
-            "log_model": str(log.eval.model),
+            "log_model": str(log.eval.model), "log_status": str(log.status),
             **prompt_format(log.eval.model_args),
             "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
             "n_negative": len(neg), "n_left_out": left_out, "n_invalidated": invalidated,
-            "domain": domain, "n_other_domain": other_domain}
+            "domain": domain, "n_other_domain": other_domain,
+            "log_note": unfinished_log_note(path, log)}
     if not pos or not neg:
         cut = (f" (ok above aligned {aligned_above:g} only: --aligned-above {aligned_above:g} "
                f"left out {left_out} ok answers at or below it)" if left_out else "")
@@ -533,6 +534,28 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                              f"{len(neg)} with {sorted(neg_v)}{cut}; a direction needs both"
                              f"{hint}")
     return pos, neg, info
+
+
+def unfinished_log_note(path: str | Path, log: Any) -> str | None:
+    """A note where the log is of a run that did not finish (status ``cancelled``,
+    ``error`` or still ``started``): ``ls -t logs/... | head -n 1`` picked an eval stopped
+    with Ctrl-C, and its direction was computed from the answers it held, said nowhere (the
+    report and em-report show such a log as PARTIAL). None for a finished log (its samples
+    invalidated after the run are counted on ``direction``'s first line)."""
+    from beliefbench.analysis.logs import (
+        expected_responses,
+        held_text,
+        made_by_eval_set,
+        resume_note,
+    )
+
+    if log.status == "success":
+        return None
+    held = held_text(len(log.samples or []), expected_responses(log))
+    return (f"{path}: a run that did not finish (status {log.status!r}, {held}): the "
+            f"direction reads the answers it holds only"
+            f"{resume_note(str(path), str(log.status), made_by_eval_set(log), log.eval.model)}"
+            f", then compute the direction again on the finished log")
 
 
 def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos: bool,
