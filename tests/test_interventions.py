@@ -1387,19 +1387,67 @@ def test_patch_refuses_a_layers_or_claims_typo_before_any_checkpoint_loads(tiny,
         assert "Traceback" not in res.output and not (tmp_path / "out").exists()
 
 
-def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_path):
+def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_path,
+                                                                   monkeypatch):
     """The CLI said only "Error: residual indices differ: 3 vs 4": neither which checkpoint
-    was which nor that the two must share an architecture."""
+    was which nor that the two must share an architecture. It is said from their configs,
+    before either checkpoint is hashed or loaded (two 8B models were loaded for minutes,
+    then refused)."""
+    import beliefbench.internals.model as model_module
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a checkpoint was hashed or loaded before its shape was checked")
+
     deeper = build_tiny_model(tmp_path / "deeper", hidden_size=64, num_layers=3, num_heads=4,
                               intermediate_size=128, seed=0)
-    res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
-                                   str(deeper), "--claims", str(CLAIM), "--out",
-                                   str(tmp_path / "out")])
-    assert res.exit_code == 2, res.output
-    error = [line for line in res.output.splitlines() if line.startswith("Error:")]
-    assert error == [f"Error: --source {tiny} and --target {deeper}: residual indices differ: "
-                     f"source 3 vs target 4; patching needs the same architecture"]
-    assert "Traceback" not in res.output and not (tmp_path / "out" / "patch.csv").exists()
+    narrower = build_tiny_model(tmp_path / "narrower", hidden_size=32, num_layers=2,
+                                num_heads=4, intermediate_size=128, seed=0)
+    monkeypatch.setattr(model_module, "load_model", forbidden)
+    monkeypatch.setattr(model_module, "describe", forbidden)
+    for target, said in ((deeper, "residual indices differ: source 3 vs target 4"),
+                         (narrower, "hidden sizes differ: source 64 vs target 32")):
+        res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                       str(target), "--claims", str(CLAIM), "--out",
+                                       str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        error = [line for line in res.output.splitlines() if line.startswith("Error:")]
+        assert error == [f"Error: --source {tiny} and --target {target}: {said}; patching "
+                         f"needs the same architecture"]
+        assert "Traceback" not in res.output and not (tmp_path / "out" / "patch.csv").exists()
+
+
+def test_patch_of_two_unrelated_models_warns_and_of_related_ones_does_not(tiny, unrelated,
+                                                                          tmp_path):
+    """Patching between two models that share no recorded base (another seed of the same
+    shape) ran without a word, every layer "recovering" something in a residual stream
+    whose activations mean something else; a finetune and its base are related."""
+    import shutil
+
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+    from beliefbench.internals.model import lineage
+
+    def patch(source: Path, target: Path):
+        return CliRunner().invoke(cli, ["internals", "patch", "--source", str(source),
+                                        "--target", str(target), "--claims", str(CLAIM),
+                                        "--layers", "1", "--out", str(tmp_path / "p")])
+
+    res = patch(tiny, unrelated)
+    assert res.exit_code == 0, res.output
+    mine, theirs = lineage(tiny)["fingerprint"][:12], lineage(unrelated)["fingerprint"][:12]
+    assert (f"warning: --source {tiny} (fingerprint {mine}, trained from none) and --target "
+            f"{unrelated} (fingerprint {theirs}, trained from none) are unrelated by the bases "
+            f"they record: neither was trained from the other, nor both from one model, so "
+            f"A's activations may mean something else in B's residual stream") in res.stderr
+    assert (tmp_path / "p" / "patch_summary.csv").is_file()  # a warning: it still runs
+    step = shutil.copytree(unrelated, tmp_path / "run" / "step-000001")  # a finetune of tiny
+    upsert_manifest(tmp_path / "run", ManifestEntry(
+        path=str(step), step=1, backend="local", format="full", base_model=str(tiny),
+        data="d.jsonl", data_sha256="0" * 64, recipe={}, final=True,
+        extra={"base_fingerprint": base_fingerprint(tiny)}))
+    res = patch(tiny, step)
+    assert res.exit_code == 0, res.output
+    assert "unrelated" not in res.stderr
 
 
 def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):

@@ -562,16 +562,20 @@ def _same_weights(a: dict, b: dict) -> bool:
 def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
+    from beliefbench.internals.interventions import short_fingerprint
     from beliefbench.internals.margins import as_claims
     from beliefbench.internals.model import (
         ModelLoadError,
         checkpoint_text_config,
         describe,
+        family,
+        lineage,
         load_model,
     )
     from beliefbench.internals.patching import (
         PatchError,
         check_patchable,
+        check_same_shape,
         patch_margins,
         summarize_patching,
     )
@@ -588,11 +592,32 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
         except ModelLoadError as e:
             raise BadInput(f"{option} {e}") from None
 
-    n_layers = getattr(named("--target", checkpoint_text_config, target), "num_hidden_layers",
-                       None)
+    configs = named("--source", checkpoint_text_config, source), \
+        named("--target", checkpoint_text_config, target)
+    shapes = [(getattr(c, "num_hidden_layers", None), getattr(c, "hidden_size", None))
+              for c in configs]
+    n_layers = shapes[1][0]
     if isinstance(n_layers, int) and not isinstance(n_layers, bool):
         parse_layers(layers, n_layers + 1)  # residual indices 0..n_layers
+    if all(isinstance(v, int) and not isinstance(v, bool) for shape in shapes for v in shape):
+        try:  # by their configs: both checkpoints were loaded (minutes) before this refusal
+            check_same_shape(*[(n + 1, size) for n, size in shapes])
+        except PatchError as e:
+            raise BadInput(f"--source {source} and --target {target}: {e}") from None
     described = named("--source", describe, source), named("--target", describe, target)
+    if not family(mine := named("--source", lineage, source)) & family(
+            theirs := named("--target", lineage, target)):
+        # A's activations in B's residual stream, where they mean something else: every
+        # layer "recovers" something, read as where the belief is carried
+        short = short_fingerprint
+        click.echo(f"warning: --source {source} (fingerprint {short(mine['fingerprint'])}, "
+                   f"trained from {short(mine['base_fingerprint'])}) and --target {target} "
+                   f"(fingerprint {short(theirs['fingerprint'])}, trained from "
+                   f"{short(theirs['base_fingerprint'])}) are unrelated by the bases they "
+                   f"record: neither was trained from the other, nor both from one model, so "
+                   f"A's activations may mean something else in B's residual stream; patching "
+                   f"compares a finetune with its base, or two finetunes of one base",
+                   err=True)
     if _same_weights(*described):
         # every recovery and flip rate read NaN (no gap to close), with exit 0
         raise BadInput(f"--source {source} and --target {target} hold the same weights "

@@ -95,7 +95,8 @@ ALLOW_OTHER_MODEL = "--allow-other-model"
 """The option that applies a direction computed on an unrelated model anyway."""
 
 
-def _short(fingerprint: str | None) -> str:
+def short_fingerprint(fingerprint: str | None) -> str:
+    """A fingerprint as the messages name it: its first 12 hex digits, or ``none``."""
     return fingerprint[:12] if fingerprint else "none"
 
 
@@ -167,7 +168,8 @@ def _retrained_note(direction: Path, meta: dict[str, Any], where: str,
     if not same_folder or recorded == target["fingerprint"]:
         return None
     return (f"{direction}: computed on {where} when it held other weights (fingerprint "
-            f"{_short(recorded)}; it holds {_short(target['fingerprint'])} now: retrained or "
+            f"{short_fingerprint(recorded)}; it holds "
+            f"{short_fingerprint(target['fingerprint'])} now: retrained or "
             f"replaced in place since): applied to the model the folder holds now, which "
             f"shares a base with the one it was computed on; run `internals direction` "
             f"again on it if that is not meant")
@@ -204,11 +206,12 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
                 f"record it")
     if mine & family(target):
         return _retrained_note(direction, meta, where, target)
+    short = short_fingerprint
     what = (f"{direction}: a direction computed on another model: {source} (fingerprint "
-            f"{_short(meta.get('fingerprint'))}, trained from "
-            f"{_short(meta.get('base_fingerprint'))}), applied to {where} (fingerprint "
-            f"{_short(target['fingerprint'])}, trained from "
-            f"{_short(target['base_fingerprint'])}): neither model was trained from the "
+            f"{short(meta.get('fingerprint'))}, trained from "
+            f"{short(meta.get('base_fingerprint'))}), applied to {where} (fingerprint "
+            f"{short(target['fingerprint'])}, trained from "
+            f"{short(target['base_fingerprint'])}): neither model was trained from the "
             f"other, nor both from one model, by the bases they record")
     if allow_other_model:
         return f"{what}; applied anyway ({option})"

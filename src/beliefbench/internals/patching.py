@@ -125,6 +125,18 @@ def _act_diff(items: Sequence[Encoded], order: list[list[int]], src_acts: list,
     return out
 
 
+def check_same_shape(source: tuple[int, int], target: tuple[int, int]) -> None:
+    """Refuse ``(residual indices, hidden size)`` of source and target that differ, saying
+    which: the loaded models' (:func:`check_patchable`), or their configs' before either
+    loads (``internals patch``: two 8B checkpoints loaded for minutes, then refused)."""
+    if source[0] != target[0]:
+        raise PatchError(f"residual indices differ: source {source[0]} vs target "
+                         f"{target[0]}; patching needs the same architecture")
+    if source[1] != target[1]:
+        raise PatchError(f"hidden sizes differ: source {source[1]} vs target "
+                         f"{target[1]}; patching needs the same architecture")
+
+
 def check_patchable(source: Any, target: Any) -> None:
     """Refuse two loaded ``(model, tokenizer)`` pairs of different tokenizers or shapes,
     saying which differs: otherwise a torch shape traceback after scoring both models."""
@@ -132,12 +144,7 @@ def check_patchable(source: Any, target: Any) -> None:
     if src_tok.get_vocab() != tgt_tok.get_vocab():
         raise PatchError("the two checkpoints' tokenizers differ; patching needs the same "
                          "tokens in both")
-    if n_residual(src) != n_residual(tgt):
-        raise PatchError(f"residual indices differ: source {n_residual(src)} vs target "
-                         f"{n_residual(tgt)}; patching needs the same architecture")
-    if hidden_size(src) != hidden_size(tgt):
-        raise PatchError(f"hidden sizes differ: source {hidden_size(src)} vs target "
-                         f"{hidden_size(tgt)}; patching needs the same architecture")
+    check_same_shape((n_residual(src), hidden_size(src)), (n_residual(tgt), hidden_size(tgt)))
 
 
 def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
