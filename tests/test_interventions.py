@@ -2063,6 +2063,32 @@ def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_p
         "tiktoken's o200k_base, and it is not in tiktoken's cache"), r.output
 
 
+def test_a_steer_argument_given_as_m_is_refused_not_replaced_by_the_option(tiny, planted,
+                                                                           tmp_path):
+    """``steer --task em -M coef=4`` (the steer provider's spelling, as the README shows
+    it) ran the steered arms at --coef's default 1 without a word (with --no-baseline; the
+    baseline's hf provider refused it): every steer argument given as -M is refused,
+    naming the option that sets it, before any eval."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+
+    def run(command: str, *args: str):
+        return CliRunner().invoke(cli, [
+            "internals", command, "--model", str(tiny), "--direction", str(planted), "--task",
+            "em", "--model-role", "grader=beliefbench/judge", "-T", f"questions={qs}",
+            "-T", "max_tokens=2", "--no-baseline", "--log-dir", str(tmp_path / "logs"),
+            *args])
+
+    res = run("steer", "-M", "coef=4")
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: -M coef=4: set by --coef (steer); the arms take "
+                                 "these from the command's own options"), res.output
+    res = run("ablate", "-M", "layer=1", "-M", "seed=3")
+    assert res.exit_code == 2, res.output
+    assert "Error: -M layer=1: set by --layer; -M seed=3: set by --seed;" in res.output
+    assert not (tmp_path / "logs").exists()  # no arm ran
+
+
 def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path,
                                                            monkeypatch):
     """`Compare the arms: beliefbench em-report logs/ablate` wrote into em-report's default

@@ -20,6 +20,7 @@ import pandas as pd
 
 from beliefbench.internals.directions import load_directions
 from beliefbench.internals.steering import (
+    STEER_ARGS,
     InterventionError,
     Mode,
     NormTally,
@@ -281,6 +282,28 @@ def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source
     check_fits(directions, n, size, source)
 
 
+ARM_OPTIONS = {"direction": "--direction", "layer": "--layer", "coef": "--coef (steer)",
+               "ablate_layers": "--layers (ablate)", "seed": "--seed",
+               "allow_other_model": "--allow-other-model",
+               "mode": "the command (steer adds, ablate projects out)",
+               "control": "the run itself (every run has its random-control arm)"}
+"""Where ``internals steer`` / ``ablate`` take each of the ``steer`` provider's own ``-M``
+arguments (:data:`~beliefbench.internals.steering.STEER_ARGS`) from."""
+
+
+def check_arm_model_args(model_args: dict[str, Any] | None) -> None:
+    """Refuse a ``-M`` that the arms set themselves: ``steer --task em -M coef=4`` (the steer
+    provider's spelling, as the README shows it) was replaced by ``--coef``'s default 1
+    without a word on the steered arms (with ``--no-baseline``; the baseline arm's hf
+    provider refused it as a model argument)."""
+    taken = [k for k in STEER_ARGS if k in (model_args or {})]
+    if taken:
+        said = "; ".join(f"-M {k}={model_args[k]}: set by {ARM_OPTIONS[k]}"  # type: ignore[index]
+                         for k in taken)
+        raise ValueError(f"{said}; the arms take these from the command's own options, and -M "
+                         f"goes to the hf provider of every arm (e.g. -M do_sample=false)")
+
+
 def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
               log_dir: str | Path, task_args: dict[str, Any] | None = None,
               model_args: dict[str, Any] | None = None,
@@ -295,6 +318,7 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
 
     make_task = task_factory(task_name)  # ValueError naming the valid tasks
     check_task_args(task_name, task_args or {})
+    check_arm_model_args(model_args)
     directions, layer, meta = spec.resolve()
     check_checkpoint_fits(checkpoint, directions, spec.direction)
     note = check_direction_model(spec.direction, meta, checkpoint,
