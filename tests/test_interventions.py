@@ -2041,6 +2041,30 @@ def test_claims_with_an_eval_task_are_refused_not_dropped(tmp_path, task, said):
         assert not logs.exists()
 
 
+def test_eval_options_with_task_margins_are_refused_not_dropped(tiny, planted, tmp_path):
+    """``steer -M coef=4`` (the steer provider's spelling) under the default --task margins
+    steered at --coef's default 1, and -T, --model-role and --log-dir were dropped without a
+    word: each is refused before the checkpoint loads, a steer argument naming its
+    option."""
+    def run(command: str, *args: str):
+        return CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
+                                        "--direction", str(planted), "--claims", str(CLAIM),
+                                        "--out", str(tmp_path / "out"), *args])
+
+    res = run("steer", "-M", "coef=4")
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: -M coef=4: set by --coef (steer)"), res.output
+    res = run("ablate", "-M", "do_sample=false", "-T", "samples=2", "--model-role",
+              "grader=openai/gpt-4.1", "--log-dir", str(tmp_path / "logs"))
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: -T, -M, --model-role, --log-dir: only with --task em "
+                                 "or belief (each arm an Inspect eval); --task margins, the "
+                                 "default, measures completion margins in-process"), res.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "logs").exists()
+    res = run("steer", "--coef", "4")  # the same run without them measures
+    assert res.exit_code == 0, res.output
+
+
 def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_path,
                                                            monkeypatch):
     """``-M max_new_tokens=8`` reached LlamaForCausalLM.__init__ through Inspect's hf

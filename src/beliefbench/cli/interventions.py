@@ -459,7 +459,11 @@ def _intervention_command(mode: str):
                 device: str | None, allow_other_model: bool, coef: float = 1.0,
                 layers: str = "all") -> None:
         from beliefbench.internals.directions import directions_file
-        from beliefbench.internals.interventions import InterventionSpec, run_evals
+        from beliefbench.internals.interventions import (
+            InterventionSpec,
+            check_arm_model_args,
+            run_evals,
+        )
 
         if task_name == "margins" and not baseline:
             # margins' effects are differences from the baseline arm (one cheap forward pass
@@ -474,6 +478,18 @@ def _intervention_command(mode: str):
             raise BadInput(f"--claims: only with --task margins; --task {task_name} takes "
                            + ("its claims as -T claims=..." if task_name == "belief" else
                               "no claims (EM question sets: -T questions=...)"))
+        if task_name == "margins":
+            # the eval arms' options were dropped without a word: -M coef=4 (the steer
+            # provider's spelling) steered at --coef's default 1, -T / --model-role did nothing
+            check_arm_model_args(_key_values(model_args, "-M"))
+            source = click.get_current_context().get_parameter_source
+            given = [option for name, option in (
+                ("task_args", "-T"), ("model_args", "-M"), ("model_roles", "--model-role"),
+                ("log_dir", "--log-dir")) if source(name) != click.core.ParameterSource.DEFAULT]
+            if given:
+                raise BadInput(f"{', '.join(given)}: only with --task em or belief (each arm "
+                               f"an Inspect eval); --task margins, the default, measures "
+                               f"completion margins in-process (--claims, --device, --out)")
         if not math.isfinite(coef):  # before the checkpoint loads, not after
             raise BadInput(f"--coef: must be a finite number, got {coef}")
         spec = InterventionSpec(directions_file(direction_path), mode,  # type: ignore[arg-type]
