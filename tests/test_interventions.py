@@ -132,13 +132,21 @@ def test_planted_direction_through_the_steer_provider(tiny, planted):
 
 
 def test_the_steer_provider_never_loads_pickled_weights(tiny, planted, tmp_path):
+    """Refused before transformers is asked (the checkpoint is checked with the directions'
+    shape, before their lineage), naming the file and what to do."""
+    from beliefbench.internals.model import ModelLoadError
+
     ckpt = pickled_copy(tiny, tmp_path / "pickled")
-    with pytest.raises(OSError, match="safetensors"):
+    said = (f"{ckpt}: no *.safetensors weight files (only pytorch_model.bin: pickled weights "
+            f"are not loaded; convert them to safetensors)")
+    with pytest.raises(ModelLoadError) as e:
         get_model(f"steer/{ckpt}", direction=str(planted), memoize=False)
+    assert said in str(e.value)
     # -M cannot turn it off
-    with pytest.raises(OSError, match="safetensors"):
+    with pytest.raises(ModelLoadError) as e:
         get_model(f"steer/{ckpt}", direction=str(planted), use_safetensors=False,
                   memoize=False)
+    assert said in str(e.value)
 
 
 def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_path):
