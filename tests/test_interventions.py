@@ -1556,6 +1556,35 @@ def test_stability_refuses_a_base_whose_tokenizer_is_not_the_models(perturbed, t
     assert not (tmp_path / "out").exists()
 
 
+def test_stability_refuses_a_base_of_another_architecture_before_loading(tiny, tmp_path,
+                                                                        monkeypatch):
+    """A --base with the model's tokenizer but one more decoder layer (or another width) was
+    taken as its base: "the finetuning delta" was W - W_base over the tensors the two share
+    by name and shape, so a deeper model's extra layers got no noise, with nothing said."""
+    import beliefbench.internals.model as model_module
+
+    deeper = build_tiny_model(tmp_path / "deeper", hidden_size=64, num_layers=3, num_heads=4,
+                              intermediate_size=128, seed=0)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a model was loaded before the architectures were compared")
+
+    monkeypatch.setattr(model_module, "load_model", forbidden)
+    for model, base, said in ((deeper, tiny, "the base has 2 decoder layers of hidden size 64, "
+                                             "the model 3 of 64"),
+                              (tiny, deeper, "the base has 3 decoder layers of hidden size 64, "
+                                             "the model 2 of 64")):
+        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(model),
+                                       "--base", str(base), "--data", str(data), "--scales",
+                                       "0,1", "--seeds", "1", "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith(f"Error: --model {model} --base {base}: {said}: not the "
+                                     f"model it was finetuned from"), res.output
+        assert not (tmp_path / "out").exists()
+
+
 def test_stability_of_a_checkpoint_holding_nan_is_one_line_and_writes_nothing(tiny, tmp_path):
     """A diverged checkpoint (a NaN weight) gave loss NaN at every scale beside a loss
     increase of 0.0000 at scale 0, exit 0, where margins refuse such a model."""
