@@ -432,11 +432,14 @@ def _intervention_command(mode: str):
                   help=f"{CLAIMS_HELP} --task margins only (--task belief: -T claims=...).")
     @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
                   help="Seed of the random control.")
-    @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
-    @click.option("-M", "model_args", multiple=True, help="hf model argument key=value.")
+    @click.option("-T", "task_args", multiple=True,
+                  help="Task parameter key=value (--task em / belief).")
+    @click.option("-M", "model_args", multiple=True,
+                  help="hf model argument key=value, for every arm (--task em / belief; "
+                       "the direction, layer, coef, ... come from the options).")
     @click.option("--model-role", "model_roles", multiple=True,
-                  help="e.g. grader=openai/gpt-4.1-mini, or grader={model: hf/..., "
-                       "model_args: {do_sample: false}}.")
+                  help="--task em / belief: e.g. grader=openai/gpt-4.1-mini, or "
+                       "grader={model: hf/..., model_args: {do_sample: false}}.")
     @click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
                   default=Path("logs/interventions"), show_default=True,
                   help="Inspect logs of each arm (--task em / belief).")
