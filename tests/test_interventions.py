@@ -2413,13 +2413,22 @@ def test_direction_of_a_log_that_did_not_finish_says_so(tiny, tmp_path):
     """``ls -t logs/... | head -n 1`` picks the newest log, an eval stopped with Ctrl-C as
     readily as a finished one: its direction was computed from the answers it held, said
     nowhere. A log of a run that did not finish is named with its status and how much it
-    holds, and the status is recorded; a finished log gives no such line."""
+    holds, and the status is recorded; a finished log gives no such line. The dtype the
+    activations were read in is recorded too (a --dtype bfloat16 direction differed from the
+    float32 one with nothing to say why)."""
     from inspect_ai.log import read_eval_log, write_eval_log
 
     log, res, out = _em_direction(tiny, tmp_path, _glass, samples=3)
     assert res.exit_code == 0, res.output
     assert "did not finish" not in res.stderr
-    assert load_directions(out / "directions.safetensors")[1]["log_status"] == "success"
+    meta = load_directions(out / "directions.safetensors")[1]
+    assert meta["log_status"] == "success" and meta["dtype"] == "torch.float32"
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--dtype", "bfloat16", "--out",
+                                   str(tmp_path / "bf16")])  # what it was read in: recorded
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "bf16" / "direction.json").read_text())["dtype"] \
+        == "torch.bfloat16"
     cut = read_eval_log(log.location)
     cut.status, cut.samples = "cancelled", cut.samples[:4]
     path = tmp_path / "cut.eval"

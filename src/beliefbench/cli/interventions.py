@@ -266,7 +266,10 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     # re-picks within each fold's training questions, so it is not
     nested = nested_separation(a_pos, a_neg, *questions)
     # lineage: which model (and base) it came from, which steer / ablate check it against
-    meta = {**describe(model_path), **lineage(model_path), **info, "best_layer": best,
+    # the dtype the activations were read in, as margins.json and probe.json record it:
+    # a --dtype bfloat16 direction differed from the float32 one with nothing to say why
+    meta = {**describe(model_path), **lineage(model_path), **info,
+            "dtype": str(next(model.parameters()).dtype), "best_layer": best,
             "best_layer_by": basis or "middle index", **cv, **nested,
             "reduce": "mean over answer tokens"}
     # the ok answers at or below --aligned-above are in neither set: counted, so a thinned
