@@ -1556,11 +1556,12 @@ def test_stability_refuses_a_base_whose_tokenizer_is_not_the_models(perturbed, t
     assert not (tmp_path / "out").exists()
 
 
-def test_stability_refuses_a_base_of_another_architecture_before_loading(tiny, tmp_path,
-                                                                        monkeypatch):
+def test_stability_and_efficiency_refuse_a_base_of_another_architecture_before_loading(
+        tiny, tmp_path, monkeypatch):
     """A --base with the model's tokenizer but one more decoder layer (or another width) was
-    taken as its base: "the finetuning delta" was W - W_base over the tensors the two share
-    by name and shape, so a deeper model's extra layers got no noise, with nothing said."""
+    taken as its base: the "finetuning delta" (stability) and the distance from the base
+    (efficiency) were W - W_base over the tensors the two share by name and shape, so a
+    deeper model's extra layers were left out, with nothing said."""
     import beliefbench.internals.model as model_module
 
     deeper = build_tiny_model(tmp_path / "deeper", hidden_size=64, num_layers=3, num_heads=4,
@@ -1582,6 +1583,17 @@ def test_stability_refuses_a_base_of_another_architecture_before_loading(tiny, t
         assert res.exit_code == 2, res.output
         assert res.output.startswith(f"Error: --model {model} --base {base}: {said}: not the "
                                      f"model it was finetuned from"), res.output
+        assert not (tmp_path / "out").exists()
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, deeper, tiny, data)  # a manifest recording no base
+    for extra in ((), ("--base", str(tiny))):               # fingerprint (an older run's)
+        res = _efficiency_run(manifest, data, tmp_path / "out", *extra)
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith(
+            f"Error: {manifest}: step 10: {deeper}: the base has 2 decoder layers of hidden "
+            f"size 64, the model 3 of 64: the base {tiny} is not the model it was trained "
+            f"from; pass the --base the run was trained from"), res.output
         assert not (tmp_path / "out").exists()
 
 

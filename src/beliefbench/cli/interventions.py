@@ -669,23 +669,6 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
                                           "seed": seed, "summary": records(summary)}))
 
 
-def _other_architecture(model_path: str, base: str) -> str | None:
-    """Where the configs of ``model_path`` and ``base`` give another number of decoder layers
-    or hidden size, which (``the base has 3 decoder layers of hidden size 128, the model 2
-    of 128``); else None, also where a config cannot be read (loading says why)."""
-    from beliefbench.internals.model import checkpoint_text_config
-
-    (a_layers, a_size), (b_layers, b_size) = [
-        (getattr(c, "num_hidden_layers", None), getattr(c, "hidden_size", None))
-        for c in (checkpoint_text_config(model_path), checkpoint_text_config(base))]
-    values = (a_layers, a_size, b_layers, b_size)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values) or \
-            (a_layers, a_size) == (b_layers, b_size):
-        return None
-    return (f"the base has {b_layers} decoder layers of hidden size {b_size}, the model "
-            f"{a_layers} of {a_size}")
-
-
 @click.command()
 @click.option("--model", "model_path", required=True,
               help="Checkpoint to perturb (full, merged or LoRA adapter; loaded in float32).")
@@ -717,6 +700,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     from beliefbench.finetune.errors import ManifestError
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import (
+        architecture_difference,
         checkpoint_problem,
         describe,
         load_model,
@@ -758,7 +742,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         raise BadInput(f"--model {model_path}: {why}: the noise would be shaped by the "
                        f"difference from that other model. Restore the base it was "
                        f"trained on (or pass a copy of it as --base), or --base none")
-    if base is not None and (why := _other_architecture(model_path, base)):
+    if base is not None and (why := architecture_difference(model_path, base)):
         # W - W_base over the tensors the two share by name and shape: a deeper model's
         # extra layers got no noise at all, and the others a delta from another model
         raise BadInput(f"--model {model_path} --base {base}: {why}: not the model it was "

@@ -403,6 +403,23 @@ def checkpoint_text_config(path: str | Path) -> Any | None:
         return None
 
 
+def architecture_difference(path: str | Path, base: str | Path) -> str | None:
+    """Where the configs of checkpoint ``path`` and ``base`` give another number of decoder
+    layers or hidden size, which (``the base has 3 decoder layers of hidden size 128, the
+    model 2 of 128``); else None, also where a config cannot be read (loading says why).
+    A delta from such a base (``stability``, ``efficiency``) was taken over the tensors the
+    two share by name and shape, a deeper model's extra layers left out without a word."""
+    (a_layers, a_size), (b_layers, b_size) = [
+        (getattr(c, "num_hidden_layers", None), getattr(c, "hidden_size", None))
+        for c in (checkpoint_text_config(path), checkpoint_text_config(base))]
+    values = (a_layers, a_size, b_layers, b_size)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values) or \
+            (a_layers, a_size) == (b_layers, b_size):
+        return None
+    return (f"the base has {b_layers} decoder layers of hidden size {b_size}, the model "
+            f"{a_layers} of {a_size}")
+
+
 def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     """``(checkpoint, adapter base or None, tokenizer folder)`` after checking, without
     loading anything, that weights and a tokenizer are there; ModelLoadError names the path."""

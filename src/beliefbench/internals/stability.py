@@ -354,7 +354,12 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
         single_base,
     )
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import load_model, not_trained_base, weights_sha256
+    from beliefbench.internals.model import (
+        architecture_difference,
+        load_model,
+        not_trained_base,
+        weights_sha256,
+    )
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
     targets = sorted(set(_check_norms(norms))) if norms is not None else None
@@ -380,6 +385,14 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
             raise ValueError(f"{why}: the distances from the base, and its loss, would be "
                              f"another model's. Restore the base it was trained on (or pass "
                              f"a copy of it as --base)")
+    for e in entries:  # before anything loads: a deeper checkpoint's extra layers were
+        # left out of its distance and of the rescaled delta, with nothing said
+        ckpt = checkpoint_path(e, path)
+        if why := architecture_difference(ckpt, base_dir):
+            raise ValueError(f"{path}: step {e.step}: {ckpt}: {why}: the base {base_dir} "
+                             f"is not the model it was trained from; pass the --base the run "
+                             f"was trained from" + (f" (the manifest's base_model: "
+                                                    f"{e.base_model})" if base else ""))
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     _check_same_tokenizer(path, tokenizer, base_dir, entries)
     examples = load_loss_data(data, tokenizer, max_len, limit)
