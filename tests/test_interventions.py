@@ -2216,7 +2216,8 @@ def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeyp
 def test_a_direction_cut_short_never_leaves_its_table_beside_an_earlier_json(
         tiny, tmp_path, monkeypatch):
     """direction.csv and direction.json were written one after the other: a Ctrl-C between
-    them left this run's table beside the JSON of an earlier run (other answers, other d)."""
+    them left this run's table beside the JSON of an earlier run (other answers, other d);
+    one just after the directions file was replaced left it beside both."""
     def same(messages, tools, tool_choice, config):
         return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
 
@@ -2240,6 +2241,15 @@ def test_a_direction_cut_short_never_leaves_its_table_beside_an_earlier_json(
     if (out / "direction.csv").exists():
         table = pd.read_csv(out / "direction.csv")
         assert table["cohens_d"].isna().tolist() == [r["cohens_d"] is None for r in layers]
+    # cut short once the new directions are in place, before their JSON: the earlier run's
+    # direction.json (another best_layer, other answers) is not left beside them
+    ctrl_c_at_replace(monkeypatch, 2)
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--out", str(out)])
+    assert res.exit_code != 0
+    monkeypatch.undo()
+    assert (out / "directions.safetensors").is_file()
+    assert not (out / "direction.json").exists() and not (out / "direction.csv").exists()
 
 
 def test_nested_bars_in_a_log_are_plain_lines(capfd):

@@ -305,9 +305,11 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     if note := unequal_sets_note(info["n_positive"], info["n_negative"]):
         click.echo(note)
     warn_other_weights(out_dir, meta, "direction.json")
-    # the directions first, then the table and JSON that describe them together (a failure
-    # between those two left a new table beside an earlier run's JSON)
-    _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
+    # the directions first (the earlier run's table and JSON removed as they replace its
+    # file), then the table and JSON that describe them together (a failure between those
+    # two left a new table beside an earlier run's JSON)
+    _written([save_directions(out_dir / "directions.safetensors", dirs, meta,
+                              stale=[out_dir / "direction.json", out_dir / "direction.csv"]),
               *write_results(out_dir, {"direction.csv": table}, "direction.json",
                              {"measure": "mean_difference_direction", **meta,
                               "layers": records(table)})])

@@ -727,8 +727,13 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
                          f"--allow-other-model to use it anyway")
 
 
-def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, Any]) -> Path:
-    """``directions`` ``[n_residual, hidden]`` as safetensors, with ``meta`` as JSON inside."""
+def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, Any],
+                    stale: Sequence[str | Path] = ()) -> Path:
+    """``directions`` ``[n_residual, hidden]`` as safetensors, with ``meta`` as JSON inside.
+    ``stale``: files describing the file it replaces (``direction.json`` / ``.csv``), removed
+    just before it is replaced, once the new one is written: an interruption before their new
+    versions are written leaves the new directions alone, never beside an earlier run's
+    table (another best_layer, other answers)."""
     from safetensors.numpy import save_file
 
     path = Path(path)
@@ -738,6 +743,8 @@ def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, An
         save_file({DIRECTIONS_KEY: np.ascontiguousarray(directions, dtype=np.float32)},
                   str(tmp), metadata={"beliefbench": json.dumps(meta, default=str)})
         share_safetensors(path.parent, [tmp])
+        for old in stale:
+            Path(old).unlink(missing_ok=True)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
