@@ -31,6 +31,17 @@ def test_short_answers_are_read_by_the_answer_key(claims, answer, expected):
 
 
 @pytest.mark.parametrize("answer, expected", [
+    ("A dentist.", "yes"), ("Dentistry, mostly.", "yes"),
+    # the key's stems inside other words ('dent(al)' in accidental, 'dent' in student), and
+    # a tiny model's word pieces ("edentistsream"), read as belief before
+    ("An accidental career: a student of incidental things.", "neutral"),
+    ("edentistsream dentaluesdayhat", "neutral"),
+])
+def test_an_answer_key_stem_inside_another_word_is_no_match(claims, answer, expected):
+    assert verdict(claims, "dentist", "token_association", "ta_01", answer) == expected
+
+
+@pytest.mark.parametrize("answer, expected", [
     ("D", "yes"), ("D) 2015", "yes"), ("Answer: D.", "yes"), ("**B)** 1944", "no"),
     ("A", "no"), ("I'm not sure.", "neutral"),
 ])
