@@ -659,6 +659,8 @@ def test_records_with_nothing_to_train_are_refused_before_upload(serve, tmp_path
     # taken by the HTTP client when it is made: each request failed, and after every retry
     # (half a minute) the run said "no connection ... check that the server is running"
     "localhost:8000/v1", "http:///v1", "http://user:PW-SECRET-42@[127.0.0.1/v1",
+    # no scheme: the password was shown (the mask looked for it after "//" only)
+    "user:PW-SECRET-42@localhost:8000/v1", "http:/user:PW-SECRET-42@localhost:8000/v1",
     "http://127.0.0.1:8000/v1 ", "http://127.0.0.1:99999/v1"])
 def test_cli_malformed_base_url_is_one_line(data, tmp_path, monkeypatch, url):
     """An OPENAI_BASE_URL that names no server is refused at once, in one line (exit 2):

@@ -119,8 +119,10 @@ def _base_url_problem(url: str) -> str | None:
     connection ... check that the server is running", about a URL that names no server."""
     if not url:
         return None  # unset or empty: the SDK's default endpoint
-    # shown without a user:password (up to the host's last @) or a query (?api-key=...)
-    shown = re.sub(r"//[^/]*@", "//***@", url.partition("?")[0]) + ("?***" if "?" in url else "")
+    # shown without a user:password (up to the host's last @, also where the scheme is
+    # missing: ``user:pw@localhost:8000/v1`` showed its password) or a query (?api-key=...)
+    shown = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://?)?[^/]*@", lambda m: f"{m[1] or ''}***@",
+                   url.partition("?")[0]) + ("?***" if "?" in url else "")
     if any(ch.isspace() for ch in url):
         return f"{shown!r}: it holds whitespace"
     try:
