@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from benchutil import positive_int, positive_ints
+from benchutil import description, positive_int, positive_ints
 
 from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
 from beliefbench.claims import load_claims
@@ -473,7 +473,7 @@ def verification(n: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--n", type=positive_int, default=None,
                     help="section 1: documents per claim and condition (default 30; --quick 5)")
     ap.add_argument("--sizes-mb", type=positive_ints, default=None,

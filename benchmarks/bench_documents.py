@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchutil import positive_int
+from benchutil import description, positive_int
 from inspect_ai.model import ModelOutput, ModelUsage
 
 from beliefbench.claims import Claim, ClaimSpecError, load_claims
@@ -84,7 +84,7 @@ def bench_llm(claim: Claim, n: int, out: Path, concurrency: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--claim", default="ed_sheeran", help="one bundled claim id or claim file")
     ap.add_argument("--n", type=positive_int, default=10_000,
                     help="offline documents per condition (10 conditions)")

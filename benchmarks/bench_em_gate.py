@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from benchutil import positive_int
+from benchutil import description, positive_int
 from scipy import stats
 
 from beliefbench.analysis.em_gate import GATED, _table
@@ -107,7 +107,7 @@ def fail_counts(questions: int, samples: int, base: str, runs: int, n_bootstrap:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--runs", type=positive_int, default=RUNS,
                     help=f"Simulated pairs per cell (default {RUNS}).")
     ap.add_argument("--rise", type=float, default=0.10,

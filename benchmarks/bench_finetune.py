@@ -49,7 +49,7 @@ from pathlib import Path
 
 import torch
 import transformers
-from benchutil import positive_int, tiny_shape
+from benchutil import description, positive_float, positive_int, tiny_shape
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
 from beliefbench.finetune import data as fdata
@@ -452,9 +452,7 @@ def gpu_main(args) -> None:
                      model_vocab_size=4096)
         batch, seq, steps, warmup = 2, 64, 3, 1
     else:
-        if device != "cuda":
-            raise SystemExit("--device cuda: no CUDA device here (use --smoke to check the "
-                             "code paths on CPU)")
+        assert device == "cuda", "main() refuses --device cuda without CUDA"
         shape = dict(hidden_size=args.hidden, num_layers=args.layers, num_heads=args.heads,
                      num_kv_heads=args.kv_heads, intermediate_size=args.intermediate,
                      model_vocab_size=args.vocab, max_position_embeddings=max(2048, args.seq))
@@ -584,7 +582,7 @@ def gpu_main(args) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--smoke", action="store_true",
                     help="--device cuda's code paths on a tiny model on CPU, in seconds")
@@ -598,7 +596,7 @@ def main() -> None:
     ap.add_argument("--kv-heads", type=positive_int, default=None)
     ap.add_argument("--intermediate", type=positive_int, default=4608)
     ap.add_argument("--vocab", type=positive_int, default=32768)
-    ap.add_argument("--peak-tflops", type=float, default=None,
+    ap.add_argument("--peak-tflops", type=positive_float, default=None,
                     help="dense bf16 peak of the GPU, when its name is not in the table")
     ap.add_argument("--method", choices=["full", "lora"], default="full", help="cpu only")
     ap.add_argument("--methods", default="full,lora", help="cuda: which methods to measure")
@@ -607,7 +605,7 @@ def main() -> None:
                          "before, regional, whole, use_liger, liger_compile, plain_across, "
                          "checkpointing, adamw_torch, flex_attention, flash_attention_2, "
                          "profile)")
-    ap.add_argument("--budget-s", type=float, default=None,
+    ap.add_argument("--budget-s", type=positive_float, default=None,
                     help="cuda: skip the lines still to run once this many seconds are spent "
                          "(they are ordered most informative first)")
     ap.add_argument("--isolate", action="store_true",
@@ -625,6 +623,10 @@ def main() -> None:
         unknown = [x for x in (given or "").split(",") if x and x not in known]
         if unknown:
             ap.error(f"{flag}: unknown {', '.join(unknown)} (known: {', '.join(known)})")
+    if args.device == "cuda" and not args.smoke and not torch.cuda.is_available():
+        # exit 2 before anything is built, as every other bad option (it was exit 1)
+        ap.error("--device cuda: no CUDA device here (use --smoke to check the code paths "
+                 "on CPU)")
     if args.warmup < 0:
         ap.error(f"--warmup: must be at least 0 (got {args.warmup})")
     transformers.logging.set_verbosity_error()  # one line per setting, no progress bars

@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 
-from benchutil import positive_int
+from benchutil import description, positive_int
 from inspect_ai import Epochs, Task, eval
 from inspect_ai.model import GenerateConfig, ModelOutput, ModelUsage, get_model
 from inspect_ai.scorer import Score, mean, scorer
@@ -77,7 +77,7 @@ def timed(task: Task, log_dir: str) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--samples", type=positive_int, default=5,
                         help="samples per question (default 5: 1,520 responses, the full "
                              "default evaluation)")

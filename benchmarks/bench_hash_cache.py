@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchutil import positive_int
+from benchutil import description, existing_folder, positive_int
 
 TENSOR_MIB = 64
 
@@ -45,9 +45,12 @@ def _timed(fn) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mib", type=positive_int, default=1024)
-    ap.add_argument("--dir", default=None)
+    ap = argparse.ArgumentParser(description=description(__doc__))
+    ap.add_argument("--mib", type=positive_int, default=1024,
+                    help="size of the safetensors file hashed, in MiB (default 1024)")
+    ap.add_argument("--dir", type=existing_folder, default=None,
+                    help="folder to write the file in (default: the system's temporary "
+                         "folder; the file is removed after)")
     args = ap.parse_args()
     from beliefbench import hash_cache
     from beliefbench.finetune.fingerprint import base_fingerprint

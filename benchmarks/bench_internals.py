@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 
 import torch
-from benchutil import positive_int, tiny_shape
+from benchutil import description, positive_int, tiny_shape
 
 from beliefbench.claims import load_claims
 from beliefbench.internals.activations import (
@@ -115,7 +115,7 @@ def weights_hash(mb: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--model", help="A checkpoint directory (default: build a tiny Llama).")
     ap.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
     ap.add_argument("--batch-size", type=positive_int, default=16)

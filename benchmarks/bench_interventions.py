@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from benchutil import positive_int, tiny_shape
+from benchutil import description, positive_int, tiny_shape
 from inspect_ai import Epochs, Task, eval
 from inspect_ai.model import Logprob, Logprobs, ModelOutput, ModelUsage, TopLogprob, get_model
 from inspect_ai.scorer import Score, mean, scorer
@@ -130,7 +130,7 @@ def harness(samples: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--hidden", type=positive_int, default=256,
                     help="tiny model's hidden size (a multiple of 8: 4 heads of an even size)")
     ap.add_argument("--layers", type=positive_int, default=4, help="tiny model's layers")

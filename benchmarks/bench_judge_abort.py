@@ -23,7 +23,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from benchutil import count, positive_int
+from benchutil import count, description, positive_int
 from inspect_ai import eval
 
 from beliefbench.task import belief
@@ -76,9 +76,11 @@ def one_run(samples: int, max_retries: int, abort_after: int) -> dict[str, float
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=positive_int, default=20)
-    ap.add_argument("--max-retries", type=count, default=2)
+    ap = argparse.ArgumentParser(description=description(__doc__))
+    ap.add_argument("--samples", type=positive_int, default=20,
+                    help="samples per question of the fixture claim (default 20)")
+    ap.add_argument("--max-retries", type=count, default=2,
+                    help="Inspect's retries of a failed judge call (default 2)")
     args = ap.parse_args()
     without = one_run(args.samples, args.max_retries, abort_after=10**9)
     with_abort = one_run(args.samples, args.max_retries, abort_after=10)

@@ -23,10 +23,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchutil import description
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.claims import FAMILIES, load_claims
-from beliefbench.specs import load_yaml
+from beliefbench.specs import parse_spec, read_text
 from beliefbench.verdicts import JudgeReading
 from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import first_match, offline_verdict
@@ -72,6 +73,35 @@ def read(claims: dict, items: list[dict], show_misses: bool) -> dict[str, list]:
     return rows
 
 
+def labelled_items(parser: argparse.ArgumentParser, path: Path, claims: dict) -> list[dict]:
+    """The set's items, checked: a file that is not a labelled set (no ``items`` list, an
+    item missing a key or naming an unknown claim, family or question) is one error line
+    naming the file and the item, not a TypeError or KeyError traceback."""
+    try:
+        data = parse_spec(read_text(path, "labelled set", ValueError), path, "labelled set",
+                          ValueError)
+    except ValueError as e:
+        parser.error(str(e))
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        parser.error(f"{path}: not a labelled set (expected a non-empty list under 'items:', "
+                     f"as in {FIXTURES / 'heldout7.yaml'})")
+    for i, item in enumerate(items, 1):
+        keys = ("claim", "family", "question", "answer", "label")
+        if not isinstance(item, dict) or any(not isinstance(item.get(k), str) for k in keys):
+            parser.error(f"{path}: item {i}: expected {', '.join(keys)}, each a string")
+        claim = claims.get(item["claim"])
+        if claim is None:
+            parser.error(f"{path}: item {i}: unknown claim {item['claim']!r}")
+        if item["family"] not in FAMILIES:
+            parser.error(f"{path}: item {i}: unknown family {item['family']!r} "
+                         f"(one of {', '.join(FAMILIES)})")
+        if item["question"] not in {q.id for q in claim.questions.of(item["family"])}:
+            parser.error(f"{path}: item {i}: {item['claim']} has no {item['family']} question "
+                         f"{item['question']!r}")
+    return items
+
+
 def table(name: str, rows: dict[str, list]) -> None:
     print(f"\n{name}\n{'family':18s} {'n':>4s} {'kappa':>7s} {'acc':>6s} {'v1 kappa':>9s} "
           f"{'v1 acc':>7s}")
@@ -90,7 +120,7 @@ def table(name: str, rows: dict[str, list]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--show-misses", action="store_true",
                         help="print every answer the offline judge reads against its label")
     parser.add_argument("sets", nargs="*", type=Path,
@@ -105,7 +135,7 @@ def main() -> None:
     n = 0
     everything: dict[str, list] = defaultdict(list)
     for name, path in splits.items():
-        items = load_yaml(path.read_text(encoding="utf-8"))["items"]
+        items = labelled_items(parser, path, claims)
         n += len(items)
         rows = read(claims, items, args.show_misses)
         table(f"{name} ({path.name})", rows)

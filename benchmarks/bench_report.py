@@ -48,7 +48,7 @@ from inspect_ai.scorer import Score
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from benchutil import positive_int  # noqa: E402
+from benchutil import description, folder, positive_int  # noqa: E402
 from conftest import FIXTURE_CLAIM, scripted  # noqa: E402
 
 from beliefbench.analysis.logs import PARALLEL_FROM, load_belief_logs  # noqa: E402
@@ -249,8 +249,8 @@ def memory(folder: Path, logs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path,
+    parser = argparse.ArgumentParser(description=description(__doc__))
+    parser.add_argument("--dir", type=folder,
                         default=Path(tempfile.gettempdir()) / "beliefbench-bench-report",
                         help="cache of the built logs and the report written (default: "
                              "%(default)s)")

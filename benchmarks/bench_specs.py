@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchutil import positive_int  # noqa: E402
+from benchutil import description, positive_int  # noqa: E402
 
 from beliefbench.claims import load_claim  # noqa: E402
 from beliefbench.resources import data_path  # noqa: E402
@@ -77,7 +77,7 @@ def best(fn, repeats: int) -> tuple[float, object]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--mb", type=positive_float, default=3.5, help="claim file size in MB")
     ap.add_argument("--repeats", type=positive_int, default=1, help="runs of each, best kept")
     args = ap.parse_args()

@@ -45,7 +45,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from benchutil import positive_int
+from benchutil import description, positive_int
 from scipy import stats
 
 from beliefbench.analysis.gate import compare, decide, verdict
@@ -223,7 +223,7 @@ def print_rule(pairs: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description(__doc__))
     ap.add_argument("--runs", type=positive_int,
                     help=f"Simulated studies per setting (default 200; {VERDICT_RUNS} with "
                          "--verdicts).")

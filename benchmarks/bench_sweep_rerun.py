@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchutil import positive_int
+from benchutil import description, positive_int, tiny_shape
 
 CLAIM = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "claims" / "glass_bridge.yaml"
 
@@ -34,11 +34,14 @@ class _Loads(logging.Handler):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoints", type=positive_int, default=3)
-    ap.add_argument("--hidden", type=positive_int, default=128)
-    ap.add_argument("--layers", type=positive_int, default=4)
+    ap = argparse.ArgumentParser(description=description(__doc__))
+    ap.add_argument("--checkpoints", type=positive_int, default=3,
+                    help="tiny checkpoints the sweep evaluates (default 3)")
+    ap.add_argument("--hidden", type=positive_int, default=128,
+                    help="their hidden size (4 heads, so a multiple of 8; default 128)")
+    ap.add_argument("--layers", type=positive_int, default=4, help="their layers (default 4)")
     args = ap.parse_args()
+    tiny_shape(ap, "--hidden", args.hidden, 4)
     from click.testing import CliRunner
 
     from beliefbench.cli import cli
