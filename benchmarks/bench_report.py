@@ -291,7 +291,10 @@ def main() -> None:
           f"{len(report.by)} by-rows, {len(report.overall)} runs)")
     print(f"write CSV/MD/PNG:  {t4 - t3:6.2f} s  ({len(files)} files in {args.dir / 'report'})")
     total = t4 - t1
-    print(f"TOTAL report:      {total:6.2f} s  (target < 20 s: {'OK' if total < 20 else 'MISS'})")
+    # the target is for 50 logs: fewer said "OK" at any speed (2 logs, 3,000 responses)
+    verdict = ("OK" if total < 20 else "MISS") if len(paths) == LOGS else \
+        f"not judged: it is for {LOGS} logs, {LOGS * CLAIMS * QUESTIONS * EPOCHS:,} responses"
+    print(f"TOTAL report:      {total:6.2f} s  (target < 20 s: {verdict})")
 
 
 if __name__ == "__main__":
