@@ -623,10 +623,17 @@ def main() -> None:
         unknown = [x for x in (given or "").split(",") if x and x not in known]
         if unknown:
             ap.error(f"{flag}: unknown {', '.join(unknown)} (known: {', '.join(known)})")
-    if args.device == "cuda" and not args.smoke and not torch.cuda.is_available():
-        # exit 2 before anything is built, as every other bad option (it was exit 1)
-        ap.error("--device cuda: no CUDA device here (use --smoke to check the code paths "
-                 "on CPU)")
+    methods = [m for m in args.methods.split(",") if m]
+    if not methods:
+        ap.error("--methods: name full, lora or both")
+    for name in [x for x in (args.settings or "").split(",") if x]:
+        if not any((m, name) in PLAN for m in methods):
+            # a line of the other method alone measured nothing, after minutes of device time
+            have = ",".join(m for m, n in PLAN if n == name)
+            ap.error(f"--settings: {name} is a line of --methods {have} only (--methods "
+                     f"{','.join(methods)} measures nothing for it)")
+    if "profile" in (args.settings or "").split(",") and "profile" not in args.checks.split(","):
+        ap.error("--settings profile: add profile to --checks (it measures nothing without)")
     if args.warmup < 0:
         ap.error(f"--warmup: must be at least 0 (got {args.warmup})")
     transformers.logging.set_verbosity_error()  # one line per setting, no progress bars
@@ -638,6 +645,10 @@ def main() -> None:
             setattr(args, key, gpu_default if gpu else cpu_default)
     if not args.smoke:  # --smoke builds its own fixed shape
         tiny_shape(ap, "--hidden", args.hidden, args.heads if gpu else 4)
+    if args.device == "cuda" and not args.smoke and not torch.cuda.is_available():
+        # exit 2 after the options are checked, before anything is built (it was exit 1)
+        ap.error("--device cuda: no CUDA device here (use --smoke to check the code paths "
+                 "on CPU)")
     if gpu or args.smoke:
         gpu_main(args)
     else:

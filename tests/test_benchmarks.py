@@ -142,10 +142,17 @@ def test_a_file_that_is_not_a_labelled_set_is_one_error_line(tmp_path) -> None:
 @pytest.mark.parametrize("args, said", [
     (["--budget-s", "nan"], "--budget-s: must be a finite number above 0"),
     (["--peak-tflops", "0"], "--peak-tflops: must be a finite number above 0"),
+    # a line of the other method only: nothing was measured for it, after the model was
+    # built and the checks run (docs/benchmarks.md's old `--methods lora --settings regional`)
+    (["--methods", "lora", "--settings", "no_compile,regional"],
+     "--settings: regional is a line of --methods full only"),
+    (["--methods", ","], "--methods: name full, lora or both"),
+    (["--settings", "profile", "--checks", "export"], "--settings profile: add profile"),
 ])
-def test_finetune_gpu_numbers_must_be_above_zero(args, said) -> None:
-    """--peak-tflops 0 was read as unset, a negative one printed a negative MFU, and a
-    --budget-s of nan never counted as spent, all found out on the GPU."""
+def test_finetune_gpu_options_that_would_measure_nothing_are_refused(args, said) -> None:
+    """--peak-tflops 0 was read as unset, a negative one printed a negative MFU, a
+    --budget-s of nan never counted as spent, and the lines below measured nothing: all
+    found out on the GPU, after its device time began."""
     assert said in _refused("bench_finetune.py", "--device", "cuda", *args)
 
 
