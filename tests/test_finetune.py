@@ -1375,6 +1375,15 @@ def test_liger_without_package_is_a_clear_error(base, data, tmp_path):
     ("precision: bf16",
      "field precision: bf16 needs a GPU with bf16 support; use precision: auto (fp32 on CPU)",
      torch.cuda.is_available() and torch.cuda.is_bf16_supported()),
+    # with the kernels package installed (as here), transformers failed only as the model
+    # loaded, after the data was tokenized: "FlashAttention2 has been toggled on, but ..."
+    ("attn_implementation: flash_attention_2",
+     "field attn_implementation: flash_attention_2 needs a CUDA GPU (FlashAttention's "
+     "kernels are CUDA only); use auto or sdpa on CPU", torch.cuda.is_available()),
+    # on CPU the liger-kernel package was named, whose install led only to this refusal
+    ("use_liger: true",
+     "field use_liger: true needs a CUDA GPU (Liger kernels are Triton kernels); set "
+     "use_liger: false on CPU", torch.cuda.is_available()),
 ])
 def test_a_field_this_machine_cannot_train_is_refused_at_its_line(base, data, tmp_path, field,
                                                                    said, gpu_trains):

@@ -173,7 +173,10 @@ def _refused_before_tokenizing(monkeypatch, tmp_path, recipe: Recipe) -> str:
 
 
 def test_flash_attention_without_flash_attn_is_refused_at_once(tmp_path, monkeypatch):
+    import torch
+
     _hide(monkeypatch, "flash_attn", "kernels")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU without the package
     said = _refused_before_tokenizing(monkeypatch, tmp_path,
                                       Recipe(attn_implementation="flash_attention_2"))
     assert said == ("r.yaml: field attn_implementation: flash_attention_2 needs the flash-attn "
@@ -201,9 +204,12 @@ def test_optimizer_package_check_leaves_accelerate_state_alone(tmp_path, monkeyp
 
 
 def test_liger_without_liger_kernel_names_the_extra(monkeypatch):
+    import torch
+
     from beliefbench.finetune import local
 
     _hide(monkeypatch, "liger_kernel")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU without the package
     with pytest.raises(FinetuneError, match=re.escape(
             "use_liger: true (on a CUDA GPU) needs the liger-kernel package, not installed "
             "here: pip install '.[gpu]' in the beliefbench folder")):

@@ -302,20 +302,28 @@ def use_checkpointing(recipe: Recipe, model, *, tokens: int, bf16: bool) -> bool
     return on
 
 
-def _check_liger(recipe: Recipe) -> None:
+def _check_liger(recipe: Recipe, recipe_path: str | Path | None = None) -> None:
+    """``use_liger`` without CUDA (said first: on CPU the package was named, whose install
+    only led to this refusal) or without liger-kernel."""
     if not recipe.use_liger:
         return
-    require("liger_kernel", "recipe use_liger: true (on a CUDA GPU)", FinetuneError)
     if not torch.cuda.is_available():
-        raise FinetuneError("recipe use_liger: true needs a CUDA GPU (Liger kernels are "
-                            "Triton kernels); set use_liger: false on CPU")
+        raise FinetuneError(f"{_recipe_field(recipe_path, 'use_liger')}: true needs a CUDA GPU "
+                            f"(Liger kernels are Triton kernels); set use_liger: false on CPU")
+    require("liger_kernel", "recipe use_liger: true (on a CUDA GPU)", FinetuneError)
 
 
 def _check_flash_attn(recipe: Recipe, recipe_path: str | Path | None) -> None:
-    """``flash_attention_2`` without flash-attn (nor the ``kernels`` package, from which
-    transformers would take the kernel instead): refused before the data is tokenized;
-    transformers said it only as the model was loaded."""
-    if recipe.attn_implementation == "flash_attention_2" and not installed("kernels"):
+    """``flash_attention_2`` off CUDA, or without flash-attn (nor the ``kernels`` package,
+    from which transformers would take the kernel instead): refused before the data is
+    tokenized; transformers said it only as the model was loaded."""
+    if recipe.attn_implementation != "flash_attention_2":
+        return
+    if not torch.cuda.is_available():  # with the kernels package, transformers failed late
+        raise FinetuneError(f"{_recipe_field(recipe_path, 'attn_implementation')}: "
+                            f"flash_attention_2 needs a CUDA GPU (FlashAttention's kernels "
+                            f"are CUDA only); use auto or sdpa on CPU")
+    if not installed("kernels"):
         require("flash_attn", f"{_recipe_field(recipe_path, 'attn_implementation')}: "
                 "flash_attention_2", FinetuneError)
 
@@ -842,7 +850,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     data = Path(data)
     base = resolve_base(base)
     kl_data = kl_data_path(recipe, recipe_path)
-    _check_liger(recipe)
+    _check_liger(recipe, recipe_path)
     check_out(out, "local")
     trainer_dir = out / TRAINER_DIR
     last = last_state(trainer_dir) if resume else None
