@@ -16,6 +16,7 @@
 # (with the per-line log and the profile). Without a GPU it stops at once, exit 2 (`--smoke`
 # runs the same code paths on CPU instead).
 set -euo pipefail
+if [[ -n "${OUT:-}" && "$OUT" != /* ]]; then export OUT="$PWD/$OUT"; fi  # before the cd
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 site=$(mktemp -d)
 trap 'rm -rf "$site"' EXIT
