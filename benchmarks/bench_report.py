@@ -242,10 +242,13 @@ def memory(folder: Path, logs: int) -> None:
           "(Inspect's samples_df, sample ids only, one process)")
     print(f"load + tables:       {load['peak_mib']:7.1f} MiB peak, {load['seconds']:6.1f} s  "
           f"(its samples_df workers: {load['workers_mib']:.1f} MiB peak each at most)")
-    above = (load["peak_mib"] - imports["peak_mib"]) / max(
-        base["peak_mib"] - imports["peak_mib"], 1e-9)
-    print(f"ratio: {load['peak_mib'] / base['peak_mib']:.2f}x the baseline's peak "
-          f"({above:.2f}x above the imports)")
+    rise = base["peak_mib"] - imports["peak_mib"]
+    # a baseline that does not rise above the imports' peak (a few logs) gives no ratio: it
+    # printed "0.00x above the imports", a 0/0
+    above = (f"{(load['peak_mib'] - imports['peak_mib']) / rise:.2f}x above the imports"
+             if rise >= 0.5 else "the baseline's peak is the imports': too few logs to "
+             "compare above them")
+    print(f"ratio: {load['peak_mib'] / base['peak_mib']:.2f}x the baseline's peak ({above})")
 
 
 def main() -> None:
