@@ -1156,6 +1156,16 @@ def test_redact_removes_given_secrets_and_url_passwords(monkeypatch):
     assert said == "*** *** http://***@127.0.0.1:1/v1 short"
 
 
+def test_redact_removes_the_password_of_a_base_url_given_without_a_scheme(monkeypatch):
+    """OPENAI_BASE_URL=user:pw@host/v1 (no scheme): an error echoing the URL kept the
+    password, which the pattern after '://' never reached."""
+    from beliefbench.documents.llm import redact
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "alice:PW-SECRET-77@proxy.internal:8000/v1")
+    said = redact("Invalid URL 'alice:PW-SECRET-77@proxy.internal:8000/v1/chat/completions'")
+    assert "PW-SECRET-77" not in said and "proxy.internal:8000/v1" in said, said
+
+
 def test_a_key_given_as_a_model_argument_is_redacted_from_the_request_it_rode(monkeypatch):
     """``-M api_key=...`` is in no environment variable: a server that echoed it had it in
     the one-line error (the belief solver's sample explanation and the terminal)."""

@@ -279,6 +279,10 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     error message."""
     values = [v for name, v in os.environ.items()
               if re.search(r"KEY|TOKEN|SECRET|PASSWORD|ORG_ID|ORGANIZATION", name, re.I)]
+    # the user:password of a base URL given without a scheme (``user:pw@host/v1``), which
+    # the pattern below (after ``://``) does not reach
+    values += [v.partition("://")[2 if "://" in v else 0].rpartition("@")[0]
+               for name, v in os.environ.items() if re.search(r"_URL$", name, re.I)]
     for value in sorted({v for v in [*values, *secrets] if v and len(v) >= 8}, key=len,
                         reverse=True):  # longest first: a key inside another is no clue
         text = text.replace(value, "***")
