@@ -427,6 +427,19 @@ def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
                                    "--data", str(data), "--out", str(out)])
     assert res.exit_code == 2 and "OPENAI_API_KEY is empty (nothing was uploaded)" in res.output
     assert not out.exists()
+    # which endpoint the key is for: it read "(OPENAI_BASE_URL names another endpoint than
+    # https://api.openai.com/v1)" whether or not the variable was set
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.output.rstrip().endswith("(for https://api.openai.com/v1; set OPENAI_BASE_URL "
+                                        "to name another endpoint)"), res.output
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://bob:PW-SECRET-9@proxy.internal/v1")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.output.rstrip().endswith("(for the endpoint OPENAI_BASE_URL names: "
+                                        "https://***@proxy.internal/v1)"), res.output
+    assert "PW-SECRET-9" not in res.output
 
 
 def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, tmp_path):

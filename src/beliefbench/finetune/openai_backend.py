@@ -137,6 +137,18 @@ def _base_url_problem(url: str) -> str | None:
     return None
 
 
+def _endpoint_said() -> str:
+    """Which endpoint the key is for: the one OPENAI_BASE_URL names where it is set (its
+    user:password left out), else where it would go, and how to name another."""
+    url = os.environ.get("OPENAI_BASE_URL", "")
+    if url:
+        userinfo = url.partition("//")[2 if "//" in url else 0].rpartition("@")[0]
+        shown = url.replace(userinfo + "@", "***@") if userinfo else url
+        return f"for the endpoint OPENAI_BASE_URL names: {shown}"
+    return ("for https://api.openai.com/v1; set OPENAI_BASE_URL to name another "
+            "endpoint")
+
+
 def _client():
     import openai
 
@@ -156,9 +168,8 @@ def _client():
             said = "is empty" if "OPENAI_API_KEY" in os.environ else "is not set"
             raise FinetuneError(f"openai backend: OPENAI_API_KEY {said} (nothing was uploaded):"
                                 f" export OPENAI_API_KEY=<an API key of the account to train "
-                                f"and bill> and run the same command again (OPENAI_BASE_URL "
-                                f"names another endpoint than https://api.openai.com/v1)"
-                                ) from None
+                                f"and bill> and run the same command again ("
+                                f"{_endpoint_said()})") from None
         raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
                             f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
     except Exception as e:  # the HTTP client's InvalidURL; the URL may hold user:password
