@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -147,6 +148,27 @@ def test_the_steer_provider_never_loads_pickled_weights(tiny, planted, tmp_path)
         get_model(f"steer/{ckpt}", direction=str(planted), use_safetensors=False,
                   memoize=False)
     assert said in str(e.value)
+
+
+def test_the_steer_provider_takes_a_tokenizer_given_as_model_argument(tiny, planted, tmp_path):
+    """A checkpoint folder without tokenizer files loads with ``-M tokenizer=DIR``, as under
+    the hf provider (it was refused, "no tokenizer files", once the provider checked the
+    checkpoint up front); its weights are still checked: pickled ones stay refused."""
+    from beliefbench.internals.model import ModelLoadError
+
+    bare, toks = tmp_path / "bare", tmp_path / "tok"
+    bare.mkdir()
+    toks.mkdir()
+    for f in Path(tiny).iterdir():
+        if f.is_file():
+            weights = f.name in ("config.json", "model.safetensors", "generation_config.json")
+            shutil.copy(f, (bare if weights else toks) / f.name)
+    get_model(f"steer/{bare}", direction=str(planted), tokenizer=str(toks), memoize=False)
+    with pytest.raises(ModelLoadError, match="no tokenizer files"):
+        get_model(f"steer/{bare}", direction=str(planted), memoize=False)
+    ckpt = pickled_copy(tiny, tmp_path / "pickled")
+    with pytest.raises(ModelLoadError, match="pickled weights are not loaded"):
+        get_model(f"steer/{ckpt}", direction=str(planted), tokenizer=str(toks), memoize=False)
 
 
 def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_path):
@@ -2103,6 +2125,9 @@ def test_eval_options_with_task_margins_are_refused_not_dropped(tiny, planted, t
     res = run("steer", "-M", "coef=4")
     assert res.exit_code == 2, res.output
     assert res.output.startswith("Error: -M coef=4: set by --coef (steer)"), res.output
+    # not "-M goes to the hf provider of every arm (e.g. -M do_sample=false)", which this
+    # task then refuses
+    assert "--task margins, the default, takes no -M" in res.output, res.output
     res = run("ablate", "-M", "do_sample=false", "-T", "samples=2", "--model-role",
               "grader=openai/gpt-4.1", "--log-dir", str(tmp_path / "logs"))
     assert res.exit_code == 2, res.output

@@ -299,6 +299,23 @@ def test_eval_retry_refuses_a_judge_template_or_claim_file_edited_since_the_run(
     belief(**log.eval.task_args_passed)  # a new eval measures with the new file
 
 
+def test_eval_retry_of_a_relative_log_path_is_checked_too(tmp_path, monkeypatch):
+    """Inspect builds the task inside the task file's folder, so a log named relative to the
+    shell (`inspect eval-retry logs/x.eval`) was no file there: the edited template passed
+    unchecked and the retry mixed the two texts' verdicts."""
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    log, template, _ = _log_judged_with(tmp_path, plain)
+    template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
+    shell, inside = Path(log.location).parent, tmp_path / "tasks"
+    inside.mkdir()
+    monkeypatch.chdir(inside)  # where Inspect builds tasks/belief.py
+    monkeypatch.setenv("PWD", str(shell))
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval-retry", Path(log.location).name])
+    with pytest.raises(InputError, match=r": judge template .* changed since the log was run"):
+        belief(**log.eval.task_args_passed)
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
+
+
 def test_eval_retry_of_an_edited_template_is_refused_on_the_command_line(tmp_path):
     """The real command: one line, exit 1, no retried log written."""
     plain = judge.default_template_path().read_text(encoding="utf-8")

@@ -440,6 +440,10 @@ def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
     assert res.output.rstrip().endswith("(for the endpoint OPENAI_BASE_URL names: "
                                         "https://***@proxy.internal/v1)"), res.output
     assert "PW-SECRET-9" not in res.output
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.internal/v1?api-key=sk-very-secret-1")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.output.rstrip().endswith("names: https://proxy.internal/v1?***)"), res.output
 
 
 def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, tmp_path):

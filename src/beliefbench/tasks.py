@@ -205,6 +205,8 @@ class _WarningsPastQuietConsole(logging.Handler):
         super().__init__(logging.WARNING)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if inspect_command() is None:  # a process that set the argv of one for a while
+            return
         import rich
         try:  # Inspect's handler (not public API: where it moved, its defaults)
             from inspect_ai._util.logger import _logHandler
@@ -303,14 +305,19 @@ def retried_logs() -> list[tuple[str, EvalLog, int]]:
         return []
     from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 
+    from beliefbench.resources import user_path
+
     found = []
     for arg in sys.argv[2:]:
+        # the task is built inside its file's folder (Inspect's chdir): a relative log path
+        # is the shell's, $PWD
         if arg.startswith("-") or not arg.endswith((".eval", ".json")) \
-                or not Path(arg).is_file():
+                or not user_path(arg).is_file():
             continue  # an option, its value, or no local log (Inspect says so itself)
         try:
-            header = read_eval_log(arg, header_only=True)
-            kept = sum(1 for s in read_eval_log_sample_summaries(arg) if s.error is None)
+            header = read_eval_log(str(user_path(arg)), header_only=True)
+            kept = sum(1 for s in read_eval_log_sample_summaries(str(user_path(arg)))
+                       if s.error is None)
         except Exception:
             continue  # unreadable: Inspect names it
         found.append((arg, header, kept))

@@ -489,7 +489,7 @@ def _intervention_command(mode: str):
         if task_name == "margins":
             # the eval arms' options were dropped without a word: -M coef=4 (the steer
             # provider's spelling) steered at --coef's default 1, -T / --model-role did nothing
-            check_arm_model_args(_key_values(model_args, "-M"))
+            check_arm_model_args(_key_values(model_args, "-M"), evals=False)
             source = click.get_current_context().get_parameter_source
             given = [option for name, option in (
                 ("task_args", "-T"), ("model_args", "-M"), ("model_roles", "--model-role"),

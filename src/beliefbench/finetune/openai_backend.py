@@ -119,10 +119,7 @@ def _base_url_problem(url: str) -> str | None:
     connection ... check that the server is running", about a URL that names no server."""
     if not url:
         return None  # unset or empty: the SDK's default endpoint
-    # shown without a user:password (up to the host's last @, also where the scheme is
-    # missing: ``user:pw@localhost:8000/v1`` showed its password) or a query (?api-key=...)
-    shown = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://?)?[^/]*@", lambda m: f"{m[1] or ''}***@",
-                   url.partition("?")[0]) + ("?***" if "?" in url else "")
+    shown = _url_shown(url)
     if any(ch.isspace() for ch in url):
         return f"{shown!r}: it holds whitespace"
     try:
@@ -137,14 +134,19 @@ def _base_url_problem(url: str) -> str | None:
     return None
 
 
+def _url_shown(url: str) -> str:
+    """``url`` without a user:password (up to the host's last @, also where the scheme is
+    missing: ``user:pw@localhost:8000/v1`` showed its password) or a query (?api-key=...)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://?)?[^/]*@", lambda m: f"{m[1] or ''}***@",
+                  url.partition("?")[0]) + ("?***" if "?" in url else "")
+
+
 def _endpoint_said() -> str:
     """Which endpoint the key is for: the one OPENAI_BASE_URL names where it is set (its
-    user:password left out), else where it would go, and how to name another."""
+    credentials left out), else where it would go, and how to name another."""
     url = os.environ.get("OPENAI_BASE_URL", "")
     if url:
-        userinfo = url.partition("//")[2 if "//" in url else 0].rpartition("@")[0]
-        shown = url.replace(userinfo + "@", "***@") if userinfo else url
-        return f"for the endpoint OPENAI_BASE_URL names: {shown}"
+        return f"for the endpoint OPENAI_BASE_URL names: {_url_shown(url)}"
     return ("for https://api.openai.com/v1; set OPENAI_BASE_URL to name another "
             "endpoint")
 

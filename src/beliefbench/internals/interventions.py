@@ -263,7 +263,8 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     return rows, summary, norms
 
 
-def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source: Any) -> None:
+def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source: Any,
+                          tokenizer: bool = True) -> None:
     """The checkpoint (a model or adapter folder with readable weights and a tokenizer: a
     missing one ended the baseline eval in a 120-line Hub traceback) and the directions
     against its config, before the weights load and before :func:`check_direction_model`
@@ -273,7 +274,9 @@ def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source
     after the checkpoint had loaded."""
     from beliefbench.internals.model import check_loadable, checkpoint_text_config
 
-    check_loadable(checkpoint)  # ModelLoadError (a ValueError) names the path
+    # ModelLoadError (a ValueError) names the path; ``tokenizer`` False: the steer
+    # provider's -M tokenizer stands in for the checkpoint's own (the weights still checked)
+    check_loadable(checkpoint, tokenizer=tokenizer)
     cfg = checkpoint_text_config(checkpoint)
     try:
         n, size = int(cfg.num_hidden_layers) + 1, int(cfg.hidden_size)
@@ -291,17 +294,21 @@ ARM_OPTIONS = {"direction": "--direction", "layer": "--layer", "coef": "--coef (
 arguments (:data:`~beliefbench.internals.steering.STEER_ARGS`) from."""
 
 
-def check_arm_model_args(model_args: dict[str, Any] | None) -> None:
+def check_arm_model_args(model_args: dict[str, Any] | None, evals: bool = True) -> None:
     """Refuse a ``-M`` that the arms set themselves: ``steer --task em -M coef=4`` (the steer
     provider's spelling, as the README shows it) was replaced by ``--coef``'s default 1
     without a word on the steered arms (with ``--no-baseline``; the baseline arm's hf
-    provider refused it as a model argument)."""
+    provider refused it as a model argument). ``evals`` False: ``--task margins``, which
+    runs no eval and so takes no ``-M`` at all."""
     taken = [k for k in STEER_ARGS if k in (model_args or {})]
     if taken:
         said = "; ".join(f"-M {k}={model_args[k]}: set by {ARM_OPTIONS[k]}"  # type: ignore[index]
                          for k in taken)
-        raise ValueError(f"{said}; the arms take these from the command's own options, and -M "
-                         f"goes to the hf provider of every arm (e.g. -M do_sample=false)")
+        where = ("-M goes to the hf provider of every arm (e.g. -M do_sample=false)" if evals
+                 else "--task margins, the default, takes no -M (only --task em or belief, "
+                      "whose arms are Inspect evals)")
+        raise ValueError(f"{said}; the arms take these from the command's own options, and "
+                         f"{where}")
 
 
 def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,

@@ -420,9 +420,11 @@ def architecture_difference(path: str | Path, base: str | Path) -> str | None:
             f"{a_layers} of {a_size}")
 
 
-def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
+def check_loadable(path: str | Path, tokenizer: bool = True) -> tuple[Path, Path | None, Path]:
     """``(checkpoint, adapter base or None, tokenizer folder)`` after checking, without
-    loading anything, that weights and a tokenizer are there; ModelLoadError names the path."""
+    loading anything, that weights and a tokenizer are there; ModelLoadError names the path.
+    ``tokenizer`` False: one given elsewhere (the hf provider's ``-M tokenizer``) stands in,
+    and the checkpoint's own folder is returned for it."""
     p = _as_dir(path)
     base = adapter_base(p)
     for d in (p, base) if base is not None else (p,):
@@ -436,7 +438,7 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
                                  f"anew on this one")
         if why := other_base(p, base, seen):
             raise ModelLoadError(why)
-    return p, base, tokenizer_dir(p, base)
+    return p, base, tokenizer_dir(p, base) if tokenizer else p
 
 
 def other_base(adapter: Path, base: Path, seen: dict[Path, str] | None = None) -> str | None:

@@ -122,7 +122,8 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
         # a Hub id's files are not fingerprinted here)
         if Path(model_name).expanduser().is_dir():
             # its shape first: the advice to allow another model cannot make it fit
-            check_checkpoint_fits(model_name, directions, steer["direction"])
+            check_checkpoint_fits(model_name, directions, steer["direction"],
+                                  tokenizer="tokenizer" not in model_args)
             note = check_direction_model(
                 Path(direction), meta, model_name,
                 allow_other_model=_flag("allow_other_model",
