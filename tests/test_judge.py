@@ -316,6 +316,34 @@ def test_eval_retry_of_a_relative_log_path_is_checked_too(tmp_path, monkeypatch)
     monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
 
 
+def test_eval_set_resuming_a_log_of_an_edited_template_is_refused(tmp_path, monkeypatch):
+    """`inspect eval-set ... --log-dir DIR` resumes an unfinished log in DIR as eval-retry
+    does: with the template edited since, the resumed log kept the old verdicts and recorded
+    the new text's sha256 alone. Refused as eval-retry is; a finished log there (reused as
+    it is) or one of another model is no resume and passes."""
+    from inspect_ai.log import write_eval_log
+
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    log, template, _ = _log_judged_with(tmp_path, plain)
+    folder = tmp_path / "set"
+    folder.mkdir()
+    argv = ["inspect", "eval-set", "tasks/belief.py", "--log-dir", str(folder), "--model",
+            log.eval.model]
+    template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
+    write_eval_log(log, str(folder / "finished.eval"))  # status success: reused, not resumed
+    monkeypatch.setattr(sys, "argv", argv)
+    belief(**log.eval.task_args_passed)
+    cut = log.model_copy(deep=True)
+    cut.status, cut.samples = "error", cut.samples[:1]
+    write_eval_log(cut, str(folder / "cut.eval"))
+    with pytest.raises(InputError, match=r"^inspect eval-set would resume .*cut\.eval: judge "
+                                         r"template .* changed since the log was run"):
+        belief(**log.eval.task_args_passed)
+    monkeypatch.setattr(sys, "argv", [*argv[:-1], "openai/other-model"])
+    belief(**log.eval.task_args_passed)  # eval-set would resume no log of this model
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
+
+
 def test_eval_retry_of_an_edited_template_is_refused_on_the_command_line(tmp_path):
     """The real command: one line, exit 1, no retried log written."""
     plain = judge.default_template_path().read_text(encoding="utf-8")

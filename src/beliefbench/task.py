@@ -63,6 +63,8 @@ from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_out
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.specs import located
 from beliefbench.tasks import (
+    inspect_command,
+    option_values,
     plain_args,
     refuse_sampling_at_zero,
     refuse_unknown,
@@ -326,7 +328,12 @@ def _refuse_inputs_changed_since_retried_log(scoring: dict[str, Any], settings: 
     logs = [(path, log, kept) for path, log, kept in retried_logs()
             if isinstance((log.eval.metadata or {}).get(METADATA_KEY), dict)
             and SETTINGS_KEY in log.eval.metadata[METADATA_KEY]]
-    if len(logs) > 1:  # several retried at once: this task's, by its settings
+    resumed = inspect_command() == "eval-set"
+    if resumed:  # eval-set resumes the unfinished log of this task's model and settings
+        models = option_values("--model")
+        logs = [(path, log, kept) for path, log, kept in logs
+                if not models or log.eval.model in models]
+    if len(logs) > 1 or resumed:  # several retried at once: this task's, by its settings
         def plain(record: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in record.items() if k not in _HASHED}
         mine = (plain(scoring), plain(settings))
@@ -337,13 +344,16 @@ def _refuse_inputs_changed_since_retried_log(scoring: dict[str, Any], settings: 
         changed = _inputs_changed(log.eval.metadata[METADATA_KEY], scoring, settings,
                                   claim_files)
         if changed and kept:
+            said = f"inspect eval-set would resume {path}" if resumed \
+                else f"inspect eval-retry {path}"
             raise TaskArgumentError(
-                f"inspect eval-retry {path}: {' and '.join(changed)} changed since the log "
+                f"{said}: {' and '.join(changed)} changed since the log "
                 f"was run (its sha256 differs from the one the log records): the retry would "
                 f"keep the log's {kept} finished responses, answered and judged with the old "
                 f"text, run the rest with the new one, and record the new one alone; restore "
-                f"the old file to resume, or run the eval anew (`inspect eval ...`, a new "
-                f"log) to measure with the new one")
+                f"the old file to resume, or run the eval anew ("
+                f"{'into a new --log-dir' if resumed else '`inspect eval ...`, a new log'}"
+                f") to measure with the new one")
 
 
 def _path_text(path: os.PathLike[str]) -> str:
