@@ -858,3 +858,24 @@ def test_the_logs_model_and_judge_need_not_be_reachable_to_rescore(log_path, tmp
     rescored = read_eval_log(str(tmp_path / "out" / "rescored-inv.eval"))
     assert rescored.eval.model == log.eval.model  # the header still names the run's model
     assert str(rescored.eval.model_roles["grader"].model) == "mockllm/model"
+
+
+def test_judge_failed_share_is_weighted_as_the_other_shares(tmp_path):
+    """`judge_failed` was a plain mean over responses while `failed` (which holds it) is
+    each claim's share averaged over claims: with two claims of unequal size a grader
+    down on every judged response read judge_failed 0.801980 above failed 0.801961."""
+    log = eval(belief(claims="ed_sheeran,dentist", samples=1, judge="markers",
+                      families="open_ended,binary"),
+               model="beliefbench/skeptic", log_dir=str(tmp_path), display="none")[0]
+    r = agreement(log.location, ["beliefbench/judge", "beliefbench/unreachable"])
+    rates = r.rates.set_index("judge")
+    frame = read_eval_log(log.location).samples
+    sizes = {c: sum(s.metadata["claim"] == c for s in frame) for c in ("ed_sheeran", "dentist")}
+    judged = {c: sum(s.metadata["claim"] == c and s.metadata["family"] == "open_ended"
+                     for s in frame) for c in sizes}
+    assert sizes["ed_sheeran"] != sizes["dentist"] or judged["ed_sheeran"] != judged["dentist"]
+    want = sum(judged[c] / sizes[c] for c in sizes) / 2  # each claim's share, averaged
+    down = rates.loc["beliefbench/unreachable"]
+    assert down["judge_failed"] == pytest.approx(want)
+    assert down["judge_failed"] == pytest.approx(down["failed"])  # every failure is the judge's
+    assert rates.loc["beliefbench/judge", "judge_failed"] == 0.0

@@ -364,3 +364,30 @@ def test_an_edited_families_file_is_another_judge(log, tmp_path, monkeypatch):
                  log_dir=str(tmp_path / "logs"), display="none")[0]
     assert len(run_key(log).fields()["judge.guidance"]) == 12  # a sha256 prefix
     assert differing_fields([run_key(log), run_key(other)]) == ["judge.guidance"]
+
+
+def test_a_label_read_as_yaml_is_named_not_shown_silently(tmp_path):
+    """Inspect reads --metadata values as YAML: `--metadata condition=no` was reported as
+    condition 'False' and `condition=1.10` as '1.1' with no word of why (and `no` / `off`
+    pooled as one condition). Each such log gets a LABEL AS YAML warning; a plain string,
+    or a whole number, none."""
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.analysis.logs import load_belief_logs, step_of
+    from beliefbench.analysis.report import build_report
+
+    for name, condition in [("no", False), ("ten", 1.1), ("plain", "negated"), ("int", 3)]:
+        eval(belief(claims="ed_sheeran", families="binary", samples=1, judge="markers"),
+             model="beliefbench/skeptic", log_dir=str(tmp_path / name), display="none",
+             metadata={"condition": condition})
+    report = build_report(load_belief_logs([tmp_path]), n_bootstrap=0)
+    said = [n for n in report.notes if "LABEL AS YAML" in n]
+    assert len(said) == 2, report.notes
+    no = next(n for n in said if f"{tmp_path / 'no'}" in n)
+    assert "eval metadata condition False was recorded as a YAML boolean" in no
+    assert "reported as 'False'; to keep a label as typed, quote it: --metadata " \
+           "'condition=\"<label>\"'" in no
+    assert any("condition 1.1 was recorded as a YAML number" in n for n in said)
+    assert set(report.overall["condition"]) == {"False", "1.1", "negated", "3"}
+    log = next((tmp_path / "plain").glob("*.eval"))
+    assert step_of(read_eval_log(str(log), header_only=True), str(log)) == (None, None)

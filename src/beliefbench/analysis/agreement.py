@@ -496,7 +496,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         r = rate(q)
         rates.append({"judge": label, "belief": r.belief, "ci_low": r.ci_low,
                       "ci_high": r.ci_high, **{v: r.shares[v] for v in VERDICTS[1:]},
-                      "judge_failed": float(frames[label]["judge_failed"].mean())
+                      # a share as the others are (each claim's, averaged over claims):
+                      # a plain mean over responses read above `failed` that holds it
+                      "judge_failed": float(frames[label].groupby("claim")["judge_failed"]
+                                            .mean().mean())
                       if len(frames[label]) else float("nan"),
                       "responses": r.n_responses})
         for claim in sorted(q["claim"].unique()):

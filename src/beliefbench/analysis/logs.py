@@ -1157,11 +1157,37 @@ _STEP_FOLDER = re.compile(r"step-(0\d*)/*$")
 model name."""
 
 
+def yaml_label_note(md: Mapping[str, Any], path: str) -> str | None:
+    """A note where a ``condition`` or ``checkpoint`` label was recorded as a YAML boolean or
+    float, not the text typed: Inspect reads ``--metadata`` values as YAML, so
+    ``condition=no`` is recorded ``False`` (``off`` too: one row), ``1.10`` as ``1.1`` (one
+    row with ``1.1``); the report showed ``False`` with no word of why."""
+    odd = [(k, md[k]) for k in ("condition", "checkpoint")
+           if isinstance(md.get(k), bool | float)]
+    if not odd:
+        return None
+    name, value = odd[0]
+    kind = "boolean" if isinstance(value, bool) else "number"
+    return (f"LABEL AS YAML: {path}: eval metadata {name} {value!r} was recorded as a YAML "
+            f"{kind}, perhaps not the label typed (Inspect reads --metadata values as YAML: "
+            f"no / off read as False, yes / on as True, 1.10 as 1.1, so two labels can "
+            f"read as one): reported as {_label(value)!r}; to keep a label as typed, quote "
+            f"it: --metadata '{name}=\"<label>\"'")
+
+
 def step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
     """The eval metadata's ``step``, and a note when it is the YAML octal reading of the
     checkpoint folder's zero-padded step: `--metadata step=${ckpt##*-}` for ``step-000625``
     records 405 (and ``step-000010`` 8, beside ``step-000008``'s 8), so the report is given
-    the folder's step instead of a wrong one."""
+    the folder's step instead of a wrong one. The note also says where a ``condition`` or
+    ``checkpoint`` label was read as a YAML boolean or number (:func:`yaml_label_note`)."""
+    md = log.eval.metadata or {}
+    step, note = _step_of(log, path)
+    label = yaml_label_note(md, path)
+    return step, "; ".join(n for n in (note, label) if n) or None
+
+
+def _step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
     md = log.eval.metadata or {}
     step = _step(md.get("step"), path)
     if step is None or isinstance(md.get("step"), str):
