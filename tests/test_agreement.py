@@ -860,10 +860,12 @@ def test_the_logs_model_and_judge_need_not_be_reachable_to_rescore(log_path, tmp
     assert str(rescored.eval.model_roles["grader"].model) == "mockllm/model"
 
 
-def test_judge_failed_share_is_weighted_as_the_other_shares(tmp_path):
+def test_a_grader_down_judge_failed_share_and_abort_message(tmp_path, caplog):
     """`judge_failed` was a plain mean over responses while `failed` (which holds it) is
     each claim's share averaged over claims: with two claims of unequal size a grader
-    down on every judged response read judge_failed 0.801980 above failed 0.801961."""
+    down on every judged response read judge_failed 0.801980 above failed 0.801961. And
+    the judge's abort (10 failures in a row) told the user to mind the eval's failure
+    budget and run `inspect eval-retry <log>`, which re-runs the original judge."""
     log = eval(belief(claims="ed_sheeran,dentist", samples=1, judge="markers",
                       families="open_ended,binary"),
                model="beliefbench/skeptic", log_dir=str(tmp_path), display="none")[0]
@@ -879,3 +881,9 @@ def test_judge_failed_share_is_weighted_as_the_other_shares(tmp_path):
     assert down["judge_failed"] == pytest.approx(want)
     assert down["judge_failed"] == pytest.approx(down["failed"])  # every failure is the judge's
     assert rates.loc["beliefbench/judge", "judge_failed"] == 0.0
+    said = [r.getMessage() for r in caplog.records if "in a row" in r.getMessage()]
+    assert len(said) == 1 and "eval-retry" not in said[0] and "budget" not in said[0]
+    assert said[0].startswith("beliefbench: agreement: aborted: 10 judge failures in a row")
+    assert said[0].endswith("The log itself is unchanged; the responses this grader did not "
+                            "judge are counted JUDGE FAILED (the notes count them): fix the "
+                            "grader and run the agreement again")

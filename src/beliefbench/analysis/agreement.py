@@ -27,9 +27,11 @@ Fleiss' kappa has no scikit-learn implementation; it is the textbook formula bel
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -73,7 +75,8 @@ from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
 from beliefbench.scorer import JudgeSettings
-from beliefbench.solver import unsendable_key
+from beliefbench.solver import ABORTED, unsendable_key
+from beliefbench.solver import logger as solver_logger
 
 TABLES = ("agreement_pairs.csv", "agreement_rates.csv", "agreement_claim_rates.csv")
 """The tables ``--out`` holds beside the re-scored logs (the CLI writes them at the end)."""
@@ -246,8 +249,9 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     # an hf/ checkpoint loaded (or gone since), a vllm/ one needing vLLM here, a hosted judge
     # its key; judging the answers needs none of them, so the grader stands in for all
     bare = log.model_copy(update={"eval": log.eval.model_copy(update={"model_roles": None})})
-    rescored = score(bare, scorer, model=model, model_roles={"grader": model},
-                     action="overwrite", display="none", copy=True)
+    with _abort_said_of_agreement():
+        rescored = score(bare, scorer, model=model, model_roles={"grader": model},
+                         action="overwrite", display="none", copy=True)
     # Inspect re-scores every sample, errored ones too: a sample that errored before it was
     # judged (Ctrl-C, a crash) is no verdict of the run's, as `report` counts it (failed);
     # left unscored here too, it is failed in the rates and in no kappa
@@ -272,6 +276,32 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     rescored.eval.eval_id = (f"{log.eval.eval_id}-rescored-"
                              f"{hashlib.sha1(judge.encode()).hexdigest()[:8]}")
     return rescored
+
+
+class _AgreementAbort(logging.Filter):
+    """The judge's abort message (10 failures in a row) said as an agreement's: the eval's
+    told a user re-scoring a log to fix the failure budget and run `inspect eval-retry
+    <log>`, which would re-run the original log's judge, not this grader."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if args and str(args[0]).startswith(ABORTED):
+            record.msg = ("beliefbench: agreement: %s. The log itself is unchanged; the "
+                          "responses this grader did not judge are counted JUDGE FAILED (the "
+                          "notes count them): fix the grader and run the agreement "
+                          "again")
+            record.args = (args[0],)
+        return True
+
+
+@contextmanager
+def _abort_said_of_agreement() -> Iterator[None]:
+    said = _AgreementAbort()
+    solver_logger.addFilter(said)
+    try:
+        yield
+    finally:
+        solver_logger.removeFilter(said)
 
 
 _MARKUP = re.compile(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]")
