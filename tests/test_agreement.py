@@ -887,3 +887,62 @@ def test_a_grader_down_judge_failed_share_and_abort_message(tmp_path, caplog):
     assert said[0].endswith("The log itself is unchanged; the responses this grader did not "
                             "judge are counted JUDGE FAILED (the notes count them): fix the "
                             "grader and run the agreement again")
+
+
+def test_a_relative_claim_file_is_read_where_the_run_read_it(tmp_path, monkeypatch):
+    """`-T claims=claims/mine.yaml` is resolved in the folder the eval ran in; agreement run
+    from another folder refused the log ("no such claim file"), or re-judged with another
+    folder's file of that name. The file the run read (recorded by absolute path) is used;
+    where it is gone, the message says so."""
+    run_dir, other = tmp_path / "proj", tmp_path / "elsewhere"
+    for folder in (run_dir, other):
+        (folder / "claims").mkdir(parents=True)
+    (run_dir / "claims" / "glass_bridge.yaml").write_text(FIXTURE_CLAIM.read_text())
+    monkeypatch.chdir(run_dir)
+    log = eval(belief(claims="claims/glass_bridge.yaml", samples=1, judge="markers",
+                      families="open_ended"),
+               model=scripted(subject), log_dir=str(run_dir / "logs"), display="none")[0]
+    # another folder's file of that name, edited: not the run's rubric
+    (other / "claims" / "glass_bridge.yaml").write_text(FIXTURE_CLAIM.read_text() + "\n# x\n")
+    monkeypatch.chdir(other)
+    graders, labels = [scripted(keyword), scripted(inverted)], ["a", "inv"]
+    r = agreement(log.location, graders, labels=labels)
+    assert len(r.verdicts) == 2 and not any("CLAIMS CHANGED" in n for n in r.notes), r.notes
+    (run_dir / "claims" / "glass_bridge.yaml").unlink()  # gone: the argument, read here
+    r = agreement(log.location, graders, labels=labels)
+    assert any(n.startswith("CLAIMS CHANGED: glass_bridge") for n in r.notes)
+    (other / "claims" / "glass_bridge.yaml").unlink()
+    with pytest.raises(LogError) as e:
+        agreement(log.location, graders, labels=labels)
+    assert str(e.value).startswith(f"{log.location}: cannot reload the log's claims "
+                                   "'claims/glass_bridge.yaml' to re-score it (")
+    assert str(e.value).endswith("; the files the run read are not all on disk here "
+                                 f"({run_dir / 'claims' / 'glass_bridge.yaml'})")
+
+
+def test_another_logs_rescoring_in_out_is_not_replaced(log_path, tmp_path):
+    """Two logs re-scored into one --out by the same judge: the second run replaced the
+    first log's rescored-<judge>.eval with no word (its judge calls lost, its row gone from
+    `report OUT`). It is refused before any grader is called; the same log again is not."""
+    out = tmp_path / "out"
+    graders, labels = [scripted(keyword), scripted(inverted)], ["a", "inv"]
+    agreement(log_path, graders, labels=labels, out_dir=out)
+    first = (out / "rescored-a.eval").read_bytes()
+    other = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers",
+                        families="open_ended"),
+                 model=scripted(subject), log_dir=str(tmp_path / "other"), display="none")[0]
+    eval_id = read_eval_log(log_path, header_only=True).eval.eval_id
+    r = CliRunner().invoke(cli, ["agreement", other.location, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--out", str(out)])
+    assert r.exit_code == 0  # other judges' names: nothing replaced
+    with pytest.raises(LogError) as e:
+        agreement(other.location, graders, labels=labels, out_dir=out)
+    assert str(e.value) == (
+        f"--out {out}: rescored-a.eval holds the re-scoring by a of another log (eval id "
+        f"{eval_id}, model mockllm/model, created "
+        f"{read_eval_log(log_path, header_only=True).eval.created[:19]}); re-scoring this "
+        "log would replace it (its judge calls lost): give each log an --out of its own, "
+        "or move that file away")
+    assert (out / "rescored-a.eval").read_bytes() == first
+    assert (out / "agreement_pairs.csv").exists()  # the last run's tables stay too
+    agreement(log_path, graders, labels=labels, out_dir=out)  # the same log: replaced

@@ -68,7 +68,7 @@ from beliefbench.analysis.runs import (
     run_key,
     setting_text,
 )
-from beliefbench.claims import JUDGED_FAMILIES, resolve_claims
+from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
 from beliefbench.documents.llm import redact
 from beliefbench.judge import guidance_path
 from beliefbench.metrics import VERDICTS, question_table, rate
@@ -156,30 +156,51 @@ def fleiss_kappa(ratings: np.ndarray) -> float:
     return float((p_item.mean() - p_e) / (1 - p_e))
 
 
-def _claim_files_of(log: EvalLog, path: str) -> list[str]:
-    """The claim files behind a log, re-resolved from its task arguments."""
+def _claim_sources(log: EvalLog, path: str) -> list[tuple[Path, Claim]]:
+    """The claim files behind a log and their claims: the files the run read (recorded, by
+    absolute path, in ``claim_files``) where they are all still on disk, else the log's
+    ``claims`` task argument resolved again. That argument was resolved in the folder the
+    eval ran in: a relative claim file (``-T claims=claims/mine.yaml``) read from another
+    folder was "no such claim file", or another folder's file of that name."""
+    from beliefbench.claims import load_claim
+
+    md = log.eval.metadata[TASK_KEY]
+    wanted = set(md.get("claims", []))
+    recorded = md.get("claim_files") or {}
+    if wanted and isinstance(recorded, dict) and all(
+            isinstance(recorded.get(c), str) and Path(recorded[c]).is_file() for c in wanted):
+        try:
+            found = [(Path(recorded[c]), load_claim(recorded[c])) for c in sorted(wanted)]
+        except Exception:  # noqa: BLE001 - a file that no longer reads: resolve the argument
+            found = []
+        if found and all(claim.id == c for (_, claim), c in zip(found, sorted(wanted),
+                                                                 strict=True)):
+            return found
     args = log.eval.task_args or {}
     try:
         resolved = resolve_claims(args.get("claims", "all"))
     except Exception as e:  # noqa: BLE001 - name the log whose claims cannot be reloaded
+        gone = sorted(str(recorded[c]) for c in wanted if isinstance(recorded.get(c), str))
+        where = (f"; the files the run read are not all on disk here ({', '.join(gone)})"
+                 if gone else "")
         raise LogError(f"{path}: cannot reload the log's claims {args.get('claims')!r} "
-                       f"to re-score it ({e})") from e
-    wanted = set(log.eval.metadata["beliefbench"].get("claims", []))
+                       f"to re-score it ({e}){where}") from e
     missing = wanted - {c.id for _, c in resolved}
     if missing:
         raise LogError(f"{path}: claims {sorted(missing)} are no longer loadable")
-    return [str(p) for p, _ in resolved]
+    return resolved
 
 
-def _changed_claims(log: EvalLog) -> list[str]:
+def _claim_files_of(log: EvalLog, path: str) -> list[str]:
+    """The claim files behind a log (:func:`_claim_sources`)."""
+    return [str(p) for p, _ in _claim_sources(log, path)]
+
+
+def _changed_claims(log: EvalLog, path: str) -> list[str]:
     """Claims whose file changed since the log was made (re-scoring reads the current one)."""
     recorded = (log.eval.metadata["beliefbench"].get("settings") or {}).get(
         "claim_files_sha256") or {}
-    try:
-        resolved = resolve_claims((log.eval.task_args or {}).get("claims", "all"))
-    except Exception:  # noqa: BLE001 - _claim_files_of has said so already
-        return []
-    return sorted(c.id for p, c in resolved
+    return sorted(c.id for p, c in _claim_sources(log, path)
                   if c.id in recorded and sha256_file(p) != recorded[c.id])
 
 
@@ -220,6 +241,31 @@ def rescored_names(labels: Sequence[str]) -> dict[str, str]:
     shared = Counter(names.values())
     return {x: n if shared[n] == 1 else f"{n}-{hashlib.sha1(x.encode()).hexdigest()[:6]}"
             for x, n in names.items()}
+
+
+def _refuse_replacing_another_log(log: EvalLog, out: Path, names: dict[str, str],
+                                  suffix: str) -> None:
+    """Refuse (before any grader is called) where ``out`` holds a judge's re-scored log of
+    ANOTHER log under the name this run would write: it was replaced with no word, its
+    judge calls lost and ``report OUT`` no longer showing that log's row. The same log
+    re-scored again by the same judge replaces its earlier copy, as before."""
+    for label, name in names.items():
+        target = out / rescored_file(log, name, suffix)
+        if not target.is_file():
+            continue
+        try:
+            held = read_eval_log(str(target), header_only=True)
+        except Exception:  # noqa: BLE001 - not a log we can read: say so, never replace it
+            held = None
+        if held is not None and held.eval.eval_id.split("-rescored-")[0] == log.eval.eval_id:
+            continue
+        of = (f"the re-scoring by {label} of another log (eval id "
+              f"{held.eval.eval_id.split('-rescored-')[0]}, model {model_of(held)}, "
+              f"created {held.eval.created[:19]})" if held is not None
+              else "a file that is no readable log")
+        raise LogError(f"--out {out}: {target.name} holds {of}; re-scoring this log would "
+                       "replace it (its judge calls lost): give each log an --out of its "
+                       "own, or move that file away")
 
 
 def rescored_file(log: EvalLog, name: str, suffix: str) -> str:
@@ -446,7 +492,7 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if invalid:
         notes.append(f"INVALIDATED: {path}: {invalid} sample(s) were invalidated after the run "
                      "(Inspect's invalidate_samples); they are left out of the comparison")
-    changed = _changed_claims(log)
+    changed = _changed_claims(log, str(path))
     if changed:
         notes.append(f"CLAIMS CHANGED: {', '.join(changed)}: the claim file differs from the "
                      "one the log was made with (sha256); every grader judged with the "
@@ -461,6 +507,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                      "with the current file, not the run's")
     frames: dict[str, pd.DataFrame] = {}
     names = rescored_names(labels)
+    if out_dir is not None:  # before any grader is called
+        _refuse_replacing_another_log(log, Path(out_dir), names, Path(str(path)).suffix)
     for label, grader in zip(labels, resolved, strict=True):
         rescored = rescore(log, grader, str(path))
         frames[label] = _verdict_frame(rescored)
