@@ -946,3 +946,5 @@ def test_another_logs_rescoring_in_out_is_not_replaced(log_path, tmp_path):
     assert (out / "rescored-a.eval").read_bytes() == first
     assert (out / "agreement_pairs.csv").exists()  # the last run's tables stay too
     agreement(log_path, graders, labels=labels, out_dir=out)  # the same log: replaced
+    for _ in range(2):  # a re-scored log re-scored again, twice into one --out: its own
+        agreement(out / "rescored-inv.eval", graders, labels=labels, out_dir=tmp_path / "2")

@@ -257,10 +257,12 @@ def _refuse_replacing_another_log(log: EvalLog, out: Path, names: dict[str, str]
             held = read_eval_log(str(target), header_only=True)
         except Exception:  # noqa: BLE001 - not a log we can read: say so, never replace it
             held = None
-        if held is not None and held.eval.eval_id.split("-rescored-")[0] == log.eval.eval_id:
+        # rescore() names it <the log's eval id>-rescored-<8 hex> (a re-scored log's too)
+        if held is not None and re.fullmatch(rf"{re.escape(log.eval.eval_id)}-rescored-"
+                                             r"[0-9a-f]{8}", held.eval.eval_id):
             continue
         of = (f"the re-scoring by {label} of another log (eval id "
-              f"{held.eval.eval_id.split('-rescored-')[0]}, model {model_of(held)}, "
+              f"{held.eval.eval_id.rsplit('-rescored-', 1)[0]}, model {model_of(held)}, "
               f"created {held.eval.created[:19]})" if held is not None
               else "a file that is no readable log")
         raise LogError(f"--out {out}: {target.name} holds {of}; re-scoring this log would "
