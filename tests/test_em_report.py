@@ -2464,3 +2464,16 @@ def test_the_gate_line_names_the_scripted_models_of_several_logs_once_per_kind()
         "(OFFLINE: 2 of the 2 log(s) gated were answered by a scripted model "
         "(beliefbench/aligned) and judged by a scripted model (beliefbench/judge): a pipeline "
         "check, not a result)")
+
+
+def test_a_condition_read_as_yaml_is_named(tmp_path):
+    """`--metadata condition=no` is recorded as False (Inspect reads it as YAML): em-report
+    showed condition False with no word of why."""
+    from inspect_ai._util.config import parse_cli_args
+
+    _run(tmp_path, set(), kl=False, step=10, **parse_cli_args(["condition=no"]))
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "40", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "LABEL AS YAML: " in res.stderr
+    assert "eval metadata condition False was recorded as a YAML boolean" in res.stderr
