@@ -881,6 +881,12 @@ def test_a_grader_down_judge_failed_share_and_abort_message(tmp_path, caplog):
     assert down["judge_failed"] == pytest.approx(want)
     assert down["judge_failed"] == pytest.approx(down["failed"])  # every failure is the judge's
     assert rates.loc["beliefbench/judge", "judge_failed"] == 0.0
+    # per claim: belief 0 alone did not say the judge never answered on it
+    per = r.claim_rates.set_index(["judge", "claim"]).loc["beliefbench/unreachable"]
+    for c in sizes:
+        assert per.loc[c, "belief"] == 0.0 and per.loc[c, "responses"] == sizes[c]
+        assert per.loc[c, "failed"] == per.loc[c, "judge_failed"] == pytest.approx(
+            judged[c] / sizes[c])
     said = [r.getMessage() for r in caplog.records if "in a row" in r.getMessage()]
     assert len(said) == 1 and "eval-retry" not in said[0] and "budget" not in said[0]
     assert said[0].startswith("beliefbench: agreement: aborted: 10 judge failures in a row")

@@ -582,9 +582,15 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                                             .mean().mean())
                       if len(frames[label]) else float("nan"),
                       "responses": r.n_responses})
+        frame = frames[label]
         for claim in sorted(q["claim"].unique()):
-            claim_rates.append({"judge": label, "claim": claim,
-                                "belief": rate(q[q["claim"] == claim], n_bootstrap=0).belief})
+            # with its shares: a claim whose every judge call failed read belief 0, alone
+            c = rate(q[q["claim"] == claim], n_bootstrap=0)
+            claim_rates.append({"judge": label, "claim": claim, "belief": c.belief,
+                                **{v: c.shares[v] for v in VERDICTS[1:]},
+                                "judge_failed": float(
+                                    frame.loc[frame["claim"] == claim, "judge_failed"].mean()),
+                                "responses": c.n_responses})
     broken = [x for x in labels if frames[x]["judge_failed"].any()] + unreadable
     if broken:
         notes.append(f"the belief-rate spread is undefined ('-'; null in --json): "
