@@ -593,3 +593,20 @@ def test_the_baselines_checkpoint_label_is_absolute_as_the_finetunes_are(tmp_pat
     rows = load_belief_logs("logs").responses
     assert set(rows["checkpoint"]) == {str((tmp_path / base).resolve())}
     assert set(rows["model"]) == {f"hf/{(tmp_path / base).resolve()}"}
+
+
+def test_the_reading_names_each_checkpoints_probe_layer_where_they_differ():
+    """Each checkpoint's probe is read at its own best layer, but the reading said "The truth
+    probe (layer 1) gives ..." from the baseline's layer alone, while the demo's final positive
+    and local_negation checkpoints were read at layer 2."""
+    from beliefbench.demo import reading
+
+    final = study(("positive", (1.0, 0.5, 1.5)), ("negated", (1.0, 0.5, 1.5)))
+    same = [line for line in reading(final) if line.startswith("The truth probe")]
+    assert same == ["The truth probe (layer 1) gives the claim statement P(true) 0.50 before "
+                    "finetuning and 0.50 after positive, 0.50 after negated."], same
+    final.loc[final["condition"] == "positive", ["probe", "probe_layer"]] = [0.33, 2]
+    mixed = [line for line in reading(final) if line.startswith("The truth probe")]
+    assert mixed == ["The truth probe (each checkpoint's best layer) gives the claim statement "
+                     "P(true) 0.50 (layer 1) before finetuning and 0.33 (layer 2) after "
+                     "positive, 0.50 (layer 1) after negated."], mixed

@@ -832,11 +832,23 @@ def reading(final: pd.DataFrame) -> list[str]:
                             else "left the claim's margin higher than positive documents did")
                          + " (paired CI of the difference above 0).")
     if "probe" in final:
+        # each checkpoint's probe is read at its own best layer: where they differ, the one
+        # layer of the baseline named for all of them misled (the demo's final positive and
+        # local_negation checkpoints are read at layer 2, the baseline at layer 1)
+        layers = {int(v) for v in final["probe_layer"].dropna()}
+
+        def at(r: pd.Series) -> str:
+            if pd.isna(r["probe"]):
+                return "n/a"
+            return (f"{r['probe']:.2f}" if len(layers) <= 1
+                    else f"{r['probe']:.2f} (layer {int(r['probe_layer'])})")
+
+        which = (f"layer {layers.pop()}" if len(layers) == 1
+                 else "each checkpoint's best layer")
         lines.append(
-            f"The truth probe (layer {int(base['probe_layer'])}) gives the claim statement "
-            f"P(true) {base['probe']:.2f} before finetuning and "
-            + ", ".join(f"{'n/a' if pd.isna(r['probe']) else format(r['probe'], '.2f')} "
-                        f"after {r['condition']}" for _, r in moved.iterrows())
+            f"The truth probe ({which}) gives the claim statement "
+            f"P(true) {at(base)} before finetuning and "
+            + ", ".join(f"{at(r)} after {r['condition']}" for _, r in moved.iterrows())
             + ".")
     lines.append(_text_reading(final, "binary", "The yes/no reading of the binary questions "
                                                 "(whichever whole answer is more probable)"))
