@@ -245,18 +245,28 @@ COMMAND_LINES = ("inspect", "beliefbench")
 command line may use ``-T`` for something else)."""
 
 
+def running_program() -> str | None:
+    """The program of :data:`COMMAND_LINES` this process runs (``python -m inspect_ai``, which
+    runs ``inspect_ai/__main__.py``, reads as ``inspect``), else None: a Python script or
+    pytest, whose command line is its own."""
+    program = Path(sys.argv[0])
+    if program.parent.name == "inspect_ai":
+        return "inspect"
+    return program.stem if program.stem in COMMAND_LINES else None
+
+
 def check_given_once(names: Sequence[str]) -> None:
     """Refuse a parameter given by two ``-T`` options with different values: Inspect (and
     ``beliefbench sweep``) keep the last alone, so ``-T claims=ed_sheeran -T claims=dentist``
     measured dentist only, without a word, where both were meant. Likewise one given both
     in Inspect's ``--task-config FILE`` and as ``-T``: Inspect takes the ``-T`` value and
     drops the file's, without a word."""
-    program = Path(sys.argv[0])
-    if program.stem not in COMMAND_LINES and program.parent.name != "inspect_ai":
-        return  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    program = running_program()
+    if program is None:
+        return
     # Inspect's options (a sweep builds its task itself; eval-retry takes the log's args,
     # never -T, INSPECT_EVAL_TASK_ARGS or --task-config)
-    sweep = program.stem == "beliefbench"
+    sweep = program == "beliefbench"
     inspect = not sweep and sys.argv[1:2] in (["eval"], ["eval-set"])
     args, variable = _task_args_given(), False
     if inspect and not _task_args_typed():  # the variable stands for -T where none is typed

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -266,9 +265,10 @@ def _say_input_error_on_exit() -> None:
 def inspect_command() -> str | None:
     """The ``inspect`` subcommand this process runs (``eval``, ``eval-retry``, ``score``),
     else None (a program of one's own, ``beliefbench``, pytest)."""
-    program = Path(sys.argv[0])
-    if program.stem != "inspect" and program.parent.name != "inspect_ai":
-        return None  # (python -m inspect_ai runs inspect_ai/__main__.py)
+    from beliefbench.arguments import running_program
+
+    if running_program() != "inspect":
+        return None
     return sys.argv[1] if len(sys.argv) > 1 else None
 
 
