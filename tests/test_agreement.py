@@ -251,6 +251,9 @@ def test_an_interrupted_run_leaves_no_earlier_tables_beside_its_logs(log_path, t
     args = ["agreement", log_path, "--grader", "beliefbench/judge", "--out", str(out)]
     r = CliRunner().invoke(cli, [*args, "--grader", "beliefbench/skeptic"])
     assert r.exit_code == 0 and all((out / name).exists() for name in module.TABLES)
+    # every file --out wrote is named after the tables, as report names its files
+    assert sorted(r.stdout.split("Wrote:\n", 1)[1].split()) == sorted(
+        str(p) for p in out.glob("[!.]*")), r.stdout
     real, calls = module.rescore, []
 
     def stopped(*a, **kw):
@@ -692,7 +695,10 @@ def test_a_configured_grader_can_be_given_as_model_role_takes_one(log_path, tmp_
                     "api_key: sk-SECRET-judge}}"])
     assert r.exit_code == 0, r.output
     judges = ["beliefbench/judge[model_path=/ckpts/a]", "beliefbench/judge[model_path=/ckpts/b]"]
-    assert json.loads(r.output)["judges"] == judges and "sk-SECRET" not in r.output
+    assert json.loads(r.stdout)["judges"] == judges and "sk-SECRET" not in r.output
+    # --out's files are listed on stderr, as report --json lists them: stdout is the JSON
+    wrote = r.stderr.split("Wrote:\n", 1)[1].split()
+    assert sorted(wrote) == sorted(str(p) for p in out.glob("[!.]*")), r.stderr
     header = read_eval_log(str(out / "rescored-beliefbench_judge_model_path__ckpts_b_.eval"),
                            header_only=True)
     assert header.eval.model_roles["grader"].args == {"model_path": "/ckpts/b"}

@@ -108,6 +108,8 @@ class AgreementResult:
     """Why nothing was compared where no grader read any of the log's responses (every
     verdict of every judge a parse error or failed), or any judged one (or none went to a
     judge), else None: ``agreement`` exits 2."""
+    written: list[str] = field(default_factory=list)
+    """The re-scored logs written to ``out_dir``, one per grader (none without it)."""
 
     @property
     def spread(self) -> float:
@@ -508,6 +510,7 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                      "from the one the log was judged with (sha256); every grader judged "
                      "with the current file, not the run's")
     frames: dict[str, pd.DataFrame] = {}
+    written: list[str] = []
     names = rescored_names(labels)
     if out_dir is not None:  # before any grader is called
         _refuse_replacing_another_log(log, Path(out_dir), names, Path(str(path)).suffix)
@@ -521,8 +524,9 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
             # good, where it is interrupted) as if they were their numbers
             for name in TABLES:
                 (out / name).unlink(missing_ok=True)
-            write_eval_log(rescored, str(out / rescored_file(rescored, names[label],
-                                                             Path(str(path)).suffix)))
+            written.append(str(out / rescored_file(rescored, names[label],
+                                                   Path(str(path)).suffix)))
+            write_eval_log(rescored, written[-1])
     key = ["id", "epoch", "claim", "family", "question"]
     first = frames[labels[0]]
     merged = first.loc[first["judged"], key].copy()
@@ -607,7 +611,7 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
         model=model_of(log), settings=f"{run.settings_text}; every grader: {judged}",
         notes=notes, excluded=excluded, spread_defined=not broken and not unread,
-        unread=unread)
+        unread=unread, written=written)
 
 
 def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:

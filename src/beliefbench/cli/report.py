@@ -1011,13 +1011,16 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
         result = run_agreement(log, models, labels=labels, out_dir=out_dir)
     except (LogError, ValueError) as e:
         raise BadInput(str(e)) from None
+    written = [Path(p) for p in result.written]
     if out_dir is not None:
         for name, table in (("agreement_pairs.csv", result.pairs),
                             ("agreement_rates.csv", result.rates),
                             ("agreement_claim_rates.csv", result.claim_rates)):
             write_csv(table, out_dir / name)
+            written.append(out_dir / name)
     if as_json:
         echo_json(json.dumps(result.to_dict(), indent=2, default=str))
+        _say_written(written, err=True)
         _exit_if_unread(result.unread, out_dir)
         return
     left_out = (f" ({result.excluded} more left out of the kappas: see the notes)"
@@ -1031,9 +1034,19 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     click.echo(markdown_table(result.rates))
     spread = "-" if math.isnan(result.spread) else f"{result.spread:.3f}"
     click.echo(f"\nBelief-rate spread between judges: {spread}")
+    _say_written(written, err=False)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     _exit_if_unread(result.unread, out_dir)
+
+
+def _say_written(paths: list[Path], err: bool) -> None:
+    """List the files ``--out`` wrote, as ``report`` does: stderr where --json keeps stdout
+    for the JSON."""
+    if paths:
+        click.echo("\nWrote:", err=err)
+        for path in paths:
+            click.echo(f"  {path}", err=err)
 
 
 def _exit_if_unread(unread: str | None, out_dir: Path | None) -> None:
