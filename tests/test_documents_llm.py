@@ -1166,6 +1166,21 @@ def test_redact_removes_the_password_of_a_base_url_given_without_a_scheme(monkey
     assert "PW-SECRET-77" not in said and "proxy.internal:8000/v1" in said, said
 
 
+def test_redact_removes_every_url_password_not_only_an_environment_ones(monkeypatch):
+    """A base URL given as an argument (``-M base_url=...``, in no environment variable): a
+    password holding an "@" kept its part after the first "@", and one given without a
+    scheme (or with ``http:/``) was shown whole; the fine-tuning backend's mask caught both."""
+    from beliefbench.documents.llm import redact
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    said = redact("Connection error (http://u:pw@SECRET-TAIL@h:1/v1); Invalid URL "
+                  "'bob:PW-7@proxy.internal:8000/v1', http:/ann:PW-8@gpu.lan/v1")
+    assert said == ("Connection error (http://***@h:1/v1); Invalid URL "
+                    "'***@proxy.internal:8000/v1', http:/***@gpu.lan/v1"), said
+    for kept in ("Error code: 400 - mail bob@example.com", "at 10:30 git@github.com:o/r"):
+        assert redact(kept) == kept  # an e-mail address, a time: no user:password
+
+
 def test_a_key_given_as_a_model_argument_is_redacted_from_the_request_it_rode(monkeypatch):
     """``-M api_key=...`` is in no environment variable: a server that echoed it had it in
     the one-line error (the belief solver's sample explanation and the terminal)."""

@@ -444,6 +444,13 @@ def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
                                    "--data", str(data), "--out", str(out)])
     assert res.output.rstrip().endswith("names: https://proxy.internal/v1?***)"), res.output
+    # a password holding a "?" (not percent-encoded): its part before the "?" was shown, as
+    # if the query began there ("https://bob:2024?***")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://bob:2024?PW-SECRET-9@proxy.internal/v1")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.output.rstrip().endswith("names: https://***@proxy.internal/v1)"), res.output
+    assert "2024" not in res.output and "PW-SECRET" not in res.output
 
 
 def test_a_local_model_folder_as_the_base_is_refused_before_upload(serve, data, tmp_path):
@@ -678,7 +685,11 @@ def test_records_with_nothing_to_train_are_refused_before_upload(serve, tmp_path
     "localhost:8000/v1", "http:///v1", "http://user:PW-SECRET-42@[127.0.0.1/v1",
     # no scheme: the password was shown (the mask looked for it after "//" only)
     "user:PW-SECRET-42@localhost:8000/v1", "http:/user:PW-SECRET-42@localhost:8000/v1",
-    "http://127.0.0.1:8000/v1 ", "http://127.0.0.1:99999/v1"])
+    "http://127.0.0.1:8000/v1 ", "http://127.0.0.1:99999/v1",
+    # refused by the HTTP client (InvalidURL), its user:password masked
+    "http://user:PW-SECRET-42@999.0.0.1/v1",
+    # the API key pasted into OPENAI_BASE_URL as well: both messages printed it in full
+    KEY, f"http://{KEY}\u00e9..lan/v1"])
 def test_cli_malformed_base_url_is_one_line(data, tmp_path, monkeypatch, url):
     """An OPENAI_BASE_URL that names no server is refused at once, in one line (exit 2):
     one the HTTP client cannot parse gave a traceback, others a connection error."""

@@ -49,6 +49,7 @@ from beliefbench.documents.offline import valid_genres
 from beliefbench.optional import vllm_missing
 from beliefbench.progress import bar_file, intervals
 from beliefbench.records import atomic_write_text, json_problem
+from beliefbench.redaction import url_credentials_masked, url_userinfo
 from beliefbench.wording import plural
 
 if TYPE_CHECKING:  # the audit imports the documents package: imported where used
@@ -269,9 +270,6 @@ def distinct(items: Sequence[str]) -> list[str]:
     return list(kept.values())
 
 
-_URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
-
-
 def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     """``text`` with the values of secret-looking environment variables (API keys, tokens,
     the OpenAI organization), ``secrets`` (a key given to a client, not the environment)
@@ -279,10 +277,10 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     error message."""
     values = [v for name, v in os.environ.items()
               if re.search(r"KEY|TOKEN|SECRET|PASSWORD|ORG_ID|ORGANIZATION", name, re.I)]
-    # the user:password of a base URL given without a scheme (``user:pw@host/v1``), which
-    # the pattern below (after ``://``) does not reach
-    values += [v.partition("://")[2 if "://" in v else 0].rpartition("@")[0]
-               for name, v in os.environ.items() if re.search(r"_URL$", name, re.I)]
+    # the user:password of a base URL, wherever a message repeats it (not only before its
+    # host, where url_credentials_masked finds it)
+    values += [url_userinfo(v) for name, v in os.environ.items()
+               if re.search(r"_URL$", name, re.I)]
     for value in sorted({v for v in [*values, *secrets] if v and len(v) >= 8}, key=len,
                         reverse=True):  # longest first: a key inside another is no clue
         text = text.replace(value, "***")
@@ -296,17 +294,9 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     # a key header a server echoed by name (``'api-key': '...'``): Azure's and Anthropic's
     # carry a key given as a model argument, and the OpenAI SDK's names the organization
     text = _KEY_HEADER.sub(r"\1***", text)
-    # a key in a base URL's query (``?api-key=``, ``?key=``), which a connection error names
-    text = _QUERY.sub(lambda m: f"{m[1]}***" if _QUERY_SECRET & set(
-        re.split(r"[\W_]+", m[2].lower())) else m[0], text)
-    return _URL_USERINFO.sub("***@", text)
-
-
-_QUERY = re.compile(r"([?&]([\w.-]+)=)[^&\s#'\")]+")
-"""A URL query parameter and its value."""
-_QUERY_SECRET = frozenset({"key", "token", "secret", "password", "passwd", "auth", "sig",
-                           "signature", "credential", "credentials"})
-"""Words of a query parameter's name (``api-key``, ``access_token``) that make it a secret."""
+    # a key in a base URL's query (``?api-key=``, ``?key=``), which a connection error names,
+    # and any URL's user:password, with a scheme or without
+    return url_credentials_masked(text)
 
 
 _BEARER = re.compile(r"\bBearer\s+(?:\*\*\*|[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)

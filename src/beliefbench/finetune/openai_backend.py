@@ -58,6 +58,7 @@ from beliefbench.finetune.manifest import (
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe, trained_with_kl
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
+from beliefbench.redaction import url_shown
 from beliefbench.resources import user_path
 from beliefbench.wording import plural
 
@@ -119,7 +120,7 @@ def _base_url_problem(url: str) -> str | None:
     connection ... check that the server is running", about a URL that names no server."""
     if not url:
         return None  # unset or empty: the SDK's default endpoint
-    shown = _url_shown(url)
+    shown = _redact(url_shown(url), None)  # an API key pasted here (as OPENAI_API_KEY too)
     if any(ch.isspace() for ch in url):
         return f"{shown!r}: it holds whitespace"
     try:
@@ -134,19 +135,12 @@ def _base_url_problem(url: str) -> str | None:
     return None
 
 
-def _url_shown(url: str) -> str:
-    """``url`` without a user:password (up to the host's last @, also where the scheme is
-    missing: ``user:pw@localhost:8000/v1`` showed its password) or a query (?api-key=...)."""
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://?)?[^/]*@", lambda m: f"{m[1] or ''}***@",
-                  url.partition("?")[0]) + ("?***" if "?" in url else "")
-
-
 def _endpoint_said() -> str:
     """Which endpoint the key is for: the one OPENAI_BASE_URL names where it is set (its
     credentials left out), else where it would go, and how to name another."""
     url = os.environ.get("OPENAI_BASE_URL", "")
     if url:
-        return f"for the endpoint OPENAI_BASE_URL names: {_url_shown(url)}"
+        return f"for the endpoint OPENAI_BASE_URL names: {url_shown(url)}"
     return ("for https://api.openai.com/v1; set OPENAI_BASE_URL to name another "
             "endpoint")
 
@@ -172,14 +166,14 @@ def _client():
                                 f" export OPENAI_API_KEY=<an API key of the account to train "
                                 f"and bill> and run the same command again ("
                                 f"{_endpoint_said()})") from None
-        raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
+        said = _redact(str(e), None)  # a key the SDK's words may quote
+        raise FinetuneError(f"openai backend: cannot create the client ({said}); set "
                             f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
     except Exception as e:  # the HTTP client's InvalidURL; the URL may hold user:password
         if type(e).__name__ != "InvalidURL":  # httpx's or httpx2's, whichever the SDK uses
             raise
-        userinfo = os.environ.get("OPENAI_BASE_URL", "").partition("//")[2].rpartition("@")[0]
-        problem = str(e).replace(userinfo, "***") if userinfo else str(e)
-        raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({problem}); "
+        said = _redact(str(e), None)  # its user:password (and keys), as any error's
+        raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({said}); "
                             f"expected e.g. https://api.openai.com/v1") from None
 
 
