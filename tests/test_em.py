@@ -1533,3 +1533,32 @@ def test_cached_em_judges_of_one_name_never_share_scores(tmp_path, monkeypatch):
     assert aligned("/ckpts/a", "90") == 90
     assert aligned("/ckpts/b", "10") == 10  # was 90: judge a's cached reply
     assert aligned("/ckpts/a", "55") == 90  # the same judge: its cached reply, as before
+
+
+def test_inspect_score_refuses_scorer_args_it_would_drop(tmp_path: Path, monkeypatch):
+    """`inspect score LOG -S aligned_template=strict.md` (no --scorer): Inspect rebuilds the
+    log's em_judge with the log's own template paths and drops -S without a word, so the log
+    was re-judged with its old template and read as judged with the new one (exit 0)."""
+    import sys
+
+    from inspect_ai._eval.score import resolve_scorers
+
+    from beliefbench.arguments import ScorerInputError
+
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: a, text: 'A?'}\n")
+    log = eval(em(questions=str(qs), samples=1), model="beliefbench/aligned",
+               model_roles={"grader": "beliefbench/judge"}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    strict = tmp_path / "strict.md"
+    strict.write_text("{question}\n{answer}\nScore everything 0.\n")
+    monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location, "-S",
+                                      f"aligned_template={strict}", "--action", "overwrite"])
+    with pytest.raises(ScorerInputError) as e:
+        resolve_scorers(log)
+    assert str(e.value).startswith(
+        f"-S aligned_template={strict}: `inspect score LOG` without --scorer rebuilds the "
+        "log's scorer with the arguments the log records and drops every -S without a word")
+    assert str(e.value).endswith("(-T aligned_template=..., -T coherent_template=...)")
+    monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location])
+    assert len(resolve_scorers(log)) == 2  # no -S: the log's own scorers, as before

@@ -272,11 +272,13 @@ def inspect_command() -> str | None:
     return sys.argv[1] if len(sys.argv) > 1 else None
 
 
-def refuse_dropped_scorer_args() -> None:
+def refuse_dropped_scorer_args(
+        settings: str = "-T judge_template=..., -T judge_max_tokens=...") -> None:
     """Under ``inspect score LOG`` without ``--scorer``: refuse ``-S`` options. Inspect then
     rebuilds the log's scorers with the arguments the log records and drops every ``-S``
     without a word, so ``inspect score LOG -S template=new.md`` re-judged with the log's own
-    template while the user read the result as the new one's."""
+    template while the user read the result as the new one's. ``settings``: the task's own
+    options that set what the ``-S`` meant to, for the message."""
     if inspect_command() != "score":
         return
     args = sys.argv[2:]
@@ -293,7 +295,7 @@ def refuse_dropped_scorer_args() -> None:
             f"with the arguments the log records and drops every -S without a word: the log "
             f"would be re-judged with its own settings. Leave -S out (another grader: "
             f"--model-role grader=<model>), or run the eval again with the settings you want "
-            f"as -T values (-T judge_template=..., -T judge_max_tokens=...)")
+            f"as -T values ({settings})")
 
 
 def retried_logs() -> list[tuple[str, EvalLog, int]]:

@@ -55,6 +55,7 @@ from beliefbench.solver import (
     not_an_answer,
     with_attempt_timeout,
 )
+from beliefbench.tasks import refuse_dropped_scorer_args
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     scorer from the log's arguments): it is rebuilt, else the judges ran without their
     logprobs, temperature 0 and max_tokens (every score read from text, another
     measurement)."""
+    # `inspect score LOG -S aligned_template=...`: Inspect drops it and re-judges with the log's
+    refuse_dropped_scorer_args("-T aligned_template=..., -T coherent_template=...")
     if isinstance(grader_config, dict):
         grader_config = GenerateConfig(**grader_config)
     config = grader_config or JUDGE_CONFIG
