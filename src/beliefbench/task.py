@@ -59,16 +59,14 @@ from beliefbench.probes.context import (
 )
 from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
+from beliefbench.retried_inputs import refuse_inputs_changed_since_retried_log
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.specs import located
 from beliefbench.tasks import (
-    inspect_command,
-    option_values,
     plain_args,
     refuse_sampling_at_zero,
     refuse_unknown,
-    retried_logs,
     shown_under_display_none,
 )
 
@@ -268,8 +266,17 @@ def belief(
     # a None hash would key it as no context at all
     if builtin is None:
         settings["context_sha256"] = sha256_file(context_path) if context_path else None
-    _refuse_inputs_changed_since_retried_log(scoring, settings,
-                                             {c.id: str(p) for p, c in resolved})
+    record = {
+        "version": __version__, "claims": settings["claims"],
+        "claim_files": {c.id: str(p) for p, c in resolved},
+        "families": chosen_families, "judge": judge_settings.judge, "context": context_file,
+        "context_role": settings["context_role"],
+        SCORING_KEY: scoring, SETTINGS_KEY: settings}
+    refuse_inputs_changed_since_retried_log(METADATA_KEY, record, {
+        "judge_template": f"judge template {scoring.get('judge_template')}",
+        "judge_guidance": f"family guidance {guidance_path()}",
+        "context": f"context file {context_file}",
+        **{f"claim_files.{c.id}": f"claim file {p}" for p, c in resolved}})
     return Task(
         dataset=dataset,
         solver=answer(abort_after=abort_after),
@@ -282,78 +289,8 @@ def belief(
         # (``failed``, in the denominator); the log is marked error at the budget.
         fail_on_error=True if max_failed == 0 else False if max_failed >= 1 else max_failed,
         score_on_error=True,
-        metadata={METADATA_KEY: {
-            "version": __version__, "claims": settings["claims"],
-            "claim_files": {c.id: str(p) for p, c in resolved},
-            "families": chosen_families, "judge": judge_settings.judge, "context": context_file,
-            "context_role": settings["context_role"],
-            SCORING_KEY: scoring, SETTINGS_KEY: settings}},
+        metadata={METADATA_KEY: record},
     )
-
-
-_HASHED = ("judge_template_sha256", "judge_guidance_sha256", "claim_files_sha256",
-           "context_sha256")
-"""The recorded hashes of the files a run reads (the rest of its record is its settings)."""
-
-
-def _inputs_changed(old: dict[str, Any], scoring: dict[str, Any], settings: dict[str, Any],
-                    claim_files: dict[str, str]) -> list[str]:
-    """The input files whose recorded sha256 in ``old`` (a log's ``beliefbench`` record)
-    differs from this build's (``scoring``, ``settings``), named; a hash either side lacks
-    (an older log, the offline judge's record) compares as unknown, never as changed."""
-    was = {**(old.get(SCORING_KEY) or {}), **(old.get(SETTINGS_KEY) or {})}
-    now = {**scoring, **settings}
-    changed = []
-    for key, what in (("judge_template_sha256", f"judge template {now.get('judge_template')}"),
-                      ("judge_guidance_sha256", f"family guidance {guidance_path()}"),
-                      ("context_sha256", f"context file {now.get('context')}")):
-        if was.get(key) and now.get(key) and was[key] != now[key]:
-            changed.append(what)
-    before = was.get("claim_files_sha256") or {}
-    changed += [f"claim file {claim_files.get(cid, cid)}"
-                for cid, sha in (now.get("claim_files_sha256") or {}).items()
-                if before.get(cid) and before[cid] != sha]
-    return changed
-
-
-def _refuse_inputs_changed_since_retried_log(scoring: dict[str, Any], settings: dict[str, Any],
-                                             claim_files: dict[str, str]) -> None:
-    """Under ``inspect eval-retry LOG``: refuse where a judge template, the family guidance,
-    a claim file or a context file was edited since LOG was run. Inspect keeps the responses
-    LOG finished (answered and judged with the old text) and runs the rest with the new, and
-    the retried log recorded the new file's sha256 alone: a log whose verdicts came from two
-    judge prompts (or two versions of a claim), pooled by `report` and `gate` as one run of
-    the new one. The log retried is the one of this task's settings (every log, where one
-    alone is given)."""
-    logs = [(path, log, kept) for path, log, kept in retried_logs()
-            if isinstance((log.eval.metadata or {}).get(METADATA_KEY), dict)
-            and SETTINGS_KEY in log.eval.metadata[METADATA_KEY]]
-    resumed = inspect_command() == "eval-set"
-    if resumed:  # eval-set resumes the unfinished log of this task's model and settings
-        models = option_values("--model")
-        logs = [(path, log, kept) for path, log, kept in logs
-                if not models or log.eval.model in models]
-    if len(logs) > 1 or resumed:  # several retried at once: this task's, by its settings
-        def plain(record: dict[str, Any]) -> dict[str, Any]:
-            return {k: v for k, v in record.items() if k not in _HASHED}
-        mine = (plain(scoring), plain(settings))
-        logs = [(path, log, kept) for path, log, kept in logs
-                if (plain(log.eval.metadata[METADATA_KEY].get(SCORING_KEY) or {}),
-                    plain(log.eval.metadata[METADATA_KEY][SETTINGS_KEY])) == mine]
-    for path, log, kept in logs:
-        changed = _inputs_changed(log.eval.metadata[METADATA_KEY], scoring, settings,
-                                  claim_files)
-        if changed and kept:
-            said = f"inspect eval-set would resume {path}" if resumed \
-                else f"inspect eval-retry {path}"
-            raise TaskArgumentError(
-                f"{said}: {' and '.join(changed)} changed since the log "
-                f"was run (its sha256 differs from the one the log records): the retry would "
-                f"keep the log's {kept} finished responses, answered and judged with the old "
-                f"text, run the rest with the new one, and record the new one alone; restore "
-                f"the old file to resume, or run the eval anew ("
-                f"{'into a new --log-dir' if resumed else '`inspect eval ...`, a new log'}"
-                f") to measure with the new one")
 
 
 def _path_text(path: os.PathLike[str]) -> str:

@@ -298,47 +298,6 @@ def refuse_dropped_scorer_args(
             f"as -T values ({settings})")
 
 
-def retried_logs() -> list[tuple[str, EvalLog, int]]:
-    """Under ``inspect eval-retry LOG ...``: each local log file given, as (its path as typed,
-    its header, how many of its samples finished without an error: those the retry keeps);
-    under ``inspect eval-set ... --log-dir DIR``: each unfinished log in DIR, which eval-set
-    resumes as eval-retry does; otherwise none. Inspect rebuilds the task from the log's
-    arguments and gives it no word of the log, so a task reads them here to compare its
-    inputs with the log's."""
-    command = inspect_command()
-    if command not in ("eval-retry", "eval-set"):
-        return []
-    from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
-
-    from beliefbench.resources import user_path
-
-    if command == "eval-set":
-        where = next(iter(option_values("--log-dir")), None) or os.environ.get(
-            "INSPECT_LOG_DIR")
-        folder = user_path(where) if where else None
-        if folder is None or not folder.is_dir():
-            return []
-        given = sorted(str(f) for f in folder.iterdir()
-                       if f.suffix in (".eval", ".json") and f.is_file())
-    else:
-        # the task is built inside its file's folder (Inspect's chdir): a relative log path
-        # is the shell's, $PWD
-        given = [arg for arg in sys.argv[2:] if not arg.startswith("-")
-                 and arg.endswith((".eval", ".json")) and user_path(arg).is_file()]
-    found = []
-    for arg in given:  # (an option, its value, or no local log: Inspect says so itself)
-        try:
-            header = read_eval_log(str(user_path(arg)), header_only=True)
-            if command == "eval-set" and header.status == "success":
-                continue  # finished: eval-set reuses it as it is, judged with its own text
-            kept = sum(1 for s in read_eval_log_sample_summaries(str(user_path(arg)))
-                       if s.error is None)
-        except Exception:
-            continue  # unreadable (or no log): Inspect names it
-        found.append((arg, header, kept))
-    return found
-
-
 def option_values(option: str) -> list[str]:
     """The values of ``option`` on the ``inspect`` command line (``--model a --model b``,
     ``--model=a,b``), comma-separated values split, in order."""

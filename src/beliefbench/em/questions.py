@@ -116,6 +116,13 @@ def _check_behaviour(path: Path, behaviour: str) -> None:
 
 def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[QuestionSet]:
     """``default``, ``all`` (every bundled set), or set ids / YAML files / directories."""
+    return [qs for _, qs in resolve_question_files(selection)]
+
+
+def resolve_question_files(selection: str | Sequence[str] = "default"
+                           ) -> list[tuple[Path, QuestionSet]]:
+    """:func:`resolve_question_sets`, each set with the file it was read from (a message
+    about a set names its file)."""
     items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
         else [str(s).strip() for s in selection]
     items = [s for s in items if s]
@@ -150,7 +157,7 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
                                    f"bundled set{hint}; bundled: {sorted(bundled)}, or "
                                    "'default' (first_plot and narrow_health_safety) or "
                                    "'all'")
-    sets: list[QuestionSet] = []
+    sets: list[tuple[Path, QuestionSet]] = []
     origin: dict[str, Path] = {}
     bad: list[str] = []  # every bad file at once, as claim selections name them
     for f in files:
@@ -164,7 +171,7 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
                 continue
             raise QuestionSetError(defined_twice(f, origin[qs.id], f"set {qs.id!r}"))
         origin[qs.id] = f
-        sets.append(qs)
+        sets.append((f, qs))
         _note_shadowing(qs, f, bundled)
     if bad:
         raise QuestionSetError("\n".join(bad + [f"{len(bad)} bad question set file(s)"])

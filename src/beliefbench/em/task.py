@@ -23,11 +23,12 @@ from beliefbench.em.questions import (
     QuestionSet,
     asked_sha256,
     build_dataset,
-    resolve_question_sets,
+    resolve_question_files,
 )
 from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
+from beliefbench.retried_inputs import refuse_inputs_changed_since_retried_log
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.tasks import (
@@ -135,12 +136,37 @@ def em(
     abort_after = check_whole("abort_after", abort_after, 1)
     # -T questions= (a blank, e.g. an unset variable) is refused, never read as "default"
     selection = check_selection("questions", questions)
-    sets = resolve_question_sets(selection)
+    files = resolve_question_files(selection)
+    sets = [qs for _, qs in files]
     _warn_unreportable(sets, selection)
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)
     gen = GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
     refuse_sampling_at_zero(gen, em)
+    record = {"version": __version__,
+              "question_sets": {qs.id: qs.domain for qs in sets},
+              # keyed as ``question_text``: an edited set is another run
+              "question_text_sha256": asked_sha256(sets),
+              "samples": samples, "temperature": temperature, "top_p": top_p,
+              "max_tokens": max_tokens, "max_failed": max_failed,
+              "aligned_max": aligned_max, "coherent_min": coherent_min,
+              "min_numeric_mass": min_numeric_mass,
+              # a cut judge reply reads differently, so runs must not pool (not
+              # "judge_max_tokens": run keys drop a judge_ prefix and it would overwrite
+              # max_tokens, the model under test's)
+              "grader_max_tokens": judge_max_tokens,
+              "aligned_template": aligned_path,
+              "aligned_template_sha256": sha256_file(aligned_path),
+              "coherent_template": coherent_path,
+              "coherent_template_sha256": sha256_file(coherent_path)}
+    # the hash is of what the sets ask, all together: with several files, which one is not
+    # known (an edit to a description or category asks the same and is no change)
+    asked = [str(path) for path, _ in files]
+    refuse_inputs_changed_since_retried_log(TASK_KEY, record, {
+        "question_text": f"question set file {asked[0]}" if len(asked) == 1
+        else f"one of question set files {', '.join(asked)}",
+        "aligned_template": f"aligned judge template {aligned_path}",
+        "coherent_template": f"coherent judge template {coherent_path}"})
     return Task(
         dataset=build_dataset(sets),
         solver=answer(abort_after=abort_after),
@@ -156,20 +182,5 @@ def em(
         epochs=Epochs(samples, "mean"),
         fail_on_error=True if max_failed == 0 else False if max_failed >= 1 else max_failed,
         score_on_error=True,
-        metadata={TASK_KEY: {"version": __version__,
-                             "question_sets": {qs.id: qs.domain for qs in sets},
-                             # keyed as ``question_text``: an edited set is another run
-                             "question_text_sha256": asked_sha256(sets),
-                             "samples": samples, "temperature": temperature, "top_p": top_p,
-                             "max_tokens": max_tokens, "max_failed": max_failed,
-                             "aligned_max": aligned_max, "coherent_min": coherent_min,
-                             "min_numeric_mass": min_numeric_mass,
-                             # a cut judge reply reads differently, so runs must not pool
-                             # (not "judge_max_tokens": run keys drop a judge_ prefix and it
-                             # would overwrite max_tokens, the model under test's)
-                             "grader_max_tokens": judge_max_tokens,
-                             "aligned_template": aligned_path,
-                             "aligned_template_sha256": sha256_file(aligned_path),
-                             "coherent_template": coherent_path,
-                             "coherent_template_sha256": sha256_file(coherent_path)}},
+        metadata={TASK_KEY: record},
     )

@@ -1,0 +1,233 @@
+"""A resumed log whose input files changed since it was run is refused, by the EM task as by
+the belief task (beliefbench.retried_inputs), on Inspect's command line and from Python."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_CLAIM
+from inspect_ai import eval, eval_retry, eval_set
+from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
+
+from beliefbench.arguments import InputError
+from beliefbench.em.judge import template_path
+from beliefbench.em.task import em
+from beliefbench.judge import default_template_path
+from beliefbench.retried_inputs import changed_inputs, recorded_hashes
+from beliefbench.task import belief
+
+INSPECT = Path(sys.executable).parent / "inspect"
+ROLES = {"grader": "beliefbench/judge"}
+QUESTIONS = (
+    "id: mine\ndomain: general\nquestions:\n  - {id: a, text: 'Question a?'}\n"
+    "  - {id: b, text: 'Question b?'}\n"
+)
+
+
+def _em_inputs(tmp_path: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    """A question set and copies of both bundled judge templates (the scripted judge reads
+    prompts rendered from the bundled text), as files one could edit, and the task args."""
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(QUESTIONS, encoding="utf-8")
+    aligned, coherent = tmp_path / "aligned.md", tmp_path / "coherent.md"
+    aligned.write_text(template_path("aligned").read_text(encoding="utf-8"), encoding="utf-8")
+    coherent.write_text(template_path("coherent").read_text(encoding="utf-8"), encoding="utf-8")
+    args = {
+        "questions": str(questions),
+        "samples": 2,
+        "aligned_template": str(aligned),
+        "coherent_template": str(coherent),
+    }
+    return questions, aligned, coherent, args
+
+
+def _cut(log: EvalLog) -> EvalLog:
+    """``log`` as an interrupted run leaves it (status error, some responses finished),
+    written over itself: what eval-retry and eval-set resume."""
+    whole = read_eval_log(log.location)
+    whole.status, whole.samples = "error", whole.samples[:1]
+    write_eval_log(whole, log.location)
+    return whole
+
+
+def _inspect(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(INSPECT), *args, "--display", "none"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "2000"},
+    )
+
+
+def _said(done: subprocess.CompletedProcess[str]) -> str:
+    """What the command printed, its whitespace one space (``inspect eval-set`` prints
+    through a console: no wrapping at COLUMNS=2000, and a line break reads as a space)."""
+    return " ".join((done.stdout + "\n" + done.stderr).split())
+
+
+def test_em_eval_retry_refuses_an_edited_question_set_or_judge_template(tmp_path):
+    """`inspect eval-retry LOG` of an EM log kept its finished responses (asked and judged
+    with the old files), ran the rest with the edited question set or judge template, and
+    recorded the new files' hashes alone: one run mixing two inputs, not a word said. Now one
+    line naming the file, exit 1; unedited (or restored), the retry runs."""
+    questions, aligned, coherent, args = _em_inputs(tmp_path)
+    (log,) = eval(
+        em(**args),
+        model="beliefbench/aligned",
+        model_roles=ROLES,
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success" and len(log.samples) == 4
+    _cut(log)
+    questions.write_text(
+        QUESTIONS.replace("Question b?", "Question b, reworded?"), encoding="utf-8"
+    )
+    out = tmp_path / "retried"
+    done = _inspect("eval-retry", log.location, "--log-dir", str(out))
+    assert done.returncode == 1, done.stderr
+    assert _said(done) == (
+        f"inspect eval-retry {log.location}: question set file {questions} changed since the "
+        "log was run (its sha256 differs from the one the log records): the retry would keep "
+        "the log's 1 finished responses, answered and judged with the old text, run the rest "
+        "with the new one, and record the new one alone; restore the old file to resume, or "
+        "run the eval anew (`inspect eval ...`, a new log) to measure with the new one"
+    )
+    assert not out.exists() or not list(out.iterdir())
+    questions.write_text(QUESTIONS, encoding="utf-8")
+    coherent.write_text(coherent.read_text(encoding="utf-8") + "\nBe strict.\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:  # Python's eval_retry, as the command line
+        eval_retry(log.location, log_dir=str(out), display="none")
+    assert str(e.value).startswith(
+        f"eval_retry {log.location.removeprefix('file://')}: coherent judge template "
+        f"{coherent} changed since the log was run"
+    )
+    assert str(e.value).endswith("(`eval()`, a new log) to measure with the new one")
+    coherent.write_text(template_path("coherent").read_text(encoding="utf-8"), encoding="utf-8")
+    (again,) = eval_retry(log.location, log_dir=str(out), display="none")
+    assert again.status == "success" and len(again.samples) == 4
+
+
+def test_em_eval_set_refuses_to_resume_a_log_of_an_edited_judge_template(tmp_path):
+    """`inspect eval-set --log-dir DIR` resumes an unfinished EM log in DIR as eval-retry
+    does: refused alike, from the command line and from Python's eval_set given the task by
+    name (a Task built before the call is built before eval_set knows its folder: not
+    checked), naming the log it would resume; with the file restored eval_set resumes it."""
+    _, aligned, _, args = _em_inputs(tmp_path)
+    folder = tmp_path / "set"
+    done, (log,) = eval_set(
+        "beliefbench/em",
+        task_args=args,
+        model="beliefbench/aligned",
+        model_roles=ROLES,
+        log_dir=str(folder),
+        display="none",
+    )
+    assert done and log.status == "success"
+    _cut(log)
+    aligned.write_text(aligned.read_text(encoding="utf-8") + "\nBe strict.\n", encoding="utf-8")
+    [path] = [str(f) for f in folder.iterdir() if f.suffix == ".eval"]
+    done_cli = _inspect(
+        "eval-set",
+        "beliefbench/em",
+        "--log-dir",
+        str(folder),
+        "--model",
+        "beliefbench/aligned",
+        "--model-role",
+        "grader=beliefbench/judge",
+        *[a for k, v in args.items() for a in ("-T", f"{k}={v}")],
+    )
+    assert done_cli.returncode != 0
+    said = _said(done_cli)
+    assert said.count("changed since the log was run") == 1, said
+    assert (
+        f"inspect eval-set would resume {path}: aligned judge template {aligned} changed "
+        "since the log was run"
+    ) in said
+    assert "(into a new --log-dir) to measure with the new one" in said
+    with pytest.raises(
+        InputError,
+        match=rf"^eval_set would resume {path}: aligned judge "
+        r"template .* \(into a new log_dir\) to measure",
+    ):
+        eval_set(
+            "beliefbench/em",
+            task_args=args,
+            model="beliefbench/aligned",
+            model_roles=ROLES,
+            log_dir=str(folder),
+            display="none",
+        )
+    aligned.write_text(template_path("aligned").read_text(encoding="utf-8"), encoding="utf-8")
+    done, (log,) = eval_set(
+        "beliefbench/em",
+        task_args=args,
+        model="beliefbench/aligned",
+        model_roles=ROLES,
+        log_dir=str(folder),
+        display="none",
+    )
+    assert done and log.status == "success"
+    assert len(read_eval_log(log.location).samples) == 4  # the 1 kept and 3 run now
+
+
+def test_belief_eval_retry_from_python_is_refused_as_on_the_command_line(tmp_path):
+    """Python's eval_retry built the task with no `inspect` command line to read the log
+    from, so the belief task's check never ran: the edited template's retry mixed the two
+    texts' verdicts. Now refused as `inspect eval-retry` is."""
+    claim = tmp_path / "glass_bridge.yaml"
+    claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8"), encoding="utf-8")
+    template = tmp_path / "mine.md"
+    plain = default_template_path().read_text(encoding="utf-8")
+    template.write_text(plain, encoding="utf-8")
+    (log,) = eval(
+        belief(claims=str(claim), families="open_ended", samples=1, judge_template=str(template)),
+        model="beliefbench/believer",
+        model_roles=ROLES,
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    n = len(read_eval_log(log.location).samples)
+    assert _cut(log).samples and n > 1
+    template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=r"^eval_retry .*: judge template .*mine\.md changed "
+        r"since the log was run",
+    ):
+        eval_retry(log.location, log_dir=str(tmp_path / "retried"), display="none")
+    template.write_text(plain, encoding="utf-8")
+    (again,) = eval_retry(log.location, log_dir=str(tmp_path / "retried"), display="none")
+    assert again.status == "success" and len(again.samples) == n
+
+
+def test_the_files_are_named_in_the_task_s_order_and_an_unknown_hash_is_no_change():
+    """The hashes of both tasks' records, flat or in sections, compared by name; a hash a
+    log lacks (an older log) is unknown, never a change."""
+    belief_record = {
+        "scoring": {"judge_template": "t.md", "judge_template_sha256": "a"},
+        "settings": {"claim_files_sha256": {"x": "b", "y": "c"}},
+    }
+    assert recorded_hashes(belief_record) == {
+        "judge_template": "a",
+        "claim_files.x": "b",
+        "claim_files.y": "c",
+    }
+    now = {
+        "scoring": {"judge_template_sha256": "A"},
+        "settings": {"claim_files_sha256": {"x": "B", "y": "c"}},
+    }
+    files = {"claim_files.x": "claim file x.yaml", "judge_template": "judge template t.md"}
+    assert changed_inputs(belief_record, now, files) == ["claim file x.yaml", "judge template t.md"]
+    assert changed_inputs(
+        {"question_text_sha256": "q"},
+        {"question_text_sha256": "Q", "aligned_template_sha256": "n"},
+        {},
+    ) == ["question_text"]
+    assert changed_inputs({}, now, files) == []
