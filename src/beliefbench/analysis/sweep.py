@@ -116,6 +116,7 @@ from beliefbench.finetune.manifest import (
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import library_bars, named_steps
 from beliefbench.records import unwritable_folder
+from beliefbench.retried_inputs import recorded_hashes
 from beliefbench.runlock import hold
 from beliefbench.tasks import (
     check_task_args,
@@ -1321,21 +1322,10 @@ def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
     (``claim_files.<id>``, ``context``, ``judge_template``; an EM task's ``question_text``,
     ``aligned_template``, ``coherent_template``), from a task's or a log's eval metadata;
     empty for a task that records none."""
-    record = (metadata or {}).get(TASK_KEY) or {}
     # the EM task keeps its hashes flat in a record of its own: without it an EM sweep
     # reused the log of an edited question set or judge template without a word
-    em_record = (metadata or {}).get(EM_TASK_KEY) or {}
-    out: dict[str, str] = {}
-    for section in (record.get("settings"), record.get("scoring"), em_record):
-        for key, value in (section or {}).items():
-            name = key.removesuffix("_sha256")
-            if name == key or not value:
-                continue
-            if isinstance(value, dict):
-                out |= {f"{name}.{k}": str(v) for k, v in value.items()}
-            else:
-                out[name] = str(value)
-    return out
+    return {**recorded_hashes((metadata or {}).get(TASK_KEY) or {}),
+            **recorded_hashes((metadata or {}).get(EM_TASK_KEY) or {})}
 
 
 def _edited_files(want: dict[str, str], logs: dict[str, dict[str, Any]]
