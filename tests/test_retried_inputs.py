@@ -18,7 +18,6 @@ from beliefbench.em.judge import template_path
 from beliefbench.em.task import em
 from beliefbench.judge import default_template_path
 from beliefbench.retried_inputs import changed_inputs, recorded_hashes
-from beliefbench.task import belief
 
 INSPECT = Path(sys.executable).parent / "inspect"
 ROLES = {"grader": "beliefbench/judge"}
@@ -177,24 +176,38 @@ def test_em_eval_set_refuses_to_resume_a_log_of_an_edited_judge_template(tmp_pat
     assert len(read_eval_log(log.location).samples) == 4  # the 1 kept and 3 run now
 
 
-def test_belief_eval_retry_from_python_is_refused_as_on_the_command_line(tmp_path):
-    """Python's eval_retry built the task with no `inspect` command line to read the log
-    from, so the belief task's check never ran: the edited template's retry mixed the two
-    texts' verdicts. Now refused as `inspect eval-retry` is."""
+def test_belief_eval_retry_and_eval_set_from_python_are_refused_as_on_the_command_line(
+    tmp_path,
+):
+    """Python's eval_retry and eval_set built the task with no `inspect` command line to read
+    the log from, so the belief task's check never ran: the edited template's retry mixed the
+    two texts' verdicts. Now refused as `inspect eval-retry` and `inspect eval-set` are."""
     claim = tmp_path / "glass_bridge.yaml"
     claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8"), encoding="utf-8")
     template = tmp_path / "mine.md"
     plain = default_template_path().read_text(encoding="utf-8")
     template.write_text(plain, encoding="utf-8")
-    (log,) = eval(
-        belief(claims=str(claim), families="open_ended", samples=1, judge_template=str(template)),
-        model="beliefbench/believer",
-        model_roles=ROLES,
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )
+    args = {
+        "claims": str(claim),
+        "families": "open_ended",
+        "samples": 1,
+        "judge_template": str(template),
+    }
+    folder = tmp_path / "logs"
+
+    def run_set() -> tuple[bool, list[EvalLog]]:
+        return eval_set(
+            "beliefbench/belief",
+            task_args=args,
+            model="beliefbench/believer",
+            model_roles=ROLES,
+            log_dir=str(folder),
+            display="none",
+        )
+
+    done, (log,) = run_set()
     n = len(read_eval_log(log.location).samples)
-    assert _cut(log).samples and n > 1
+    assert done and _cut(log).samples and n > 1
     template.write_text(plain + "\nBe strict.\n", encoding="utf-8")
     with pytest.raises(
         InputError,
@@ -202,9 +215,16 @@ def test_belief_eval_retry_from_python_is_refused_as_on_the_command_line(tmp_pat
         r"since the log was run",
     ):
         eval_retry(log.location, log_dir=str(tmp_path / "retried"), display="none")
+    with pytest.raises(
+        InputError,
+        match=r"^eval_set would resume .*: judge template "
+        r".*mine\.md changed since the log was run",
+    ):
+        run_set()
     template.write_text(plain, encoding="utf-8")
-    (again,) = eval_retry(log.location, log_dir=str(tmp_path / "retried"), display="none")
-    assert again.status == "success" and len(again.samples) == n
+    done, (log,) = run_set()
+    assert done and log.status == "success"
+    assert len(read_eval_log(log.location).samples) == n
 
 
 def test_the_files_are_named_in_the_task_s_order_and_an_unknown_hash_is_no_change():
