@@ -4,6 +4,7 @@ the belief task (beliefbench.retried_inputs), on Inspect's command line and from
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_em_eval_retry_refuses_an_edited_question_set_or_judge_template(tmp_path
     assert _said(done) == (
         f"inspect eval-retry {log.location}: question set file {questions} changed since the "
         "log was run (its sha256 differs from the one the log records): the retry would keep "
-        "the log's 1 finished responses, answered and judged with the old text, run the rest "
+        "the log's 1 finished response, answered and judged with the old text, run the rest "
         "with the new one, and record the new one alone; restore the old file to resume, or "
         "run the eval anew (`inspect eval ...`, a new log) to measure with the new one"
     )
@@ -219,6 +220,17 @@ def test_belief_eval_retry_and_eval_set_from_python_are_refused_as_on_the_comman
         InputError,
         match=r"^eval_set would resume .*: judge template "
         r".*mine\.md changed since the log was run",
+    ):
+        run_set()
+    # eval-set resumes the unfinished logs of the folder's subfolders too (Inspect lists
+    # them recursively): one there was resumed unchecked
+    below = folder / "earlier" / Path(log.location).name
+    below.parent.mkdir()
+    Path(log.location).rename(below)
+    with pytest.raises(
+        InputError,
+        match=rf"^eval_set would resume {re.escape(str(below))}: judge template .*mine\.md "
+        r"changed since the log was run .* keep the log's 1 finished response, answered",
     ):
         run_set()
     template.write_text(plain, encoding="utf-8")

@@ -159,8 +159,9 @@ def retried_logs() -> list[Retried]:
 
 
 def _unfinished(where: str | None, models: list[str], how: str) -> list[Retried]:
-    """Each unfinished log of ``models`` (any, where none is known) in the folder ``where``,
-    which eval-set resumes as eval-retry does (a finished one it reuses as it is)."""
+    """Each unfinished log of ``models`` (any, where none is known) in the folder ``where``
+    or a folder below it (eval-set lists a log folder's logs recursively), which eval-set
+    resumes as eval-retry does (a finished one it reuses as it is)."""
     from inspect_ai.log import read_eval_log
 
     from beliefbench.resources import user_path
@@ -169,7 +170,7 @@ def _unfinished(where: str | None, models: list[str], how: str) -> list[Retried]
     if folder is None or not folder.is_dir():
         return []
     found = []
-    for f in sorted(folder.iterdir()):
+    for f in sorted(folder.rglob("*")):
         if f.suffix not in (".eval", ".json") or not f.is_file():
             continue
         try:
@@ -241,7 +242,8 @@ def refuse_inputs_changed_since_retried_log(
         raise TaskArgumentError(
             f"{said}: {' and '.join(changed)} changed since the log was run (its sha256 "
             f"differs from the one the log records): the retry would keep the log's "
-            f"{r.kept} finished responses, answered and judged with the old text, run the "
+            f"{r.kept} finished response{'' if r.kept == 1 else 's'}, answered and judged "
+            f"with the old text, run the "
             f"rest with the new one, and record the new one alone; restore the old file to "
             f"resume, or run the eval anew ({anew}) to measure with the new one"
         )
