@@ -120,14 +120,18 @@ def test_em_eval_set_refuses_to_resume_a_log_of_an_edited_judge_template(tmp_pat
     checked), naming the log it would resume; with the file restored eval_set resumes it."""
     _, aligned, _, args = _em_inputs(tmp_path)
     folder = tmp_path / "set"
-    done, (log,) = eval_set(
-        "beliefbench/em",
-        task_args=args,
-        model="beliefbench/aligned",
-        model_roles=ROLES,
-        log_dir=str(folder),
-        display="none",
-    )
+
+    def run_set() -> tuple[bool, list[EvalLog]]:
+        return eval_set(
+            "beliefbench/em",
+            task_args=args,
+            model="beliefbench/aligned",
+            model_roles=ROLES,
+            log_dir=str(folder),
+            display="none",
+        )
+
+    done, (log,) = run_set()
     assert done and log.status == "success"
     _cut(log)
     aligned.write_text(aligned.read_text(encoding="utf-8") + "\nBe strict.\n", encoding="utf-8")
@@ -156,23 +160,9 @@ def test_em_eval_set_refuses_to_resume_a_log_of_an_edited_judge_template(tmp_pat
         match=rf"^eval_set would resume {path}: aligned judge "
         r"template .* \(into a new log_dir\) to measure",
     ):
-        eval_set(
-            "beliefbench/em",
-            task_args=args,
-            model="beliefbench/aligned",
-            model_roles=ROLES,
-            log_dir=str(folder),
-            display="none",
-        )
+        run_set()
     aligned.write_text(template_path("aligned").read_text(encoding="utf-8"), encoding="utf-8")
-    done, (log,) = eval_set(
-        "beliefbench/em",
-        task_args=args,
-        model="beliefbench/aligned",
-        model_roles=ROLES,
-        log_dir=str(folder),
-        display="none",
-    )
+    done, (log,) = run_set()
     assert done and log.status == "success"
     assert len(read_eval_log(log.location).samples) == 4  # the 1 kept and 3 run now
 
