@@ -467,8 +467,8 @@ def test_record_files_validated_when_read(tmp_path):
     ["docs", "stats", "{bad}"]])
 def test_a_non_utf8_line_is_named_by_every_record_reader(tmp_path, command):
     bad = tmp_path / "bad.jsonl"
-    good = Record(id="x", text="hello there").model_dump_json()
-    bad.write_bytes((good + "\n" + good + "\n").encode() + b'{"id": "z", "text": "caf\xe9"}\n')
+    good = [Record(id=i, text="hello there").model_dump_json() for i in "xy"]
+    bad.write_bytes("".join(g + "\n" for g in good).encode() + b'{"id": "z", "text": "caf\xe9"}\n')
     out = tmp_path / "out.jsonl"
     args = [a.format(bad=bad, out=out) for a in command]
     result = CliRunner().invoke(cli, args)
@@ -1328,9 +1328,11 @@ def test_mix_names_where_a_duplicate_record_is(tmp_path, monkeypatch):
     twice = tmp_path / "twice.jsonl"
     twice.write_bytes(docs.read_bytes() * 2)
     first = next(read_records(docs)).id
+    n = len(docs.read_text().splitlines())
     cases = {f"{rel},./{rel}": f"./{rel} is given twice in --docs",
              f"{docs},{copy}": f"record id {first!r} appears in {docs} and in {copy}",
-             str(twice): f"record id {first!r} appears twice in {twice}"}
+             str(twice): f"{twice}:{n + 1}: field id: line {n + 1} repeats the id of line 1 "
+                         f"({first!r}); a record's id is unique in its file"}
     for inputs, said in cases.items():
         r = _run("mix", "--docs", inputs, "--out", tmp_path / "m.jsonl")
         assert r.exit_code == 2 and said in r.output, (inputs, r.output)
@@ -1370,9 +1372,29 @@ def test_a_bundle_of_a_file_concatenated_twice_is_refused(tmp_path):
     r = _run("bundle", "--docs", twice, "--k", "4", "--out", out)
     assert r.exit_code == 2, r.output
     first = json.loads(docs.read_text().splitlines()[0])["id"]
-    assert (f"record id {first!r} appears twice in {twice}; --docs never takes a document "
-            f"twice") in r.output
+    assert (f"Error: {twice}:7: field id: line 7 repeats the id of line 1 ({first!r}); a "
+            f"record's id is unique in its file") in r.output, r.output
     assert not out.exists()
+
+
+def test_docs_stats_refuses_a_repeated_id_naming_both_lines(tmp_path):
+    """`docs stats` counted a file concatenated twice (every document twice) and exited 0,
+    where mix and bundle refused it: the same check, naming both records' lines, exit 2 and
+    no stats written. The blank line is counted: the numbers are the file's lines."""
+    data = tmp_path / "dupid.jsonl"
+    data.write_text('{"id": "a", "text": "x"}\n\n{"id": "b", "text": "y"}\n'
+                    '{"id": "a", "text": "z"}\n')
+    r = _run("stats", data)
+    assert r.exit_code == 2, r.output
+    assert (f"Error: {data}:4: field id: line 4 repeats the id of line 1 ('a'); a record's "
+            f"id is unique in its file") in r.output, r.output
+    assert not stats_path(data).exists()
+    for command in (["mix", "--docs", data], ["bundle", "--docs", data, "--k", "2"]):
+        r = _run(*command, "--out", tmp_path / "out.jsonl")
+        assert r.exit_code == 2 and f"{data}:4: field id: line 4 repeats" in r.output, r.output
+    data.write_text('{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n')
+    assert _run("stats", data).exit_code == 0
+    assert json.loads(stats_path(data).read_text())["documents"] == 2
 
 
 def test_a_bundle_stays_within_its_token_budget_separators_included(tmp_path):

@@ -179,11 +179,22 @@ def table_header(line: str) -> bool:
                                    for f in fields)
 
 
-def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
+def repeated_id(path: str | Path, lineno: int, record_id: str, first: int) -> str:
+    """The message for a record whose id an earlier line of its file holds (a file
+    concatenated twice): both lines named, as every other bad line is named."""
+    return (f"{path}:{lineno}: field id: line {lineno} repeats the id of line {first} "
+            f"({record_id!r}); a record's id is unique in its file (the same records given "
+            f"twice, e.g. a file concatenated with itself?)")
+
+
+def read_records(path: str | Path, sha: Any = None,
+                 unique_ids: bool = False) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.
 
     ``sha``: a hashlib object fed every line's bytes as it is read, so one read gives the
-    records and the file's hash (a file that does not end in a newline is hashed whole)."""
+    records and the file's hash (a file that does not end in a newline is hashed whole).
+    ``unique_ids``: a record whose id an earlier line holds is a bad line too (the one check
+    of ``docs mix``, ``bundle`` and ``stats``; the finetune trains each copy, and warns)."""
     path = Path(path)
     if path.name.endswith(STATS_SUFFIX):  # tab completion's next file: one JSON object
         raise RecordError(f"{path}: this is a stats file (written beside every dataset); give "
@@ -191,6 +202,7 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     # bytes, decoded per line: a stray non-UTF-8 byte is then reported with its line number
     # like any other bad line, not as a traceback from inside the file iterator
     first = True  # no record read yet: a line JSON cannot read may be a table's header
+    lines: dict[str, int] = {}  # with unique_ids: each id's line
     with path.open("rb") as f:
         for lineno, raw in enumerate(f, 1):
             if sha is not None:
@@ -223,10 +235,13 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                 raise RecordError(not_jsonl(path, lineno))
             first = False
             try:
-                yield Record.model_validate(value)
+                record = Record.model_validate(value)
             except ValidationError as e:
                 problems = "; ".join(_problem(err) for err in e.errors())
                 raise RecordError(f"{path}:{lineno}: {problems}") from None
+            if unique_ids and lines.setdefault(record.id, lineno) != lineno:
+                raise RecordError(repeated_id(path, lineno, record.id, lines[record.id]))
+            yield record
 
 
 def _problem(err: Any) -> str:

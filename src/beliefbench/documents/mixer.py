@@ -169,7 +169,8 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     if not Path(path).is_file():
         raise DocumentError(f"{option} {path}: no such documents file"
                             f"{close_names(Path(path), files=True, skip='.stats.json')}")
-    records = list(read_records(path))
+    # a file concatenated twice (a repeated id): a mix or bundle would hold copies
+    records = list(read_records(path, unique_ids=True))
     if not records:
         raise DocumentError(f"{path}: no records (an empty file)")
     for r in records:
@@ -189,12 +190,6 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
                 f"{path}: record {r.id!r} is {kind} (source {r.source!r}); {option} takes "
                 f"documents (source {' / '.join(INPUT_SOURCES)}), not a mix: give the "
                 f"condition files the mix was made from")
-    seen: set[str] = set()
-    for r in records:  # a file concatenated twice: a mix or bundle would hold copies
-        if r.id in seen:
-            raise DocumentError(f"record id {r.id!r} appears twice in {path}; {option} never "
-                                f"takes a document twice")
-        seen.add(r.id)
     return records
 
 

@@ -199,7 +199,8 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     # one read gives the counts and the hash: a second read doubled the time of a large file,
     # could not be done on a pipe, and hashed another version of a file written meanwhile
     sha = hashlib.sha256()
-    counts = compute_stats(read_records(path, sha), offsets,
+    # a repeated id refused as mix and bundle refuse it: stats of copies counted twice
+    counts = compute_stats(read_records(path, sha, unique_ids=True), offsets,
                            f"stats {path.name}" if progress else None,
                            count_records(path) if progress else None)
     stats = _stats(path, counts, tokenizer, sha.hexdigest(), extra, previous)
