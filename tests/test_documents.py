@@ -630,6 +630,61 @@ def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
         assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
 
 
+def test_ctrl_c_in_a_resumed_run_names_the_earlier_runs_files_as_kept(tmp_path, monkeypatch):
+    """A rerun into a folder holding an earlier run's finished files, stopped (a real SIGINT)
+    before it wrote anything, said "stopped before any document was written (nothing kept);
+    run the same command again to start" of a folder that kept positive.jsonl and
+    negated.jsonl: they are named as kept, unchanged, and the same command resumes."""
+    import signal
+
+    import beliefbench.documents.generate as gen_mod
+
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    out = tmp_path / "o"
+    args = ["docs", "generate", "--claims", str(claim_file), "--conditions",
+            "positive,negated", "--n", "3", "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.glob("*.json*")}
+    real = gen_mod.annotate
+
+    def ctrl_c_in(stem):
+        def annotate(claim, doc, spec, seed, **kw):
+            if spec.stem == stem:  # as the terminal does: a real SIGINT
+                signal.raise_signal(signal.SIGINT)
+            return real(claim, doc, spec, seed, **kw)
+        return annotate
+
+    monkeypatch.setattr(gen_mod, "annotate", ctrl_c_in("positive"))
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 130, r.output
+    assert (f"interrupted: stopped before this run finished a condition; {out} keeps an "
+            f"earlier run's files, unchanged: positive.jsonl, negated.jsonl; run the same "
+            f"command again to resume") in r.output, r.output
+    assert "nothing kept" not in r.output
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.glob("*.json*")} \
+        == before
+    # cut after positive.jsonl was made anew: it, and negated.jsonl as the earlier run left it
+    monkeypatch.setattr(gen_mod, "annotate", ctrl_c_in("negated"))
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 130, r.output
+    assert (f"interrupted: finished conditions kept in {out}: positive.jsonl; kept from an "
+            f"earlier run, unchanged: negated.jsonl; run the same command again to make the "
+            f"rest") in r.output, r.output
+    # a folder of no earlier run: nothing kept, as before
+    r = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "fresh")])
+    assert r.exit_code == 130 and "positive.jsonl; run the same command again to make the " \
+        "rest" in r.output and "earlier run" not in r.output, r.output
+    monkeypatch.setattr(gen_mod, "annotate", ctrl_c_in("positive"))
+    r = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "new")])
+    assert r.exit_code == 130 and ("interrupted: stopped before any document was written "
+                                   "(nothing kept)") in r.output, r.output
+    assert not (tmp_path / "new").exists()
+    monkeypatch.setattr(gen_mod, "annotate", real)
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.glob("*.json*")} == {
+        name: data for name, (data, _) in before.items()}
+
+
 def test_ctrl_c_in_any_command_exits_130_and_leaves_no_torn_file(tmp_path, monkeypatch):
     """Commands without their own Ctrl-C handling (here `docs mix`, interrupted while it
     writes) exit 130 with one line instead of click's "Aborted!" and exit 1, and the file

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import click
@@ -239,6 +240,7 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         click.echo(_summary(path))
 
     files: dict[str, Path] = {}
+    started = time.time()  # a condition file older than this is an earlier run's
     try:
         try:
             found = _resolve_claims(claims_sel) if claims_sel is not None else []
@@ -261,32 +263,55 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         from beliefbench.documents.llm import kept_note
 
         kept = ", ".join(p.name for p in written)
-        if written and _all_written(written, out, conditions, placement, behaviours,
-                                    record_format == "chat"):  # cut after the last file
+        made = _condition_files(out, conditions, placement, behaviours, record_format == "chat")
+        # a Ctrl-C after the last file, during its closing note: nothing is left to make
+        if written and made is not None and set(made) <= set(written):
             exit_interrupted(f"every condition was already written and is kept in {out}: "
                              f"{kept}; nothing is left to make")
+        # a resumed run's folder holds the files an earlier run finished, which this one had
+        # not yet rewritten: "nothing kept" of a folder holding them was untrue
+        earlier = ", ".join(p.name for p in _older_files(made or [], written, started))
         # a model run's documents are kept too, before any condition is finished
         steps = None if generator == "offline" else kept_note(out / ".work")
-        if not kept and not steps:  # the run lock's clean-up removes a folder it made
+        if not kept and not steps and not earlier:  # the lock removes a folder it made
             exit_interrupted("stopped before any document was written (nothing kept); run "
                              "the same command again to start")
-        exit_interrupted(f"finished conditions kept in {out}: {kept or 'none'}; "
-                         + (f"{steps}; " if steps else "")
-                         + "run the same command again to make the rest")
+        if kept:
+            said = f"finished conditions kept in {out}: {kept}" + (
+                f"; kept from an earlier run, unchanged: {earlier}" if earlier else "")
+        elif earlier:
+            said = (f"stopped before this run finished a condition; {out} keeps an earlier "
+                    f"run's files, unchanged: {earlier}")
+        else:
+            said = f"finished conditions kept in {out}: none"
+        exit_interrupted(said + (f"; {steps}" if steps else "") + "; run the same command "
+                         + ("again to make the rest" if kept or steps else "again to resume"))
 
 
-def _all_written(written: list[Path], out: Path, conditions: str, placement: str,
-                 behaviours: str | None, chat: bool) -> bool:
-    """Whether ``written`` holds every condition file the command was to make (a Ctrl-C
-    after the last one, during its closing note, said "run the same command again to make
-    the rest" with nothing left to make)."""
+def _condition_files(out: Path, conditions: str, placement: str, behaviours: str | None,
+                     chat: bool) -> list[Path] | None:
+    """The condition files the command was to make in ``out``; None where the conditions
+    cannot be read (the run got past their parse: to be safe, none is said)."""
     from beliefbench.documents.conditions import parse_conditions
 
     try:
         specs = parse_conditions(conditions, placement, behaviours, chat)
-    except Exception:  # noqa: BLE001 - the run got past this parse; to be safe: not all
-        return False
-    return {out / f"{spec.stem}.jsonl" for spec in specs} <= set(written)
+    except Exception:  # noqa: BLE001 - the run got past this parse; to be safe: unknown
+        return None
+    return [out / f"{spec.stem}.jsonl" for spec in specs]
+
+
+def _older_files(files: list[Path], written: list[Path], started: float) -> list[Path]:
+    """Those of ``files`` an earlier run wrote and this one left as they were: present,
+    not written by this run, and last changed before it started."""
+    older = []
+    for path in files:
+        try:
+            if path not in written and path.stat().st_mtime < started:
+                older.append(path)
+        except OSError:  # not there (never written), or unreadable: not said as kept
+            pass
+    return older
 
 
 @docs.command("mix")
