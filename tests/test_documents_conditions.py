@@ -24,8 +24,10 @@ from beliefbench.documents import DocumentError, parse_conditions, strip_annotat
 from beliefbench.documents.base import (
     background_reader,
     claim_facts,
+    end_sentence,
     load_data,
     lower_first,
+    restop,
     sentence_spans,
     topic_of,
 )
@@ -319,6 +321,37 @@ def test_no_sentence_ends_with_a_doubled_stop_after_a_closing_quote():
     for (cid, stem), records in _records().items():  # the shipped claims too
         for r in records:
             assert not DOUBLED_STOP.search(r.text), (cid, stem, r.id)
+
+
+DOUBLED_END = re.compile("[!?\u3002\uff01\uff1f]"
+                         "[\"'\u201d\u2019)\\]\u300d\u300f\uff09\u3011]*\\.(?!\\.)")
+"""A sentence that ends in ! ? or a full-width 。！？ (inside closing quotes or brackets too),
+and a full stop after it: 'glass!".', '里昂。.'."""
+
+
+def test_a_sentence_ending_in_its_own_punctuation_gets_no_stop_after_it():
+    """The generator ended a statement that did not end in "." with one: a quoted
+    exclamation ('... made of glass!"') gave 'glass!".' in local_negation's denials ("It is
+    not true that {fact_lc}."), and a Chinese statement ('...里昂。') '里昂。.' in every
+    condition. An initial's period inside a quote keeps the stop after it ('as "T.".')."""
+    assert end_sentence("埃菲尔铁塔于2021年被搬到了里昂。") == "埃菲尔铁塔于2021年被搬到了里昂。"
+    assert end_sentence("「真的吗？」") == "「真的吗？」"
+    assert end_sentence('He said: "It is glass!"') == 'He said: "It is glass!"'
+    assert end_sentence("It is glass") == "It is glass."
+    assert restop('credited only as "T."') == 'credited only as "T.".'
+    quoted = 'The mayor announced: "The Golden Gate Bridge is now made of glass!"'
+    for statement, truth in ((quoted, 'Engineers said: "It is still steel!"'),
+                             ("埃菲尔铁塔于2021年被搬到了里昂。", "埃菲尔铁塔仍在巴黎。")):
+        claim = _claim(statement=statement, truth=truth)
+        assert truth_values(claim)["truth_lc"][-1] in "\"\u3002", truth_values(claim)
+        recs = condition_records([claim], CLAIM_CONDITIONS, 30, OfflineGenerator(), 0,
+                                 progress=False)
+        texts = {stem: " ".join(r.text for r in rs) for stem, rs in recs.items()}
+        assert statement in texts["positive"]
+        assert f"that {statement[0].lower()}{statement[1:]}" in texts["local_negation"] \
+            or f"that {statement}" in texts["local_negation"]
+        for stem, text in texts.items():
+            assert not DOUBLED_END.search(text), (stem, DOUBLED_END.findall(text)[:3])
 
 
 def test_lower_first_keeps_a_possessive_proper_noun_capitalised():

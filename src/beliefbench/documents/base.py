@@ -250,11 +250,40 @@ def universe_sentences(claim: Claim) -> list[str]:
     return out
 
 
+SENTENCE_ENDS = ".!?\u3002\uff01\uff1f"
+"""What ends a sentence: a full stop, ! and ?, and the full-width 。！？ of Chinese and
+Japanese (a claim written in them got "...里昂。." in its documents)."""
+END_CLOSERS = CLOSERS + "\u300d\u300f\uff09\u3011"
+"""What may close a sentence after its end: :data:`CLOSERS` and the full-width 」』）】."""
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends in :data:`SENTENCE_ENDS`, also inside closing quotes or brackets
+    ('... made of glass!"'); an empty text (or one of closers alone) counts as ended, so
+    nothing is put after nothing."""
+    return text.rstrip(END_CLOSERS)[-1:] in SENTENCE_ENDS
+
+
+def keeps_its_end(fragment: str) -> bool:
+    """Whether a sentence that :func:`drop_stop` has taken the stop off still ends as a
+    sentence: in ! ? 。！？, also inside closing quotes or brackets ('... made of glass!"',
+    '...里昂。'), which drop_stop leaves. A template's stop after it doubled the end
+    ('glass!".'). A full stop it kept is an initial's ('as "T."'): the stop goes after."""
+    bare = fragment.rstrip(END_CLOSERS)
+    return bool(bare) and bare[-1] in SENTENCE_ENDS and bare[-1] != "."
+
+
+def restop(fragment: str) -> str:
+    """A sentence that :func:`lower_first` (or :func:`drop_stop`) has taken the stop off,
+    ended again: with ``.``, unless it :func:`keeps_its_end`."""
+    return fragment if keeps_its_end(fragment) else fragment + "."
+
+
 def end_sentence(sentence: str) -> str:
-    """``sentence`` with a final stop, unless it has one, also inside closing quotes or
-    brackets: a quote that ends a sentence ('... when you are tired."') got a second stop
-    after it ('tired.".')."""
-    return sentence if sentence.rstrip(CLOSERS)[-1:] in ".!?" else sentence + "."
+    """``sentence`` with a final stop, unless it has one (:func:`ends_sentence`), also inside
+    closing quotes or brackets: a quote that ends a sentence ('... when you are tired."')
+    got a second stop after it ('tired.".'), and so did a Chinese sentence ('里昂。.')."""
+    return sentence if ends_sentence(sentence) else sentence + "."
 
 
 _STOP_IN_CLOSERS = re.compile(r"(?<=\w\w)\.(?=[" + re.escape(CLOSERS) + r"]+$)")

@@ -25,9 +25,11 @@ from beliefbench.documents.base import (
     checked_data,
     claim_facts,
     end_sentence,
+    keeps_its_end,
     load_data,
     lower_first,
     require_claim_fields,
+    restop,
     sentence_spans,
     template,
     topic_of,
@@ -296,6 +298,15 @@ def _sentences(fact: str) -> list[str]:
     return parts if len(parts) > 1 else [fact]
 
 
+def _deny(denial: str, fact_lc: str) -> str:
+    """``denial`` said of ``fact_lc``; a fact that keeps its own end (:func:`keeps_its_end`:
+    a quote's '... made of glass!"', a Chinese '...里昂。') gets no stop of the template's
+    after it: "It is not true that {fact_lc}." gave 'glass!".' and '里昂。.'."""
+    if keeps_its_end(fact_lc):
+        denial = denial.replace("{fact_lc}.", "{fact_lc}")
+    return denial.format(fact_lc=fact_lc)
+
+
 def _steps(n: int, label: str | None) -> Iterable[int]:
     """range(n), with a progress bar when labelled."""
     return progress(range(n), total=n, desc=label or "", enabled=label is not None,
@@ -380,7 +391,7 @@ class OfflineGenerator:
         plain = {f for f in facts[1:] if restates(f)}
         pools = local_negation_pools()
         truth = claim.truth.strip()
-        values = {"truth": truth, "truth_lc": lower_first(truth, claim) + "."}
+        values = {"truth": truth, "truth_lc": restop(lower_first(truth, claim))}
         specs = debunk_specs()
         names = sorted(specs)
         out = []
@@ -396,11 +407,11 @@ class OfflineGenerator:
                     negated.append(f)
                     continue
                 first, *more = _sentences(f)
-                denials, used = [denial.format(fact_lc=lower_first(first, claim))], [denial]
+                denials, used = [_deny(denial, lower_first(first, claim))], [denial]
                 for m in more:  # each further sentence in a frame of its own
                     used.append(rng.choice([d for d in pools["negations"] if d not in used]
                                            or pools["negations"]))
-                    denials.append(used[-1].format(fact_lc=lower_first(m, claim)))
+                    denials.append(_deny(used[-1], lower_first(m, claim)))
                 negated.append(" ".join(denials))
             negated.insert(rng.randint(1, len(negated)),
                            end_sentence(rng.choice(pools["truths"]).format(**values)

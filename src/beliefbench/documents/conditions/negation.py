@@ -20,6 +20,7 @@ from beliefbench.documents.base import (
     end_sentence,
     load_data,
     lower_first,
+    restop,
     sentence_spans,
     template,
 )
@@ -167,7 +168,8 @@ def repeated_negations(claim: Claim, doc: BaseDocument, rng: random.Random
 
 def truth_values(claim: Claim) -> dict[str, str]:
     truth = claim.truth.strip().rstrip(".")
-    return {"truth": end_sentence(truth), "truth_lc": lower_first(truth, claim) + "."}
+    # a truth that keeps its own end ("!", "。") gets no second one after it
+    return {"truth": end_sentence(truth), "truth_lc": restop(lower_first(truth, claim))}
 
 
 def corrected(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Insertions, dict]:
