@@ -14,6 +14,7 @@ from beliefbench.claims import (
     load_claim,
     load_claims,
     resolve_claims,
+    unread_json_note,
     unread_subfolders_note,
 )
 from beliefbench.cli import cli
@@ -708,6 +709,60 @@ def test_a_folder_of_json_claims_says_to_name_them_yaml(tmp_path):
                               "rename them to .yaml")
     (folder / "kale.json").rename(folder / "kale.yaml")
     assert [c.id for c in load_claims(str(folder))] == ["kale"]
+
+
+def test_json_files_beside_yaml_claims_are_named(tmp_path, monkeypatch, caplog):
+    """A folder of kale.yaml and beet.json: `claims validate js/`, `claims list js`, the task
+    and `docs generate --claims js/` read kale alone and skipped beet.json without a word (a
+    folder of JSON files alone is refused, above)."""
+    import json
+
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "js"
+    folder.mkdir()
+    (folder / "kale.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    (folder / "tart.yml").write_text(claim_template("tart"), encoding="utf-8")  # read: quiet
+    data = yaml.safe_load(claim_template("beet"))
+    (folder / "beet.json").write_text(json.dumps(data), encoding="utf-8")
+    said = ("js/: beet.json not read: a folder is read for *.yaml and *.yml files only; JSON "
+            "is YAML, so rename it to .yaml to include its claim")
+    assert unread_json_note("js/") == said
+    assert unread_json_note("js/kale.yaml,js/beet.json") is None  # named: read
+    for command in (["claims", "validate", "js/"], ["claims", "list", "js/"],
+                    ["docs", "generate", "--claims", "js/", "--conditions", "negated",
+                     "--out", str(tmp_path / "docs"), "--n", "2"]):
+        res = CliRunner().invoke(cli, command)
+        assert f"warning: {said}\n" in res.stderr, (command, res.output)
+    with caplog.at_level("WARNING", logger="beliefbench.task"):
+        belief(claims="js/", samples=1)
+    assert f"beliefbench: {said}" in caplog.messages
+
+
+@pytest.mark.parametrize("args", [("",), (",",), (" ",), ("", ",")])
+def test_claims_validate_refuses_an_empty_selection(args):
+    """`claims validate ""` (an unset "$VARIABLE"), `claims validate ,` validated nothing and
+    exited 0 silently, where every other command refuses an empty selection."""
+    res = CliRunner().invoke(cli, ["claims", "validate", *args])
+    assert res.exit_code == 2
+    assert res.stderr == "Error: claims: the selection is empty\n"
+
+
+def test_claims_validate_names_an_empty_argument_beside_others(tmp_path):
+    """`claims validate "$UNSET" kale.yaml` validated kale.yaml and ignored the empty item:
+    it is named, and the exit is 2, the other items still checked."""
+    path = tmp_path / "kale.yaml"
+    path.write_text(claim_template("kale"), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["claims", "validate", "", str(path)])
+    assert res.exit_code == 2
+    assert "ok  kale" in res.stdout
+    assert ("claims: argument 1 ('') names no claim: an empty path (an unset \"$VARIABLE\"?); "
+            "name a claim file, folder or id\n") in res.stderr
+    assert res.stderr.endswith("1 item(s) named no claim file\n")
+    # `claims list` and the rest refuse the empty selection as they did
+    res = CliRunner().invoke(cli, ["claims", "list", ","])
+    assert res.exit_code == 2 and "claims: the selection is empty" in res.stderr
 
 
 def test_a_question_written_without_its_dash_says_where_the_dash_goes(tmp_path):

@@ -1404,6 +1404,27 @@ def unread_subfolders_note(selection: Selection = "all") -> str | None:
                      f"({','.join([*items, *missing])})" for item, held in unread)
 
 
+def unread_json_note(selection: Selection = "all") -> str | None:
+    """What to say where a folder of the selection holds claim files and ``.json`` files
+    beside them: a folder is read for ``*.yaml`` and ``*.yml`` only, so `claims validate js/`
+    checked the YAML claims and skipped the JSON ones without a word (a folder of JSON
+    files alone is refused, :func:`_json_here`). None where no folder does."""
+    said = []
+    for item in selection_items(selection):
+        folder = user_path(item)
+        if item == "all" or not folder.is_dir() or not spec_files(folder):
+            continue
+        with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+            found = sorted(p.name for p in folder.iterdir() if p.is_file()
+                           and p.suffix.lower() == ".json" and not p.name.startswith("."))
+            if found:
+                said.append(f"{item}: {listing(found, 3)} not read: a folder is read for "
+                            f"*.yaml and *.yml files only; JSON is YAML, so rename "
+                            f"{'it' if len(found) == 1 else 'them'} to .yaml to include "
+                            f"{'its claim' if len(found) == 1 else 'their claims'}")
+    return "; ".join(said) or None
+
+
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
     """The claim files ``items[at]`` names; one that names nothing raises
     :class:`ClaimSpecError`."""

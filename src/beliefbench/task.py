@@ -36,6 +36,7 @@ from beliefbench.claims import (
     named_by_id,
     resolve_claims,
     template_example_warning,
+    unread_json_note,
     unread_subfolders_note,
     unsearched_path_note,
     uses_note,
@@ -219,7 +220,8 @@ def belief(
               if any(map(is_bundled, k.shadowed))]
     if hiding:
         logger.warning("beliefbench: %s", "; ".join(hiding))
-    for note in (unsearched_path_note(selection), unread_subfolders_note(selection)):
+    for note in (unsearched_path_note(selection), unread_subfolders_note(selection),
+                 unread_json_note(selection)):
         if note:
             logger.warning("beliefbench: %s", note)
     # a `claims new` file run unedited validates: said, or the eval measures the example

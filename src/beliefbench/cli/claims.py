@@ -40,6 +40,7 @@ from beliefbench.claims import (
     template_example_warning,
     unmatched_markers,
     unread_by_the_dry_run,
+    unread_json_note,
     unread_judge_hints,
     unread_subfolders_note,
     unsearched_path_note,
@@ -74,10 +75,19 @@ def validate(paths: tuple[str, ...]) -> None:
     """
     failures = unnamed = 0
     origin: dict[str, Path] = {}
-    for note in (unsearched_path_note(paths), unread_subfolders_note(paths)):
+    for note in (unsearched_path_note(paths), unread_subfolders_note(paths),
+                 unread_json_note(paths)):
         if note:
             click.echo(f"warning: {note}", err=True)
-    for item in selection_items(paths):
+    items = selection_items(paths)
+    if not items:  # `claims validate "$UNSET"`: refused as every other command refuses it
+        raise BadInput("claims: the selection is empty")
+    for at, arg in enumerate(paths, 1):  # `claims validate "$UNSET" x.yaml`: never unsaid
+        if not selection_items([arg]):
+            unnamed += 1
+            click.echo(f"claims: argument {at} ({arg!r}) names no claim: an empty path "
+                       f"(an unset \"$VARIABLE\"?); name a claim file, folder or id", err=True)
+    for item in items:
         try:
             files = claim_files([item])
         except ClaimSpecError as e:
@@ -140,7 +150,8 @@ def list_claims(selection: str | None) -> None:
     With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
-        for note in (unsearched_path_note(selection), unread_subfolders_note(selection)):
+        for note in (unsearched_path_note(selection), unread_subfolders_note(selection),
+                     unread_json_note(selection)):
             if note:
                 click.echo(f"warning: {note}", err=True)
         try:
@@ -254,10 +265,11 @@ def import_(source: Path, out: Path, force: bool) -> None:
     A claim folder holds claim.txt, open_ended.yaml, mcq.yaml, token_association.yaml,
     robustness.yaml and judges.yaml, optionally universe_context.yaml and correction.txt
     (without them, a note: the universe is the statement, the truth the statement denied;
-    README, "Command line"). A claim file of your own (`claims new`) needs no import. A bad
-    study file is named at its line and field; nothing is written unless every folder
-    converts. Refuses, writing nothing, to overwrite a claim file that differs from what the
-    import makes (one edited since an earlier import) unless --force.
+    README, "Command line"). A claim file of your own (`claims new`) needs no import. Every
+    problem of every folder is named at its file, line and field, in one run; nothing is
+    written unless every folder converts; files of a folder it does not read are named.
+    Refuses, writing nothing, to overwrite a claim file that differs from what the import
+    makes (one edited since an earlier import) unless --force.
     """
     from beliefbench.importer import ClaimImportError, import_claims
 

@@ -15,6 +15,8 @@ from beliefbench.claims import (
     ClaimSpecError,
     resolve_claims,
     template_example_warning,
+    unread_json_note,
+    unread_subfolders_note,
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import DataPath, UserPath
@@ -56,6 +58,10 @@ def _resolve_claims(selection: str) -> list[tuple[Path, Claim]]:
     holding the template's example: documents about the Eiffel Tower in Lyon were written
     for it without a word, as `claims validate` and the belief task would have said."""
     found = resolve_claims(selection)
+    # a folder's .json files and subfolders are not read: said, as `claims validate` says it
+    for note in (unread_subfolders_note(selection), unread_json_note(selection)):
+        if note:
+            click.echo(f"warning: {note}", err=True)
     for path, claim in found:
         example = template_example_warning(claim)
         if example:
