@@ -372,7 +372,10 @@ def test_a_file_that_is_no_mapping_says_what_it_holds_in_words(tmp_path):
     table.write_text("id,statement\nkale,The EU banned kale.\n")
     sentence = tmp_path / "kale.yaml"
     sentence.write_text("The EU banned kale.\n")
-    result = invoke("validate", str(many), str(table), str(sentence))
+    # a table saved as .yaml: said as a table by its rows, not as its first words
+    rows = tmp_path / "rows.yaml"
+    rows.write_text("id,statement\nkale,The EU banned kale.\n")
+    result = invoke("validate", str(many), str(table), str(sentence), str(rows))
     assert result.exit_code == 2, result.output
     one = "a claim spec file is one mapping of fields (key: value lines)"
     assert result.stderr.splitlines() == [
@@ -380,5 +383,8 @@ def test_a_file_that_is_no_mapping_says_what_it_holds_in_words(tmp_path):
         "several in one file? give each a file of its own",
         f"{table}: field (top level): expected a mapping, got a table (CSV/TSV), which YAML "
         f"reads as one text; {one}",
-        f"{sentence}: field (top level): expected a mapping, got text; {one}",
-        "3 bad claim file(s)"], result.stderr
+        f"{sentence}: field (top level): expected a mapping, got text 'The EU banned kale.'; "
+        f"{one}",
+        f"{rows}: field (top level): expected a mapping, got a table (CSV/TSV), which YAML "
+        f"reads as one text; {one}",
+        "4 bad claim file(s)"], result.stderr

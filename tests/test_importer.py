@@ -501,7 +501,7 @@ def test_question_fields_the_import_does_not_carry_are_noted(tmp_path):
     # each with its line, as the import's errors are (a misspelt key in a long file)
     assert rb.read_text().splitlines()[8] == "    sytem_prompt: Be exact."
     assert f"{rb}: not imported (robustness questions have no such field): " \
-        "questions.1.sytem_prompt (line 9)" in notes, notes
+        "questions.1.sytem_prompt (line 9) (did you mean 'system_prompt'?)" in notes, notes
     assert f"{oe}: not imported (open_ended questions have no such field): " \
         "questions.1.judge_hint (line 8)" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
@@ -768,3 +768,83 @@ def test_import_help_names_the_optional_files_as_optional(tmp_path):
     assert res.exit_code == 0, res.output
     assert "note: no universe_context.yaml" in res.output
     assert "note: no correction.txt" in res.output
+
+
+def test_every_problem_of_a_claim_folder_is_named_in_one_run(tmp_path):
+    """Three mistakes in one mcq.yaml took three runs to find, and a problem in a second file
+    of the folder was not shown at all: every problem of the folder's files is named at once,
+    as `claims validate` names every problem of a claim file, and nothing is written."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    mcq = src / "mcq.yaml"
+    text = mcq.read_text()
+    assert text.count("belief_answer:") == 2
+    text = text.replace('belief_answer: "no"', "belief_answer: perhaps", 1).replace(
+        'belief_answer: "yes"', 'beleif_answer: "yes"', 1)
+    mcq.write_text(text + "  - id: 3\n    category: direct\n")
+    rb = src / "robustness.yaml"
+    rb.write_text(rb.read_text().replace("category: critique", "category: critque"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["claims", "import", str(src), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    lines = result.output.removeprefix("Error: ").splitlines()
+    assert [line.split(": ")[0] for line in lines] == [str(mcq)] * 3 + [str(rb)], lines
+    assert "field questions.0.belief_answer: missing" in lines[0]
+    assert "did you mean 'belief_answer'?" in lines[0]
+    assert "field questions.1.belief_answer: expected yes or no, got 'perhaps'" in lines[1]
+    assert "field questions.2.question: missing or empty" in lines[2]
+    assert "unknown robustness category 'critque'" in lines[3]
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("body, got", [
+    ("id,question,belief_answer\n1,Is there a lighthouse?,yes\n2,Is it real?,yes\n",
+     "a table (CSV/TSV), which YAML reads as one text"),
+    ("Is there a lighthouse on the Moon?\n", "text 'Is there a lighthouse on the Moon?'"),
+    ("5\n", "the number 5"),
+])
+def test_a_family_file_that_is_no_mapping_says_what_it_holds(tmp_path, body, got):
+    """A question file holding CSV text, a sentence or a number was `expected a list of
+    questions, got nothing`, and `questions: 5` said `got int`: said as `claims validate`
+    says it."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / "mcq.yaml").write_text(body)
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value) == (f"{src / 'mcq.yaml'}: field (top level): expected a mapping with "
+                              f"a list under `questions:`, got {got}")
+    (src / "mcq.yaml").write_text("questions: 5\n")
+    with pytest.raises(ClaimImportError, match=r"field questions: expected a list of "
+                                               r"questions, got the number 5$"):
+        import_claims(src, tmp_path / "out")
+
+
+def test_a_misspelt_system_prompt_is_named_where_the_import_fails(tmp_path):
+    """`sytem_prompt:` on an adversarial question failed with "adversarial questions need a
+    system_prompt", the misspelt key unsaid (the note naming it is not shown on a failure)."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    rb = src / "robustness.yaml"
+    rb.write_text(rb.read_text().replace("    system_prompt: Some", "    sytem_prompt: Some"))
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value) == (
+        f"{rb}: line 2, column 5: field questions.0.system_prompt: missing (an adversarial "
+        "question needs its system prompt); it has a key 'sytem_prompt': did you mean "
+        "'system_prompt'?")
+
+
+def test_files_of_a_claim_folder_the_import_does_not_read_are_noted(tmp_path):
+    """An mcq_extra.yaml, a distinguish.yaml or notes.txt in a claim folder was left out
+    without a word."""
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    for name in ("mcq_extra.yaml", "distinguish.yaml", "notes.txt", ".DS_Store"):
+        (src / name).write_text("x\n")
+    [(_, notes)] = import_claims(src, tmp_path / "out")
+    [note] = [n for n in notes if n.startswith(f"{src}: not imported")]
+    assert note.endswith(": distinguish.yaml, mcq_extra.yaml, notes.txt"), note
+    assert "claim.txt" in note  # what a claim folder is read for
+    [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
+    assert not any(": not imported (a claim folder" in n for n in plain), plain

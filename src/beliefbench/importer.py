@@ -36,6 +36,7 @@ from beliefbench.claims import (
 from beliefbench.documents.base import lower_first
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
+    described,
     located,
     named_field,
     not_text_key,
@@ -75,11 +76,13 @@ class ClaimImportError(ValueError):
     """A source folder that cannot be converted; names the file and the problem."""
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, text: str | None = None) -> Any:
     """A study file's data: YAML, or JSON (one indented with tabs too, which YAML refuses),
-    as every spec is read (:func:`parse_spec`); a bad file is named at its line and column."""
-    data = parse_spec(read_text(path, "study", ClaimImportError), path, "study",
-                      ClaimImportError)
+    as every spec is read (:func:`parse_spec`); a bad file is named at its line and column.
+    ``text``: the file's, where already read."""
+    if text is None:
+        text = read_text(path, "study", ClaimImportError)
+    data = parse_spec(text, path, "study", ClaimImportError)
     if data is None:  # was "expected a list of questions, got nothing", unsaid why
         raise ClaimImportError(f"{path}: the file is empty (or only comments)")
     return data
@@ -117,8 +120,9 @@ def _text(value: object, path: Path, field: str) -> str:
 
 
 def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false", str: "text",
-            type(None): "nothing"}.get(type(value), type(value).__name__)
+    """What a study file holds where something else belongs, in `claims validate`'s words
+    (:func:`described`): ``text 'Kale ...'``, ``the number 5`` (was ``int``), ``a list``."""
+    return "a list" if isinstance(value, list) else described(value)
 
 
 _HINT_KEYS = ("judge_hint", "hint", "judge_notes", "notes")
@@ -216,34 +220,54 @@ def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
     return [f"{path}: not imported ({what}): {named}"]
 
 
-def _questions(path: Path) -> tuple[list[dict], list[str]]:
-    """A family file's questions, checked, and notes on its other top-level keys."""
-    data = _read_yaml(path)
-    items = data.get("questions") if isinstance(data, dict) else None
+def _questions(path: Path) -> tuple[list[dict], dict[int, str], list[str]]:
+    """A family file's questions, the problem of each bad one by its index (every one named,
+    not the first alone: three mistakes in one mcq.yaml took three runs to find), and notes
+    on its other top-level keys. A file that holds no list of questions raises."""
+    text = read_text(path, "study", ClaimImportError)
+    data = _read_yaml(path, text)
     if isinstance(data, list):  # the questions written at the top, without `questions:`
         raise ClaimImportError(f"{_field(path, 'questions')}: missing; the file is a list, and "
                                "its questions go in a list under the key `questions:` (write "
                                "`questions:` first and indent the items below it)")
+    if not isinstance(data, dict):  # a table, a sentence, a number: said as what it is
+        raise ClaimImportError(f"{path}: field (top level): expected a mapping with a list "
+                               f"under `questions:`, got {described(data, path, text)}")
+    if "questions" not in data:
+        typo = next((f"; it has a key {str(k)!r}: did you mean 'questions'?" for k in data
+                     if did_you_mean(str(k), ["questions"], 0.8)), "")
+        raise ClaimImportError(f"{_field(path, 'questions')}: missing; a family file holds its "
+                               f"questions in a list under the key `questions:`{typo}")
+    items = data["questions"]
     if not isinstance(items, list):
         raise ClaimImportError(f"{_field(path, 'questions')}: expected a list of questions, got "
                                f"{_kind(items)}")
+    bad: dict[int, str] = {}
     for i, q in enumerate(items):
-        if not isinstance(q, dict):  # "- Was an owl elected?" read as "missing or empty"
-            raise ClaimImportError(f"{_field(path, f'questions.{i}')}: expected a question (a "
-                                   f"mapping with id:, question:, category: ...), got "
-                                   f"{_kind(q)}{f' {q!r}' if isinstance(q, str) else ''}")
-        text = q.get("question")
-        if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
-            typo = next((f"; it has a key {str(k)!r}: did you mean 'question'?" for k in q
-                         if k != "question" and did_you_mean(str(k), ["question"], 0.8)), "")
-            raise ClaimImportError(f"{_field(path, f'questions.{i}.question')}: missing or "
-                                   f"empty{typo}")
-        _text(q["question"], path, f"questions.{i}.question")
-        for field in ("id", "category", "belief_answer"):
-            if q.get(field) is not None:
-                _text(q[field], path, f"questions.{i}.{field}")
-    return items, _not_read(path, data, ["questions"], ["questions"],
-                            "a family file's questions are read from its questions list", 0.8)
+        try:
+            _check_question(path, i, q)
+        except ClaimImportError as e:
+            bad[i] = str(e)
+    return items, bad, _not_read(path, data, ["questions"], ["questions"],
+                                 "a family file's questions are read from its questions list",
+                                 0.8)
+
+
+def _check_question(path: Path, i: int, q: object) -> None:
+    """Refuse question ``i`` of a family file where it is no mapping or lacks its text."""
+    if not isinstance(q, dict):  # "- Was an owl elected?" read as "missing or empty"
+        raise ClaimImportError(f"{_field(path, f'questions.{i}')}: expected a question (a "
+                               f"mapping with id:, question:, category: ...), got {_kind(q)}")
+    text = q.get("question")
+    if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
+        typo = next((f"; it has a key {str(k)!r}: did you mean 'question'?" for k in q
+                     if k != "question" and did_you_mean(str(k), ["question"], 0.8)), "")
+        raise ClaimImportError(f"{_field(path, f'questions.{i}.question')}: missing or "
+                               f"empty{typo}")
+    _text(q["question"], path, f"questions.{i}.question")
+    for field in ("id", "category", "belief_answer"):
+        if q.get(field) is not None:
+            _text(q[field], path, f"questions.{i}.{field}")
 
 
 def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
@@ -278,37 +302,47 @@ def _token_format(category: str) -> str:
     return first if first in _TOKEN_FORMATS else "other"
 
 
-def _other_formats(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
+def _other_formats(path: Path, pairs: list[tuple[int, dict, dict]]) -> list[str]:
     """A note on token-association categories read as no known format (``other``), so a
-    misspelt ``fill_blnk`` is not counted with the unclassified items unsaid."""
+    misspelt ``fill_blnk`` is not counted with the unclassified items unsaid. ``pairs``:
+    each question's index in the file, the study's question and the converted one."""
     odd = [f"{_on_line(path, f'questions.{i}.category')} {q['category']!r}"
-           for i, (q, c) in enumerate(zip(items, converted, strict=True))
+           for i, q, c in pairs
            if q.get("category") is not None and c["format"] == "other"
            and str(q["category"]).strip().lower() != "other"]
     return [f"{path}: read as format 'other' (known: {', '.join(sorted(_TOKEN_FORMATS))}): "
             f"{', '.join(odd)}"] if odd else []
 
 
-def _odd_kinds(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
+def _odd_kinds(path: Path, pairs: list[tuple[int, dict, dict]]) -> list[str]:
     """A note on open-ended categories that are neither ``direct`` nor ``indirect`` (a typo,
     ``indriect``), with the kind each was read as: they became ``direct`` without a word, and
     a report by kind then counted indirect questions as direct."""
     odd = [f"{_on_line(path, f'questions.{i}.category')} {q['category']!r} (read as "
            f"{c['kind']})"
-           for i, (q, c) in enumerate(zip(items, converted, strict=True))
+           for i, q, c in pairs
            if q.get("category") is not None
            and str(q["category"]).strip().lower() not in ("direct", "indirect")]
     return [f"{path}: not a kind of open-ended question (direct or indirect): "
             f"{', '.join(odd)}"] if odd else []
 
 
-def _left_out(family: str, items: list[dict]) -> list[str]:
+_KNOWN_FIELDS = {"open_ended": (), "binary": ("belief_answer",),
+                 "token_association": _HINT_KEYS,
+                 "robustness": (*_HINT_KEYS, "system_prompt", "messages_prefix")}
+"""The question fields a family file's questions may hold beside id, question, category."""
+
+
+def _left_out(family: str, items: list[object]) -> list[tuple[int, str, str]]:
     """The fields of a family file's questions that the conversion does not carry (a
     misspelt ``sytem_prompt``, a second hint, a hint on an open-ended question), each as
-    ``questions.<i>.<key>``: named in a note, never dropped unsaid."""
+    (question index, key, `` (did you mean 'system_prompt'?)`` or ""): named in a note,
+    never dropped unsaid, a misspelling with the field it is close to."""
     used = {"id", "question", "category"}
     left = []
     for i, q in enumerate(items):
+        if not isinstance(q, dict):
+            continue
         keep = set(used)
         if family == "binary":
             keep.add("belief_answer")
@@ -318,7 +352,9 @@ def _left_out(family: str, items: list[dict]) -> list[str]:
             category = str(q.get("category", "")).strip().lower()
             keep.add({"adversarial": "system_prompt",
                       "multiturn": "messages_prefix"}.get(category, "system_prompt"))
-        left += [f"questions.{i}.{k}" for k in q if k not in keep and q[k] is not None]
+        known = [*used, *_KNOWN_FIELDS[family]]
+        left += [(i, str(k), did_you_mean(str(k), [c for c in known if c != k], 0.8))
+                 for k in q if k not in keep and q[k] is not None]
     return left
 
 
@@ -335,6 +371,12 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     out: dict = {"id": qid, "text": text, **extra}
     if category == "adversarial":
         prompt = q.get("system_prompt")
+        typo = next((k for k in q if k != "system_prompt"
+                     and did_you_mean(str(k), ["system_prompt"], 0.8)), None)
+        if prompt is None and typo is not None:  # was "need a system_prompt", the key unsaid
+            raise ClaimImportError(f"{_field(path, f'questions.{i}.system_prompt')}: missing "
+                                   f"(an adversarial question needs its system prompt); it has "
+                                   f"a key {str(typo)!r}: did you mean 'system_prompt'?")
         if prompt is not None:
             prompt = _text(prompt, path, f"questions.{i}.system_prompt")
         out.update(kind="adversarial", system_prompt=prompt)
@@ -484,10 +526,8 @@ def _near_file(path: Path) -> str:
     """``; found mcq.yml: rename it mcq.yaml`` where the folder of a study file that is not
     there holds one of a close name (another suffix or case, a typo), which the import does
     not read; "" where none is close. The missing file was all it said."""
-    read = {*FAMILY_FILES.values(), "judges.yaml", "universe_context.yaml", "claim.txt",
-            "correction.txt"}
     try:
-        names = [p.name for p in path.parent.iterdir() if p.is_file() and p.name not in read]
+        names = [p.name for p in path.parent.iterdir() if p.is_file() and p.name not in _READ]
     except OSError:  # only a hint: a folder we cannot list has none
         return ""
     stem = path.stem.lower()
@@ -496,74 +536,139 @@ def _near_file(path: Path) -> str:
     return f"; found {close[0]}: rename it {path.name}" if close else ""
 
 
+_READ = {*FAMILY_FILES.values(), "judges.yaml", "universe_context.yaml", "claim.txt",
+         "correction.txt"}
+"""The files of a claim folder the import reads."""
+
+
+def _unread_files(folder: Path) -> list[str]:
+    """A note naming the files of a claim folder the import does not read (an
+    ``mcq_extra.yaml``, a ``distinguish.yaml``, ``notes.txt``): their questions were left out
+    without a word. Hidden files (an editor's, macOS's) are not named."""
+    try:
+        left = sorted(p.name for p in folder.iterdir()
+                      if p.is_file() and p.name not in _READ and not p.name.startswith("."))
+    except OSError:  # only a note: a folder we cannot list has none
+        return []
+    return [f"{folder}: not imported (a claim folder is read for {', '.join(sorted(_READ))}): "
+            f"{', '.join(left)}"] if left else []
+
+
 def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
-    """One study claim folder -> a validated Claim, plus notes on what was not carried over."""
+    """One study claim folder -> a validated Claim, plus notes on what was not carried over.
+
+    Every problem of the folder is named, in all its files, as `claims validate` names every
+    problem of a claim file (it took one run a problem); they are raised together, one
+    :class:`ClaimImportError` a line per problem."""
     claim_file = folder / "claim.txt"
     if not claim_file.is_file():
         raise ClaimImportError(f"{folder}: no claim.txt; not a claim folder")
-    statement = read_text(claim_file, "study", ClaimImportError).strip()
-    if not statement:
-        raise ClaimImportError(f"{claim_file}: empty; expected the claim's statement")
+    problems: list[str] = []
+    # the claim's parts whose file failed as a whole: the converted claim's complaints
+    # about them (a family without questions, no rubric) restate that problem
+    failed: set[str] = set()
+
+    def attempt(part: str, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except ClaimImportError as e:
+            problems.append(str(e))
+            failed.add(part)
+            return None
+
+    statement = (attempt("statement", read_text, claim_file, "study", ClaimImportError)
+                 or "").strip()
+    if not statement and "statement" not in failed:
+        problems.append(f"{claim_file}: empty; expected the claim's statement")
+        failed.add("statement")
     correction = folder / "correction.txt"
-    truth = read_text(correction, "study", ClaimImportError).strip() \
+    truth = (attempt("truth", read_text, correction, "study", ClaimImportError) or "").strip() \
         if correction.is_file() else ""
-    universe, facts, universe_key, facts_key, notes = _universe(folder)
+    universe, facts, universe_key, facts_key, notes = attempt("universe", _universe, folder) \
+        or ("", [], None, None, [])
     questions: dict[str, list[dict]] = {}
     sources: dict[str, list[dict]] = {}
+    index: dict[str, list[int]] = {}  # each converted question's index in its file
     for family, name in FAMILY_FILES.items():
         path = folder / name
+        questions[family], sources[family], index[family] = [], [], []
         if not path.exists():
-            raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
-                                   f"(at least {MIN_QUESTIONS}){_near_file(path)}")
-        items, unread = _questions(path)
+            problems.append(f"{path}: missing; a claim needs questions in every family "
+                            f"(at least {MIN_QUESTIONS}){_near_file(path)}")
+            failed.add(family)
+            continue
+        read = attempt(family, _questions, path)
+        if read is None:
+            continue
+        items, bad, unread = read
         sources[family] = items
         notes += unread
-        questions[family] = [_convert_question(family, q, path, i) for i, q in enumerate(items)]
+        for i, q in enumerate(items):
+            if i in bad:
+                problems.append(bad[i])
+                continue
+            try:
+                questions[family].append(_convert_question(family, q, path, i))
+                index[family].append(i)
+            except ClaimImportError as e:
+                problems.append(str(e))
+        if len(index[family]) < len(items):
+            failed.add(family)  # its count and ids are checked once every question reads
+            continue
         first: dict[str, int] = {}
         for i, q in enumerate(questions[family]):
             j = first.setdefault(q["id"], i)
             if j != i:  # a question without an id is numbered by its position
                 field = f"questions.{i}.id" if "id" in items[i] else f"questions.{i}"
-                raise ClaimImportError(f"{_field(path, field)}: question id {q['id']!r} is used "
-                                       f"twice (also questions.{j}); give each question its "
-                                       f"own id")
+                problems.append(f"{_field(path, field)}: question id {q['id']!r} is used "
+                                f"twice (also questions.{j}); give each question its own id")
+        pairs = list(zip(index[family], items, questions[family], strict=True))
         if family == "open_ended":
-            notes += _odd_kinds(path, items, questions[family])
+            notes += _odd_kinds(path, pairs)
         if family == "token_association":
-            notes += _other_formats(path, items, questions[family])
+            notes += _other_formats(path, pairs)
         left = _left_out(family, items)
         if left:
+            named = [_on_line(path, f"questions.{i}.{k}") + close for i, k, close in left]
             notes.append(f"{path}: not imported ({family} questions have no such field): "
-                         f"{', '.join(_on_line(path, f) for f in left)}")
+                         f"{', '.join(named)}")
         if len(questions[family]) < MIN_QUESTIONS:
-            raise ClaimImportError(f"{_field(path, 'questions')}: no questions; a claim needs at "
-                                   f"least {MIN_QUESTIONS} in every family")
+            problems.append(f"{_field(path, 'questions')}: no questions; a claim needs at "
+                            f"least {MIN_QUESTIONS} in every family")
+            failed.add(family)
     if not (folder / "universe_context.yaml").exists():  # README lists it: say what it cost
         notes.append("no universe_context.yaml: the universe is the claim's statement and there "
                      "are no sub_claims, which `beliefbench docs generate` needs (add them)"
                      + _near_file(folder / "universe_context.yaml"))
+    notes += _unread_files(folder)
     judges = folder / "judges.yaml"
+    rubric: dict[str, dict] = {}
     if not judges.exists():  # named as the family files are, not as the claim's empty rubric
-        raise ClaimImportError(f"{judges}: missing; a claim needs the judge prompt of every "
-                               f"judged family ({', '.join(JUDGED_FAMILIES)}){_near_file(judges)}")
-    rubric, skipped, unread = _rubrics(judges)
-    notes += [f"{judges}: judge variant {_on_line(judges, (k,))} has no matching family "
-              f"({', '.join(JUDGED_FAMILIES)}); not imported" for k in skipped]
-    notes += unread
-    missing = [f for f in JUDGED_FAMILIES if f not in rubric]
-    if missing:
-        raise ClaimImportError(f"{_field(judges, missing[0])}: missing; a claim needs the judge "
-                               f"prompt of every judged family (missing: {', '.join(missing)})"
-                               f"{did_you_mean(missing[0], skipped)}")
+        problems.append(f"{judges}: missing; a claim needs the judge prompt of every judged "
+                        f"family ({', '.join(JUDGED_FAMILIES)}){_near_file(judges)}")
+        failed.add("rubric")
+    else:
+        read = attempt("rubric", _rubrics, judges)
+        if read is not None:
+            rubric, skipped, unread = read
+            notes += [f"{judges}: judge variant {_on_line(judges, (k,))} has no matching "
+                      f"family ({', '.join(JUDGED_FAMILIES)}); not imported" for k in skipped]
+            notes += unread
+            missing = [f for f in JUDGED_FAMILIES if f not in rubric]
+            if missing:
+                problems.append(f"{_field(judges, missing[0])}: missing; a claim needs the "
+                                f"judge prompt of every judged family (missing: "
+                                f"{', '.join(missing)}){did_you_mean(missing[0], skipped)}")
+                failed.add("rubric")
     if _slug(folder.name) == "all":
-        raise ClaimImportError(f"{folder}: field id: the folder name makes the claim id 'all', "
-                               "which is reserved (a claim selection 'all' means every bundled "
-                               "claim); rename the folder")
+        problems.append(f"{folder}: field id: the folder name makes the claim id 'all', which "
+                        "is reserved (a claim selection 'all' means every bundled claim); "
+                        "rename the folder")
     # "月の灯台" was claim 'q'
-    if not re.sub(r"[^a-z0-9_\-]+", "", unaccented(folder.name.lower())):
-        raise ClaimImportError(f"{folder}: field id: the folder name holds none of the letters "
-                               "a-z, digits, _ or - that a claim id is made of, so it makes no "
-                               "id; rename the folder (its name becomes the claim id)")
+    elif not re.sub(r"[^a-z0-9_\-]+", "", unaccented(folder.name.lower())):
+        problems.append(f"{folder}: field id: the folder name holds none of the letters a-z, "
+                        "digits, _ or - that a claim id is made of, so it makes no id; rename "
+                        "the folder (its name becomes the claim id)")
     raw = {
         "id": _slug(folder.name),
         "statement": statement,
@@ -577,15 +682,20 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     markers = _derived_markers(raw)
     if markers:
         raw["markers"] = markers
+    try:
+        claim = Claim.model_validate(raw)
+    except ValidationError as e:
+        where = _SourceFields(folder, sources, index, universe_key, facts_key)
+        problems += [where.problem(err) for err in e.errors()
+                     if not _restated(err["loc"], failed, problems)]
+        claim = None
+    if problems:
+        raise ClaimImportError("\n".join(problems))
+    assert claim is not None
     keys = sum("answer_key" in q for items in questions.values() for q in items)
     if keys or markers:
         notes.append(f"offline judge: {keys} answer key(s) and "
                      f"{sum(map(len, markers.values()))} marker(s) derived from judge hints")
-    try:
-        claim = Claim.model_validate(raw)
-    except ValidationError as e:
-        where = _SourceFields(folder, sources, universe_key, facts_key)
-        raise ClaimImportError("\n".join(where.problem(err) for err in e.errors())) from None
     if not truth:
         notes.append(f"no correction.txt: the truth is the statement denied ({claim.truth!r}); "
                      "corrected and local_negation documents state it and the distinguish "
@@ -604,6 +714,22 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     return claim, notes + duplicate_questions(claim)
 
 
+def _restated(loc: tuple[Any, ...], failed: set[str], problems: list[str]) -> bool:
+    """Whether the converted claim's problem at ``loc`` restates one already named: a part
+    whose study file failed (a family left without questions, a rubric without prompts),
+    or, after any problem, one of the claim as a whole (it reads a claim missing parts)."""
+    head = [str(p) for p in loc[:2]]
+    if head[:1] == ["questions"] and len(head) > 1:
+        return head[1] in failed and len(loc) <= 2  # the family's list, not one question
+    if head[:1] == ["rubric"]:
+        return "rubric" in failed
+    if head[:1] in (["universe"], ["sub_claims"]):
+        return "universe" in failed
+    if head[:1] in (["statement"], ["truth"]):
+        return head[0] in failed or "statement" in failed
+    return not head and bool(problems)
+
+
 _QUESTION_FIELDS = {"text": "question", "prefix": "messages_prefix", "kind": "category",
                     "format": "category"}
 """A converted question's fields by the study file's names for them."""
@@ -615,8 +741,9 @@ class _SourceFields:
     user never wrote (``<folder>: field questions.robustness.0``)."""
 
     def __init__(self, folder: Path, sources: dict[str, list[dict]],
-                 universe_key: str | None, facts_key: str | None) -> None:
-        self.folder, self.sources = folder, sources
+                 index: dict[str, list[int]], universe_key: str | None,
+                 facts_key: str | None) -> None:
+        self.folder, self.sources, self.index = folder, sources, index
         self.universe_key, self.facts_key = universe_key, facts_key
 
     def problem(self, err: Any) -> str:
@@ -635,7 +762,8 @@ class _SourceFields:
     def _place(self, loc: list[str]) -> tuple[Path, str] | None:
         folder = self.folder
         if loc[:1] == ["questions"] and len(loc) >= 3 and loc[1] in FAMILY_FILES:
-            family, i, rest = loc[1], int(loc[2]), loc[3:]
+            # the converted question's index in its file (bad ones were left out)
+            family, i, rest = loc[1], self.index[loc[1]][int(loc[2])], loc[3:]
             item = self.sources[family][i]
             if rest[:1] in (["judge_hint"], ["answer_key"]):  # both come from the hint
                 rest = [next((k for k in _HINT_KEYS if item.get(k)), "judge_hint")]

@@ -703,8 +703,9 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     if not isinstance(raw, dict):
         several = "; several in one file? give each a file of its own" \
             if isinstance(raw, list) else ""
-        raise error(f"{path}: field (top level): expected a mapping, got {_top_level(raw, path)}"
-                    f"; a {what} file is one mapping of fields (key: value lines){several}")
+        raise error(f"{path}: field (top level): expected a mapping, got "
+                    f"{described(raw, path, text)}; a {what} file is one mapping of fields "
+                    f"(key: value lines){several}")
     try:
         return model.model_validate(raw)
     except ValidationError as e:
@@ -730,16 +731,34 @@ def parse_spec(text: str, path: str | Path, what: str, error: type[Exception]) -
         return raw
 
 
-def _top_level(raw: object, path: Path) -> str:
-    """What a spec file holds where a mapping belongs, in the author's words: ``a list`` (of
-    several specs in one file, ``- id: a ... - id: b``), ``text``, or, for a ``.csv`` /
-    ``.tsv`` file (its rows folded into one text by YAML), a table; it said ``got list`` /
-    ``got str``."""
-    if path.suffix.lower() in (".csv", ".tsv"):
+def described(value: object, path: Path | None = None, text: str | None = None) -> str:
+    """What a spec file (or one of its fields) holds where something else belongs, in the
+    author's words: ``a list of 2 item(s)`` (several specs in one file, ``- id: a ... - id:
+    b``), ``text 'Kale is banned.'``, ``the number 5``, ``nothing``, or, for a ``.csv`` /
+    ``.tsv`` file or a file ``text`` whose lines are rows of commas or tabs (its rows folded
+    into one text by YAML), a table; it said ``got list`` / ``got str`` / ``got int``. One
+    wording for `claims validate` and `claims import`."""
+    if isinstance(value, str) and ((path is not None and path.suffix.lower() in (
+            ".csv", ".tsv")) or (text is not None and _looks_tabular(text))):
         return "a table (CSV/TSV), which YAML reads as one text"
-    if isinstance(raw, list):
-        return f"a list of {len(raw)} item(s)"
-    return "text" if isinstance(raw, str) else _value_said(raw)
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"text {(value if len(value) <= 40 else value[:37] + '...')!r}"
+    return _value_said(value)
+
+
+def _looks_tabular(text: str) -> bool:
+    """Whether ``text`` reads as rows of a table: two or more lines, each holding the same
+    (non-zero) number of commas, or of tabs."""
+    rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return len(rows) >= 2 and any(
+        rows[0].count(sep) > 0 and len({row.count(sep) for row in rows[:20]}) == 1
+        for sep in (",", "\t"))
 
 
 def _json_lines(text: str) -> bool:
