@@ -70,13 +70,63 @@ def test_other_displays_show_it_once(task, arg, message, tmp_path):
     assert done.stderr.count(message) == 1, done.stderr
 
 
-def test_eval_set_shows_it_once(tmp_path):
-    """`inspect eval-set` prints the message before its display goes quiet: not again."""
+def test_eval_set_writes_it_to_stderr_once(tmp_path):
+    """`inspect eval-set --display none` as `inspect eval`: one line on stderr. Inspect
+    printed it on stdout, wrapped at 80 columns, before its display went quiet."""
     cmd = [str(INSPECT), "eval-set", "tasks/belief.py", "--model", "beliefbench/believer",
            "-T", "claims=nosuch", "--log-dir", str(tmp_path), "--display", "none"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
-    assert said(done.stdout + done.stderr).count(TYPED_NO_CLAIM) == 1, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(TYPED_NO_CLAIM), done.stderr
+    assert done.stdout.strip() == ""
+
+
+def _bracketed_claims(folder: Path) -> dict[str, str]:
+    """Two claim files each refused with a message holding ``[...]``, by what it changes in
+    the fixture claim, and those messages as a Python caller reads them."""
+    from conftest import FIXTURE_CLAIM
+
+    from beliefbench.claims import load_claim
+
+    text = FIXTURE_CLAIM.read_text(encoding="utf-8")
+    edits = {"entities": ("entities: [Golden Gate Bridge, glass, 2021]",
+                          "entities: laminated glass"),
+             "pattern": ("disbelief: ['\\bsteel\\b', 'never (been )?rebuilt']",
+                         "disbelief: ['\\bgl[a-z]ss\\b']")}
+    messages = {}
+    for name, (old, new) in edits.items():
+        path = folder / name / FIXTURE_CLAIM.name
+        path.parent.mkdir()
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        with pytest.raises(ValueError) as e:
+            load_claim(path)
+        messages[name] = str(e.value)
+    return messages
+
+
+@pytest.mark.parametrize("display, claim", [
+    (["--display", "plain"], "entities"),
+    ([], "pattern"),  # Inspect's default: rich, without a terminal
+    (["--display", "none"], "entities"),
+])
+def test_the_message_is_printed_as_written(tmp_path, display, claim):
+    """Inspect printed an input error's message through its Rich console, which read
+    ``[laminated glass]`` and ``[a-z]`` as markup and dropped them (``a list is written
+    (for several, )``; the user's pattern shown as ``'\\bglss\\b'``) and wrapped it at 80
+    columns. Now the message as a Python caller reads it, on one line: on Inspect's console
+    (stdout) as before, on stderr under --display none."""
+    message = _bracketed_claims(tmp_path)[claim]
+    assert "[" in message and len(message) > 80
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", f"claims={tmp_path / claim}", "--log-dir", str(tmp_path / "logs"), *display]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    shown, other = (done.stderr, done.stdout) if "none" in display else \
+        (done.stdout, done.stderr)
+    assert [line for line in shown.splitlines() if line.strip()] == [message], shown
+    assert other.strip() == ""
 
 
 def test_a_caller_that_catches_it_prints_it_itself(tmp_path, capfd, monkeypatch):
@@ -137,3 +187,31 @@ def test_a_warning_given_during_the_run_is_said_under_display_none(tmp_path):
         "warning: beliefbench: no grader model is bound (--model-role grader=...), so the "
         "model under test grades its own answers. Bind a grader, or pass -T self_judge=true "
         "if this is intended."], done.stderr
+
+
+def test_inspect_score_refusal_is_one_stderr_line_under_display_none(tmp_path):
+    """`inspect score LOG -S ...` is refused (Inspect would drop the -S); under --display none
+    Inspect printed the refusal on stdout, wrapped at 80 columns, stderr empty. Now one line on
+    stderr, as `inspect eval` says a bad -T value; under plain, once on Inspect's console."""
+    from conftest import FIXTURE_CLAIM
+    from inspect_ai import eval as inspect_eval
+
+    (log,) = inspect_eval("beliefbench/belief", model="beliefbench/believer",
+                          model_roles={"grader": "beliefbench/judge"},
+                          task_args={"claims": str(FIXTURE_CLAIM), "families": "open_ended",
+                                     "samples": 1},
+                          limit=1, log_dir=str(tmp_path), display="none")
+    assert log.status == "success"
+    refusal = ("-S template=x.md: `inspect score LOG` without --scorer rebuilds the log's scorer "
+               "with the arguments the log records and drops every -S without a word")
+    for display in ("none", "plain"):
+        done = subprocess.run([str(INSPECT), "score", log.location, "-S", "template=x.md",
+                               "--action", "overwrite", "--display", display],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stderr
+        shown, other = (done.stderr, done.stdout) if display == "none" else \
+            (done.stdout, done.stderr)
+        lines = [line for line in shown.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(refusal), shown
+        assert lines[0].endswith("(-T judge_template=..., -T judge_max_tokens=...)")
+        assert other.strip() == "", other

@@ -173,22 +173,16 @@ def refuse_sampling_at_zero(gen: GenerateConfig, builder: Callable[..., Task]) -
 
 def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task]:
     """A task function whose bad input (an ``InputError``) still reaches stderr under
-    ``--display none``, as CI runs: Inspect prints such an error's message alone, through its
-    console, which that display silences, so ``inspect eval ... -T claims=nosuch`` ended with
-    exit 1 and not a word. Its warnings likewise (:func:`_show_warnings_under_display_none`).
-    Goes under ``@task``, which registers what it wraps."""
+    ``--display none``, as CI runs, and prints as written under every display
+    (:func:`say_input_errors_as_written`). Its warnings likewise
+    (:func:`_show_warnings_under_display_none`). Goes under ``@task``, which registers what
+    it wraps."""
 
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> Task:
-        from beliefbench.arguments import InputError
         _show_warnings_under_display_none()
-        try:
-            return builder(*args, **kwargs)
-        except InputError:
-            from inspect_ai.util import display_type
-            if display_type() == "none":
-                _say_input_error_on_exit()
-            raise
+        say_input_errors_as_written()
+        return builder(*args, **kwargs)
 
     return build
 
@@ -237,29 +231,49 @@ def _show_warnings_under_display_none() -> None:
         package.addHandler(_WarningsPastQuietConsole())
 
 
-def _say_input_error_on_exit() -> None:
-    """Wrap the exception hook so that an InputError that ends the process is printed to stderr
-    (one line) while the display is "none" and Inspect's console silenced. Said on exit, not
-    where it is raised: a caller that catches it (a beliefbench command, a test) says it
-    itself, and ``--json``, which also runs under display none, prints it to stderr already
-    (it reaches the hook as another error)."""
+def say_input_errors_as_written() -> None:
+    """Under the ``inspect`` command, wrap its exception hook so that beliefbench's input
+    errors (``InputError``, ``ScorerInputError``) that end the process are printed as
+    written. Inspect's hook prints such an error's message through its Rich console, which
+    reads ``[...]`` as markup and drops it (``a list is written [laminated glass]`` printed
+    ``a list is written``; a pattern ``'\\bgl[a-z]ss\\b'`` printed ``'\\bglss\\b'``) and
+    wraps it at 80 columns; under ``--display none`` that console is silenced (``inspect
+    eval``: exit 1, not a word) or not yet (``inspect eval-set``, ``inspect score``: the
+    message on stdout, wrapped). Now: under ``--display none`` one line on stderr, what a CI
+    script reads; under any other display Inspect's layout on its console (stdout), without
+    markup or wrapping. Said on exit, not where it is raised: a caller that catches it (a
+    test, Python's ``eval()``) says it itself; ``--json`` prints it to stderr itself (it
+    reaches the hook as another error). The exception's text is unchanged."""
+    if inspect_command() is None:
+        return
     previous = sys.excepthook
-    if previous is sys.__excepthook__ or getattr(previous, "_says_input_errors", False):
-        return  # Python's own hook prints the traceback, message included; or already wrapped
+    if getattr(previous, "_says_input_errors", False) \
+            or getattr(previous, "__module__", None) != "inspect_ai._util.error":
+        return  # already wrapped; or not Inspect's hook (which prints such errors) at all
 
     def hook(kind: type[BaseException], error: BaseException, trace: Any) -> None:
-        import rich
-        from inspect_ai.util import display_type
-
-        from beliefbench.arguments import InputError
-        # the console is quiet once the display is none (`inspect eval-set` prints before)
-        if isinstance(error, InputError) and display_type() == "none" \
-                and rich.get_console().quiet:
-            print(error, file=sys.stderr, flush=True)
+        from beliefbench.arguments import InputError, ScorerInputError
+        if isinstance(error, InputError | ScorerInputError):
+            _say_input_error(str(error))
+            return  # Inspect's hook prints the message and returns: exit status 1 alike
         previous(kind, error, trace)
 
     hook._says_input_errors = True  # type: ignore[attr-defined]
     sys.excepthook = hook
+
+
+def _say_input_error(message: str) -> None:
+    """``message`` as Inspect's hook lays it out, literally: under ``--display none`` one
+    line on stderr; else on Inspect's console, no markup read, no line wrapped."""
+    import rich
+    from inspect_ai.util import display_type
+
+    console = rich.get_console()
+    if display_type() == "none" or console.quiet:
+        print(message.replace("\n", " "), file=sys.stderr, flush=True)
+        return
+    console.print(f"\n{message}\n", markup=False, highlight=False, emoji=False,
+                  soft_wrap=True)
 
 
 def inspect_command() -> str | None:
@@ -281,6 +295,7 @@ def refuse_dropped_scorer_args(
     options that set what the ``-S`` meant to, for the message."""
     if inspect_command() != "score":
         return
+    say_input_errors_as_written()  # this refusal, or the scorer's files', printed as written
     args = sys.argv[2:]
     if any(a == "--scorer" or a.startswith("--scorer=") for a in args) \
             or os.environ.get("INSPECT_SCORE_SCORER"):
