@@ -215,3 +215,25 @@ def test_inspect_score_refusal_is_one_stderr_line_under_display_none(tmp_path):
         assert len(lines) == 1 and lines[0].startswith(refusal), shown
         assert lines[0].endswith("(-T judge_template=..., -T judge_max_tokens=...)")
         assert other.strip() == "", other
+
+
+def test_several_problems_are_one_line_each_under_display_none(tmp_path):
+    """A claim file with several problems: the header and one line per problem on stderr, as
+    `claims validate` prints them (joined into one line they ran together unreadably)."""
+    from conftest import FIXTURE_CLAIM
+
+    from beliefbench.claims import load_claim
+
+    text = FIXTURE_CLAIM.read_text(encoding="utf-8")
+    path = tmp_path / FIXTURE_CLAIM.name
+    path.write_text(text.replace('belief_answer: "yes"', "belief_answer: maybe", 1)
+                    .replace("  open_ended:", "  open_endd:", 1), encoding="utf-8")
+    with pytest.raises(ValueError) as e:
+        load_claim(path)
+    lines = str(e.value).splitlines()
+    assert len(lines) >= 3 and "problems)" in lines[0], lines
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", f"claims={path}", "--log-dir", str(tmp_path / "logs"), "--display", "none"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == lines and done.stdout == "", done.stderr

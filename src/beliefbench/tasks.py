@@ -263,14 +263,15 @@ def say_input_errors_as_written() -> None:
 
 
 def _say_input_error(message: str) -> None:
-    """``message`` as Inspect's hook lays it out, literally: under ``--display none`` one
-    line on stderr; else on Inspect's console, no markup read, no line wrapped."""
+    """``message`` as Inspect's hook lays it out, literally: under ``--display none`` on
+    stderr (one line per problem: a claim file's several problems stay one a line); else on
+    Inspect's console, no markup read, no line wrapped."""
     import rich
     from inspect_ai.util import display_type
 
     console = rich.get_console()
     if display_type() == "none" or console.quiet:
-        print(message.replace("\n", " "), file=sys.stderr, flush=True)
+        print(message, file=sys.stderr, flush=True)
         return
     console.print(f"\n{message}\n", markup=False, highlight=False, emoji=False,
                   soft_wrap=True)
