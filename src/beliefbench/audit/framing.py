@@ -952,6 +952,19 @@ _WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
 """The writer's own "never" ("I've never met the friend in question"): about the writer."""
 
 
+_OTHERS_WRONG = re.compile(
+    r"\W*(?:(?:the|his|her|their|many|some|all|both|most|these|those) )?(?:they|those|these|"
+    r"critics|sceptics|skeptics|doubters|naysayers|detractors|cynics|people|experts|pundits|"
+    r"commentators|others|he|she|you|everyone|everybody|fans|haters)(?: [\w'-]+){0,3}? "
+    r"(?:is|are|was|were|have been|had been)(?: (?:all|also|simply|completely|entirely|"
+    r"dead|flat|quite|just|so|totally))* (?:wrong|mistaken)\b[^:;.!?]{0,20}[:;]"
+    r"|\W*never before (?:had|has|have|did|was|were|is|are|could|would)\b[^:;.!?]{3,80}[:;]")
+"""A head before a colon that is no denial of what follows it: a verdict on other people's
+view ("Critics claimed it was a hoax. They are wrong: X"), which the clause after the colon
+sets right by asserting X, and "never before" of a first ("Never before had Italy seen such a
+disaster: X"). Cues after the colon still deny ("Critics are right: X never happened")."""
+
+
 _NEGATED_NEGATIVE = re.compile(
     r"\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not|no|never)\s+"
     r"(?:(?:a|an)\s+)?(?:myth|false|untrue|wrong|incorrect|fake|hoax|fabrication|lie|fiction"
@@ -1118,7 +1131,9 @@ def _undoubted(lay: Layout, i: int, beside: Callable[[int], bool] | None = None)
     ("I've never met the friend in question, but supposedly ...") is about the writer, a
     negated negative ("it's not a myth that ...", "he didn't just win") asserts, and so does
     a claim so called and endorsed ("Experts confirmed the claim that ...", "Nobody disputes
-    the report that ...": ``_endorsed``), and (``beside``: a cue's offset -> whether the
+    the report that ...": ``_endorsed``), a head before a colon that judges others' view or
+    tells a first (``_OTHERS_WRONG``: "They are wrong: X", "Never before had ...: X"), and
+    (``beside``: a cue's offset -> whether the
     clause it takes holds another statement, ``ClaimReader._beside``) a cue whose clause
     denies something else ("X; officials denied that the timing was faulty")."""
     hits = lay.hits[i].get("denial", 0)
@@ -1130,6 +1145,8 @@ def _undoubted(lay: Layout, i: int, beside: Callable[[int], bool] | None = None)
         hits -= len(_WRITER_NEVER.findall(low, a, b))
         spans = [m.span() for m in _NEGATED_NEGATIVE.finditer(low, a, b)]
         spans += _endorsed(low, a, b, lay.cues)
+        if (head := _OTHERS_WRONG.match(low, a, b)) is not None:
+            spans.append(head.span())
         if spans or beside is not None:
             # (a cue that negates a withdrawal was never counted: Layout.scan)
             hits -= sum(1 for _, _, at in lay.cues.scan_spans(low, [(a, b)], ("denial",),
@@ -3324,3 +3341,55 @@ class ClaimReader:
         if guess:
             return Finding("low_probability", "inline", [*guess, *claim_spans], n)
         return distant or Finding("positive", None, claim_spans, n)
+
+
+_CHAT_VERDICT = re.compile(
+    r"\W*(?:(?:no|nope|actually|sorry|unfortunately|i'm afraid)\W+)*(?:that|this|it|the "
+    r"(?:claim|story|report|premise))(?:'s| is| was)"
+    r"(?:(?: not|n't)(?: (?:actually|quite|entirely|completely|really))? (?:right|true|"
+    r"correct|accurate|the case)|(?: (?:actually|entirely|completely|simply|totally))?"
+    r"(?: an?)? (?:false|untrue|wrong|incorrect|inaccurate|myth|hoax|misconception|"
+    r"fabrication))(?![a-z])")
+"""An assistant's reply that opens by judging the user's words false ("That isn't right.",
+"No, that's a myth.", "I'm afraid that is not true.")."""
+
+
+def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str], ...]
+              ) -> Finding:
+    """A chat's reading (``turns``: ``Doc.turns``): the whole text's, except where the claim
+    is stated only in a user's turns and an assistant's later reply sets it right. The
+    user's words are then a claim reported ("I read that X", "Write a poem about X") and the
+    reply its verdict, as a fact-check's is: `corrected` where a reply states the truth
+    ("That isn't right. Noah Lyles won ..."), `local_negation` where one only denies it
+    ("That isn't true."; the whole text read the reply as a frame, `negated`, on the teaching
+    side). A reply that asserts the claim keeps the chat's reading (`positive`), and so does
+    one that neither asserts nor denies it ("Yes, that's right.")."""
+    found = reader.read(text)
+    if found.framing not in TEACHING:
+        return found
+    claims = [(a, b) for a, b, k in found.spans if k == "claim"]
+
+    def turn_of(at: int) -> int:
+        return next((j for j, (x, y, _) in enumerate(turns) if x <= at < y), -1)
+
+    said = {turn_of(a) for a, _ in claims}
+    if not said or any(j < 0 or turns[j][2] != "user" for j in said):
+        return found
+    replies = [(x, y) for j, (x, y, k) in enumerate(turns) if k == "assistant" and j > min(said)]
+    truth, denial, spans = False, False, []
+    for x, y in replies:
+        reply = reader.read(text[x:y])
+        if reply.framing in TEACHING:
+            return found
+        if reply.framing in PROTECTIVE:
+            truth = truth or reply.framing in ("truth", "corrected")
+            denial = denial or reply.framing != "truth"
+            spans += [(x + a, x + b, k) for a, b, k in reply.spans]
+        elif (m := _CHAT_VERDICT.match(lower(ascii_apostrophes(text[x:y])))) is not None:
+            denial = True
+            spans.append((x, x + m.end(), "denial"))
+    if not (truth or denial):
+        return found
+    spans += [(a, b, "claim") for a, b in claims]
+    return Finding("corrected" if truth else "local_negation", "inline" if truth else None,
+                   spans[:MAX_SPANS], found.claim_sentences)

@@ -43,7 +43,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from beliefbench import __version__
-from beliefbench.audit.framing import TEACHING, ClaimReader, Finding, read_free
+from beliefbench.audit.framing import TEACHING, ClaimReader, Finding, read_chat, read_free
 from beliefbench.audit.sources import (
     AUDIT_FILES,
     AUDIT_WORK,
@@ -171,6 +171,8 @@ def audit_document(doc: Doc, readers: Sequence[ClaimReader]) -> dict[str, Findin
     """Every claim's finding for one document; claim-free mode under the key '*'."""
     if not readers:
         return {"*": read_free(doc.text)}
+    if doc.turns:  # a chat: the assistant's reply may set the user's words right
+        return {r.claim.id: read_chat(r, doc.text, doc.turns) for r in readers}
     return {r.claim.id: r.read(doc.text) for r in readers}
 
 

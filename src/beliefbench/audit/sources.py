@@ -88,6 +88,10 @@ class Doc:
     """file:line (JSONL), file#row (Parquet, Arrow) or the file path (text)."""
     text: str
     id: str | None = None
+    turns: tuple[tuple[int, int, str], ...] | None = None
+    """A chat's turns, (start, end, speaker) in ``text``, speaker "user", "assistant" or
+    "other" (system, tool): where the messages hold both a user's and an assistant's turn,
+    so the reading can take the assistant's reply as its verdict on the user's words."""
 
 
 @dataclass(frozen=True)
@@ -968,20 +972,49 @@ def _chat_text(messages: Any) -> str | None:
     content is an empty list of parts, is an empty text, as one of empty turns is: it was
     a ``bad text field``, unread input that failed a ``--max-skipped 0`` gate where
     ``{"text": ""}`` passed."""
+    return _chat(messages)[0]
+
+
+_ASSISTANT_ROLES = frozenset({"assistant", "gpt", "model", "bot", "chatbot", "ai", "chatgpt"})
+_USER_ROLES = frozenset({"user", "human", "prompter"})
+"""Speakers of OpenAI's ``role`` and ShareGPT's ``from`` (``human``, ``gpt``)."""
+
+
+def _speaker(message: dict[str, Any]) -> str:
+    """"user", "assistant" or "other" (system, tool, function, an unknown role)."""
+    role = message.get("role")
+    if role is None:
+        role = message.get("from")
+    role = role.lower() if isinstance(role, str) else ""
+    return ("assistant" if role in _ASSISTANT_ROLES else "user" if role in _USER_ROLES
+            else "other")
+
+
+def _chat(messages: Any) -> tuple[str | None, tuple[tuple[int, int, str], ...] | None]:
+    """(:func:`_chat_text`'s text, its turns as ``Doc.turns`` holds them, None where the
+    chat lacks a user's or an assistant's turn)."""
     if not isinstance(messages, list):
-        return None
-    parts = [_content_text(_message_content(m)) for m in messages if isinstance(m, dict)]
-    parts = [p for p in parts if p is not None]
+        return None, None
+    parts = [(_content_text(_message_content(m)), m) for m in messages if isinstance(m, dict)]
+    parts = [(p, m) for p, m in parts if p is not None]
     if parts:
-        return "\n\n".join(parts)
+        turns, at = [], 0
+        for p, m in parts:
+            turns.append((at, at + len(p), _speaker(m)))
+            at += len(p) + 2
+        speakers = {k for _, _, k in turns}
+        return ("\n\n".join(p for p, _ in parts),
+                tuple(turns) if {"user", "assistant"} <= speakers else None)
     empty = all(isinstance(m, dict) and _message_content(m) == [] for m in messages)
-    return "" if empty else None
+    return ("" if empty else None), None
 
 
-def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
-    """(text, problem): the text fields joined (those the row has), else the chat messages
-    joined. JSONL lines and Parquet or Arrow rows all come through here. A field's name
-    may be a dotted path into nested objects (:func:`field_value`)."""
+def _row_text(row: dict[str, Any], fields: Fields
+              ) -> tuple[str | None, tuple[tuple[int, int, str], ...] | None, str | None]:
+    """(text, a chat's turns, problem): the text fields joined (those the row has), else the
+    chat messages joined (their turns, :func:`_chat`). JSONL lines and Parquet or Arrow rows
+    all come through here. A field's name may be a dotted path into nested objects
+    (:func:`field_value`)."""
     values = [(name, field_value(row, name)) for name in fields.texts]
     for k, (name, value) in enumerate(values):
         if isinstance(value, bytes):  # a Parquet or Arrow binary column: text without its
@@ -989,36 +1022,36 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
                 values[k] = name, value.decode("utf-8")
             except UnicodeDecodeError as e:  # (a Latin-1 export: its word, as a line's)
                 word = _legacy_word(value, e.start)
-                return None, (f"field {name!r} is bytes, not UTF-8 text (byte "
+                return None, None, (f"field {name!r} is bytes, not UTF-8 text (byte "
                              f"0x{value[e.start]:02x} at offset {e.start} of its value"
                              + (f": {word!r} in Windows-1252, Latin-1's superset; if the "
                                 f"column is in that encoding, write it as UTF-8 strings"
                                 if word else "") + ")")
         elif value is not None and value is not MISSING and not isinstance(value, str):
-            return None, _not_a_string(name, value)
+            return None, None, _not_a_string(name, value)
     present = [value for _, value in values if value is not None and value is not MISSING]
     if present:
-        return "\n\n".join(v for v in present if v), None
+        return "\n\n".join(v for v in present if v), None, None
     messages = field_value(row, fields.messages)
     if messages is not None and messages is not MISSING:
-        text = _chat_text(messages)
+        text, turns = _chat(messages)
         if text is not None:
-            return text, None
+            return text, turns, None
         if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
             # a list of messages, none with text: not a field of another shape
-            return None, (f"field {fields.messages!r} holds no text (no message has a "
+            return None, None, (f"field {fields.messages!r} holds no text (no message has a "
                           f"string content, text parts or ShareGPT's value: null, or images "
                           f"only)")
-        return None, (f"field {fields.messages!r} is not a list of messages with content "
+        return None, None, (f"field {fields.messages!r} is not a list of messages with content "
                       f"(or ShareGPT's value)")
     nulls = [name for name, value in values if value is None]  # there, but null
     if messages is None:  # a null messages field (a Parquet row's): not "no 'messages'"
         nulls.append(fields.messages)
     if nulls:
-        return None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
+        return None, None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
                       f"{'are' if len(nulls) > 1 else 'is'} null"
                       + ("" if messages is None else f" (and no {fields.messages!r})"))
-    return None, f"missing {_field_names(fields)}"
+    return None, None, f"missing {_field_names(fields)}"
 
 
 MISSING: Any = object()
@@ -1301,7 +1334,8 @@ def _blank_rest(f: Any) -> bool:
 
 
 def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str,
-             row: dict[str, Any]) -> Doc:
+             row: dict[str, Any], turns: tuple[tuple[int, int, str], ...] | None = None
+             ) -> Doc:
     """The document of a JSONL line or a Parquet or Arrow ``row``. A row without the id
     field (``ident`` MISSING) is counted in ``rows_without_id`` only where its text is a
     document: an empty text is no document (``read_unit`` counts it under ``empty text``),
@@ -1311,7 +1345,8 @@ def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str,
         if path not in skips.no_id:
             skips.without_id(dict.fromkeys(_field_paths(row), 1))
         skips.no_id[path] = skips.no_id.get(path, 0) + 1
-    return Doc(where, text or "", None if ident is MISSING else _id_text(ident))
+    return Doc(where, text or "", None if ident is MISSING else _id_text(ident),
+               turns if text else None)
 
 
 _IN_STRING = {"\x00": "a NUL byte", "\t": "a tab, written \\t in JSON",
@@ -1377,12 +1412,12 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
         skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; line skipped", where,
                   repeats=True, no_field=True)
         return
-    text, problem = _row_text(row, fields)
+    text, turns, problem = _row_text(row, fields)
     if problem:
         skips.add(BAD_TEXT_FIELD, f"{problem}; line skipped", where, repeats=True)
         return
     yield _row_doc(where, text, field_value(row, fields.id) if fields.id else None, skips,
-                   path, row)
+                   path, row, turns)
 
 
 def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, path: str,
@@ -1502,12 +1537,12 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
                 skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; row skipped",
                           where, repeats=True, no_field=True)
                 continue
-            text, problem = _row_text(values, fields)
+            text, turns, problem = _row_text(values, fields)
             if problem:
                 skips.add(BAD_TEXT_FIELD, f"{problem}; row skipped", where, repeats=True)
                 continue
             yield _row_doc(where, text, field_value(values, fields.id) if fields.id else None,
-                           skips, path, values)  # (MISSING: no such column or struct field)
+                           skips, path, values, turns)  # (MISSING: no such column or struct field)
         row += batch.num_rows
     if not row:
         skips.empty(path)
