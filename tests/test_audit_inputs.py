@@ -1917,6 +1917,32 @@ def test_a_misspelt_id_field_is_named_with_the_closest_field_and_those_the_rows_
             "'source' and 'text'\n") in output
 
 
+def test_a_columnar_files_columns_are_named_for_a_misspelt_id_field(tmp_path, claim_text):
+    """A Parquet or Arrow file is read for its text (and id) columns alone, so the warning
+    named only the text column (`the rows have the fields 'content'`) while the file had
+    `doc_id` and others; a saved dataset's `uid` was neither listed nor offered."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"doc_id": ["d0", "d1"], "source": ["web"] * 2,
+                      "content": [claim_text] * 2, "uids": ["u0", "u1"]})
+    pq.write_table(table, tmp_path / "c.parquet")
+    code, output, _ = _audit(str(tmp_path / "c.parquet"), "--claims", "ed_sheeran",
+                             "--text-field", "content", "--id-field", "uid",
+                             "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert ("warning: --id-field 'uid' is in no row read (did you mean 'uids'?); the rows "
+            "have the fields 'doc_id', 'source', 'content' and 'uids'\n") in output
+    with pa.OSFile(str(tmp_path / "c.arrow"), "wb") as sink, \
+            pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    code, output, _ = _audit(str(tmp_path / "c.arrow"), "--claims", "ed_sheeran",
+                             "--text-field", "content", "--id-field", "uid",
+                             "--out", str(tmp_path / "o2"))
+    assert ("warning: --id-field 'uid' is in no row read (did you mean 'uids'?); the rows "
+            "have the fields 'doc_id', 'source', 'content' and 'uids'\n") in output
+
+
 def test_an_out_holding_another_finished_audit_is_refused_and_the_same_audit_replaces_it(
         tmp_path, claim_text, monkeypatch):
     """`audit B --out DIR` where DIR held a finished audit of A (or of other claims)

@@ -25,7 +25,7 @@ import os
 import re
 import shlex
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1498,7 +1498,8 @@ def _per_row(column: Any, length: Callable[[Any], Any]) -> Any:
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
                      at: Callable[[], str] | None = None, why: str = "",
-                     max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
+                     max_chars: int = MAX_DOC_CHARS, names: Sequence[str] = ()
+                     ) -> Iterator[Doc]:
     """The documents of a Parquet or Arrow file's batches; a file of no rows is empty. A
     batch that cannot be read (a file cut short when written or copied, a corrupt page)
     ends the file with one skip that counts the rows read before it: they are kept, and
@@ -1506,9 +1507,12 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
     what is known of the break). A text value longer than ``max_chars`` is a ``too long``
     skip, never made a Python string (:func:`_too_long_values`). A number in place of a
     batch is rows passed over unread (already counted as skips), so later rows keep their
-    numbers."""
+    numbers. ``names``: the file's columns, of which only the text and id ones are read:
+    a row without the --id-field is said to have them all (``--id-field 'id' is in no row
+    read; the rows have the fields 'content'`` named the one column read, not ``doc_id``)."""
     row = 0
     reached = ""  # where the batch last read ends
+    unread = dict.fromkeys(names)
     batches = iter(batches)
     while True:
         try:
@@ -1542,7 +1546,7 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
                 skips.add(BAD_TEXT_FIELD, f"{problem}; row skipped", where, repeats=True)
                 continue
             yield _row_doc(where, text, field_value(values, fields.id) if fields.id else None,
-                           skips, path, values, turns)  # (MISSING: no such column or struct field)
+                           skips, path, {**unread, **values}, turns)  # (MISSING: no such column)
         row += batch.num_rows
     if not row:
         skips.empty(path)
@@ -1715,7 +1719,8 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
     if cols is None:
         return
     yield from _batches_to_docs(_parquet_batches(pf, cols, fields, skips, unit.path, max_chars),
-                                unit.path, fields, skips, max_chars=max_chars)
+                                unit.path, fields, skips, max_chars=max_chars,
+                                names=pf.schema_arrow.names)
 
 
 def _parquet_batches(pf: Any, cols: list[str], fields: Fields, skips: Skips, path: str,
@@ -1807,7 +1812,8 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
     def at() -> str:  # the end of the batch just read
         return f"at byte {source.tell():,} of {size:,}"
 
-    yield from _batches_to_docs(batches(), unit.path, fields, skips, at, why, max_chars)
+    yield from _batches_to_docs(batches(), unit.path, fields, skips, at, why, max_chars,
+                                reader.schema.names)
 
 
 def _mapped(path: str) -> tuple[Any, Callable[[], None]]:
