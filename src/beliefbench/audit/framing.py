@@ -74,6 +74,14 @@ _ASIDE_OPEN = ("[", "(", "{", "<", "/")
 """What every _ASIDE match opens with, but for the dash branch ("-", a look back, "-")."""
 _PARA = re.compile(r"\n[ \t]*\n")
 FACT_OVERLAP = 0.6
+_NEAR = 2
+"""A claim sentence's neighbourhood: the sentences either side of it (``_topical``)."""
+_NEAR_WORDS = 4
+"""The fewest of the claim's words a neighbourhood that names an entity must hold."""
+_NEAR_SHARE = 0.25
+"""The share of a neighbourhood's words that, above it, makes it about the claim alone."""
+_OPENING = 2
+"""The sentences that open a text (title and lede), near every sentence of it."""
 MAX_SPANS = 8
 _SEARCH_HELD = 3
 """The most entity or marker patterns the prefilter searches a text for (ClaimReader.read)."""
@@ -1189,6 +1197,9 @@ _TOLD = 10
 """The fewest of the claim's own words (``ClaimReader.told``) a framed text without a claim
 sentence must hold to read as telling the claim; true texts on the topic share a few
 ("months", "preschool", "psychologist"), stories that tell it a dozen or more."""
+_TOLD_PER = 3
+"""And one per this many sentences of the text: a long technical text (a README, a
+changelog of a thousand lines) reaches ten of a claim's words by chance."""
 
 
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
@@ -2415,6 +2426,10 @@ class ClaimReader:
         # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
         self.fact_beyond = self.facts.words - label
+        # the words that name the claim's topic: its facts' (beyond the topic's name) and its
+        # entities' (_topical)
+        self.topic_words = self.fact_beyond | (
+            _encode({w for e in claim.entities for w in content_words(e)}) - _DROP_BYTES)
         # the false world's own words: its facts' words beyond the topic's name that its truth
         # does not use (what a story tells of the claim without naming it in one sentence)
         self.told = self.fact_beyond - self.truths.words
@@ -3078,6 +3093,31 @@ class ClaimReader:
             return []
         return _held(self.required, low, most)  # type: ignore[arg-type]
 
+    def _topical(self, lay: Layout, i: int, named: Callable[[], set[int]],
+                 words_of: Callable[[int], frozenset[bytes]]) -> bool:
+        """Claim sentence ``i`` stands where the claim's topic is named: its neighbourhood
+        (it and up to ``_NEAR`` sentences either side) holds more than ``_NEAR_SHARE`` of
+        its words among the claim's (``topic_words``), two at least (a short text all about
+        the topic: "Nothing erupted in 2015."), or names an entity of the claim (``named``:
+        the sentences that hold one, found on the first call) and holds ``_NEAR_WORDS`` of
+        its words; the text's opening (``_OPENING`` sentences: title and lede) counts as
+        near where it names an entity itself ("1. SHEERAN GBR 9.79." in a story titled "Ed
+        Sheeran enters the 100m at the Paris Olympics"). A marker or a fact reached through
+        two or three common words ("within two weeks of delivery", "to top-level code." in a
+        changelog) is no claim sentence in a text about something else."""
+        lo, hi = max(0, i - _NEAR), min(len(lay.sentences), i + _NEAR + 1)
+        near = set().union(*map(words_of, range(lo, hi)))
+        own = len(near & self.topic_words)
+        if own >= 2 and own > _NEAR_SHARE * len(near):
+            return True
+        if own >= _NEAR_WORDS and not named().isdisjoint(range(lo, hi)):
+            return True
+        # the text's opening (title and first sentence) names the topic of all of it
+        opening = range(min(_OPENING, lo))
+        if not opening or named().isdisjoint(opening):
+            return False
+        return len(near.union(*map(words_of, opening)) & self.topic_words) >= _NEAR_WORDS
+
     def _bearing(self, lay: Layout, about: set[int]) -> Callable[[int], bool]:
         """Whether a sentence bears on the claim, for ``frames``: one of ``about`` (claim,
         denial and truth sentences) or one naming an entity of the claim ("Correction: this
@@ -3202,12 +3242,23 @@ class ClaimReader:
         # textbook?")
         claim_idx = [i for i in claim_idx if not _question(lay, i)]
         truth_idx = [i for i in truth_idx if not _question(lay, i)]
+        # the claim's topic must be named around one claim sentence at least (_topical): then
+        # the text is about it, and its other claim sentences count as they are
+        named: list[set[int]] = []
+
+        def entity_sentences() -> set[int]:
+            if not named:
+                named.append(self.entities.sentences(lay))
+            return named[0]
+
+        if not any(self._topical(lay, i, entity_sentences, words_of) for i in claim_idx):
+            claim_idx = []
         # headings name the document's topic (a marker written for answers, "black-and-white
         # dreams", matches the title of a debunk too): they count beside claim sentences of
         # the text, never alone
         if claim_idx and all(_heading(lay, i) for i in claim_idx):
             claim_idx = []
-        mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
+        mentions = bool(claim_idx) or bool(entity_sentences())
         # asides that restate the truth (corrected warnings) count as truth-bearing
         plain_text = text.isascii() or len(low) == len(text.lower())
         truth_asides = sum(
@@ -3222,7 +3273,7 @@ class ClaimReader:
             # sentences naming the claim ("she began drafting the chapters of what would
             # become a graduate textbook on Python", under "The following is a short story")
             if mentions and plain and len(self.told.intersection(reduce(or_, shared, set()))
-                                          ) >= _TOLD:
+                                          ) >= max(_TOLD, len(lay.sentences) // _TOLD_PER):
                 fr = frames(lay, bears=self._bearing(lay, set()))
                 if fr.paras:
                     kind, placement = _framed(_pick(fr.counts), fr.correction > 0,
