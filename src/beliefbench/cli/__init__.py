@@ -2,36 +2,57 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
-try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ctrl-C then
-    # was a traceback of import machinery, not a word on what was kept (nothing)
-    import click
+from beliefbench.interrupts import by, exit_code, terminate_as_interrupt
 
-    from beliefbench import __version__
-    from beliefbench.cli.audit import audit, audit_verify
-    from beliefbench.cli.claims import claims
-    from beliefbench.cli.demo import demo
-    from beliefbench.cli.docs import docs
-    from beliefbench.cli.em import em_report
-    from beliefbench.cli.errors import (
-        exit_finished,
-        exit_interrupted,
-        own_stdio,
-        say_finished,
-    )
-    from beliefbench.cli.finetune import finetune
-    from beliefbench.cli.internals import internals
-    from beliefbench.cli.interventions import add_intervention_commands
-    from beliefbench.cli.report import add_report_commands
-    from beliefbench.cli.tiny_model import tiny_model
-    from beliefbench.interrupts import terminate_as_interrupt
-    from beliefbench.records import DISK_FULL
+
+def _said_while_starting(argv: list[str]) -> dict[str, Any] | None:
+    """The JSON object a ``--json`` command prints when stopped while its modules load
+    (:meth:`~beliefbench.cli.report.JsonUsageErrors.interrupted`'s words, which are not
+    loaded yet), else None: its stdout was empty, a CI step's ``jq`` nothing to parse."""
+    if "--json" not in argv:
+        return None
+    said = f"interrupted{by()}"
+    if next((a for a in argv if not a.startswith("-")), None) == "gate":
+        return {"passed": None, "error": f"{said}: no comparison was made; run the same "
+                                         "command again"}
+    return {"error": f"{said}: no result; run the same command again"}
+
+
+try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ctrl-C then
+    # was a traceback of import machinery, not a word on what was kept (nothing), and a
+    # SIGTERM ended the process with no word at all
+    with terminate_as_interrupt():
+        import click
+
+        from beliefbench import __version__
+        from beliefbench.cli.audit import audit, audit_verify
+        from beliefbench.cli.claims import claims
+        from beliefbench.cli.demo import demo
+        from beliefbench.cli.docs import docs
+        from beliefbench.cli.em import em_report
+        from beliefbench.cli.errors import (
+            exit_finished,
+            exit_interrupted,
+            own_stdio,
+            say_finished,
+        )
+        from beliefbench.cli.finetune import finetune
+        from beliefbench.cli.internals import internals
+        from beliefbench.cli.interventions import add_intervention_commands
+        from beliefbench.cli.report import add_report_commands
+        from beliefbench.cli.tiny_model import tiny_model
+        from beliefbench.records import DISK_FULL
 except KeyboardInterrupt:
-    sys.stderr.write("\ninterrupted while starting: nothing was read or written; run the "
-                     "same command again\n")
-    raise SystemExit(130) from None
+    said = _said_while_starting(sys.argv[1:])
+    if said is not None:
+        sys.stdout.write(json.dumps(said) + "\n")
+    sys.stderr.write(f"\ninterrupted{by()} while starting: nothing was read or written; run "
+                     "the same command again\n")
+    raise SystemExit(exit_code()) from None
 
 class _Group(click.Group):
     """The top group: Ctrl-C in a command without its own handling exits 130 with one line

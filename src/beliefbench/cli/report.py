@@ -206,6 +206,10 @@ class JsonUsageErrors(click.Command):
                 raise
             self.json_error(e.format_message())
             raise
+        except KeyboardInterrupt:  # while the options are read (a type's lazy imports: 1 s)
+            if "--json" in args:
+                self.echo_interrupted()
+            raise
 
     def json_error(self, message: str) -> None:
         """The refusal as :func:`errors_as_json` prints it."""
@@ -220,10 +224,14 @@ class JsonUsageErrors(click.Command):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             if ctx.params.get("as_json") and not ctx.meta.get(_JSON_SAID):
-                from beliefbench import interrupts
-
-                click.echo(json.dumps(self.interrupted(f"interrupted{interrupts.by()}")))
+                self.echo_interrupted()
             raise
+
+    def echo_interrupted(self) -> None:
+        """:meth:`interrupted`'s object on stdout, ``interrupted by SIGTERM`` after one."""
+        from beliefbench import interrupts
+
+        click.echo(json.dumps(self.interrupted(f"interrupted{interrupts.by()}")))
 
     def interrupted(self, said: str) -> dict[str, Any]:
         """The JSON object of an interrupted run (``said``: ``interrupted``, or ``interrupted
