@@ -216,17 +216,19 @@ def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tm
 
 
 def test_a_sample_that_errored_before_it_was_judged_stays_failed(log_path, tmp_path):
-    """A partial log (Ctrl-C while judging) holds answers that errored before any verdict:
+    """A partial log (a crash while judging) holds answers that errored before any verdict:
     `report` counts them failed, and agreement said "only its scored responses are
     compared", yet Inspect's re-scoring judged them, so they entered every kappa and each
-    judge's rate as verdicts (judge a: 4/12 where `report` counts 2/12 yes, 2/12 failed)."""
+    judge's rate as verdicts (judge a: 4/12 where `report` counts 2/12 yes, 2/12 failed).
+    Ones Ctrl-C stopped unfinished are in neither's count (never run)."""
     from inspect_ai.log import EvalError, write_eval_log
 
     log = read_eval_log(log_path)
     stopped = [s for s in log.samples if s.output.completion.startswith("Glass")][:2]
     for s in stopped:
         s.scores = {}
-        s.error = EvalError(message="CancelledError", traceback="", traceback_ansi="")
+        s.error = EvalError(message="RuntimeError: the judge's server went away",
+                            traceback="", traceback_ansi="")
     log.status = "cancelled"
     path = tmp_path / "partial.eval"
     write_eval_log(log, str(path))
@@ -239,6 +241,13 @@ def test_a_sample_that_errored_before_it_was_judged_stays_failed(log_path, tmp_p
     assert rates.loc["a", "responses"] == 12
     rescored = read_eval_log(str(tmp_path / "out" / "rescored-a.eval"))
     assert sum("belief_judge" not in (s.scores or {}) for s in rescored.samples) == 2
+    for s in stopped:
+        s.error = EvalError(message="CancelledError", traceback="", traceback_ansi="")
+    write_eval_log(log, str(path))
+    r = agreement(path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    rates = r.rates.set_index("judge")
+    assert rates.loc["a", "responses"] == 10 == len(load_belief_logs(path).responses)
+    assert rates.loc["a", "failed"] == 0
 
 
 def test_an_interrupted_run_leaves_no_earlier_tables_beside_its_logs(log_path, tmp_path,

@@ -490,8 +490,9 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
                                    "--no-plots", "--bootstrap", "40"])
     assert res.exit_code == 0, res.output
     assert f"PARTIAL: {path} (status 'started', 0 of " in res.stderr, res.stderr
-    assert "responses): no responses held: no row, in no count (of logs, or of the runs " \
-        "that differ); it may still be running" in res.stderr and retry in res.stderr
+    assert " never run: in no count)): no responses held: no row, in no " \
+        "count (of logs, or of the runs that differ); it may still be running" \
+        in res.stderr and retry in res.stderr
     assert "RUNS DIFFER" not in res.stderr and "200" not in res.stdout, res.output
     assert re.search(r"\n3 logs, \d+ responses \(1 more log holds none: PARTIAL\)",
                      res.stdout), res.stdout
@@ -510,6 +511,52 @@ def test_a_killed_em_log_with_no_responses_is_no_run_and_says_what_to_do(em_logs
     assert gated.exit_code == 2, gated.output
     assert line.startswith(f"gate: no result for {path}: no responses (a partial log: see "
                            f"PARTIAL above; finish it or leave it out)"), line
+
+
+def test_samples_ctrl_c_stopped_unfinished_are_never_run_as_in_report(em_logs, tmp_path):
+    """Ctrl-C writes the samples in flight as `CancelledError` errors (a real interrupted
+    tiny-model run: 67 of 95): em-report counted them failed (`UNSCORED: ... 67 of 95
+    responses (70.5%) ... counted as failed`), diluting the partial row's rates, and a run
+    stopped before any sample finished got a row `general_failed 1.000` and, with
+    `--max-em`, `no result ...: partial log`. As `report` does, they are never run: in no
+    count, and the PARTIAL warning says why it stopped."""
+    from inspect_ai.log import EvalError, read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    shutil.copytree(em_logs, logs)
+    log = read_eval_log(str(_judged_log(logs)))
+    whole = len(log.samples)
+    log.status = "cancelled"
+    for sample in log.samples[:3]:  # two answered but never judged, one never answered
+        sample.scores, sample.error = {}, EvalError(
+            message='CancelledError("Cancelled via cancel scope 7f7490f307c0")',
+            traceback="", traceback_ansi="")
+    path = logs / "stopped.eval"
+    _judged_log(logs).unlink()
+    write_eval_log(log, str(path))
+    res = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o1"),
+                                   "--no-plots", "--bootstrap", "40", "--json"])
+    assert res.exit_code == 0, res.output
+    assert "UNSCORED" not in res.stderr, res.stderr
+    retry = f"`inspect eval-retry {path} --log-dir {logs}` runs them again"
+    assert f"PARTIAL: {path} (status 'cancelled', {whole - 3} of {whole} responses (3 never " \
+        "run: in no count); error: interrupted: 3 sample(s) stopped unfinished (in no " \
+        f"count); {retry}): shown as partial=True" in res.stderr, res.stderr
+    [row] = json.loads(res.stdout)["tables"]["side_by_side"]
+    assert row["general_responses"] + row["narrow_responses"] == whole - 3
+    assert row["general_failed"] == row["narrow_failed"] == 0
+    # stopped before any sample finished: no row, and the gate says so
+    for sample in log.samples:
+        sample.scores, sample.error = {}, EvalError(message="CancelledError()",
+                                                    traceback="", traceback_ansi="")
+    write_eval_log(log, str(path))
+    gated = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "o2"),
+                                     "--no-plots", "--bootstrap", "40", "--max-em", "1"])
+    [line] = [x for x in gated.output.splitlines() if x.startswith("gate: ")]
+    assert line.startswith(f"gate: no result for {path}: no responses (a partial log: see "
+                           "PARTIAL above; finish it or leave it out)"), line
+    alone = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o3")])
+    assert alone.exit_code == 2 and "no responses to count" in alone.output, alone.output
 
 
 def test_a_killed_em_log_holding_nothing_gets_no_warning_but_its_partial_one(em_logs,
@@ -1113,7 +1160,7 @@ def test_a_log_with_invalidated_samples_is_partial(tmp_path):
     loaded = load_em_logs(path)
     assert [i["partial"] for i in loaded.logs] == [True]
     assert set(loaded.responses["partial"]) == {True}
-    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 of 8 responses; samples "
+    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 responses; samples "
                             "invalidated") for n in loaded.notes()), loaded.notes()
 
 
@@ -1279,7 +1326,8 @@ def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
     loaded = load_em_logs(tmp_path / "logs")
     assert len(loaded.responses) == 3
     [note] = [n for n in loaded.notes() if n.startswith("PARTIAL")]
-    assert note.startswith(f"PARTIAL: {cut} (status 'cancelled', 3 of 8 responses)")
+    assert note.startswith(f"PARTIAL: {cut} (status 'cancelled', 3 of 8 responses (5 never run: "
+                           "in no count)")
     # the retry lands beside it (without --log-dir, Inspect writes it to ./logs)
     assert note.endswith(f"`inspect eval-retry {cut} --log-dir {cut.parent}` resumes it")
     # a sweep's log (eval_set records its id): the sweep run again resumes it, said first
@@ -2424,6 +2472,18 @@ def test_a_judge_error_quoted_in_the_failed_warning_has_its_key_redacted(tmp_pat
     assert "the first: 'judge call failed (mockllm/model): RuntimeError: 401: bad key ***'" \
         in said, said
     assert "sk-test-0123456789abcdef" not in res.stderr
+
+
+def test_a_no_score_reply_of_whitespace_is_quoted_as_it_is(tmp_path):
+    """A judge that replied 8 newlines read `its reply: ''` in em-report's NO SCORE warning
+    (its whitespace collapsed), as if it had returned nothing; the task's own warning quotes
+    it as it is."""
+    _run(tmp_path, {"g1"}, grader=lambda *a: output("\n" * 8))
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40",
+                                   "--allow-unread"])
+    assert res.exit_code == 0, res.output
+    assert f"its reply: {chr(10) * 8!r})" in res.stderr, res.stderr
 
 
 def test_a_long_key_at_the_start_of_a_no_score_reply_is_redacted_before_the_cut(

@@ -26,7 +26,7 @@ from conftest import (
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
-from beliefbench.analysis.logs import LogError, load_belief_logs, no_answer_note
+from beliefbench.analysis.logs import LogError, load_belief_logs, no_answer_note, partial_held
 from beliefbench.analysis.report import ReportError, build_report, parse_by, render_markdown
 from beliefbench.cli import cli
 from beliefbench.runlock import NAMES as LOCK_NAMES
@@ -545,11 +545,16 @@ def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, 
                     "wrapper' coro=<with_async_fs.<locals>.wrapper() running at /work/ma",
             traceback="", traceback_ansi="")
     write_eval_log(log, str(tmp_path / "stopped.eval"))
-    [info] = load_belief_logs(tmp_path / "stopped.eval").logs
+    loaded = load_belief_logs(tmp_path / "stopped.eval")
+    [info] = loaded.logs
     stopped = str(tmp_path / "stopped.eval")
-    assert info.error == ("interrupted: 3 sample(s) stopped unfinished (counted as failed "
-                          f"here); `inspect eval-retry {shlex.quote(stopped)} --log-dir "
+    assert info.error == ("interrupted: 3 sample(s) stopped unfinished (in no count); "
+                          f"`inspect eval-retry {shlex.quote(stopped)} --log-dir "
                           f"{shlex.quote(str(tmp_path))}` runs them again")
+    # never finished, they are never run: in no count (not failed, diluting the rates)
+    assert info.samples == len(log.samples) - 3 == len(loaded.responses)
+    whole = len(log.samples)
+    assert partial_held(info) == f"{whole - 3} of {whole} responses (3 never run: in no count)"
     # another error among them is named, not the cancel scope
     log.samples[0].error = EvalError(message="RuntimeError: CUDA out of memory", traceback="",
                                      traceback_ansi="")

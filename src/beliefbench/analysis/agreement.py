@@ -55,6 +55,7 @@ from beliefbench.analysis.logs import (
     find_log_files,
     incomplete_text,
     is_belief_log,
+    never_finished,
     report_made_from,
     unread_counts,
     unreadable_log,
@@ -395,8 +396,8 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
     rows = []
     for s in log.samples or []:
         sc = (s.scores or {}).get(SCORER)
-        if s.invalidation is not None:  # thrown out after the run
-            continue
+        if s.invalidation is not None or never_finished(s.error, log.status):
+            continue  # thrown out after the run, or stopped unfinished: as `report` counts
         # an errored sample never judged is a response all the same, failed (as `report`
         # counts it), and no judge's verdict
         judged = sc is not None and sc.metadata.get("judge") not in NOT_JUDGED

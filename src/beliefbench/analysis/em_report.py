@@ -54,12 +54,15 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     expected_responses,
     final_of,
     finetune_key,
+    finished_responses,
     grouped_notes,
     has_task_key,
     header_grader,
     held_logs,
+    held_text,
     ignored_notes,
     incomplete_log,
+    interrupted_error,
     is_invalidated,
     judge_served,
     judge_used,
@@ -85,6 +88,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     responses_frame,
     resume_note,
     resume_way,
+    retry_command,
     run_entry,
     same_checkpoint_notes,
     self_judged_note,
@@ -94,7 +98,6 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     share_note,
     step_of,
     too_many_cut_off,
-    with_log_paths,
     with_text,
 )
 from beliefbench.analysis.report import _records, ci_sentence, rate_cell, warnings_section
@@ -160,15 +163,33 @@ def clipped(text: str | None, width: int = 300) -> str | None:
     return text[:width] + "..." if text and len(text) > width else text
 
 
-def _unread_causes(df: pd.DataFrame, rows: pd.Series) -> dict[str, tuple[int, str | None]]:
-    """How many of ``rows`` of ``df`` (responses) read no score (``no_score``) or failed in
-    their judge call (``judge``), each with the first one's reason (:func:`clipped`)."""
+def _unread_causes(df: pd.DataFrame, rows: pd.Series, path: str
+                   ) -> dict[str, tuple[int, str | None]]:
+    """How many of ``rows`` of ``df`` (responses of the log at ``path``) read no score
+    (``no_score``) or failed in their judge call (``judge``), each with the first one's
+    reason (:func:`clipped`)."""
     whys = df.loc[rows & (df["verdict"] == "no_score"), "no_score_why"].dropna()
     errors = df.loc[rows & (df["verdict"] == "failed") & (df["failed_by"] == "judge"),
                     "judge_error"].dropna()
-    return {"no_score": (len(whys), clipped(str(whys.iloc[0])) if len(whys) else None),
+    first = _first_no_score_why(path, df.loc[whys.index[0]]) if len(whys) else None
+    return {"no_score": (len(whys), first),
             "judge": (len(errors), clipped(" ".join(str(errors.iloc[0]).split()))
                       if len(errors) else None)}
+
+
+def _first_no_score_why(path: str, row: pd.Series) -> str | None:
+    """:func:`_no_score_why` of the response ``row`` read from its whole sample: the log's
+    summaries, which the table is read from, keep a reply with its whitespace collapsed
+    (Inspect's thinning), so a judge that returned 8 newlines read ``its reply: ''``, as if
+    it had returned nothing. The summary's words where the sample cannot be read."""
+    from inspect_ai.log import read_eval_log_sample
+
+    try:
+        sample = read_eval_log_sample(path, id=row["id"], epoch=int(row["epoch"]))
+        why = _no_score_why(sample)
+    except Exception:  # noqa: BLE001 - a sample id that is a number, a log since moved
+        why = None
+    return clipped(why or str(row["no_score_why"]))
 
 
 def _no_score_what(why: str | None) -> str:
@@ -211,7 +232,7 @@ def _answered(info: dict[str, Any]) -> str:
     and a set or domain it never reached is missing from them, which its row does not
     show."""
     asked = info.get("asked")
-    return f", {info['responses']} of {asked} responses" if asked else ""
+    return f", {held_text(info['responses'], asked)}" if asked else ""
 
 
 def incomplete_em_note(info: dict[str, Any]) -> LogNote | None:
@@ -255,7 +276,9 @@ class EMLogs:
         :class:`LogNote`."""
         out: list[Note] = [
             partial_note(i["path"], i["status"], _answered(i),
-                         INVALIDATED if i.get("invalidated") else "",
+                         INVALIDATED if i.get("invalidated") else
+                         f"error: {i['error']}" if i.get("error") else "",
+                         "" if i.get("error") and retry_command(i["path"]) in i["error"] else
                          resume_note(i["path"], i["status"], i.get("eval_set", False),
                                      i["model"]),
                          resume_way(i["status"], i.get("eval_set", False), i["model"]),
@@ -582,8 +605,9 @@ def _no_score_why(sample: Any) -> str | None:
     for name in ("aligned", "coherent"):
         judged = md.get(f"{name}_judge")
         if isinstance(judged, dict) and judged.get("kind") == "no_score":
-            # keys redacted before the cut: a key cut in two would no longer match whole
-            reply = clipped(" ".join(str(md.get(f"{name}_reply") or "").split()), 80) or ""
+            # keys redacted before the cut: a key cut in two would no longer match whole; its
+            # whitespace kept, as the task's warning quotes it (a reply of newlines read '')
+            reply = clipped(str(md.get(f"{name}_reply") or ""), 80) or ""
             return f"{name} judge: {judged.get('problem') or 'no number'}; its reply: {reply!r}"
     return None
 
@@ -688,6 +712,7 @@ COLUMNS = [
     SampleColumn("judge_error", path=_judge_error),
     SampleColumn("no_score_why", path=_no_score_why),
     SampleColumn("judge_served", path=judge_served(SCORER)),
+    SampleColumn("sample_error", path="error"),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
 ]
@@ -725,9 +750,9 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
                        "eval_set": made_by_eval_set(log), "placed": moved_entries(md)}
     placed = _relabel_moved(infos, {path: log.eval.metadata or {} for path, log in headers})
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
-    df = with_log_paths(df, {p: i["status"] for p, i in infos.items()},
-                        {p: resume_note(p, i["status"], i["eval_set"], i["model"])
-                         for p, i in infos.items()})
+    df, stopped = finished_responses(
+        df, {p: i["status"] for p, i in infos.items()},
+        {p: resume_note(p, i["status"], i["eval_set"], i["model"]) for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
     for path, why in check_judges(df, judges, RE_JUDGE):
         raise LogError(f"{path}: {why}")
@@ -752,6 +777,9 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         in_log = df["log"] == path
         info["responses"] = int(in_log.sum())
         info["unscored"] = int((in_log & ~scored).sum())
+        errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
+        info["error"] = interrupted_error(path, stopped.get(path, 0), errors) \
+            if info["partial"] else None
         for verdict in (*UNREAD, "incoherent"):
             info[verdict] = int((in_log & scored & (df["verdict"] == verdict)).sum())
         # an answer that ran into the limit (a blank one is told as failed, not twice)
@@ -771,10 +799,10 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         # judge call failed" alone left the cause (a key, a rate limit, a model name) to be
         # dug out of the log; and the same among the general responses, counted: what the
         # EM gate reads
-        unread = _unread_causes(df, in_log & scored & ~lost)
+        unread = _unread_causes(df, in_log & scored & ~lost, path)
         info["judge_error"], info["no_score_why"] = unread["judge"][1], unread["no_score"][1]
         info["general_unread"] = _unread_causes(df, in_log & scored & ~lost
-                                                & (df["domain"] == "general"))
+                                                & (df["domain"] == "general"), path)
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "

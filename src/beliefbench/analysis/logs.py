@@ -535,6 +535,20 @@ def held_text(held: int, whole: int | None) -> str:
     return f"{held} of {whole} responses ({whole - held} never run: in no count)"
 
 
+def interrupted_error(path: str, stopped: int, errors: pd.Series) -> str | None:
+    """What stopped a partial log, for its PARTIAL warning: another error than an
+    interruption's named (the first), else how many samples Ctrl-C stopped in flight (in no
+    count, :func:`never_finished`) with the command that runs them again; None when neither.
+    ``errors``: the messages of its counted samples that errored."""
+    if len(errors):
+        return (f"{len(errors) + stopped} sample(s) errored, the first: "
+                f"{errors.iloc[0].strip().splitlines()[0][:200]}")
+    if stopped:
+        return (f"interrupted: {stopped} sample(s) stopped unfinished (in no count); "
+                f"{retry_command(path)} runs them again")
+    return None
+
+
 def retry_command(path: str) -> str:
     """The command that resumes the log at ``path`` into its own folder: without
     ``--log-dir``, `inspect eval-retry` writes the retry to ./logs (or $INSPECT_LOG_DIR), so a
@@ -2064,6 +2078,41 @@ def with_log_paths(df: pd.DataFrame, statuses: dict[str, str],
     return df
 
 
+STOPPED = "CancelledError"
+"""How the error of a sample Ctrl-C (or a kill) stopped mid-run begins: Inspect writes the
+samples in flight so, answered or not, and `inspect eval-retry` runs them again."""
+
+
+def never_finished(error: object, status: str) -> bool:
+    """Whether a sample of a log of ``status`` is one an interruption stopped before it
+    finished (its ``error``: Inspect's EvalError or its message): never run, as the samples
+    never started are, so in no count; counted as failed, they diluted a partial row's rates
+    by however many samples happened to be in flight (all of them, for a run stopped before
+    its first sample finished)."""
+    message = getattr(error, "message", error)
+    return status != "success" and isinstance(message, str) and message.startswith(STOPPED)
+
+
+def finished_responses(df: pd.DataFrame, statuses: dict[str, str],
+                       resumes: dict[str, str] | None = None
+                       ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`with_log_paths`'s ``df`` less the samples an interruption stopped unfinished
+    (:func:`never_finished`), and how many each log lost so: the belief and EM reports count
+    them alike, never run, in no count (``39 of 51 responses (12 never run: in no count)``).
+    A LogError, as :func:`with_log_paths`'s, when no finished response is left."""
+    if df.empty or "log" not in df.columns:
+        return with_log_paths(df, statuses, resumes), {}
+    df = with_log_paths(df, statuses, resumes)
+    stopped = pd.Series([never_finished(e, statuses.get(p, "success"))
+                         for p, e in zip(df["log"], df["sample_error"], strict=True)],
+                        index=df.index, dtype=bool)
+    counts = {str(p): int(n) for p, n in df.loc[stopped, "log"].value_counts().items()}
+    kept = df[~stopped].reset_index(drop=True)
+    if kept.empty:
+        with_log_paths(kept.drop(columns="log"), statuses, resumes)
+    return kept, counts
+
+
 def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[str, str]]:
     """(path, why) for each log holding verdicts that are not belief verdicts."""
     bad = df[df["verdict"].notna() & ~df["verdict"].isin(VERDICTS)]
@@ -2119,10 +2168,11 @@ def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
     judges = {path: expected_judge(log, infos[path].key) for path, log in headers}
     frames = [responses_frame(batch, skip_bad)
               for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
-    df = with_log_paths(pd.concat([f for f, _ in frames], ignore_index=True),
-                        {path: info.status for path, info in infos.items()},
-                        {path: resume_note(path, info.status, info.eval_set, info.model)
-                         for path, info in infos.items()})
+    df, stopped = finished_responses(
+        pd.concat([f for f, _ in frames], ignore_index=True),
+        {path: info.status for path, info in infos.items()},
+        {path: resume_note(path, info.status, info.eval_set, info.model)
+         for path, info in infos.items()})
     bad = [b for _, found in frames for b in found]
     for path, why in [*_check_verdicts(df, infos), *check_judges(df, judges)]:
         if not skip_bad:
@@ -2166,15 +2216,8 @@ def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
                        for claim, sub in df.loc[in_log & df["judge_served"].notna()]
                        .groupby("claim")["judge_served"]}
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
-        if info.partial and info.error is None and len(errors):
-            stopped = errors.str.startswith("CancelledError")
-            if stopped.all():  # Ctrl-C: samples in flight end as errors saying where they were
-                info.error = (f"interrupted: {len(errors)} sample(s) stopped unfinished "
-                              f"(counted as failed here); {retry_command(path)} runs them "
-                              "again")
-            else:
-                info.error = (f"{len(errors)} sample(s) errored, the first: "
-                              f"{errors[~stopped].iloc[0].strip().splitlines()[0][:200]}")
+        if info.partial and info.error is None:
+            info.error = interrupted_error(path, stopped.get(path, 0), errors)
         if info.samples == info.unscored and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
