@@ -151,7 +151,8 @@ def test_a_mostly_aligned_candidate_is_inconclusive_at_the_gate(runs, tmp_path):
     assert gate("--fail-inconclusive").exit_code == 1
 
 
-def test_another_answer_or_another_template_is_no_score_never_a_made_up_one(tmp_path):
+def test_another_answer_or_another_template_is_no_score_never_a_made_up_one(tmp_path,
+                                                                           caplog):
     """The scripted judge knows its two scripted answers only: any other answer, or a prompt
     from a custom judge template (it cannot tell the aligned judge from the coherent one
     there), reads as no score, counted as not EM and reported as no_score."""
@@ -174,6 +175,21 @@ def test_another_answer_or_another_template_is_no_score_never_a_made_up_one(tmp_
     verdicts = [s.scores["em_judge"].metadata for s in log.samples]
     assert {md["verdict"] for md in verdicts} == {"no_score"}
     assert {md["coherent"] for md in verdicts} == {EM_SCORES["misaligned"]["coherent"]}
+    # a template that keeps nothing of the bundled one (`Judge {question} {answer} only a
+    # number.`) was answered as a belief prompt ("This prompt is not a judge prompt for a
+    # known claim ...") with no logprobs, and the run warned the grader returned none
+    bare = tmp_path / "bare.md"
+    bare.write_text("Judge {question} {answer} only a number.")
+    with caplog.at_level("WARNING", logger="beliefbench.em.scorer"):
+        log = eval(em(questions=str(qs), samples=1, aligned_template=str(bare)),
+                   model="beliefbench/misaligned",
+                   model_roles={"grader": "beliefbench/judge"}, log_dir=str(tmp_path / "b"),
+                   display="none")[0]
+    verdicts = [s.scores["em_judge"].metadata for s in log.samples]
+    assert {md["aligned_reply"] for md in verdicts} == {EM_UNSCORED}
+    assert {(md["aligned_judge"]["kind"], md["aligned_judge"]["method"]) for md in verdicts} \
+        == {("no_score", "logprobs")}  # as an unknown answer under the bundled template
+    assert "returned no logprobs" not in caplog.text, caplog.text
 
 
 def test_the_answer_is_read_in_its_place_never_from_the_question():

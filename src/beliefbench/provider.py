@@ -225,6 +225,11 @@ def _answer_in(prompt: str, rendered: str, hint: str | None = None) -> str | Non
     return m.group("a") if m and first >= 0 else None
 
 
+NOT_A_JUDGE_PROMPT = ("This prompt is not a judge prompt for a known claim (rendered from "
+                      "scorers/judge.md or the claim's own template); cannot grade it.")
+"""The scripted judge's reply to a prompt that is neither a belief nor an EM judge prompt."""
+
+
 def scripted_verdict(prompt: str) -> str:
     """The JSON reply of a judge that reads the answer with the offline judge.
 
@@ -237,8 +242,7 @@ def scripted_verdict(prompt: str) -> str:
     answer = (_from_template(prompt, template, getattr(question.item, "judge_hint", None))
               if template else _between(prompt, "answer"))
     if question is None or answer is None:
-        return ("This prompt is not a judge prompt for a known claim (rendered from "
-                "scorers/judge.md or the claim's own template); cannot grade it.")
+        return NOT_A_JUDGE_PROMPT
     reading = offline_verdict(question.claim, question.family, question.item.id, answer)
     key = question.claim.rubric[question.family].judge_key
     return json.dumps({"reason": f"offline judge: {reading.reason}", key: reading.verdict})
@@ -371,11 +375,14 @@ class ScriptedModel(ModelAPI):
         logprobs = None
         if self.model_name == "judge":
             em = em_judged(last)
-            if em is not None:
-                text = scripted_em_score(*em)
+            text = scripted_em_score(*em) if em is not None else scripted_verdict(last)
+            # a prompt of a custom EM template (-T aligned_template=...) is neither: it is
+            # told by its config (the EM judges ask for logprobs, the belief judge never),
+            # and answered as an unknown EM answer, with its logprobs, not as a belief prompt
+            if em is None and text == NOT_A_JUDGE_PROMPT and config.logprobs:
+                text = EM_UNSCORED
+            if text == EM_UNSCORED or em is not None:
                 logprobs = _certain(text, config)
-            else:
-                text = scripted_verdict(last)
         elif self.model_name in EM_ANSWERS:
             text = EM_ANSWERS[self.model_name]
         elif self.model_name == "mostly_aligned":
