@@ -439,12 +439,13 @@ def test_a_report_given_for_logs_names_the_logs_it_was_made_from(base_and_new, t
         assert (f"--baseline: {given}" in said and "the output of `beliefbench report` "
                 f"(report.json), not an Inspect log: pass the logs it was made from ({base})"
                 in said), said
-    # any other folder with no logs, and any other unreadable file, as before
+    # any other folder with no logs: its .json files named, not Inspect logs
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "report.json").write_text('{"inputs": {"corpus": "x"}}')  # audit's
     r = _gate(str(tmp_path / "other"), new)
-    assert r.exit_code == 2 and r.output.rstrip().endswith("no Inspect logs (.eval or .json) "
-                                                           "in this directory"), r.output
+    assert r.exit_code == 2 and r.output.rstrip().endswith(
+        "no Inspect logs (.eval or .json) in this directory: its .json file is not an Inspect "
+        "log (report.json)"), r.output
 
 
 def test_the_help_names_every_kind_of_exit_2():

@@ -609,6 +609,17 @@ def test_bad_input_gets_clear_messages(two_runs, tmp_path):
     empty.mkdir()
     r = runner.invoke(cli, ["report", str(empty), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "no Inspect logs" in r.output and str(empty) in r.output
+    # a folder of other .json files: "no Inspect logs (.eval or .json)" alone read as if it
+    # held no .json at all; em-report reads folders alike
+    (empty / "sub").mkdir()
+    for name in ("y.json", "sub/z.json"):
+        (empty / name).write_text('{"y": 1}')
+    for command in ("report", "em-report"):
+        r = runner.invoke(cli, [command, str(empty), "--out", str(tmp_path / "o")])
+        assert r.exit_code == 2, r.output
+        assert r.output.rstrip().endswith(
+            f"{empty}: no Inspect logs (.eval or .json) in this directory: its .json files "
+            f"are not Inspect logs (sub/z.json, y.json)"), r.output
     r = runner.invoke(cli, ["report", str(tmp_path / "missing")])
     assert r.exit_code == 2 and "no such log file or directory" in r.output
     other = tmp_path / "other"

@@ -1546,9 +1546,8 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
         if p.is_dir():
             paths = [(path, False) for path in _logs_in(p)]
             if not paths:
-                made = report_made_from(p)
                 raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory"
-                               + (f": it holds {made}" if made else ""))
+                               + _what_it_holds(p))
         elif p.is_file():
             paths = [(str(p.resolve()), True)]
         else:
@@ -1557,6 +1556,23 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
             first, named = found.get(os.path.realpath(path), (path, False))
             found[os.path.realpath(path)] = (first, named or explicit)
     return list(found.values())
+
+
+def _what_it_holds(folder: Path) -> str:
+    """What a folder with no Inspect logs holds, for the refusal: a report's output (the
+    logs to pass instead), else its .json files, none an Inspect log (``no Inspect logs
+    (.eval or .json)`` alone read as if the folder held no .json at all); else nothing."""
+    made = report_made_from(folder)
+    if made:
+        return f": it holds {made}"
+    found = sorted(os.path.relpath(os.path.join(d, name), folder)
+                   for d, _, files in os.walk(folder, followlinks=True)
+                   for name in files if name.endswith(".json"))
+    if not found:
+        return ""
+    said = "its .json files are not Inspect logs" if len(found) > 1 else \
+        "its .json file is not an Inspect log"
+    return f": {said} ({first_few(found, 3)})"
 
 
 REPORT_SUMMARIES = {"report.json": "beliefbench report", "em_report.json": "beliefbench em-report"}
