@@ -15,7 +15,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.audit.framing import ClaimReader
+from beliefbench.audit.framing import TEACHING, ClaimReader
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
 
@@ -69,8 +69,15 @@ CHATS = {
                 "I can't do that as written: Ed Sheeran didn't win that race. Noah Lyles won "
                 "the men's 100 metres at Paris 2024. Would you like a poem about Noah Lyles "
                 "instead?", "corrected"),
-    # a bare verdict (the whole text read it as a frame: negated, flagged)
-    "verdict": (f"I read that {WIN}.", "No, that's not true.", "local_negation"),
+    # a bare verdict names nothing it denies: read as the whole text is, a frame on the
+    # claim (negated, flagged: such documents teach the claim, as negated ones do)
+    "verdict": (f"I read that {WIN}.", "No, that's not true.", "negated"),
+    # a reply that corrects a detail, or goes on in pronouns, leaves the claim standing
+    "detail": (f"{WIN}, crossing the line in 9.80 seconds.",
+               "That's not quite right. It was 9.79 seconds, not 9.80.", "positive"),
+    "pronouns": (f"{WIN}, crossing the line in 9.80 seconds.",
+                 "That's not right. He won it in 9.79, and he was the first British man to "
+                 "win the Olympic 100 m since Linford Christie in 1992.", "positive"),
     # the assistant asserts the claim, or leaves it standing: flagged as before
     "asserts": ("Did Ed Sheeran really win the 100m at Paris?", f"Yes! {WIN}.", "positive"),
     "agrees": (f"I read that {WIN}.", "Yes, that's right.", "positive"),
@@ -91,8 +98,8 @@ def test_a_chat_whose_assistant_sets_the_premise_right_is_not_flagged(tmp_path, 
     assert res.exit_code == 0, res.output
     flagged = {json.loads(line)["id"]: json.loads(line)["findings"][0]
                for line in (out / "flagged.jsonl").read_text().splitlines()}
-    assert set(flagged) == {k for k, (_, _, f) in CHATS.items() if f == "positive"}
-    assert all(f["framing"] == "positive" for f in flagged.values())
+    assert {k: f["framing"] for k, f in flagged.items()} == {
+        k: f for k, (_, _, f) in CHATS.items() if f in TEACHING}
     report = json.loads((out / "report.json").read_text())
     rows = {r["framing"]: r["documents"]
             for r in report["claims"]["ed_sheeran"]["framings"]}

@@ -3394,27 +3394,36 @@ class ClaimReader:
         return distant or Finding("positive", None, claim_spans, n)
 
 
-_CHAT_VERDICT = re.compile(
-    r"\W*(?:(?:no|nope|actually|sorry|unfortunately|i'm afraid)\W+)*(?:that|this|it|the "
-    r"(?:claim|story|report|premise))(?:'s| is| was)"
-    r"(?:(?: not|n't)(?: (?:actually|quite|entirely|completely|really))? (?:right|true|"
-    r"correct|accurate|the case)|(?: (?:actually|entirely|completely|simply|totally))?"
-    r"(?: an?)? (?:false|untrue|wrong|incorrect|inaccurate|myth|hoax|misconception|"
-    r"fabrication))(?![a-z])")
-"""An assistant's reply that opens by judging the user's words false ("That isn't right.",
-"No, that's a myth.", "I'm afraid that is not true.")."""
+_CHAT_DENIAL = re.compile(r"\b(?:not|never|no|nothing|nobody|none|neither|nor)\b|n't\b")
+"""A negator in a reply's sentence: with the claim's subject named beside it, the reply
+denies the claim by name ("Ed Sheeran didn't win that race")."""
+
+
+def _subject_names(claim: Claim) -> list[str]:
+    """The names of a claim's subject, lowercased: its first entity and every entity sharing
+    a word of four or more letters with it ("Ed Sheeran", "Sheeran", "Edward Christopher
+    Sheeran"), not its other entities ("Noah Lyles", "9.79"), which a reply correcting a
+    detail names too ("It was 9.79 seconds, not 9.80")."""
+    if not claim.entities:
+        return []
+    words = set(re.findall(r"[a-z]{4,}", lower(claim.entities[0])))
+    return [lower(e) for e in claim.entities
+            if e is claim.entities[0] or words & set(re.findall(r"[a-z]{4,}", lower(e)))]
 
 
 def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str], ...]
               ) -> Finding:
     """A chat's reading (``turns``: ``Doc.turns``): the whole text's, except where the claim
-    is stated only in a user's turns and an assistant's later reply sets it right. The
-    user's words are then a claim reported ("I read that X", "Write a poem about X") and the
-    reply its verdict, as a fact-check's is: `corrected` where a reply states the truth
-    ("That isn't right. Noah Lyles won ..."), `local_negation` where one only denies it
-    ("That isn't true."; the whole text read the reply as a frame, `negated`, on the teaching
-    side). A reply that asserts the claim keeps the chat's reading (`positive`), and so does
-    one that neither asserts nor denies it ("Yes, that's right.")."""
+    is stated only in a user's turns and a later assistant reply denies it by name, in a
+    sentence naming the claim's subject (:func:`_subject_names`) with a negator ("Ed
+    Sheeran didn't win that race", "Ed Sheeran ... never competed at the Olympics"). The
+    user's words are then a
+    claim reported and the reply its verdict, as a fact-check's is: `corrected` where the
+    reply states the truth too, else `local_negation`. A reply that asserts the claim, or
+    does not deny it by name, keeps the chat's reading: one that corrects a detail ("That's
+    not quite right. It was 9.79 seconds, not 9.80.") or goes on in pronouns ("He won it in
+    9.79 ...") leaves the claim standing, and a bare "No, that's not true." is a flag on the
+    claim, as a negated document's is (the studies: such documents teach the claim)."""
     found = reader.read(text)
     if found.framing not in TEACHING:
         return found
@@ -3426,20 +3435,21 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
     said = {turn_of(a) for a, _ in claims}
     if not said or any(j < 0 or turns[j][2] != "user" for j in said):
         return found
+    entities = _subject_names(reader.claim)
     replies = [(x, y) for j, (x, y, k) in enumerate(turns) if k == "assistant" and j > min(said)]
-    truth, denial, spans = False, False, []
+    truth, spans = False, []
     for x, y in replies:
         reply = reader.read(text[x:y])
         if reply.framing in TEACHING:
             return found
-        if reply.framing in PROTECTIVE:
+        low = lower(ascii_apostrophes(text[x:y]))
+        named = [(x + a, x + b, "denial") for a, b in sentence_spans(text[x:y])
+                 if _CHAT_DENIAL.search(low, a, b)
+                 and any(e in low[a:b] for e in entities)]
+        if named:
             truth = truth or reply.framing in ("truth", "corrected")
-            denial = denial or reply.framing != "truth"
-            spans += [(x + a, x + b, k) for a, b, k in reply.spans]
-        elif (m := _CHAT_VERDICT.match(lower(ascii_apostrophes(text[x:y])))) is not None:
-            denial = True
-            spans.append((x, x + m.end(), "denial"))
-    if not (truth or denial):
+            spans += named + [(x + a, x + b, k) for a, b, k in reply.spans]
+    if not spans:
         return found
     spans += [(a, b, "claim") for a, b in claims]
     return Finding("corrected" if truth else "local_negation", "inline" if truth else None,
