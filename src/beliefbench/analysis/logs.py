@@ -541,8 +541,9 @@ def interrupted_error(path: str, stopped: int, errors: pd.Series) -> str | None:
     count, :func:`never_finished`) with the command that runs them again; None when neither.
     ``errors``: the messages of its counted samples that errored."""
     if len(errors):
-        return (f"{len(errors) + stopped} sample(s) errored, the first: "
-                f"{errors.iloc[0].strip().splitlines()[0][:200]}")
+        more = f"; {stopped} more stopped unfinished (in no count)" if stopped else ""
+        return (f"{len(errors)} sample(s) errored, the first: "
+                f"{errors.iloc[0].strip().splitlines()[0][:200]}{more}")
     if stopped:
         return (f"interrupted: {stopped} sample(s) stopped unfinished (in no count); "
                 f"{retry_command(path)} runs them again")
