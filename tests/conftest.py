@@ -301,6 +301,22 @@ def interrupt_once_ready(proc: subprocess.Popen[str], ready: Callable[[], bool],
     return err
 
 
+def signal_after_ready_line(proc: subprocess.Popen[str], sig: int = signal.SIGTERM
+                            ) -> tuple[str, str]:
+    """Send ``sig`` to the child ``proc`` once it writes the line ``READY`` to stderr (the
+    lines before it are passed over) and return its (stdout, stderr) after it exits; the
+    child is killed whatever happens, so a test that fails never leaves it running."""
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line == "READY\n":
+                break
+        proc.send_signal(sig)
+        return proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+
+
 def run_belief(log_dir, subject, grader=keyword_grader, samples=2, *,
                grader_name: str = "model", task_args: dict | None = None,
                **metadata) -> EvalLog:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 
 import pytest
+from conftest import signal_after_ready_line
 
 LEFT_A_POOL = """
 from concurrent.futures import ThreadPoolExecutor
@@ -64,15 +64,7 @@ def test_a_sigterm_before_the_command_runs_still_prints_its_json(tmp_path, comma
                                                             str(tmp_path / "o")])]
     proc = subprocess.Popen([sys.executable, "-c", STOPPED_EARLY, where, *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if line == "READY\n":
-                break
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    out, err = signal_after_ready_line(proc)
     assert proc.returncode == 143, err
     said = "interrupted by SIGTERM: " + ("no comparison was made" if command == "gate"
                                          else "no result")

@@ -12,7 +12,7 @@ import matplotlib.colors
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import em_question_sets, foreign_log, output, report_json
+from conftest import em_question_sets, foreign_log, output, report_json, signal_after_ready_line
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Logprob, Logprobs, TopLogprob, get_model
@@ -2296,7 +2296,6 @@ def test_em_report_json_says_a_ctrl_c_or_sigterm_as_json(tmp_path):
     """A Ctrl-C (or SIGTERM, a cluster's preemption) while `em-report --json` ran prints
     report's interrupted object on stdout, exit 130 (143), as report, gate and agreement
     do."""
-    import signal
     import subprocess
     import sys
 
@@ -2321,15 +2320,8 @@ def test_em_report_json_says_a_ctrl_c_or_sigterm_as_json(tmp_path):
               "cli()\n")
     proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:  # the warnings, then READY as the files would be written
-            if line == "READY\n":
-                break
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    # the warnings, then READY as the files would be written
+    out, err = signal_after_ready_line(proc)
     assert proc.returncode == 143, err
     assert json.loads(out) == {
         "error": "interrupted by SIGTERM: no result; run the same command again"}
