@@ -47,8 +47,9 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml`.
     Exit codes: 2 bad input or set-up (nothing written; or an API key the OpenAI server
     refused, a job it does not know), 1 a run that started and failed,
-    130 interrupted (the first Ctrl-C saves the training state after the current step; run
-    the same command with --resume to continue).
+    130 interrupted by Ctrl-C, 143 by SIGTERM (a scheduler's preemption): the first saves
+    the training state after the current step; run the same command with --resume to
+    continue.
     """
     from beliefbench.finetune.errors import FinetuneError
     from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
