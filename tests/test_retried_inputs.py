@@ -17,7 +17,7 @@ from beliefbench.arguments import InputError
 from beliefbench.em.judge import template_path
 from beliefbench.em.task import em
 from beliefbench.judge import default_template_path
-from beliefbench.retried_inputs import changed_inputs, recorded_hashes
+from beliefbench.retried_inputs import changed_inputs, recorded_hashes, run_settings
 
 INSPECT = Path(sys.executable).parent / "inspect"
 ROLES = {"grader": "beliefbench/judge"}
@@ -227,6 +227,74 @@ def test_belief_eval_retry_and_eval_set_from_python_are_refused_as_on_the_comman
     done, (log,) = run_set()
     assert done and log.status == "success"
     assert len(read_eval_log(log.location).samples) == n
+
+
+def test_eval_set_checks_the_log_of_a_project_folder_moved_since(tmp_path, monkeypatch):
+    """eval-set matched a folder's logs to the task on the whole record but its hashes,
+    and the record keeps the claim files' absolute paths: after `mv projA projB` (claims
+    given relative to the project) the log matched no task, and its edited claim file was
+    resumed without a word. The hashes decide: refused as in the folder's first place."""
+    first, moved = tmp_path / "projA", tmp_path / "projB"
+    first.mkdir()
+    claim = first / "glass_bridge.yaml"
+    claim.write_text(FIXTURE_CLAIM.read_text(encoding="utf-8"), encoding="utf-8")
+    args = {"claims": "glass_bridge.yaml", "families": "open_ended", "samples": 1}
+
+    def run_set() -> tuple[bool, list[EvalLog]]:
+        return eval_set(
+            "beliefbench/belief",
+            task_args=args,
+            model="beliefbench/believer",
+            model_roles=ROLES,
+            log_dir="logs",
+            display="none",
+        )
+
+    monkeypatch.chdir(first)
+    monkeypatch.setenv("PWD", str(first))
+    done, (log,) = run_set()
+    assert done and _cut(log).samples
+    first.rename(moved)
+    monkeypatch.chdir(moved)
+    monkeypatch.setenv("PWD", str(moved))
+    edited = moved / "glass_bridge.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=rf"^eval_set would resume logs/.*\.eval: claim file {re.escape(str(edited))} "
+        r"changed since the log was run",
+    ):
+        run_set()
+
+
+def test_a_run_is_matched_to_its_log_by_its_settings_not_its_files_paths():
+    """The paths of the files a record hashes (both tasks' shapes) tell no runs apart: the
+    hashes do; a built-in context, named and not hashed, does, as any other setting."""
+    belief = {
+        "version": "1",
+        "claims": ["x"],
+        "claim_files": {"x": "/a/x.yaml"},
+        "context": "/a/ctx.txt",
+        "scoring": {"judge_template": "/a/t.md", "judge_template_sha256": "t"},
+        "settings": {
+            "claim_files_sha256": {"x": "b"},
+            "context": "/a/ctx.txt",
+            "context_sha256": "c",
+            "samples": 1,
+        },
+    }
+    assert run_settings(belief) == {"claims": ["x"], "scoring": {}, "settings": {"samples": 1}}
+    builtin = {"context": "wiki", "settings": {"context": "wiki", "samples": 1}}
+    assert run_settings(builtin) == builtin
+    assert run_settings(builtin) != run_settings(builtin | {"context": "news"})
+    em_record = {
+        "samples": 2,
+        "aligned_template": "/a/aligned.md",
+        "aligned_template_sha256": "a",
+        "coherent_template": "/a/coherent.md",
+        "coherent_template_sha256": "c",
+    }
+    assert run_settings(em_record) == {"samples": 2}
 
 
 def test_the_files_are_named_in_the_task_s_order_and_an_unknown_hash_is_no_change():

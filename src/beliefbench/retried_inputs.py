@@ -47,12 +47,25 @@ def recorded_hashes(record: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _settings(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A task record without its file hashes and version: what matches a task to its log."""
+def run_settings(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A task record without its file hashes, version and the paths of the files it hashes:
+    what matches a task to its log.
+
+    A field named as a hashed file (``claim_files``, ``judge_template``, ``aligned_template``,
+    ``coherent_template``, ``context`` where it is a file: :func:`recorded_hashes`) is that
+    file's path, absolute once resolved: a project folder moved (``mv projA projB``) changed
+    it, the log matched no task and its edited file was resumed without a word. The hashes
+    decide (:func:`changed_inputs`); a built-in context, named and not hashed, still tells
+    runs apart by its name."""
+    paths = {name.split(".", 1)[0] for name in recorded_hashes(record)}
+    return _without(record, paths)
+
+
+def _without(record: Mapping[str, Any], paths: set[str]) -> dict[str, Any]:
     return {
-        k: _settings(v) if isinstance(v, Mapping) else v
+        k: _without(v, paths) if isinstance(v, Mapping) else v
         for k, v in record.items()
-        if not k.endswith(HASH_SUFFIX) and k not in NOT_COMPARED
+        if not k.endswith(HASH_SUFFIX) and k not in NOT_COMPARED and k not in paths
     }
 
 
@@ -222,8 +235,8 @@ def refuse_inputs_changed_since_retried_log(
     settings alone (the other logs are other tasks' runs)."""
     logs = [r for r in retried_logs() if isinstance((r.log.eval.metadata or {}).get(key), Mapping)]
     if len(logs) > 1 or any(r.how.endswith("set") for r in logs):
-        mine = _settings(record)
-        logs = [r for r in logs if _settings(r.log.eval.metadata[key]) == mine]
+        mine = run_settings(record)
+        logs = [r for r in logs if run_settings(r.log.eval.metadata[key]) == mine]
     for r in logs:
         changed = changed_inputs(r.log.eval.metadata[key], record, files)
         if not changed or not r.kept:
