@@ -566,6 +566,28 @@ def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, 
 
 
 
+def test_an_error_with_no_message_is_said_so_not_a_crash(two_runs, tmp_path):
+    """A sample error of "" (or a log's error of blanks) crashed `report` with IndexError:
+    its first line was taken from a text with none. It reads `(no message)` now."""
+    from beliefbench.wording import first_line
+
+    done = sorted(two_runs.glob("*.eval"))[0]
+    log = read_eval_log(str(done))
+    log.status = "cancelled"
+    log.samples[0].error = EvalError(message="", traceback="", traceback_ansi="")
+    write_eval_log(log, str(tmp_path / "empty.eval"))
+    res = CliRunner().invoke(cli, ["report", str(tmp_path / "empty.eval"), "--out",
+                                   str(tmp_path / "out"), "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    assert "error: 1 sample(s) errored, the first: (no message))" in res.stderr, res.stderr
+    log.status = "error"
+    log.error = EvalError(message="  \n ", traceback="", traceback_ansi="")
+    write_eval_log(log, str(tmp_path / "blank.eval"))
+    [info] = load_belief_logs(tmp_path / "blank.eval").logs
+    assert info.error == "(no message)"
+    assert first_line("\n  RuntimeError: boom  \nat line 3") == "RuntimeError: boom"
+
+
 def test_a_partial_log_says_how_much_of_its_run_it_holds(two_runs, tmp_path):
     """A sweep stopped mid-checkpoint (Ctrl-C, a full disk) leaves a log of part of its
     questions: PARTIAL said `status 'cancelled', 3 responses`, which read as the whole run,

@@ -43,7 +43,7 @@ from beliefbench.progress import quiet
 from beliefbench.records import atomic_write_text, sha256_file
 from beliefbench.resources import data_path
 from beliefbench.specs import Spec, load_spec
-from beliefbench.wording import plural
+from beliefbench.wording import first_line, plural
 
 BINARY_CSV = "binary_logprobs.csv"
 BINARY_METHOD = "sequence"
@@ -580,7 +580,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                 stop_if_interrupted(ran)
                 log = ran[0]
                 if log.status != "success":
-                    error = log.error.message.splitlines()[0] if log.error else ""
+                    error = first_line(log.error.message) if log.error else ""
                     raise DemoError(f"the belief eval of {ck.path} ended with status "
                                     f"{log.status}: {error} (log: {log.location}); run the same "
                                     "command again to retry it")

@@ -25,6 +25,7 @@ from beliefbench.arguments import check_whole
 from beliefbench.portable import portable_tokenizer_config
 from beliefbench.records import sha256_file
 from beliefbench.runlock import NAMES as LOCK_NAMES
+from beliefbench.wording import first_line
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def _bundled_claims() -> list:
         try:
             claims.append(load_claim(f))
         except ClaimSpecError as e:
-            log.warning("tiny model: skipping claim file (%s)", str(e).splitlines()[0])
+            log.warning("tiny model: skipping claim file (%s)", first_line(str(e)))
     return claims
 
 

@@ -1,5 +1,5 @@
-"""Counted words in messages: one rule for "1 retry" / "3 retries", so that no message counts
-"1 retries" or agrees a verb with the wrong number."""
+"""Words in messages: one rule for "1 retry" / "3 retries", so that no message counts
+"1 retries" or agrees a verb with the wrong number; one for quoting an error's first line."""
 
 from __future__ import annotations
 
@@ -13,3 +13,17 @@ def agree(subjects: list[str], one: str, many: str) -> str:
     """The subjects joined by "and" and the verb that agrees with them:
     ``--workers applies``, ``--scheduler and --workers apply``."""
     return f"{' and '.join(subjects)} {one if len(subjects) == 1 else many}"
+
+
+NO_MESSAGE = "(no message)"
+"""What :func:`first_line` says of an error that has no text."""
+
+
+def first_line(text: str) -> str:
+    """The first line of an error's text with words on it, stripped, for a one-line message;
+    :data:`NO_MESSAGE` where it has none (``str(e).splitlines()[0]`` raised IndexError on an
+    exception raised bare, or a log's sample error of ``""``, and hid the error it quoted)."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return NO_MESSAGE

@@ -66,6 +66,7 @@ from beliefbench.analysis.text import EMPTY_PATH, first_few, listing
 from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
+from beliefbench.wording import first_line
 
 SCORER = "belief_judge"
 PARALLEL_FROM = 8
@@ -543,7 +544,7 @@ def interrupted_error(path: str, stopped: int, errors: pd.Series) -> str | None:
     if len(errors):
         more = f"; {stopped} more stopped unfinished (in no count)" if stopped else ""
         return (f"{len(errors)} sample(s) errored, the first: "
-                f"{errors.iloc[0].strip().splitlines()[0][:200]}{more}")
+                f"{first_line(errors.iloc[0])[:200]}{more}")
     if stopped:
         return (f"interrupted: {stopped} sample(s) stopped unfinished (in no count); "
                 f"{retry_command(path)} runs them again")
@@ -1239,8 +1240,7 @@ def appended_scores(log: EvalLog) -> list[str]:
 def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
     step, step_note = step_of(log, path)
-    error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
-        else None
+    error = first_line(log.error.message) if log.error and log.error.message else None
     if is_invalidated(log) and error is None:
         error = INVALIDATED
     key = run_key(log)

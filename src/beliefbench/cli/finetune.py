@@ -13,6 +13,7 @@ from beliefbench.cli.errors import exit_interrupted
 from beliefbench.cli.paths import DataPath, UserPath
 from beliefbench.finetune.recipe import shipped_recipes_text
 from beliefbench.runlock import first_rank, holds
+from beliefbench.wording import first_line
 
 
 @click.command("finetune")
@@ -85,7 +86,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                                      recipe_path=recipe_path, condition=condition, claim=claim)
             except openai.OpenAIError as e:  # retries spent; the job state allows --resume
                 refused = isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError)
-                _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}"
+                _fail(f"openai: {type(e).__name__}: {first_line(str(e))}"
                       f"{_unreachable_hint(e) or _api_error_hint(e, out)}", 2 if refused else 1)
             click.echo(f"fine-tuned model: {entry.path}")
             _echo_trajectory(out, entry)

@@ -19,6 +19,7 @@ from beliefbench.cli.errors import BadInput, warnings_to_stderr
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
+from beliefbench.wording import first_line
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
 CLAIMS_HELP = "Claim ids, files or directories (comma-separated), or all."
@@ -56,7 +57,7 @@ def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except (ClaimSpecError, ModelLoadError, ScoringError, ValueError) as e:
-            raise BadInput(as_typed(str(e).splitlines()[0] if isinstance(e, ModelLoadError)
+            raise BadInput(as_typed(first_line(str(e)) if isinstance(e, ModelLoadError)
                                     else str(e))) from None
 
     return wrapper

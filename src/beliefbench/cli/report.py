@@ -35,6 +35,7 @@ from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.cli.shares import Share
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
+from beliefbench.wording import first_line
 
 if TYPE_CHECKING:
     from beliefbench.analysis.logs import ReadLogs
@@ -64,7 +65,7 @@ def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
                 raise BadInput(f"{option} {key.strip()}=...: not a YAML value (quote "
                                f"it)") from None
             raise BadInput(f"{option} {pair!r}: not a YAML value "
-                           f"({str(e).splitlines()[0]})") from None
+                           f"({first_line(str(e))})") from None
     return out
 
 

@@ -21,6 +21,7 @@ import torch
 
 from beliefbench.documents.bundles import refuse_training_on_bundle
 from beliefbench.records import Record, RecordError, count_records, read_records
+from beliefbench.wording import first_line
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
             ex = encode_record(record, tokenizer, None)
         except (TemplateError, ValueError) as e:  # e.g. roles a strict template refuses
             raise RecordError(f"{where}: the base model's chat template cannot render it "
-                              f"({str(e).splitlines()[0]})") from None
+                              f"({first_line(str(e))})") from None
         cut = max_len is not None and len(ex["input_ids"]) > max_len
         if cut:
             n_cut += 1

@@ -74,6 +74,7 @@ from beliefbench.records import (
 )
 from beliefbench.runlock import first_rank, made_for_run, world_size
 from beliefbench.specs import located
+from beliefbench.wording import first_line
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -242,10 +243,10 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
             local_files_only=True, **({"attn_implementation": attn} if attn else {}))
     except ImportError as e:  # e.g. flash_attention_2 without the flash-attn package
         raise FinetuneError(f"recipe attn_implementation {recipe.attn_implementation}: "
-                            f"{str(e).splitlines()[0]}") from None
+                            f"{first_line(str(e))}") from None
     except (OSError, ValueError, KeyError) as e:  # not a causal LM, a torn weights file
         raise FinetuneError(f"--base {base}: cannot load the model "
-                            f"({str(e).strip().splitlines()[0]})") from None
+                            f"({first_line(str(e))})") from None
     # Packed batches rely on position ids to keep documents apart, which transformers only
     # honours without a KV cache; training never uses one.
     model.config.use_cache = False
@@ -272,7 +273,7 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
                 task_type="CAUSAL_LM", bias="none"))
         except ValueError as e:  # peft: a module it cannot wrap (not a linear layer)
             field = _recipe_field(recipe_path, "lora.target_modules")
-            raise FinetuneError(f"{field}: {str(e).strip().splitlines()[0]} (its linear "
+            raise FinetuneError(f"{field}: {first_line(str(e))} (its linear "
                                 f"layers: {', '.join(linear)}; or all-linear)") from None
     return model
 
@@ -768,7 +769,7 @@ def _optimizer_error(e: BaseException, recipe: Recipe,
                      recipe_path: str | Path | None) -> FinetuneError:
     """One line: the optimizer the recipe names and the first line of why it cannot run."""
     return FinetuneError(f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} cannot "
-                         f"be used here ({str(e).strip().splitlines()[0]})")
+                         f"be used here ({first_line(str(e))})")
 
 
 def _checkpointing_args(enabled: bool) -> dict:
@@ -1257,7 +1258,7 @@ def _check_positions(dataset, base: str, recipe: Recipe,
                                             local_files_only=True)
     except (OSError, ValueError, KeyError) as e:
         raise FinetuneError(f"--base {base}: cannot read its config.json "
-                            f"({str(e).strip().splitlines()[0]})") from None
+                            f"({first_line(str(e))})") from None
     _check_vocabulary(dataset, base, config)
     limit = getattr(config, "max_position_embeddings", None)
     if not isinstance(limit, int):

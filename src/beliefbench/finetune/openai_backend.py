@@ -60,7 +60,7 @@ from beliefbench.finetune.recipe import Recipe, trained_with_kl
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 from beliefbench.redaction import url_shown
 from beliefbench.resources import user_path
-from beliefbench.wording import plural
+from beliefbench.wording import first_line, plural
 
 if TYPE_CHECKING:
     from openai.types.fine_tuning import FineTuningJob
@@ -659,7 +659,7 @@ def _list_checkpoints(client, job_id: str, sleep: Callable[[float], None]
             once.with_options(timeout=POLL_TIMEOUT).fine_tuning.jobs.checkpoints.list(job_id)),
             sleep)
     except openai.APIError as e:
-        said = _redact(str(e).splitlines()[0] if str(e) else "", client, e)
+        said = _redact(first_line(str(e)) if str(e).strip() else "", client, e)
         log.warning("openai: the checkpoints of job %s could not be listed (%s%s); the manifest "
                     "keeps the final model (and any checkpoints an earlier run listed) without "
                     "a new trajectory: run the same command with --resume to list them again",
@@ -716,7 +716,7 @@ def _poll_recorded(client, job_id: str, recipe: Recipe, sleep: Callable[[float],
     try:
         return poll_job(client, job_id, recipe, sleep)
     except openai.NotFoundError as e:
-        said = re.sub(r"^Error code: \d+ - ", "", _redact(str(e), client, e).splitlines()[0])
+        said = re.sub(r"^Error code: \d+ - ", "", first_line(_redact(str(e), client, e)))
         where = _redact(str(getattr(client, "base_url", "")).rstrip("/"), client)
         raise FinetuneError(
             f"{state_path}: job {job_id} is not found at {where} (404: {said}); it was made "

@@ -18,6 +18,7 @@ from typing import Any
 from beliefbench.analysis.text import first_few
 from beliefbench.finetune.base import close_names
 from beliefbench.hash_cache import cached_sha256
+from beliefbench.wording import first_line
 
 ADAPTER_CONFIG = "adapter_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
@@ -659,7 +660,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
         tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
     except (OSError, ValueError) as e:
         raise ModelLoadError(f"{tok_dir}: cannot load a tokenizer "
-                             f"({str(e).splitlines()[0]})") from None
+                             f"({first_line(str(e))})") from None
     try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
         # transformers' loading bar as plain lines in a log (it wrote carriage-return
         # refreshes, and under trajectory's or efficiency's bar cursor moves, "^[[A")
@@ -678,7 +679,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
                 model = model.merge_and_unload()
     except (OSError, ValueError, RuntimeError, SafetensorError) as e:
         # RuntimeError: weights that do not fit the config (transformers' size mismatch)
-        raise ModelLoadError(f"{p}: cannot load the model ({str(e).splitlines()[0]})") from None
+        raise ModelLoadError(f"{p}: cannot load the model ({first_line(str(e))})") from None
     check_vocabulary(tokenizer, model, tok_dir, base or p)
     check_adapter_tokenizer(tokenizer, tok_dir, base)
     if tokenizer.pad_token_id is None:
