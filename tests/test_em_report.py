@@ -559,6 +559,38 @@ def test_samples_ctrl_c_stopped_unfinished_are_never_run_as_in_report(em_logs, t
     assert alone.exit_code == 2 and "no responses to count" in alone.output, alone.output
 
 
+def test_a_crashed_em_log_says_its_own_error_as_report_does(em_logs, tmp_path):
+    """A crash (a CUDA error) ends the eval with status 'error' and its message in the log's
+    header, and cancels the samples in flight: em-report read only those, `error:
+    interrupted: 3 sample(s) stopped unfinished ...; inspect eval-retry ... runs them
+    again`, the crash hidden and a retry advised before its cause was fixed, where `report`
+    names the crash. Now the log's own error first, then the retry once it is fixed."""
+    from inspect_ai.log import EvalError, read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    shutil.copytree(em_logs, logs)
+    log = read_eval_log(str(_judged_log(logs)))
+    whole = len(log.samples)
+    crash = "RuntimeError: CUDA error: an illegal memory access was encountered"
+    log.status = "error"
+    log.error = EvalError(message=f"{crash}\nCompile with TORCH_USE_CUDA_DSA",
+                          traceback="", traceback_ansi="")
+    for sample in log.samples[:3]:
+        sample.scores, sample.error = {}, EvalError(message="CancelledError()",
+                                                    traceback="", traceback_ansi="")
+    path = logs / "crashed.eval"
+    _judged_log(logs).unlink()
+    write_eval_log(log, str(path))
+    res = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o1"),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    assert f"PARTIAL: {path} (status 'error', {whole - 3} of {whole} responses (3 never run: " \
+        f"in no count); error: {crash}): shown as partial=True, never pooled with complete " \
+        f"logs; once its cause is fixed, `inspect eval-retry {path} --log-dir {logs}` " \
+        "resumes it" in " ".join(res.stderr.split()), res.stderr
+    assert "interrupted" not in res.stderr, res.stderr
+
+
 def test_a_killed_em_log_holding_nothing_gets_no_warning_but_its_partial_one(em_logs,
                                                                              tmp_path):
     """An EM log killed before its first sample has no row, yet its thresholds (THRESHOLDS,
@@ -1160,8 +1192,9 @@ def test_a_log_with_invalidated_samples_is_partial(tmp_path):
     loaded = load_em_logs(path)
     assert [i["partial"] for i in loaded.logs] == [True]
     assert set(loaded.responses["partial"]) == {True}
-    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 responses; samples "
-                            "invalidated") for n in loaded.notes()), loaded.notes()
+    # why, in report's words (one function, logs.partial_why): was without `error: `
+    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 responses; error: "
+                            "samples invalidated") for n in loaded.notes()), loaded.notes()
 
 
 def test_two_evals_of_one_model_pooled_in_one_row_are_warned_about(tmp_path):

@@ -32,7 +32,6 @@ from beliefbench.analysis.flips import (
 )
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
-    INVALIDATED,
     LIMIT_COLUMN,
     NO_LABEL,
     SHARE_SLACK,
@@ -57,12 +56,12 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     finished_responses,
     grouped_notes,
     has_task_key,
+    header_error,
     header_grader,
     held_logs,
     held_text,
     ignored_notes,
     incomplete_log,
-    interrupted_error,
     is_invalidated,
     judge_served,
     judge_used,
@@ -77,7 +76,9 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     offline_log,
     offline_reasons,
     over_budget,
+    partial_error,
     partial_note,
+    partial_why,
     pooled_in,
     ran_on_subset,
     read_headers,
@@ -88,7 +89,6 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     responses_frame,
     resume_note,
     resume_way,
-    retry_command,
     run_entry,
     same_checkpoint_notes,
     self_judged_note,
@@ -276,11 +276,8 @@ class EMLogs:
         :class:`LogNote`."""
         out: list[Note] = [
             partial_note(i["path"], i["status"], _answered(i),
-                         INVALIDATED if i.get("invalidated") else
-                         f"error: {i['error']}" if i.get("error") else "",
-                         "" if i.get("error") and retry_command(i["path"]) in i["error"] else
-                         resume_note(i["path"], i["status"], i.get("eval_set", False),
-                                     i["model"]),
+                         *partial_why(i["path"], i["status"], i.get("error"),
+                                      i.get("eval_set", False), i["model"]),
                          resume_way(i["status"], i.get("eval_set", False), i["model"]),
                          i["responses"], i.get("asked"))
             for i in self.logs if i["partial"]]
@@ -754,6 +751,7 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         df, {p: i["status"] for p, i in infos.items()},
         {p: resume_note(p, i["status"], i["eval_set"], i["model"]) for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
+    headers_of = dict(headers)
     for path, why in check_judges(df, judges, RE_JUDGE):
         raise LogError(f"{path}: {why}")
     odd = df[df["verdict"].notna() & ~df["verdict"].isin(EM_VERDICTS)]
@@ -778,8 +776,8 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         info["responses"] = int(in_log.sum())
         info["unscored"] = int((in_log & ~scored).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
-        info["error"] = interrupted_error(path, stopped.get(path, 0), errors) \
-            if info["partial"] else None
+        info["error"] = partial_error(header_error(headers_of[path]), path,
+                                      stopped.get(path, 0), errors) if info["partial"] else None
         for verdict in (*UNREAD, "incoherent"):
             info[verdict] = int((in_log & scored & (df["verdict"] == verdict)).sum())
         # an answer that ran into the limit (a blank one is told as failed, not twice)

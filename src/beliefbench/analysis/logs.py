@@ -551,6 +551,34 @@ def interrupted_error(path: str, stopped: int, errors: pd.Series) -> str | None:
     return None
 
 
+def header_error(log: EvalLog) -> str | None:
+    """Why the eval itself stopped, from the log's header: the first line of its error (a
+    crash's ``RuntimeError: CUDA error: ...``), else :data:`INVALIDATED` for a log whose
+    samples were invalidated after the run; None when neither."""
+    if log.error:
+        return first_line(log.error.message)
+    return INVALIDATED if is_invalidated(log) else None
+
+
+def partial_error(header: str | None, path: str, stopped: int,
+                  errors: pd.Series) -> str | None:
+    """What stopped a partial log, in ``report`` and ``em-report`` alike: the log's own
+    error first (:func:`header_error`: a crash cancels the samples in flight, and
+    ``interrupted`` alone hid it and told to retry before the cause was fixed), else
+    :func:`interrupted_error`."""
+    return header or interrupted_error(path, stopped, errors)
+
+
+def partial_why(path: str, status: str, error: str | None, eval_set: bool = False,
+                model: str | None = None) -> tuple[str, str]:
+    """A PARTIAL note's why (``error: <error>``, :func:`partial_error`) and how to resume
+    the log (:func:`resume_note`), none where the why already names the retry command:
+    ``partial_log`` and em-report's notes say them alike."""
+    why = f"error: {error}" if error else ""
+    resume = "" if retry_command(path) in why else resume_note(path, status, eval_set, model)
+    return why, resume
+
+
 def retry_command(path: str) -> str:
     """The command that resumes the log at ``path`` into its own folder: without
     ``--log-dir``, `inspect eval-retry` writes the retry to ./logs (or $INSPECT_LOG_DIR), so a
@@ -615,9 +643,7 @@ def resume_note(path: str, status: str, eval_set: bool = False,
 
 def partial_log(info: LogInfo) -> LogNote:
     """A partial belief log's ``PARTIAL`` warning (:func:`partial_note`)."""
-    why = f"error: {info.error}" if info.error else ""
-    resume = "" if retry_command(info.path) in why else \
-        resume_note(info.path, info.status, info.eval_set, info.model)
+    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model)
     return partial_note(info.path, info.status, f", {partial_held(info)}", why, resume,
                         resume_way(info.status, info.eval_set, info.model), info.samples,
                         info.expected)
@@ -1240,9 +1266,7 @@ def appended_scores(log: EvalLog) -> list[str]:
 def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
     step, step_note = step_of(log, path)
-    error = first_line(log.error.message) if log.error and log.error.message else None
-    if is_invalidated(log) and error is None:
-        error = INVALIDATED
+    error = header_error(log)
     key = run_key(log)
     epochs = log.eval.config.epochs or 1
     judge = dict(key.judge)
@@ -2233,8 +2257,8 @@ def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
                        for claim, sub in df.loc[in_log & df["judge_served"].notna()]
                        .groupby("claim")["judge_served"]}
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
-        if info.partial and info.error is None:
-            info.error = interrupted_error(path, stopped.get(path, 0), errors)
+        if info.partial:
+            info.error = partial_error(info.error, path, stopped.get(path, 0), errors)
         if info.samples == info.unscored and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
