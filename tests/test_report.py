@@ -627,6 +627,27 @@ def test_a_partial_log_names_the_retry_that_lands_beside_it(two_runs, tmp_path):
     assert command[3:] == ["--log-dir", str(logs)]
 
 
+def test_a_folder_without_logs_is_listed_once_through_its_links(tmp_path):
+    """The folder's .json files were listed by a walk that followed symbolic links without
+    the guard the log search has: a link back up (`ln -s . l1`) listed notes.json 41 times
+    (`notes.json, l1/notes.json, l1/l1/notes.json, ...`), and two such links walked without
+    end. Each real folder once now, each file once by its real path, named where it lies."""
+    folder = tmp_path / "loopy"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.json").write_text("{}")
+    (folder / "sub" / "x.json").write_text("{}")
+    (folder / "l1").symlink_to(".")
+    (folder / "again.json").symlink_to("notes.json")
+    (folder / "sub2").symlink_to("sub")
+    said = (f"{folder}: no Inspect logs (.eval or .json) in this directory: its .json files "
+            "are not Inspect logs (notes.json, sub/x.json)")
+    r = CliRunner().invoke(cli, ["report", str(folder), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.rstrip().endswith(said), r.output
+    (folder / "l2").symlink_to(".")  # two loops: a walk of 2^40 folders
+    r = CliRunner().invoke(cli, ["em-report", str(folder), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.rstrip().endswith(said), r.output
+
+
 def test_bad_input_gets_clear_messages(two_runs, tmp_path):
     runner = CliRunner()
     empty = tmp_path / "empty"

@@ -1590,9 +1590,17 @@ def _what_it_holds(folder: Path) -> str:
     made = report_made_from(folder)
     if made:
         return f": it holds {made}"
-    found = sorted(os.path.relpath(os.path.join(d, name), folder)
-                   for d, _, files in os.walk(folder, followlinks=True)
-                   for name in files if name.endswith(".json"))
+    # each file once, by its real path: named where it lies before through a link
+    by_real: dict[str, tuple[bool, str]] = {}
+    top = os.path.realpath(folder)
+    for d, files in _each_folder_once(folder):
+        for name in files:
+            if name.endswith(".json"):
+                path = os.path.join(d, name)
+                rel, real = os.path.relpath(path, folder), os.path.realpath(path)
+                said = (real != os.path.join(top, rel), rel)
+                by_real[real] = min(by_real.get(real, said), said)
+    found = sorted(rel for _, rel in by_real.values())
     if not found:
         return ""
     said = "its .json files are not Inspect logs" if len(found) > 1 else \
@@ -1623,6 +1631,22 @@ def report_made_from(path: Path) -> str | None:
     return None
 
 
+def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each folder under ``folder`` (itself first) with its files' names, symbolic links
+    followed, each real folder once: a link back up (``ln -s . loop``) or one folder linked
+    twice is passed over, where a walk that followed links went round a loop 40 times, and
+    through two loop links without end. A folder's own subfolders are walked before its
+    links, so a folder also linked is named where it lies."""
+    seen: set[str] = set()
+    for d, dirs, files in os.walk(folder, followlinks=True):
+        if os.path.realpath(d) in seen:
+            dirs.clear()
+            continue
+        seen.add(os.path.realpath(d))
+        dirs.sort(key=lambda name: (os.path.islink(os.path.join(d, name)), name))
+        yield d, files
+
+
 def _logs_in(folder: Path) -> list[str]:
     """Every Inspect log under ``folder``, oldest first, symbolic links followed (to folders
     and to log files; each real folder read once): Inspect's listing passes links over, so a
@@ -1638,12 +1662,7 @@ def _logs_in(folder: Path) -> list[str]:
         return listings[d]
 
     found: dict[str, float] = {}
-    seen: set[str] = set()
-    for d, dirs, files in os.walk(folder, followlinks=True):
-        if os.path.realpath(d) in seen:  # a link back up (a loop), or one folder linked twice
-            dirs.clear()
-            continue
-        seen.add(os.path.realpath(d))
+    for d, files in _each_folder_once(folder):
         found.update(listing(d))
         for name in files:
             link = os.path.join(d, name)
