@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 _terminated = False
 
@@ -31,6 +32,22 @@ def terminated() -> bool:
 def exit_code() -> int:
     """The exit of an interrupted run: 143 after SIGTERM (128 + 15), else 130 (Ctrl-C)."""
     return 128 + signal.SIGTERM if _terminated else 128 + signal.SIGINT
+
+
+NO_RESULT = "no result; run the same command again"
+"""What a ``--json`` command stopped before its result says after ``interrupted``."""
+
+NO_COMPARISON = "no comparison was made; run the same command again"
+""":data:`NO_RESULT` for ``gate``, whose JSON also says ``"passed": null``."""
+
+
+def interrupted_json(said: str, gate: bool = False) -> dict[str, Any]:
+    """The JSON object a ``--json`` command prints when stopped before its result
+    (``said``: ``interrupted``, or ``interrupted by SIGTERM``): one text for a stop while
+    its modules load (``beliefbench.cli``) and one while it runs (``JsonUsageErrors``)."""
+    if gate:
+        return {"passed": None, "error": f"{said}: {NO_COMPARISON}"}
+    return {"error": f"{said}: {NO_RESULT}"}
 
 
 def by(signum: int | None = None) -> str:

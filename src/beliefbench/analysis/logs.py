@@ -524,8 +524,8 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
 def partial_held(info: LogInfo) -> str:
     """``39 of 51 responses (12 never run: in no count)`` for a partial log short of its
     dataset, as em-report says it: its row's rates rest on the responses it holds, and
-    ``39 responses`` read as the whole run (a sweep stopped mid-checkpoint), its unfinished
-    ones counted as failed but the samples never started in no count at all."""
+    ``39 responses`` read as the whole run (a sweep stopped mid-checkpoint); the samples it
+    never started, and those stopped unfinished (never run to an answer), are in no count."""
     return held_text(info.samples, info.expected)
 
 

@@ -6,20 +6,18 @@ import json
 import sys
 from typing import Any
 
-from beliefbench.interrupts import by, exit_code, terminate_as_interrupt
+from beliefbench.interrupts import by, exit_code, interrupted_json, terminate_as_interrupt
 
 
 def _said_while_starting(argv: list[str]) -> dict[str, Any] | None:
     """The JSON object a ``--json`` command prints when stopped while its modules load
-    (:meth:`~beliefbench.cli.report.JsonUsageErrors.interrupted`'s words, which are not
-    loaded yet), else None: its stdout was empty, a CI step's ``jq`` nothing to parse."""
+    (:func:`~beliefbench.interrupts.interrupted_json`, whose words
+    :meth:`~beliefbench.cli.report.JsonUsageErrors.interrupted` gives once loaded), else
+    None: its stdout was empty, a CI step's ``jq`` nothing to parse."""
     if "--json" not in argv:
         return None
-    said = f"interrupted{by()}"
-    if next((a for a in argv if not a.startswith("-")), None) == "gate":
-        return {"passed": None, "error": f"{said}: no comparison was made; run the same "
-                                         "command again"}
-    return {"error": f"{said}: no result; run the same command again"}
+    gate = next((a for a in argv if not a.startswith("-")), None) == "gate"
+    return interrupted_json(f"interrupted{by()}", gate)
 
 
 try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ctrl-C then

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from beliefbench import interrupts
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.audit import DISPLAYS
 from beliefbench.cli.errors import (
@@ -230,14 +231,12 @@ class JsonUsageErrors(click.Command):
 
     def echo_interrupted(self) -> None:
         """:meth:`interrupted`'s object on stdout, ``interrupted by SIGTERM`` after one."""
-        from beliefbench import interrupts
-
         click.echo(json.dumps(self.interrupted(f"interrupted{interrupts.by()}")))
 
     def interrupted(self, said: str) -> dict[str, Any]:
         """The JSON object of an interrupted run (``said``: ``interrupted``, or ``interrupted
         by SIGTERM``)."""
-        return {"error": f"{said}: no result; run the same command again"}
+        return interrupts.interrupted_json(said)
 
 
 @click.command(cls=JsonUsageErrors)
@@ -443,8 +442,7 @@ class _JsonUsageErrors(JsonUsageErrors):
         raise click.exceptions.Exit(2) from None
 
     def interrupted(self, said: str) -> dict[str, Any]:
-        return {"passed": None,
-                "error": f"{said}: no comparison was made; run the same command again"}
+        return interrupts.interrupted_json(said, gate=True)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Log paths beside the options, as ``report LOGS`` takes them (``gate base/ new/``),
