@@ -556,7 +556,11 @@ def test_samples_ctrl_c_stopped_unfinished_are_never_run_as_in_report(em_logs, t
     assert line.startswith(f"gate: no result for {path}: no responses (a partial log: see "
                            "PARTIAL above; finish it or leave it out)"), line
     alone = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o3")])
-    assert alone.exit_code == 2 and "no responses to count" in alone.output, alone.output
+    assert alone.exit_code == 2, alone.output
+    # (it said `holds no samples`, as of an empty log)
+    assert f"no responses to count: {path} (status 'cancelled') holds no finished samples: " \
+        f"its {whole} samples were all stopped unfinished (never run); " in \
+        " ".join(alone.output.split()), alone.output
 
 
 def test_a_crashed_em_log_says_its_own_error_as_report_does(em_logs, tmp_path):

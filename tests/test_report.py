@@ -1127,6 +1127,25 @@ def test_a_log_cancelled_before_any_sample_is_named(two_runs, tmp_path):
     assert len(loaded.responses) == 28 and [i.path for i in loaded.partial] == [path]
 
 
+def test_a_log_whose_samples_were_all_stopped_unfinished_says_so(two_runs, tmp_path):
+    """Ctrl-C with every sample in flight (14 of 14 `CancelledError`): the refusal said the
+    log `holds no samples`, as of an empty log; its samples were stopped unfinished, never
+    run, and `inspect eval-retry` runs them."""
+    log = read_eval_log(str(sorted(two_runs.glob("*.eval"))[0]))
+    log.status = "cancelled"
+    for sample in log.samples:
+        sample.scores, sample.error = {}, EvalError(message="CancelledError()", traceback="",
+                                                    traceback_ansi="")
+    path = tmp_path / "stopped.eval"
+    write_eval_log(log, str(path))
+    with pytest.raises(LogError) as e:
+        load_belief_logs(path)
+    assert str(e.value) == (
+        f"no responses to count: {path} (status 'cancelled') holds no finished samples: its "
+        f"{len(log.samples)} samples were all stopped unfinished (never run); once its cause "
+        f"is fixed, `inspect eval-retry {path} --log-dir {tmp_path}` resumes it")
+
+
 def test_a_killed_log_with_no_responses_is_no_run_and_says_what_to_do(two_runs, tmp_path):
     """An eval killed before its first sample (status 'started', no samples) alone said only
     `holds no samples`; beside finished logs its PARTIAL warning said `shown as

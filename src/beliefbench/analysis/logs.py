@@ -2126,16 +2126,30 @@ def responses_frame(paths: Iterable[str], skip_bad: bool = False,
 
 
 def with_log_paths(df: pd.DataFrame, statuses: dict[str, str],
-                   resumes: dict[str, str] | None = None) -> pd.DataFrame:
+                   resumes: dict[str, str] | None = None,
+                   stopped: dict[str, int] | None = None) -> pd.DataFrame:
     """``df`` with its ``log`` column as plain paths; a LogError when no log (path ->
     status) holds a sample (e.g. cancelled or errored before the first one finished), each
-    with what to do (``resumes``: path -> :func:`resume_note`)."""
+    with what to do (``resumes``: path -> :func:`resume_note`); a log whose samples an
+    interruption all stopped unfinished (``stopped``: path -> how many) says so, where
+    ``holds no samples`` read as an empty log."""
     if df.empty or "log" not in df.columns:
         raise LogError("no responses to count: " + "; ".join(
-            f"{path} (status {status!r}) holds no samples{(resumes or {}).get(path, '')}"
+            f"{path} (status {status!r}) {_holds_none((stopped or {}).get(path, 0))}"
+            f"{(resumes or {}).get(path, '')}"
             for path, status in statuses.items()))
     df["log"] = df["log"].astype(str).str.removeprefix("file://")
     return df
+
+
+def _holds_none(stopped: int) -> str:
+    """What a log holding no finished sample holds (:func:`with_log_paths`)."""
+    if not stopped:
+        return "holds no samples"
+    if stopped == 1:
+        return "holds no finished samples: its 1 sample was stopped unfinished (never run)"
+    return (f"holds no finished samples: its {stopped} samples were all stopped unfinished "
+            "(never run)")
 
 
 STOPPED = "CancelledError"
@@ -2169,7 +2183,7 @@ def finished_responses(df: pd.DataFrame, statuses: dict[str, str],
     counts = {str(p): int(n) for p, n in df.loc[stopped, "log"].value_counts().items()}
     kept = df[~stopped].reset_index(drop=True)
     if kept.empty:
-        with_log_paths(kept.drop(columns="log"), statuses, resumes)
+        with_log_paths(kept.drop(columns="log"), statuses, resumes, counts)
     return kept, counts
 
 
