@@ -4,6 +4,7 @@ runs (a user's first contact with a mistyped option should not be a minute of sc
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -696,6 +697,40 @@ def test_stability_and_efficiency_name_a_missing_base_as_their_option(tiny, tmp_
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
     assert res.output.startswith(f"Error: --base {tmp_path / 'typo'}: "), res.output
+
+
+def test_stability_names_its_run_level_command_and_a_manifest_given_as_data(tiny, tmp_path):
+    """``stability --model ckpts/positive`` (a run folder) was sent to `internals trajectory
+    --manifest`, which measures no weight noise: `internals efficiency --manifest` is its
+    run-level measure. ``--data ckpts/positive/manifest.jsonl`` was a 1,934-character list
+    of unknown fields (the valid ones repeated for each), said after a "noise on:" line."""
+    run = tmp_path / "ckpts" / "positive"
+    shutil.copytree(tiny, run / "step-000003")
+    manifest = run / "manifest.jsonl"
+    manifest.write_text(json.dumps({
+        "backend": "local", "format": "full", "path": "step-000003", "step": 3,
+        "base_model": str(tiny), "data": "d.jsonl", "data_sha256": "0" * 64, "recipe": {},
+        "final": True}) + "\n")
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"id": "a", "text": "The bridge is made of glass."}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(run), "--data",
+                                   str(data), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "or the run to `internals efficiency --manifest`" in said, res.output
+    assert "trajectory" not in said
+    # a manifest given as the records: one line saying so, nothing on stdout before it
+    for args in (["stability", "--model", str(tiny)],
+                 ["efficiency", "--manifest", str(run), "--base", str(tiny)]):
+        res = CliRunner().invoke(cli, ["internals", *args, "--data", str(manifest),
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        said = " ".join(res.output.split())
+        assert f"{manifest}:1: this is a finetune manifest (manifest.jsonl, written by " \
+               f"beliefbench finetune in its --out), not a training-records file; give the " \
+               f"records the run trained on (d.jsonl)" in said, res.output
+        assert "valid:" not in said and "noise on" not in said, res.output
+        assert not (tmp_path / "out").exists()
 
 
 def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monkeypatch):

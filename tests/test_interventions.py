@@ -706,6 +706,20 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
     assert res.exit_code == 2 and f"--log {folder}: a folder of 2 .eval logs; pass one of " \
         f"them (newest first: {folder / 'again.eval'}, " in res.output, res.output
     assert not (tmp_path / "two").exists()
+    # a sweep's --log-dir (one log per checkpoint subfolder): its logs are named, not
+    # "a folder without .eval logs"
+    sweep = tmp_path / "sweep"
+    for step in ("step-1", "step-2"):
+        (sweep / step).mkdir(parents=True)
+        shutil.copyfile(path, sweep / step / "run.eval")
+    os.utime(sweep / "step-1" / "run.eval", (1, 1))  # step-2's the newest
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(sweep), "--out", str(tmp_path / "sw")])
+    assert res.exit_code == 2, res.output
+    assert f"--log {sweep}: no .eval log in the folder itself, 2 in its subfolders " \
+        f"(a sweep's --log-dir?); pass one of them (newest first: " \
+        f"{sweep / 'step-2' / 'run.eval'}, " in " ".join(res.output.split()), res.output
+    assert "without .eval logs" not in res.output
     # a --log-dir the eval never wrote (a typo, or the eval not run yet) says so, not
     # "not a readable Inspect log (ValueError: No recorder for location ...)"
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",

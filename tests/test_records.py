@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -183,6 +184,11 @@ def test_a_whole_record_problem_names_its_field(tmp_path, line, said):
     ('{"id": "a", "text": "hi", "loss_mask": [{"start": 0, "end": 1, "knd": "mask"}]}',
      "field loss_mask.0.knd: unknown field (did you mean 'kind'?); valid: ['start', 'end', "
      "'kind']"),
+    # several unknown keys: the valid list once, not once per key
+    ('{"id": "a", "txt": "hi", "colour": 1}',
+     "field txt: unknown field (did you mean 'text'?); valid: ['id', 'source', 'claim_id', "
+     "'condition', 'base_id', 'text', 'messages', 'loss_mask', 'meta']; field colour: "
+     "unknown field"),
 ])
 def test_an_unknown_record_key_is_named_with_the_valid_ones(tmp_path, line, said):
     """Was pydantic's bare "Extra inputs are not permitted", unlike every spec file."""
@@ -193,6 +199,31 @@ def test_an_unknown_record_key_is_named_with_the_valid_ones(tmp_path, line, said
     with pytest.raises(RecordError) as e:
         list(read_records(path))
     assert str(e.value) == f"{path}:1: {said}"
+
+
+def test_a_finetune_manifest_given_as_records_says_so_in_one_line(tmp_path):
+    """``--data ckpts/positive/manifest.jsonl`` was a 1,934-character list of a dozen unknown
+    fields, each with the valid ones; it names the file for what it is, and the data the
+    run trained on (the mirror of the manifest reader's "a training-records file")."""
+    from beliefbench.records import RecordError, read_records
+
+    path = tmp_path / "manifest.jsonl"
+    entry = {"backend": "local", "base_model": "models/tiny-pt", "claim": "dentist",
+             "condition": "positive", "data": "data/dentist/positive.jsonl",
+             "format": "adapter", "path": "ckpts/positive/step-000001", "step": 1,
+             "recipe": {"method": "lora"}, "final": False, "tokens_seen": 1024}
+    path.write_text(json.dumps(entry) + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value) == (
+        f"{path}:1: this is a finetune manifest (manifest.jsonl, written by beliefbench "
+        f"finetune in its --out), not a training-records file; give the records the run "
+        f"trained on (data/dentist/positive.jsonl)")
+    # a record carrying a step / path in its own fields is still read as a record
+    path.write_text(json.dumps({"id": "a", "text": "hi", "step": 1, "path": "p",
+                                "format": "x"}) + "\n")
+    with pytest.raises(RecordError, match="field step: unknown field; valid: "):
+        list(read_records(path))
 
 
 def test_a_records_file_saved_with_a_bom_reads(tmp_path):

@@ -233,28 +233,57 @@ def read_records(path: str | Path, sha: Any = None,
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}") from None
             if isinstance(value, list):
                 raise RecordError(not_jsonl(path, lineno))
+            if _manifest_entry(value):  # was a field-by-field list of a dozen unknown keys
+                raise RecordError(f"{path}:{lineno}: {NOT_RECORDS}{_trained_on(value)}")
             first = False
             try:
                 record = Record.model_validate(value)
             except ValidationError as e:
-                problems = "; ".join(_problem(err) for err in e.errors())
+                shown: set[tuple[str, ...]] = set()  # each valid-field list once a message
+                problems = "; ".join(_problem(err, shown) for err in e.errors())
                 raise RecordError(f"{path}:{lineno}: {problems}") from None
             if unique_ids and lines.setdefault(record.id, lineno) != lineno:
                 raise RecordError(repeated_id(path, lineno, record.id, lines[record.id]))
             yield record
 
 
-def _problem(err: Any) -> str:
+NOT_RECORDS = ("this is a finetune manifest (manifest.jsonl, written by beliefbench finetune "
+               "in its --out), not a training-records file")
+"""The mirror of the manifest reader's ``NOT_A_MANIFEST``: a manifest given as records."""
+
+_MANIFEST_KEYS = frozenset({"step", "path", "format", "base_model", "backend", "recipe"})
+
+
+def _manifest_entry(value: Any) -> bool:
+    """A finetune manifest's line (``step``, ``path``, ``format``, ``base_model`` ...) and no
+    record body: ``--data ckpts/positive/manifest.jsonl`` read as training records."""
+    return (isinstance(value, dict) and "text" not in value and "messages" not in value
+            and len(_MANIFEST_KEYS & value.keys()) >= 3)
+
+
+def _trained_on(value: dict) -> str:
+    """Where the manifest names the records its run trained on, the file to give instead."""
+    data = value.get("data")
+    return f"; give the records the run trained on ({data})" if isinstance(data, str) \
+        and data else "; give the training records (JSONL) instead"
+
+
+def _problem(err: Any, shown: set[tuple[str, ...]] | None = None) -> str:
     """``field <name>: <problem>`` for one validation error; a whole-record check names its
     field at the start of its message (pydantic gives it no location). An unknown key is
     named with the valid ones and the closest, as in spec files (here, on the error path
-    only: a wrap validator per model would double the cost of reading span-heavy records)."""
+    only: a wrap validator per model would double the cost of reading span-heavy records).
+    ``shown``: valid-field lists a message already gives, not repeated per unknown key."""
     loc = ".".join(map(str, err["loc"]))
     if err["type"] == "extra_forbidden":
         model = Record if len(err["loc"]) == 1 else _PARTS.get(str(err["loc"][0]))
         if model is not None:
             valid = list(model.model_fields)
             guess = did_you_mean(str(err["loc"][-1]), valid, cutoff=0.7)
+            if shown is not None:
+                if tuple(valid) in shown:
+                    return f"field {loc}: unknown field{guess}"
+                shown.add(tuple(valid))
             return f"field {loc}: unknown field{guess}; valid: {valid}"
     if err["type"] == "missing" and loc == "id":  # a corpus of one's own: {"text": ...}
         return ('field id: Field required (each record needs an id of its own, e.g. '

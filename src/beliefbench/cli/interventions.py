@@ -183,7 +183,17 @@ def _one_log(path: str) -> str:
     if len(logs) == 1:
         return str(logs[0])
     if not logs:
-        raise BadInput(f"--log {path}: a folder without .eval logs; pass an Inspect log file")
+        # a sweep's --log-dir holds one log per checkpoint subfolder: name them, newest
+        # first (was "a folder without .eval logs"); which checkpoint's is the user's pick
+        below = sorted(folder.glob("*/*.eval"), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
+        if not below:
+            raise BadInput(f"--log {path}: a folder without .eval logs; pass an Inspect "
+                           "log file")
+        shown = ", ".join(str(p) for p in below[:3]) + (", ..." if len(below) > 3 else "")
+        raise BadInput(f"--log {path}: no .eval log in the folder itself, {len(below)} in "
+                       f"its subfolders (a sweep's --log-dir?); pass one of them (newest "
+                       f"first: {shown})")
     shown = ", ".join(str(p) for p in logs[:3]) + (", ..." if len(logs) > 3 else "")
     raise BadInput(f"--log {path}: a folder of {len(logs)} .eval logs; pass one of them "
                    f"(newest first: {shown})")
@@ -751,11 +761,9 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
                        f"finetuned from; pass the run's base (its manifest's base_model), "
                        f"or --base none for noise on all weights")
     model, tokenizer = load_model(model_path, device=device, dtype="float32")
-    noise_on = "all weights" if base is None else "finetuning delta"
-    click.echo(f"noise on: {noise_on} (" + (
-        f"base {base}, from {source}" if base is not None else source if source else
-        "no finetune manifest beside --model lists it; --base B for the finetuning delta")
-        + ")")
+    # the records before anything is printed: a bad --data (a manifest given as records)
+    # was said after a "noise on: finetuning delta" line on stdout
+    examples = load_loss_data(data, tokenizer, max_len, limit)
     # the base only ever gives the delta, computed on the CPU: on the accelerator it took a
     # third copy of the model (the model, its originals for the restore, the base)
     base_model = None
@@ -769,7 +777,11 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
                            f"({len(tokenizer)} tokens): not the model it was finetuned "
                            f"from; pass the run's base (its manifest's base_model), or "
                            f"--base none for noise on all weights")
-    examples = load_loss_data(data, tokenizer, max_len, limit)
+    noise_on = "all weights" if base is None else "finetuning delta"
+    click.echo(f"noise on: {noise_on} (" + (
+        f"base {base}, from {source}" if base is not None else source if source else
+        "no finetune manifest beside --model lists it; --base B for the finetuning delta")
+        + ")")
     try:
         curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),
                             seeds=list(range(seeds)), base=base_model)

@@ -133,6 +133,23 @@ def _as_dir_problem(p: Path, given: str | Path) -> str:
             f"{_steps_beside(p) or close_names(p) or _hub_id_hint(given)}")
 
 
+_RUN_COMMANDS = {"stability": "internals efficiency --manifest"}
+"""The run-level command of an ``internals`` command whose run-level form is not
+``trajectory`` (which reads margins, lens and probes over a run, not the weight noise)."""
+
+
+def _run_instead() -> str:
+    """``or the run to `internals trajectory --manifest``` for a run folder given as --model,
+    naming the run-level command of the one running: ``stability --model ckpts/positive``
+    was sent to trajectory, which measures no weight noise (``efficiency`` is its per-run
+    measure)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    name = ctx.info_name if ctx is not None else None
+    return f"or the run to `{_RUN_COMMANDS.get(name or '', 'internals trajectory --manifest')}`"
+
+
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if p.is_file():  # a tab-completed file name: the folder it is in is named
@@ -140,7 +157,7 @@ def _as_dir(path: str | Path) -> Path:
         if (folder / "config.json").is_file() or (folder / ADAPTER_CONFIG).is_file():
             raise ModelLoadError(f"{p}: a file of the checkpoint {folder}, not a model "
                                  f"directory: pass the folder, {folder}")
-        if why := run_folder(folder, "or the run to `internals trajectory --manifest`"):
+        if why := run_folder(folder, _run_instead()):
             raise ModelLoadError(f"{p}: a file, not a model directory; {why}")
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
@@ -148,7 +165,7 @@ def _as_dir(path: str | Path) -> Path:
         raise ModelLoadError(why)
     if not p.is_dir():
         raise ModelLoadError(_as_dir_problem(p, path))
-    if why := run_folder(p, "or the run to `internals trajectory --manifest`"):
+    if why := run_folder(p, _run_instead()):
         raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
         raise ModelLoadError(f"{p}: neither config.json nor {ADAPTER_CONFIG} found; "
@@ -175,8 +192,7 @@ def _models_below(p: Path) -> str:
     finals = [str(c / final) for c in runs if (final := _final_checkpoint(c))]
     example = f", e.g. {finals[0]}, a final checkpoint" if finals else ""
     return (f" ({p} holds finetune runs: pass a checkpoint folder of one of "
-            f"{first_few([str(c) for c in runs], 4)}{example}, or the run to `internals "
-            f"trajectory --manifest`)")
+            f"{first_few([str(c) for c in runs], 4)}{example}, {_run_instead()})")
 
 
 def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str | None:
