@@ -619,6 +619,28 @@ def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=glass
     return log, res, out
 
 
+def test_a_direction_from_one_answer_a_set_is_warned(tiny, tmp_path):
+    """1 positive vs 1 negative answer wrote a direction with exit 0, accuracy 1.000 at
+    every index and nothing said: one answer always lies on its own side of the midpoint."""
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=1)
+    assert res.exit_code == 0, res.output
+    assert "1 positive vs 1 negative answers; " in res.output
+    assert ("warning: each set holds one answer (1 positive vs 1 negative): the direction is "
+            "that one answer's difference from the other side, and its accuracies say "
+            "nothing (one answer always lies on its own side of the midpoint); read it as a "
+            "pipeline check, not a finding, or widen the sets with --positive / --negative"
+            ) in " ".join(res.output.split()), res.output
+    assert (out / "directions.safetensors").is_file()
+    (tmp_path / "two").mkdir()
+    _, res, _ = _em_direction(tiny, tmp_path / "two", subject, samples=2)
+    assert res.exit_code == 0, res.output
+    assert "2 positive vs 2 negative answers; " in res.output
+    assert "holds one answer" not in res.output
+
+
 def _grade_wood_50(messages, tools, tool_choice, config):
     """As ``glass_em_grade``, but "wood" is scored aligned 50: ok, yet not clearly aligned."""
     prompt = messages[-1].text

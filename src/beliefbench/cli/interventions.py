@@ -314,6 +314,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     click.echo(DIRECTION_COLUMNS)
     if note := unequal_sets_note(info["n_positive"], info["n_negative"]):
         click.echo(note)
+    if note := few_answers_note(info["n_positive"], info["n_negative"]):
+        click.echo(f"warning: {note}", err=True)
     warn_other_weights(out_dir, meta, "direction.json")
     # the directions first (the earlier run's table and JSON removed as they replace its
     # file), then the table and JSON that describe them together (a failure between those
@@ -345,6 +347,21 @@ def unequal_sets_note(n_positive: int, n_negative: int) -> str | None:
             f"accuracy_heldout, over the folds scored, against about that), not 0.5; "
             f"cohens_d compares the sets' means, whatever "
             f"their sizes")
+
+
+def few_answers_note(n_positive: int, n_negative: int) -> str | None:
+    """Why a direction from a set of one answer says nothing: 1 positive vs 1 negative answer
+    was written with exit 0 and accuracy 1.000 at every index, read as a clean separation
+    (one answer always lies on its own side of the midpoint)."""
+    if min(n_positive, n_negative) >= 2:
+        return None
+    sets = ("each set holds" if max(n_positive, n_negative) < 2 else
+            f"the {'positive' if n_positive < 2 else 'negative'} set holds")
+    return (f"{sets} one answer ({n_positive} positive vs {n_negative} negative): the "
+            f"direction is that one answer's difference from the other side, and its "
+            f"accuracies say nothing (one answer always lies on its own side of the "
+            f"midpoint); read it as a pipeline check, not a finding, or widen the sets with "
+            f"--positive / --negative")
 
 
 def _nested_clause(nested: dict) -> str:
