@@ -2239,6 +2239,31 @@ def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_pa
     assert r.exit_code == 0, r.output
     assert f"Compare the arms: beliefbench em-report {logs} --out reports/em-ablate" \
         in r.output
+    # the offline judge read no answer (all no_score): the command as suggested exited 2,
+    # "no response of 3 run(s) was read as a verdict"; it adds --allow-unread, and says why
+    said = " ".join(r.output.split())
+    assert f"em-report {logs} --out reports/em-ablate --allow-unread (no arm's answer was " \
+        f"read as a verdict, every one no_score or failed: " in said, r.output
+    suggested = said.split("Compare the arms: beliefbench ")[1].split(" (no arm's")[0].split()
+    r = CliRunner().invoke(cli, suggested)
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, [a for a in suggested if a != "--allow-unread"])
+    assert r.exit_code == 2 and "was read as a verdict" in r.output, r.output
+
+
+def test_arms_whose_answers_were_read_need_no_allow_unread(tiny, tmp_path):
+    """``--allow-unread`` is suggested only where no arm's answer was read: a judge that read
+    em / ok verdicts gives the plain em-report command."""
+    from beliefbench.cli.interventions import _nothing_read
+
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    log, _, _ = _em_direction(tiny, tmp_path, subject, samples=1)
+    assert not _nothing_read([log])
+    for sample in log.samples:  # the same log, every answer unread
+        sample.scores["em_judge"].answer = "no_score"
+    assert _nothing_read([log])
 
 
 def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeypatch):

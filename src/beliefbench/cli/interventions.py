@@ -555,12 +555,36 @@ def _intervention_command(mode: str):
         # a folder of their own: the default --out holds (and would lose) the last report
         command = "em-report" if task_name == "em" else "report"
         by = "" if task_name == "em" else " --by condition"
+        # answers no judge read (the offline tiny model's, all no_score): the command as
+        # suggested exited 2, "no response of 3 run(s) was read as a verdict"
+        unread = task_name == "em" and _nothing_read(logs)
         click.echo(f"Compare the arms: beliefbench {command} {shlex.quote(str(log_dir))}{by} "
-                   f"--out {shlex.quote(report_folder(log_dir, task_name))}")
+                   f"--out {shlex.quote(report_folder(log_dir, task_name))}"
+                   + (" --allow-unread  (no arm's answer was read as a verdict, every one "
+                      "no_score or failed: its rates read EM 0 whatever the model answered; "
+                      "without --allow-unread em-report writes the tables, then exits 2)"
+                      if unread else ""))
         if any(log.status != "success" for log in logs):  # past threads a failed arm left
             exit_past_threads(1)
 
     return command
+
+
+def _nothing_read(logs: list) -> bool:
+    """No answer of any EM arm's log read as a verdict (``em``, ``ok``, ...; every one
+    ``no_score`` or ``failed``): ``em-report`` then exits 2 unless ``--allow-unread``."""
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.analysis.em_report import READ, SCORER
+
+    for log in logs:
+        samples = log.samples if log.samples is not None else \
+            read_eval_log(log.location).samples
+        for sample in samples or []:
+            score = (sample.scores or {}).get(SCORER)
+            if score is not None and score.answer in READ:
+                return False
+    return True
 
 
 steer = click.command(name="steer")(click.option(
