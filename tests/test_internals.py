@@ -1887,6 +1887,29 @@ def test_report_internals_follows_linked_folders(tiny, claim, tmp_path):
     assert len(table) == len(read_internals([scratch]).table) > 0
 
 
+@pytest.mark.parametrize("written", ["intervention.json", "direction.json", "patch.json",
+                                     "noise.json", "efficiency.json"])
+def test_report_internals_names_the_results_a_folder_holds_instead(tmp_path, written):
+    """``report --internals internals/tiny-steer`` said ``no margins.json found (...)`` naming
+    nothing it found; a binary folder's error named its binary.json. Every internals
+    command's results file is named now."""
+    from beliefbench.internals.results import ResultsError, read_internals
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / written).write_text("{}")
+    with pytest.raises(ResultsError) as e:
+        read_internals([tmp_path])
+    assert str(e.value).endswith(f"; it holds {written}, which report --internals does not "
+                                 f"read"), str(e.value)
+    (tmp_path / "binary.json").write_text("{}")
+    (tmp_path / "lens.json").write_text("{}")
+    with pytest.raises(ResultsError) as e:
+        read_internals([tmp_path])
+    names = sorted(["binary.json", "lens.json", written])
+    assert str(e.value).endswith(f"; it holds {names[0]}, {names[1]} and {names[2]}, which "
+                                 f"report --internals does not read"), str(e.value)
+
+
 def test_report_internals_reads_a_probe_json_without_the_accuracy(tiny, claim, tmp_path):
     """A probe.json of an older beliefbench (no accuracy in its summary) still reads: the
     accuracy comes from its per-layer table; with neither, the caution says it is unknown."""

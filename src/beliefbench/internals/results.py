@@ -184,8 +184,9 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
         other = sorted({f.name for p in map(Path, paths) if p.is_dir()
                         for name in _OTHER_RESULTS for f in _files_named(p, name)})
         unread = [name for name in other if name != "probe.json"]
-        said = [f"{' and '.join(unread)}, which report --internals does not read"] \
-            if unread else []
+        listed = ", ".join(unread[:-1]) + " and " + unread[-1] if len(unread) > 1 \
+            else "".join(unread)
+        said = [f"{listed}, which report --internals does not read"] if unread else []
         if "probe.json" in other:
             said.append("probe.json, which it reads only beside a margins.json")
         held = f"; it holds {'; and '.join(said)}" if said else ""
@@ -197,9 +198,12 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
     return {f: (label if labels.count(label) == 1 else str(f)) for f, label in found.items()}
 
 
-_OTHER_RESULTS = ("binary.json", "lens.json", "probe.json", "trajectory.json")
+_OTHER_RESULTS = ("binary.json", "direction.json", "efficiency.json", "intervention.json",
+                  "lens.json", "noise.json", "patch.json", "probe.json", "trajectory.json")
 """Results files of the other ``internals`` commands, named where no margins.json is found
-(``trajectory.json`` only without its steps' margins: ``--parts lens`` or ``probe``)."""
+(``trajectory.json`` only without its steps' margins: ``--parts lens`` or ``probe``);
+``intervention.json``: ``steer`` / ``ablate --task margins``; ``noise.json``: ``stability``.
+A steer folder was told ``no margins.json found`` naming nothing it held."""
 
 
 def _files_named(folder: Path, name: str) -> list[Path]:
