@@ -243,13 +243,28 @@ def test_steer_and_ablate_take_the_direction_folder_and_name_the_file_to_pass(
     assert info["direction"] == str((folder / "directions.safetensors").resolve())
     empty = tmp_path / "empty"
     empty.mkdir()
+    alone = tmp_path / "alone"  # a direction.json with no directions.safetensors beside it
+    alone.mkdir()
+    (alone / "direction.json").write_text("{}")
     for direction, said in ((empty, f"{empty}: a folder without directions.safetensors"),
-                            (folder / "direction.json", "not a beliefbench directions file")):
+                            (alone / "direction.json", "not a beliefbench directions file")):
         bad = run(direction, "bad")
         assert bad.exit_code == 2 and said in bad.output, bad.output
         assert "pass that folder, or the file itself" in bad.output or \
             "pass the directions.safetensors" in bad.output, bad.output
         assert "Traceback" not in bad.output and not (tmp_path / "bad").exists()
+    # the direction.json that `internals direction` writes, tab-completed, beside its
+    # directions.safetensors: was "not a beliefbench directions file (Error while
+    # deserializing header: header too large)", the file to pass unnamed
+    (folder / "direction.json").write_text(json.dumps(
+        {"beliefbench": "0.1.0", "measure": "mean_difference_direction"}))
+    bad = run(folder / "direction.json", "bad")
+    assert bad.exit_code == 2, bad.output
+    assert f"{folder / 'direction.json'}: a beliefbench results file (measure " \
+        f"mean_difference_direction), not the directions themselves: pass " \
+        f"{folder / 'directions.safetensors'} beside it, or its folder {folder}" \
+        in " ".join(bad.output.split()), bad.output
+    assert "deserializing" not in bad.output and not (tmp_path / "bad").exists()
 
 
 @pytest.mark.parametrize("command", ["steer", "ablate"])
@@ -742,6 +757,16 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
         f"(a sweep's --log-dir?); pass one of them (newest first: " \
         f"{sweep / 'step-2' / 'run.eval'}, " in " ".join(res.output.split()), res.output
     assert "without .eval logs" not in res.output
+    # a results file given as the log: one line naming it, not pydantic's ValidationError
+    results = tmp_path / "margins.json"
+    results.write_text(json.dumps({"beliefbench": "0.1.0", "measure": "completion_margins",
+                                   "summary": []}))
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(results), "--out", str(tmp_path / "res")])
+    assert res.exit_code == 2, res.output
+    assert res.output == f"Error: {results}: a beliefbench results file (measure " \
+        f"completion_margins), not an Inspect log; pass the .eval log of an em or belief " \
+        f"eval\n", res.output
     # a --log-dir the eval never wrote (a typo, or the eval not run yet) says so, not
     # "not a readable Inspect log (ValueError: No recorder for location ...)"
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",

@@ -425,6 +425,10 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     try:
         log = read_eval_log(str(path))
     except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
+        if measure := results_measure(path):  # was pydantic's many-line ValidationError
+            raise DirectionError(f"{path}: a beliefbench results file (measure {measure}), "
+                                 f"not an Inspect log; pass the .eval log of an em or "
+                                 f"belief eval") from None
         raise DirectionError(f"{path}: {unreadable_log(e)}") from e
     md = log.eval.metadata or {}
     kind = next((k for k in LOG_KINDS if isinstance(md.get(k), dict)), None)
@@ -765,6 +769,21 @@ def directions_file(path: str | Path) -> Path:
                          f"folder, or the file itself")
 
 
+def results_measure(path: str | Path) -> str | None:
+    """The ``measure`` of a results JSON an ``internals`` command wrote (``margins.json``:
+    ``completion_margins``), else None: such a file given as a log or a directions file is
+    named for what it is, not by the reader's complaint about it."""
+    try:
+        with open(path, "rb") as f:
+            data = json.load(f)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and "beliefbench" in data and isinstance(data.get("measure"),
+                                                                        str):
+        return data["measure"]
+    return None
+
+
 def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     """``(directions [n_residual, hidden], meta)`` from :func:`save_directions`' file (or the
     folder holding it)."""
@@ -778,6 +797,15 @@ def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
             meta = json.loads((f.metadata() or {}).get("beliefbench", "{}"))
             directions = f.get_tensor(DIRECTIONS_KEY)
     except Exception as e:  # noqa: BLE001 - a corrupt or foreign file is bad input
+        beside = path.parent / DIRECTIONS_FILE
+        if path.name != DIRECTIONS_FILE and beside.is_file():
+            # direction.json / .csv, tab-completed: was "(Error while deserializing header:
+            # header too large)", with the file to pass beside it unnamed
+            what = (f"a beliefbench results file (measure {measure}), not the directions "
+                    f"themselves" if (measure := results_measure(path)) else
+                    "not a beliefbench directions file")
+            raise DirectionError(f"{path}: {what}: pass {beside} beside it, or its folder "
+                                 f"{path.parent}") from None
         raise DirectionError(f"{path}: not a beliefbench directions file ({e}); pass the "
                              f"{DIRECTIONS_FILE} that `beliefbench internals direction` "
                              f"wrote, or its folder") from None
