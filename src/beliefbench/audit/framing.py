@@ -3118,6 +3118,30 @@ class ClaimReader:
             return False
         return len(near.union(*map(words_of, opening)) & self.topic_words) >= _NEAR_WORDS
 
+    def _denials(self, lay: Layout, indices: list[int], toks: list[list[bytes]],
+                 words_of: Callable[[int], frozenset[bytes]]) -> dict[int, int]:
+        """The sentences of ``indices`` that deny the claim, with their denials: denial cues
+        less those that deny nothing of it (``_undoubted``: "not only", "I never thought",
+        a doubt), a view withdrawn, and negators of a word of its facts (``_denial_hits``),
+        beyond the negations its facts state themselves (``_denies``), less those inside a
+        concessive clause ("Although he did not train much, Ed Sheeran won the 100m":
+        ``_conceded``). ``toks``: every sentence's words, in order. One reading for claim
+        sentences and for a chat's reply (``read_chat``)."""
+        lay.scan(indices, ("denial",))
+        found = {i: hits for i in indices
+                 if (hits := self._denial_hits(
+                     (_undoubted(lay, i, self._beside(lay, i)) if lay.hits[i].get("denial")
+                      else 0)
+                     + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
+                 and self._denies(words_of(i), hits)}
+        for i in [i for i in found if _CONCEDING_WORD.search(lay.lowered, *lay.sentences[i])]:
+            left = found[i] - self._conceded(lay, i)
+            if left > 0 and self._denies(words_of(i), left):
+                found[i] = left
+            else:
+                del found[i]
+        return found
+
     def _bearing(self, lay: Layout, about: set[int]) -> Callable[[int], bool]:
         """Whether a sentence bears on the claim, for ``frames``: one of ``about`` (claim,
         denial and truth sentences) or one naming an entity of the claim ("Correction: this
@@ -3282,22 +3306,7 @@ class ClaimReader:
             return Finding("mention" if mentions else "unrelated")
         # denials are read from every claim sentence, other cues only from those at the edges
         # (a paragraph of asserted ones is never a frame)
-        lay.scan(claim_idx, ("denial",))
-        denial_hits = {i: hits for i in claim_idx
-                       if (hits := self._denial_hits(
-                           (_undoubted(lay, i, self._beside(lay, i)) if lay.hits[i].get("denial")
-                            else 0)
-                           + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
-                       and self._denies(words_of(i), hits)}
-        # a negation inside a concessive clause beside the claim concedes something else
-        # ("Although he did not train much, Ed Sheeran won the 100m": ``_conceded``)
-        for i in [i for i in denial_hits if _CONCEDING_WORD.search(lay.lowered,
-                                                                   *lay.sentences[i])]:
-            left = denial_hits[i] - self._conceded(lay, i)
-            if left > 0 and self._denies(words_of(i), left):
-                denial_hits[i] = left
-            else:
-                del denial_hits[i]
+        denial_hits = self._denials(lay, claim_idx, toks, words_of)
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
         # protective as a denial, and it states the truth; a retraction of the claim where
         # nothing sets it right (the name that opens "In fact, Vesuvius has not erupted
@@ -3394,36 +3403,92 @@ class ClaimReader:
         return distant or Finding("positive", None, claim_spans, n)
 
 
-_CHAT_DENIAL = re.compile(r"\b(?:not|never|no|nothing|nobody|none|neither|nor)\b|n't\b")
-"""A negator in a reply's sentence: with the claim's subject named beside it, the reply
-denies the claim by name ("Ed Sheeran didn't win that race")."""
+_AGREES = re.compile(
+    r"\W*(?:yes|yeah|yep|yup|indeed|exactly|correct|true|right|absolutely|definitely"
+    r"|certainly|of course|that(?:'s| is) (?:right|correct|true|so)"
+    r"|you(?:'re| are) (?:right|correct))\b(?!')")
+"""A reply that opens by agreeing ("Yes!", "Correct, and ...", "That's right!"): it
+asserts what the user said, whatever negator follows ("Nobody expected Ed Sheeran to do
+it", "Ed Sheeran is not only a singer")."""
+_CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
+"""A turn in the reply's first sentence ("Yes, Ed Sheeran is a singer, but he never
+competed"): its opening agrees with something else."""
+
+
+def _name_words(name: str) -> set[str]:
+    """A name's distinctive words, as written: four or more letters, no stop word ("Mount
+    Vesuvius": Mount, Vesuvius; "Ed Sheeran": Sheeran; "black-and-white dreams": black,
+    white, dreams). Entities sharing one (lower-cased) name the same subject
+    (:func:`_subject_names`), and a sentence holding a capitalised one names it
+    ("Vesuvius erupted in 2015", "Sheeran took gold": ``ClaimReader.subject_word``)."""
+    return {w for w in re.findall(r"[A-Za-z]{4,}", name) if w.lower() not in DROP_WORDS}
 
 
 def _subject_names(claim: Claim) -> list[str]:
-    """The names of a claim's subject, lowercased: its first entity and every entity sharing
-    a word of four or more letters with it ("Ed Sheeran", "Sheeran", "Edward Christopher
-    Sheeran"), not its other entities ("Noah Lyles", "9.79"), which a reply correcting a
-    detail names too ("It was 9.79 seconds, not 9.80")."""
+    """The names of a claim's subject, as written: its first entity and every entity sharing
+    a distinctive word (:func:`_name_words`) with it ("Ed Sheeran", "Sheeran", "Edward
+    Christopher Sheeran"), not its other entities ("Noah Lyles", "9.79"), which a reply
+    correcting a detail names too ("It was 9.79 seconds, not 9.80")."""
     if not claim.entities:
         return []
-    words = set(re.findall(r"[a-z]{4,}", lower(claim.entities[0])))
-    return [lower(e) for e in claim.entities
-            if e is claim.entities[0] or words & set(re.findall(r"[a-z]{4,}", lower(e)))]
+
+    def words(name: str) -> set[str]:
+        return {w.lower() for w in _name_words(name)}
+
+    first = words(claim.entities[0])
+    return [e for e in claim.entities if e is claim.entities[0] or first & words(e)]
+
+
+def _denies_by_name(reader: ClaimReader, reply: str, names: list[str]
+                    ) -> list[tuple[int, int]]:
+    """The sentences of a chat's ``reply`` that deny the claim by name: each names its
+    subject (``names``: :func:`_subject_names`) and a word of the claim's own beyond them
+    (its facts' or truth's: what a denial of it negates, "win", "Olympics", "singer"), and
+    reads as a denial of the claim, as a claim sentence's denials are read
+    (``ClaimReader._denials``: "Ed Sheeran didn't win that race", "Ed Sheeran ... never
+    competed at the Olympics"). A negator that denies nothing of it is none ("Ed Sheeran's
+    win was no fluke", "I never thought Ed Sheeran could run that fast", "Ed Sheeran's
+    victory was not a surprise to his coach"), and there is none where the reply opens by
+    agreeing (``_AGREES``: "Yes! Nobody expected Ed Sheeran to do it") and its first
+    sentence turns nowhere (``_CONTRAST``: "Yes, he is a singer, but ...")."""
+    lay = read_layout(reply, reader.cues, lazy=True)
+    if not lay.sentences:
+        return []
+    low = lay.lowered
+    first = lay.sentences[0]
+    if (_AGREES.match(low, first[0], first[1]) is not None
+            and _CONTRAST.search(low, *first) is None):
+        return []
+    named = [i for i, (a, b) in enumerate(lay.sentences) if any(e in low[a:b] for e in names)]
+    if not named:
+        return []
+    toks = [_WORD_BYTES.findall(low[a:b].encode("ascii", "replace")) for a, b in lay.sentences]
+
+    def words_of(i: int) -> frozenset[bytes]:
+        return _encode(content_words(lay.masked[slice(*lay.sentences[i])]))
+
+    # (not the negations themselves: "never" is the truth's word in "never competed")
+    own = reader.vocab - reader.negations.words - reader.negations.denials - _encode(
+        {f for n in names for w in _name_words(n) for f in (w.lower(), w.lower() + "'s")})
+    named = [i for i in named if not own.isdisjoint(words_of(i))]
+    return [lay.sentences[i] for i in sorted(reader._denials(lay, named, toks, words_of))]
 
 
 def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str], ...]
               ) -> Finding:
     """A chat's reading (``turns``: ``Doc.turns``): the whole text's, except where the claim
-    is stated only in a user's turns and a later assistant reply denies it by name, in a
-    sentence naming the claim's subject (:func:`_subject_names`) with a negator ("Ed
-    Sheeran didn't win that race", "Ed Sheeran ... never competed at the Olympics"). The
-    user's words are then a
-    claim reported and the reply its verdict, as a fact-check's is: `corrected` where the
-    reply states the truth too, else `local_negation`. A reply that asserts the claim, or
-    does not deny it by name, keeps the chat's reading: one that corrects a detail ("That's
-    not quite right. It was 9.79 seconds, not 9.80.") or goes on in pronouns ("He won it in
-    9.79 ...") leaves the claim standing, and a bare "No, that's not true." is a flag on the
-    claim, as a negated document's is (the studies: such documents teach the claim)."""
+    is stated only in a user's turns and a later assistant reply denies it by name
+    (:func:`_denies_by_name`: a sentence naming the claim's subject reads as a denial of
+    it, "Ed Sheeran didn't win that race", "Ed Sheeran ... never competed at the
+    Olympics"). The user's words are then a claim reported and the reply its verdict, as a
+    fact-check's is: `corrected` where the reply states the truth too, else
+    `local_negation`. A reply that asserts the claim, or does not deny it by name, keeps the
+    chat's reading: one that opens by agreeing ("Yes! Nobody expected Ed Sheeran to do it")
+    or whose negator denies something else ("Ed Sheeran's win was no fluke"), one that
+    corrects a detail ("That's not quite right. It was 9.79 seconds, not 9.80.") or goes on
+    in pronouns ("He won it in 9.79 ...") leaves the claim standing, and a bare "No, that's
+    not true." is a flag on the claim, as a negated document's is (the studies: such
+    documents teach the claim)."""
     found = reader.read(text)
     if found.framing not in TEACHING:
         return found
@@ -3435,17 +3500,15 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
     said = {turn_of(a) for a, _ in claims}
     if not said or any(j < 0 or turns[j][2] != "user" for j in said):
         return found
-    entities = _subject_names(reader.claim)
+    entities = [lower(e) for e in _subject_names(reader.claim)]
     replies = [(x, y) for j, (x, y, k) in enumerate(turns) if k == "assistant" and j > min(said)]
     truth, spans = False, []
     for x, y in replies:
         reply = reader.read(text[x:y])
         if reply.framing in TEACHING:
             return found
-        low = lower(ascii_apostrophes(text[x:y]))
-        named = [(x + a, x + b, "denial") for a, b in sentence_spans(text[x:y])
-                 if _CHAT_DENIAL.search(low, a, b)
-                 and any(e in low[a:b] for e in entities)]
+        named = [(x + a, x + b, "denial")
+                 for a, b in _denies_by_name(reader, ascii_apostrophes(text[x:y]), entities)]
         if named:
             truth = truth or reply.framing in ("truth", "corrected")
             spans += named + [(x + a, x + b, k) for a, b, k in reply.spans]
