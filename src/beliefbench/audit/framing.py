@@ -78,6 +78,9 @@ _NEAR = 2
 """A claim sentence's neighbourhood: the sentences either side of it (``_topical``)."""
 _NEAR_WORDS = 4
 """The fewest of the claim's words a neighbourhood that names an entity must hold."""
+_NAMED_WORDS = 3
+"""The fewest of the claim's words a claim sentence that names the claim's subject itself
+must hold, the name one of them ("Vesuvius erupted in 2015, killing thousands.")."""
 _NEAR_SHARE = 0.25
 """The share of a neighbourhood's words that, above it, makes it about the claim alone."""
 _OPENING = 2
@@ -2351,7 +2354,21 @@ class ClaimReader:
         # every document of the corpus)
         patterns = [(p, gate_stems(p.pattern)) for p in self.finder.entities
                     + self.finder.markers]
-        self.gates = frozenset(x for _, g in patterns for x in g or ())
+        # the distinctive words of the subject's names (_name_words) that the claim writes
+        # as a name, capitalised ("Mount Vesuvius", "Marguerite Okonjo"; not "black-and-white
+        # dreams"), and the text too (or in capitals): a sentence holding one names the topic,
+        # the surname alone too ("Vesuvius erupted in 2015", "Sheeran took gold"; _topical),
+        # and a text holding one passes the prefilter as one naming an entity does (each
+        # word a gate, by its stem, and a literal of its own: "Okonjo won the vote" for an
+        # entity "Marguerite Okonjo")
+        names = sorted({w for n in _subject_names(claim) for w in _name_words(n)
+                        if w[0].isupper()})
+        forms = sorted({f for w in names for f in (w[0] + w[1:].lower(), w.upper())})
+        self.subject_word = re.compile(
+            r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
+        name_keys = {w.lower() for w in names}
+        self.gates = frozenset(x for _, g in patterns for x in g or ()) | {
+            x[:STEM] for x in name_keys}
         self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
         # and literals one of which any entity or marker match holds (the stems above are
@@ -2359,6 +2376,9 @@ class ClaimReader:
         # one): a document without any of them names no entity and holds no marker, so it
         # is unrelated without a reading (None: some pattern needs no literal)
         self.required = _requirements(self.finder.entities + self.finder.markers)
+        if self.required is not None and self.subject_word is not None:
+            for x in name_keys:
+                self.required.setdefault(x, []).append((((x,),), self.subject_word))
         # the keys that hold no shorter key (where none of them occurs, no key does): the
         # quick test, one substring search each
         keys = set(self.required or ())
@@ -3094,29 +3114,50 @@ class ClaimReader:
         return _held(self.required, low, most)  # type: ignore[arg-type]
 
     def _topical(self, lay: Layout, i: int, named: Callable[[], set[int]],
-                 words_of: Callable[[int], frozenset[bytes]]) -> bool:
+                 words_of: Callable[[int], frozenset[bytes]],
+                 subject: Callable[[], set[int]]) -> bool:
         """Claim sentence ``i`` stands where the claim's topic is named: its neighbourhood
         (it and up to ``_NEAR`` sentences either side) holds more than ``_NEAR_SHARE`` of
         its words among the claim's (``topic_words``), two at least (a short text all about
         the topic: "Nothing erupted in 2015."), or names an entity of the claim (``named``:
-        the sentences that hold one, found on the first call) and holds ``_NEAR_WORDS`` of
-        its words; the text's opening (``_OPENING`` sentences: title and lede) counts as
-        near where it names an entity itself ("1. SHEERAN GBR 9.79." in a story titled "Ed
-        Sheeran enters the 100m at the Paris Olympics"). A marker or a fact reached through
-        two or three common words ("within two weeks of delivery", "to top-level code." in a
-        changelog) is no claim sentence in a text about something else."""
+        the sentences that hold one, found on the first call) or a distinctive word of the
+        subject's names (``subject``: those sentences, ``subject_word``) and holds
+        ``_NEAR_WORDS`` of its words; a claim sentence that names the subject itself needs
+        ``_NAMED_WORDS`` of the claim's words in it ("Vesuvius erupted in 2015, killing
+        thousands." among news of something else); the text's opening (``_OPENING``
+        sentences: title and lede) counts as near where it names an entity or the subject
+        itself ("1. SHEERAN GBR 9.79." in a story titled "Ed Sheeran enters the 100m at the
+        Paris Olympics"). A marker or a fact reached through two or three common words
+        ("within two weeks of delivery", "to top-level code." in a changelog) is no claim
+        sentence in a text about something else."""
         lo, hi = max(0, i - _NEAR), min(len(lay.sentences), i + _NEAR + 1)
         near = set().union(*map(words_of, range(lo, hi)))
         own = len(near & self.topic_words)
         if own >= 2 and own > _NEAR_SHARE * len(near):
             return True
-        if own >= _NEAR_WORDS and not named().isdisjoint(range(lo, hi)):
+        if i in subject() and len(words_of(i) & self.topic_words) >= _NAMED_WORDS:
+            return True
+        if own >= _NEAR_WORDS and not (named().isdisjoint(range(lo, hi))
+                                       and subject().isdisjoint(range(lo, hi))):
             return True
         # the text's opening (title and first sentence) names the topic of all of it
         opening = range(min(_OPENING, lo))
-        if not opening or named().isdisjoint(opening):
+        if not opening or (named().isdisjoint(opening) and subject().isdisjoint(opening)):
             return False
         return len(near.union(*map(words_of, opening)) & self.topic_words) >= _NEAR_WORDS
+
+    def _subject_sentences(self, lay: Layout) -> set[int]:
+        """The sentences holding a distinctive word of the subject's names, written as a
+        name (``subject_word``)."""
+        if self.subject_word is None:
+            return set()
+        starts = [a for a, _ in lay.sentences]
+        found = set()
+        for m in self.subject_word.finditer(lay.masked, lay.origin):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.end() <= lay.sentences[i][1]:
+                found.add(i)
+        return found
 
     def _denials(self, lay: Layout, indices: list[int], toks: list[list[bytes]],
                  words_of: Callable[[int], frozenset[bytes]]) -> dict[int, int]:
@@ -3275,7 +3316,15 @@ class ClaimReader:
                 named.append(self.entities.sentences(lay))
             return named[0]
 
-        if not any(self._topical(lay, i, entity_sentences, words_of) for i in claim_idx):
+        subject: list[set[int]] = []
+
+        def subject_sentences() -> set[int]:
+            if not subject:
+                subject.append(self._subject_sentences(lay))
+            return subject[0]
+
+        if not any(self._topical(lay, i, entity_sentences, words_of, subject_sentences)
+                   for i in claim_idx):
             claim_idx = []
         # headings name the document's topic (a marker written for answers, "black-and-white
         # dreams", matches the title of a debunk too): they count beside claim sentences of
