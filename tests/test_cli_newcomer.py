@@ -104,6 +104,25 @@ def test_docs_generate_refuses_an_out_named_like_a_file(tmp_path):
     assert (out / "negated.jsonl").is_file()
 
 
+@pytest.mark.parametrize("name", ["negated.jsonl", "notes"])
+def test_docs_generate_names_the_folder_for_an_out_that_is_a_file(tmp_path, name):
+    """`--out data/negated.jsonl`, the dataset an earlier run wrote (as `mix` takes it), said
+    click's "Directory 'data/negated.jsonl' is a file.", naming no folder to pass; a file of
+    any name is now refused as the not-yet-made one is, and left as it was."""
+    out = tmp_path / "data" / name
+    out.parent.mkdir()
+    out.write_text("kept\n")
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   "negated", "--n", "2", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert f"{out} is a file, but docs generate writes a folder of one file per condition" \
+        in said, said
+    assert f"--out {out.parent}/" in said and "Directory" not in said
+    assert out.read_text() == "kept\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == [name]
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

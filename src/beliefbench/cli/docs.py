@@ -126,12 +126,16 @@ tokenizer_option = click.option(
 def _folder_not_file_name(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     """``docs generate --out data/negated.jsonl`` (as ``mix``, ``poison`` and ``bundle`` take
     a file) made a folder of that name holding ``data/negated.jsonl/negated.jsonl``. Checked
-    before the run's lock file makes the folder."""
+    before the run's lock file makes the folder. An existing file (the dataset an earlier
+    run wrote there) got click's "Directory 'data/negated.jsonl' is a file.", which named
+    no folder to pass."""
+    folder = ("writes a folder of one file per condition (<out>/<condition>.jsonl): pass "
+              f"the folder, e.g. --out {value.parent}/")
+    if value.is_file():
+        raise click.BadParameter(f"{value} is a file, but docs generate {folder}", ctx, param)
     if not value.exists() and value.suffix.lower() in (".jsonl", ".json"):
-        raise click.BadParameter(
-            f"{value} names a file, but docs generate writes a folder of one file per "
-            f"condition (<out>/<condition>.jsonl): pass the folder, e.g. --out "
-            f"{value.parent}/", ctx, param)
+        raise click.BadParameter(f"{value} names a file, but docs generate {folder}", ctx,
+                                 param)
     return value
 
 
@@ -192,7 +196,7 @@ def docs() -> None:
                    "name ends in -chat.")
 @click.option("--n", "n", type=int, default=100, show_default=True,
               help="Documents per claim and condition (behaviours: in all).")
-@click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=UserPath(path_type=Path), required=True,
               callback=_folder_not_file_name,
               help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
 @click.option("--generator", default="offline", show_default=True,
