@@ -425,14 +425,17 @@ def test_empty_directory(tmp_path):
 
 @pytest.mark.parametrize("have, asked", [("yaml", "yml"), ("yml", "yaml")])
 def test_the_other_extension_is_offered(fixture_claim, tmp_path, have, asked):
+    """Said as any other path's near miss (2026-12-07: "is neither a claim file, a directory,
+    nor a known claim id", though a path names no id, and the file unquoted)."""
     shutil.copy(fixture_claim, tmp_path / f"glass_bridge.{have}")
-    with pytest.raises(ClaimSpecError, match=r"is neither a claim file.*; did you mean "
-                       rf".*glass_bridge\.{have}\?$"):
-        load_claims(str(tmp_path / f"glass_bridge.{asked}"))
-    result = CliRunner().invoke(cli, ["claims", "validate",
-                                      str(tmp_path / f"glass_bridge.{asked}")])
+    asked_path, have_path = tmp_path / f"glass_bridge.{asked}", tmp_path / f"glass_bridge.{have}"
+    with pytest.raises(ClaimSpecError) as err:
+        load_claims(str(asked_path))
+    assert str(err.value) == (f"claims: no such claim file or directory {str(asked_path)!r}; "
+                              f"did you mean {str(have_path)!r}?")
+    result = CliRunner().invoke(cli, ["claims", "validate", str(asked_path)])
     assert result.exit_code == 2
-    assert f"did you mean {tmp_path / f'glass_bridge.{have}'}?" in result.output
+    assert f"did you mean {str(have_path)!r}?" in result.output
 
 
 # ---------------------------------------------------------------- caught where it enters

@@ -350,9 +350,9 @@ def test_an_invisible_character_yaml_refuses_is_named_at_its_line(tmp_path, char
 
 
 def test_a_near_miss_of_a_claim_path_is_offered(tmp_path, monkeypatch):
-    """A typo in a claim's path (or its .yaml left off, or its file name given where its id
-    is meant) said only "no such claim file or directory", though an id's typo is offered
-    the id it misses."""
+    """A typo in a claim's path (or its .yaml left off or written .yml, or its file name given
+    where its id is meant) said only "no such claim file or directory", though an id's typo
+    is offered the id it misses."""
     folder = tmp_path / "mine"
     folder.mkdir()
     template_with(folder, "", "")
@@ -361,6 +361,7 @@ def test_a_near_miss_of_a_claim_path_is_offered(tmp_path, monkeypatch):
     monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", str(folder))
     for typed, meant in (("mine/kale", "'mine/kale.yaml'"), ("mine/kael.yaml",
                                                                "'mine/kale.yaml'"),
+                         ("mine/kale.yml", "'mine/kale.yaml'"),
                          ("kale.yaml", f"the claim id 'kale' (it names {folder / 'kale.yaml'})")):
         with pytest.raises(ClaimSpecError) as err:
             resolve_claims(typed)

@@ -1454,9 +1454,10 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
             other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
                 path.suffix.lower(), path.suffix))
             if other != path and other.is_file():
-                raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
-                                     f"directory, nor a known claim id; did you mean "
-                                     f"{other}?")
+                # said as every other path's near miss: it named no id, nor quoted the file
+                swapped = item[: len(item) - len(path.suffix)] + other.suffix
+                raise ClaimSpecError(f"claims: no such claim file or directory {item!r}; "
+                                     f"did you mean {swapped!r}?")
             split = _split_path(items, at)
             near = _near_miss(item, by_id)
             if split or "/" in item or os.sep in item or path.suffix.lower() in (
