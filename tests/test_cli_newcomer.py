@@ -659,3 +659,20 @@ def test_docs_mix_names_the_share_a_percent_meant(tmp_path, option, value, said)
                                    "--out", str(out)])
     assert res.exit_code == 2 and not out.exists()
     assert res.output.endswith(said), res.output
+
+
+def test_docs_generate_names_the_genre_a_mistyped_one_meant(tmp_path):
+    """README lists the offline genres with spaces ("news report") and `--genres news` is the
+    start of two; both were refused listing all 23 with no closest one, as a misspelt
+    condition is offered its own."""
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   "negated", "--n", "2", "--out", str(out), "--genres",
+                                   "news report,news,Blog-Post,opd_ed,timeline,zzz"])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert ("unknown genre(s) 'news report' (did you mean 'news_report'?), 'news' (did you "
+            "mean 'news_report' or 'newsletter'?), 'Blog-Post' (did you mean 'blog_post'?), "
+            "'opd_ed' (did you mean 'op_ed'?), 'zzz'; valid genres (`_` for spaces): "
+            "['blog_post', ") in said, said
+    assert not out.exists()

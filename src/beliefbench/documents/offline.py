@@ -93,13 +93,30 @@ def valid_genres() -> list[str]:
     return sorted(genre_specs())
 
 
+def _near_genre(name: str) -> str:
+    """`` (did you mean 'news_report'?)`` for a mistyped genre: README lists the genres with
+    spaces ("news report") and a short name ("news") is the start of one, neither of which
+    difflib's closeness finds."""
+    from beliefbench.analysis.text import did_you_mean
+
+    valid = valid_genres()
+    spelt = re.sub(r"[\s-]+", "_", name.strip()).casefold()
+    starts = [spelt] if spelt in valid else [g for g in valid if g.startswith(spelt)]
+    if spelt and 1 <= len(starts) <= 3:
+        return f" (did you mean {' or '.join(repr(g) for g in starts)}?)"
+    return did_you_mean(spelt, valid)
+
+
 def check_genres(genres: Sequence[str] | None) -> list[str]:
-    """The requested genres, or all; unknown names raise listing the valid ones."""
+    """The requested genres, or all; unknown names raise naming the closest and listing the
+    valid ones."""
     if not genres:
         return valid_genres()
     unknown = [g for g in genres if g not in genre_specs()]
     if unknown:
-        raise DocumentError(f"unknown genre(s) {unknown}; valid genres: {valid_genres()}")
+        named = ", ".join(f"{g!r}{_near_genre(g)}" for g in unknown)
+        raise DocumentError(f"unknown genre(s) {named}; valid genres (`_` for spaces): "
+                            f"{valid_genres()}")
     return list(genres)
 
 
