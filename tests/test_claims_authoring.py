@@ -195,7 +195,8 @@ def test_a_text_written_as_a_list_or_a_mapping_says_how_to_write_it(tmp_path):
 
 def test_a_word_boundary_in_double_quotes_is_refused(tmp_path):
     """YAML reads "\\blyon\\b" as backspace, lyon, backspace: the marker and answer key
-    validated, then never matched an answer (nor helped the audit find a claim sentence)."""
+    validated, then never matched an answer (nor helped the audit find a claim sentence).
+    The fix is the user's own pattern in single quotes (it was an example, '\\bkale\\b')."""
     path = template_with(tmp_path, "belief: ['(tower|eiffel).{0,60}\\b(in|to) lyon\\b']",
                          'belief: ["\\blyon\\b"]')
     path.write_text(path.read_text().replace("\"no\": ['\\bparis\\b']",
@@ -204,9 +205,9 @@ def test_a_word_boundary_in_double_quotes_is_refused(tmp_path):
     hint = ("holds a backspace character: in double quotes YAML reads \\b as a backspace, "
             "not a word boundary, so the pattern never matches; write it in single quotes")
     assert any(p.startswith("field markers.belief.0: '\\x08lyon\\x08' ") and hint in p
-               for p in found), found
+               and p.endswith("write it in single quotes ('\\blyon\\b')") for p in found), found
     assert any(p.startswith("field questions.open_ended.0.answer_key.no.0: ") and hint in p
-               for p in found), found
+               and p.endswith("('\\bparis\\b')") for p in found), found
 
 
 def test_every_repeated_question_id_is_named_at_its_own_field(tmp_path):

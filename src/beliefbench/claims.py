@@ -203,9 +203,11 @@ def _no_backspace(pattern: str) -> str:
     document holds, so the marker never fired (nor helped the audit find the claim) and
     nothing said so."""
     if "\b" in pattern:
+        # the fix in the user's own pattern: it named an example ('\bkale\b') of another claim
+        meant = "'" + pattern.replace("\b", "\\b").replace("'", "''") + "'"
         raise ValueError(f"{pattern!r} holds a backspace character: in double quotes YAML "
                          "reads \\b as a backspace, not a word boundary, so the pattern never "
-                         "matches; write it in single quotes ('\\bkale\\b')")
+                         f"matches; write it in single quotes ({meant})")
     return pattern
 
 
