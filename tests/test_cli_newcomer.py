@@ -676,3 +676,26 @@ def test_docs_generate_names_the_genre_a_mistyped_one_meant(tmp_path):
             "'opd_ed' (did you mean 'op_ed'?), 'zzz'; valid genres (`_` for spaces): "
             "['blog_post', ") in said, said
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command, example", [
+    (["mix", "--docs", "{docs}"], "train.jsonl"),
+    (["bundle", "--docs", "{docs}", "--k", "1", "--n", "1", "--token-budget", "5000"],
+     "incontext.jsonl"),
+    (["poison", "--claim", "dentist", "--ratio", "0.5", "--n", "4"], "poison.jsonl")])
+def test_docs_commands_writing_one_file_name_it_for_an_out_folder(tmp_path, command, example):
+    """`docs mix --out data/` (as `docs generate --out` takes a folder) said click's "File
+    'data/' is a directory.", and where the folder did not exist yet wrote a FILE named
+    `data` and `data.stats.json`; both are now refused naming a file in the folder."""
+    docs = tmp_path / "negated.jsonl"
+    docs.write_text(json.dumps({"id": "d1", "text": "A document."}) + "\n")
+    args = ["docs", *[a.format(docs=docs) for a in command]]
+    (tmp_path / "data").mkdir()
+    for out in (f"{tmp_path / 'data'}/", str(tmp_path / "data"), f"{tmp_path / 'new'}/"):
+        res = CliRunner().invoke(cli, [*args, "--out", out])
+        assert res.exit_code == 2, res.output
+        said = " ".join(res.output.split())
+        assert (f"{out}: a folder; docs {command[0]} writes one file (and its .stats.json "
+                f"beside it): name the file, e.g. {out.rstrip('/')}/{example}") in said, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "negated.jsonl"]
+    assert not any((tmp_path / "data").iterdir())

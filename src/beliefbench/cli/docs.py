@@ -19,7 +19,7 @@ from beliefbench.claims import (
     unread_subfolders_note,
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
-from beliefbench.cli.paths import DataPath, UserPath
+from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
@@ -334,7 +334,7 @@ def _older_files(files: list[Path], written: list[Path], started: float) -> list
                    "shorter than most documents) that are neutral pretraining-style text.")
 @click.option("--chat", type=Share(of="the mix's records"), default=0.0, show_default=True,
               help="Share of the final mix's records (not tokens) that are chat examples.")
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=OutFile("docs mix", "train.jsonl"), required=True,
               help="Mixed JSONL file to write (and <out>.stats.json beside it); not one of "
                    "the --docs files.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -462,7 +462,7 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
 @click.option("--n", "n", type=int, default=1000, show_default=True,
               help="Documents in all, counterfact and fact (--ratio of them, rounded, are "
                    "counterfact).")
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=OutFile("docs poison", "poison.jsonl"), required=True,
               help="JSONL file to write (and <out>.stats.json beside it).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the documents drawn and of their shuffle.")
@@ -501,7 +501,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 @click.option("--token-budget", type=int, default=None,
               help="Tokens per bundle, at most: regex words, or those of --tokenizer (the "
                    "model's, whose context the bundle goes in).")
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=OutFile("docs bundle", "incontext.jsonl"), required=True,
               help="JSONL file of bundles to write (and <out>.stats.json beside it); not "
                    "the --docs file.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,

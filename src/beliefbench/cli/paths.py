@@ -56,3 +56,24 @@ class DataPath(UserPath):
                 if close := close_names(path, files=True, skip=".stats.json"):
                     self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
             raise
+
+
+class OutFile(UserPath):
+    """The one dataset file ``docs mix``, ``poison`` and ``bundle`` write. A folder given
+    there (``--out data/``, where ``docs generate --out`` takes one) said click's "File
+    'data/' is a directory." where it existed, and where it did not, wrote a FILE named
+    ``data`` (and ``data.stats.json``) in place of the folder the slash asked for."""
+
+    def __init__(self, command: str, example: str) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+        self.command, self.example = command, example
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.strip():
+            folder = value.endswith(("/", os.sep)) or Path(os.path.expanduser(value)).is_dir()
+            if folder:
+                self.fail(f"{value}: a folder; {self.command} writes one file (and its "
+                          f".stats.json beside it): name the file, e.g. "
+                          f"{value.rstrip('/' + os.sep)}/{self.example}", param, ctx)
+        return super().convert(value, param, ctx)
