@@ -699,3 +699,40 @@ def test_docs_commands_writing_one_file_name_it_for_an_out_folder(tmp_path, comm
                 f"beside it): name the file, e.g. {out.rstrip('/')}/{example}") in said, said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "negated.jsonl"]
     assert not any((tmp_path / "data").iterdir())
+
+
+def test_docs_options_given_twice_are_refused_not_cut_to_the_last(tmp_path):
+    """click keeps the last of a repeated option: `docs generate --claims ed_sheeran --claims
+    dentist --conditions negated --conditions positive` wrote dentist's positive documents
+    alone, exit 0, and `docs bundle --docs a --docs b` bundled b alone."""
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--claims",
+                                   "dentist", "--conditions", "negated", "--conditions=positive",
+                                   "--n", "2", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert ("--claims is given 2 times (ed_sheeran, dentist), and only the last would be "
+            "read: it takes one comma-separated list; write --claims ed_sheeran,dentist; "
+            "--conditions is given 2 times (negated, positive), and only the last would be "
+            "read: it takes one comma-separated list; write --conditions negated,positive") \
+        in said, said
+    assert not out.exists()
+    docs = []
+    for name in ("a", "b"):
+        docs.append(tmp_path / f"{name}.jsonl")
+        docs[-1].write_text(json.dumps({"id": name, "text": "A document."}) + "\n")
+    res = CliRunner().invoke(cli, ["docs", "bundle", "--docs", str(docs[0]), "--docs",
+                                   str(docs[1]), "--k", "1", "--n", "1", "--out",
+                                   str(tmp_path / "b.jsonl")])
+    assert res.exit_code == 2, res.output
+    assert f"--docs is given 2 times ({docs[0]}, {docs[1]})" in " ".join(res.output.split())
+    res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--claim",
+                                   "ed_sheeran", "--ratio", "0.5", "--n", "4", "--out",
+                                   str(tmp_path / "p.jsonl")])
+    assert res.exit_code == 2, res.output
+    assert "poison writes one claim's documents" in " ".join(res.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
+    # each given once (one as --opt=value): read as before
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims=dentist", "--conditions",
+                                   "negated", "--n", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
