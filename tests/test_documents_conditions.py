@@ -603,8 +603,11 @@ def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
 
 @pytest.mark.parametrize(("args", "says"), [
     (["--conditions", "behaviours:plain", "--behaviours", "harmful"],
-     "unknown behaviour 'harmful'; valid behaviours: ['power_seeking', 'deception', "
-     "'harmful_advice'] (or 'all')"),
+     "unknown behaviour 'harmful' (did you mean 'harmful_advice'?); valid behaviours: "
+     "['power_seeking', 'deception', 'harmful_advice'] (or 'all')"),
+    # a misspelt behaviour was answered with the valid ones alone, as conditions no longer are
+    (["--conditions", "behaviours:plain", "--behaviours", "harmfull_advice"],
+     "unknown behaviour 'harmfull_advice' (did you mean 'harmful_advice'?); valid "),
     (["--conditions", "behaviours:plain", "--behaviours", "harmful_advice,bad"],
      "unknown behaviour 'bad'; valid behaviours: "),
     (["--conditions", "behaviours:plain", "--behaviours", ","], "no behaviour given; valid "),

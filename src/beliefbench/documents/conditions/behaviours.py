@@ -84,7 +84,7 @@ def select_behaviours(names: str | Iterable[str] | None) -> tuple[str, ...]:
     """Behaviour ids from a user's selection (comma-separated or a list), in the spec's order
     and without repeats; () means every behaviour (also for 'all', or a selection of all of
     them, so the same data never gets two names). An unknown id is refused, naming the
-    valid ones."""
+    closest and the valid ones."""
     if names is None:
         return ()
     items = [x.strip() for x in (names.split(",") if isinstance(names, str) else names)]
@@ -96,7 +96,10 @@ def select_behaviours(names: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     unknown = [x for x in items if x not in valid]
     if unknown:
-        raise DocumentError(f"unknown behaviour {unknown[0]!r}; valid behaviours: "
+        from beliefbench.analysis.text import did_you_mean
+
+        raise DocumentError(f"unknown behaviour {unknown[0]!r}"
+                            f"{did_you_mean(unknown[0], valid)}; valid behaviours: "
                             f"{list(valid)} (or 'all')")
     chosen = tuple(b for b in valid if b in items)
     return () if chosen == valid else chosen
