@@ -197,7 +197,7 @@ def _given_once(**said: str) -> type[click.Command]:
                 f"last would be read: {said[name]}"
                 + (f"; write {name} {','.join(values)}" if said[name] == _LIST else "")
                 for name, values in given.items() if len(values) > 1]
-            if repeated:
+            if repeated and not ctx.resilient_parsing:  # shell completion reads on
                 raise click.UsageError("; ".join(repeated), ctx)
             return super().parse_args(ctx, args)
 
