@@ -123,6 +123,30 @@ def test_docs_generate_names_the_folder_for_an_out_that_is_a_file(tmp_path, name
     assert sorted(p.name for p in out.parent.iterdir()) == [name]
 
 
+@pytest.mark.parametrize("conditions,refused", [
+    ("negated", True), ("fiction:prefix_suffix,positive", True),
+    ("negated,fiction", False), ("all", False)])
+def test_docs_generate_refuses_a_placement_no_condition_reads(tmp_path, conditions, refused):
+    """`--conditions negated --placement repeated` made the negated documents with the
+    placement read nowhere, exit 0: a user who meant repeated qualifiers got none. Given
+    where no qualifier takes its placement from it, it is refused before anything is
+    written; where one does, the run goes on."""
+    out = tmp_path / "data"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   conditions, "--placement", "repeated", "--n", "1",
+                                   "--out", str(out)])
+    said = " ".join(res.output.split())
+    if refused:
+        assert res.exit_code == 2, said
+        assert (f"--placement repeated: applies to the qualifier conditions (fiction, "
+                f"unreliable_source, unknown_truth, low_probability) without a :placement of "
+                f"their own, and the conditions given ({conditions}) name none") in said
+        assert not out.exists()
+    else:
+        assert res.exit_code == 0, said
+        assert (out / "fiction-repeated.jsonl").is_file()
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

@@ -250,6 +250,12 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         written.append(path)
         click.echo(_summary(path))
 
+    if click.get_current_context().get_parameter_source("placement") \
+            is click.core.ParameterSource.COMMANDLINE and _placement_unused(conditions):
+        raise _fail(f"--placement {placement}: applies to the qualifier conditions ("
+                    f"{', '.join(_qualifiers())}) without a :placement of their own, and the "
+                    f"conditions given ({conditions}) name none: leave it out, or add e.g. "
+                    f"fiction")
     files: dict[str, Path] = {}
     started = time.time()  # a condition file older than this is an earlier run's
     try:
@@ -297,6 +303,24 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
             said = f"finished conditions kept in {out}: none"
         exit_interrupted(said + (f"; {steps}" if steps else "") + "; run the same command "
                          + ("again to make the rest" if kept or steps else "again to resume"))
+
+
+def _qualifiers() -> list[str]:
+    """The conditions that take a placement (the epistemic qualifiers)."""
+    from beliefbench.documents.conditions import PLACEMENTS, REGISTRY
+
+    return [name for name, c in REGISTRY.items() if c.options == PLACEMENTS]
+
+
+def _placement_unused(conditions: str) -> bool:
+    """Whether no condition given takes its placement from ``--placement``: `--conditions
+    negated --placement repeated` made the negated documents, the placement read nowhere,
+    without a word. A name this cannot read is left to the conditions' own parse."""
+    names = [n.strip() for n in conditions.split(",") if n.strip()]
+    names = [x for n in names for x in (CONDITIONS if n == "all" else [n])]
+    if any(n.partition(":")[0] not in CONDITIONS for n in names):
+        return False
+    return not any(":" not in n and n in _qualifiers() for n in names)
 
 
 def _condition_files(out: Path, conditions: str, placement: str, behaviours: str | None,
