@@ -2285,10 +2285,18 @@ def test_arms_whose_answers_were_read_need_no_allow_unread(tiny, tmp_path):
         return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
 
     log, _, _ = _em_direction(tiny, tmp_path, subject, samples=1)
-    assert not _nothing_read([log])
+    assert not _nothing_read([log], "em")
     for sample in log.samples:  # the same log, every answer unread
         sample.scores["em_judge"].answer = "no_score"
-    assert _nothing_read([log])
+    assert _nothing_read([log], "em")
+    assert not _nothing_read([], "em")  # no arm ran: no --allow-unread to suggest
+    # a belief arm's: report exits 2 unless some answer reads as belief or disbelief
+    belief = run_belief(tmp_path / "belief", mixed, samples=1)  # 1 yes, 4 no, 2 parse_error
+    assert not _nothing_read([belief], "belief")
+    for sample in belief.samples:
+        if sample.scores["belief_judge"].answer in ("yes", "no"):
+            sample.scores["belief_judge"].answer = "neutral"
+    assert _nothing_read([belief], "belief")
 
 
 def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeypatch):

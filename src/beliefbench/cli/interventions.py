@@ -555,27 +555,35 @@ def _intervention_command(mode: str):
         # a folder of their own: the default --out holds (and would lose) the last report
         command = "em-report" if task_name == "em" else "report"
         by = "" if task_name == "em" else " --by condition"
-        # answers no judge read (the offline tiny model's, all no_score): the command as
-        # suggested exited 2, "no response of 3 run(s) was read as a verdict"
-        unread = task_name == "em" and _nothing_read(logs)
+        # answers no judge read (the offline tiny model's, all no_score or parse errors):
+        # the command as suggested exited 2, "no response of 3 run(s) was read as a verdict"
+        unread = _nothing_read(logs, task_name)
+        why = ("no arm's answer was read as a verdict, every one no_score or failed: its "
+               "rates read EM 0 whatever the model answered" if task_name == "em" else
+               "no arm's answer was read as belief or disbelief, every one neutral, a parse "
+               "error or failed: its rates read belief 0 whatever the model believes")
         click.echo(f"Compare the arms: beliefbench {command} {shlex.quote(str(log_dir))}{by} "
                    f"--out {shlex.quote(report_folder(log_dir, task_name))}"
-                   + (" --allow-unread  (no arm's answer was read as a verdict, every one "
-                      "no_score or failed: its rates read EM 0 whatever the model answered; "
-                      "without --allow-unread em-report writes the tables, then exits 2)"
-                      if unread else ""))
+                   + (f" --allow-unread  ({why}; without --allow-unread {command} writes "
+                      "the tables, then exits 2)" if unread else ""))
         if any(log.status != "success" for log in logs):  # past threads a failed arm left
             exit_past_threads(1)
 
     return command
 
 
-def _nothing_read(logs: list) -> bool:
-    """No answer of any EM arm's log read as a verdict (``em``, ``ok``, ...; every one
-    ``no_score`` or ``failed``): ``em-report`` then exits 2 unless ``--allow-unread``."""
+def _nothing_read(logs: list, task_name: str) -> bool:
+    """No answer of any arm's log read as the report needs: an EM arm's as a verdict
+    (``em``, ``ok``, ...; every one ``no_score`` or ``failed``), a belief arm's as belief or
+    disbelief (every one ``neutral``, ``parse_error`` or ``failed``): ``em-report`` and
+    ``report`` then exit 2 unless ``--allow-unread``."""
     from inspect_ai.log import read_eval_log
 
-    from beliefbench.analysis.em_report import READ, SCORER
+    if task_name == "em":
+        from beliefbench.analysis.em_report import READ, SCORER
+    else:
+        from beliefbench.analysis.logs import SCORER
+        READ = ("yes", "no")  # report's exit rule: some response taken as either side
 
     for log in logs:
         samples = log.samples if log.samples is not None else \
@@ -584,7 +592,7 @@ def _nothing_read(logs: list) -> bool:
             score = (sample.scores or {}).get(SCORER)
             if score is not None and score.answer in READ:
                 return False
-    return True
+    return bool(logs)  # no arm ran: nothing to compare, nothing to allow
 
 
 steer = click.command(name="steer")(click.option(
