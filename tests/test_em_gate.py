@@ -172,8 +172,12 @@ def test_a_refusal_for_another_reason_names_no_unread_cause(runs, tmp_path):
     out = _gate("--baseline", str(runs["base"]), "--candidate", str(partial),
                 "--max-unread", "0.25")
     assert out.exit_code == 2, out.output
-    assert "--candidate: no result: partial log\n" in out.output + "\n", out.output
     assert "the first no_score" not in out.output
+    # the log, its status and how to resume it: the gate prints no PARTIAL warning, and its
+    # refusal said "no result: partial log" alone, naming no file
+    assert (f"--candidate: no result: partial log: {path} (status 'error', 24 responses)"
+            in out.output), out.output
+    assert f"`inspect eval-retry {path} --log-dir {path.parent}` resumes it" in out.output
 
 
 def test_the_unread_cause_is_the_commoner_among_the_general_responses():

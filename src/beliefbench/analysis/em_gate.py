@@ -36,6 +36,7 @@ from beliefbench.analysis.em_report import (
     UNREAD,
     UNREAD_MARK,
     EMLogs,
+    _answered,
     build_em_report,
     incomplete_em_note,
     no_result,
@@ -56,7 +57,13 @@ from beliefbench.analysis.gate import (
     same_model_text,
     verdict,
 )
-from beliefbench.analysis.logs import NO_LABEL, ReadLogs, has_task_key, is_belief_log
+from beliefbench.analysis.logs import (
+    NO_LABEL,
+    ReadLogs,
+    has_task_key,
+    is_belief_log,
+    partial_why,
+)
 from beliefbench.analysis.runs import RunKey
 from beliefbench.analysis.text import first_few
 from beliefbench.em.metrics import question_table
@@ -177,6 +184,23 @@ def _unread_cause(logs: EMLogs) -> str:
     return f"; the first judge failure: {first['judge']}" if "judge" in first else ""
 
 
+def _partial_logs(logs: EMLogs) -> str:
+    """Which of the side's logs are partial, each with its status, the responses it holds,
+    its error and how to resume it, as em-report's PARTIAL warning says (``: <path> (status
+    'error', 5 of 3600 responses; error: ...); once its cause is fixed, `inspect eval-retry
+    ...` resumes it``): the gate prints no warnings, so its refusal said ``no result: partial
+    log`` alone, naming no file to resume."""
+    listed = []
+    for i in logs.logs:
+        if not i["partial"]:
+            continue
+        why, resume = partial_why(i["path"], i["status"], i.get("error"),
+                                  i.get("eval_set", False), i["model"])
+        listed.append(f"{i['path']} (status {i['status']!r}{_answered(i)}"
+                      f"{'; ' + why if why else ''}){resume}")
+    return f": {' | '.join(listed)}" if listed else ""
+
+
 def _key(logs: EMLogs) -> RunKey:
     """The side's run key with its grader among the judge fields, for ``check_alike``."""
     info = logs.logs[0]
@@ -212,7 +236,8 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
             # unread responses: say why, where they are the refusal's reason (not a partial
             # log's, nor a run with no general answers)
             about_unread = why != PARTIAL_LOG and row["general_em"] == row["general_em"]
-            cause = _unread_cause(logs) if about_unread else ""
+            cause = (_unread_cause(logs) if about_unread
+                     else _partial_logs(logs) if why == PARTIAL_LOG else "")
             refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)
     if refused:
