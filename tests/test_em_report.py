@@ -1015,6 +1015,35 @@ def test_a_retry_supersedes_its_interrupted_attempt_only_if_measured_alike(tmp_p
     assert any(n.startswith("RUNS DIFFER in question_text (") for n in loaded.notes())
 
 
+def test_a_newer_started_retry_beats_an_older_scored_recovered_log(tmp_path):
+    """A run killed by SIGTERM, then `inspect eval-retry`-ed (which writes the killed log's
+    `-recovered` copy, status 'error', scored) and killed again: the folder holds the
+    recovered log (5 responses) and the retry, still 'started' (unscored, 1474 responses).
+    The scored recovered log ranked first, so em-report and gate showed its 5 responses
+    and told the user to eval-retry it, re-running the retry's samples (or running them
+    twice beside a live retry); the newest partial log is the one to show and resume."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    log = _g2_evil_log(tmp_path, "logs")
+    full = read_eval_log(log.location)
+    recovered = tmp_path / "logs" / "2000-01-01T00-00-00_em_x-recovered.eval"
+    old = full.model_copy(deep=True)
+    old.status, old.samples = "error", old.samples[:2]
+    old.eval.created, old.eval.eval_id = "2000-01-01T00:00:00+00:00", "first-attempt"
+    write_eval_log(old, str(recovered))
+    retry = full.model_copy(deep=True)
+    retry.status, retry.results, retry.samples = "started", None, retry.samples[:6]
+    retry.eval.created, retry.eval.eval_id = "2000-01-02T00:00:00+00:00", "the-retry"
+    Path(log.location).unlink()
+    retried = tmp_path / "logs" / "2000-01-02T00-00-00_em_x.eval"
+    write_eval_log(retry, str(retried))
+    loaded = load_em_logs(tmp_path / "logs")
+    assert [(i["path"], i["status"], i["responses"]) for i in loaded.logs] == [
+        (str(retried), "started", 6)]
+    assert [(p, why.split(" (")[0]) for p, why in loaded.ignored] == [
+        (str(recovered), f"superseded by {retried}")]
+
+
 def test_belief_logs_in_the_folder_are_one_line_and_a_missing_step_reads_dash(em_logs,
                                                                               tmp_path):
     """`beliefbench em-report logs/` beside belief logs printed one `ignored ...: not an EM

@@ -1904,9 +1904,14 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
     kept, dropped = [], []
     for group in by_task.values():
         # a log never scored (`inspect eval --no-score`) ranks below its scored copy
-        # (`inspect score LOG` writes one beside it): it holds the same responses, unjudged
+        # (`inspect score LOG` writes one beside it): it holds the same responses, unjudged.
+        # Among partial logs the newest wins, scored or not: a killed run's `-recovered`
+        # log (scored) kept beside the newer retry of it, still 'started' (unscored, live or
+        # killed in turn), was reported, and its resume command re-ran the retry's samples
         group.sort(key=lambda item: (item[1].status == "success",
-                                     bool(_scores(item[1], scorer)), item[1].eval.created))
+                                     item[1].status == "success"
+                                     and bool(_scores(item[1], scorer)),
+                                     item[1].eval.created, bool(_scores(item[1], scorer))))
         done = [item for item in group if item[1].status == "success"]
         scored = [item for item in done if _scores(item[1], scorer)]
         # copies, or the same responses judged again (`inspect score` keeps the eval id);
@@ -1924,8 +1929,7 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                 why = (f"superseded by {best_path} (same task_id; this log holds no {scorer} "
                        "results, as `inspect eval --no-score` leaves it, and that one is its "
                        "scored copy)")
-            elif log.status == best.status == "success" and \
-                    log.eval.eval_id != best.eval.eval_id:
+            elif log.status == best.status and log.eval.eval_id != best.eval.eval_id:
                 why = (f"superseded by {best_path} (same task_id, a newer eval id: a "
                        "retry of this log, as `inspect eval-retry` writes, or its answers "
                        "judged again by the same judge, as `beliefbench agreement` writes)")
