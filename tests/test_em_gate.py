@@ -301,6 +301,20 @@ def test_a_candidate_folder_holding_the_baselines_logs_gates_the_rest(runs, tmp_
     assert out.exit_code == 2 and "the same log(s) on both sides" in out.output
 
 
+def test_a_side_of_several_runs_names_each_runs_logs(runs):
+    """--candidate given two runs' logs was refused naming the runs' models alone
+    (``logs of 2 runs (mockllm/finetune, mockllm/equal)``): no file to leave out or point at
+    in a folder of timestamped logs; the belief gate names each run's logs."""
+    out = _gate("--baseline", str(runs["base"]), "--candidate", str(runs["finetune"]),
+                "--candidate", str(runs["equal"]))
+    assert out.exit_code == 2, out.output
+    [f_log] = runs["finetune"].glob("*.eval")
+    [e_log] = runs["equal"].glob("*.eval")
+    listed = out.output.split("--candidate: logs of 2 runs (")[1].split("): the gate")[0]
+    assert sorted(listed.split("; ")) == [f"mockllm/equal in {e_log.resolve()}",
+                                          f"mockllm/finetune in {f_log.resolve()}"], listed
+
+
 def test_sides_judged_by_different_graders_are_refused_unless_allowed(runs):
     base, other = load_em_logs(runs["base"]), load_em_logs(runs["rejudged"])
     with pytest.raises(GateError, match=r"not judged alike: .*grader.*mockllm/model.*"

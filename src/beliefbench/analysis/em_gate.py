@@ -127,8 +127,15 @@ def _one_run(name: str, logs: EMLogs) -> None:
     side = _arg(name)
     runs = logs.responses[list(RUN_COLUMNS)].drop_duplicates()
     if len(runs) > 1:
-        rows = runs.to_dict("records")
-        raise GateError(f"{side}: logs of {len(rows)} runs ({first_few(run_names(rows), 3)}): "
+        # each run with its log files, as the belief gate says them: a folder of timestamped
+        # logs named the runs' models alone, no file to leave out or point at
+        files = logs.responses.groupby(list(RUN_COLUMNS), dropna=False,
+                                       sort=False)["log"].unique()
+        rows = [dict(zip(RUN_COLUMNS, run, strict=True)) for run in files.index]
+        listed = first_few([f"{name} in {first_few(sorted(map(str, paths)), 2)}"
+                            for name, paths in zip(run_names(rows), files, strict=True)],
+                           3, sep="; ")
+        raise GateError(f"{side}: logs of {len(rows)} runs ({listed}): "
                         "the gate compares one run per side; point it at one run's logs")
     cut = [i["path"] for i in logs.logs if incomplete_em_note(i)]
     if cut:
