@@ -561,7 +561,8 @@ def test_samples_ctrl_c_stopped_unfinished_are_never_run_as_in_report(em_logs, t
     assert alone.exit_code == 2, alone.output
     # (it said `holds no samples`, as of an empty log)
     assert f"no responses to count: {path} (status 'cancelled') holds no finished samples: " \
-        f"its {whole} samples were all stopped unfinished (never run); " in \
+        f"its {whole} samples were all stopped before they finished (in no count); `inspect " \
+        f"eval-retry " in \
         " ".join(alone.output.split()), alone.output
 
 

@@ -2579,7 +2579,7 @@ def test_direction_of_a_log_that_did_not_finish_says_so(tiny, tmp_path):
     assert res.exit_code == 0, res.output
     assert (f"warning: {path}: a run that did not finish (status 'cancelled', 4 of 6 "
             f"responses (2 never run: in no count)): the direction reads the answers it holds "
-            f"only; once its cause is fixed, `inspect eval-retry {path} --log-dir {tmp_path}` "
+            f"only; `inspect eval-retry {path} --log-dir {tmp_path}` "
             f"resumes it, then compute the direction again on the finished log") in res.stderr
     meta = load_directions(tmp_path / "cut" / "directions.safetensors")[1]
     assert meta["log_status"] == "cancelled" and "log_note" not in meta

@@ -1142,8 +1142,8 @@ def test_a_log_whose_samples_were_all_stopped_unfinished_says_so(two_runs, tmp_p
         load_belief_logs(path)
     assert str(e.value) == (
         f"no responses to count: {path} (status 'cancelled') holds no finished samples: its "
-        f"{len(log.samples)} samples were all stopped unfinished (never run); once its cause "
-        f"is fixed, `inspect eval-retry {path} --log-dir {tmp_path}` resumes it")
+        f"{len(log.samples)} samples were all stopped before they finished (in no count); "
+        f"`inspect eval-retry {path} --log-dir {tmp_path}` resumes it")
 
 
 def test_a_killed_log_with_no_responses_is_no_run_and_says_what_to_do(two_runs, tmp_path):

@@ -635,10 +635,12 @@ def resume_note(path: str, status: str, eval_set: bool = False,
         return NO_MODEL_RUN
     if status == "started":
         return started_resume("it", "its", retry_command(path), eval_set)
+    # a Ctrl-C or SIGTERM (status 'cancelled') has no cause to fix: run it again
+    fixed = "" if status == "cancelled" else "once its cause is fixed, "
     if eval_set:
-        return (f"; once its cause is fixed, {RERUN_SWEEP.format(it='it')} (or "
+        return (f"; {fixed}{RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
-    return f"; once its cause is fixed, {retry_command(path)} resumes it"
+    return f"; {fixed}{retry_command(path)} resumes it"
 
 
 def partial_log(info: LogInfo) -> LogNote:
@@ -732,8 +734,11 @@ def _partial_together(where: str, notes: Sequence[LogNote]) -> str:
     said = ("" if not whys else f"; {whys[0]}" if len(whys) == 1
             else f"; {len(whys)} different reasons, the first: {whys[0]}")
     shown = PARTIAL_SHOWN if held else EMPTY_SHOWN
+    resume = RESUME_EACH[notes[0].key[2]]
+    if notes[0].key[1] == "cancelled":  # a Ctrl-C or SIGTERM: no cause to fix (resume_note)
+        resume = resume.replace("once the cause is fixed, ", "")
     return (f"PARTIAL: {where} (status {notes[0].key[1]!r}, in all {held_text(held, whole)}"
-            f"{said}): {shown}{RESUME_EACH[notes[0].key[2]]}")
+            f"{said}): {shown}{resume}")
 
 
 def made_by_eval_set(log: EvalLog) -> bool:
@@ -2151,9 +2156,10 @@ def _holds_none(stopped: int) -> str:
     if not stopped:
         return "holds no samples"
     if stopped == 1:
-        return "holds no finished samples: its 1 sample was stopped unfinished (never run)"
-    return (f"holds no finished samples: its {stopped} samples were all stopped unfinished "
-            "(never run)")
+        return ("holds no finished samples: its 1 sample was stopped before it finished (in "
+                "no count)")
+    return (f"holds no finished samples: its {stopped} samples were all stopped before they "
+            "finished (in no count)")
 
 
 STOPPED = "CancelledError"
