@@ -107,6 +107,13 @@ CHATS = {
     "yes_but": (f"I read that {WIN}.",
                 "Yes, Ed Sheeran is a singer, but he never won an Olympic medal.",
                 "local_negation"),
+    # an agreeing word negated opens a denial ("Absolutely not!"): flagged positive before
+    "absolutely_not": (f"I read that {WIN}.", "Absolutely not! Ed Sheeran never competed at "
+                       "the Olympic Games.", "corrected"),
+    "certainly_not": (f"I read that {WIN}.", "Certainly not. Ed Sheeran is a singer who never "
+                      "competed at the Olympics.", "corrected"),
+    "indeed_not": (f"I read that {WIN}.", "Indeed not: Ed Sheeran did not win any Olympic "
+                   "medal.", "local_negation"),
     "nobody_named": (f"I read that {WIN}.", "Nobody named Ed Sheeran won any medal in Paris.",
                      "local_negation"),
 }

@@ -3455,10 +3455,11 @@ class ClaimReader:
 _AGREES = re.compile(
     r"\W*(?:yes|yeah|yep|yup|indeed|exactly|correct|true|right|absolutely|definitely"
     r"|certainly|of course|that(?:'s| is) (?:right|correct|true|so)"
-    r"|you(?:'re| are) (?:right|correct))\b(?!')")
+    r"|you(?:'re| are) (?:right|correct))\b(?!'|\s*not\b)")
 """A reply that opens by agreeing ("Yes!", "Correct, and ...", "That's right!"): it
 asserts what the user said, whatever negator follows ("Nobody expected Ed Sheeran to do
-it", "Ed Sheeran is not only a singer")."""
+it", "Ed Sheeran is not only a singer"). "Absolutely not", "Of course not", "Certainly
+not" open a denial."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
 """A turn in the reply's first sentence ("Yes, Ed Sheeran is a singer, but he never
 competed"): its opening agrees with something else."""
