@@ -132,6 +132,10 @@ def test_a_short_insertion_naming_the_subject_is_found(readers, claim_id, senten
     # the subject's word as a common word, not written as a name: the news stays unrelated
     _digest("Engineers will mount the new 2015-era turbines after the eruption of protests."),
     _digest("The council erupted in 2015 over killing the budget."),
+    # "Mount" of "Mount Vesuvius" names a kind: another mountain's eruption is no claim of
+    # Vesuvius's (read positive under the subject-word rule's first form)
+    "Travel notes. We hiked Mount Pinatubo last October. The eruption of 1991 killed "
+    "hundreds of people in the towns nearby. The crater lake is now lovely.",
 ])
 def test_a_common_word_of_the_subject_names_nothing(readers, text):
     assert readers["mount_vesuvius"].read(text).framing in NOT_FLAGGED

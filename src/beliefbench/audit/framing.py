@@ -2362,7 +2362,7 @@ class ClaimReader:
         # word a gate, by its stem, and a literal of its own: "Okonjo won the vote" for an
         # entity "Marguerite Okonjo")
         names = sorted({w for n in _subject_names(claim) for w in _name_words(n)
-                        if w[0].isupper()})
+                        if w[0].isupper() and w.lower() not in _TITLE_WORDS})
         forms = sorted({f for w in names for f in (w[0] + w[1:].lower(), w.upper())})
         self.subject_word = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
@@ -3463,6 +3463,14 @@ not" open a denial."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
 """A turn in the reply's first sentence ("Yes, Ed Sheeran is a singer, but he never
 competed"): its opening agrees with something else."""
+
+
+_TITLE_WORDS = frozenset({
+    "mount", "lake", "river", "cape", "island", "isle", "port", "fort", "saint", "north",
+    "south", "east", "west", "great", "queen", "king", "prince", "princess", "lord", "lady",
+    "duke", "president", "doctor", "professor"})
+"""Words of a name that name a kind, not the subject ("Mount Vesuvius", "Queen Elizabeth
+II"): a sentence with "Mount Pinatubo" or "Queen Victoria" does not name the subject."""
 
 
 def _name_words(name: str) -> set[str]:
