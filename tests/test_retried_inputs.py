@@ -268,8 +268,9 @@ def test_eval_set_checks_the_log_of_a_project_folder_moved_since(tmp_path, monke
 
 
 def test_a_run_is_matched_to_its_log_by_its_settings_not_its_files_paths():
-    """The paths of the files a record hashes (both tasks' shapes) tell no runs apart: the
-    hashes do; a built-in context, named and not hashed, does, as any other setting."""
+    """The folders of the files a record hashes (both tasks' shapes) tell no runs apart:
+    their file names and the hashes do; a built-in context, named and not hashed, does, as
+    any other setting."""
     belief = {
         "version": "1",
         "claims": ["x"],
@@ -283,7 +284,18 @@ def test_a_run_is_matched_to_its_log_by_its_settings_not_its_files_paths():
             "samples": 1,
         },
     }
-    assert run_settings(belief) == {"claims": ["x"], "scoring": {}, "settings": {"samples": 1}}
+    assert run_settings(belief) == {
+        "claims": ["x"],
+        "claim_files": {"x": "x.yaml"},
+        "context": "ctx.txt",
+        "scoring": {"judge_template": "t.md"},
+        "settings": {"context": "ctx.txt", "samples": 1},
+    }
+    moved = {**belief, "claim_files": {"x": "/b/x.yaml"}, "context": "/b/ctx.txt"}
+    assert run_settings(moved) == run_settings(belief)
+    # another context file is another run (an eval-set's two tasks): matched, each was
+    # refused as the other's file changed
+    assert run_settings({**belief, "context": "/a/ctx_b.txt"}) != run_settings(belief)
     builtin = {"context": "wiki", "settings": {"context": "wiki", "samples": 1}}
     assert run_settings(builtin) == builtin
     assert run_settings(builtin) != run_settings(builtin | {"context": "news"})
@@ -294,7 +306,11 @@ def test_a_run_is_matched_to_its_log_by_its_settings_not_its_files_paths():
         "coherent_template": "/a/coherent.md",
         "coherent_template_sha256": "c",
     }
-    assert run_settings(em_record) == {"samples": 2}
+    assert run_settings(em_record) == {
+        "samples": 2,
+        "aligned_template": "aligned.md",
+        "coherent_template": "coherent.md",
+    }
 
 
 def test_the_files_are_named_in_the_task_s_order_and_an_unknown_hash_is_no_change():

@@ -48,25 +48,39 @@ def recorded_hashes(record: Mapping[str, Any]) -> dict[str, str]:
 
 
 def run_settings(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A task record without its file hashes, version and the paths of the files it hashes:
-    what matches a task to its log.
+    """A task record without its file hashes and version, the files it hashes named by
+    their file names alone: what matches a task to its log.
 
     A field named as a hashed file (``claim_files``, ``judge_template``, ``aligned_template``,
     ``coherent_template``, ``context`` where it is a file: :func:`recorded_hashes`) is that
     file's path, absolute once resolved: a project folder moved (``mv projA projB``) changed
-    it, the log matched no task and its edited file was resumed without a word. The hashes
-    decide (:func:`changed_inputs`); a built-in context, named and not hashed, still tells
-    runs apart by its name."""
+    it, the log matched no task and its edited file was resumed without a word. Its file
+    name still tells runs apart (an eval-set of two tasks reading ``ctx_a.jsonl`` and
+    ``ctx_b.jsonl``: without it each matched the other's log, and a resume was refused as
+    the file changed); the hashes decide the rest (:func:`changed_inputs`)."""
     paths = {name.split(".", 1)[0] for name in recorded_hashes(record)}
     return _without(record, paths)
 
 
 def _without(record: Mapping[str, Any], paths: set[str]) -> dict[str, Any]:
-    return {
-        k: _without(v, paths) if isinstance(v, Mapping) else v
-        for k, v in record.items()
-        if not k.endswith(HASH_SUFFIX) and k not in NOT_COMPARED and k not in paths
-    }
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        if k.endswith(HASH_SUFFIX) or k in NOT_COMPARED:
+            continue
+        if k in paths:
+            out[k] = _file_names(v)
+        else:
+            out[k] = _without(v, paths) if isinstance(v, Mapping) else v
+    return out
+
+
+def _file_names(value: Any) -> Any:
+    """``value`` (a path, or a mapping or list of them) with each path's file name alone."""
+    if isinstance(value, Mapping):
+        return {k: _file_names(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_file_names(v) for v in value]
+    return os.path.basename(value) if isinstance(value, str) else value
 
 
 def changed_inputs(
