@@ -1406,9 +1406,9 @@ def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
     swept.eval.eval_set_id = "a-sweep"
     write_eval_log(swept, str(cut))
     [note] = [n for n in load_em_logs(tmp_path / "logs").notes() if n.startswith("PARTIAL")]
-    assert note.endswith(
-        "once its cause is fixed, run the `beliefbench sweep` (or `inspect eval-set`) command "
-        "that wrote it again: it resumes it, and every other checkpoint left unfinished, "
+    assert note.endswith(  # a Ctrl-C's log (status cancelled): no "once its cause is fixed"
+        "never pooled with complete logs; run the `beliefbench sweep` (or `inspect eval-set`) "
+        "command that wrote it again: it resumes it, and every other checkpoint left unfinished, "
         f"reusing the finished ones (or `inspect eval-retry {cut} --log-dir {cut.parent}` "
         "resumes this log alone)"), note
 
