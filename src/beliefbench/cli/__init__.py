@@ -41,7 +41,6 @@ try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ct
         from beliefbench.cli.finetune import finetune
         from beliefbench.cli.internals import internals
         from beliefbench.cli.interventions import add_intervention_commands
-        from beliefbench.cli.once import GivenOnceGroup
         from beliefbench.cli.report import add_report_commands
         from beliefbench.cli.tiny_model import tiny_model
         from beliefbench.records import DISK_FULL
@@ -53,14 +52,12 @@ except KeyboardInterrupt:
                      "the same command again\n")
     raise SystemExit(exit_code()) from None
 
-class _Group(GivenOnceGroup):
+class _Group(click.Group):
     """The top group: Ctrl-C in a command without its own handling exits 130 with one line
     (click's default is "Aborted!" and exit 1, which a script cannot tell from a failure).
     Commands that keep partial work (audit, docs generate, finetune, demo) say what they kept
     themselves; every other command writes its files whole or not at all. SIGTERM (a
-    cluster's preemption) acts as the first Ctrl-C in every command, and exits 143. Every
-    command and subgroup added to it refuses a one-value option given twice
-    (:mod:`beliefbench.cli.once`)."""
+    cluster's preemption) acts as the first Ctrl-C in every command, and exits 143."""
 
     _ending = False
     """Whether this run's command returned (its work done) in a process that ends with it."""
