@@ -841,10 +841,11 @@ def _cli_generate(tmp_path, *extra, model: str = "openai/gpt-4.1-mini"):
 
     from beliefbench.cli import cli
 
-    return CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran",
-                                    "--conditions", "positive", "--n", "2", "--out",
-                                    str(tmp_path / "o"), "--generator", model,
-                                    "--max-retries", "0", *extra])
+    # an option in ``extra`` replaces its default here (a list option given twice is refused)
+    defaults = {"--claims": "ed_sheeran", "--conditions": "positive", "--n": "2",
+                "--out": str(tmp_path / "o"), "--generator": model, "--max-retries": "0"}
+    args = [a for k, v in defaults.items() if k not in extra for a in (k, v)]
+    return CliRunner().invoke(cli, ["docs", "generate", *args, *extra])
 
 
 def test_an_api_key_echoed_by_the_server_is_not_printed(tmp_path, openai_server):
