@@ -1680,13 +1680,14 @@ def test_a_resumed_run_revises_the_drafts_a_run_cut_off_had_paid_for(tmp_path, o
     not kept: the same command drafted them again, paying twice for up to --concurrency
     drafts. They are kept as they arrive, and the resumed run revises them."""
     calls = _sheeran_server(openai_server, stop_after=40)
-    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "10",
+    # --timeout 60: a call timed out at 10 s on a loaded machine was drafted again
+    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "60",
                       model="openai/drafts-kept")
     assert r.exit_code == 2 and "HTTP 400" in r.output, r.output
     first_writes, kept = calls["Write"], _kept(tmp_path / "o")
     assert first_writes > kept, (calls, kept)  # drafts were in flight when it stopped
     calls["stop_after"] = None
-    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "10",
+    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "60",
                       model="openai/drafts-kept")
     assert r.exit_code == 0, r.output
     assert calls["Write"] == 30, (first_writes, kept, calls)  # one draft per document, once
