@@ -363,6 +363,7 @@ def test_a_near_miss_of_a_claim_path_is_offered(tmp_path, monkeypatch):
     for typed, meant in (("mine/kale", "'mine/kale.yaml'"), ("mine/kael.yaml",
                                                                "'mine/kale.yaml'"),
                          ("mine/kale.yml", "'mine/kale.yaml'"),
+                         ("mine/kale.yml/", "'mine/kale.yaml'"),
                          ("kale.yaml", f"the claim id 'kale' (it names {folder / 'kale.yaml'})")):
         with pytest.raises(ClaimSpecError) as err:
             resolve_claims(typed)

@@ -1457,7 +1457,9 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
                 path.suffix.lower(), path.suffix))
             if other != path and other.is_file():
                 # said as every other path's near miss: it named no id, nor quoted the file
-                swapped = item[: len(item) - len(path.suffix)] + other.suffix
+                # (a trailing slash, which Path drops, is left off: not 'kale..yaml')
+                said = item.rstrip("/" + os.sep)
+                swapped = said[: len(said) - len(path.suffix)] + other.suffix
                 raise ClaimSpecError(f"claims: no such claim file or directory {item!r}; "
                                      f"did you mean {swapped!r}?")
             split = _split_path(items, at)
