@@ -349,6 +349,8 @@ def test_a_bad_question_is_named_as_in_claim_files(tmp_path: Path, question, mes
     ({"judge_max_tokens": 0}, r"^judge_max_tokens: expected a whole number"),
     ({"judge_cache": "maybe"}, r"^judge_cache: expected true or false, got 'maybe'$"),
     ({"aligned_template": "/nonexistent/aligned.md"}, r"^aligned_template: no such file"),
+    ({"coherent_template": "defualt"},  # a near miss of the bundled prompt's name
+     r"^coherent_template: no such file 'defualt' \(did you mean 'default'\?\)$"),
     ({"temperature": float("inf")},  # -T temperature=.inf
      r"^temperature: expected a finite number at least 0.0, got inf$"),
     ({"aligned_template": 5},  # -T aligned_template=5 (YAML reads a number)

@@ -388,6 +388,12 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
     ({"self_judge": "maybe"}, r"^self_judge: expected true or false, got 'maybe'$"),
     ({"judge_template": "/nonexistent/judge.md"}, r"^judge_template: no such file"),
     ({"context": "/nonexistent/bundles.jsonl"}, r"^context: no such file"),
+    # a near miss of a name taken in place of a file is told so, not only "no such file"
+    ({"judge_template": "defualt"},
+     r"^judge_template: no such file 'defualt' \(did you mean 'default'\?\)$"),
+    ({"context": "statment"}, r"^context: no such file 'statment' \(did you mean 'statement'\?\)$"),
+    ({"context": "Universe"}, r"^context: no such file 'Universe' \(did you mean 'universe'\?\)$"),
+    ({"judge_template": "judge2.md"}, r"^judge_template: no such file 'judge2.md'$"),
 ])
 def test_bad_task_parameters_are_named(fixture_claim, params, message):
     with pytest.raises(ValueError, match=message):

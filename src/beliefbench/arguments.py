@@ -488,15 +488,19 @@ def _typed_on_command_line(name: str, value: Any) -> str | None:
     return None
 
 
-def check_text_file(name: str, value: Any, what: str = "file") -> Path:
+def check_text_file(name: str, value: Any, what: str = "file",
+                    words: Sequence[str] = ()) -> Path:
     """A user's file that must exist, be a file and be UTF-8 text. ``what`` names it in the
     error for a value that is no path (``-T judge_template=5`` failed inside pathlib; a blank
-    one read as the current directory)."""
+    one read as the current directory). ``words`` are the names the parameter takes in place
+    of a file (``default``, ``statement``): a missing file whose name is a near miss of one
+    is told so (``-T judge_template=defualt`` said only "no such file")."""
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
     path = user_path(str(value))
     if not path.exists():
-        raise TaskArgumentError(f"{name}: no such file {str(value)!r}")
+        close = did_you_mean(str(value), words) if isinstance(value, str) else ""
+        raise TaskArgumentError(f"{name}: no such file {str(value)!r}{close}")
     if not path.is_file():
         raise TaskArgumentError(f"{name}: {str(value)!r} is a directory, not a file")
     try:

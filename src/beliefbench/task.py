@@ -178,7 +178,7 @@ def belief(
         judge=check_choice("judge", judge, JUDGE_MODES),
         template=None if judge_template == BUNDLED_TEMPLATE
         else str(check_text_file("judge_template", judge_template,
-                                 f"file (or {BUNDLED_TEMPLATE!r})")),
+                                 f"file (or {BUNDLED_TEMPLATE!r})", (BUNDLED_TEMPLATE,))),
         temperature=check_number("judge_temperature", judge_temperature, 0.0),
         max_tokens=check_whole("judge_max_tokens", judge_max_tokens, 1),
         cache=check_flag("judge_cache", judge_cache),
@@ -246,7 +246,8 @@ def belief(
         if builtin is not None:
             records = builtin_context(chosen, builtin)
         else:
-            context_path = check_text_file("context", context_file)
+            context_path = check_text_file("context", context_file,
+                                           words=(NO_CONTEXT, *BUILTIN_CONTEXTS))
             records = load_context(context_path)
         where = "" if context_role == "user" else f"@{context_role}"
         dataset = MemoryDataset([with_context(s, records, context_role) for s in dataset],

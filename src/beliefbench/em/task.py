@@ -47,7 +47,8 @@ TASK_KEY = "beliefbench_em"
 def _template(name: str, override: str | None) -> str:
     if override == BUNDLED:
         return str(template_path(name))  # type: ignore[arg-type]
-    path = check_text_file(f"{name}_template", override, f"judge prompt file (or {BUNDLED!r})")
+    path = check_text_file(f"{name}_template", override, f"judge prompt file (or {BUNDLED!r})",
+                           (BUNDLED,))
     problem = template_problem(path.read_text("utf-8-sig"))
     if problem:
         raise TaskArgumentError(f"{name}_template: {path}: {problem}")
