@@ -147,6 +147,28 @@ def test_docs_generate_refuses_a_placement_no_condition_reads(tmp_path, conditio
         assert (out / "fiction-repeated.jsonl").is_file()
 
 
+@pytest.mark.parametrize("conditions,said", [
+    ("negatd", "unknown condition 'negatd' (did you mean 'negated'?)"),
+    ("negated,fictin", "unknown condition 'fictin' (did you mean 'fiction'?)"),
+    ("fiction:repetead", "condition 'fiction': unknown placement 'repetead'")])
+def test_docs_generate_names_the_option_of_an_unknown_condition(tmp_path, conditions, said):
+    """`--conditions negatd` said "Error: unknown condition 'negatd' ...", naming no option;
+    the error now starts with the option as typed, as the other options' errors do. From
+    Python (parse_conditions) the message is unchanged: no option there."""
+    from beliefbench.documents import parse_conditions
+
+    out = tmp_path / "data"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   conditions, "--n", "1", "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, text
+    assert f"Error: --conditions {conditions}: {said}" in text, text
+    assert not out.exists()
+    with pytest.raises(ValueError) as e:
+        parse_conditions(conditions)
+    assert str(e.value).startswith(said.split(" (")[0]), e.value
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

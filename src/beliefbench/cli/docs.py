@@ -21,7 +21,7 @@ from beliefbench.claims import (
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
-from beliefbench.documents.base import ClaimFieldError, DocumentError
+from beliefbench.documents.base import ClaimFieldError, ConditionNameError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError, unwritable_folder
 from beliefbench.runlock import holds
@@ -309,6 +309,8 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
     except ClaimFieldError as e:  # name the claim's file, where the missing field goes
         where = files.get(e.claim_id) if e.claim_id else None
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None
+    except ConditionNameError as e:  # "unknown condition 'negatd'" named no option
+        raise _fail(f"--conditions {conditions}: {e}") from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:

@@ -36,6 +36,11 @@ class DocumentError(ValueError):
     """Bad input to document generation: the message names what is wrong and what is valid."""
 
 
+class ConditionNameError(DocumentError):
+    """A condition name that cannot be read (unknown, or a bad ``:option``): raised apart so
+    that the command line names its option (``--conditions``) before the message."""
+
+
 class ClaimFieldError(DocumentError):
     """A claim lacks fields a generator or annotator needs."""
 
