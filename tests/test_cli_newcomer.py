@@ -346,6 +346,48 @@ def test_a_folder_or_a_mistyped_file_given_as_a_dataset_names_the_datasets(tmp_p
         "data", "empty"]
 
 
+def test_a_folder_given_as_documents_suggests_no_mix_or_bundles(tmp_path, monkeypatch):
+    """`docs mix --docs data/` in a folder holding a mix and bundles beside the condition
+    files suggested `--docs data/a_mix.jsonl` (the first name), a file mix then refuses
+    ("not a mix"); `docs bundle` alike. The option's refused files are named apart and never
+    suggested; `finetune --data` leaves out only the bundles, `docs stats` nothing."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def ok(*args: str) -> None:
+        res = runner.invoke(cli, list(args))
+        assert res.exit_code == 0, res.output
+
+    ok("docs", "generate", "--claims", "dentist", "--conditions", "negated", "--n", "3",
+       "--out", "data")
+    ok("docs", "mix", "--docs", "data/negated.jsonl", "--pretrain", "0.5", "--out",
+       "data/a_mix.jsonl")
+    ok("docs", "bundle", "--docs", "data/negated.jsonl", "--k", "2", "--out",
+       "data/bundles.jsonl")
+    documents = ("data: a folder; pass one of its datasets (negated.jsonl; not a_mix.jsonl "
+                 "(a mix), bundles.jsonl (in-context bundles)), e.g. --docs data/negated.jsonl")
+    for command, error in (
+            (["docs", "mix", "--docs", "data", "--out", "m.jsonl"], f"Error: --docs {documents}"),
+            (["docs", "bundle", "--docs", "data", "--out", "b.jsonl"],
+             f"Error: Invalid value for '--docs': {documents}"),
+            (["finetune", "--recipe", "cpu", "--data", "data", "--base", "m", "--out", "o"],
+             "Error: Invalid value for '--data': data: a folder; pass one of its datasets "
+             "(a_mix.jsonl, negated.jsonl; not bundles.jsonl (in-context bundles)), e.g. "
+             "--data data/a_mix.jsonl"),
+            (["docs", "stats", "data"],
+             "Error: Invalid value for 'PATHS...': data: a folder; pass one of its datasets "
+             "(a_mix.jsonl, bundles.jsonl, negated.jsonl), e.g. data/a_mix.jsonl")):
+        res = runner.invoke(cli, command)
+        assert res.exit_code == 2, res.output
+        assert res.output.splitlines()[-1] == error, res.output
+    (tmp_path / "data" / "negated.jsonl").unlink()
+    res = runner.invoke(cli, ["docs", "mix", "--docs", "data", "--out", "m.jsonl"])
+    assert res.exit_code == 2, res.output
+    assert res.output.splitlines()[-1] == (
+        "Error: --docs data: a folder, and none of its datasets is one --docs takes: "
+        "a_mix.jsonl (a mix), bundles.jsonl (in-context bundles)"), res.output
+
+
 def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
     """`kind: adverserial` in my claim was refused as "Input should be 'adversarial',
     'critique' or 'multiturn'": the value written was not shown, and the one-letter typo was

@@ -509,16 +509,61 @@ def write_csv(df, path: str | Path) -> Path:
     return path
 
 
-def folder_of_datasets(folder: Path, shown: str, option: str | None) -> str | None:
+NOT_DOCUMENTS = ("a mix", "in-context bundles", "chat records")
+"""What :func:`dataset_kind` calls a dataset that is no documents file: what ``--docs``
+(``docs mix``, ``docs bundle``) refuses."""
+
+
+def dataset_kind(path: Path) -> str:
+    """What a dataset holds, from its first record and its stats: ``documents`` (as `docs
+    generate` and `docs poison` write them, or a file that cannot be read here: its reader
+    says why), or one of :data:`NOT_DOCUMENTS`. A mix's first record may be a document (it is
+    shuffled): its stats (``shares``) tell it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        record = json.loads(first) if first else {}
+        stats = Path(f"{path}{STATS_SUFFIX}")
+        shares = stats.is_file() and "shares" in json.loads(stats.read_text("utf-8"))
+    except (OSError, ValueError):
+        return "documents"
+    if not isinstance(record, dict):
+        return "documents"
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    if meta.get("bundle") is True:
+        return "in-context bundles"
+    if record.get("messages") is not None or meta.get("format") == "chat":
+        return "chat records"
+    if shares or record.get("source") not in (None, "document", "poison", "fact"):
+        return "a mix"
+    return "documents"
+
+
+def folder_of_datasets(folder: Path, shown: str, option: str | None,
+                       leave_out: Sequence[str] = ()) -> str | None:
     """What to say of a folder given where one dataset goes (``--data data/``, where `docs
     generate` wrote): ``<shown>: a folder; pass one of its datasets (a.jsonl, b.jsonl), e.g.
-    <option> <folder>/a.jsonl``; None for a folder without a ``.jsonl`` file."""
+    <option> <folder>/a.jsonl``; None for a folder without a ``.jsonl`` file.
+
+    ``leave_out``: kinds of dataset (:func:`dataset_kind`) the option refuses, named apart
+    and never the example: `docs mix --docs data/` suggested ``data/bundles.jsonl``, the
+    first file by name, which it then refused as in-context bundles."""
     sets = sorted(f.name for f in folder.glob("*.jsonl") if f.is_file())
     if not sets:
         return None
+    kinds = {name: dataset_kind(folder / name) for name in sets} if leave_out else {}
+    apart = [f"{name} ({kinds[name]})" for name in sets if kinds.get(name) in leave_out]
+    sets = [name for name in sets if kinds.get(name) not in leave_out]
+    if not sets:
+        return (f"{shown}: a folder, and none of its datasets is one {option or 'this'} "
+                f"takes: "
+                f"{', '.join(apart[:8])}" + (f" and {len(apart) - 8} more" if len(apart) > 8
+                                               else ""))
     listed = ", ".join(sets[:8]) + (f" and {len(sets) - 8} more" if len(sets) > 8 else "")
     example = f"{option} {folder / sets[0]}" if option else str(folder / sets[0])
-    return f"{shown}: a folder; pass one of its datasets ({listed}), e.g. {example}"
+    not_these = (f"; not {', '.join(apart[:4])}" + (f" and {len(apart) - 4} more"
+                                                     if len(apart) > 4 else "")) if apart else ""
+    return f"{shown}: a folder; pass one of its datasets ({listed}{not_these}), e.g. {example}"
 
 
 def count_records(path: str | Path) -> int | None:

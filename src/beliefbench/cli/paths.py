@@ -33,7 +33,9 @@ class DataPath(UserPath):
     """A dataset file (``finetune --data``, ``docs stats``, ``docs bundle --docs``): a missing
     file names the close ones beside it (``data/negatd.jsonl``), and a folder (``data/``,
     where ``docs generate`` wrote) its datasets, where click said only "does not exist" /
-    "is a directory"."""
+    "is a directory". Of a folder, those the option refuses are named apart, never the
+    example: ``--docs`` (mix, bundle) takes condition documents, ``--data`` (finetune) no
+    in-context bundles."""
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
@@ -44,11 +46,13 @@ class DataPath(UserPath):
                 raise
             path = Path(os.path.expanduser(value))
             if path.is_dir():
-                from beliefbench.records import folder_of_datasets
+                from beliefbench.records import NOT_DOCUMENTS, folder_of_datasets
 
                 option = (param.opts[0] if isinstance(param, click.Option) and param.opts
                           else None)
-                if said := folder_of_datasets(path, str(value), option):
+                refused = {"--docs": NOT_DOCUMENTS, "--data": ("in-context bundles",)}
+                if said := folder_of_datasets(path, str(value), option,
+                                              refused.get(option or "", ())):
                     self.fail(said, param, ctx)
             elif not path.exists():
                 from beliefbench.finetune.base import close_names

@@ -28,7 +28,13 @@ from beliefbench.documents.base import (
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.finetune.base import close_names
-from beliefbench.records import Message, Record, folder_of_datasets, read_records
+from beliefbench.records import (
+    NOT_DOCUMENTS,
+    Message,
+    Record,
+    folder_of_datasets,
+    read_records,
+)
 
 PRETRAIN_FILE = ("corpus", "pretrain.yaml")
 CHAT_FILE = ("corpus", "chat.yaml")
@@ -163,7 +169,7 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     bundles), at least one, each id once; else DocumentError naming the file and the
     record."""
     if Path(path).is_dir():  # where `docs generate` wrote: "no such documents file"
-        said = folder_of_datasets(Path(path), str(path), option)
+        said = folder_of_datasets(Path(path), str(path), option, NOT_DOCUMENTS)
         raise DocumentError(f"{option} {said}" if said else
                             f"{option} {path}: a folder, and no dataset (.jsonl) in it")
     if not Path(path).is_file():
