@@ -374,6 +374,27 @@ def test_resume_with_no_job_to_poll_says_it_starts_a_new_one(serve, data, tmp_pa
     assert "nothing to resume" not in caplog.text and fake.jobs_created == 1
 
 
+def test_repeated_record_ids_are_warned_about_as_the_local_backend_does(serve, data, tmp_path,
+                                                                        caplog):
+    """A data file concatenated twice was uploaded with every record twice, without a word,
+    where the local backend warns (docs/finetune-details.md: "trained on each time and
+    warned about"): the same warning, naming the file and the first repeated id."""
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(data.read_text() * 2)
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, twice, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert (f"{twice}: 4 records repeat an earlier record's id (first: 'd0', records 1 and 5); "
+            "each is trained on as often as it appears (`beliefbench docs mix` refuses "
+            "repeated ids)") in caplog.text
+    assert len([x for x in fake.uploaded.decode().splitlines() if x.startswith("{")]) == 8
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, tmp_path / "once", client=serve(FakeOpenAI(
+            fail_upload=0, poll_errors=0)), sleep=lambda s: None)
+    assert "repeat an earlier record's id" not in caplog.text
+
+
 def test_upload_gives_up_after_retries(serve, data, tmp_path):
     fake = FakeOpenAI(fail_upload=100)
     with pytest.raises(openai.InternalServerError):

@@ -187,6 +187,26 @@ def repeated_id(path: str | Path, lineno: int, record_id: str, first: int) -> st
             f"twice, e.g. a file concatenated with itself?)")
 
 
+def repeated_ids(ids: Iterable[str]) -> list[tuple[str, int, int]]:
+    """``(id, first, again)`` for each record (numbered from 1) whose id an earlier one
+    holds: what :func:`repeated_ids_note` says."""
+    first: dict[str, int] = {}
+    return [(rid, first[rid], i) for i, rid in enumerate(ids, 1)
+            if first.setdefault(rid, i) != i]
+
+
+def repeated_ids_note(path: str | Path, repeated: Sequence[tuple[str, int, int]]) -> str | None:
+    """The warning of a training file whose records repeat ids (:func:`repeated_ids`), or
+    None: ``finetune`` trains each copy (a file concatenated twice trains the claim twice),
+    with either backend, and says so once."""
+    if not repeated:
+        return None
+    rid, was, again = repeated[0]
+    return (f"{path}: {len(repeated)} records repeat an earlier record's id (first: {rid!r}, "
+            f"records {was} and {again}); each is trained on as often as it appears "
+            f"(`beliefbench docs mix` refuses repeated ids)")
+
+
 def read_records(path: str | Path, sha: Any = None,
                  unique_ids: bool = False) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.

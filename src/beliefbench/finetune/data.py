@@ -20,7 +20,13 @@ from pathlib import Path
 import torch
 
 from beliefbench.documents.bundles import refuse_training_on_bundle
-from beliefbench.records import Record, RecordError, count_records, read_records
+from beliefbench.records import (
+    Record,
+    RecordError,
+    count_records,
+    read_records,
+    repeated_ids_note,
+)
 from beliefbench.wording import first_line
 
 log = logging.getLogger(__name__)
@@ -209,12 +215,9 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
         raise RecordError(f"{path}: no records")
     if read is not None:
         read.file_sha256, read.encoded_sha256 = file_hash.hexdigest(), encoded.hexdigest()
-    if repeated:
+    if said := repeated_ids_note(path, repeated):
         # e.g. one file concatenated twice: each copy is trained on, the claim seen twice
-        rid, was, again = repeated[0]
-        log.warning("%s: %d records repeat an earlier record's id (first: %r, records %d and "
-                    "%d); each is trained on as often as it appears (`beliefbench docs mix` "
-                    "refuses repeated ids)", path, len(repeated), rid, was, again)
+        log.warning("%s", said)
     if n_cut:
         log.warning("%s: %d of %d records are longer than max_seq_len=%d tokens and were cut "
                     "(%d tokens, their ends, not trained); %s",

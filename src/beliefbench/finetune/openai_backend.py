@@ -57,7 +57,15 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe, trained_with_kl
-from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
+from beliefbench.records import (
+    Record,
+    RecordError,
+    atomic_write_text,
+    read_records,
+    repeated_ids,
+    repeated_ids_note,
+    sha256_file,
+)
 from beliefbench.redaction import url_shown
 from beliefbench.resources import user_path
 from beliefbench.wording import first_line, plural
@@ -844,6 +852,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
     records = list(read_records(data))
     chats = [record_to_chat(r, recipe.openai.doctag) for r in records]
     _check_records(records, chats, data)
+    # each copy is uploaded and trained on, as the local backend trains it: said, as there
+    if said := repeated_ids_note(data, repeated_ids(r.id for r in records)):
+        log.warning("%s", said)
     masked = [r.id for r in records if any(s.kind == "mask" for s in r.loss_mask)]
     if masked:  # once, not a line per record: a corpus of masked documents flooded the log
         log.warning("%s: %d of %d records have masked words (first: %s); the OpenAI API "
