@@ -916,6 +916,10 @@ def test_a_marker_judged_side_is_refused_naming_the_mode_not_unknown_judge_setti
     assert r.exit_code == 2, r.output
     assert "not judged alike: mode (baseline: markers; candidate: model); a judge" in r.output
     assert "unknown" not in r.output
+    # the way out it names is one the gate then reads (an `inspect score`d log it refuses)
+    assert "Re-judge one side with the other side's grader into a log of its own (`beliefbench"\
+        " agreement LOG --grader <its grader> --grader <the other's> --out DIR`" in r.output
+    assert "`inspect score` re-scores a log in place, which the gate refuses" in r.output
     r = _gate(dry.location, base, "--allow-judge-mismatch")
     assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output, r.output
 

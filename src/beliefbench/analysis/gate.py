@@ -590,8 +590,12 @@ def side_key(keys: list[RunKey]) -> RunKey:
     return RunKey(keys[0].judge, tuple(sorted(settings.items())))
 
 
-REJUDGE = "Re-judge one side (`beliefbench agreement`, `inspect score`)"
-"""How :func:`check_alike` says to judge a belief log again."""
+REJUDGE = ("Re-judge one side with the other side's grader into a log of its own (`beliefbench "
+           "agreement LOG --grader <its grader> --grader <the other's> --out DIR`, then gate "
+           "DIR/rescored-<grader>.eval; `inspect score` re-scores a log in place, which the "
+           "gate refuses)")
+"""How :func:`check_alike` says to judge a belief log again: it named `inspect score` too,
+whose re-scored log the gate then refused as re-scored in place."""
 
 
 def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
