@@ -391,3 +391,29 @@ def test_a_label_read_as_yaml_is_named_not_shown_silently(tmp_path):
     assert set(report.overall["condition"]) == {"False", "1.1", "negated", "3"}
     log = next((tmp_path / "plain").glob("*.eval"))
     assert step_of(read_eval_log(str(log), header_only=True), str(log)) == (None, None)
+
+
+def test_a_mistyped_label_key_is_named_not_dropped_silently(tmp_path):
+    """`--metadata conditon=negated` (or `Step=3`) is no label: the report showed the run
+    with condition `-` and said nothing. Such a key, where the label itself is absent, gets
+    a LABEL MISSPELT? warning naming the label meant; a log with the label spelt right
+    beside a look-alike key (`conditions`), or the sweep's `final_checkpoint`, gets none."""
+    from beliefbench.analysis.logs import load_belief_logs
+    from beliefbench.analysis.report import build_report
+
+    for name, metadata in [("typo", {"conditon": "negated", "Step": 3}),
+                           ("right", {"condition": "negated", "conditions": "x"}),
+                           ("swept", {"final_checkpoint": True})]:
+        eval(belief(claims="ed_sheeran", families="binary", samples=1, judge="markers"),
+             model="beliefbench/skeptic", log_dir=str(tmp_path / name), display="none",
+             metadata=metadata)
+    report = build_report(load_belief_logs([tmp_path]), n_bootstrap=0)
+    said = [n for n in report.notes if "LABEL MISSPELT?" in n]
+    assert len(said) == 1, report.notes
+    typo = next((tmp_path / "typo").glob("*.eval"))
+    assert said[0] == (
+        f"LABEL MISSPELT?: {typo}: eval metadata 'conditon' (did you mean 'condition'?) and "
+        "'Step' (did you mean 'step'?) is no label (beliefbench reads checkpoint, condition "
+        "and step only), so this log is reported with no condition and step; re-run the "
+        "eval with --metadata condition=... to label it")
+    assert set(report.overall["condition"]) == {"-", "negated"}

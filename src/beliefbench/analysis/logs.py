@@ -27,6 +27,7 @@ refused by ``gate``.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import json
 import math
@@ -1222,6 +1223,32 @@ def yaml_label_note(md: Mapping[str, Any], path: str) -> str | None:
             f"it: --metadata '{name}=\"<label>\"'")
 
 
+LABELS = ("checkpoint", "condition", "step")
+"""The eval metadata keys read as run labels."""
+
+
+def misspelt_label_note(md: Mapping[str, Any], path: str) -> str | None:
+    """A note where the eval metadata holds a key that reads as a mistyped label
+    (``conditon``, ``Step``, ``check-point``) and not the label itself: ``--metadata
+    conditon=negated`` left the run with no condition, reported as ``-`` without a word."""
+    found: dict[str, str] = {}
+    for key in md:
+        if not isinstance(key, str) or key in LABELS:
+            continue
+        folded = key.strip().casefold().replace("-", "").replace("_", "")
+        close = [label for label in LABELS if folded == label] or difflib.get_close_matches(
+            folded, LABELS, n=1, cutoff=0.85)
+        if close and close[0] not in md:
+            found[key] = close[0]
+    if not found:
+        return None
+    keys = listing(f"{key!r} (did you mean {label!r}?)" for key, label in found.items())
+    meant = sorted(set(found.values()), key=LABELS.index)
+    return (f"LABEL MISSPELT?: {path}: eval metadata {keys} is no label (beliefbench reads "
+            f"{listing(LABELS)} only), so this log is reported with no {listing(meant)}; "
+            f"re-run the eval with --metadata {meant[0]}=... to label it")
+
+
 def step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
     """The eval metadata's ``step``, and a note when it is the YAML octal reading of the
     checkpoint folder's zero-padded step: `--metadata step=${ckpt##*-}` for ``step-000625``
@@ -1231,7 +1258,8 @@ def step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
     md = log.eval.metadata or {}
     step, note = _step_of(log, path)
     label = yaml_label_note(md, path)
-    return step, "; ".join(n for n in (note, label) if n) or None
+    misspelt = misspelt_label_note(md, path)
+    return step, "; ".join(n for n in (note, label, misspelt) if n) or None
 
 
 def _step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
