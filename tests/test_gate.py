@@ -471,6 +471,10 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)
         r = _gate(base, new, option, value, "--json")
         assert r.exit_code == 2 and json.loads(r.stdout)["passed"] is None
+    # the fewest it takes, not "at least 1" (which --bootstrap 1 then learnt was not so)
+    r = _gate(base, new, "--bootstrap", "0")
+    assert "--bootstrap: must be at least 40 (the fewest for one 95% CI; more where more " \
+        "rises are checked, as the refusal then says), got 0" in r.output, r.output
 
 
 def test_a_threshold_written_as_a_percent_names_the_decimal_to_write(base_and_new):

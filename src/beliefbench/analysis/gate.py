@@ -908,7 +908,10 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
                         f"{max_rise}")
     if n_bootstrap < 1:
-        raise GateError(f"n_bootstrap / --bootstrap: must be at least 1, got {n_bootstrap}")
+        # "at least 1" sent a newcomer to --bootstrap 1, refused next for "at least 120"
+        raise GateError(f"n_bootstrap / --bootstrap: must be at least {min_resamples(1)} (the "
+                        "fewest for one 95% CI; more where more rises are checked, as the "
+                        f"refusal then says), got {n_bootstrap}")
     if seed < 0:
         raise GateError(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
