@@ -714,6 +714,29 @@ def test_a_folder_of_json_claims_says_to_name_them_yaml(tmp_path):
     assert [c.id for c in load_claims(str(folder))] == ["kale"]
 
 
+def test_a_folder_of_generated_documents_is_not_told_to_rename_its_stats(tmp_path, monkeypatch):
+    """`audit audit-demo/ --claims audit-demo/` (the corpus folder given as claims, a
+    newcomer's slip) said the folder "holds corrected.jsonl.stats.json, ...: JSON is YAML ...
+    rename them to .yaml": the statistics `docs generate` writes beside every dataset are no
+    claims. Nor is one beside a YAML claim a JSON claim left unread."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                   "positive,negated", "--n", "2", "--out", "demo"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "demo").glob("*.stats.json")) == [
+        "negated.jsonl.stats.json", "positive.jsonl.stats.json"]
+    res = CliRunner().invoke(cli, ["audit", "demo", "--claims", "demo", "--out", "audit"])
+    assert res.exit_code == 2
+    assert res.stderr == "Error: demo: no claim files (*.yaml, *.yml) in this directory\n"
+    assert not (tmp_path / "audit").exists()
+    (tmp_path / "demo" / "kale.yaml").write_text(claim_template("kale"), encoding="utf-8")
+    assert unread_json_note("demo") is None
+    (tmp_path / "demo" / "beet.json").write_text("{}", encoding="utf-8")  # a claim's name
+    assert unread_json_note("demo") == (
+        "demo: beet.json not read: a folder is read for *.yaml and *.yml files only; JSON is "
+        "YAML, so rename it to .yaml to include its claim")
+
+
 def test_json_files_beside_yaml_claims_are_named(tmp_path, monkeypatch, caplog):
     """A folder of kale.yaml and beet.json: `claims validate js/`, `claims list js`, the task
     and `docs generate --claims js/` read kale alone and skipped beet.json without a word (a

@@ -1353,13 +1353,23 @@ def _in_subfolders(claim_id: str) -> str:
     return f" (did you mean {' or '.join(map(repr, found[:3]))}?)" if found else ""
 
 
+def _json_files(folder: Path, files_only: bool) -> list[str]:
+    """The names of the ``.json`` files in ``folder`` that could be claims written as JSON:
+    hidden ones and the ``<dataset>.stats.json`` files beliefbench writes beside every dataset
+    are not (``--claims audit-demo/``, a folder of generated documents, was told to rename
+    ``positive.jsonl.stats.json`` to .yaml). Raises OSError where the folder cannot be listed."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.suffix.lower() == ".json" and not p.name.startswith(".")
+                  and not p.name.lower().endswith(".stats.json")
+                  and (not files_only or p.is_file()))
+
+
 def _json_here(folder: Path) -> str:
     """``; it holds kale.json: ...`` where a folder with no claim file holds JSON files (claims
     written by a script's ``json.dump``): a claim file may be JSON, but a folder is read for
     ``*.yaml`` and ``*.yml`` only, and it said just "no claim files"; "" where it holds none."""
     with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
-        found = sorted(p.name for p in folder.iterdir()
-                       if p.suffix.lower() == ".json" and not p.name.startswith("."))
+        found = _json_files(folder, files_only=False)
         if found:
             return (f"; it holds {listing(found, 3)}: JSON is YAML, so a claim may be written "
                     f"as JSON, but a folder is read for *.yaml and *.yml files only: rename "
@@ -1417,8 +1427,7 @@ def unread_json_note(selection: Selection = "all") -> str | None:
         if item == "all" or not folder.is_dir() or not spec_files(folder):
             continue
         with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
-            found = sorted(p.name for p in folder.iterdir() if p.is_file()
-                           and p.suffix.lower() == ".json" and not p.name.startswith("."))
+            found = _json_files(folder, files_only=True)
             if found:
                 said.append(f"{item}: {listing(found, 3)} not read: a folder is read for "
                             f"*.yaml and *.yml files only; JSON is YAML, so rename "
