@@ -217,6 +217,16 @@ def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_pat
     assert not work.exists()
 
 
+@pytest.mark.parametrize("command", ["audit", "audit-verify"])
+def test_help_gives_sigterms_exit_beside_ctrl_cs(command):
+    """Both commands exit 143 on SIGTERM (above; audit-verify likewise), and README's table
+    says 130 / 143, but their --help said only "130 interrupted": a pipeline author reading it
+    took 143 for a crash."""
+    res = CliRunner().invoke(cli, [command, "--help"], terminal_width=400)
+    assert res.exit_code == 0, res.output
+    assert "130 interrupted by Ctrl-C, 143 by SIGTERM" in " ".join(res.output.split())
+
+
 def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path, corpus):
     """The last seconds of an audit write its report (the plot alone takes a second or more).
     Every unit had been removed by then, so a stop there told the user that nothing

@@ -428,8 +428,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     done, 1 more flagged documents than --max-flagged, 2 bad input, nothing could be
     read, or an unexpected error (its traceback above), 3 more unread input than
     --max-skipped (and flags within --max-flagged; with --max-flagged and no
-    --max-skipped, more unread input than documents read), 130 interrupted (finished units are
-    kept: add --resume).
+    --max-skipped, more unread input than documents read), 130 interrupted by Ctrl-C, 143 by
+    SIGTERM (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import (
         NOT_UNREAD,
@@ -721,7 +721,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     their documents changed since the audit (a warning says how many; they are never sent:
     audit again) or could not be read now (a file this user may not read: a warning names
     them apart), or --sample did not draw enough of them for --max-confirmed to pass, 130
-    interrupted (the verdicts that came back are kept).
+    interrupted by Ctrl-C, 143 by SIGTERM (the verdicts that came back are kept).
     """
     from beliefbench.audit.verify import MIN_CHARS, VerifyError, VerifyInterrupted, verify
 
