@@ -391,6 +391,11 @@ def test_unknown_id_lists_the_known_ones():
     with pytest.raises(ClaimSpecError) as e:
         load_claims("nope")
     assert "did you mean" not in str(e.value)
+    for typo in ("ALL", "All", "al"):  # `--claims ALL` listed the ids, not the word it meant
+        with pytest.raises(ClaimSpecError) as e:
+            load_claims(typo)
+        assert f"{typo!r} is neither a claim file, a directory, nor a known claim id (did you " \
+               f"mean 'all'?) (searched" in str(e.value)
 
 
 def test_claims_split_by_spaces_are_told_to_take_commas(fixture_claim):

@@ -1478,8 +1478,9 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
                 raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
                                      f"{split or near}")
             known = sorted(by_id)
-            guess = did_you_mean(item, known) or near.replace("; ", " (", 1) + (
-                ")" if near else "") or _in_subfolders(item)
+            # 'ALL' or 'al' for the selection of every bundled claim, after the ids
+            guess = did_you_mean(item, known) or did_you_mean(item, ["all"]) or near.replace(
+                "; ", " (", 1) + (")" if near else "") or _in_subfolders(item)
             raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                  f"nor a known claim id{guess} "
                                  f"({_searched()}); known ids: {known}")
