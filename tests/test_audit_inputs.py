@@ -918,6 +918,12 @@ def test_a_wildcard_pattern_reads_the_files_it_matches(tmp_path, claim_text):
                                   "ed_sheeran", "--out", str(tmp_path / "o2"))
     assert code == 0 and report["skipped"]["by_reason"] == {"missing path": 1}
     assert f"skipped: {nothing}: a pattern that matches no file" in output
+    # a misspelt folder before the wildcard, the usual cause, is named with the close names
+    typo = str(tmp_path / "cc" / "*.jsonl")
+    code, output, _ = _audit(typo, "--claims", "ed_sheeran", "--out", str(tmp_path / "o3"))
+    assert code == 2
+    assert (f"{typo}: a pattern that matches no file: its folder {tmp_path / 'cc'} does not "
+            f"exist (close names in {tmp_path}: c) (the only corpus path given)") in output
 
 
 def test_json_lines_named_json_are_read_where_named(tmp_path, claim_text):

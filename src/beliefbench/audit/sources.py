@@ -19,6 +19,7 @@ import bz2
 import errno
 import functools
 import io
+import itertools
 import json
 import lzma
 import os
@@ -664,9 +665,16 @@ def _no_such(p: Path) -> str:
                 "by path, to resume an interrupted run and for audit-verify to read the "
                 "flagged texts again; write the stream to a file first, or name the shards "
                 "(compressed ones are read as they are: 'shards/*.jsonl.zst')")
-    if glob.has_magic(str(p)):
-        return "a pattern that matches no file"
     from beliefbench.finetune.base import close_names  # only where a path is missing
+
+    if glob.has_magic(str(p)):
+        # a misspelt folder before the wildcard ('shard/*.jsonl' for shards/) is the usual
+        # cause; it was said only "matches no file", where a misspelt path names close names
+        fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), p.parts))
+        head = Path(*fixed) if fixed else None
+        missing = (f": its folder {head} does not exist{close_names(head)}"
+                   if head is not None and not os.path.lexists(head) else "")
+        return f"a pattern that matches no file{missing}"
 
     return ("no such file or directory"
             f"{close_names(p) or close_names(p, files=True, skip='.stats.json')}")
