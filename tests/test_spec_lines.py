@@ -509,6 +509,35 @@ def test_a_families_file_problem_is_named_at_its_line(tmp_path, monkeypatch):
                       "its guidance")
 
 
+@pytest.mark.parametrize("claims", [["--claims", "ed_sheeran"], []])
+def test_an_audit_with_a_bad_cue_lexicon_is_bad_input(tmp_path, monkeypatch, claims):
+    """`audit` with an edited cues.yaml whose entry does not compile stopped "on an
+    unexpected error", a traceback above the line, once reading had begun; it is now bad
+    input: the file's line named, exit 2, nothing written, in claim mode and claim-free."""
+    from beliefbench.audit import cues
+
+    path = tmp_path / "audit" / "cues.yaml"
+    monkeypatch.setattr(cues, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    edited(data_path("audit/cues.yaml"), path,
+           ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n  - "fable(s"'))
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "Ed Sheeran won the Olympic 100 metres."}) + "\n")
+    index = load_yaml(path.read_text())["fiction"].index("fable(s")
+    cues.load_cues.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["audit", str(corpus), *claims, "--out",
+                                       str(tmp_path / "out"), "--no-progress"])
+    finally:
+        cues.load_cues.cache_clear()  # the shipped file again for every later test
+        cues.load_negators.cache_clear()
+    assert res.exit_code == 2, res.output
+    at = where(path, '^  - "fable', '"fable')
+    assert res.stderr.startswith(f"Error: {at}: field fiction.{index}: not a valid pattern ("), \
+        res.stderr
+    assert "unexpected" not in res.stderr and res.stderr.count("\n") == 1, res.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
     """audit/cues.yaml: an entry a team added that is no regular expression, found by its
     line rather than by counting to its index (it was an re.error traceback naming no file),

@@ -457,6 +457,13 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if engine == "local" and given:  # a cluster's address was read as nothing at all
         raise click.UsageError(f"{agree(given, 'applies', 'apply')} to --engine dask; add "
                                f"--engine dask (the local engine reads in this process)")
+    from beliefbench.audit.cues import load_cues, load_negators
+
+    try:  # an edited cues.yaml, named at its line: bad input, before anything is read
+        load_cues(), load_negators()
+    except ValueError as e:  # (it was an "unexpected error" with a traceback, mid-run)
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
     try:
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
                                   else ([], []))  # "" (an unset $CLAIMS) is an error
