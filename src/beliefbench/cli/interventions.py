@@ -581,16 +581,21 @@ def _nothing_read(logs: list, task_name: str) -> bool:
 
     if task_name == "em":
         from beliefbench.analysis.em_report import READ, SCORER
-    else:
-        from beliefbench.analysis.logs import SCORER
-        READ = ("yes", "no")  # report's exit rule: some response taken as either side
+
+        def read(answer: object) -> bool:
+            return answer in READ
+    else:  # report's exit rule, kept in one place: some response taken as either side
+        from beliefbench.analysis.logs import SCORER, read_either_way
+
+        def read(answer: object) -> bool:
+            return isinstance(answer, str) and read_either_way({answer: 1})
 
     for log in logs:
         samples = log.samples if log.samples is not None else \
             read_eval_log(log.location).samples
         for sample in samples or []:
             score = (sample.scores or {}).get(SCORER)
-            if score is not None and score.answer in READ:
+            if score is not None and read(score.answer):
                 return False
     return bool(logs)  # no arm ran: nothing to compare, nothing to allow
 
