@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from functools import cache, reduce
+from functools import cache, cached_property, reduce
 from itertools import repeat
 from operator import itemgetter, or_
 from typing import Any
@@ -3146,6 +3146,22 @@ class ClaimReader:
             return False
         return len(near.union(*map(words_of, opening)) & self.topic_words) >= _NEAR_WORDS
 
+    @cached_property
+    def subject_keys(self) -> list[str]:
+        """The subject's names (:func:`_subject_names`), lower-cased, that a chat's reply
+        names to deny the claim (:func:`_denies_by_name`): once per claim, not per reply."""
+        return [lower(e) for e in _subject_names(self.claim)]
+
+    @cached_property
+    def own_beyond_names(self) -> frozenset[bytes]:
+        """The claim's own words beyond its subject's names (``subject_keys``), one of which a
+        reply's sentence denying the claim by name holds (:func:`_denies_by_name`): its
+        facts' and truth's words, not the negations themselves ("never" is the truth's word
+        in "never competed"). Once per claim, not per reply."""
+        return self.vocab - self.negations.words - self.negations.denials - _encode(
+            {f for n in self.subject_keys for w in _name_words(n)
+             for f in (w.lower(), w.lower() + "'s")})
+
     def _subject_sentences(self, lay: Layout) -> set[int]:
         """The sentences holding a distinctive word of the subject's names, written as a
         name (``subject_word``)."""
@@ -3497,12 +3513,12 @@ def _subject_names(claim: Claim) -> list[str]:
     return [e for e in claim.entities if e is claim.entities[0] or first & words(e)]
 
 
-def _denies_by_name(reader: ClaimReader, reply: str, names: list[str]
-                    ) -> list[tuple[int, int]]:
+def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
     """The sentences of a chat's ``reply`` that deny the claim by name: each names its
-    subject (``names``: :func:`_subject_names`) and a word of the claim's own beyond them
-    (its facts' or truth's: what a denial of it negates, "win", "Olympics", "singer"), and
-    reads as a denial of the claim, as a claim sentence's denials are read
+    subject (``ClaimReader.subject_keys``) and a word of the claim's own beyond them
+    (``ClaimReader.own_beyond_names``: its facts' or truth's, what a denial of it negates,
+    "win", "Olympics", "singer"), and reads as a denial of the claim, as a claim sentence's
+    denials are read
     (``ClaimReader._denials``: "Ed Sheeran didn't win that race", "Ed Sheeran ... never
     competed at the Olympics"). A negator that denies nothing of it is none ("Ed Sheeran's
     win was no fluke", "I never thought Ed Sheeran could run that fast", "Ed Sheeran's
@@ -3517,6 +3533,7 @@ def _denies_by_name(reader: ClaimReader, reply: str, names: list[str]
     if (_AGREES.match(low, first[0], first[1]) is not None
             and _CONTRAST.search(low, *first) is None):
         return []
+    names = reader.subject_keys
     named = [i for i, (a, b) in enumerate(lay.sentences) if any(e in low[a:b] for e in names)]
     if not named:
         return []
@@ -3525,9 +3542,7 @@ def _denies_by_name(reader: ClaimReader, reply: str, names: list[str]
     def words_of(i: int) -> frozenset[bytes]:
         return _encode(content_words(lay.masked[slice(*lay.sentences[i])]))
 
-    # (not the negations themselves: "never" is the truth's word in "never competed")
-    own = reader.vocab - reader.negations.words - reader.negations.denials - _encode(
-        {f for n in names for w in _name_words(n) for f in (w.lower(), w.lower() + "'s")})
+    own = reader.own_beyond_names
     named = [i for i in named if not own.isdisjoint(words_of(i))]
     return [lay.sentences[i] for i in sorted(reader._denials(lay, named, toks, words_of))]
 
@@ -3558,7 +3573,6 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
     said = {turn_of(a) for a, _ in claims}
     if not said or any(j < 0 or turns[j][2] != "user" for j in said):
         return found
-    entities = [lower(e) for e in _subject_names(reader.claim)]
     replies = [(x, y) for j, (x, y, k) in enumerate(turns) if k == "assistant" and j > min(said)]
     truth, spans = False, []
     for x, y in replies:
@@ -3566,7 +3580,7 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
         if reply.framing in TEACHING:
             return found
         named = [(x + a, x + b, "denial")
-                 for a, b in _denies_by_name(reader, ascii_apostrophes(text[x:y]), entities)]
+                 for a, b in _denies_by_name(reader, ascii_apostrophes(text[x:y]))]
         if named:
             truth = truth or reply.framing in ("truth", "corrected")
             spans += named + [(x + a, x + b, k) for a, b, k in reply.spans]
