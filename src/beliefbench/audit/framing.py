@@ -20,10 +20,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from functools import cache, cached_property, reduce
+from functools import cache, cached_property, partial, reduce
 from itertools import repeat
 from operator import itemgetter, or_
-from typing import Any
+from typing import Any, TypeVar
 
 from beliefbench.audit.cues import (
     CATEGORIES,
@@ -451,6 +451,24 @@ def _asides(text: str, start: int) -> list[re.Match[str]]:
             out.append(m)
             done = m.end()
     return out
+
+
+_T = TypeVar("_T")
+
+
+def _once(compute: Callable[[], _T]) -> Callable[[], _T]:
+    """``compute``, run at the first call only and its answer kept: a search that a reading
+    may need several times or not at all (most texts are settled before it). Not
+    ``functools.cache``: building its wrapper costs more, per document, than such a search
+    spares."""
+    memo: list[_T] = []
+
+    def once() -> _T:
+        if not memo:
+            memo.append(compute())
+        return memo[0]
+
+    return once
 
 
 def _blank(text: str, asides: list[tuple[int, int, dict[str, int]]]) -> str:
@@ -3204,14 +3222,10 @@ class ClaimReader:
         denial and truth sentences) or one naming an entity of the claim ("Correction: this
         story misstated Brennan Holloway's occupation"). The entities are searched on the
         first question only: most texts have no correction cue in a frame."""
-        named: list[set[int]] = []
+        named = _once(partial(self.entities.sentences, lay))
 
         def bears(i: int) -> bool:
-            if i in about:
-                return True
-            if not named:
-                named.append(self.entities.sentences(lay))
-            return i in named[0]
+            return i in about or i in named()
 
         return bears
 
@@ -3325,20 +3339,9 @@ class ClaimReader:
         truth_idx = [i for i in truth_idx if not _question(lay, i)]
         # the claim's topic must be named around one claim sentence at least (_topical): then
         # the text is about it, and its other claim sentences count as they are
-        named: list[set[int]] = []
-
-        def entity_sentences() -> set[int]:
-            if not named:
-                named.append(self.entities.sentences(lay))
-            return named[0]
-
-        subject: list[set[int]] = []
-
-        def subject_sentences() -> set[int]:
-            if not subject:
-                subject.append(self._subject_sentences(lay))
-            return subject[0]
-
+        # (each searched once, at its first use: most texts are settled before either)
+        entity_sentences = _once(partial(self.entities.sentences, lay))
+        subject_sentences = _once(partial(self._subject_sentences, lay))
         if not any(self._topical(lay, i, entity_sentences, words_of, subject_sentences)
                    for i in claim_idx):
             claim_idx = []
