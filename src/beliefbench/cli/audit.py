@@ -722,7 +722,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     document has the framed shape it was flagged for). Writes OUT/verified.jsonl and
     OUT/verification.json. The corpus is read again for the flagged texts, from the
     folder the audit ran in. Flags that already have a verdict are not sent again.
-    Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
+    Exit 0 every flag verified has a verdict (with --sample, every flag drawn: those not
+    drawn have none), 1 more flags confirmed than --max-confirmed, 2 bad
     input or an unexpected error (its traceback above), 3 some flags have no verdict: calls
     failed or replies could not be read (run the same command again to send those), or
     their documents changed since the audit (a warning says how many; they are never sent:
