@@ -873,8 +873,11 @@ def test_sharegpt_conversations_are_read_as_chat(tmp_path, claim_text):
         code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
                                  str(tmp_path / "o"))
         assert code == 2
-        assert "most likely --messages-field conversations, the field of chat messages" \
-            in output, output
+        # the option it names is the one the sentence gives: "give --text-field one of them
+        # (most likely --messages-field conversations, ...)" contradicted itself
+        assert ("'conversations', 'id': give --text-field or --messages-field one of them "
+                "(most likely --messages-field conversations, the field of chat messages)"
+                in output), output
     code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--text-field",
                              "conversations", "--out", str(tmp_path / "o"))
     assert "(a list of chat messages: --messages-field conversations?)" in output

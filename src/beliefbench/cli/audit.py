@@ -224,10 +224,14 @@ def _field_in_no_row(skips: Skips, fields: Fields, then: str) -> str:
     if not names:
         return f"{line} {have.replace('have the', 'have no')}."
     best = names[0] if skips.fields_seen[names[0]][1] else None
-    why = ("the field of chat messages" if best and _is_chat(best) else
+    chat = bool(best) and _is_chat(best)
+    why = ("the field of chat messages" if chat else
            "the field with the longest strings" if rows else "a column of strings")
+    # a chat field is read with --messages-field: "give --text-field one of them (most
+    # likely --messages-field conversations, ...)" contradicted itself
+    give = "--text-field or --messages-field" if chat else "--text-field"
     return (f"{line} {have} {', '.join(repr(_shown(n)) for n in names[:10])}"
-            f"{', ...' if len(names) > 10 else ''}: give --text-field one of them"
+            f"{', ...' if len(names) > 10 else ''}: give {give} one of them"
             + (f" (most likely {_option(best)}, {why})" if best else ""))
 
 
