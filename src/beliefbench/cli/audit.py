@@ -45,22 +45,22 @@ def _relative_to(folder: Path, out: Path) -> str:
 def _checked_claims(selection: str) -> tuple[list, list[str]]:
     """The selected claims, each read by the audit in its own words first (``self_check``):
     ClaimSpecError where the audit could never flag one (all its files' problems in one
-    message); the warnings, printed, for the report: there each file is named relative to
-    the folder the audit ran in, as its corpus and ``inputs.claims`` are (an absolute path
-    put this machine's folders into a shared report.json, whose ``cwd`` holds none)."""
+    message); the warnings, printed and for the report: each file named relative to the
+    folder the audit ran in, as its corpus and ``inputs.claims`` are (an absolute path put
+    this machine's folders into a shared report.json, whose ``cwd`` holds none), and on
+    stderr as in report.json (stderr named it absolute, the report relative)."""
     from beliefbench.audit.selfcheck import self_check
 
     pairs = resolve_claims(selection)
-    errors, warnings, kept = [], [], []
+    errors, kept = [], []
     for path, claim in pairs:
         check = self_check(claim)
         errors += [f"{path}: {e}" for e in check.errors]
-        warnings += [f"{path}: {w}" for w in check.warnings]
         shown = Path(_relative_to(path, Path.cwd())).as_posix()
         kept += [f"{shown}: {w}" for w in check.warnings]
     if errors:
         raise ClaimSpecError("\n".join(errors))
-    for w in warnings:
+    for w in kept:
         click.echo(f"warning: {w}", err=True)
     return [c for _, c in pairs], kept
 
