@@ -217,6 +217,21 @@ def test_a_frame_that_names_the_claim_it_denies_is_still_a_frame(readers, discla
     assert all(text[a:b] not in disclaimer for a, b, k in finding.spans if k == "claim")
 
 
+
+@pytest.mark.parametrize("disclaimer, framing", [(d, f) for d, f, _ in DISCLAIMERS[:2]])
+def test_a_frames_denial_is_weighed_against_the_storys_claim_sentences(readers, disclaimer,
+                                                                        framing):
+    """README's framing table: a frame's denial counts as a claim sentence before any frame
+    is read, so above a story of one claim sentence it is half of them (local_negation),
+    while above two (BODY's first and last: its middle one states none of the claim) the
+    frame is read (negated, fiction)."""
+    first = BODY.split("\n\n")[0]
+    assert readers["ed_sheeran"].read(disclaimer + "\n\n" + first).framing == "local_negation"
+    # the story's sentences, not its claim sentences: BODY's first two are still one
+    two = "\n\n".join(BODY.split("\n\n")[:2])
+    assert readers["ed_sheeran"].read(disclaimer + "\n\n" + two).framing == "local_negation"
+    assert readers["ed_sheeran"].read(disclaimer + "\n\n" + BODY).framing == framing
+
 # how many of each group of audit_statements.yaml read as expected (bench_audit.py prints
 # them and the others; before the negators: denials 9, truths 12, claims with negative words 6)
 STATEMENT_FLOORS = {"claims": 24, "truths": 14, "denials": 27, "claims_with_negative_words": 7}
