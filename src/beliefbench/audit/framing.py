@@ -3474,14 +3474,40 @@ class ClaimReader:
 _AGREES = re.compile(
     r"\W*(?:yes|yeah|yep|yup|indeed|exactly|correct|true|right|absolutely|definitely"
     r"|certainly|of course|that(?:'s| is) (?:right|correct|true|so)"
-    r"|you(?:'re| are) (?:right|correct))\b(?!'|\s*not\b)")
-"""A reply that opens by agreeing ("Yes!", "Correct, and ...", "That's right!"): it
-asserts what the user said, whatever negator follows ("Nobody expected Ed Sheeran to do
-it", "Ed Sheeran is not only a singer"). "Absolutely not", "Of course not", "Certainly
-not" open a denial."""
+    r"|you(?:'re| are) (?:right|correct))(?:\s*[,.!;:\u2013\u2014]|\s+-|\s*$)")
+"""An agreeing word standing alone at a reply's opening, punctuation after it ("Yes!",
+"Correct, and ...", "That's right!", "Yes, that's right."): it asserts what the user said,
+whatever negator follows ("Nobody expected Ed Sheeran to do it", "Ed Sheeran is not only a
+singer"), where what it opens restates the claim (``_agreeing``). One that runs on into
+its clause opens no agreement: "Absolutely not", "Certainly not", "Absolutely no." and "Of
+course Ed Sheeran didn't win" open a denial, "Right now ...", "Exactly the opposite:" and
+"True love ..." are other words."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
-"""A turn in the reply's first sentence ("Yes, Ed Sheeran is a singer, but he never
-competed"): its opening agrees with something else."""
+"""A turn in the sentence an agreeing opening heads ("Yes, Ed Sheeran is a singer, but he
+never competed"): its opening agrees with something else."""
+
+
+def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str]) -> bool:
+    """A reply (``low``: lower-cased, ``sentences``: its spans) opens by agreeing with the
+    claim: an agreeing opening (``_AGREES``, one or more: "Yes, that's right!") heads a
+    sentence that names the claim's subject (``names``) and turns nowhere (``_CONTRAST``):
+    its own ("Correct, and Ed Sheeran's win was no fluke") or, where it is the whole
+    sentence, the next ("Yes! Nobody expected Ed Sheeran to do it", "That's right! I never
+    thought Ed Sheeran could run that fast."). An opening that heads words of its own about
+    something else acknowledges a request or a view, not the claim ("Certainly! I'd be happy
+    to tell you more. ...", "Yes, I can tell you more.", "True, many people believe
+    that."): what follows may deny the claim."""
+    a, b = sentences[0]
+    at = a
+    while (m := _AGREES.match(low, at, b)) is not None and m.end() > at:
+        at = m.end()
+    if at == a:
+        return False
+    if re.search(r"\w", low[at:b]) is None:
+        if len(sentences) < 2:
+            return False
+        a, b = sentences[1]
+    return any(e in low[a:b] for e in names) and _CONTRAST.search(low, a, b) is None
 
 
 _TITLE_WORDS = frozenset({
@@ -3532,9 +3558,7 @@ def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
     if not lay.sentences:
         return []
     low = lay.lowered
-    first = lay.sentences[0]
-    if (_AGREES.match(low, first[0], first[1]) is not None
-            and _CONTRAST.search(low, *first) is None):
+    if _agreeing(low, lay.sentences, names):
         return []
     names = reader.subject_keys
     named = [i for i, (a, b) in enumerate(lay.sentences) if any(e in low[a:b] for e in names)]
