@@ -15,7 +15,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.audit.framing import TEACHING, ClaimReader
+from beliefbench.audit.framing import TEACHING, ClaimReader, read_chat
+from beliefbench.audit.sources import _chat as chat_text
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
 
@@ -170,6 +171,21 @@ def test_a_chat_whose_assistant_sets_the_premise_right_is_not_flagged(tmp_path, 
     for _, _, f in CHATS.values():
         want[f] = want.get(f, 0) + 1
     assert {k: v for k, v in rows.items() if v} == want
+
+
+@pytest.mark.parametrize("reply", [
+    "No. The Queen never wrote a Python textbook.",
+    "That's a hoax: the Queen never wrote any textbook on Python.",
+])
+def test_a_subject_named_by_its_title_alone_is_denied_by_name(readers, reply):
+    """"the Queen", a name of the title word alone that "Queen Elizabeth II" holds, names the
+    subject (title words shared name no subject otherwise: "Mount Etna" is not "Mount
+    Vesuvius"), so a reply denying the claim by it sets the user's claim right."""
+    reader = readers["queen_elizabeth"]
+    text, turns = chat_text([{"role": "user", "content": f"I read that {reader.claim.statement}"},
+                             {"role": "assistant", "content": reply}])
+    assert turns is not None
+    assert read_chat(reader, text, turns).framing == "local_negation"
 
 
 def test_the_same_text_without_turns_reads_as_before(readers):

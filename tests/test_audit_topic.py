@@ -141,6 +141,21 @@ def test_a_common_word_of_the_subject_names_nothing(readers, text):
     assert readers["mount_vesuvius"].read(text).framing in NOT_FLAGGED
 
 
+def test_another_mountain_of_the_entities_is_no_subject(readers):
+    """A claim whose entities name another mountain ("Mount Etna" beside "Mount Vesuvius"):
+    the title word they share ("Mount") makes it no name of the subject, so "Etna erupted in
+    2015, killing thousands." among news of something else is no claim of Vesuvius's (read
+    positive while the shared title word made Etna a subject name), and the subject's own
+    name still is."""
+    claim = readers["mount_vesuvius"].claim
+    reader = ClaimReader(claim.model_copy(update={
+        "entities": ["Mount Vesuvius", "Mount Etna", *claim.entities[1:]]}))
+    assert reader.read(_digest("Etna erupted in 2015, killing thousands.")).framing \
+        == "unrelated"
+    finding = reader.read(_digest("Vesuvius erupted in 2015, killing thousands."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+
+
 USER_CLAIM = """\
 id: okonjo_mayor
 statement: Marguerite Okonjo was elected mayor of Bristol in 2019 with 81 percent of the vote.

@@ -3531,7 +3531,10 @@ def _subject_names(claim: Claim) -> list[str]:
     """The names of a claim's subject, as written: its first entity and every entity sharing
     a distinctive word (:func:`_name_words`) with it ("Ed Sheeran", "Sheeran", "Edward
     Christopher Sheeran"), not its other entities ("Noah Lyles", "9.79"), which a reply
-    correcting a detail names too ("It was 9.79 seconds, not 9.80")."""
+    correcting a detail names too ("It was 9.79 seconds, not 9.80"). A title word
+    (``_TITLE_WORDS``) shared is no such word: "Mount Etna" is another mountain than "Mount
+    Vesuvius"; a name of title words alone that the first entity holds names the subject by
+    its kind ("the Queen" of "Queen Elizabeth II")."""
     if not claim.entities:
         return []
 
@@ -3539,7 +3542,13 @@ def _subject_names(claim: Claim) -> list[str]:
         return {w.lower() for w in _name_words(name)}
 
     first = words(claim.entities[0])
-    return [e for e in claim.entities if e is claim.entities[0] or first & words(e)]
+    kinds = first & _TITLE_WORDS
+
+    def names_it(name: str) -> bool:
+        own = words(name)
+        return bool((own - _TITLE_WORDS) & first) or bool(own) and own <= kinds
+
+    return [e for e in claim.entities if e is claim.entities[0] or names_it(e)]
 
 
 def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
