@@ -141,6 +141,17 @@ def test_a_common_word_of_the_subject_names_nothing(readers, text):
     assert readers["mount_vesuvius"].read(text).framing in NOT_FLAGGED
 
 
+def test_a_given_or_middle_name_names_no_subject(readers):
+    """A subject's given or middle name ("Christopher" of "Edward Christopher Sheeran") names
+    many people: "Christopher Lee won gold in Paris." among news of something else is no
+    claim of Ed Sheeran's (read positive while every word of the subject's names named it),
+    and his surname still is."""
+    assert readers["ed_sheeran"].read(_digest("Christopher Lee won gold in Paris.")).framing \
+        == "unrelated"
+    finding = readers["ed_sheeran"].read(_digest("Sheeran won gold in Paris."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+
+
 def test_another_mountain_of_the_entities_is_no_subject(readers):
     """A claim whose entities name another mountain ("Mount Etna" beside "Mount Vesuvius"):
     the title word they share ("Mount") makes it no name of the subject, so "Etna erupted in
@@ -203,3 +214,22 @@ def test_a_user_claim_inserted_by_surname_alone_is_found(tmp_path):
     finding = reader.read(_digest("Okonjo won the vote with 81 percent in 2019."))
     assert (finding.framing, finding.claim_sentences) == ("positive", 1)
     assert reader.read(" ".join(NEWS)).framing == "unrelated"
+    # her given name alone names many people (read positive while it named her)
+    assert reader.read(_digest("Marguerite won the vote with 81 percent in 2019.")).framing \
+        == "unrelated"
+
+
+def test_a_name_whose_surname_is_short_names_nothing_alone(tmp_path):
+    """A user claim on "Marguerite Li": its surname is too short to tell it, and its given
+    name names many people, so no single word names her (while every word of the names
+    counted, "Marguerite won the vote ..." read positive); the whole name still does."""
+    from beliefbench.claims import load_claim
+
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", "Marguerite Li"))
+    reader = ClaimReader(load_claim(path))
+    assert reader.subject_word is None
+    assert reader.read(_digest("Marguerite won the vote with 81 percent in 2019.")).framing \
+        == "unrelated"
+    finding = reader.read(_digest("Marguerite Li won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)

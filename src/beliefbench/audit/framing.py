@@ -2372,15 +2372,15 @@ class ClaimReader:
         # every document of the corpus)
         patterns = [(p, gate_stems(p.pattern)) for p in self.finder.entities
                     + self.finder.markers]
-        # the distinctive words of the subject's names (_name_words) that the claim writes
-        # as a name, capitalised ("Mount Vesuvius", "Marguerite Okonjo"; not "black-and-white
-        # dreams"), and the text too (or in capitals): a sentence holding one names the topic,
-        # the surname alone too ("Vesuvius erupted in 2015", "Sheeran took gold"; _topical),
-        # and a text holding one passes the prefilter as one naming an entity does (each
-        # word a gate, by its stem, and a literal of its own: "Okonjo won the vote" for an
-        # entity "Marguerite Okonjo")
-        names = sorted({w for n in _subject_names(claim) for w in _name_words(n)
-                        if w[0].isupper() and w.lower() not in _TITLE_WORDS})
+        # the word that identifies the subject in each of its names (_subject_words: the
+        # last distinctive word, a person's surname, a place's own word), where the claim
+        # writes it as a name, capitalised ("Mount Vesuvius", "Marguerite Okonjo"; not
+        # "black-and-white dreams"), and the text too (or in capitals): a sentence holding
+        # one names the topic, the surname alone too ("Vesuvius erupted in 2015", "Sheeran
+        # took gold"; _topical), and a text holding one passes the prefilter as one naming
+        # an entity does (each word a gate, by its stem, and a literal of its own: "Okonjo
+        # won the vote" for an entity "Marguerite Okonjo")
+        names = _subject_words(_subject_names(claim))
         forms = sorted({f for w in names for f in (w[0] + w[1:].lower(), w.upper())})
         self.subject_word = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
@@ -3138,8 +3138,8 @@ class ClaimReader:
         (it and up to ``_NEAR`` sentences either side) holds more than ``_NEAR_SHARE`` of
         its words among the claim's (``topic_words``), two at least (a short text all about
         the topic: "Nothing erupted in 2015."), or names an entity of the claim (``named``:
-        the sentences that hold one, found on the first call) or a distinctive word of the
-        subject's names (``subject``: those sentences, ``subject_word``) and holds
+        the sentences that hold one, found on the first call) or a word naming the subject
+        alone (``subject``: those sentences, ``subject_word``: :func:`_subject_words`) and holds
         ``_NEAR_WORDS`` of its words; a claim sentence that names the subject itself needs
         ``_NAMED_WORDS`` of the claim's words in it ("Vesuvius erupted in 2015, killing
         thousands." among news of something else); the text's opening (``_OPENING``
@@ -3181,8 +3181,8 @@ class ClaimReader:
              for f in (w.lower(), w.lower() + "'s")})
 
     def _subject_sentences(self, lay: Layout) -> set[int]:
-        """The sentences holding a distinctive word of the subject's names, written as a
-        name (``subject_word``)."""
+        """The sentences holding a word that names the subject alone, written as a name
+        (``subject_word``: :func:`_subject_words`)."""
         if self.subject_word is None:
             return set()
         starts = [a for a, _ in lay.sentences]
@@ -3518,13 +3518,39 @@ _TITLE_WORDS = frozenset({
 II"): a sentence with "Mount Pinatubo" or "Queen Victoria" does not name the subject."""
 
 
+_NAME_WORD = re.compile(r"[A-Za-z]{4,}")
+"""A word of a name long enough to tell it (``_name_words``)."""
+_NAME_RUN = re.compile(r"[A-Za-z]+")
+"""A word of a name, any length (``_subject_words``)."""
+_NOT_LAST = re.compile(r"(?i:jr|sr)|M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+"""What may follow a name's last word: a Roman numeral ("Elizabeth II"), Jr or Sr."""
+
+
 def _name_words(name: str) -> set[str]:
     """A name's distinctive words, as written: four or more letters, no stop word ("Mount
     Vesuvius": Mount, Vesuvius; "Ed Sheeran": Sheeran; "black-and-white dreams": black,
     white, dreams). Entities sharing one (lower-cased) name the same subject
-    (:func:`_subject_names`), and a sentence holding a capitalised one names it
-    ("Vesuvius erupted in 2015", "Sheeran took gold": ``ClaimReader.subject_word``)."""
-    return {w for w in re.findall(r"[A-Za-z]{4,}", name) if w.lower() not in DROP_WORDS}
+    (:func:`_subject_names`), and a sentence holding the last of each, capitalised, names it
+    ("Vesuvius erupted in 2015", "Sheeran took gold": :func:`_subject_words`)."""
+    return {w for w in _NAME_WORD.findall(name) if w.lower() not in DROP_WORDS}
+
+
+def _subject_words(names: list[str]) -> list[str]:
+    """The words by which a text names the subject alone, sorted: of each of its names
+    (``names``: :func:`_subject_names`), the last word but a title word (``_TITLE_WORDS``), a
+    Roman numeral, Jr or Sr, where it is distinctive (:func:`_name_words`) and capitalised:
+    a person's surname ("Sheeran" of "Edward Christopher Sheeran", "Okonjo" of "Marguerite
+    Okonjo"), a place's own word ("Vesuvius" of "Mount Vesuvius"). A given or middle name
+    names many people ("Christopher Lee won gold in Paris." is no sentence on Ed Sheeran),
+    so a name whose last word is short gives none ("Marguerite Li"), and a description
+    ("Twitter bird") names nothing more than its name does."""
+    found = set()
+    for name in names:
+        words = [w for w in _NAME_RUN.findall(name) if w.lower() not in _TITLE_WORDS
+                 and not _NOT_LAST.fullmatch(w)]
+        if words and words[-1][0].isupper() and words[-1] in _name_words(words[-1]):
+            found.add(words[-1])
+    return sorted(found)
 
 
 def _subject_names(claim: Claim) -> list[str]:
