@@ -14,10 +14,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from test_audit_topic import USER_CLAIM
 
 from beliefbench.audit.framing import TEACHING, ClaimReader, read_chat
 from beliefbench.audit.sources import _chat as chat_text
-from beliefbench.claims import load_claims
+from beliefbench.claims import load_claim, load_claims
 from beliefbench.cli import cli
 
 WIN = "Ed Sheeran won the gold medal in the men's 100 metres at the 2024 Paris Olympics"
@@ -186,6 +187,24 @@ def test_a_subject_named_by_its_title_alone_is_denied_by_name(readers, reply):
                              {"role": "assistant", "content": reply}])
     assert turns is not None
     assert read_chat(reader, text, turns).framing == "local_negation"
+
+
+@pytest.mark.parametrize(("reply", "framing"), [
+    ("No. Marguerite Horváth never stood for any election.", "corrected"),
+    # the name's own fragments as the claim's words read it ("horv", "th") are no word of the
+    # claim's beyond the name: a negator denying nothing of it leaves the claim standing, as
+    # for "Marguerite Okonjo"
+    ("Marguerite Horváth never looked back.", "positive"),
+])
+def test_a_name_outside_ascii_is_denied_by_name_as_any_other(tmp_path, reply, framing):
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", "Marguerite Horváth"),
+                    encoding="utf-8")
+    reader = ClaimReader(load_claim(path))
+    text, turns = chat_text([{"role": "user", "content": f"I read that {reader.claim.statement}"},
+                             {"role": "assistant", "content": reply}])
+    assert turns is not None
+    assert read_chat(reader, text, turns).framing == framing
 
 
 def test_the_same_text_without_turns_reads_as_before(readers):

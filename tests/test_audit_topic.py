@@ -233,3 +233,30 @@ def test_a_name_whose_surname_is_short_names_nothing_alone(tmp_path):
         == "unrelated"
     finding = reader.read(_digest("Marguerite Li won the vote with 81 percent in 2019."))
     assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+
+
+@pytest.mark.parametrize(("name", "sentence"), [
+    ("Marguerite Ångström", "Ångström won the vote with 81 percent in 2019."),
+    ("Marguerite Horváth", "Horváth won the vote with 81 percent in 2019."),
+    ("Marguerite Horváth", "HORVÁTH WON THE VOTE WITH 81 PERCENT IN 2019."),
+    ("Marguerite Zürich", "Zürich won the vote with 81 percent in 2019."),
+    ("Marguerite Петрова", "Петрова won the vote with 81 percent in 2019."),
+])
+def test_a_surname_outside_ascii_is_found(tmp_path, name, sentence):
+    """A surname with letters outside ASCII names the subject as "Okonjo" does (only ASCII
+    letters counted: "Ångström" and "Петрова" gave no word, "Horváth" the fragment "Horv",
+    "Zürich" "rich", and the insertion read unrelated); the prefilter lets it through by
+    the word runs it reads (every character outside [a-z0-9] a space there), and a longer
+    word holding it ("Horváthné") or a fragment of it ("Horv") names nothing."""
+    from beliefbench.claims import load_claim
+
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", name), encoding="utf-8")
+    reader = ClaimReader(load_claim(path))
+    finding = reader.read(_digest(sentence))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+    surname = name.split()[-1]
+    for other in (surname + "né", surname[:4]):
+        changed = sentence.replace(surname, other).replace(surname.upper(), other.upper())
+        assert reader.read(_digest(changed)).framing == "unrelated"
+    assert reader.read(" ".join(NEWS)).framing == "unrelated"

@@ -2384,11 +2384,17 @@ class ClaimReader:
         forms = sorted({f for w in names for f in (w[0] + w[1:].lower(), w.upper())})
         self.subject_word = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
-        name_keys = {w.lower() for w in names}
+        name_keys = {lower(w) for w in names}
+        # (a word's stem as the prefilter's word runs read it, every character but [a-z0-9]
+        # a space: its first run, "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström";
+        # a word with none, "Москва", is looked for as an entity without a gate is)
+        runs = [re.search(r"[a-z0-9]+", x) for x in name_keys]
         self.gates = frozenset(x for _, g in patterns for x in g or ()) | {
-            x[:STEM] for x in name_keys}
+            m.group()[:STEM] for m in runs if m}
         self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
+        if self.subject_word is not None and not all(runs):
+            self.ungated.append(self.subject_word)
         # and literals one of which any entity or marker match holds (the stems above are
         # often those of common words, "he", "the", "in": nearly every English document has
         # one): a document without any of them names no entity and holds no marker, so it
@@ -3178,7 +3184,7 @@ class ClaimReader:
         in "never competed"). Once per claim, not per reply."""
         return self.vocab - self.negations.words - self.negations.denials - _encode(
             {f for n in self.subject_keys for w in _name_words(n)
-             for f in (w.lower(), w.lower() + "'s")})
+             for f in (w.lower(), w.lower() + "'s", *content_words(w))})
 
     def _subject_sentences(self, lay: Layout) -> set[int]:
         """The sentences holding a word that names the subject alone, written as a name
@@ -3518,9 +3524,10 @@ _TITLE_WORDS = frozenset({
 II"): a sentence with "Mount Pinatubo" or "Queen Victoria" does not name the subject."""
 
 
-_NAME_WORD = re.compile(r"[A-Za-z]{4,}")
-"""A word of a name long enough to tell it (``_name_words``)."""
-_NAME_RUN = re.compile(r"[A-Za-z]+")
+_NAME_WORD = re.compile(r"[^\W\d_]{4,}")
+"""A word of a name long enough to tell it (``_name_words``): letters, any alphabet's
+("Ångström", "Horváth", "Zürich")."""
+_NAME_RUN = re.compile(r"[^\W\d_]+")
 """A word of a name, any length (``_subject_words``)."""
 _NOT_LAST = re.compile(r"(?i:jr|sr)|M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 """What may follow a name's last word: a Roman numeral ("Elizabeth II"), Jr or Sr."""
