@@ -3607,9 +3607,9 @@ def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
     if not lay.sentences:
         return []
     low = lay.lowered
+    names = reader.subject_keys
     if _agreeing(low, lay.sentences, names):
         return []
-    names = reader.subject_keys
     named = [i for i, (a, b) in enumerate(lay.sentences) if any(e in low[a:b] for e in names)]
     if not named:
         return []
