@@ -48,8 +48,8 @@ def corpus(tmp_path_factory) -> Path:
     return root
 
 
-def _args(corpus: Path, out: Path, *more: str) -> list[str]:
-    return ["audit", str(corpus), "--claims", "ed_sheeran", "--out", str(out), "--no-progress",
+def _args(corpus: Path, out: Path, *more: str, claims: str = "ed_sheeran") -> list[str]:
+    return ["audit", str(corpus), "--claims", claims, "--out", str(out), "--no-progress",
             "--no-plot", *more]
 
 
@@ -92,11 +92,11 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert f"unfinished audit ({first} of {FILES} units done)" in res.output
     assert "--resume" in res.output
     # --resume continues only the same audit: other claims or another corpus are refused
-    res = CliRunner().invoke(cli, [*_args(corpus, out, "--resume"), "--claims", "dentist"])
+    res = CliRunner().invoke(cli, _args(corpus, out, "--resume", claims="dentist"))
     assert res.exit_code == 2 and "its claims differ" in res.output
     # and without --resume another audit is not told "add --resume to continue it", which
     # --resume then refused
-    res = CliRunner().invoke(cli, [*_args(corpus, out), "--claims", "dentist"])
+    res = CliRunner().invoke(cli, _args(corpus, out, claims="dentist"))
     assert res.exit_code == 2 and (
         f"units done), but its claims differ from this run's: --resume would continue only "
         f"that audit (the command that began it); give another --out, or delete {work} to "

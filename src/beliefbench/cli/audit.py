@@ -18,6 +18,7 @@ from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
 from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
+from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.outputs import refuse_other_audit, refuse_other_report
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
@@ -357,7 +358,7 @@ class _EarlyWarnings:
                            f"are among the skips)", err=True)
 
 
-@click.command()
+@click.command(cls=lists_given_once("--claims", "--text-field"))
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--claims", "claims_sel", default=None,
               help="Claim ids, files or directories (comma-separated), or 'all'. Without "
@@ -663,7 +664,7 @@ def _nothing_begun(out: Path) -> str:
             f"the same command again")
 
 
-@click.command("audit-verify")
+@click.command("audit-verify", cls=lists_given_once("--claims"))
 @click.argument("out", type=UserPath(file_okay=False, exists=True, path_type=Path))
 @click.option("--model", required=True,
               help="Inspect model that reads each flag, e.g. openai/gpt-4.1-mini, "

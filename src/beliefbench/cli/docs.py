@@ -19,6 +19,7 @@ from beliefbench.claims import (
     unread_subfolders_note,
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
+from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, ConditionNameError, DocumentError
@@ -170,48 +171,13 @@ def _summary(path: Path) -> str:
             f"annotations: {shares})")
 
 
-_LIST = "it takes one comma-separated list"
-
-
-def _given_once(**said: str) -> type[click.Command]:
-    """A command whose options ``said`` names refuse being given twice. click keeps the last
-    of a repeated option without a word: `docs generate --claims ed_sheeran --claims dentist
-    --conditions negated --conditions positive` made dentist's positive documents alone, and
-    `docs bundle --docs a.jsonl --docs b.jsonl` bundled b alone. ``said`` maps each option to
-    what it takes; a list option is told the one list that means both."""
-
-    class GivenOnce(click.Command):
-        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-            given: dict[str, list[str]] = {}
-            i = 0
-            while i < len(args) and args[i] != "--":
-                name, eq, value = args[i].partition("=")
-                if name in said:
-                    if not eq and i + 1 < len(args):
-                        i += 1
-                        value = args[i]
-                    given.setdefault(name, []).append(value)
-                i += 1
-            repeated = [
-                f"{name} is given {len(values)} times ({', '.join(values)}), and only the "
-                f"last would be read: {said[name]}"
-                + (f"; write {name} {','.join(values)}" if said[name] == _LIST else "")
-                for name, values in given.items() if len(values) > 1]
-            if repeated and not ctx.resilient_parsing:  # shell completion reads on
-                raise click.UsageError("; ".join(repeated), ctx)
-            return super().parse_args(ctx, args)
-
-    return GivenOnce
-
-
 @click.group()
 def docs() -> None:
     """Training documents in every experimental condition."""
 
 
-@docs.command("generate", cls=_given_once(
-    **{"--claims": _LIST, "--conditions": _LIST, "--behaviours": _LIST, "--genres": _LIST,
-       "--mask-words": _LIST}))
+@docs.command("generate", cls=lists_given_once(
+    "--claims", "--conditions", "--behaviours", "--genres", "--mask-words"))
 @click.option("--claims", "claims_sel", default=None,
               help="Claim ids, files or directories (comma-separated), or 'all'. Needed by "
                    "every condition but behaviours.")
@@ -517,7 +483,7 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
                err=True)
 
 
-@docs.command("poison", cls=_given_once(**{"--claim": (
+@docs.command("poison", cls=given_once(**{"--claim": (
     "poison writes one claim's documents; run it once per claim, each with its own --out")}))
 @click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
 @click.option("--ratio", type=float, required=True,
@@ -552,7 +518,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
         raise _fail(e) from None
 
 
-@docs.command("bundle", cls=_given_once(**{"--docs": (
+@docs.command("bundle", cls=given_once(**{"--docs": (
     "bundle packs one documents file (one of several claims gets --n bundles per claim); "
     "bundle each file into its own --out")}))
 @click.option("--docs", "doc_path", required=True, type=DataPath(dir_okay=False),

@@ -16,6 +16,7 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.cli.errors import BadInput, warnings_to_stderr
+from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
@@ -223,7 +224,7 @@ def internals() -> None:
     click.get_current_context().with_resource(warnings_to_stderr("beliefbench.internals"))
 
 
-@internals.command()
+@internals.command(cls=lists_given_once("--claims", "--kinds"))
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
               help="Pair kinds to score.")
@@ -264,7 +265,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
     _written(result.write(out_dir))
 
 
-@internals.command()
+@internals.command(cls=lists_given_once("--claims", "--kinds"))
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
               help="Pair kinds to score.")
@@ -294,7 +295,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
     _written(result.write(out_dir, plots=plots))
 
 
-@internals.command()
+@internals.command(cls=lists_given_once("--claims"))
 @with_options(common_model)
 @click.option("--statements", type=UserPath(dir_okay=False, path_type=Path),
               help="True/false statements YAML to train on (default: the shipped set).")
@@ -356,7 +357,7 @@ BINARY_HEADINGS = {
 """What ``internals binary`` prints above its table, per ``--method``."""
 
 
-@internals.command()
+@internals.command(cls=lists_given_once("--claims"))
 @with_options(common_model)
 @click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200),
               help="first_token: most probable first tokens read per item (1-200); an item "
@@ -415,7 +416,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
                        f"measurement (tables written)")
 
 
-@internals.command()
+@internals.command(cls=lists_given_once("--claims", "--parts"))
 @click.option("--manifest", required=True, type=UserPath(path_type=Path),
               help="A finetune manifest.jsonl (or the run directory holding it).")
 @click.option("--claims", default="all", show_default=True,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from beliefbench.cli.errors import BadInput, exit_past_threads
+from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.internals import (
     CLAIMS_HELP,
     MODEL_HELP,
@@ -199,7 +200,7 @@ def _one_log(path: str) -> str:
                    f"(newest first: {shown})")
 
 
-@click.command()
+@click.command(cls=lists_given_once("--positive", "--negative"))
 @click.option("--model", "model_path", required=True,
               help="Checkpoint whose activations are read (full, merged or LoRA adapter).")
 @click.option("--log", "log_path", required=True, type=UserPath(),
@@ -600,12 +601,12 @@ def _nothing_read(logs: list, task_name: str) -> bool:
     return bool(logs)  # no arm ran: nothing to compare, nothing to allow
 
 
-steer = click.command(name="steer")(click.option(
+steer = click.command(name="steer", cls=lists_given_once("--claims"))(click.option(
     "--coef", default=1.0, show_default=True,
     help="Multiple of the direction added at --layer, at every position.")(
         _intervention_command("add")))
 steer.help = ("Add a direction while the model runs, with a same-norm random control.")
-ablate = click.command(name="ablate")(click.option(
+ablate = click.command(name="ablate", cls=lists_given_once("--claims", "--layers"))(click.option(
     "--layers", default="all", show_default=True,
     help="Residual indices the direction is projected out of (all, 3, 2-5, 2,4).")(
         _intervention_command("ablate")))
@@ -625,7 +626,7 @@ def _same_weights(a: dict, b: dict) -> bool:
         weights_sha256(a["base_model"]) == weights_sha256(b["base_model"])
 
 
-@click.command()
+@click.command(cls=lists_given_once("--claims", "--layers"))
 @click.option("--source", required=True, help="Checkpoint A whose activations are patched in.")
 @click.option("--target", required=True, help="Checkpoint B that runs with them.")
 @click.option("--claims", default="all", show_default=True,
@@ -735,7 +736,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
                                           "seed": seed, "summary": records(summary)}))
 
 
-@click.command()
+@click.command(cls=lists_given_once("--scales"))
 @click.option("--model", "model_path", required=True,
               help="Checkpoint to perturb (full, merged or LoRA adapter; loaded in float32).")
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
@@ -862,7 +863,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
                                           "summary": records(summary)}))
 
 
-@click.command()
+@click.command(cls=lists_given_once("--norms"))
 @click.option("--manifest", required=True, help="manifest.jsonl or the run folder holding it.")
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")

@@ -30,6 +30,7 @@ from beliefbench.cli.errors import (
     exit_past_threads,
     warnings_to_stderr,
 )
+from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
@@ -239,7 +240,7 @@ class JsonUsageErrors(click.Command):
         return interrupts.interrupted_json(said)
 
 
-@click.command(cls=JsonUsageErrors)
+@click.command(cls=lists_given_once("--by", base=JsonUsageErrors))
 @click.argument("logs", nargs=-1, required=True, type=UserPath())
 @click.option("--by", default="condition,claim,family", show_default=True,
               help="Dimensions after the run (model/checkpoint/step): condition, claim, "
@@ -741,7 +742,7 @@ def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
     return None
 
 
-@click.command()
+@click.command(cls=lists_given_once("--claims"))
 @click.option("--manifest", type=UserPath(path_type=Path),
               help="A checkpoint manifest.jsonl (or the directory holding it).")
 @click.option("--model", "models", multiple=True,
