@@ -1471,8 +1471,9 @@ def test_patch_refuses_a_layers_or_claims_typo_before_any_checkpoint_loads(tiny,
                        (["--layers", "2-1"], "(a range runs low to high: 1-2)"),
                        (["--claims", "nosuch"],
                         "Error: --claims: 'nosuch' is neither a claim file")):
+        claims = [] if "--claims" in args else ["--claims", str(CLAIM)]  # a list: once
         res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
-                                       str(tiny), "--claims", str(CLAIM), *args, "--out",
+                                       str(tiny), *claims, *args, "--out",
                                        str(tmp_path / "out")])
         assert res.exit_code == 2 and said in res.output, res.output
         assert "Traceback" not in res.output and not (tmp_path / "out").exists()
