@@ -155,3 +155,23 @@ def test_report_json_says_the_refusal_as_its_error_object(tmp_path):
     error = json.loads(res.stdout.splitlines()[0])["error"]
     assert "--by is given 2 times (claim, family)" in error and "write --by claim,family" in error
     assert not out.exists()
+
+
+def test_help_a_missing_value_and_another_options_value_are_not_repeats(tmp_path):
+    """Repeats are counted as click parses: `--help` beside a repeat prints the help (it was
+    the refusal), a trailing `--claims` with no value gets click's own "requires an
+    argument" (it was told to write `--claims ed_sheeran,`), and `--text-field --claims` is
+    --text-field's value, not a second --claims."""
+    tmp, out = _inputs(tmp_path)
+    run = CliRunner().invoke
+    res = run(cli, ["audit", "--claims", "ed_sheeran", "--claims", "dentist", "--help"])
+    assert res.exit_code == 0 and "Usage:" in res.output, res.output
+    res = run(cli, ["audit", str(tmp / "corpus.jsonl"), "--out", str(out), "--claims",
+                    "ed_sheeran", "--claims"])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "requires an argument" in said, said
+    assert "is given 2 times" not in said, said
+    args = ["--text-field", "--claims", "--claims", "ed_sheeran", str(tmp / "corpus.jsonl"),
+            "--out", str(out)]
+    with COMMANDS["audit"].make_context("audit", args) as ctx:
+        assert ctx.params["text_field"] == "--claims" and "ed_sheeran" in ctx.params.values()

@@ -7,6 +7,7 @@ tests use to override a default argument list."""
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 
 import click
 
@@ -28,25 +29,45 @@ def given_once(base: type[click.Command] = click.Command, /,
         """The options refused twice, each with what it takes."""
 
         def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            if not ctx.resilient_parsing:  # shell completion reads on
+                repeated = self._repeated(ctx, args)
+                if repeated:
+                    raise click.UsageError("; ".join(repeated), ctx)
+            return super().parse_args(ctx, args)
+
+        def _repeated(self, ctx: click.Context, args: list[str]) -> list[str]:
+            """What is given twice, counted by click's own parser (so ``--text-field
+            --claims`` gives --text-field the value ``--claims``); none where the arguments
+            ask for --help or are wrong in click's eyes (a trailing ``--claims`` with no
+            value): click then prints the help or its own message."""
+            try:
+                *_, order = self.make_parser(ctx).parse_args(args=list(args))
+            except click.UsageError:
+                return []
+            counts = Counter(p.name for p in order)
+            helper = self.get_help_option(ctx)
+            if helper is not None and counts[helper.name]:
+                return []
+            options = {opt: p for p in self.params if isinstance(p, click.Option)
+                       for opt in p.opts}
             given: dict[str, list[str]] = {}
             i = 0
             while i < len(args) and args[i] != "--":
                 name, eq, value = args[i].partition("=")
+                option = options.get(name)
+                if option is not None and not option.is_flag and not eq:
+                    i += 1  # its value, however it is spelt ("--text-field --claims")
+                    value = args[i] if i < len(args) else ""
                 if name in said:
-                    if not eq and i + 1 < len(args):
-                        i += 1
-                        value = args[i]
                     given.setdefault(name, []).append(value)
                 i += 1
-            repeated = [
+            return [
                 f"{name} is given {len(values)} times ({', '.join(values)}), and only the "
                 f"last would be read: {said[name]}"
                 + (f"; write {name} {shlex.quote(','.join(values))}" if said[name] == LIST
                    else "")
-                for name, values in given.items() if len(values) > 1]
-            if repeated and not ctx.resilient_parsing:  # shell completion reads on
-                raise click.UsageError("; ".join(repeated), ctx)
-            return super().parse_args(ctx, args)
+                for name, values in given.items()
+                if len(values) > 1 and counts[options[name].name] > 1]
 
     GivenOnce.__name__ = GivenOnce.__qualname__ = f"GivenOnce{base.__name__}"
     return GivenOnce
