@@ -17,7 +17,12 @@ from beliefbench.arguments import InputError
 from beliefbench.em.judge import template_path
 from beliefbench.em.task import em
 from beliefbench.judge import default_template_path
-from beliefbench.retried_inputs import changed_inputs, recorded_hashes, run_settings
+from beliefbench.retried_inputs import (
+    changed_inputs,
+    nearest_logs,
+    recorded_hashes,
+    run_settings,
+)
 
 INSPECT = Path(sys.executable).parent / "inspect"
 ROLES = {"grader": "beliefbench/judge"}
@@ -337,3 +342,75 @@ def test_the_files_are_named_in_the_task_s_order_and_an_unknown_hash_is_no_chang
         {},
     ) == ["question_text"]
     assert changed_inputs({}, now, files) == []
+
+
+def test_eval_set_of_two_claim_files_of_one_name_matches_each_task_to_its_own_log(
+    tmp_path, monkeypatch
+):
+    """Two tasks of an eval-set reading claims/v1/glass_bridge.yaml and
+    claims/v2/glass_bridge.yaml (two texts) were matched to their logs by the file name
+    alone: each matched the other's log too, and the resume was refused as the claim file
+    changed. Each is matched to its own log now; an edited one is still refused, by its own
+    log's name."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    text = FIXTURE_CLAIM.read_text(encoding="utf-8")
+    for v in ("v1", "v2"):
+        (tmp_path / "claims" / v).mkdir(parents=True)
+        (tmp_path / "claims" / v / "glass_bridge.yaml").write_text(
+            f"{text}\n# {v}\n", encoding="utf-8"
+        )
+    (tmp_path / "variants.py").write_text(
+        "from inspect_ai import task\n"
+        "from beliefbench.task import belief\n\n"
+        "@task\ndef ed_v1():\n"
+        "    return belief(claims='claims/v1/glass_bridge.yaml', families='open_ended', "
+        "samples=1)\n\n"
+        "@task\ndef ed_v2():\n"
+        "    return belief(claims='claims/v2/glass_bridge.yaml', families='open_ended', "
+        "samples=1)\n",
+        encoding="utf-8",
+    )
+
+    def run_set() -> tuple[bool, list[EvalLog]]:
+        return eval_set(
+            "variants.py",
+            model="beliefbench/believer",
+            model_roles=ROLES,
+            log_dir="logs",
+            display="none",
+        )
+
+    done, logs = run_set()
+    assert done and all(_cut(log).samples for log in logs)
+    v1 = tmp_path / "claims" / "v1" / "glass_bridge.yaml"
+    v1.write_text(f"{text}\n# v1, edited\n", encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=rf"^eval_set would resume logs/\S*ed-v1\S*\.eval: claim file {re.escape(str(v1))} "
+        r"changed since the log was run",
+    ):
+        run_set()
+    v1.write_text(f"{text}\n# v1\n", encoding="utf-8")
+    done, logs = run_set()
+    assert done and [log.status for log in logs] == ["success", "success"]
+
+
+def test_logs_of_files_of_one_name_are_told_apart_by_the_folders_nearest_the_files():
+    """Of logs of the same settings, those whose files lie nearest this run's (the most
+    last parts of their paths shared): in place, or the project folder moved."""
+    def record(*claims: str) -> dict[str, object]:
+        return {
+            "claim_files": {f"c{i}": path for i, path in enumerate(claims)},
+            "settings": {"claim_files_sha256": {f"c{i}": "h" for i, _ in enumerate(claims)}},
+        }
+
+    v1, v2 = record("/p/claims/v1/ed.yaml"), record("/p/claims/v2/ed.yaml")
+    assert run_settings(v1) == run_settings(v2)
+    assert nearest_logs([v1, v2], record("/p/claims/v1/ed.yaml")) == [0]
+    assert nearest_logs([v1, v2], record("/q/claims/v2/ed.yaml")) == [1]
+    # nothing tells them apart: both are checked
+    assert nearest_logs([v1, v2], record("/q/ed.yaml")) == [0, 1]
+    two = record("/p/v1/a.yaml", "/p/v1/b.yaml")
+    assert nearest_logs([record("/p/v2/a.yaml", "/p/v1/b.yaml"), two], two) == [1]
+    assert nearest_logs([], v1) == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beliefbench.arguments import TaskArgumentError
@@ -57,9 +58,15 @@ def run_settings(record: Mapping[str, Any]) -> dict[str, Any]:
     it, the log matched no task and its edited file was resumed without a word. Its file
     name still tells runs apart (an eval-set of two tasks reading ``ctx_a.jsonl`` and
     ``ctx_b.jsonl``: without it each matched the other's log, and a resume was refused as
-    the file changed); the hashes decide the rest (:func:`changed_inputs`)."""
-    paths = {name.split(".", 1)[0] for name in recorded_hashes(record)}
-    return _without(record, paths)
+    the file changed); where two runs' files share their names (``v1/ed.yaml`` and
+    ``v2/ed.yaml``) :func:`nearest_logs` tells them apart; the hashes decide the rest
+    (:func:`changed_inputs`)."""
+    return _without(record, _hashed_names(record))
+
+
+def _hashed_names(record: Mapping[str, Any]) -> set[str]:
+    """The fields that name a hashed file (``claim_files``, ``context``, ...)."""
+    return {name.split(".", 1)[0] for name in recorded_hashes(record)}
 
 
 def _without(record: Mapping[str, Any], paths: set[str]) -> dict[str, Any]:
@@ -81,6 +88,59 @@ def _file_names(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_file_names(v) for v in value]
     return os.path.basename(value) if isinstance(value, str) else value
+
+
+def _file_paths(
+    record: Mapping[str, Any], names: set[str], at: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """Each path of a hashed file the record names, by its place in the record."""
+    out: dict[tuple[str, ...], str] = {}
+    for k, v in record.items():
+        if k.endswith(HASH_SUFFIX):
+            continue
+        if k in names:
+            out |= _each_path(v, (*at, k))
+        elif isinstance(v, Mapping):
+            out |= _file_paths(v, names, (*at, k))
+    return out
+
+
+def _each_path(value: Any, at: tuple[str, ...]) -> dict[tuple[str, ...], str]:
+    if isinstance(value, Mapping):
+        return {p: s for k, v in value.items() for p, s in _each_path(v, (*at, str(k))).items()}
+    if isinstance(value, (list, tuple)):
+        return {p: s for i, v in enumerate(value) for p, s in _each_path(v, (*at, str(i))).items()}
+    return {at: value} if isinstance(value, str) else {}
+
+
+def _shared_tail(a: str, b: str) -> int:
+    """How many of their last parts two paths share (``/p/claims/v1/ed.yaml`` and
+    ``/q/claims/v1/ed.yaml``: 3)."""
+    n = 0
+    for x, y in zip(reversed(PurePath(a).parts), reversed(PurePath(b).parts), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def nearest_logs(
+    records: list[Mapping[str, Any]], record: Mapping[str, Any]
+) -> list[int]:
+    """Of task records of the same settings (:func:`run_settings`), the indexes of those
+    whose files lie where ``record``'s do, or nearest: the most last parts of their paths
+    shared. Two tasks reading ``/p/claims/v1/ed.yaml`` and ``/p/claims/v2/ed.yaml`` match
+    each its own log (by the file name alone each matched the other's too, and a resume
+    was refused as the file changed), in place or with the project folder moved (the
+    folders nearest the files are kept)."""
+    mine = _file_paths(record, _hashed_names(record))
+
+    def near(other: Mapping[str, Any]) -> int:
+        theirs = _file_paths(other, _hashed_names(other))
+        return sum(_shared_tail(p, theirs[at]) for at, p in mine.items() if at in theirs)
+
+    scores = [near(r) for r in records]
+    return [i for i, s in enumerate(scores) if s == max(scores, default=0)]
 
 
 def changed_inputs(
@@ -251,6 +311,7 @@ def refuse_inputs_changed_since_retried_log(
     if len(logs) > 1 or any(r.how.endswith("set") for r in logs):
         mine = run_settings(record)
         logs = [r for r in logs if run_settings(r.log.eval.metadata[key]) == mine]
+        logs = [logs[i] for i in nearest_logs([r.log.eval.metadata[key] for r in logs], record)]
     for r in logs:
         changed = changed_inputs(r.log.eval.metadata[key], record, files)
         if not changed or not r.kept:
