@@ -648,6 +648,27 @@ def test_a_folder_without_logs_is_listed_once_through_its_links(tmp_path):
     assert r.exit_code == 2 and r.output.rstrip().endswith(said), r.output
 
 
+def test_a_linked_folder_is_named_where_it_lies_under_the_folder_else_through_the_link(
+    tmp_path,
+):
+    """A folder under the one given, also linked from an earlier sibling's subfolder
+    (`x/link -> ../y/deep`), was named through the link (`x/link/f.json`): the walk met the
+    link before `y`. It is named where it lies now; a folder elsewhere (`out -> ../z`) is
+    named through its link, the path under the folder given where the user finds it."""
+    folder = tmp_path / "a"
+    (folder / "x").mkdir(parents=True)
+    (folder / "y" / "deep").mkdir(parents=True)
+    (folder / "y" / "deep" / "f.json").write_text("{}")
+    (folder / "x" / "link").symlink_to("../y/deep")
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z" / "g.json").write_text("{}")
+    (folder / "out").symlink_to("../z")
+    r = CliRunner().invoke(cli, ["report", str(folder), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.rstrip().endswith(
+        f"{folder}: no Inspect logs (.eval or .json) in this directory: its .json files "
+        "are not Inspect logs (out/g.json, y/deep/f.json)"), r.output
+
+
 def test_bad_input_gets_clear_messages(two_runs, tmp_path):
     runner = CliRunner()
     empty = tmp_path / "empty"

@@ -1668,15 +1668,21 @@ def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
     """Each folder under ``folder`` (itself first) with its files' names, symbolic links
     followed, each real folder once: a link back up (``ln -s . loop``) or one folder linked
     twice is passed over, where a walk that followed links went round a loop 40 times, and
-    through two loop links without end. A folder's own subfolders are walked before its
-    links, so a folder also linked is named where it lies."""
+    through two loop links without end. A folder that lies under ``folder`` is named where
+    it lies, never through a link to it (``x/link -> ../y/deep`` was walked as ``x/link``,
+    met before ``y``); one that lies elsewhere is named through the first link to it, in
+    name order (``link/f.json`` for ``link -> /scratch/z``): a path under ``folder``."""
+    top = os.path.realpath(folder)
+    inside = {os.path.realpath(d) for d, _, _ in os.walk(folder)}  # links not followed
     seen: set[str] = set()
     for d, dirs, files in os.walk(folder, followlinks=True):
-        if os.path.realpath(d) in seen:
+        real = os.path.realpath(d)
+        linked = real != os.path.normpath(os.path.join(top, os.path.relpath(d, folder)))
+        if real in seen or (linked and real in inside):
             dirs.clear()
             continue
-        seen.add(os.path.realpath(d))
-        dirs.sort(key=lambda name: (os.path.islink(os.path.join(d, name)), name))
+        seen.add(real)
+        dirs.sort()
         yield d, files
 
 
