@@ -36,10 +36,10 @@ from beliefbench.analysis.em_report import (
     UNREAD,
     UNREAD_MARK,
     EMLogs,
-    _answered,
     build_em_report,
     incomplete_em_note,
     no_result,
+    partial_parts,
     run_names,
     with_general_ok,
 )
@@ -62,7 +62,6 @@ from beliefbench.analysis.logs import (
     ReadLogs,
     has_task_key,
     is_belief_log,
-    partial_why,
 )
 from beliefbench.analysis.runs import RunKey
 from beliefbench.analysis.text import first_few
@@ -201,9 +200,8 @@ def _partial_logs(logs: EMLogs) -> str:
     for i in logs.logs:
         if not i["partial"]:
             continue
-        why, resume = partial_why(i["path"], i["status"], i.get("error"),
-                                  i.get("eval_set", False), i["model"])
-        listed.append(f"{i['path']} (status {i['status']!r}{_answered(i)}"
+        held, why, resume = partial_parts(i)
+        listed.append(f"{i['path']} (status {i['status']!r}{held}"
                       f"{'; ' + why if why else ''}){resume}")
     return f": {' | '.join(listed)}" if listed else ""
 

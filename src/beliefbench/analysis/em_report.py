@@ -235,6 +235,14 @@ def _answered(info: dict[str, Any]) -> str:
     return f", {held_text(info['responses'], asked)}" if asked else ""
 
 
+def partial_parts(info: dict[str, Any]) -> tuple[str, str, str]:
+    """A partial EM log's PARTIAL warning's parts: the responses it holds (:func:`_answered`),
+    why it stopped and how to resume it (:func:`~beliefbench.analysis.logs.partial_why`):
+    the warning's and the EM gate's refusal of a partial side's alike."""
+    return (_answered(info), *partial_why(info["path"], info["status"], info.get("error"),
+                                          info.get("eval_set", False), info["model"]))
+
+
 def incomplete_em_note(info: dict[str, Any]) -> LogNote | None:
     """The belief report's INCOMPLETE warning, for a successful EM log that holds only part
     of its dataset: its general rate rests on the questions it ran, and a domain or set it
@@ -275,9 +283,7 @@ class EMLogs:
         """:meth:`notes`, the per-log warnings that ``em-report`` groups kept as
         :class:`LogNote`."""
         out: list[Note] = [
-            partial_note(i["path"], i["status"], _answered(i),
-                         *partial_why(i["path"], i["status"], i.get("error"),
-                                      i.get("eval_set", False), i["model"]),
+            partial_note(i["path"], i["status"], *partial_parts(i),
                          resume_way(i["status"], i.get("eval_set", False), i["model"]),
                          i["responses"], i.get("asked"))
             for i in self.logs if i["partial"]]

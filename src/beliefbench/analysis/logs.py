@@ -636,8 +636,7 @@ def resume_note(path: str, status: str, eval_set: bool = False,
         return NO_MODEL_RUN
     if status == "started":
         return started_resume("it", "its", retry_command(path), eval_set)
-    # a Ctrl-C or SIGTERM (status 'cancelled') has no cause to fix: run it again
-    fixed = "" if status == "cancelled" else "once its cause is fixed, "
+    fixed = fixed_first(status, "its")
     if eval_set:
         return (f"; {fixed}{RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
@@ -699,9 +698,9 @@ def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
 
 
 def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
-    """How a partial log is resumed (:func:`resume_note`): ``no model`` (it cannot be, even
-    one still 'started': run again), ``started`` (not: it may be running; ``started eval
-    set``: a sweep's), ``eval set`` or ``retry``."""
+    """How a partial log is resumed (:func:`resume_note`, :func:`resume_each`): ``no
+    model`` (it cannot be, even one still 'started': run again), ``started`` (not: it may be
+    running; ``started eval set``: a sweep's), ``eval set`` or ``retry``."""
     if model == "none/none":
         return "no model"
     if status == "started":
@@ -709,19 +708,29 @@ def resume_way(status: str, eval_set: bool = False, model: str | None = None) ->
     return "eval set" if eval_set else "retry"
 
 
-RESUME_EACH = {
-    "started": started_resume("each", "its", "`inspect eval-retry <log> --log-dir <its folder>`"),
-    "started eval set": started_resume("each", "its", "", eval_set=True, them="them"),
-    "no model": ("; they ran without a model (`inspect eval` was given no --model): run the "
-                 "evals again with --model and move these logs away (`inspect eval-retry` "
-                 "would run their model, none/none, again)"),
-    "eval set": (f"; once the cause is fixed, {RERUN_SWEEP.format(it='them')} (or `inspect "
-                 "eval-retry <log> --log-dir <its folder>` resumes one log alone)"),
-    "retry": ("; once the cause is fixed, `inspect eval-retry <log> --log-dir <its folder>` "
-              "resumes each"),
-}
-"""The end of a grouped PARTIAL warning, by :func:`resume_way`: each log's own command is in
-the notes the warning stands for."""
+def fixed_first(status: str, whose: str) -> str:
+    """``once its cause is fixed, `` (``whose``: ``its``, ``the``) before the command that
+    resumes a partial log of ``status``; nothing where no cause is to fix: a Ctrl-C or
+    SIGTERM (status 'cancelled') is run again as it stands. One rule for
+    :func:`resume_note` and the grouped warning (:func:`resume_each`)."""
+    return "" if status == "cancelled" else f"once {whose} cause is fixed, "
+
+
+def resume_each(way: str, status: str) -> str:
+    """The end of a grouped PARTIAL warning for logs of ``status`` resumed alike (``way``:
+    :func:`resume_way`): each log's own command is in the notes the warning stands for."""
+    retry = "`inspect eval-retry <log> --log-dir <its folder>`"
+    fixed = fixed_first(status, "the")
+    return {
+        "started": started_resume("each", "its", retry),
+        "started eval set": started_resume("each", "its", "", eval_set=True, them="them"),
+        "no model": ("; they ran without a model (`inspect eval` was given no --model): run "
+                     "the evals again with --model and move these logs away (`inspect "
+                     "eval-retry` would run their model, none/none, again)"),
+        "eval set": (f"; {fixed}{RERUN_SWEEP.format(it='them')} (or {retry} resumes one log "
+                     "alone)"),
+        "retry": f"; {fixed}{retry} resumes each",
+    }[way]
 
 
 def _partial_together(where: str, notes: Sequence[LogNote]) -> str:
@@ -735,9 +744,7 @@ def _partial_together(where: str, notes: Sequence[LogNote]) -> str:
     said = ("" if not whys else f"; {whys[0]}" if len(whys) == 1
             else f"; {len(whys)} different reasons, the first: {whys[0]}")
     shown = PARTIAL_SHOWN if held else EMPTY_SHOWN
-    resume = RESUME_EACH[notes[0].key[2]]
-    if notes[0].key[1] == "cancelled":  # a Ctrl-C or SIGTERM: no cause to fix (resume_note)
-        resume = resume.replace("once the cause is fixed, ", "")
+    resume = resume_each(notes[0].key[2], notes[0].key[1])
     return (f"PARTIAL: {where} (status {notes[0].key[1]!r}, in all {held_text(held, whole)}"
             f"{said}): {shown}{resume}")
 
