@@ -180,24 +180,27 @@ def _one_log(path: str) -> str:
         raise BadInput(f"--log {path}: no such log file or folder")
     if not folder.is_dir():
         return path
-    logs = sorted(folder.glob("*.eval"), key=lambda p: p.stat().st_mtime, reverse=True)
+    def newest_first(pattern: str) -> list[Path]:
+        return sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def shown(logs: list[Path]) -> str:
+        return ", ".join(map(str, logs[:3])) + (", ..." if len(logs) > 3 else "")
+
+    logs = newest_first("*.eval")
     if len(logs) == 1:
         return str(logs[0])
     if not logs:
         # a sweep's --log-dir holds one log per checkpoint subfolder: name them, newest
         # first (was "a folder without .eval logs"); which checkpoint's is the user's pick
-        below = sorted(folder.glob("*/*.eval"), key=lambda p: p.stat().st_mtime,
-                       reverse=True)
+        below = newest_first("*/*.eval")
         if not below:
             raise BadInput(f"--log {path}: a folder without .eval logs; pass an Inspect "
                            "log file")
-        shown = ", ".join(str(p) for p in below[:3]) + (", ..." if len(below) > 3 else "")
         raise BadInput(f"--log {path}: no .eval log in the folder itself, {len(below)} in "
                        f"its subfolders (a sweep's --log-dir?); pass one of them (newest "
-                       f"first: {shown})")
-    shown = ", ".join(str(p) for p in logs[:3]) + (", ..." if len(logs) > 3 else "")
+                       f"first: {shown(below)})")
     raise BadInput(f"--log {path}: a folder of {len(logs)} .eval logs; pass one of them "
-                   f"(newest first: {shown})")
+                   f"(newest first: {shown(logs)})")
 
 
 @click.command(cls=lists_given_once("--positive", "--negative"))
