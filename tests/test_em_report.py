@@ -1228,9 +1228,29 @@ def test_a_log_with_invalidated_samples_is_partial(tmp_path):
     loaded = load_em_logs(path)
     assert [i["partial"] for i in loaded.logs] == [True]
     assert set(loaded.responses["partial"]) == {True}
-    # why, in report's words (one function, logs.partial_why): was without `error: `
-    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 responses; error: "
-                            "samples invalidated") for n in loaded.notes()), loaded.notes()
+    # why, in report's words (one function, logs.partial_why), as one sentence with one
+    # command: was `error: samples invalidated (...): ...; `inspect eval-retry <log>` runs
+    # them again): ...; once its cause is fixed, `inspect eval-retry LOG --log-dir DIR`
+    # resumes it`: an error where nothing erred, two commands (one without --log-dir)
+    [note] = [n for n in loaded.notes() if n.startswith("PARTIAL")]
+    assert note == (
+        f"PARTIAL: {path} (status 'success', 8 responses; samples invalidated after the run "
+        "(Inspect's `invalidate_samples`): the log no longer counts as complete): shown as "
+        "partial=True, never pooled with complete logs; "
+        f"`inspect eval-retry {path} --log-dir {path.parent}` runs its invalidated samples "
+        "again"), note
+    # several such logs' one warning says it alike
+    from beliefbench.analysis.em_report import partial_parts
+    from beliefbench.analysis.logs import partial_note, resume_way
+
+    info = loaded.logs[0]
+    notes = [partial_note(p, "success", *partial_parts(info | {"path": p}),
+                          resume_way("success"), 8, 8) for p in ("a.eval", "b.eval")]
+    together = notes[0].together("2 logs (a.eval, b.eval)", notes)
+    assert together.endswith(
+        "never pooled with complete logs; `inspect eval-retry <log> --log-dir <its folder>` "
+        "runs their invalidated samples again"), together
+    assert "error" not in together and "cause" not in together, together
 
 
 def test_two_evals_of_one_model_pooled_in_one_row_are_warned_about(tmp_path):

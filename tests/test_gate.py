@@ -781,11 +781,13 @@ def test_a_log_whose_samples_were_invalidated_is_no_comparison(base_and_new, tmp
     write_eval_log(log, str(path))
     r = _gate(new, str(path))
     assert r.exit_code == 2, r.output
-    assert f"--candidate: partial log(s) {path} (error: samples invalidated" in r.output
+    # no error: the samples were invalidated, nothing erred (was `(error: samples ...`)
+    assert f"--candidate: partial log(s) {path} (samples invalidated after the run" in r.output
     loaded = load_belief_logs(path)
     assert [i.partial for i in loaded.logs] == [True]
-    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 21 responses; error: "
-                            "samples invalidated") for n in loaded.notes())
+    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 21 responses; samples "
+                            "invalidated after the run") and n.count("inspect eval-retry") == 1
+               for n in loaded.notes()), loaded.notes()
 
 
 def test_a_claim_with_a_single_question_is_no_comparison(base_and_new, tmp_path):

@@ -72,6 +72,7 @@ import pandas as pd
 from scipy import stats
 
 from beliefbench.analysis.logs import (
+    INVALIDATED,
     MAX_NO_ANSWER,
     MAX_PARSE_ERRORS,
     NO_LABEL,
@@ -520,8 +521,8 @@ def _partial_why(info: LogInfo) -> str:
     with ``inspect eval-retry`` would run a live eval's samples a second time, so it is
     told to wait or resume in the words ``report`` and ``em-report`` use
     (:func:`~beliefbench.analysis.logs.resume_note`)."""
-    if info.error:
-        return f" (error: {info.error})"
+    if info.error:  # samples invalidated after the run: no error (partial_why)
+        return f" ({info.error})" if info.error == INVALIDATED else f" (error: {info.error})"
     if info.status == "started":
         resume = resume_note(info.path, info.status, info.eval_set, info.model)
         return f" (status 'started'{resume})"

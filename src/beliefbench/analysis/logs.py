@@ -572,10 +572,11 @@ def partial_error(header: str | None, path: str, stopped: int,
 
 def partial_why(path: str, status: str, error: str | None, eval_set: bool = False,
                 model: str | None = None) -> tuple[str, str]:
-    """A PARTIAL note's why (``error: <error>``, :func:`partial_error`) and how to resume
-    the log (:func:`resume_note`), none where the why already names the retry command:
+    """A PARTIAL note's why (``error: <error>``, :func:`partial_error`; samples invalidated
+    after the run, no error, without ``error:``) and how to resume the log
+    (:func:`resume_note`), none where the why already names the retry command:
     ``partial_log`` and em-report's notes say them alike."""
-    why = f"error: {error}" if error else ""
+    why = error if error == INVALIDATED else f"error: {error}" if error else ""
     resume = "" if retry_command(path) in why else resume_note(path, status, eval_set, model)
     return why, resume
 
@@ -640,7 +641,8 @@ def resume_note(path: str, status: str, eval_set: bool = False,
     if eval_set:
         return (f"; {fixed}{RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
-    return f"; {fixed}{retry_command(path)} resumes it"
+    done = "runs its invalidated samples again" if status == "success" else "resumes it"
+    return f"; {fixed}{retry_command(path)} {done}"
 
 
 def partial_log(info: LogInfo) -> LogNote:
@@ -711,9 +713,11 @@ def resume_way(status: str, eval_set: bool = False, model: str | None = None) ->
 def fixed_first(status: str, whose: str) -> str:
     """``once its cause is fixed, `` (``whose``: ``its``, ``the``) before the command that
     resumes a partial log of ``status``; nothing where no cause is to fix: a Ctrl-C or
-    SIGTERM (status 'cancelled') is run again as it stands. One rule for
-    :func:`resume_note` and the grouped warning (:func:`resume_each`)."""
-    return "" if status == "cancelled" else f"once {whose} cause is fixed, "
+    SIGTERM (status 'cancelled') is run again as it stands, and a partial log of status
+    'success' is one whose samples were invalidated after the run (:data:`INVALIDATED`),
+    nothing erred. One rule for :func:`resume_note` and the grouped warning
+    (:func:`resume_each`)."""
+    return "" if status in ("cancelled", "success") else f"once {whose} cause is fixed, "
 
 
 def resume_each(way: str, status: str) -> str:
@@ -721,6 +725,7 @@ def resume_each(way: str, status: str) -> str:
     :func:`resume_way`): each log's own command is in the notes the warning stands for."""
     retry = "`inspect eval-retry <log> --log-dir <its folder>`"
     fixed = fixed_first(status, "the")
+    done = "runs their invalidated samples again" if status == "success" else "resumes each"
     return {
         "started": started_resume("each", "its", retry),
         "started eval set": started_resume("each", "its", "", eval_set=True, them="them"),
@@ -729,7 +734,7 @@ def resume_each(way: str, status: str) -> str:
                      "eval-retry` would run their model, none/none, again)"),
         "eval set": (f"; {fixed}{RERUN_SWEEP.format(it='them')} (or {retry} resumes one log "
                      "alone)"),
-        "retry": f"; {fixed}{retry} resumes each",
+        "retry": f"; {fixed}{retry} {done}",
     }[way]
 
 
@@ -1537,9 +1542,11 @@ def expected_responses(log: EvalLog) -> int | None:
     return size * (log.eval.config.epochs or 1) if size else None
 
 
-INVALIDATED = ("samples invalidated (Inspect's `invalidate_samples`): the log no longer "
-               "counts as complete; `inspect eval-retry <log>` runs them again")
-"""Why a successful log with invalidated samples is partial."""
+INVALIDATED = ("samples invalidated after the run (Inspect's `invalidate_samples`): the log "
+               "no longer counts as complete")
+"""Why a successful log with invalidated samples is partial: no error (its PARTIAL note
+says it without ``error:``, :func:`partial_why`), and the command that runs them again is
+the note's one (:func:`resume_note`)."""
 
 
 def is_invalidated(log: EvalLog) -> bool:
