@@ -9,8 +9,10 @@ import json
 import logging
 import os
 import re
+import shlex
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -2267,10 +2269,17 @@ def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_pa
         in r.output
     # the offline judge read no answer (all no_score): the command as suggested exited 2,
     # "no response of 3 run(s) was read as a verdict"; it adds --allow-unread, and says why
-    said = " ".join(r.output.split())
-    assert f"em-report {logs} --out reports/em-ablate --allow-unread (no arm's answer was " \
-        f"read as a verdict, every one no_score or failed: " in said, r.output
-    suggested = said.split("Compare the arms: beliefbench ")[1].split(" (no arm's")[0].split()
+    # on the next line: the command's line pastes into bash (`--allow-unread  (no arm's
+    # ...)` on it was a syntax error)
+    lines = r.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Compare the arms: "))
+    line = lines[at].removeprefix("Compare the arms: ")
+    assert line == f"beliefbench em-report {logs} --out reports/em-ablate --allow-unread"
+    assert subprocess.run(["bash", "-n", "-c", line]).returncode == 0
+    assert " ".join(lines[at + 1:]).startswith(
+        "  (--allow-unread: no arm's answer was read as a verdict, every one no_score or "
+        "failed: "), r.output
+    suggested = shlex.split(line)[1:]
     r = CliRunner().invoke(cli, suggested)
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, [a for a in suggested if a != "--allow-unread"])

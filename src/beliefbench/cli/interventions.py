@@ -566,10 +566,12 @@ def _intervention_command(mode: str):
                "rates read EM 0 whatever the model answered" if task_name == "em" else
                "no arm's answer was read as belief or disbelief, every one neutral, a parse "
                "error or failed: its rates read belief 0 whatever the model believes")
+        # the reason on a line of its own: the command's line pastes into a shell as it is
+        # (`... --allow-unread  (no arm's ...)` was a syntax error in bash)
         click.echo(f"Compare the arms: beliefbench {command} {shlex.quote(str(log_dir))}{by} "
                    f"--out {shlex.quote(report_folder(log_dir, task_name))}"
-                   + (f" --allow-unread  ({why}; without --allow-unread {command} writes "
-                      "the tables, then exits 2)" if unread else ""))
+                   + (f" --allow-unread\n  (--allow-unread: {why}; without it {command} "
+                      "writes the tables, then exits 2)" if unread else ""))
         if any(log.status != "success" for log in logs):  # past threads a failed arm left
             exit_past_threads(1)
 
