@@ -2618,3 +2618,46 @@ def test_a_condition_read_as_yaml_is_named(tmp_path):
     assert res.exit_code == 0, res.output
     assert "LABEL AS YAML: " in res.stderr
     assert "eval metadata condition False was recorded as a YAML boolean" in res.stderr
+
+
+def test_a_retry_killed_before_it_wrote_a_sample_loses_no_answers_of_the_recovered_log(
+    tmp_path,
+):
+    """The retry of a `-recovered` log killed before it wrote the samples it copies holds
+    none: the newest partial log won, em-report showed no responses (`no responses held`),
+    and its resume command re-ran every sample the recovered log holds."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    log = _g2_evil_log(tmp_path, "logs")
+    full = read_eval_log(log.location)
+    recovered = tmp_path / "logs" / "2000-01-01T00-00-00_em_x-recovered.eval"
+    old = full.model_copy(deep=True)
+    old.status, old.samples = "error", old.samples[:2]
+    old.eval.created, old.eval.eval_id = "2000-01-01T00:00:00+00:00", "first-attempt"
+    write_eval_log(old, str(recovered))
+    retry = full.model_copy(deep=True)
+    retry.status, retry.results, retry.samples = "started", None, []
+    retry.eval.created, retry.eval.eval_id = "2000-01-02T00:00:00+00:00", "the-retry"
+    Path(log.location).unlink()
+    retried = tmp_path / "logs" / "2000-01-02T00-00-00_em_x.eval"
+    write_eval_log(retry, str(retried))
+    loaded = load_em_logs(tmp_path / "logs")  # was "no responses to count: <retry> ..."
+    assert [(i["path"], i["status"], i["responses"]) for i in loaded.logs] == [
+        (str(recovered), "error", 2)]
+    [(path, why)] = loaded.ignored
+    assert path == str(retried) and why.startswith(
+        f"holds 0 answer(s), fewer than {recovered} (2), the older log of its task_id: a "
+        "retry of it stopped before it wrote the samples it copies"), why
+    [note] = [n for n in loaded.notes() if n.startswith("PARTIAL")]
+    assert f"`inspect eval-retry {recovered} --log-dir {recovered.parent}` resumes it" in note
+    # the belief report keeps the same log (one function, logs.drop_superseded)
+    from beliefbench.analysis.em_report import SCORER
+    from beliefbench.analysis.logs import drop_superseded
+
+    headers = [(str(recovered), old), (str(retried), retry)]
+    kept, dropped = drop_superseded(headers, key=lambda log: 0, scorer=SCORER)
+    assert [p for p, _ in kept] == [str(recovered)] and [p for p, _ in dropped] == [str(retried)]
+    # a retry that wrote them, and more, is the one read (as before)
+    retry.samples = full.samples[:3]
+    kept, _ = drop_superseded(headers, key=lambda log: 0, scorer=SCORER)
+    assert [p for p, _ in kept] == [str(retried)]

@@ -1942,8 +1942,8 @@ def _as_list(sources: Source | Sequence[Source]) -> list[Source]:
 def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                     key: Callable[[EvalLog], Hashable], scorer: str, hint: str = ""
                     ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]]]:
-    """Keep, per eval task_id and run key, the latest success log, else the latest partial
-    one; drop copies (same eval_id).
+    """Keep, per eval task_id and run key, the latest success log, else the partial one
+    holding the most answers, the latest of those; drop copies (same eval_id).
 
     ``key``: the run key of the kind of log read (belief: :func:`run_key`; EM logs record
     their settings under another metadata key, so theirs is built from that). It is part of
@@ -1976,9 +1976,23 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                 raise _rescored(path, first_path, f"task_id {log.eval.task_id}", scorer,
                                 hint)
         best_path, best = group[-1]
+        held: dict[str, int] = {}
+        if not done and len(group) > 1:
+            # a retry killed before it wrote the samples it copies holds fewer answers than
+            # the log it retried: that one is shown and resumed (the newest among equals)
+            held = {path: _answers(path, log) for path, log in group}
+            best_path, best = max(reversed(group), key=lambda item: held[item[0]])
         kept.append((best_path, best))
-        for path, log in group[:-1]:
-            if scored and log.status == "success" and not _scores(log, scorer):
+        for path, log in group:
+            if path == best_path:
+                continue
+            if held and held[path] < held[best_path] \
+                    and log.eval.created > best.eval.created:
+                why = (f"holds {held[path]} answer(s), fewer than {best_path} ("
+                       f"{held[best_path]}), the older log of its task_id: a retry of it "
+                       "stopped before it wrote the samples it copies (or still starting); "
+                       "that log is read, and resumed, in its place")
+            elif scored and log.status == "success" and not _scores(log, scorer):
                 why = (f"superseded by {best_path} (same task_id; this log holds no {scorer} "
                        "results, as `inspect eval --no-score` leaves it, and that one is its "
                        "scored copy)")
@@ -2006,6 +2020,18 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
         seen[log.eval.eval_id] = (path, log)
         unique.append((path, log))
     return unique, dropped
+
+
+def _answers(path: str, log: EvalLog) -> int:
+    """The samples of a log that finished without an error: those a retry of it keeps."""
+    from inspect_ai.log import read_eval_log_sample_summaries
+
+    try:
+        samples = log.samples if log.samples is not None else \
+            read_eval_log_sample_summaries(path)
+    except Exception:  # unreadable past its header: it holds none to keep
+        return 0
+    return sum(1 for sample in samples if sample.error is None)
 
 
 RESCORED_HINT = ("(`inspect score` keeps the original's grader in the header, so who judged "
