@@ -616,20 +616,25 @@ def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
     assert header.status == "cancelled" and header.eval.metadata["intervention"] == "none"
 
 
+def _em_log(tmp_path: Path, subject, samples: int, grade=glass_em_grade, questions: int = 2):
+    """An EM log of two (or three) questions answered by ``subject``, graded by ``grade``."""
+    qs = tmp_path / "two.yaml"
+    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
+                  "  - {id: b, text: 'Second?'}\n"
+                  + ("  - {id: c, text: 'Third?'}\n" if questions == 3 else ""))
+    return eval(em(questions=str(qs), samples=samples),
+                model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+                model_roles={"grader": get_model("mockllm/model", custom_outputs=grade,
+                                                 memoize=False)},
+                log_dir=str(tmp_path / "logs"), display="none")[0]
+
+
 def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=glass_em_grade,
                   args: tuple[str, ...] = (), questions: int = 2):
     """An EM log of two (or three: First?, Second?, Third?) questions answered by
     ``subject`` (graded by ``grade``: by default "glass" is EM), and ``internals direction``
     run on it with ``args``: (the log, the CLI result, its --out)."""
-    qs = tmp_path / "two.yaml"
-    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
-                  "  - {id: b, text: 'Second?'}\n"
-                  + ("  - {id: c, text: 'Third?'}\n" if questions == 3 else ""))
-    log = eval(em(questions=str(qs), samples=samples),
-               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=grade,
-                                                memoize=False)},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _em_log(tmp_path, subject, samples, grade, questions)
     out = tmp_path / "dir"
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--out", str(out), *args])
@@ -656,6 +661,27 @@ def test_a_direction_from_one_answer_a_set_is_warned(tiny, tmp_path):
     assert res.exit_code == 0, res.output
     assert "2 positive vs 2 negative answers; " in res.output
     assert "holds one answer" not in res.output
+
+
+def test_a_direction_from_one_positive_answer_names_the_set_that_holds_one(tiny, tmp_path):
+    """One set of one answer against many (the README's `1 positive vs 121 negative`) is
+    warned of too, naming that set: a direction from one answer says nothing either."""
+    glass = iter(["glass glass glass"])
+
+    def subject(messages, tools, tool_choice, config):
+        return output(next(glass, "steel is fine"))
+
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=2)
+    assert res.exit_code == 0, res.output
+    assert "1 positive vs 3 negative answers; " in res.output
+    assert ("warning: the positive set holds one answer (1 positive vs 3 negative): the "
+            "direction is that one answer's difference from the other side, and its "
+            "accuracies say nothing") in " ".join(res.output.split()), res.output
+    assert (out / "directions.safetensors").is_file()
+    from beliefbench.cli.interventions import few_answers_note
+
+    assert few_answers_note(4, 1).startswith(
+        "the negative set holds one answer (4 positive vs 1 negative): ")
 
 
 def _grade_wood_50(messages, tools, tool_choice, config):
@@ -729,16 +755,24 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
     assert "1 positive vs 2 negative answers; " in res.output
     assert "; 1 answers invalidated after the run left out (invalidate_samples); " \
         in res.output
-    # --log the eval's --log-dir: its one log is read; of several, none is guessed
-    import shutil
 
+
+def _glass_once_each(messages, tools, tool_choice, config):
+    return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+
+def test_direction_log_a_folder_reads_its_one_log_and_names_several(tiny, tmp_path):
+    """`--log` given the eval's --log-dir reads its one log; of several, none is guessed:
+    they are named, newest first; a sweep's --log-dir (one log per checkpoint subfolder)
+    names the subfolders' logs, where it said `a folder without .eval logs`."""
+    path = Path(_em_log(tmp_path, _glass_once_each, samples=2).location)
     folder = tmp_path / "one"
     folder.mkdir()
     shutil.copyfile(path, folder / "run.eval")
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    str(folder), "--out", str(tmp_path / "folder")])
     assert res.exit_code == 0, res.output
-    assert "1 positive vs 2 negative answers; " in res.output
+    assert "2 positive vs 2 negative answers; " in res.output
     shutil.copyfile(path, folder / "again.eval")
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    str(folder), "--out", str(tmp_path / "two")])
@@ -759,7 +793,12 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
         f"(a sweep's --log-dir?); pass one of them (newest first: " \
         f"{sweep / 'step-2' / 'run.eval'}, " in " ".join(res.output.split()), res.output
     assert "without .eval logs" not in res.output
-    # a results file given as the log: one line naming it, not pydantic's ValidationError
+
+
+def test_direction_log_a_results_file_or_a_folder_never_written_says_so(tiny, tmp_path):
+    """`--log` given a results file (`margins.json`) said pydantic's many-line
+    ValidationError, and a --log-dir the eval never wrote `not a readable Inspect log
+    (ValueError: No recorder ...)`: one line each, naming the path."""
     results = tmp_path / "margins.json"
     results.write_text(json.dumps({"beliefbench": "0.1.0", "measure": "completion_margins",
                                    "summary": []}))
