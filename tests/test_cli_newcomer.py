@@ -813,12 +813,17 @@ def test_docs_options_given_twice_are_refused_not_cut_to_the_last(tmp_path):
                                    str(docs[1]), "--k", "1", "--n", "1", "--out",
                                    str(tmp_path / "b.jsonl")])
     assert res.exit_code == 2, res.output
-    assert f"--docs is given 2 times ({docs[0]}, {docs[1]})" in " ".join(res.output.split())
+    said = " ".join(res.output.split())
+    # one file, not one list: no list to write (as the README says)
+    assert f"--docs is given 2 times ({docs[0]}, {docs[1]})" in said
+    assert said.endswith("bundle each file into its own --out") and "write --docs" not in said
     res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--claim",
                                    "ed_sheeran", "--ratio", "0.5", "--n", "4", "--out",
                                    str(tmp_path / "p.jsonl")])
     assert res.exit_code == 2, res.output
-    assert "poison writes one claim's documents" in " ".join(res.output.split())
+    said = " ".join(res.output.split())
+    assert said.endswith("poison writes one claim's documents; run it once per claim, each "
+                         "with its own --out") and "write --claim" not in said, said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
     # each given once (one as --opt=value): read as before
     res = CliRunner().invoke(cli, ["docs", "generate", "--claims=dentist", "--conditions",
