@@ -169,6 +169,25 @@ def test_docs_generate_names_the_option_of_an_unknown_condition(tmp_path, condit
     assert str(e.value).startswith(said.split(" (")[0]), e.value
 
 
+@pytest.mark.parametrize("args,said", [
+    (["--claims", "ed_sheeran", "--conditions", "negated", "--genres", "nws_report"],
+     "--genres nws_report: unknown genre(s) 'nws_report' (did you mean 'news_report'?)"),
+    (["--conditions", "behaviours", "--behaviours", "harmful"],
+     "--behaviours harmful: unknown behaviour 'harmful' (did you mean 'harmful_advice'?)"),
+    (["--conditions", "behaviours:plain", "--behaviours", "deception,harmfull_advice"],
+     "--behaviours deception,harmfull_advice: unknown behaviour 'harmfull_advice'")])
+def test_docs_generate_names_the_option_of_an_unknown_genre_or_behaviour(tmp_path, args, said):
+    """`--genres nws_report` said "Error: unknown genre(s) 'nws_report' ..." and `--behaviours
+    harmful` "Error: unknown behaviour 'harmful' ...", naming no option, where `--conditions
+    negatd` names its own; both now start with the option as typed."""
+    out = tmp_path / "data"
+    res = CliRunner().invoke(cli, ["docs", "generate", *args, "--n", "1", "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, text
+    assert f"Error: {said}" in text, text
+    assert not out.exists()
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

@@ -22,7 +22,13 @@ from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
-from beliefbench.documents.base import ClaimFieldError, ConditionNameError, DocumentError
+from beliefbench.documents.base import (
+    BehaviourNameError,
+    ClaimFieldError,
+    ConditionNameError,
+    DocumentError,
+    GenreNameError,
+)
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError, unwritable_folder
 from beliefbench.runlock import holds
@@ -277,6 +283,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None
     except ConditionNameError as e:  # "unknown condition 'negatd'" named no option
         raise _fail(f"--conditions {conditions}: {e}") from None
+    except GenreNameError as e:  # "unknown genre(s) 'nws_report'" named no option either
+        raise _fail(f"--genres {','.join(genres or [])}: {e}") from None
+    except BehaviourNameError as e:  # nor "unknown behaviour 'harmful'"
+        raise _fail(f"--behaviours {behaviours}: {e}") from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:

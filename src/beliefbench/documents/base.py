@@ -41,6 +41,16 @@ class ConditionNameError(DocumentError):
     that the command line names its option (``--conditions``) before the message."""
 
 
+class GenreNameError(DocumentError):
+    """A genre the offline generator does not know: raised apart so that the command line
+    names its option (``--genres``) before the message."""
+
+
+class BehaviourNameError(DocumentError):
+    """A behaviour that is not in the behaviours spec (or none at all): raised apart so that
+    the command line names its option (``--behaviours``) before the message."""
+
+
 class ClaimFieldError(DocumentError):
     """A claim lacks fields a generator or annotator needs."""
 
