@@ -148,6 +148,31 @@ def test_docs_generate_refuses_a_placement_no_condition_reads(tmp_path, conditio
 
 
 @pytest.mark.parametrize("conditions,said", [
+    ("negated,fiction:repeated", "name none without a :placement of its own (fiction:repeated "
+     "has one, which --placement does not change): leave it out, or add e.g. "
+     "unreliable_source"),
+    ("negated", "name none: leave it out, or add e.g. fiction"),
+    ("fiction:repeated,unreliable_source:prefix_suffix,unknown_truth:repeated,"
+     "low_probability:repeated", "have one each, which --placement does not change): leave "
+     "it out")])
+def test_docs_generate_placement_refusal_counts_a_qualifier_with_its_own_placement(
+        tmp_path, conditions, said):
+    """`--conditions negated,fiction:repeated --placement repeated` was refused saying the
+    conditions given "name none", fiction:repeated among them, and to "add e.g. fiction":
+    it now says fiction:repeated has its own placement, and suggests a qualifier not given
+    (none where all four are)."""
+    out = tmp_path / "data"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   conditions, "--placement", "repeated", "--n", "1",
+                                   "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, text
+    assert f"and the conditions given ({conditions}) name none" in text, text
+    assert text.endswith(said), text
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("conditions,said", [
     ("negatd", "unknown condition 'negatd' (did you mean 'negated'?)"),
     ("negated,fictin", "unknown condition 'fictin' (did you mean 'fiction'?)"),
     ("fiction:repetead", "condition 'fiction': unknown placement 'repetead'")])

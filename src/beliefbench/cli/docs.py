@@ -259,10 +259,7 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
 
     if click.get_current_context().get_parameter_source("placement") \
             is click.core.ParameterSource.COMMANDLINE and _placement_unused(conditions):
-        raise _fail(f"--placement {placement}: applies to the qualifier conditions ("
-                    f"{', '.join(_qualifiers())}) without a :placement of their own, and the "
-                    f"conditions given ({conditions}) name none: leave it out, or add e.g. "
-                    f"fiction")
+        raise _fail(_placement_refusal(placement, conditions))
     files: dict[str, Path] = {}
     started = time.time()  # a condition file older than this is an earlier run's
     try:
@@ -334,6 +331,24 @@ def _placement_unused(conditions: str) -> bool:
     if any(n.partition(":")[0] not in CONDITIONS for n in names):
         return False
     return not any(":" not in n and n in _qualifiers() for n in names)
+
+
+def _placement_refusal(placement: str, conditions: str) -> str:
+    """Why ``--placement`` is refused (see :func:`_placement_unused`). Where a qualifier is
+    given with its own ``:placement`` (``negated,fiction:repeated``), "the conditions given
+    name none" read as if fiction were not there, and "add e.g. fiction" named one given."""
+    names = [n.strip() for n in conditions.split(",") if n.strip()]
+    own = [n for n in names if n.partition(":")[0] in _qualifiers()]
+    other = [q for q in _qualifiers() if q not in {n.partition(":")[0] for n in own}]
+    none = "name none"
+    if own:
+        ones = "has one" if len(own) == 1 else "have one each"
+        none += (f" without a :placement of its own ({', '.join(own)} {ones}, which "
+                 f"--placement does not change)")
+    add = f", or add e.g. {other[0]}" if other else ""
+    return (f"--placement {placement}: applies to the qualifier conditions "
+            f"({', '.join(_qualifiers())}) without a :placement of their own, and the "
+            f"conditions given ({conditions}) {none}: leave it out{add}")
 
 
 def _condition_files(out: Path, conditions: str, placement: str, behaviours: str | None,
