@@ -147,6 +147,30 @@ def test_docs_generate_refuses_a_placement_no_condition_reads(tmp_path, conditio
         assert (out / "fiction-repeated.jsonl").is_file()
 
 
+@pytest.mark.parametrize("name,exists,folder", [
+    ("negated.jsonl", True, "negated/"), ("new.jsonl", False, "new/"),
+    ("notes", True, "data/")])
+def test_docs_generate_out_file_in_the_current_folder_suggests_a_new_folder(
+        tmp_path, monkeypatch, name, exists, folder):
+    """`--out negated.jsonl` (a file in the current folder) suggested `--out ./`, which
+    writes the condition files, their stats and a lock file among the project's own files,
+    replacing a negated.jsonl there; it now suggests a new folder named after the file (not
+    the file itself where it has no suffix), which the same command then writes."""
+    monkeypatch.chdir(tmp_path)
+    if exists:
+        (tmp_path / name).write_text("kept\n")
+    args = ["docs", "generate", "--claims", "dentist", "--conditions", "negated", "--n", "1"]
+    res = CliRunner().invoke(cli, [*args, "--out", name])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2, said
+    assert said.endswith(f"pass the folder, e.g. --out {folder}"), said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([name] if exists else [])
+    res = CliRunner().invoke(cli, [*args, "--out", folder])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / folder / "negated.jsonl").is_file()
+    assert not exists or (tmp_path / name).read_text() == "kept\n"
+
+
 @pytest.mark.parametrize("conditions,said", [
     ("negated,fiction:repeated", "name none without a :placement of its own (fiction:repeated "
      "has one, which --placement does not change): leave it out, or add e.g. "

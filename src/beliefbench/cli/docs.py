@@ -137,13 +137,26 @@ def _folder_not_file_name(ctx: click.Context, param: click.Parameter, value: Pat
     run wrote there) got click's "Directory 'data/negated.jsonl' is a file.", which named
     no folder to pass."""
     folder = ("writes a folder of one file per condition (<out>/<condition>.jsonl): pass "
-              f"the folder, e.g. --out {value.parent}/")
+              f"the folder, e.g. --out {_out_folder_for(value)}")
     if value.is_file():
         raise click.BadParameter(f"{value} is a file, but docs generate {folder}", ctx, param)
     if not value.exists() and value.suffix.lower() in (".jsonl", ".json"):
         raise click.BadParameter(f"{value} names a file, but docs generate {folder}", ctx,
                                  param)
     return value
+
+
+def _out_folder_for(value: Path) -> str:
+    """The folder to suggest for a file given as ``--out``: the file's own folder, but not
+    the current one (``--out negated.jsonl`` suggested ``--out ./``, which scatters the
+    condition files, their stats and a lock file among the project's own files, replacing a
+    negated.jsonl there): a new folder named after the file (``negated/``) instead."""
+    if value.parent != Path("."):
+        return f"{value.parent}/"
+    for name in (value.stem, "data"):  # a suffix-less file's stem is the file itself
+        if name and not Path(name).is_file():
+            return f"{name}/"
+    return "./"
 
 
 def _summary(path: Path) -> str:
