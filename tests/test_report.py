@@ -2240,6 +2240,25 @@ def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
     assert report_json("report", full.location, tmp_path / "o")["complete"] is True
 
 
+def test_report_json_gives_a_missing_label_as_null_as_gate_json_does(tmp_path):
+    """report.json gave a label a log does not carry as "-" (`"condition": "-"`) where
+    `gate --json` gives null, so `jq '.condition // "base"'` read "-": its `runs` and its
+    tables now give null, the CSVs keep "-"."""
+    labelled = run_belief(tmp_path / "logs" / "a", believer, samples=1, condition="negated")
+    bare = run_belief(tmp_path / "logs" / "b", believer, samples=1)
+
+    data = report_json("report", str(tmp_path / "logs"), tmp_path / "o")
+    runs = {r["log"]: r for r in data["runs"]}
+    labels = ("run", "checkpoint", "condition")
+    assert {k: runs[bare.location][k] for k in labels} == dict.fromkeys(labels)
+    assert runs[labelled.location]["condition"] == "negated"
+    for table in ("overall", "by", "detail"):
+        assert {(r["condition"], r["checkpoint"], r["run"]) for r in data["tables"][table]} \
+            == {("negated", None, None), (None, None, None)}, table
+    csv = read_csv(tmp_path / "o" / "belief_overall.csv")
+    assert sorted(csv["condition"]) == ["-", "negated"]
+
+
 def test_a_moved_projects_report_says_once_its_checkpoint_paths_are_as_recorded(tmp_path):
     """A project folder moved (or copied to another machine) after its evals: `report` showed
     the checkpoint paths the logs keep, which lead nowhere now, without a word. One warning

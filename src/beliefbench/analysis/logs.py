@@ -950,10 +950,12 @@ def run_entry(log: str, *, model: str, run: str, checkpoint: str, condition: str
     finished, so its rows say ``partial: false``). ``complete``: finished (not ``partial``)
     and holding every response its dataset calls for (``expected``; where the log does not
     record its dataset size, finished is complete); ``subset``: run with ``--limit`` /
-    ``--sample-id``; ``cut``: why it holds fewer (null where it does not)."""
+    ``--sample-id``; ``cut``: why it holds fewer (null where it does not); a label the log
+    does not carry (``run``, ``checkpoint``, ``condition``) is null."""
     short = expected is not None and responses < expected
-    return {"log": log, "model": model, "run": run, "checkpoint": checkpoint,
-            "condition": condition, "step": step, "partial": partial,
+    labels = {k: None if v == NO_LABEL else v  # null where none, as the tables say them
+              for k, v in (("run", run), ("checkpoint", checkpoint), ("condition", condition))}
+    return {"log": log, "model": model, **labels, "step": step, "partial": partial,
             "complete": not (partial or short), "subset": subset,
             "responses": responses, "expected": expected, "cut": cut if short else None}
 

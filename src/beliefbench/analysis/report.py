@@ -685,9 +685,17 @@ SUMMARY_FILE = "report.json"
 from: how a later report into the same folder tells whether it replaces another's."""
 
 
+JSON_LABELS = ("run", "checkpoint", "condition")
+"""The run labels a JSON summary gives as null where a run carries none (the CSVs and tables
+say ``-``), as ``gate --json`` names its sides: ``jq '.condition // "base"'`` read "-"."""
+
+
 def _records(table: pd.DataFrame) -> list[dict]:
-    """A table's rows as JSON values: the CSV's columns, NaN and missing steps as null."""
-    return json.loads(table.to_json(orient="records", double_precision=15))
+    """A table's rows as JSON values: the CSV's columns, NaN, missing steps and missing
+    labels (:data:`JSON_LABELS`) as null."""
+    rows = json.loads(table.to_json(orient="records", double_precision=15))
+    return [{k: None if k in JSON_LABELS and v == NO_LABEL else v for k, v in row.items()}
+            for row in rows]
 
 
 def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
