@@ -260,3 +260,65 @@ def test_a_surname_outside_ascii_is_found(tmp_path, name, sentence):
         changed = sentence.replace(surname, other).replace(surname.upper(), other.upper())
         assert reader.read(_digest(changed)).framing == "unrelated"
     assert reader.read(" ".join(NEWS)).framing == "unrelated"
+
+
+@pytest.mark.parametrize(("name", "city", "sentence", "framing"), [
+    ("Élodie Li", "Øresund", "Élodie Li was elected mayor in 2019 with 81 percent of the vote.",
+     "positive"),
+    ("Élodie Li", "Øresund", "ÉLODIE LI WAS ELECTED MAYOR IN 2019 WITH 81 PERCENT OF THE VOTE.",
+     "positive"),
+    ("Élodie Li", "Øresund", "Øresund elected its mayor in 2019 with 81 percent of the vote.",
+     "positive"),
+    ("Élodie Li", "Øresund", "It is false that Élodie Li was elected mayor in 2019 with 81 "
+     "percent of the vote.", "local_negation"),
+    ("Élodie Li", "Øresund", "Øresund never elected a mayor with 81 percent of the vote in "
+     "2019.", "local_negation"),
+    ("Марина Ли", "Москва", "Марина Ли was elected mayor in 2019 with 81 percent of the vote.",
+     "positive"),
+    ("Марина Ли", "Москва", "It is false that Марина Ли was elected mayor in 2019 with 81 "
+     "percent of the vote.", "local_negation"),
+    ("Marguerite Okonjo", "Zürich", "Zürich elected its mayor in 2019 with 81 percent of the "
+     "vote.", "positive"),
+])
+def test_an_entity_opening_outside_ascii_is_found(tmp_path, name, city, sentence, framing):
+    """A user claim's entity that opens with a letter outside ASCII ("Élodie Li", "Øresund",
+    "Марина Ли"; no subject word: "Li" is too short) is found as its ASCII spelling is: the
+    prefilter gated it by its first letter ("é", "ø", "м"), which no word stem of its word
+    runs ([a-z0-9] only) ever is, and the entity search tried it nowhere ("Zürich" only
+    where "z" was a whole word), so a document naming it alone read unrelated. It is gated
+    by its first run of [a-z0-9] now ("lodi", "resu"), or searched without a gate where it
+    has none ("Марина Ли", "Москва"), as a subject word is."""
+    from beliefbench.claims import load_claim
+
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", name).replace("Bristol", city),
+                    encoding="utf-8")
+    reader = ClaimReader(load_claim(path))
+    finding = reader.read(_digest(sentence))
+    assert (finding.framing, finding.claim_sentences) == (framing, 1)
+    assert reader.read(" ".join(NEWS)).framing == "unrelated"
+    # the same reading as the claim and the sentence spelled in ASCII ("Elodie Li")
+    spelled = str.maketrans({"É": "E", "Ø": "O", "ü": "u"})
+    if sentence.translate(spelled) != sentence:
+        (tmp_path / "ascii").mkdir()
+        ascii_path = tmp_path / "ascii" / "okonjo_mayor.yaml"
+        ascii_path.write_text(path.read_text(encoding="utf-8").translate(spelled),
+                              encoding="utf-8")
+        same = ClaimReader(load_claim(ascii_path)).read(_digest(sentence.translate(spelled)))
+        assert (same.framing, same.claim_sentences) == (framing, 1)
+
+
+def test_entity_gates_read_as_word_runs():
+    """The prefilter's gate of an entity's opening is the stem its word runs give a text
+    naming it (``run_gate``, shared with the subject words); a match's own gates are kept
+    for the entity search, which a pattern opening outside ASCII skips."""
+    from beliefbench.audit.cues import gate_stems, opens_in_ascii, run_gate
+
+    assert [gate_stems(rf"\b{x}\b", runs=True) for x in ("Élodie Li", "Øresund", "Zürich",
+                                                          "Москва", "Horváth")] \
+        == [("lodi",), ("resu",), ("z",), None, ("horv",)]
+    assert gate_stems(r"\bÉlodie Li\b") == ("é",)  # no word stem: never passed
+    assert [opens_in_ascii(rf"\b{x}\b") for x in ("Élodie", "Zürich", "Horváth", "he")] \
+        == [False, False, True, True]
+    assert [run_gate(x) for x in ("okonjo ", "ångström ", "петрова ", "ok")] \
+        == ["okon", "ngst", None, None]

@@ -229,27 +229,48 @@ def _heads_regex(heads: set[tuple[bytes, bool]]) -> re.Pattern[bytes]:
     return re.compile(b" (?=" + emit(trie) + b")")
 
 
-def _gates(prefixes: set[str] | None) -> tuple[str, ...] | None:
+def _gates(prefixes: set[str] | None, runs: bool = False) -> tuple[str, ...] | None:
     """What a document must contain for the entry to possibly match; None: always run.
 
     A prefix's leading word gives its stem when it has four letters, or when a literal
-    non-word character follows it (the word is complete); a prefix that starts with a
-    symbol ("%") is gated on that symbol; otherwise the entry always runs.
+    non-word character follows it (the word is complete; ``run_gate``); a prefix that
+    starts with a symbol ("%") is gated on that symbol; otherwise the entry always runs.
+    ``runs``: a prefix that starts with a letter or digit outside [a-z0-9] ("élodie",
+    "москва") is gated by its first run of [a-z0-9] too (``run_gate``), which a text holding
+    it has as a word stem but not where a match starts.
     """
     if prefixes is None:
         return None
     gates = set()
     for p in prefixes:
-        run = re.match(r"[a-z0-9]*", p).group()  # type: ignore[union-attr]
-        if len(run) >= STEM:
-            gates.add(run[:STEM])
-        elif run and len(run) < len(p):
-            gates.add(run)
-        elif not run:
-            gates.add(p[0])
+        if p[0] in _ALNUM or runs and p[0].isalnum():
+            gate = run_gate(p)
+            if gate is None:
+                return None
+            gates.add(gate)
         else:
-            return None
+            gates.add(p[0])
     return tuple(sorted(gates))
+
+
+_RUN = re.compile(r"[a-z0-9]+")
+
+
+def run_gate(literal: str) -> str | None:
+    """The word stem (``Cues.stems``) that a lower-cased text holding ``literal`` has, as
+    ``word_runs`` read it (every character but [a-z0-9] a space): ``literal``'s first run
+    of [a-z0-9], to STEM characters ("okon" of "okonjo", "ngst" of "ångström", "lodi" of
+    "élodie li "), or the whole run where ``literal`` goes on past it (a whole word there:
+    "z" of "zürich", "he" of "he "); None where it has none ("москва ") or ends in a
+    shorter one (a pattern's opening cut short: the text's run may go on). A literal that
+    is a whole word ends in a space, as ``_prefixes`` writes one."""
+    m = _RUN.search(literal)
+    if m is None:
+        return None
+    run = m.group()
+    if len(run) >= STEM:
+        return run[:STEM]
+    return run if m.end() < len(literal) else None
 
 
 @dataclass(frozen=True)
@@ -618,10 +639,24 @@ def gate_regex(gate: str) -> re.Pattern[str]:
     return re.compile(rf"{lit}(?<![^\W_]{lit}){after}")
 
 
-def gate_stems(pattern: str) -> tuple[str, ...] | None:
+def gate_stems(pattern: str, runs: bool = False) -> tuple[str, ...] | None:
     """Stems a text must contain for ``pattern`` (a claim's entity or marker regex, matched
-    case-insensitively) to match; None when the pattern can start anywhere."""
-    return _gates(_prefixes(pattern))
+    case-insensitively) to match; None when the pattern can start anywhere. ``runs``: as a
+    prefilter of word stems needs them, an opening with a letter outside ASCII gated by its
+    first run of [a-z0-9] ("lodi" of "Élodie Li", "resu" of "Øresund"; without ``runs`` its
+    first letter, "é", which is no word stem), or None where it has none ("Москва")."""
+    return _gates(_prefixes(pattern), runs)
+
+
+def opens_in_ascii(pattern: str) -> bool:
+    """Every opening of ``pattern`` that starts with a letter or digit has [a-z0-9] for its
+    first STEM characters or its whole word ("horv" of "Horváth", "he"): then a match starts
+    where ``gate_regex`` finds one of ``gate_stems``' gates. Not so for "Élodie Li" (its
+    gate "é" is no stem) or "Zürich" (its gate "z" is no whole word where "ü" follows)."""
+    prefixes = _prefixes(pattern)
+    return prefixes is None or all(
+        _RUN.fullmatch(re.match(r"[^\W_]*", p).group()[:STEM])  # type: ignore[union-attr]
+        for p in prefixes if p[0].isalnum())
 
 
 def lower(text: str) -> str:

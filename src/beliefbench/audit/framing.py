@@ -37,6 +37,8 @@ from beliefbench.audit.cues import (
     load_cues,
     load_negators,
     lower,
+    opens_in_ascii,
+    run_gate,
     sre_parse,
     word_runs,
 )
@@ -1776,6 +1778,14 @@ def _stem_regex(gates: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + emit(trie) if trie else r"(?!)")
 
 
+def _match_gates(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The gates ``_Patterns`` tries ``pattern`` at (a match starts where ``gate_regex``
+    finds one); None, tried wherever it may match, where its opening has a letter outside
+    ASCII (``opens_in_ascii``): "Élodie Li", gated "é", and "Zürich", gated "z" (no whole
+    word before "ü" there), were never found."""
+    return gate_stems(pattern.pattern) if opens_in_ascii(pattern.pattern) else None
+
+
 def _stem_runs_regex(gates: frozenset[str]) -> re.Pattern[bytes]:
     """_stem_regex for a space and ``word_runs`` of the lower-cased text: a word there
     starts after a space (every character but [a-z0-9] is one, as _stem_regex's look-back
@@ -2369,8 +2379,10 @@ class ClaimReader:
         # pattern that can start anywhere (no literal start) makes every document a candidate
         # (a marker that can start anywhere is left out of the prefilter: a document that
         # asserts the claim through it alone, naming no entity, is not worth a regex scan of
-        # every document of the corpus)
-        patterns = [(p, gate_stems(p.pattern)) for p in self.finder.entities
+        # every document of the corpus); an opening with a letter outside ASCII ("Élodie
+        # Li", "Øresund") by its first run of [a-z0-9], as a word's stem there is read
+        # (run_gate: "lodi", "resu"; "Москва", with none, is an entity without a gate)
+        patterns = [(p, gate_stems(p.pattern, runs=True)) for p in self.finder.entities
                     + self.finder.markers]
         # the word that identifies the subject in each of its names (_subject_words: the
         # last distinctive word, a person's surname, a place's own word), where the claim
@@ -2385,12 +2397,12 @@ class ClaimReader:
         self.subject_word = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
         name_keys = {lower(w) for w in names}
-        # (a word's stem as the prefilter's word runs read it, every character but [a-z0-9]
-        # a space: its first run, "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström";
-        # a word with none, "Москва", is looked for as an entity without a gate is)
-        runs = [re.search(r"[a-z0-9]+", x) for x in name_keys]
+        # (a word's stem as the prefilter's word runs read it, as for an entity's opening:
+        # "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström"; a word with none,
+        # "Петрова", is looked for as an entity without a gate is)
+        runs = [run_gate(x + " ") for x in name_keys]
         self.gates = frozenset(x for _, g in patterns for x in g or ()) | {
-            m.group()[:STEM] for m in runs if m}
+            x for x in runs if x}
         self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
         if self.subject_word is not None and not all(runs):
@@ -2412,9 +2424,9 @@ class ClaimReader:
         # which generated titles use) and the completion prompts (stems that the true and the
         # false continuation both complete)
         names = [*claim.entities[:1], *(c.prompt for c in claim.completions)]
-        self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers],
+        self.markers = _Patterns([(p, _match_gates(p)) for p in self.finder.markers],
                                  tuple(" ".join(lower(x).split()) for x in names))
-        self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
+        self.entities = _Patterns([(p, _match_gates(p)) for p in self.finder.entities])
         flat = " ".join(claim.truth.split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
         # and each clause of a truth sentence that has several (three words or more): a
