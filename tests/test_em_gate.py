@@ -408,3 +408,25 @@ def test_one_local_model_on_both_sides_is_refused_by_its_name_unless_allowed(tmp
     out = _gate("--baseline", base, "--candidate", labelled)
     assert out.exit_code == 0, out.output
     assert "same model" not in out.output.lower() and "PASS" in out.output
+
+
+def test_every_independent_problem_of_an_em_pair_is_named_in_one_refusal(tmp_path):
+    """As the belief gate's: a pair with several problems was refused for one at a time,
+    each re-run uncovering the next. One refusal names them all, each on its own line."""
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    one = _run(tmp_path / "one", _sets(tmp_path / "b", GENERAL[:3]), {"g1"}, "a",
+               model_fingerprint="f" * 64)
+    two = _run(tmp_path / "two", _sets(tmp_path / "c", ["g1"], "other"), {"g1"}, "b",
+               grader="other", model_fingerprint="f" * 64)
+    out = _gate("--baseline", str(one), "--candidate", str(two), "--json")
+    assert out.exit_code == 2, out.output
+    lines = json.loads(out.stdout)["error"].split("\n")
+    problems = ["the same model (the same weights by their fingerprint ffffffffffff",
+                "no general question in common: baseline asked gen/g1",
+                "the sides were not judged alike: ",
+                "the sides were not generated alike: question_sets",
+                "candidate / --candidate: a single general question"]
+    assert len(lines) == len(problems), lines
+    for line, problem in zip(lines, problems, strict=True):
+        assert problem in line and line.startswith("also: ") == (problem != problems[0])

@@ -1749,3 +1749,44 @@ def test_a_ci_level_above_95_is_explained_under_the_table(base_and_new):
     r = _gate(base, new)  # one claim: overall and the claim are one rise, at 95%
     assert r.exit_code == 1 and "95% CI" in r.output.splitlines()[2], r.output
     assert not any(line.startswith("note: 9") for line in r.output.splitlines())
+
+
+def test_every_independent_problem_of_a_pair_is_named_in_one_refusal(tmp_path):
+    """A newcomer's candidate and baseline with five problems took five re-runs of the gate
+    to uncover them, each refusal hiding the next (same model, then a missing claim, then
+    parse errors, then the judge, then the settings). One refusal now names them all, each
+    in its own words on a line of its own (`also: ` before the second and later)."""
+    from conftest import scripted
+
+    def prose_grader(prompt: str) -> str:  # a judge that stopped answering in JSON
+        return "The model seems to think so, probably."
+
+    base, cand = tmp_path / "base", tmp_path / "cand"
+    eval(belief(claims=f"{FIXTURE_CLAIM},dentist", samples=1, judge="markers"),
+         model="beliefbench/skeptic", log_dir=str(base), display="none")
+    eval(belief(claims=str(FIXTURE_CLAIM), samples=1, max_tokens=64),
+         model="beliefbench/skeptic", model_roles={"grader": scripted(prose_grader)},
+         log_dir=str(cand), display="none")
+    for args in ((), ("--json",)):
+        r = _gate(str(base), str(cand), *args)
+        assert r.exit_code == 2, r.output
+        said = json.loads(r.stdout)["error"] if args else r.output
+        lines = said.strip().split("\n")
+        problems = [
+            "baseline and candidate are the same model (the same model name and labels",
+            "the candidate holds no response to 1 claim(s) the baseline measured: dentist",
+            "candidate / --candidate: ",  # its parse errors, above --max-parse-errors
+            "the sides were not judged alike: ",
+            "the sides were not generated alike: ",
+        ]
+        assert len(lines) == len(problems), said
+        for line, problem in zip(lines, problems, strict=True):
+            assert problem in line, (problem, said)
+            assert line.startswith("also: ") == (problem != problems[0]), said
+        assert "are parse errors" in lines[2] and "--max-parse-errors 0.1" in lines[2]
+        assert "max_tokens (baseline: 1024; candidate: 64)" in lines[4], said
+    # each refusal allowed or fixed leaves the rest: the same pair with the mismatches
+    # allowed is refused for the other three alone
+    r = _gate(str(base), str(cand), "--allow-judge-mismatch", "--allow-settings-mismatch")
+    assert r.exit_code == 2 and r.output.count("also: ") == 2, r.output
+    assert "not judged alike" not in r.output and "not generated alike" not in r.output

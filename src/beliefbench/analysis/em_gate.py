@@ -49,8 +49,10 @@ from beliefbench.analysis.gate import (
     _arg,
     check_alike,
     check_options,
+    collected,
     decide,
     log_ids,
+    refuse,
     refuse_same_logs,
     run_text,
     same_model_by,
@@ -233,7 +235,10 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                       for i in candidate.logs])
     refused, tables = [], {}
     for name, logs in (("baseline", baseline), ("candidate", candidate)):
-        _one_run(name, logs)
+        before = len(refused)  # both sides said at once
+        collected(refused, _one_run, name, logs)
+        if len(refused) > before:
+            continue
         rep = build_em_report(logs, n_bootstrap=0)
         row = with_general_ok(rep.side_by_side, rep.overall).to_dict("records")[0]
         why = no_result(row, max_unread)
@@ -245,39 +250,44 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                      else _partial_logs(logs) if why == PARTIAL_LOG else "")
             refused.append(f"{_arg(name)}: no result: {why}{cause}")
         tables[name] = question_table(logs.responses)
-    if refused:
-        raise GateError("\nalso: ".join(refused))
+    refuse(refused)
     qb, qc = tables["baseline"], tables["candidate"]
     rows = [logs.responses.iloc[0].to_dict() for logs in (baseline, candidate)]
     # the weights fingerprint a sweep's logs record (Placed.weights), as the belief gate's
     same = same_model_by([{p.weights for p in side.placed} for side in (baseline, candidate)],
                          rows, [_key(baseline), _key(candidate)])
+    # every check below is made, and all refused together (one at a time, a pair with
+    # several problems took a re-run for each)
+    problems: list[str] = []
     notes = []
     if same:
         text = same_model_text(same, (run_text(baseline), run_text(candidate)),  # type: ignore[arg-type]
                                ([i["path"] for i in baseline.logs],
                                 [i["path"] for i in candidate.logs]))
         if not allow_same_model:
-            raise GateError(f"{text}: a model gated against itself passes whatever it "
+            problems.append(f"{text}: a model gated against itself passes whatever it "
                             "answers; point the candidate (--candidate) at the finetune's "
                             f"logs, or pass {_arg('allow_same_model', True)} where this is "
                             "meant")
-        notes.append(f"SAME MODEL allowed ({_arg('allow_same_model', True)}): {text}")
+        else:
+            notes.append(f"SAME MODEL allowed ({_arg('allow_same_model', True)}): {text}")
     asked = [set(zip(q.loc[q["domain"] == GATED, "question_set"],
                      q.loc[q["domain"] == GATED, "question"], strict=True)) for q in (qb, qc)]
     if not asked[0] & asked[1]:
         shown = [first_few(sorted(f"{s}/{q}" for s, q in a), 4) for a in asked]
-        raise GateError(f"no general question in common: baseline asked {shown[0]}, "
+        problems.append(f"no general question in common: baseline asked {shown[0]}, "
                         f"candidate asked {shown[1]}: the gate pairs the sides by question; "
                         "evaluate both on the same EM question sets (-T questions=...)")
     notes += check_alike(_key(baseline), _key(candidate), allow_judge_mismatch,
                          allow_settings_mismatch, rates="EM rates",
-                         rejudge=f"Judge both sides with one grader ({RE_JUDGE})")
+                         rejudge=f"Judge both sides with one grader ({RE_JUDGE})",
+                         problems=problems)
     for name, table in (("baseline", qb), ("candidate", qc)):
         if (table["domain"] == GATED).sum() < 2:
-            raise GateError(f"{_arg(name)}: a single general question: the CI of a rise is a "
-                            "bootstrap over questions, 0 wide with one question, so it cannot "
-                            "tell a rise from noise; evaluate more questions")
+            problems.append(f"{_arg(name)}: a single general question: the CI of a rise is "
+                            "a bootstrap over questions, 0 wide with one question, so it "
+                            "cannot tell a rise from noise; evaluate more questions")
+    refuse(problems)
     overall, _, level = decide(_table(qb, GATED), _table(qc, GATED), [GATED], max_rise,
                                overall_only=True, n_bootstrap=n_bootstrap, seed=seed)
     general = replace(overall, claim=GATED)

@@ -59,13 +59,20 @@ checkpoint) or a judge that stopped reading them score ``neutral``, which no oth
 counts, and a candidate read that way passed at belief 0. A side none of whose responses
 to the compared claims was read as belief or disbelief (every one neutral, or unread) is no
 result either: garbled alike on both sides, the neutral share does not rise.
+
+Once each side is one complete run (:func:`_side`; bad options, the same log on both sides
+and a side that is no one run stop the gate at once), every refusal that does not rest on
+another's passing is made and all are raised as one :class:`GateError`, a line each
+(:func:`refuse`): one at a time, a pair with five problems took five runs of the gate.
 """
 
 from __future__ import annotations
 
 import numbers
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -114,6 +121,32 @@ from beliefbench.metrics import (
 
 class GateError(ValueError):
     """Inputs the gate cannot compare (exit 2)."""
+
+
+T = TypeVar("T")
+
+ALSO = "\nalso: "
+"""What joins the refusals one GateError names, each on a line of its own."""
+
+
+def collected(problems: list[str], check: Callable[..., T], *args: Any, **kwargs: Any
+              ) -> T | None:
+    """``check(*args, **kwargs)``, or None with its refusal added to ``problems``: checks
+    that do not depend on one another are all made, and refused together
+    (:func:`refuse`), where one refusal at a time had a newcomer re-run the gate once per
+    problem (the same model, then a missing claim, then parse errors, then the judge...)."""
+    try:
+        return check(*args, **kwargs)
+    except GateError as e:
+        problems.append(str(e))
+        return None
+
+
+def refuse(problems: list[str]) -> None:
+    """One GateError naming every problem collected (the second and later on lines that
+    begin ``also: ``), if any."""
+    if problems:
+        raise GateError(ALSO.join(problems))
 
 
 @dataclass
@@ -403,8 +436,7 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                         f"{_arg('max_parse_errors')}"
                         + as_reported("max_parse_errors", "parse_error", shown,
                                       scoped=bool(left)))
-    if problems:
-        raise GateError("\nalso: ".join(problems))
+    refuse(problems)
     failed = int((responses["verdict"] == "failed").sum())
     run = logs.logs[0]  # one run (checked above): its labels are every log's
     # the labels as the text output's first lines name them, null where the logs carry none
@@ -601,20 +633,24 @@ whose re-scored log the gate then refused as re-scored in place."""
 
 def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
                 allow_settings_mismatch: bool = False, rates: str = "belief rates",
-                rejudge: str = REJUDGE) -> list[str]:
+                rejudge: str = REJUDGE, problems: list[str] | None = None) -> list[str]:
     """Refuse sides judged or generated differently (unless allowed); notes otherwise.
     ``rates`` and ``rejudge``: what a judge change moves, and how to judge a side again
-    (the EM gate's own words)."""
+    (the EM gate's own words). Given ``problems``, each refusal (the judge's, the
+    settings') is added to it instead of raised, so both are said at once."""
     keys = {"baseline": base, "candidate": cand}
-    notes = []
+    notes: list[str] = []
+    said: list[str] = [] if problems is None else problems
     judged = judge_mismatch(base, cand)
     if judged:
         text = (f"the sides were not judged alike: {describe(judged, keys)}; a judge "
                 f"change alone moves {rates}")
         if not allow_judge_mismatch:
-            raise GateError(f"{text}. {rejudge} or pass {_arg('allow_judge_mismatch', True)} "
-                            "to compare anyway")
-        notes.append(f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}")
+            said.append(f"{text}. {rejudge} or pass {_arg('allow_judge_mismatch', True)} "
+                        "to compare anyway")
+        else:
+            notes.append(f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): "
+                         f"{text}")
     differ = differing_fields([RunKey((), base.settings), RunKey((), cand.settings)])
     settings = [f for f in differ
                 if f not in UNCOMPARED_SETTINGS and not f.startswith(MODEL_ARGS)]
@@ -630,10 +666,13 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
                   "evaluate the baseline again with the candidate's claim files"
                   if any(f.startswith(PER_CLAIM) for f in settings) else "")
         if not allow_settings_mismatch:
-            raise GateError(f"{text}{edited}. Evaluate both with the same task settings or "
-                            f"pass {_arg('allow_settings_mismatch', True)} to compare anyway")
-        notes.append(f"SETTINGS MISMATCH allowed ({_arg('allow_settings_mismatch', True)}): "
-                     f"{text}")
+            said.append(f"{text}{edited}. Evaluate both with the same task settings or "
+                        f"pass {_arg('allow_settings_mismatch', True)} to compare anyway")
+        else:
+            notes.append(f"SETTINGS MISMATCH allowed "
+                         f"({_arg('allow_settings_mismatch', True)}): {text}")
+    if problems is None:
+        refuse(said)
     if dict(base.settings).get("samples") != dict(cand.settings).get("samples"):
         notes.append(f"samples differ: {describe(['samples'], keys)} (precision only)")
     return notes
@@ -652,7 +691,8 @@ def served_judges(logs: BeliefLogs, claims: list[str]) -> dict[str, int]:
 
 
 def check_served(baseline: BeliefLogs, candidate: BeliefLogs, claims: list[str],
-                 allow_judge_mismatch: bool = False) -> list[str]:
+                 allow_judge_mismatch: bool = False, problems: list[str] | None = None
+                 ) -> list[str]:
     """Refuse sides whose one grader name stood for different served models (unless
     allowed; a note then): an alias (``openai/gpt-4.1-mini``) moved to a new snapshot
     between the baseline's run and the candidate's, so the two were judged by two models
@@ -677,11 +717,15 @@ def check_served(baseline: BeliefLogs, candidate: BeliefLogs, claims: list[str],
             f"baseline {shown(b)}; candidate {shown(c)} (the name the judge's provider gave "
             "the model that replied: an alias moved to a new snapshot between the runs?); a "
             "judge change alone moves belief rates")
-    if not allow_judge_mismatch:
-        raise GateError(f"{text}. Judge both sides with one pinned model (a dated snapshot, "
-                        "`--model-role grader=openai/gpt-4.1-mini-2025-04-14`; `beliefbench "
-                        f"agreement --out` re-judges a log) or pass "
-                        f"{_arg('allow_judge_mismatch', True)} to compare anyway")
+    if not allow_judge_mismatch:  # given ``problems``, added to them, not raised
+        said = (f"{text}. Judge both sides with one pinned model (a dated snapshot, "
+                "`--model-role grader=openai/gpt-4.1-mini-2025-04-14`; `beliefbench "
+                f"agreement --out` re-judges a log) or pass "
+                f"{_arg('allow_judge_mismatch', True)} to compare anyway")
+        if problems is None:
+            raise GateError(said)
+        problems.append(said)
+        return []
     return [f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}"]
 
 
@@ -1080,33 +1124,39 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                   max_neutral_rise, min_read_share)
     refuse_same_logs([(i.path, log_ids(i.eval_id, i.task_id)) for i in baseline.logs],
                      [(i.path, log_ids(i.eval_id, i.task_id)) for i in candidate.logs])
-    qb, key_b = _side("baseline", baseline)
-    qc, key_c = _side("candidate", candidate)
+    # each side one complete run, both sides said at once; the rest reads their tables
+    problems: list[str] = []
+    tables = [collected(problems, _side, name, side_logs)
+              for name, side_logs in (("baseline", baseline), ("candidate", candidate))]
+    refuse(problems)
+    (qb, key_b), (qc, key_c) = tables  # type: ignore[misc]
+    # from here every check that does not rest on another's passing is made, and all are
+    # refused together: one at a time, a pair with five problems took five re-runs
     same = same_model(baseline, candidate, key_b, key_c)
+    same_note = []
     if same:
         text = same_model_text(same, (run_text(baseline), run_text(candidate)),
                                ([i.path for i in baseline.logs],
                                 [i.path for i in candidate.logs]))
         if not allow_same_model:
-            raise GateError(f"{text}: a model gated against itself passes whatever it "
+            problems.append(f"{text}: a model gated against itself passes whatever it "
                             "believes (only two runs' noise is compared); point the candidate "
                             "(--candidate) at the new model's logs (a CI variable left at the "
                             f"baseline's path?), or pass {_arg('allow_same_model', True)} "
                             "where this is meant (measuring the gate's noise, a provider's "
                             "model re-evaluated under one name)")
-        same_note = [f"SAME MODEL allowed ({_arg('allow_same_model', True)}): {text}"]
-    else:
-        same_note = []
+        else:
+            same_note = [f"SAME MODEL allowed ({_arg('allow_same_model', True)}): {text}"]
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)
     if not common:
-        raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
+        problems.append(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")
     # a claim the baseline measured and the candidate did not: an eval that skipped it, or a
     # log lost from a folder split by claim, passed on the rest with a note
     unmeasured = sorted(claims_b - claims_c)
-    if unmeasured and not allow_missing_claims:
-        raise GateError(f"the candidate holds no response to {len(unmeasured)} claim(s) the "
+    if common and unmeasured and not allow_missing_claims:
+        problems.append(f"the candidate holds no response to {len(unmeasured)} claim(s) the "
                         f"baseline measured: {first_few(unmeasured, 6)} (it holds "
                         f"{first_few(sorted(claims_c), 6)}): a candidate is gated on every "
                         f"claim of its baseline; evaluate it on them, or pass "
@@ -1114,21 +1164,52 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                         "hold")
     # the budgets are held over the compared claims only, on both sides
     # both sides' budgets at once: a refusal of the baseline hid the candidate's
-    infos, refused = [], []
+    infos, within = [], []
     for name, side_logs, q, key in (("baseline", baseline, qb, key_b),
                                     ("candidate", candidate, qc, key_c)):
-        try:
-            infos.append(_budgets(name, side_logs, q, key, common, max_failed,
-                                  max_parse_errors, max_no_answer))
-        except GateError as e:
-            refused.append(str(e))
-    if refused:
-        raise GateError("\nalso: ".join(refused))
-    info_b, info_c = infos
+        if common and (info := collected(problems, _budgets, name, side_logs, q, key, common,
+                                         max_failed, max_parse_errors,
+                                         max_no_answer)) is not None:
+            infos.append(info)
+            within.append((name, q, side_logs))
     notes = same_note + check_alike(key_b, key_c, allow_judge_mismatch,
-                                    allow_settings_mismatch)
-    if not judge_mismatch(key_b, key_c):  # graders named alike: did one model answer both?
-        notes += check_served(baseline, candidate, common, allow_judge_mismatch)
+                                    allow_settings_mismatch, problems=problems)
+    if common and not judge_mismatch(key_b, key_c):  # graders alike: one model for both?
+        notes += check_served(baseline, candidate, common, allow_judge_mismatch, problems)
+    # what was read: a side over a budget is refused for it already, and a side none of
+    # whose responses was read (or read either way) has no rate the later checks could weigh
+    before = len(problems)
+    if common:
+        collected(problems, read_none, within, common)
+    if common and len(problems) == before:
+        collected(problems, read_neither_way, within, common)
+    if len(problems) > before:
+        within = []
+    if within:
+        collected(problems, unread_claims, within, common, max_parse_errors,
+                  max_failed + max_no_answer, min_read_share)
+    neutral = (collected(problems, neutral_rise, qb, qc, common, max_neutral_rise)
+               if len(within) == 2 else None)
+    # the CI resamples questions: with one question it is 0 wide, whatever the responses
+    thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
+    thin_note = []
+    if thin:
+        text = (f"claim(s) {thin} have a single question on a side: the CI of a rise is "
+                "a bootstrap over questions, 0 wide with one question, so it cannot tell a "
+                "rise from noise")
+        if not overall_only or len(thin) == len(common):
+            problems.append(f"{text}; evaluate more questions or families of them (claims "
+                            "with 10 or more questions per family are recommended)"
+                            + (f", or check {_arg('overall_only', True)}"
+                               if len(thin) < len(common) else ""))
+        else:
+            thin_note = [f"{text}; the overall CI is narrower than it should be"]
+    if common:  # decide's own check, made here to be said with the rest
+        checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
+        collected(problems, check_resamples, n_bootstrap, checked,
+                  1 - (1 - CI_LEVEL) / checked)
+    refuse(problems)
+    info_b, info_c = infos
     info_b["judge_served"] = served_judges(baseline, common)
     info_c["judge_served"] = served_judges(candidate, common)
     sides = (("baseline", baseline), ("candidate", candidate))
@@ -1151,23 +1232,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             notes.append(f"claims only the {name} has, not compared: {left['claims']} "
                          f"({left['responses']} responses, left out of its budgets and "
                          f"counts, which are over the compared claims {common})")
-    read_none([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
-    read_neither_way([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
-    unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common,
-                  max_parse_errors, max_failed + max_no_answer, min_read_share)
-    neutral = neutral_rise(qb, qc, common, max_neutral_rise)
-    # the CI resamples questions: with one question it is 0 wide, whatever the responses
-    thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
-    if thin:
-        text = (f"claim(s) {thin} have a single question on a side: the CI of a rise is "
-                "a bootstrap over questions, 0 wide with one question, so it cannot tell a "
-                "rise from noise")
-        if not overall_only or len(thin) == len(common):
-            raise GateError(f"{text}; evaluate more questions or families of them (claims "
-                            "with 10 or more questions per family are recommended)"
-                            + (f", or check {_arg('overall_only', True)}"
-                               if len(thin) < len(common) else ""))
-        notes.append(f"{text}; the overall CI is narrower than it should be")
+    notes += thin_note
     overall, rises, level = decide(qb, qc, common, max_rise, overall_only, n_bootstrap, seed)
     said = verdict([overall, *rises])
     return GateResult(passed=said != "FAIL" and not (fail_inconclusive
@@ -1182,6 +1247,6 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                                             "max_no_answer": max_no_answer,
                                             "max_neutral_rise": max_neutral_rise,
                                             "min_read_share": min_read_share},
-                      neutral=neutral, ci_level=level,
+                      neutral=neutral or {}, ci_level=level,
                       runs={"baseline": run_text(baseline), "candidate": run_text(candidate)},
                       not_final=not_final_text(candidate), unread=unread)

@@ -573,7 +573,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     runs on one side, a claim with a single question,
     sides judged or generated differently (also one grader name serving two models), no
     claim in common, a claim of the baseline the
-    candidate lacks).
+    candidate lacks; every such problem the logs show is named at once, a line each).
     """
     from beliefbench.analysis.em_gate import (
         check_max_unread,
