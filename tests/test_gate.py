@@ -471,6 +471,12 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)
         r = _gate(base, new, option, value, "--json")
         assert r.exit_code == 2 and json.loads(r.stdout)["passed"] is None
+        # the value as written: `--max-rise 5` was echoed `got 5.0`, never typed
+        assert f", got {value}" in r.stdout, (option, r.stdout)
+    assert "got 5.0" not in _gate(base, new, "--max-rise", "5").output
+    # the gate's --max-unread (EM logs' budget) alike
+    r = _gate(base, new, "--max-unread", "2")
+    assert r.exit_code == 2 and "must be between 0 and 1, got 2" in r.output, r.output
     # the fewest it takes, not "at least 1" (which --bootstrap 1 then learnt was not so)
     r = _gate(base, new, "--bootstrap", "0")
     assert "--bootstrap: must be at least 40 (the fewest for one 95% CI; more where more " \

@@ -51,6 +51,7 @@ from beliefbench.analysis.gate import (
     check_options,
     collected,
     decide,
+    given,
     log_ids,
     refuse,
     refuse_same_logs,
@@ -218,7 +219,8 @@ def check_max_unread(max_unread: float) -> None:
     """Refuse a ``max_unread`` that is no share; ``gate`` checks it before reading a log, as
     its other option values (a bad path then an out-of-range value took two runs to learn)."""
     if not 0 <= max_unread <= 1:
-        raise GateError(f"{_arg('max_unread')}: must be between 0 and 1, got {max_unread}")
+        raise GateError(f"{_arg('max_unread')}: must be between 0 and 1, got "
+                        f"{given(max_unread)}")
 
 
 def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,

@@ -930,6 +930,13 @@ def neutral_rise(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str],
     return {"baseline": base, "candidate": cand, "rise": rise}
 
 
+def given(value: float) -> str:
+    """A share as its option was written: ``--max-rise 5`` was echoed ``got 5.0``, a number
+    the user never typed (the shortest form that reads back as the value: 5, 1.5, -0.2)."""
+    said = repr(value)
+    return said[:-2] if said.endswith(".0") else said
+
+
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER,
@@ -951,7 +958,7 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
     if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
         raise GateError(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
-                        f"{max_rise}")
+                        f"{given(max_rise)}")
     if n_bootstrap < 1:
         # "at least 1" sent a newcomer to --bootstrap 1, refused next for "at least 120"
         raise GateError(f"n_bootstrap / --bootstrap: must be at least {min_resamples(1)} (the "
@@ -964,7 +971,7 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                         ("max_neutral_rise", max_neutral_rise),
                         ("min_read_share", min_read_share)):
         if not 0 <= value <= 1:
-            raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
+            raise GateError(f"{_arg(name)}: must be between 0 and 1, got {given(value)}")
 
 
 def level_note(ci_level: float) -> str | None:
