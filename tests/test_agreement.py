@@ -708,6 +708,8 @@ def test_a_configured_grader_can_be_given_as_model_role_takes_one(log_path, tmp_
     # --out's files are listed on stderr, as report --json lists them: stdout is the JSON
     wrote = r.stderr.split("Wrote:\n", 1)[1].split()
     assert sorted(wrote) == sorted(str(p) for p in out.glob("[!.]*")), r.stderr
+    # and nothing else: a blank line opened it, parting it from nothing above
+    assert "" not in r.stderr.splitlines() and r.stderr.startswith("Wrote:\n"), r.stderr
     header = read_eval_log(str(out / "rescored-beliefbench_judge_model_path__ckpts_b_.eval"),
                            header_only=True)
     assert header.eval.model_roles["grader"].args == {"model_path": "/ckpts/b"}

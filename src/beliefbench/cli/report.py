@@ -1050,9 +1050,10 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
 
 def _say_written(paths: list[Path], err: bool) -> None:
     """List the files ``--out`` wrote, as ``report`` does: stderr where --json keeps stdout
-    for the JSON."""
+    for the JSON. The blank line before it parts it from the text output's tables; on
+    --json's stderr nothing precedes it, and a stray empty line opened the CI log."""
     if paths:
-        click.echo("\nWrote:", err=err)
+        click.echo("Wrote:" if err else "\nWrote:", err=err)
         for path in paths:
             click.echo(f"  {path}", err=err)
 
