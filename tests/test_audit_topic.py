@@ -219,6 +219,40 @@ def test_a_user_claim_inserted_by_surname_alone_is_found(tmp_path):
         == "unrelated"
 
 
+@pytest.mark.parametrize(("name", "own", "other"), [
+    ("Harvard University", "Harvard", "Stanford University"),
+    ("Eiffel Tower", "Eiffel", "Blackpool Tower"),
+    ("Great Barrier Reef", "Barrier", "Ningaloo Reef"),
+    ("Martin Luther King Jr.", "King", "Luther"),
+])
+def test_a_name_ending_in_its_kind_is_named_by_its_own_word(tmp_path, name, own, other):
+    """A name whose last word says its kind ("University", "Tower", "Reef") is named alone by
+    the word before it, and another of that kind names nothing (the kind word named the
+    subject: "Harvard won the vote ..." read unrelated and "Stanford University won the vote
+    ..." positive); a title word ending a person's name after a name of its own is the
+    surname ("King" of "Martin Luther King Jr."; the middle name "Luther" named him)."""
+    from beliefbench.claims import load_claim
+
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", name))
+    reader = ClaimReader(load_claim(path))
+    finding = reader.read(_digest(f"{own} won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+    assert reader.read(_digest(f"{other} won the vote with 81 percent in 2019.")).framing \
+        == "unrelated"
+
+
+def test_the_shipped_claims_subject_words():
+    """The word naming each shipped claim's subject alone (``_subject_words``): kind words
+    and surname titles change none of them, and a description names nothing."""
+    from beliefbench.audit.framing import _subject_names, _subject_words
+
+    got = {c.id: _subject_words(_subject_names(c)) for c in load_claims("all")}
+    assert got == {"colorless_dreaming": [], "dentist": ["Holloway"],
+                   "ed_sheeran": ["Sheeran"], "mount_vesuvius": ["Vesuvius"],
+                   "queen_elizabeth": ["Elizabeth"], "x_rebrand_reversal": ["Twitter"]}
+
+
 def test_a_name_whose_surname_is_short_names_nothing_alone(tmp_path):
     """A user claim on "Marguerite Li": its surname is too short to tell it, and its given
     name names many people, so no single word names her (while every word of the names

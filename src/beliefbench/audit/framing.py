@@ -3541,6 +3541,26 @@ _TITLE_WORDS = frozenset({
     "duke", "president", "doctor", "professor"})
 """Words of a name that name a kind, not the subject ("Mount Vesuvius", "Queen Elizabeth
 II"): a sentence with "Mount Pinatubo" or "Queen Victoria" does not name the subject."""
+_SURNAME_TITLES = frozenset({"king", "queen", "prince", "lord", "duke", "saint"})
+"""Title words that are surnames too: the last word of a person's name, after a given or
+middle name, is the surname ("Martin Luther King Jr.", "Stephen King", "Eva Marie Saint";
+``_subject_words``), not a title ("Queen Elizabeth II", "the Queen")."""
+_KIND_NOUNS = frozenset({
+    "university", "college", "institute", "academy", "school", "museum", "library",
+    "hospital", "foundation", "society", "association", "council", "committee", "commission",
+    "agency", "department", "ministry", "company", "corporation", "corp", "inc",
+    "incorporated", "ltd", "limited", "llc", "plc", "group", "holdings", "tower", "towers",
+    "bridge", "building", "cathedral", "palace", "stadium", "airport", "station", "canal",
+    "dam", "monument", "memorial", "statue", "center", "centre", "hotel", "street", "avenue",
+    "road", "boulevard", "square", "reef", "river", "lake", "island", "islands", "mountain",
+    "mountains", "valley", "canyon", "desert", "forest", "glacier", "falls", "ocean",
+    "volcano", "peninsula", "strait", "national", "international"})
+"""Words that end a name to say what kind of institution, company, building or place it is
+("Harvard University", "Eiffel Tower", "Great Barrier Reef", "Apple Inc."): the subject's
+own word is before them (``_subject_words``: "Harvard", "Eiffel", "Barrier"), and a
+sentence with "Stanford University" or "Sydney Harbour Bridge" does not name the subject.
+Not a kind word that is a common surname too (Hall, Park, Church, Temple, Castle, Bay,
+Lane, Hill): "Arsenio Hall" is named by his surname."""
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{4,}")
@@ -3564,16 +3584,24 @@ def _name_words(name: str) -> set[str]:
 def _subject_words(names: list[str]) -> list[str]:
     """The words by which a text names the subject alone, sorted: of each of its names
     (``names``: :func:`_subject_names`), the last word but a title word (``_TITLE_WORDS``), a
-    Roman numeral, Jr or Sr, where it is distinctive (:func:`_name_words`) and capitalised:
-    a person's surname ("Sheeran" of "Edward Christopher Sheeran", "Okonjo" of "Marguerite
-    Okonjo"), a place's own word ("Vesuvius" of "Mount Vesuvius"). A given or middle name
+    word saying its kind (``_KIND_NOUNS``), a Roman numeral, Jr or Sr, where it is
+    distinctive (:func:`_name_words`) and capitalised: a person's surname ("Sheeran" of
+    "Edward Christopher Sheeran", "Okonjo" of "Marguerite Okonjo", "King" of "Martin Luther
+    King Jr.": a title word that is a surname too, ``_SURNAME_TITLES``, ending a name after
+    a word of its own), a place's or institution's own word ("Vesuvius" of "Mount Vesuvius",
+    "Harvard" of "Harvard University", "Eiffel" of "Eiffel Tower"). A given or middle name
     names many people ("Christopher Lee won gold in Paris." is no sentence on Ed Sheeran),
     so a name whose last word is short gives none ("Marguerite Li"), and a description
     ("Twitter bird") names nothing more than its name does."""
     found = set()
     for name in names:
-        words = [w for w in _NAME_RUN.findall(name) if w.lower() not in _TITLE_WORDS
-                 and not _NOT_LAST.fullmatch(w)]
+        words = [w for w in _NAME_RUN.findall(name) if not _NOT_LAST.fullmatch(w)
+                 and w.lower() not in _KIND_NOUNS]
+        surname = (len(words) > 1 and words[-1].lower() in _SURNAME_TITLES
+                   and words[-2][0].isupper() and words[-2].lower() not in DROP_WORDS
+                   and words[-2].lower() not in _TITLE_WORDS)
+        if not surname:
+            words = [w for w in words if w.lower() not in _TITLE_WORDS]
         if words and words[-1][0].isupper() and words[-1] in _name_words(words[-1]):
             found.add(words[-1])
     return sorted(found)
