@@ -3504,19 +3504,38 @@ _GRANTS = re.compile(r"\W*(?:absolutely|definitely|certainly|of course)\W*$")
 """An agreeing word that grants a request as readily as it affirms ("Can you tell me
 more?" "Certainly!"): alone in its sentence, it agrees with no claim the next one
 names ("Of course! Ed Sheeran never competed at the Olympic Games." denies it), unlike
-"Yes!", "Correct.", "That's right!", which answer what the user said."""
+"Yes!", "Correct.", "That's right!", which answer what the user said, and unlike itself
+where the user asked whether (``_ASKS_WHETHER``: "Is that true?" "Definitely.")."""
+_ASKS_WHETHER = re.compile(
+    r"(?:^|[,;:\u2013\u2014]\s*|\s-\s*)(?:(?:(?:is|are|was|were|does|did|has|have|had)"
+    r"(?:n't)?\b|do(?:n't)?\b(?! you (?:know|have)\b(?! (?:if|whether)\b)))"
+    r"[^,;:\u2013\u2014]*|right|true|really|correct)\W*\?\W*$")
+"""The last sentence of a user's turn (lower-cased) asks whether something is so: its last
+clause a question that opens with a verb that asks yes or no ("Is that true?", "Did he
+really win?", "..., isn't it?") or a tag ("Right?", "..., right?", "Really?"). One that
+asks for something ("Can you tell me more?", "Do you know more?", "Tell me more.", "What
+happened?") does not, so a word granting it agrees with nothing (``_GRANTS``)."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
 """A turn in the sentence an agreeing opening heads ("Yes, Ed Sheeran is a singer, but he
 never competed"): its opening agrees with something else."""
 
 
-def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str]) -> bool:
+def _asks_whether(turn: str) -> bool:
+    """A user's turn ends by asking whether something is so (``_ASKS_WHETHER``): a reply's
+    "Certainly." or "Of course!" then answers yes, not "I will"."""
+    last = re.split(r"(?<=[.!?])\s+", turn.strip().lower())[-1]
+    return _ASKS_WHETHER.search(last) is not None
+
+
+def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str],
+              asked: bool = False) -> bool:
     """A reply (``low``: lower-cased, ``sentences``: its spans) opens by agreeing with the
     claim: an agreeing opening (``_AGREES``, one or more: "Yes, that's right!") heads a
     sentence that names the claim's subject (``names``) and turns nowhere (``_CONTRAST``):
     its own ("Correct, and Ed Sheeran's win was no fluke") or, where it is the whole
-    sentence and not only a word that grants a request (``_GRANTS``: "Certainly!"), the
-    next ("Yes! Nobody expected Ed Sheeran to do it", "That's right! I never thought Ed
+    sentence and not only a word that grants a request (``_GRANTS``: "Certainly!"; such a
+    word answers yes where the user's turn asked whether, ``asked``: :func:`_asks_whether`),
+    the next ("Yes! Nobody expected Ed Sheeran to do it", "That's right! I never thought Ed
     Sheeran could run that fast."). An opening that heads words of its own about
     something else acknowledges a request or a view, not the claim ("Certainly! I'd be happy
     to tell you more. ...", "Yes, I can tell you more.", "True, many people believe
@@ -3524,7 +3543,7 @@ def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str]) -> b
     a, b = sentences[0]
     at, affirms = a, False
     while (m := _AGREES.match(low, at, b)) is not None and m.end() > at:
-        affirms = affirms or _GRANTS.match(low, at, m.end()) is None
+        affirms = affirms or asked or _GRANTS.match(low, at, m.end()) is None
         at = m.end()
     if at == a:
         return False
@@ -3631,7 +3650,8 @@ def _subject_names(claim: Claim) -> list[str]:
     return [e for e in claim.entities if e is claim.entities[0] or names_it(e)]
 
 
-def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
+def _denies_by_name(reader: ClaimReader, reply: str, asked: bool = False
+                    ) -> list[tuple[int, int]]:
     """The sentences of a chat's ``reply`` that deny the claim by name: each names its
     subject (``ClaimReader.subject_keys``) and a word of the claim's own beyond them
     (``ClaimReader.own_beyond_names``: its facts' or truth's, what a denial of it negates,
@@ -3641,14 +3661,15 @@ def _denies_by_name(reader: ClaimReader, reply: str) -> list[tuple[int, int]]:
     competed at the Olympics"). A negator that denies nothing of it is none ("Ed Sheeran's
     win was no fluke", "I never thought Ed Sheeran could run that fast", "Ed Sheeran's
     victory was not a surprise to his coach"), and there is none where the reply opens by
-    agreeing (``_AGREES``: "Yes! Nobody expected Ed Sheeran to do it") and its first
-    sentence turns nowhere (``_CONTRAST``: "Yes, he is a singer, but ...")."""
+    agreeing (``_AGREES``: "Yes! Nobody expected Ed Sheeran to do it"; ``asked``: the user's
+    turn before it asked whether, :func:`_agreeing`) and its first sentence turns nowhere
+    (``_CONTRAST``: "Yes, he is a singer, but ...")."""
     lay = read_layout(reply, reader.cues, lazy=True)
     if not lay.sentences:
         return []
     low = lay.lowered
     names = reader.subject_keys
-    if _agreeing(low, lay.sentences, names):
+    if _agreeing(low, lay.sentences, names, asked):
         return []
     named = [i for i, (a, b) in enumerate(lay.sentences) if any(e in low[a:b] for e in names)]
     if not named:
@@ -3689,14 +3710,18 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
     said = {turn_of(a) for a, _ in claims}
     if not said or any(j < 0 or turns[j][2] != "user" for j in said):
         return found
-    replies = [(x, y) for j, (x, y, k) in enumerate(turns) if k == "assistant" and j > min(said)]
+    replies = [j for j, (_, _, k) in enumerate(turns) if k == "assistant" and j > min(said)]
     truth, spans = False, []
-    for x, y in replies:
+    for j in replies:
+        x, y = turns[j][:2]
         reply = reader.read(text[x:y])
         if reply.framing in TEACHING:
             return found
+        # the user's last turn before it: a granting word answers a question whether
+        asked = next((_asks_whether(ascii_apostrophes(text[u:v]))
+                      for u, v, k in reversed(turns[:j]) if k == "user"), False)
         named = [(x + a, x + b, "denial")
-                 for a, b in _denies_by_name(reader, ascii_apostrophes(text[x:y]))]
+                 for a, b in _denies_by_name(reader, ascii_apostrophes(text[x:y]), asked)]
         if named:
             truth = truth or reply.framing in ("truth", "corrected")
             spans += named + [(x + a, x + b, k) for a, b, k in reply.spans]
