@@ -242,6 +242,16 @@ def test_a_name_ending_in_its_kind_is_named_by_its_own_word(tmp_path, name, own,
         == "unrelated"
 
 
+def test_a_kind_noun_shared_by_two_entities_makes_neither_the_other_s_name():
+    """Entities "Harvard University" and "Stanford University": the shared "University" made
+    Stanford a name of the subject, as a shared title word ("Mount") did Etna."""
+    from beliefbench.audit.framing import _subject_names
+
+    claim = load_claims("ed_sheeran")[0].model_copy(
+        update={"entities": ["Harvard University", "Stanford University", "Boston"]})
+    assert _subject_names(claim) == ["Harvard University"]
+
+
 def test_the_shipped_claims_subject_words():
     """The word naming each shipped claim's subject alone (``_subject_words``): kind words
     and surname titles change none of them, and a description names nothing."""

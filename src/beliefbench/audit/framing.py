@@ -3631,9 +3631,10 @@ def _subject_names(claim: Claim) -> list[str]:
     a distinctive word (:func:`_name_words`) with it ("Ed Sheeran", "Sheeran", "Edward
     Christopher Sheeran"), not its other entities ("Noah Lyles", "9.79"), which a reply
     correcting a detail names too ("It was 9.79 seconds, not 9.80"). A title word
-    (``_TITLE_WORDS``) shared is no such word: "Mount Etna" is another mountain than "Mount
-    Vesuvius"; a name of title words alone that the first entity holds names the subject by
-    its kind ("the Queen" of "Queen Elizabeth II")."""
+    (``_TITLE_WORDS``) or kind noun (``_KIND_NOUNS``) shared is no such word: "Mount Etna" is
+    another mountain than "Mount Vesuvius", "Stanford University" another university than
+    "Harvard University"; a name of title words alone that the first entity holds names the
+    subject by its kind ("the Queen" of "Queen Elizabeth II")."""
     if not claim.entities:
         return []
 
@@ -3645,7 +3646,7 @@ def _subject_names(claim: Claim) -> list[str]:
 
     def names_it(name: str) -> bool:
         own = words(name)
-        return bool((own - _TITLE_WORDS) & first) or bool(own) and own <= kinds
+        return bool((own - _TITLE_WORDS - _KIND_NOUNS) & first) or bool(own) and own <= kinds
 
     return [e for e in claim.entities if e is claim.entities[0] or names_it(e)]
 
