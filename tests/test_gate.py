@@ -205,9 +205,10 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     assert str(e.value).count("eval-retry") == 2 and "fix the cause" not in str(e.value)
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
-    assert "n.eval (status 'cancelled')" in str(e.value) and "still running" not in str(e.value)
-    # without --log-dir the retry lands in ./logs, and the gate on this folder refuses again
-    assert "`inspect eval-retry <log> --log-dir <its folder>`" in str(e.value)
+    # a Ctrl-C has no cause to fix; without --log-dir the retry would land in ./logs
+    assert str(e.value) == ("candidate / --candidate: partial log(s) n.eval (status "
+                            "'cancelled'; `inspect eval-retry n.eval --log-dir .` resumes it): "
+                            "the gate compares complete runs only")
 
 
 def test_every_budget_either_side_exceeds_is_named_at_once():
@@ -787,8 +788,14 @@ def test_a_log_whose_samples_were_invalidated_is_no_comparison(base_and_new, tmp
     write_eval_log(log, str(path))
     r = _gate(new, str(path))
     assert r.exit_code == 2, r.output
-    # no error: the samples were invalidated, nothing erred (was `(error: samples ...`)
-    assert f"--candidate: partial log(s) {path} (samples invalidated after the run" in r.output
+    # no error: the samples were invalidated, nothing erred (was `(error: samples ...`); its
+    # status is 'success' and no cause is to fix (it said `status not 'success'` and `fix the
+    # cause and resume them with` a command that named no log), as report's PARTIAL note
+    assert r.output.splitlines() == [
+        f"Error: candidate / --candidate: partial log(s) {path} (status 'success'; samples "
+        "invalidated after the run (Inspect's `invalidate_samples`): the log no longer counts "
+        f"as complete; `inspect eval-retry {path} --log-dir {tmp_path}` runs its invalidated "
+        "samples again): the gate compares complete runs only"], r.output
     loaded = load_belief_logs(path)
     assert [i.partial for i in loaded.logs] == [True]
     assert any(n.startswith(f"PARTIAL: {path} (status 'success', 21 responses; samples "

@@ -2842,9 +2842,9 @@ def test_a_sweeps_partial_log_is_resumed_by_the_sweep_run_again_said_first(tmp_p
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["gate", "--baseline", str(tmp_path / "base"), "--candidate",
                                  str(logs)])
-    assert r.exit_code == 2 and ("fix the cause and run the `beliefbench sweep` (or `inspect "
-                                 "eval-set`) command that wrote them again: it resumes them"
-                                 ) in r.output, r.output
+    assert r.exit_code == 2 and ("once its cause is fixed, run the `beliefbench sweep` (or "
+                                 "`inspect eval-set`) command that wrote it again: it resumes "
+                                 "it") in r.output, r.output
     down["on"] = False
     # the eval-retry as printed, on the copy
     command = shlex.split(note.split("`")[-2].replace(str(logs), str(tmp_path / "copy")))

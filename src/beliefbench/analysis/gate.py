@@ -79,20 +79,18 @@ import pandas as pd
 from scipy import stats
 
 from beliefbench.analysis.logs import (
-    INVALIDATED,
     MAX_NO_ANSWER,
     MAX_PARSE_ERRORS,
     NO_LABEL,
     READ_VERDICTS,
-    RERUN_SWEEP,
     SHARE_SLACK,
     BeliefLogs,
     LogInfo,
     limits_text,
     offline_text,
     over_budget,
+    partial_why,
     read_either_way,
-    resume_note,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -294,19 +292,9 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
-        paths = "; ".join(info.path + _partial_why(info) for info in logs.partial)
-        retry = ("`inspect eval-retry <log> --log-dir <its folder>` (without --log-dir "
-                 "the retry is written to ./logs, not beside it)")
-        # a sweep's logs: its command run again resumes them all, said first
-        resume = (f"{RERUN_SWEEP.format(it='them')} (or resume each with {retry})"
-                  if all(info.eval_set for info in logs.partial)
-                  else f"resume them with {retry}")
-        # a log still 'started' has its own advice (wait, or resume it if it was killed)
-        started = all(info.status == "started" and not info.error for info in logs.partial)
-        raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
-                        "failure budget was exceeded or the run was interrupted, or samples "
-                        "invalidated after the run): the gate compares complete runs only"
-                        + ("" if started else f"; fix the cause and {resume}"))
+        paths = "; ".join(_partial_why(info) for info in logs.partial)
+        raise GateError(f"{side}: partial log(s) {paths}: the gate compares complete runs "
+                        "only")
     cut = [i for i in logs.logs if i.incomplete]
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
@@ -548,17 +536,14 @@ def as_reported(budget: str, column: str, shown: dict[str, float], within: str =
 
 
 def _partial_why(info: LogInfo) -> str:
-    """Why a log is partial, after its path: its error, or its status. A log still being
-    written reads ``started``, like one whose process was killed: the advice to resume it
-    with ``inspect eval-retry`` would run a live eval's samples a second time, so it is
-    told to wait or resume in the words ``report`` and ``em-report`` use
-    (:func:`~beliefbench.analysis.logs.resume_note`)."""
-    if info.error:  # samples invalidated after the run: no error (partial_why)
-        return f" ({info.error})" if info.error == INVALIDATED else f" (error: {info.error})"
-    if info.status == "started":
-        resume = resume_note(info.path, info.status, info.eval_set, info.model)
-        return f" (status 'started'{resume})"
-    return f" (status {info.status!r})"
+    """A partial log's path, status, why it is partial and how to resume it, in the words
+    of ``report``'s and ``em-report``'s PARTIAL note (:func:`~beliefbench.analysis.logs.
+    partial_why`): samples invalidated after the run (status 'success', nothing erred) and a
+    Ctrl-C (status 'cancelled') have no cause to fix; a log still ``started`` (maybe still
+    being written) is told to wait, or to resume it if it was killed. The gate wrote these
+    itself, and said ``status not 'success'`` and ``fix the cause`` to every one."""
+    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model)
+    return f"{info.path} (status {info.status!r}{f'; {why}' if why else ''}{resume})"
 
 
 def split_note(logs: BeliefLogs) -> list[str]:
