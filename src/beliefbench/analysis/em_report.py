@@ -240,7 +240,8 @@ def partial_parts(info: dict[str, Any]) -> tuple[str, str, str]:
     why it stopped and how to resume it (:func:`~beliefbench.analysis.logs.partial_why`):
     the warning's and the EM gate's refusal of a partial side's alike."""
     return (_answered(info), *partial_why(info["path"], info["status"], info.get("error"),
-                                          info.get("eval_set", False), info["model"]))
+                                          info.get("eval_set", False), info["model"],
+                                          info.get("retry_started", "")))
 
 
 def incomplete_em_note(info: dict[str, Any]) -> LogNote | None:
@@ -726,8 +727,9 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
     ``inspect_ai.eval`` returned, or their headers already read,
     :func:`~beliefbench.analysis.logs.read_logs`), labelled with its run."""
     headers, ignored, _ = read_headers(sources, kind="EM", task_key=TASK_KEY)
+    started: dict[str, str] = {}
     headers, superseded = drop_superseded(headers, key=em_run_identity, scorer=SCORER,
-                                          hint=RESCORED_HINT)
+                                          hint=RESCORED_HINT, retries_started=started)
     infos = {}
     for path, log in headers:
         md = log.eval.metadata or {}
@@ -750,12 +752,14 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
                        "reducer": _reducer(log, log.eval.config.epochs or 1),
                        "limit_values": limit_values(log),
                        "relative_path": relative_model_path(log), "final": final_of(md),
-                       "eval_set": made_by_eval_set(log), "placed": moved_entries(md)}
+                       "eval_set": made_by_eval_set(log), "placed": moved_entries(md),
+                       "retry_started": started.get(path, "")}
     placed = _relabel_moved(infos, {path: log.eval.metadata or {} for path, log in headers})
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df, stopped = finished_responses(
         df, {p: i["status"] for p, i in infos.items()},
-        {p: resume_note(p, i["status"], i["eval_set"], i["model"]) for p, i in infos.items()})
+        {p: resume_note(p, i["status"], i["eval_set"], i["model"], i["retry_started"])
+         for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
     headers_of = dict(headers)
     for path, why in check_judges(df, judges, RE_JUDGE):

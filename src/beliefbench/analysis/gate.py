@@ -542,7 +542,8 @@ def _partial_why(info: LogInfo) -> str:
     Ctrl-C (status 'cancelled') have no cause to fix; a log still ``started`` (maybe still
     being written) is told to wait, or to resume it if it was killed. The gate wrote these
     itself, and said ``status not 'success'`` and ``fix the cause`` to every one."""
-    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model)
+    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model,
+                              info.retry_started)
     return f"{info.path} (status {info.status!r}{f'; {why}' if why else ''}{resume})"
 
 

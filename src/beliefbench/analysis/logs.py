@@ -215,6 +215,9 @@ class LogInfo:
     """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
     reduce: the header's metrics then differ from the report's count of every response."""
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    retry_started: str = ""
+    """The newer retry of this log, still 'started', skipped for holding fewer answers
+    (:func:`drop_superseded`): it may be live, so its PARTIAL note says to wait for it."""
     """The eval's metadata as the log records it (a sweep's manifest and fingerprint among
     it): read once with the header, so the notes on a sweep's logs need not read it again."""
     limits: dict[str, int] = field(default_factory=dict)
@@ -571,13 +574,14 @@ def partial_error(header: str | None, path: str, stopped: int,
 
 
 def partial_why(path: str, status: str, error: str | None, eval_set: bool = False,
-                model: str | None = None) -> tuple[str, str]:
+                model: str | None = None, retry_started: str = "") -> tuple[str, str]:
     """A PARTIAL note's why (``error: <error>``, :func:`partial_error`; samples invalidated
     after the run, no error, without ``error:``) and how to resume the log
     (:func:`resume_note`), none where the why already names the retry command:
     ``partial_log`` and em-report's notes say them alike."""
     why = error if error == INVALIDATED else f"error: {error}" if error else ""
-    resume = "" if retry_command(path) in why else resume_note(path, status, eval_set, model)
+    resume = ("" if retry_command(path) in why and not retry_started
+              else resume_note(path, status, eval_set, model, retry_started))
     return why, resume
 
 
@@ -615,6 +619,14 @@ STARTED_RESUME_SWEEP = ("; {it} may still be running (wait for {it} to end), or 
 resumes it (:data:`RERUN_SWEEP`), where `inspect eval-retry` would resume one log alone."""
 
 
+RETRY_STARTED = ("; its retry {retry} is still 'started' and may still be running (wait "
+                 "for it to end: an eval-retry beside a live eval runs its samples twice), or "
+                 "its process was killed before it wrote the samples it copies (then {then})")
+"""The end of a PARTIAL note for a log kept in place of its newer retry, still 'started',
+that holds fewer answers (:func:`drop_superseded`): the retry may be live, as
+:data:`STARTED_RESUME` warns of a log still 'started' itself."""
+
+
 def started_resume(it: str, its: str, retry: str, eval_set: bool = False,
                    them: str | None = None) -> str:
     """The end of a note on a log (``it``: ``it``, ``each``) still 'started': wait if it
@@ -627,14 +639,20 @@ def started_resume(it: str, its: str, retry: str, eval_set: bool = False,
 
 
 def resume_note(path: str, status: str, eval_set: bool = False,
-                model: str | None = None) -> str:
+                model: str | None = None, retry_started: str = "") -> str:
     """The end of a PARTIAL note: how to resume the log; for a log still 'started'
     (:func:`started_resume`), to wait if it runs (a retry beside it would run its samples
     twice) and how to resume it if it was killed. A log of
     ``none/none`` (no --model given) cannot be resumed: eval-retry runs the log's model. A
-    log of an eval set (a sweep's) is resumed by its command run again, said first."""
+    log of an eval set (a sweep's) is resumed by its command run again, said first. A log
+    whose newer retry, still 'started', was skipped for holding fewer answers
+    (``retry_started``, :func:`drop_superseded`) is told to wait for that retry first
+    (:data:`RETRY_STARTED`): its resume command beside a live retry runs its samples twice."""
     if model == "none/none":  # started or not: no retry can resume it
         return NO_MODEL_RUN
+    if retry_started and status != "started":
+        then = resume_note(path, status, eval_set, model).removeprefix("; ")
+        return RETRY_STARTED.format(retry=retry_started, then=then)
     if status == "started":
         return started_resume("it", "its", retry_command(path), eval_set)
     fixed = fixed_first(status, "its")
@@ -647,7 +665,8 @@ def resume_note(path: str, status: str, eval_set: bool = False,
 
 def partial_log(info: LogInfo) -> LogNote:
     """A partial belief log's ``PARTIAL`` warning (:func:`partial_note`)."""
-    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model)
+    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model,
+                              info.retry_started)
     return partial_note(info.path, info.status, f", {partial_held(info)}", why, resume,
                         resume_way(info.status, info.eval_set, info.model), info.samples,
                         info.expected)
@@ -1942,7 +1961,8 @@ def _as_list(sources: Source | Sequence[Source]) -> list[Source]:
 
 
 def drop_superseded(headers: list[tuple[str, EvalLog]], *,
-                    key: Callable[[EvalLog], Hashable], scorer: str, hint: str = ""
+                    key: Callable[[EvalLog], Hashable], scorer: str, hint: str = "",
+                    retries_started: dict[str, str] | None = None
                     ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]]]:
     """Keep, per eval task_id and run key, the latest success log, else the partial one
     holding the most answers, the latest of those; drop copies (same eval_id).
@@ -1952,7 +1972,10 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
     the group: a retry keeps it, while the same responses judged again by another grader
     (``beliefbench agreement --out``) are another run, never "superseded" by the first
     judge's log. ``scorer``: the scorer whose results tell a copy from a re-scored log;
-    ``hint``: what to do about a re-scored one, appended to the error."""
+    ``hint``: what to do about a re-scored one, appended to the error.
+    ``retries_started``: filled with kept log -> its newer retry skipped for holding fewer
+    answers while still 'started' (maybe live: the kept log's note says to wait for it,
+    :func:`resume_note`)."""
     by_task: dict[tuple[str, Hashable], list[tuple[str, EvalLog]]] = {}
     for path, log in headers:
         by_task.setdefault((log.eval.task_id, key(log)), []).append((path, log))
@@ -1960,9 +1983,10 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
     for group in by_task.values():
         # a log never scored (`inspect eval --no-score`) ranks below its scored copy
         # (`inspect score LOG` writes one beside it): it holds the same responses, unjudged.
-        # Among partial logs the newest wins, scored or not: a killed run's `-recovered`
+        # Among partial logs the newest wins, scored or not (a killed run's `-recovered`
         # log (scored) kept beside the newer retry of it, still 'started' (unscored, live or
-        # killed in turn), was reported, and its resume command re-ran the retry's samples
+        # killed in turn), was reported, and its resume command re-ran the retry's samples),
+        # unless it holds fewer answers than an older one: see `held` below
         group.sort(key=lambda item: (item[1].status == "success",
                                      item[1].status == "success"
                                      and bool(_scores(item[1], scorer)),
@@ -1994,6 +2018,8 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                        f"{held[best_path]}), the older log of its task_id: a retry of it "
                        "stopped before it wrote the samples it copies (or still starting); "
                        "that log is read, and resumed, in its place")
+                if log.status == "started" and retries_started is not None:
+                    retries_started.setdefault(best_path, path)
             elif scored and log.status == "success" and not _scores(log, scorer):
                 why = (f"superseded by {best_path} (same task_id; this log holds no {scorer} "
                        "results, as `inspect eval --no-score` leaves it, and that one is its "
@@ -2322,16 +2348,19 @@ def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
     refusing the whole set.
     """
     headers, ignored, skipped = read_headers(sources, skip_bad)
+    started: dict[str, str] = {}
     headers, superseded = drop_superseded(headers, key=run_key, scorer=SCORER,
-                                          hint=RESCORED_HINT)
+                                          hint=RESCORED_HINT, retries_started=started)
     infos = {path: log_info(log, path) for path, log in headers}
+    for path, retry in started.items():
+        infos[path].retry_started = retry
     judges = {path: expected_judge(log, infos[path].key) for path, log in headers}
     frames = [responses_frame(batch, skip_bad)
               for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
     df, stopped = finished_responses(
         pd.concat([f for f, _ in frames], ignore_index=True),
         {path: info.status for path, info in infos.items()},
-        {path: resume_note(path, info.status, info.eval_set, info.model)
+        {path: resume_note(path, info.status, info.eval_set, info.model, info.retry_started)
          for path, info in infos.items()})
     bad = [b for _, found in frames for b in found]
     for path, why in [*_check_verdicts(df, infos), *check_judges(df, judges)]:
