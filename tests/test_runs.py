@@ -397,13 +397,18 @@ def test_a_mistyped_label_key_is_named_not_dropped_silently(tmp_path):
     """`--metadata conditon=negated` (or `Step=3`) is no label: the report showed the run
     with condition `-` and said nothing. Such a key, where the label itself is absent, gets
     a LABEL MISSPELT? warning naming the label meant; a log with the label spelt right
-    beside a look-alike key (`conditions`), or the sweep's `final_checkpoint`, gets none."""
+    beside a look-alike key (`conditions`), or the sweep's `final_checkpoint`, gets none;
+    nor does a key that is a label with more after it, absent the label (`steps`,
+    `Conditions`, `checkpoints`, `conditional`: keys of their own, each was told `did you
+    mean 'step'?` and to re-run the eval)."""
     from beliefbench.analysis.logs import load_belief_logs
     from beliefbench.analysis.report import build_report
 
     for name, metadata in [("typo", {"conditon": "negated", "Step": 3}),
                            ("right", {"condition": "negated", "conditions": "x"}),
-                           ("swept", {"final_checkpoint": True})]:
+                           ("swept", {"final_checkpoint": True}),
+                           ("plural", {"steps": 1000, "Conditions": "a,b", "checkpoints": 3,
+                                       "conditional": True})]:
         eval(belief(claims="ed_sheeran", families="binary", samples=1, judge="markers"),
              model="beliefbench/skeptic", log_dir=str(tmp_path / name), display="none",
              metadata=metadata)
@@ -413,7 +418,14 @@ def test_a_mistyped_label_key_is_named_not_dropped_silently(tmp_path):
     typo = next((tmp_path / "typo").glob("*.eval"))
     assert said[0] == (
         f"LABEL MISSPELT?: {typo}: eval metadata 'conditon' (did you mean 'condition'?) and "
-        "'Step' (did you mean 'step'?) is no label (beliefbench reads checkpoint, condition "
+        "'Step' (did you mean 'step'?) are no labels (beliefbench reads checkpoint, condition "
         "and step only), so this log is reported with no condition and step; re-run the "
         "eval with --metadata condition=... to label it")
     assert set(report.overall["condition"]) == {"-", "negated"}
+    # one key named: "is" (two: "are", above)
+    from beliefbench.analysis.logs import misspelt_label_note
+
+    assert misspelt_label_note({"Step": 3, "steps": 9}, "x.eval") == (
+        "LABEL MISSPELT?: x.eval: eval metadata 'Step' (did you mean 'step'?) is no label "
+        "(beliefbench reads checkpoint, condition and step only), so this log is reported "
+        "with no step; re-run the eval with --metadata step=... to label it")

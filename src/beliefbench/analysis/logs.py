@@ -1263,12 +1263,17 @@ LABELS = ("checkpoint", "condition", "step")
 def misspelt_label_note(md: Mapping[str, Any], path: str) -> str | None:
     """A note where the eval metadata holds a key that reads as a mistyped label
     (``conditon``, ``Step``, ``check-point``) and not the label itself: ``--metadata
-    conditon=negated`` left the run with no condition, reported as ``-`` without a word."""
+    conditon=negated`` left the run with no condition, reported as ``-`` without a word.
+    A key that is a label with more after it (``steps``, ``conditions``, ``checkpointed``,
+    ``conditional``) is a key of its own, no typo: told to re-run for it, a user whose
+    ``--metadata steps=1000`` was meant had nothing to mend."""
     found: dict[str, str] = {}
     for key in md:
         if not isinstance(key, str) or key in LABELS:
             continue
         folded = key.strip().casefold().replace("-", "").replace("_", "")
+        if any(folded.startswith(label) and folded != label for label in LABELS):
+            continue
         close = [label for label in LABELS if folded == label] or difflib.get_close_matches(
             folded, LABELS, n=1, cutoff=0.85)
         if close and close[0] not in md:
@@ -1277,7 +1282,8 @@ def misspelt_label_note(md: Mapping[str, Any], path: str) -> str | None:
         return None
     keys = listing(f"{key!r} (did you mean {label!r}?)" for key, label in found.items())
     meant = sorted(set(found.values()), key=LABELS.index)
-    return (f"LABEL MISSPELT?: {path}: eval metadata {keys} is no label (beliefbench reads "
+    are = "is no label" if len(found) == 1 else "are no labels"
+    return (f"LABEL MISSPELT?: {path}: eval metadata {keys} {are} (beliefbench reads "
             f"{listing(LABELS)} only), so this log is reported with no {listing(meant)}; "
             f"re-run the eval with --metadata {meant[0]}=... to label it")
 
