@@ -1,6 +1,7 @@
 """What a newcomer reads in `--help` agrees with what the command then accepts."""
 
 import json
+import shlex
 
 import pytest
 from click.testing import CliRunner
@@ -199,11 +200,13 @@ def test_docs_generate_placement_refusal_counts_a_qualifier_with_its_own_placeme
 @pytest.mark.parametrize("conditions,said", [
     ("negatd", "unknown condition 'negatd' (did you mean 'negated'?)"),
     ("negated,fictin", "unknown condition 'fictin' (did you mean 'fiction'?)"),
-    ("fiction:repetead", "condition 'fiction': unknown placement 'repetead'")])
+    ("fiction:repetead", "condition 'fiction': unknown placement 'repetead'"),
+    ("", "no conditions given; valid conditions:")])
 def test_docs_generate_names_the_option_of_an_unknown_condition(tmp_path, conditions, said):
     """`--conditions negatd` said "Error: unknown condition 'negatd' ...", naming no option;
     the error now starts with the option as typed, as the other options' errors do. From
-    Python (parse_conditions) the message is unchanged: no option there."""
+    Python (parse_conditions) the message is unchanged: no option there. An empty value is
+    quoted as a shell would take it (`--conditions '': ...`; it read `--conditions : ...`)."""
     from beliefbench.documents import parse_conditions
 
     out = tmp_path / "data"
@@ -211,7 +214,7 @@ def test_docs_generate_names_the_option_of_an_unknown_condition(tmp_path, condit
                                    conditions, "--n", "1", "--out", str(out)])
     text = " ".join(res.output.split())
     assert res.exit_code == 2, text
-    assert f"Error: --conditions {conditions}: {said}" in text, text
+    assert f"Error: --conditions {shlex.quote(conditions)}: {said}" in text, text
     assert not out.exists()
     with pytest.raises(ValueError) as e:
         parse_conditions(conditions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import time
 from pathlib import Path
 
@@ -292,11 +293,11 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         where = files.get(e.claim_id) if e.claim_id else None
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None
     except ConditionNameError as e:  # "unknown condition 'negatd'" named no option
-        raise _fail(f"--conditions {conditions}: {e}") from None
+        raise _fail(f"--conditions {shlex.quote(conditions)}: {e}") from None
     except GenreNameError as e:  # "unknown genre(s) 'nws_report'" named no option either
         raise _fail(f"--genres {','.join(genres or [])}: {e}") from None
     except BehaviourNameError as e:  # nor "unknown behaviour 'harmful'"
-        raise _fail(f"--behaviours {behaviours}: {e}") from None
+        raise _fail(f"--behaviours {shlex.quote(behaviours or '')}: {e}") from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:
