@@ -672,12 +672,25 @@ def _no_such(p: Path) -> str:
         # cause; it was said only "matches no file", where a misspelt path names close names
         fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), p.parts))
         head = Path(*fixed) if fixed else None
-        missing = (f": its folder {head} does not exist{close_names(head)}"
+        missing = (f": its folder {head} does not exist{_first_missing(head)}"
                    if head is not None and not os.path.lexists(head) else "")
         return f"a pattern that matches no file{missing}"
-
+    if not os.path.lexists(p.parent):  # 'shard/x/a.jsonl' for shards/: name 'shard'
+        return f"no such file or directory{_first_missing(p)}"
     return ("no such file or directory"
             f"{close_names(p) or close_names(p, files=True, skip='.stats.json')}")
+
+
+def _first_missing(path: Path) -> str:
+    """The close names of ``path``, missing, where its parent exists; else the first part
+    of it that is missing, with its close names: 'shard/x/*.jsonl' beside shards/ said
+    "its folder shard/x does not exist" and nothing of shards, as 'shard/*.jsonl' did."""
+    from beliefbench.finetune.base import close_names
+
+    first = next(q for q in [*reversed(path.parents), path] if not os.path.lexists(q))
+    if first == path:
+        return close_names(path)
+    return f": there is no {first}{close_names(first)}"
 
 
 def _not_json_lines(path: Path) -> str | None:
