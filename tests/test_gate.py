@@ -1803,3 +1803,36 @@ def test_every_independent_problem_of_a_pair_is_named_in_one_refusal(tmp_path):
     r = _gate(str(base), str(cand), "--allow-judge-mismatch", "--allow-settings-mismatch")
     assert r.exit_code == 2 and r.output.count("also: ") == 2, r.output
     assert "not judged alike" not in r.output and "not generated alike" not in r.output
+
+
+def test_a_log_kept_in_place_of_its_started_retry_says_to_wait_for_it(base_and_new,
+                                                                        tmp_path):
+    """A `-recovered` log kept because its newer retry, still 'started', holds fewer answers
+    (just starting, or killed before it wrote the samples it copies) was told "`inspect
+    eval-retry <it> ...` resumes it" with no word of the retry, which may be live: a retry
+    beside it runs its samples twice. Its PARTIAL note and the gate's refusal say to wait."""
+    from beliefbench.analysis.logs import load_belief_logs
+
+    new = str(base_and_new[1])
+    full = read_eval_log(str(next(base_and_new[0].glob("*.eval"))))
+    old = full.model_copy(deep=True)
+    old.status, old.samples = "error", full.samples[:2]
+    old.eval.created, old.eval.eval_id = "2000-01-01T00:00:00+00:00", "first-attempt"
+    recovered = tmp_path / "2000-01-01T00-00-00_belief_x-recovered.eval"
+    write_eval_log(old, str(recovered))
+    retry = full.model_copy(deep=True)
+    retry.status, retry.results, retry.samples = "started", None, []
+    retry.eval.created, retry.eval.eval_id = "2000-01-02T00:00:00+00:00", "the-retry"
+    retried = tmp_path / "2000-01-02T00-00-00_belief_x.eval"
+    write_eval_log(retry, str(retried))
+    wait = (f"; its retry {retried} is still 'started' and may still be running (wait for it "
+            "to end: an eval-retry beside a live eval runs its samples twice), or its process "
+            "was killed before it wrote the samples it copies (then once its cause is fixed, "
+            f"`inspect eval-retry {recovered} --log-dir {tmp_path}` resumes it)")
+    loaded = load_belief_logs(tmp_path)
+    assert [i.path for i in loaded.logs] == [str(recovered)]
+    [note] = [n for n in loaded.notes() if n.startswith("PARTIAL")]
+    assert note.endswith(wait), note
+    r = _gate(new, str(tmp_path))
+    assert r.exit_code == 2 and " ".join(r.output.split()).endswith(
+        f"{wait}): the gate compares complete runs only"), r.output
