@@ -429,3 +429,5 @@ def test_a_mistyped_label_key_is_named_not_dropped_silently(tmp_path):
         "LABEL MISSPELT?: x.eval: eval metadata 'Step' (did you mean 'step'?) is no label "
         "(beliefbench reads checkpoint, condition and step only), so this log is reported "
         "with no step; re-run the eval with --metadata step=... to label it")
+    # a label with one letter more but "s" is still a typo
+    assert "'stepp' (did you mean 'step'?) is no label" in misspelt_label_note({"stepp": 3}, "x")

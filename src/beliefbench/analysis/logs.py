@@ -1265,14 +1265,15 @@ def misspelt_label_note(md: Mapping[str, Any], path: str) -> str | None:
     (``conditon``, ``Step``, ``check-point``) and not the label itself: ``--metadata
     conditon=negated`` left the run with no condition, reported as ``-`` without a word.
     A key that is a label with more after it (``steps``, ``conditions``, ``checkpointed``,
-    ``conditional``) is a key of its own, no typo: told to re-run for it, a user whose
-    ``--metadata steps=1000`` was meant had nothing to mend."""
+    ``conditional``; but one doubled letter, ``stepp``) is a key of its own, no typo: told
+    to re-run for it, a user whose ``--metadata steps=1000`` was meant had nothing to mend."""
     found: dict[str, str] = {}
     for key in md:
         if not isinstance(key, str) or key in LABELS:
             continue
         folded = key.strip().casefold().replace("-", "").replace("_", "")
-        if any(folded.startswith(label) and folded != label for label in LABELS):
+        rest = [folded.removeprefix(label) for label in LABELS if folded.startswith(label)]
+        if rest and (rest[0] == "s" or len(rest[0]) > 1):  # 'stepp' stays a typo
             continue
         close = [label for label in LABELS if folded == label] or difflib.get_close_matches(
             folded, LABELS, n=1, cutoff=0.85)
