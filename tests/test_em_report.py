@@ -1016,13 +1016,11 @@ def test_a_retry_supersedes_its_interrupted_attempt_only_if_measured_alike(tmp_p
     assert any(n.startswith("RUNS DIFFER in question_text (") for n in loaded.notes())
 
 
-def test_a_newer_started_retry_beats_an_older_scored_recovered_log(tmp_path):
-    """A run killed by SIGTERM, then `inspect eval-retry`-ed (which writes the killed log's
-    `-recovered` copy, status 'error', scored) and killed again: the folder holds the
-    recovered log (5 responses) and the retry, still 'started' (unscored, 1474 responses).
-    The scored recovered log ranked first, so em-report and gate showed its 5 responses
-    and told the user to eval-retry it, re-running the retry's samples (or running them
-    twice beside a live retry); the newest partial log is the one to show and resume."""
+def _recovered_and_its_retry(tmp_path: Path, retry_samples: int
+                             ) -> tuple[Path, Path, EvalLog, EvalLog, EvalLog]:
+    """A killed run's `-recovered` copy (status 'error', 2 samples, scored) beside its newer
+    `inspect eval-retry`, still 'started' (unscored, its first ``retry_samples`` samples):
+    their paths, the full log they were cut from, and the two logs as written."""
     from inspect_ai.log import read_eval_log, write_eval_log
 
     log = _g2_evil_log(tmp_path, "logs")
@@ -1033,11 +1031,23 @@ def test_a_newer_started_retry_beats_an_older_scored_recovered_log(tmp_path):
     old.eval.created, old.eval.eval_id = "2000-01-01T00:00:00+00:00", "first-attempt"
     write_eval_log(old, str(recovered))
     retry = full.model_copy(deep=True)
-    retry.status, retry.results, retry.samples = "started", None, retry.samples[:6]
+    retry.status, retry.results = "started", None
+    retry.samples = retry.samples[:retry_samples]
     retry.eval.created, retry.eval.eval_id = "2000-01-02T00:00:00+00:00", "the-retry"
     Path(log.location).unlink()
     retried = tmp_path / "logs" / "2000-01-02T00-00-00_em_x.eval"
     write_eval_log(retry, str(retried))
+    return recovered, retried, full, old, retry
+
+
+def test_a_newer_started_retry_beats_an_older_scored_recovered_log(tmp_path):
+    """A run killed by SIGTERM, then `inspect eval-retry`-ed (which writes the killed log's
+    `-recovered` copy, status 'error', scored) and killed again: the folder holds the
+    recovered log (5 responses) and the retry, still 'started' (unscored, 1474 responses).
+    The scored recovered log ranked first, so em-report and gate showed its 5 responses
+    and told the user to eval-retry it, re-running the retry's samples (or running them
+    twice beside a live retry); the newest partial log is the one to show and resume."""
+    recovered, retried, *_ = _recovered_and_its_retry(tmp_path, retry_samples=6)
     loaded = load_em_logs(tmp_path / "logs")
     assert [(i["path"], i["status"], i["responses"]) for i in loaded.logs] == [
         (str(retried), "started", 6)]
@@ -2628,21 +2638,8 @@ def test_a_retry_killed_before_it_wrote_a_sample_loses_no_answers_of_the_recover
     """The retry of a `-recovered` log killed before it wrote the samples it copies holds
     none: the newest partial log won, em-report showed no responses (`no responses held`),
     and its resume command re-ran every sample the recovered log holds."""
-    from inspect_ai.log import read_eval_log, write_eval_log
-
-    log = _g2_evil_log(tmp_path, "logs")
-    full = read_eval_log(log.location)
-    recovered = tmp_path / "logs" / "2000-01-01T00-00-00_em_x-recovered.eval"
-    old = full.model_copy(deep=True)
-    old.status, old.samples = "error", old.samples[:2]
-    old.eval.created, old.eval.eval_id = "2000-01-01T00:00:00+00:00", "first-attempt"
-    write_eval_log(old, str(recovered))
-    retry = full.model_copy(deep=True)
-    retry.status, retry.results, retry.samples = "started", None, []
-    retry.eval.created, retry.eval.eval_id = "2000-01-02T00:00:00+00:00", "the-retry"
-    Path(log.location).unlink()
-    retried = tmp_path / "logs" / "2000-01-02T00-00-00_em_x.eval"
-    write_eval_log(retry, str(retried))
+    recovered, retried, full, old, retry = _recovered_and_its_retry(tmp_path,
+                                                                    retry_samples=0)
     loaded = load_em_logs(tmp_path / "logs")  # was "no responses to count: <retry> ..."
     assert [(i["path"], i["status"], i["responses"]) for i in loaded.logs] == [
         (str(recovered), "error", 2)]
