@@ -25,6 +25,7 @@ from beliefbench.records import (
     RecordError,
     count_records,
     read_records,
+    repeated_ids,
     repeated_ids_note,
 )
 from beliefbench.wording import first_line
@@ -171,12 +172,10 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
                            enabled=total > 1, log_opener=False)
     examples = []
     n_cut = dropped = 0
-    first: dict[str, int] = {}
-    repeated: list[tuple[str, int, int]] = []
+    ids: list[str] = []  # their repeats said once, after (records.repeated_ids)
     for i, record in enumerate(records, 1):
         where = f"{path}: record {record.id!r} (record {i})"
-        if first.setdefault(record.id, i) != i:
-            repeated.append((record.id, first[record.id], i))
+        ids.append(record.id)
         if record.messages is not None and not record.messages:
             raise RecordError(f"{where}: field messages: the chat has no messages")
         if refuse_bundles:
@@ -215,7 +214,7 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
         raise RecordError(f"{path}: no records")
     if read is not None:
         read.file_sha256, read.encoded_sha256 = file_hash.hexdigest(), encoded.hexdigest()
-    if said := repeated_ids_note(path, repeated):
+    if said := repeated_ids_note(path, repeated_ids(ids)):
         # e.g. one file concatenated twice: each copy is trained on, the claim seen twice
         log.warning("%s", said)
     if n_cut:
