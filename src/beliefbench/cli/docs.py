@@ -23,13 +23,7 @@ from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
-from beliefbench.documents.base import (
-    BehaviourNameError,
-    ClaimFieldError,
-    ConditionNameError,
-    DocumentError,
-    GenreNameError,
-)
+from beliefbench.documents.base import ClaimFieldError, DocumentError, NameListError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError, unwritable_folder
 from beliefbench.runlock import holds
@@ -292,12 +286,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
     except ClaimFieldError as e:  # name the claim's file, where the missing field goes
         where = files.get(e.claim_id) if e.claim_id else None
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None
-    except ConditionNameError as e:  # "unknown condition 'negatd'" named no option
-        raise _fail(f"--conditions {shlex.quote(conditions)}: {e}") from None
-    except GenreNameError as e:  # "unknown genre(s) 'nws_report'" named no option either
-        raise _fail(f"--genres {','.join(genres or [])}: {e}") from None
-    except BehaviourNameError as e:  # nor "unknown behaviour 'harmful'"
-        raise _fail(f"--behaviours {shlex.quote(behaviours or '')}: {e}") from None
+    except NameListError as e:  # "unknown condition 'negatd'" named no option
+        given = {"conditions": shlex.quote(conditions), "genres": ",".join(genres or []),
+                 "behaviours": shlex.quote(behaviours or "")}
+        raise _fail(f"--{e.field} {given[e.field]}: {e}") from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:

@@ -36,19 +36,15 @@ class DocumentError(ValueError):
     """Bad input to document generation: the message names what is wrong and what is valid."""
 
 
-class ConditionNameError(DocumentError):
-    """A condition name that cannot be read (unknown, or a bad ``:option``): raised apart so
-    that the command line names its option (``--conditions``) before the message."""
+class NameListError(DocumentError):
+    """A name in a list of conditions, genres or behaviours that cannot be read (unknown, a
+    bad ``:option``, none given): ``field`` says which list, so that the command line names
+    its option (``--conditions``, ``--genres``, ``--behaviours``) before the message; from
+    Python the message is the same."""
 
-
-class GenreNameError(DocumentError):
-    """A genre the offline generator does not know: raised apart so that the command line
-    names its option (``--genres``) before the message."""
-
-
-class BehaviourNameError(DocumentError):
-    """A behaviour that is not in the behaviours spec (or none at all): raised apart so that
-    the command line names its option (``--behaviours``) before the message."""
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ClaimFieldError(DocumentError):

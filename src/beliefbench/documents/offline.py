@@ -20,7 +20,7 @@ from beliefbench.documents.base import (
     BaseDocument,
     DataFile,
     DocumentError,
-    GenreNameError,
+    NameListError,
     background_reader,
     base_id_for,
     checked_data,
@@ -116,8 +116,8 @@ def check_genres(genres: Sequence[str] | None) -> list[str]:
     unknown = [g for g in genres if g not in genre_specs()]
     if unknown:
         named = ", ".join(f"{g!r}{_near_genre(g)}" for g in unknown)
-        raise GenreNameError(f"unknown genre(s) {named}; valid genres (`_` for spaces): "
-                             f"{valid_genres()}")
+        raise NameListError(f"unknown genre(s) {named}; valid genres (`_` for spaces): "
+                            f"{valid_genres()}", "genres")
     return list(genres)
 
 

@@ -19,8 +19,8 @@ from beliefbench.claims import Claim
 from beliefbench.documents.base import (
     BaseDocument,
     ClaimFieldError,
-    ConditionNameError,
     DocumentError,
+    NameListError,
 )
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.conditions import behaviours, negation
@@ -217,18 +217,19 @@ def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpe
     name, colon, option = text.strip().partition(":")
     cond = REGISTRY.get(name)
     if cond is None:
-        raise ConditionNameError(f"unknown condition {name!r}{_closest_condition(name)}; "
-                                 f"valid conditions: {list(CONDITIONS)} (qualifiers take "
-                                 f":prefix_suffix or :repeated, behaviours take "
-                                 f":{' | :'.join(VARIANTS)})")
+        raise NameListError(f"unknown condition {name!r}{_closest_condition(name)}; "
+                            f"valid conditions: {list(CONDITIONS)} (qualifiers take "
+                            f":prefix_suffix or :repeated, behaviours take "
+                            f":{' | :'.join(VARIANTS)})", "conditions")
     if colon and not option.strip():  # fiction:$PLACEMENT with the variable unset
         valid = (f"; valid options: {list(cond.options)}" if cond.options
                  else f"; condition {name!r} takes none")
-        raise ConditionNameError(f"condition {text.strip()!r}: a ':' with no option after it "
-                                 f"(an unset variable?){valid}")
+        raise NameListError(f"condition {text.strip()!r}: a ':' with no option after it "
+                            f"(an unset variable?){valid}", "conditions")
     if not cond.options:
         if option:
-            raise ConditionNameError(f"condition {name!r} takes no option (got {option!r})")
+            raise NameListError(f"condition {name!r} takes no option (got {option!r})",
+                                "conditions")
         return ConditionSpec(name)
     # qualifiers default to the run's placement; other conditions to their first option
     option = option or (placement if cond.options == PLACEMENTS else cond.options[0])
@@ -241,8 +242,8 @@ def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpe
             picked = last if last in behaviour_ids() else "harmful_advice"
             hint = (f"; pick behaviours with --behaviours, e.g. --conditions behaviours:plain "
                     f"--behaviours {picked}")
-        raise ConditionNameError(f"condition {name!r}: unknown {what} {option!r}{near}; "
-                                 f"valid {what}s: {list(cond.options)}{hint}")
+        raise NameListError(f"condition {name!r}: unknown {what} {option!r}{near}; "
+                            f"valid {what}s: {list(cond.options)}{hint}", "conditions")
     return ConditionSpec(name, option)
 
 
@@ -264,7 +265,8 @@ def parse_conditions(items: str | Iterable[str], placement: str = "prefix_suffix
     names = [s for s in names if s]
     names = [x for n in names for x in (CONDITIONS if n == "all" else [n])]
     if not names:
-        raise ConditionNameError(f"no conditions given; valid conditions: {list(CONDITIONS)}")
+        raise NameListError(f"no conditions given; valid conditions: {list(CONDITIONS)}",
+                            "conditions")
     specs = [parse_condition(n, placement) for n in names]
     chosen = select_behaviours(behaviours)
     transcript = [s for s in specs if s.condition.source == "transcript"]

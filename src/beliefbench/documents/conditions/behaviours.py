@@ -19,8 +19,8 @@ from pydantic import AfterValidator, Field
 from beliefbench.claims import Id, NonEmpty
 from beliefbench.documents.base import (
     BaseDocument,
-    BehaviourNameError,
     DataFile,
+    NameListError,
     checked_data,
     load_data,
 )
@@ -91,17 +91,17 @@ def select_behaviours(names: str | Iterable[str] | None) -> tuple[str, ...]:
     items = [x for x in items if x]
     valid = behaviour_ids()
     if not items:
-        raise BehaviourNameError(f"no behaviour given; valid behaviours: {list(valid)} "
-                                 f"(or 'all')")
+        raise NameListError(f"no behaviour given; valid behaviours: {list(valid)} "
+                            f"(or 'all')", "behaviours")
     if "all" in items:
         return ()
     unknown = [x for x in items if x not in valid]
     if unknown:
         from beliefbench.analysis.text import did_you_mean
 
-        raise BehaviourNameError(f"unknown behaviour {unknown[0]!r}"
-                                 f"{did_you_mean(unknown[0], valid)}; valid behaviours: "
-                                 f"{list(valid)} (or 'all')")
+        raise NameListError(f"unknown behaviour {unknown[0]!r}"
+                            f"{did_you_mean(unknown[0], valid)}; valid behaviours: "
+                            f"{list(valid)} (or 'all')", "behaviours")
     chosen = tuple(b for b in valid if b in items)
     return () if chosen == valid else chosen
 
