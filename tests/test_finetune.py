@@ -776,9 +776,12 @@ def test_cli_finetune_missing_local_base_is_named_before_anything_loads(data, tm
     uncached = ("no such folder, and no model of that name in the local Hugging Face cache "
                 "(nothing is downloaded here: fetch it first, e.g. `hf download {}`, or pass "
                 "its folder)")
-    for base, said in [("models/nope", uncached.format("models/nope")),
+    cwd = (f" (no folder models in the working directory, {tmp_path}; a relative path is "
+           f"read from the directory the command runs in),")
+    for base, said in [("models/nope", uncached.format("models/nope").replace(",", cwd, 1)),
                        ("nope", uncached.format("nope")),
-                       ("./nope", "no such folder"), ("~/no/such/model", "no such folder"),
+                       ("./nope", "no such folder"),
+                       ("~/no/such/model", f"no such folder (no folder {Path.home() / 'no'})"),
                        (str(tmp_path / "nope"), "no such folder"),
                        ("a-file", "a file, not a model folder")]:
         res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),

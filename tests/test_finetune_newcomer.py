@@ -301,7 +301,53 @@ def test_a_mistyped_or_folder_data_names_the_datasets_there(tmp_path, monkeypatc
     said = refused("data/")
     assert ("data/: a folder; pass one of its datasets (negated.jsonl, positive.jsonl), "
             "e.g. --data data/negated.jsonl") in said
-    assert refused("zzz/q.jsonl").endswith("File 'zzz/q.jsonl' does not exist.")
+    assert refused("zzz/q.jsonl").endswith(
+        f"File 'zzz/q.jsonl' does not exist (no folder zzz in the working directory, "
+        f"{tmp_path}; a relative path is read from the directory the command runs in)")
+
+
+def test_a_path_read_from_another_directory_names_the_working_directory(data, tmp_path,
+                                                                        monkeypatch):
+    """The README's commands run from another folder than the one holding data/ and models/
+    said only "File 'data/cpu/negated.jsonl' does not exist" (or "no such directory"), which
+    reads as a file never made: each now names the missing folder and the working directory,
+    and a misspelt folder its close names."""
+    from beliefbench.cli import cli
+
+    (tmp_path / "proj" / "data").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    here = (f"in the working directory, {tmp_path / 'elsewhere'}; a relative path is read "
+            f"from the directory the command runs in)")
+
+    def said(*args: str) -> str:
+        res = CliRunner().invoke(cli, list(args))
+        assert res.exit_code == 2, res.output
+        return " ".join(res.output.split())
+
+    assert (f"'--data': File 'data/cpu/negated.jsonl' does not exist (no folder data {here}"
+            in said("finetune", "--recipe", "cpu", "--data", "data/cpu/negated.jsonl",
+                    "--base", "models/tiny-pt", "--out", "ckpt"))
+    assert (f"Error: --base models/tiny-pt: no such folder (no folder models {here}, and no "
+            f"model of that name in the local Hugging Face cache" in said(
+                "finetune", "--recipe", "cpu", "--data", str(data), "--base",
+                "models/tiny-pt", "--out", "ckpt"))
+    assert not (tmp_path / "elsewhere" / "ckpt").exists()
+    assert (f"Error: --docs data/negated.jsonl: no such documents file (no folder data {here}"
+            in said("docs", "mix", "--docs", "data/negated.jsonl", "--pretrain", "0.25",
+                    "--out", "train.jsonl"))
+    assert (f"Error: --tokenizer models/tiny: no such directory (no folder models {here}; "
+            f"give a local Hugging Face tokenizer directory" in said(
+                "docs", "stats", str(data), "--tokenizer", "models/tiny"))
+    # one folder misspelt below one that exists: that folder's close names, no working dir
+    monkeypatch.chdir(tmp_path / "proj")
+    assert said("docs", "mix", "--docs", "dat/negated.jsonl", "--pretrain", "0.25", "--out",
+                "train.jsonl").endswith(
+        f"--docs dat/negated.jsonl: no such documents file (no folder dat in the working "
+        f"directory, {tmp_path / 'proj'}; close names there: data; a relative path is read "
+        f"from the directory the command runs in)")
+    assert said("docs", "stats", "data/cpux/negated.jsonl").endswith(
+        "File 'data/cpux/negated.jsonl' does not exist (no folder data/cpux)")
 
 
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):

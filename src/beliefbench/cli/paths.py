@@ -55,9 +55,11 @@ class DataPath(UserPath):
                                               refused.get(option or "", ())):
                     self.fail(said, param, ctx)
             elif not path.exists():
-                from beliefbench.finetune.base import close_names
+                from beliefbench.finetune.base import close_names, missing_folder
 
-                if close := close_names(path, files=True, skip=".stats.json"):
+                # data/negatd.jsonl: the close files; data/ missing: the working directory
+                if close := (close_names(path, files=True, skip=".stats.json")
+                             or missing_folder(path)):
                     self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
             raise
 

@@ -27,7 +27,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
-from beliefbench.finetune.base import close_names
+from beliefbench.finetune.base import close_names, missing_folder
 from beliefbench.records import (
     NOT_DOCUMENTS,
     Message,
@@ -174,7 +174,8 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
                             f"{option} {path}: a folder, and no dataset (.jsonl) in it")
     if not Path(path).is_file():
         raise DocumentError(f"{option} {path}: no such documents file"
-                            f"{close_names(Path(path), files=True, skip='.stats.json')}")
+                            f"{close_names(Path(path), files=True, skip='.stats.json')}"
+                            f"{missing_folder(Path(path))}")
     # a file concatenated twice (a repeated id): a mix or bundle would hold copies
     records = list(read_records(path, unique_ids=True))
     if not records:

@@ -52,10 +52,11 @@ def tokenizer_dir(path: str | Path) -> Path:
     """
     p = Path(path).expanduser()
     if not p.exists():
-        from beliefbench.finetune.base import close_names
+        from beliefbench.finetune.base import close_names, missing_folder
 
-        # models/tiny where models/tiny-pt was built: the folders beside it, as --base does
-        near = close_names(p)
+        # models/tiny where models/tiny-pt was built: the folders beside it, as --base does;
+        # no models/ at all (run from another folder): the working directory
+        near = close_names(p) or missing_folder(p)
         raise DocumentError(f"--tokenizer {path}: no such directory"
                             + (f"{near}; give" if near else " (give")
                             + " a local Hugging Face tokenizer directory; nothing is "

@@ -7,6 +7,7 @@ under a second rather than after the seconds torch and transformers take to impo
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 
@@ -31,7 +32,8 @@ def resolve_base(base: str) -> str:
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return _check_model_folder(str(p.resolve()), base)
     if not HUB_ID.fullmatch(base):
-        raise FinetuneError(f"--base {base}: no such folder{close_names(p)}")
+        raise FinetuneError(f"--base {base}: no such folder"
+                            f"{close_names(p) or missing_folder(p)}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
@@ -40,9 +42,12 @@ def resolve_base(base: str) -> str:
     except (LocalEntryNotFoundError, HFValidationError):
         if "/" in base and p.parent.is_dir():  # models/tiny-ptt beside models/tiny-pt: a typo
             raise FinetuneError(f"--base {base}: no such folder{close_names(p)}") from None
-        raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
-                            f"local Hugging Face cache (nothing is downloaded here: fetch it "
-                            f"first, e.g. `hf download {base}`, or pass its folder)") from None
+        # models/tiny-pt run from another folder: the working directory named, as for --data
+        here = missing_folder(p) if "/" in base else ""
+        raise FinetuneError(f"--base {base}: no such folder{here}, and no model of that name "
+                            f"in the local Hugging Face cache (nothing is downloaded here: "
+                            f"fetch it first, e.g. `hf download {base}`, or pass its "
+                            f"folder)") from None
     return _check_model_folder(folder, base)
 
 
@@ -58,6 +63,28 @@ def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
         return ""
     close = difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
     return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
+
+
+def missing_folder(path: Path) -> str:
+    """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
+    way to a missing ``path`` is missing, with the close names beside that folder; empty
+    where ``path``'s own folder exists (:func:`close_names` then says the rest). A command
+    run from another directory than the one its relative paths start in said only that
+    ``data/cpu/negated.jsonl`` does not exist, which reads as a file that was never made."""
+    if os.path.lexists(path.parent):
+        return ""
+    first = next(q for q in [*reversed(path.parents), path] if not os.path.lexists(q))
+    try:
+        folders = [q.name for q in first.parent.iterdir() if q.is_dir()]
+    except OSError:
+        folders = []
+    close = difflib.get_close_matches(first.name, folders, n=5, cutoff=0.6)
+    if first.parent != Path("."):  # data/cpux/negated.jsonl: data is there, cpux is not
+        near = f"; close names in {first.parent}: {', '.join(close)}" if close else ""
+        return f" (no folder {first}{near})"
+    near = f"; close names there: {', '.join(close)}" if close else ""
+    return (f" (no folder {first} in the working directory, {Path.cwd()}{near}; a relative "
+            f"path is read from the directory the command runs in)")
 
 
 def _models_inside(folder: Path, base: str) -> str:
