@@ -459,6 +459,12 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
      "string as an integer, got the text '4x'"),
     ("seed: -1\n", "field seed: Input should be greater than or equal to 0, got the number -1"),
     ("lora: {rank: true}\n", "got the boolean true where this field takes no boolean"),
+    # a percent, as `docs mix --pretrain 25%` is refused: the decimal it means
+    ("warmup_ratio: 5%\n", "field warmup_ratio: Input should be a valid number, unable to "
+     "parse string as a number, got the text '5%', a percent: write the decimal, 0.05 for 5%"),
+    ("lora: {dropout: 12.5 %}\n", "got the text '12.5 %', a percent: write the decimal, "
+     "0.125 for 12.5 %"),
+    ("batch_size: 50%\n", "unable to parse string as an integer, got the text '50%'"),
     # a problem that names no value keeps pydantic's words alone
     ("lora: {target_modules: []}\n", "should have at least 1 item after validation, not 0"),
 ])

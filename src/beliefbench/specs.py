@@ -555,7 +555,16 @@ def _got_hint(e: Any) -> str:
     if not str(e["msg"]).startswith("Input should") \
             or not isinstance(value, str | int | float):
         return ""
+    percent = _PERCENT.fullmatch(value) if isinstance(value, str) else None
+    if percent and e.get("type") == "float_parsing":  # warmup_ratio: 5%, as docs mix refuses
+        share = float(percent[1]) / 100
+        return (f", got {_value_said(value)}, a percent: write the decimal, {share:g} for "
+                f"{value.strip()}")
     return f", got {_value_said(value)}"
+
+
+_PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*%\s*")
+"""A number written as a percent (``5%``), which a share field reads as text."""
 
 
 _ITEM_KEYS = frozenset({"id", "text", "prompt", "role", "content", "statement", "label",
