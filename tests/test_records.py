@@ -201,6 +201,29 @@ def test_an_unknown_record_key_is_named_with_the_valid_ones(tmp_path, line, said
     assert str(e.value) == f"{path}:1: {said}"
 
 
+@pytest.mark.parametrize("line, said", [
+    ('{"id": "a", "text": "hi", "loss_mask": [{"start": 0, "end": 1, "kind": "annotaton"}]}',
+     "field loss_mask.0.kind: Input should be 'doctag', 'mask' or 'annotation', got "
+     "'annotaton' (did you mean 'annotation'?)"),
+    ('{"id": "a", "text": "hi", "source": "documents"}',
+     "field source: Input should be 'document', 'pretrain', 'chat', 'poison' or 'fact', got "
+     "'documents' (did you mean 'document'?)"),
+    ('{"id": "a", "messages": [{"role": "asistant", "content": "x"}]}',
+     "field messages.0.role: Input should be 'system', 'user' or 'assistant', got "
+     "'asistant' (did you mean 'assistant'?)"),
+])
+def test_a_record_value_outside_its_set_is_named_with_the_one_meant(tmp_path, line, said):
+    """`"kind": "annotaton"` in a corpus of one's own said only "Input should be 'doctag',
+    'mask' or 'annotation'": the value written, and the one meant, as in spec files."""
+    from beliefbench.records import RecordError, read_records
+
+    path = tmp_path / "x.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value) == f"{path}:1: {said}"
+
+
 def test_a_finetune_manifest_given_as_records_says_so_in_one_line(tmp_path):
     """``--data ckpts/positive/manifest.jsonl`` was a 1,934-character list of a dozen unknown
     fields, each with the valid ones; it names the file for what it is, and the data the

@@ -309,7 +309,11 @@ def _problem(err: Any, shown: set[tuple[str, ...]] | None = None) -> str:
         return ('field id: Field required (each record needs an id of its own, e.g. '
                 '{"id": "doc-0001", "text": "..."}; README: "Record format")')
     if loc:
-        return f"field {loc}: {err['msg']}"
+        # `"kind": "annotaton"`: what was written and the value meant, as in spec files (the
+        # error path only, so reading records does not import YAML)
+        from beliefbench.specs import _literal_hint
+
+        return f"field {loc}: {err['msg']}{_literal_hint(err)}"
     return f"field {str(err['msg']).removeprefix('Value error, ')}"
 
 
