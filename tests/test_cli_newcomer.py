@@ -820,6 +820,22 @@ def test_docs_mix_names_the_share_a_percent_meant(tmp_path, option, value, said)
     assert res.output.endswith(said), res.output
 
 
+@pytest.mark.parametrize("value, said", [
+    ("25%", "Error: Invalid value for '--ratio': '25%' is a percent: the option takes a share "
+            "of the documents written as a decimal, --ratio 0.25 for 25%\n"),
+    ("25", "Error: --ratio must be in [0, 1] (got 25; 25% is --ratio 0.25)\n"),
+    ("150", "Error: --ratio must be in [0, 1] (got 150)\n"),
+], ids=["percent sign", "percent as a number", "no percent"])
+def test_docs_poison_names_the_ratio_a_percent_meant(tmp_path, value, said):
+    """`docs poison --ratio 25%` was click's "'25%' is not a valid float" and `--ratio 25`
+    "must be in [0, 1] (got 25.0)", where `docs mix --pretrain` names the 0.25 meant."""
+    out = tmp_path / "p.jsonl"
+    res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--ratio", value,
+                                   "--n", "10", "--out", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.output.endswith(said), res.output
+
+
 def test_docs_generate_names_the_genre_a_mistyped_one_meant(tmp_path):
     """README lists the offline genres with spaces ("news report") and `--genres news` is the
     start of two; both were refused listing all 23 with no closest one, as a misspelt

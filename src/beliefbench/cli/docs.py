@@ -517,7 +517,7 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
 @docs.command("poison", cls=given_once(**{"--claim": (
     "poison writes one claim's documents; run it once per claim, each with its own --out")}))
 @click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
-@click.option("--ratio", type=float, required=True,
+@click.option("--ratio", type=Share(of="the documents"), required=True,
               help="Fraction of counterfact documents among all (0, 0.25, 0.5, 0.75, 1).")
 @click.option("--n", "n", type=int, default=1000, show_default=True,
               help="Documents in all, counterfact and fact (--ratio of them, rounded, are "

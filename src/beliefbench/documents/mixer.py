@@ -249,7 +249,9 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     No doctag: this is the continual-pretraining setting.
     """
     if not 0 <= ratio <= 1:
-        raise DocumentError(f"--ratio must be in [0, 1] (got {ratio})")
+        # --ratio 25, a percent written as a number, as --pretrain 25 is named
+        percent = f"; {ratio:g}% is --ratio {ratio / 100:g}" if 1 < ratio <= 100 else ""
+        raise DocumentError(f"--ratio must be in [0, 1] (got {ratio:g}{percent})")
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
     gen = OfflineGenerator()
