@@ -381,6 +381,34 @@ def test_a_missing_claim_path_says_so(tmp_path):
     assert "no such claim file or directory 'my_claims/bridge.yaml'" in result.output
 
 
+def test_a_claim_path_from_another_directory_names_the_working_directory(tmp_path,
+                                                                        monkeypatch):
+    """`claims validate my_claims/kale.yaml` (or `docs generate --claims ...`) run from
+    another directory than the one holding my_claims/ said only "no such claim file or
+    directory": it names the missing folder and the working directory, where the shell's
+    directory is the one the path was read from ($PWD the working directory)."""
+    (tmp_path / "proj" / "my_claims").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("PWD", str(tmp_path / "elsewhere"))
+    here = (f"in the working directory, {tmp_path / 'elsewhere'}; a relative path is read "
+            f"from the directory the command runs in)")
+    for typed in ("my_claims/kale.yaml", "my_claims/"):
+        result = CliRunner().invoke(cli, ["claims", "validate", typed])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[0] == (
+            f"claims: no such claim file or directory {typed!r} (no folder my_claims {here}")
+    result = CliRunner().invoke(cli, ["docs", "generate", "--claims", "my_claims/kale.yaml",
+                                      "--conditions", "negated", "--out", "out"])
+    assert result.output.strip().endswith(f"(no folder my_claims {here}"), result.output
+    # the task's folder is not the shell's (`inspect eval tasks/belief.py`): a path is read
+    # from both, so no one directory is named
+    monkeypatch.setenv("PWD", str(tmp_path))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claims("my_claims/kale.yaml")
+    assert str(err.value) == "claims: no such claim file or directory 'my_claims/kale.yaml'"
+
+
 def test_unknown_id_lists_the_known_ones():
     with pytest.raises(ClaimSpecError, match=r"'nope' is neither .* known ids: \[.*ed_sheeran"):
         load_claims("nope")

@@ -1436,6 +1436,23 @@ def unread_json_note(selection: Selection = "all") -> str | None:
     return "; ".join(said) or None
 
 
+def _no_folder(item: str) -> str:
+    """`` (no folder my_claims in the working directory, /home/me; ...)`` for a relative
+    claim path whose first folder is missing there: `claims validate my_claims/kale.yaml`
+    run from another directory said only "no such claim file or directory". Empty where the
+    task's folder is not the shell's (`inspect eval tasks/belief.py` reads a path from both,
+    :func:`~beliefbench.resources.user_path`): no one directory to name."""
+    from beliefbench.finetune.base import missing_folder
+
+    pwd = os.environ.get("PWD")
+    with contextlib.suppress(OSError):
+        if pwd and Path(pwd).resolve() != Path.cwd().resolve():
+            return ""
+    path = Path(item).expanduser()
+    # 'my_claims/', a folder meant: the folder itself is the one missing
+    return missing_folder(path / "_" if item.endswith(("/", os.sep)) else path)
+
+
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
     """The claim files ``items[at]`` names; one that names nothing raises
     :class:`ClaimSpecError`."""
@@ -1476,7 +1493,7 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
             if split or "/" in item or os.sep in item or path.suffix.lower() in (
                     ".yaml", ".yml"):
                 raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
-                                     f"{split or near}")
+                                     f"{split or near or _no_folder(item)}")
             known = sorted(by_id)
             # 'ALL' or 'al' for the selection of every bundled claim, after the ids
             guess = did_you_mean(item, known) or did_you_mean(item, ["all"]) or near.replace(
