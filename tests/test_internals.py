@@ -197,9 +197,20 @@ def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
                                        "--out", str(tmp_path / "out")])
         assert res.exit_code == 2, res.output
         assert res.output.startswith(f"Error: {given}: an Inspect model name"), res.output
-    # a Hub id keeps its download hint; a folder named like a provider is a folder
-    with pytest.raises(ModelLoadError, match=r"^Qwen/Qwen3-0\.6B: no such model directory \(a Hub"):
+    # a Hub id keeps its download hint, after the folder missing here (models/tiny-pt typed
+    # in another directory than the one holding models/ reads as a Hub id too)
+    with pytest.raises(ModelLoadError) as err:
         load_model("Qwen/Qwen3-0.6B")
+    assert str(err.value).startswith(
+        f"Qwen/Qwen3-0.6B: no such model directory (no folder Qwen in the working directory, "
+        f"{tmp_path}; a relative path is read from the directory the command runs in) (a Hub "
+        f"id? the internals read local checkpoint folders and download nothing: `hf download "
+        f"Qwen/Qwen3-0.6B --local-dir models/Qwen3-0.6B`"), str(err.value)
+    with pytest.raises(ModelLoadError) as err:  # not a Hub id: the folder alone
+        load_model("./models/tiny-pt/step-000001")
+    assert str(err.value) == (
+        "models/tiny-pt/step-000001: no such model directory (no folder models/tiny-pt; "
+        "close names in models: tiny)")
     (tmp_path / "openai").mkdir()
     with pytest.raises(ModelLoadError, match=r"^openai/gpt-4o: no such model directory"):
         load_model("openai/gpt-4o")
@@ -262,9 +273,10 @@ def test_a_missing_step_names_the_checkpoints_beside_it(tmp_path):
     assert str(err.value) == (f"{run / 'step-000021'}: no such model directory ({run} holds "
                               f"step-000001, step-000002, step-000005, step-000011, "
                               f"step-000023)")
-    with pytest.raises(ModelLoadError) as err:  # nothing to list: the plain message
+    with pytest.raises(ModelLoadError) as err:  # nothing to list: the folder that is missing
         load_model(tmp_path / "elsewhere" / "step-000021")
-    assert str(err.value).endswith("step-000021: no such model directory")
+    assert str(err.value).endswith(
+        f"step-000021: no such model directory (no folder {tmp_path / 'elsewhere'})")
     res = CliRunner().invoke(cli, ["internals", "margins", "--model",
                                    str(run / "step-000021")])
     assert res.exit_code == 2 and "holds step-000001," in res.output

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from beliefbench.analysis.text import first_few
-from beliefbench.finetune.base import close_names
+from beliefbench.finetune.base import close_names, missing_folder
 from beliefbench.hash_cache import cached_sha256
 from beliefbench.wording import first_line
 
@@ -129,8 +129,10 @@ def _inspect_name(path: str | Path) -> str | None:
 
 def _as_dir_problem(p: Path, given: str | Path) -> str:
     """``<p>: no such model directory (...)``, with what the folder around it holds."""
-    return (f"{p}: no such model directory"
-            f"{_steps_beside(p) or close_names(p) or _hub_id_hint(given)}")
+    # models/tiny-pt from another directory: no models/ here, said before the Hub's hint
+    near = (_steps_beside(p) or close_names(p)
+            or f"{missing_folder(p)}{_hub_id_hint(given)}")
+    return f"{p}: no such model directory{near}"
 
 
 _RUN_COMMANDS = {"stability": "internals efficiency --manifest"}
