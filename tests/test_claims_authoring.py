@@ -72,6 +72,22 @@ def test_typographic_quotes_are_named_as_the_cause(tmp_path):
     assert "typographic quotes" in problem and "straight quotes" in problem
 
 
+@pytest.mark.parametrize(("old", "new", "field", "said"), [
+    ('belief_answer: "yes"', "belief_answer: \u201cyes\u201d", "questions.binary.0.belief_answer",
+     "Input should be 'yes' or 'no', got '\u201cyes\u201d': typographic quotes, which YAML "
+     "reads as part of the text; use straight quotes (\"yes\") or none"),
+    ("kind: adversarial\n", "kind: \u2018adversarial\u2019\n", "questions.robustness.0.kind",
+     "Input should be 'adversarial', 'critique' or 'multiturn', got "
+     "'\u2018adversarial\u2019': typographic quotes, which YAML reads as part of the text; "
+     "use straight quotes (\"adversarial\") or none"),
+])
+def test_typographic_quotes_around_a_fixed_value_are_named(tmp_path, old, new, field, said):
+    """`belief_answer: “yes”` (pasted from a document; valid YAML, the quotes kept as
+    letters) was "got '“yes”' (did you mean 'yes'?)", which hides why the two differ."""
+    [problem] = problems(template_with(tmp_path, old, new))
+    assert problem == f"field {field}: {said}", problem
+
+
 @pytest.mark.parametrize("new", [
     'text: Is the Eiffel Tower in Lyon?, belief_answer',  # README's one-line question
     'text: [Is the Eiffel Tower in Lyon?], belief_answer',

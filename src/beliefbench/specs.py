@@ -543,6 +543,10 @@ def _literal_hint(e: Any) -> str:
     choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     value = e["input"]
     shown = value if len(value) <= 40 else value[:37] + "..."
+    bare = value.strip().strip("\u201c\u201d\u2018\u2019")
+    if bare != value.strip() and bare in choices:  # belief_answer: “yes”, pasted from a document
+        return (f", got {shown!r}: typographic quotes, which YAML reads as part of the text; "
+                f"use straight quotes (\"{bare}\") or none")
     # case is not ignored (``method: LoRA`` is refused), but it is in the suggestion
     return f", got {shown!r}{did_you_mean(value, choices)}"
 
