@@ -643,6 +643,12 @@ def test_a_recipe_folder_or_a_misspelt_name_is_said_as_such(tmp_path, monkeypatc
         recipe_file("cpuu")
     assert str(e.value).startswith("--recipe cpuu: no such file, and no shipped recipe of that "
                                    "name (did you mean 'cpu'?) (shipped: cpu, ")
+    with pytest.raises(RecipeError) as e:  # run from a directory without recipes/
+        recipe_file("recipes/mine.yaml")
+    assert str(e.value).startswith(
+        f"--recipe recipes/mine.yaml: no such file (no folder recipes in the working "
+        f"directory, {tmp_path}; a relative path is read from the directory the command runs "
+        f"in), and no shipped recipe of that name (shipped: cpu, "), str(e.value)
 
 
 def test_a_recipe_path_with_the_other_suffix_names_the_file_here(tmp_path, monkeypatch):

@@ -226,7 +226,11 @@ def recipe_file(name_or_path: str | Path) -> Path:
 
         return data_path(f"finetune/{name}.yaml")
     shipped = shipped_recipes()
-    what = "a folder, not a recipe file" if typed.is_dir() else "no such file"
+    from beliefbench.finetune.base import missing_folder
+
+    # recipes/r.yaml from another directory than the one holding recipes/: that folder named
+    what = ("a folder, not a recipe file" if typed.is_dir()
+            else f"no such file{missing_folder(typed)}")
     raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name"
                       f"{did_you_mean(name, shipped)} (shipped: {', '.join(shipped)})")
 
