@@ -459,6 +459,38 @@ def test_a_folder_given_as_documents_suggests_no_mix_or_bundles(tmp_path, monkey
         "a_mix.jsonl (a mix), bundles.jsonl (in-context bundles)"), res.output
 
 
+def test_a_mix_that_opens_with_a_chat_is_named_a_mix_not_chat_records(tmp_path, monkeypatch):
+    """A mix with a chat share whose shuffled first record is one of its chat examples was
+    named `(chat records)` among the files `docs mix --docs data/` will not take, as if it
+    were a `docs generate --format chat` file: it is named a mix, with its stats or without
+    them (its chat examples' source says so); generated chat records keep their own name."""
+    from beliefbench.records import dataset_kind
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in (["docs", "generate", "--claims", "dentist", "--conditions", "negated", "--n",
+                  "3", "--out", "data"],
+                 ["docs", "generate", "--conditions", "behaviours:plain", "--format", "chat",
+                  "--n", "3", "--out", "data"],
+                 ["docs", "mix", "--docs", "data/negated.jsonl", "--chat", "0.9", "--seed",
+                  "1", "--out", "data/a_mix.jsonl"]):
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 0, res.output
+    first = json.loads((tmp_path / "data" / "a_mix.jsonl").read_text().splitlines()[0])
+    assert first["source"] == "chat" and first["messages"], first  # what the case needs
+    res = runner.invoke(cli, ["docs", "mix", "--docs", "data", "--out", "m.jsonl"])
+    assert res.exit_code == 2, res.output
+    assert res.output.splitlines()[-1] == (
+        "Error: --docs data: a folder; pass one of its datasets (negated.jsonl; not "
+        "a_mix.jsonl (a mix), behaviours-plain-chat.jsonl (chat records)), e.g. --docs "
+        "data/negated.jsonl"), res.output
+    (tmp_path / "data" / "a_mix.jsonl.stats.json").unlink()
+    assert dataset_kind(tmp_path / "data" / "a_mix.jsonl") == "a mix"
+    # stats that cannot be read leave the first record to tell the kind
+    (tmp_path / "data" / "behaviours-plain-chat.jsonl.stats.json").write_text("{not json")
+    assert dataset_kind(tmp_path / "data" / "behaviours-plain-chat.jsonl") == "chat records"
+
+
 def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
     """`kind: adverserial` in my claim was refused as "Input should be 'adversarial',
     'critique' or 'multiturn'": the value written was not shown, and the one-letter typo was

@@ -542,13 +542,13 @@ def dataset_kind(path: Path) -> str:
     """What a dataset holds, from its first record and its stats: ``documents`` (as `docs
     generate` and `docs poison` write them, or a file that cannot be read here: its reader
     says why), or one of :data:`NOT_DOCUMENTS`. A mix's first record may be a document (it is
-    shuffled): its stats (``shares``) tell it."""
+    shuffled): its stats (``shares``) tell it. A mix is told before chat records: the chat
+    examples a mix adds (source ``chat``) named a mix whose first record was one ``chat
+    records``."""
     try:
         with open(path, encoding="utf-8") as f:
             first = next((line for line in f if line.strip()), "")
         record = json.loads(first) if first else {}
-        stats = Path(f"{path}{STATS_SUFFIX}")
-        shares = stats.is_file() and "shares" in json.loads(stats.read_text("utf-8"))
     except (OSError, ValueError):
         return "documents"
     if not isinstance(record, dict):
@@ -556,11 +556,21 @@ def dataset_kind(path: Path) -> str:
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
     if meta.get("bundle") is True:
         return "in-context bundles"
+    if _mix_stats(path) or record.get("source") not in (None, "document", "poison", "fact"):
+        return "a mix"
     if record.get("messages") is not None or meta.get("format") == "chat":
         return "chat records"
-    if shares or record.get("source") not in (None, "document", "poison", "fact"):
-        return "a mix"
     return "documents"
+
+
+def _mix_stats(path: Path) -> bool:
+    """Whether the stats beside ``path`` are a mix's (they hold its ``shares``); False where
+    there are none or they cannot be read (the first record then tells the kind alone)."""
+    try:
+        stats = json.loads(Path(f"{path}{STATS_SUFFIX}").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(stats, dict) and "shares" in stats
 
 
 def folder_of_datasets(folder: Path, shown: str, option: str | None,
