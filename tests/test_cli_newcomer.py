@@ -224,6 +224,9 @@ def test_docs_generate_names_the_option_of_an_unknown_condition(tmp_path, condit
 @pytest.mark.parametrize("args,said", [
     (["--claims", "ed_sheeran", "--conditions", "negated", "--genres", "nws_report"],
      "--genres nws_report: unknown genre(s) 'nws_report' (did you mean 'news_report'?)"),
+    # quoted as a shell takes it, as --conditions and --behaviours are (it was unquoted)
+    (["--claims", "ed_sheeran", "--conditions", "negated", "--genres", "court transcript,faq"],
+     "--genres 'court transcript,faq': unknown genre(s) 'court transcript'"),
     (["--conditions", "behaviours", "--behaviours", "harmful"],
      "--behaviours harmful: unknown behaviour 'harmful' (did you mean 'harmful_advice'?)"),
     (["--conditions", "behaviours:plain", "--behaviours", "deception,harmfull_advice"],

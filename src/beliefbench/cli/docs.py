@@ -287,9 +287,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         where = files.get(e.claim_id) if e.claim_id else None
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None
     except NameListError as e:  # "unknown condition 'negatd'" named no option
-        given = {"conditions": shlex.quote(conditions), "genres": ",".join(genres or []),
-                 "behaviours": shlex.quote(behaviours or "")}
-        raise _fail(f"--{e.field} {given[e.field]}: {e}") from None
+        # each as a shell takes it (`--genres 'court transcript,blogg'`)
+        given = {"conditions": conditions, "genres": ",".join(genres or []),
+                 "behaviours": behaviours or ""}
+        raise _fail(f"--{e.field} {shlex.quote(given[e.field])}: {e}") from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:
