@@ -484,6 +484,22 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         "rises are checked, as the refusal then says), got 0" in r.output, r.output
 
 
+def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
+    """compare() and compare_em() given NumPy numbers (a share read from a config array)
+    echoed a bad one as ``got np.float64(5.0)``, Python's repr, where the CLI's says
+    ``got 5``: the value reads alike from either."""
+    from beliefbench.analysis.em_gate import check_max_unread
+    from beliefbench.analysis.gate import check_options
+
+    for call, said in ((lambda: check_options(np.float64(5), 2000), ", got 5"),
+                       (lambda: check_options(0.05, 2000, max_failed=np.float32(2.5)),
+                        "max_failed / --max-failed: must be between 0 and 1, got 2.5"),
+                       (lambda: check_max_unread(np.float64(-0.25)), ", got -0.25")):
+        with pytest.raises(GateError) as e:
+            call()
+        assert str(e.value).endswith(said) and "np." not in str(e.value), e.value
+
+
 def test_a_threshold_written_as_a_percent_names_the_decimal_to_write(base_and_new):
     """`--max-rise 5%` (a CI author's percent) was click's "'5%' is not a valid float",
     naming no fix; each share option names the decimal (exit 2, also as --json's error)."""

@@ -918,8 +918,9 @@ def neutral_rise(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str],
 
 def given(value: float) -> str:
     """A share as its option was written: ``--max-rise 5`` was echoed ``got 5.0``, a number
-    the user never typed (the shortest form that reads back as the value: 5, 1.5, -0.2)."""
-    said = repr(value)
+    the user never typed (the shortest form that reads back as the value: 5, 1.5, -0.2). A
+    NumPy number from Python reads as its value too (``repr`` said ``np.float64(5.0)``)."""
+    said = str(value)
     return said[:-2] if said.endswith(".0") else said
 
 
