@@ -198,6 +198,28 @@ def test_docs_generate_placement_refusal_counts_a_qualifier_with_its_own_placeme
 
 
 @pytest.mark.parametrize("conditions,said", [
+    ("negated,fiction:", "condition 'fiction:': a ':' with no option after it (an unset "
+     "variable?)"),
+    ("negated,fiction:repeatd", "condition 'fiction': unknown placement 'repeatd' (did you "
+     "mean 'repeated'?)")])
+def test_docs_generate_a_bad_placement_of_a_qualifier_is_named_not_the_placement_option(
+        tmp_path, conditions, said):
+    """`--conditions negated,fiction:$PLACEMENT --placement repeated` with the variable unset
+    was refused as "fiction: has one [placement], which --placement does not change: leave
+    it out", hiding the empty placement (the next run then refused it): a qualifier whose
+    own placement cannot be read is named as --conditions names it."""
+    out = tmp_path / "data"
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   conditions, "--placement", "repeated", "--n", "1",
+                                   "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, text
+    assert f"Error: --conditions {conditions}: {said}" in text, text
+    assert "--placement repeated:" not in text, text
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("conditions,said", [
     ("negatd", "unknown condition 'negatd' (did you mean 'negated'?)"),
     ("negated,fictin", "unknown condition 'fictin' (did you mean 'fiction'?)"),
     ("fiction:repetead", "condition 'fiction': unknown placement 'repetead'"),

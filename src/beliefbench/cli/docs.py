@@ -332,10 +332,18 @@ def _qualifiers() -> list[str]:
 def _placement_unused(conditions: str) -> bool:
     """Whether no condition given takes its placement from ``--placement``: `--conditions
     negated --placement repeated` made the negated documents, the placement read nowhere,
-    without a word. A name this cannot read is left to the conditions' own parse."""
+    without a word. A name the conditions' own parse refuses is left to it: an unknown one,
+    and a qualifier whose ``:placement`` is empty or misspelt (``fiction:$PLACEMENT`` with
+    the variable unset, ``fiction:repeatd``), which was told it "has one" and to leave
+    --placement out, and after that run the next refused the condition."""
+    from beliefbench.documents.conditions import parse_condition
+
     names = [n.strip() for n in conditions.split(",") if n.strip()]
     names = [x for n in names for x in (CONDITIONS if n == "all" else [n])]
-    if any(n.partition(":")[0] not in CONDITIONS for n in names):
+    try:
+        for n in names:
+            parse_condition(n)
+    except DocumentError:
         return False
     return not any(":" not in n and n in _qualifiers() for n in names)
 
