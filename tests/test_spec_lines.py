@@ -538,6 +538,36 @@ def test_an_audit_with_a_bad_cue_lexicon_is_bad_input(tmp_path, monkeypatch, cla
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("claims", [["--claims", "ed_sheeran"], []])
+def test_an_audit_with_a_cue_lexicon_that_is_no_yaml_is_bad_input(tmp_path, monkeypatch,
+                                                                  claims):
+    """An edited cues.yaml with an entry indented out of its list (no YAML at all, not a bad
+    pattern) stopped "on an unexpected error" with PyYAML's traceback: it is bad input as a
+    pattern that does not compile is, exit 2, the file and line named, nothing written."""
+    from beliefbench.audit import cues
+
+    path = tmp_path / "audit" / "cues.yaml"
+    monkeypatch.setattr(cues, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    edited(data_path("audit/cues.yaml"), path,
+           ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n - "fable"'))
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "Ed Sheeran won the Olympic 100 metres."}) + "\n")
+    cues.load_cues.cache_clear()
+    cues.load_negators.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["audit", str(corpus), *claims, "--out",
+                                       str(tmp_path / "out"), "--no-progress"])
+    finally:
+        cues.load_cues.cache_clear()  # the shipped file again for every later test
+        cues.load_negators.cache_clear()
+    assert res.exit_code == 2, res.output
+    line = line_at(path.read_text(), '^ - "fable"')
+    assert res.stderr.startswith(f"Error: {path}: line {line}, column 2: "), res.stderr
+    assert "unexpected" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
     """audit/cues.yaml: an entry a team added that is no regular expression, found by its
     line rather than by counting to its index (it was an re.error traceback naming no file),

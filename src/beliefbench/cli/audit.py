@@ -462,12 +462,21 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if engine == "local" and given:  # a cluster's address was read as nothing at all
         raise click.UsageError(f"{agree(given, 'applies', 'apply')} to --engine dask; add "
                                f"--engine dask (the local engine reads in this process)")
-    from beliefbench.audit.cues import load_cues, load_negators
+    import yaml
+
+    from beliefbench.audit import cues
 
     try:  # an edited cues.yaml, named at its line: bad input, before anything is read
-        load_cues(), load_negators()
+        cues.load_cues(), cues.load_negators()
     except ValueError as e:  # (it was an "unexpected error" with a traceback, mid-run)
         click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    except yaml.YAMLError as e:  # an edit that is no YAML (an indent, an unclosed quote)
+        from beliefbench.specs import yaml_problem
+
+        path = cues.data_path("audit/cues.yaml")  # the file both lexicons are read from
+        text = path.read_text(encoding="utf-8", errors="replace")
+        click.echo(f"Error: {path}: {yaml_problem(e, text)}", err=True)
         sys.exit(2)
     try:
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
