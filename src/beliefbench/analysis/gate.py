@@ -973,6 +973,16 @@ def level_note(ci_level: float) -> str | None:
             f"alone, at 95%")
 
 
+def rises_checked(common: list[str], overall_only: bool) -> tuple[int, float]:
+    """How many rises the gate checks and the level of each one's CI: every checked rise is
+    a chance to fail a candidate no different from its baseline, so Bonferroni keeps the
+    chance that any of them does at the single CI's 2.5% (with one claim, overall and the
+    claim are one rise). One rule for :func:`decide` and :func:`compare`'s early check of
+    ``--bootstrap``, which said it in a copy of its own."""
+    checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
+    return checked, 1 - (1 - CI_LEVEL) / checked
+
+
 def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
     """Refuse fewer resamples than the CI's tail needs (exit 2): with less than one draw
     below its lower bound, the bound is the smallest draw, a narrower CI than ``level``
@@ -995,11 +1005,7 @@ def decide(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str], max_rise: floa
     level of their CIs, each checked rise's ``fails`` / ``inconclusive`` set (the
     module docstring's rule). Apart from :func:`compare` so that
     ``benchmarks/bench_statistics.py`` measures this very decision on simulated runs."""
-    # every checked rise is a chance to fail a candidate no different from its baseline:
-    # Bonferroni keeps the chance that any of them does at the single CI's 2.5% (with one
-    # claim, overall and the claim are one rise)
-    checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
-    level = 1 - (1 - CI_LEVEL) / checked
+    checked, level = rises_checked(common, overall_only)
     check_resamples(n_bootstrap, checked, level)
     rises, draws, df = [], [], 0
     for claim in common:
@@ -1199,9 +1205,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         else:
             thin_note = [f"{text}; the overall CI is narrower than it should be"]
     if common:  # decide's own check, made here to be said with the rest
-        checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
-        collected(problems, check_resamples, n_bootstrap, checked,
-                  1 - (1 - CI_LEVEL) / checked)
+        collected(problems, check_resamples, n_bootstrap,
+                  *rises_checked(common, overall_only))
     refuse(problems)
     info_b, info_c = infos
     info_b["judge_served"] = served_judges(baseline, common)
