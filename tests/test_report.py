@@ -335,6 +335,38 @@ def test_logs_behind_symbolic_links_are_read_once_each(two_runs, tmp_path):
         two_runs).responses)
 
 
+def test_a_log_folder_is_walked_once(two_runs, tmp_path, monkeypatch):
+    """The search for logs walked the tree twice (once not following links, to tell a
+    linked folder that lies inside it), and a folder without logs a third and fourth time
+    to list its .json files: one walk now serves both, links and loops still handled."""
+    import os
+
+    walks: list[str] = []
+    walk = os.walk
+
+    def counted(top, *args, **kwargs):
+        walks.append(str(top))
+        return walk(top, *args, **kwargs)
+
+    monkeypatch.setattr(os, "walk", counted)
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs / "runs")
+    (logs / "loop").symlink_to(".")
+    (logs / "again").symlink_to("runs")
+    assert len(load_belief_logs(logs).logs) == 2
+    assert walks == [str(logs)]
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "x.json").write_text("{}")
+    (empty / "loop").symlink_to(".")
+    walks.clear()
+    with pytest.raises(LogError, match=re.escape(
+            f"{empty}: no Inspect logs (.eval or .json) in this directory: its .json file is "
+            "not an Inspect log (sub/x.json)")):
+        load_belief_logs(empty)
+    assert walks == [str(empty)]
+
+
 def test_a_renamed_json_log_is_refused_not_left_out(two_runs, tmp_path):
     """Inspect's readers take a .json log only under its timestamped name: one written as
     `inspect score LOG --output-file scored.json` writes it (or renamed `baseline.json`)

@@ -1644,10 +1644,11 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
     for source in _as_list(sources):
         p = _source_path(source)
         if p.is_dir():
-            paths = [(path, False) for path in _logs_in(p)]
+            logs, walked = _logs_in(p)
+            paths = [(path, False) for path in logs]
             if not paths:
                 raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory"
-                               + _what_it_holds(p))
+                               + _what_it_holds(p, walked))
         elif p.is_file():
             paths = [(str(p.resolve()), True)]
         else:
@@ -1658,17 +1659,19 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
     return list(found.values())
 
 
-def _what_it_holds(folder: Path) -> str:
+def _what_it_holds(folder: Path, walked: Sequence[tuple[str, list[str]]]) -> str:
     """What a folder with no Inspect logs holds, for the refusal: a report's output (the
     logs to pass instead), else its .json files, none an Inspect log (``no Inspect logs
-    (.eval or .json)`` alone read as if the folder held no .json at all); else nothing."""
+    (.eval or .json)`` alone read as if the folder held no .json at all); else nothing.
+    ``walked``: the folder's :func:`_each_folder_once`, as the search for logs walked it
+    (a second walk of a large tree doubled the time of the refusal)."""
     made = report_made_from(folder)
     if made:
         return f": it holds {made}"
     # each file once, by its real path: named where it lies before through a link
     by_real: dict[str, tuple[bool, str]] = {}
     top = os.path.realpath(folder)
-    for d, files in _each_folder_once(folder):
+    for d, files in walked:
         for name in files:
             if name.endswith(".json"):
                 path = os.path.join(d, name)
@@ -1715,12 +1718,13 @@ def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
     met before ``y``); one that lies elsewhere is named through the first link to it, in
     name order (``link/f.json`` for ``link -> /scratch/z``): a path under ``folder``."""
     top = os.path.realpath(folder)
-    inside = {os.path.realpath(d) for d, _, _ in os.walk(folder)}  # links not followed
     seen: set[str] = set()
     for d, dirs, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(d)
         linked = real != os.path.normpath(os.path.join(top, os.path.relpath(d, folder)))
-        if real in seen or (linked and real in inside):
+        # a real path holds no link, so one under ``top`` is where a walk that follows no
+        # link reaches it: told by its path, without that second walk of the whole tree
+        if real in seen or (linked and _under(real, top)):
             dirs.clear()
             continue
         seen.add(real)
@@ -1728,11 +1732,17 @@ def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
         yield d, files
 
 
-def _logs_in(folder: Path) -> list[str]:
+def _under(path: str, top: str) -> bool:
+    """Whether real path ``path`` is ``top`` or lies below it."""
+    return path == top or path.startswith(os.path.join(top, ""))
+
+
+def _logs_in(folder: Path) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """Every Inspect log under ``folder``, oldest first, symbolic links followed (to folders
     and to log files; each real folder read once): Inspect's listing passes links over, so a
     report of ``logs/`` left out the logs of ``logs/sweep -> /scratch/sweep``, or logs linked
-    into it, without a word."""
+    into it, without a word. With the walk (:func:`_each_folder_once`) it read them from,
+    for :func:`_what_it_holds` where it found none: the tree is walked once."""
     listings: dict[str, dict[str, float]] = {}
 
     def listing(d: str) -> dict[str, float]:
@@ -1743,7 +1753,8 @@ def _logs_in(folder: Path) -> list[str]:
         return listings[d]
 
     found: dict[str, float] = {}
-    for d, files in _each_folder_once(folder):
+    walked = list(_each_folder_once(folder))
+    for d, files in walked:
         found.update(listing(d))
         for name in files:
             link = os.path.join(d, name)
@@ -1755,7 +1766,7 @@ def _logs_in(folder: Path) -> list[str]:
                 target = os.path.realpath(link)  # readers pass over a link too)
                 if (mtime := listing(os.path.dirname(target)).get(target)) is not None:
                     found[target] = mtime
-    return sorted(found, key=lambda path: found[path])
+    return sorted(found, key=lambda path: found[path]), walked
 
 
 INSPECT_JSON_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}[:-]\d{2}[:-]\d{2}.*\.json$")
