@@ -63,6 +63,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     ignored_notes,
     incomplete_log,
     is_invalidated,
+    is_partial,
     judge_served,
     judge_used,
     kept_in,
@@ -736,7 +737,7 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         step, step_note = step_of(log, path)
         kl = kl_label(md, path)
         infos[path] = {"path": path, "model": model_of(log), "status": log.status,
-                       "partial": log.status != "success" or is_invalidated(log),
+                       "partial": is_partial(log.status, is_invalidated(log)),
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
                        "step": step, "kl": kl, "step_note": step_note,

@@ -275,7 +275,7 @@ class LogInfo:
 
     @property
     def partial(self) -> bool:
-        return self.status != "success" or self.invalidated
+        return is_partial(self.status, self.invalidated)
 
     @property
     def incomplete(self) -> bool:
@@ -659,7 +659,7 @@ def resume_note(path: str, status: str, eval_set: bool = False,
     if eval_set:
         return (f"; {fixed}{RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
-    done = "runs its invalidated samples again" if status == "success" else "resumes it"
+    done = "runs its invalidated samples again" if only_invalidated(status) else "resumes it"
     return f"; {fixed}{retry_command(path)} {done}"
 
 
@@ -736,7 +736,8 @@ def fixed_first(status: str, whose: str) -> str:
     'success' is one whose samples were invalidated after the run (:data:`INVALIDATED`),
     nothing erred. One rule for :func:`resume_note` and the grouped warning
     (:func:`resume_each`)."""
-    return "" if status in ("cancelled", "success") else f"once {whose} cause is fixed, "
+    return "" if status == "cancelled" or only_invalidated(status) else \
+        f"once {whose} cause is fixed, "
 
 
 def resume_each(way: str, status: str) -> str:
@@ -744,7 +745,8 @@ def resume_each(way: str, status: str) -> str:
     :func:`resume_way`): each log's own command is in the notes the warning stands for."""
     retry = "`inspect eval-retry <log> --log-dir <its folder>`"
     fixed = fixed_first(status, "the")
-    done = "runs their invalidated samples again" if status == "success" else "resumes each"
+    done = ("runs their invalidated samples again" if only_invalidated(status)
+            else "resumes each")
     return {
         "started": started_resume("each", "its", retry),
         "started eval set": started_resume("each", "its", "", eval_set=True, them="them"),
@@ -1580,8 +1582,27 @@ the note's one (:func:`resume_note`)."""
 def is_invalidated(log: EvalLog) -> bool:
     """Whether samples of the log were invalidated after the run (Inspect's
     ``invalidate_samples`` sets the header's ``invalidated``): their responses were judged
-    unfit, yet the log's status stays ``success``."""
+    unfit, yet the log's status stays ``success`` (:func:`is_partial`)."""
     return bool(getattr(log, "invalidated", False))
+
+
+def is_partial(status: str, invalidated: bool) -> bool:
+    """Whether a log of ``status`` (``invalidated``: :func:`is_invalidated`) is partial: it
+    did not finish, or it did and samples of it were invalidated after the run, which
+    Inspect no longer counts as complete (``eval_set`` and ``inspect eval-retry`` run them
+    again). The one rule for ``report``, ``em-report``, ``gate`` and a sweep's reuse of a
+    finished log, each of which wrote it out."""
+    return status != "success" or invalidated
+
+
+def only_invalidated(status: str) -> bool:
+    """Whether a partial log (:func:`is_partial`) of ``status`` is partial only because
+    samples of it were invalidated after the run: its status is ``success``, nothing erred,
+    no cause is to fix, and ``inspect eval-retry`` runs those samples again. The one reading
+    of a partial log's status for its PARTIAL note, the grouped one and the gate's refusal
+    (:func:`resume_note`, :func:`resume_each`, :func:`fixed_first`), each of which compared
+    the status with ``success`` itself."""
+    return status == "success"
 
 
 def _reducer(log: EvalLog, epochs: int) -> str | None:

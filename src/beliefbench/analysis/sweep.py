@@ -1284,12 +1284,12 @@ def swept_elsewhere(target: SweepTarget, run: dict[str, Any], files: dict[str, s
     weights, entry = target.metadata.get(MODEL_FINGERPRINT_KEY), target.entry
     if weights is None:
         return None
-    from beliefbench.analysis.logs import is_invalidated
+    from beliefbench.analysis.logs import is_invalidated, is_partial
 
     found = []
     for folder, path, header in logs:
         md = header.eval.metadata or {}
-        if (header.status != "success" or is_invalidated(header)
+        if (is_partial(header.status, is_invalidated(header))
                 or md.get(MODEL_FINGERPRINT_KEY) != weights):
             continue
         if entry is not None:
