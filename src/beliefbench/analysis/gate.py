@@ -623,7 +623,8 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
     """Refuse sides judged or generated differently (unless allowed); notes otherwise.
     ``rates`` and ``rejudge``: what a judge change moves, and how to judge a side again
     (the EM gate's own words). Given ``problems``, each refusal (the judge's, the
-    settings') is added to it instead of raised, so both are said at once."""
+    settings') is added to it instead of raised, so both are said at once (as
+    :func:`check_served` does)."""
     keys = {"baseline": base, "candidate": cand}
     notes: list[str] = []
     said: list[str] = [] if problems is None else problems
@@ -685,34 +686,37 @@ def check_served(baseline: BeliefLogs, candidate: BeliefLogs, claims: list[str],
     and the gate, comparing grader names, said PASS or FAIL on a judge change. Left to the
     grader names (:func:`check_alike`) where a side records no served model (a log written
     before it was recorded, with a note where the other side does; a run judged by markers
-    or by binary answers alone)."""
+    or by binary answers alone). Given ``problems``, its refusal is added to it instead of
+    raised, as :func:`check_alike`'s are."""
+    notes: list[str] = []
+    said: list[str] = [] if problems is None else problems
     b, c = served_judges(baseline, claims), served_judges(candidate, claims)
     if bool(b) != bool(c):  # one side's logs predate the record: said, not refused
         old = "baseline" if not b else "candidate"
-        return [f"judge's served model not compared: the {old}'s logs do not record it "
-                "(written before beliefbench recorded judge_served), so the sides are "
-                "compared by grader name alone; re-run (or re-judge with `beliefbench "
-                f"agreement --out`) the {old} to have it checked"]
-    if set(b) == set(c):
-        return []
+        notes.append(f"judge's served model not compared: the {old}'s logs do not record it "
+                     "(written before beliefbench recorded judge_served), so the sides are "
+                     "compared by grader name alone; re-run (or re-judge with `beliefbench "
+                     f"agreement --out`) the {old} to have it checked")
+    elif set(b) != set(c):
 
-    def shown(counts: dict[str, int]) -> str:
-        return ", ".join(f"{k} ({n} verdicts)" for k, n in sorted(counts.items())[:4])
+        def shown(counts: dict[str, int]) -> str:
+            return ", ".join(f"{k} ({n} verdicts)" for k, n in sorted(counts.items())[:4])
 
-    text = (f"the sides' judge replies came from different models under one grader name: "
-            f"baseline {shown(b)}; candidate {shown(c)} (the name the judge's provider gave "
-            "the model that replied: an alias moved to a new snapshot between the runs?); a "
-            "judge change alone moves belief rates")
-    if not allow_judge_mismatch:  # given ``problems``, added to them, not raised
-        said = (f"{text}. Judge both sides with one pinned model (a dated snapshot, "
-                "`--model-role grader=openai/gpt-4.1-mini-2025-04-14`; `beliefbench "
-                f"agreement --out` re-judges a log) or pass "
-                f"{_arg('allow_judge_mismatch', True)} to compare anyway")
-        if problems is None:
-            raise GateError(said)
-        problems.append(said)
-        return []
-    return [f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}"]
+        text = (f"the sides' judge replies came from different models under one grader "
+                f"name: baseline {shown(b)}; candidate {shown(c)} (the name the judge's "
+                "provider gave the model that replied: an alias moved to a new snapshot "
+                "between the runs?); a judge change alone moves belief rates")
+        if not allow_judge_mismatch:
+            said.append(f"{text}. Judge both sides with one pinned model (a dated snapshot, "
+                        "`--model-role grader=openai/gpt-4.1-mini-2025-04-14`; `beliefbench "
+                        f"agreement --out` re-judges a log) or pass "
+                        f"{_arg('allow_judge_mismatch', True)} to compare anyway")
+        else:
+            notes.append(f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): "
+                         f"{text}")
+    if problems is None:
+        refuse(said)
+    return notes
 
 
 def _arrays(q: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
