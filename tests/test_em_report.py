@@ -1221,6 +1221,11 @@ def test_em_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
         {"partial": False, "complete": True, "subset": False, "responses": 8, "expected": 8,
          "cut": None, "condition": "full"}
     assert {row["partial"] for row in both["tables"]["side_by_side"]} == {False}
+    # each entry names its judge (the rows' grader) and task settings, which `run` names
+    # only where logs read together differ
+    graders = {row["grader"] for row in both["tables"]["side_by_side"]}
+    assert {r["judge"] for r in runs.values()} == graders and None not in graders
+    assert all("samples=" in r["settings"] for r in runs.values()), runs
     assert report_json("em-report", str(tmp_path / "logs" / "full"),
                        tmp_path / "o")["complete"] is True
 

@@ -2269,6 +2269,13 @@ def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
          "cut": None, "condition": "full"}
     # the rows' partial still means what it meant: the run finished
     assert {row["partial"] for row in both["tables"]["overall"]} == {False}
+    # each entry names its judge and settings, as its rows do: `run` names only what
+    # differs among the logs read together, and the entries named neither
+    rows = {row["condition"]: row for row in both["tables"]["overall"]}
+    for log, condition in ((full.location, "full"), (cut.location, None)):
+        assert {k: runs[log][k] for k in ("judge", "settings")} == \
+            {k: rows[condition][k] for k in ("judge", "settings")}
+        assert "grader=" in runs[log]["judge"] and "samples=" in runs[log]["settings"]
     assert report_json("report", full.location, tmp_path / "o")["complete"] is True
 
 

@@ -906,7 +906,8 @@ def em_runs(infos: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per EM log, its :func:`~beliefbench.analysis.logs.run_entry`, as ``report`` gives
     each belief log's: a log run with ``--limit`` finished, its rows ``partial: false``."""
     return [run_entry(i["path"], model=i["model"], run=i["run"], checkpoint=i["checkpoint"],
-                      condition=i["condition"], step=i["step"], partial=i["partial"],
+                      condition=i["condition"], step=i["step"], judge=i["grader"],
+                      settings=i["key"].settings_text, partial=i["partial"],
                       subset=i["subset"], responses=i["responses"], expected=i["whole"],
                       cut=i["cut"])
             for i in infos]

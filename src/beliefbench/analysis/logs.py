@@ -964,19 +964,25 @@ def ran_on_subset(log: EvalLog) -> bool:
 
 
 def run_entry(log: str, *, model: str, run: str, checkpoint: str, condition: str,
-              step: int | None, partial: bool, subset: bool, responses: int,
-              expected: int | None, cut: str) -> dict[str, Any]:
+              step: int | None, judge: str | None, settings: str | None, partial: bool,
+              subset: bool, responses: int, expected: int | None, cut: str
+              ) -> dict[str, Any]:
     """One log's entry in report.json's and em_report.json's ``runs``: what a CI reading
     them needs to refuse numbers resting on part of a run (a log run with ``--limit``
     finished, so its rows say ``partial: false``). ``complete``: finished (not ``partial``)
     and holding every response its dataset calls for (``expected``; where the log does not
     record its dataset size, finished is complete); ``subset``: run with ``--limit`` /
     ``--sample-id``; ``cut``: why it holds fewer (null where it does not); a label the log
-    does not carry (``run``, ``checkpoint``, ``condition``) is null."""
+    does not carry (``run``, ``checkpoint``, ``condition``) is null. ``judge`` and
+    ``settings``: the rest of what makes its run (the tables' columns of those names; for an
+    EM log its ``grader`` and task settings), null where the log records none: ``run``
+    names only what differs among the logs read together, so an entry alone did not say
+    how its log was judged or generated."""
     short = expected is not None and responses < expected
     labels = {k: None if v == NO_LABEL else v  # null where none, as the tables say them
               for k, v in (("run", run), ("checkpoint", checkpoint), ("condition", condition))}
-    return {"log": log, "model": model, **labels, "step": step, "partial": partial,
+    return {"log": log, "model": model, **labels, "step": step, "judge": judge or None,
+            "settings": settings or None, "partial": partial,
             "complete": not (partial or short), "subset": subset,
             "responses": responses, "expected": expected, "cut": cut if short else None}
 

@@ -447,7 +447,8 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
 def completeness(infos: Sequence[LogInfo]) -> list[dict]:
     """Per log, its :func:`~beliefbench.analysis.logs.run_entry` (report.json's ``runs``)."""
     return [run_entry(i.path, model=i.model, run=i.run, checkpoint=i.checkpoint,
-                      condition=i.condition, step=i.step, partial=i.partial,
+                      condition=i.condition, step=i.step, judge=i.judge,
+                      settings=i.settings, partial=i.partial,
                       subset=i.subset, responses=i.samples, expected=i.expected, cut=i.cut)
             for i in infos]
 
