@@ -1336,6 +1336,15 @@ def test_kl_runs_whose_manifest_is_gone_are_warned_about_and_never_one_line(tmp_
                  checkpoint=f"/gone/{run}/step-{step:06d}")
     rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=40)
     assert set(rep.side_by_side["kl"]) == {"-"}
+    # em_report.json gives the unknown KL label as null, as the other labels a run does not
+    # carry (it said "-"); the CSV keeps "-"
+    from beliefbench.analysis.em_report import summary, write_em_report
+
+    assert {r["kl"] for t in ("side_by_side", "overall")
+            for r in summary(rep)["tables"][t]} == {None}
+    write_em_report(rep, tmp_path / "o", plots=False)
+    assert set(pd.read_csv(tmp_path / "o" / "em_narrow_vs_general.csv",
+                           keep_default_na=False)["kl"]) == {"-"}
     unknown = [n for n in rep.notes if n.startswith("KL UNKNOWN")]
     assert len(unknown) == 2 and all("is not on this machine" in n for n in unknown)
     assert any("/gone/bad-advice-kl/manifest.jsonl" in n and "2 log(s)" in n for n in unknown)

@@ -101,7 +101,13 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     too_many_cut_off,
     with_text,
 )
-from beliefbench.analysis.report import _records, ci_sentence, rate_cell, warnings_section
+from beliefbench.analysis.report import (
+    JSON_LABELS,
+    _records,
+    ci_sentence,
+    rate_cell,
+    warnings_section,
+)
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
     SELF_JUDGED,
@@ -1266,11 +1272,17 @@ logs into the folder say whose it replaces."""
 EM_TABLES: dict[str, str] = {"side_by_side": "em_narrow_vs_general.csv",
                              "overall": "em_overall.csv", "by_question": "em_by_question.csv"}
 """em_report.json's tables and the CSV each is written to."""
+EM_JSON_LABELS: tuple[str, ...] = (*JSON_LABELS, "kl")
+"""The labels em_report.json gives as null where a run carries none: the belief report's
+(:data:`~beliefbench.analysis.report.JSON_LABELS`) and ``kl``, whose ``-`` (no ``kl``
+recorded, no manifest to read it from) read in JSON as a label a script compared with
+``"kl"`` / ``"no-kl"``; the CSVs and the printed table keep ``-``."""
 
 
 def summary(rep: EMReport, inputs: Sequence[str] | None = None) -> dict[str, Any]:
     """em_report.json: the three CSV tables (rows as objects, numbers at full precision,
-    NaN and missing steps as null), the EM rule, the warnings, the logs read, ``inputs``
+    NaN, missing steps and missing labels (:data:`EM_JSON_LABELS`) as null), the EM rule,
+    the warnings, the logs read, ``inputs``
     (the paths asked for, absolute; by default the log files read, as ``report.json``'s),
     the ``--max-em`` gate's verdict where one was asked for, ``complete`` and ``runs`` (every
     log its whole run, and each log's, as ``report.json``'s), and ``error`` first where the
@@ -1282,7 +1294,8 @@ def summary(rep: EMReport, inputs: Sequence[str] | None = None) -> dict[str, Any
                            "logs": list(rep.sources),
                            "rule": rep.rule, "notes": list(rep.notes),
                            **completeness_fields(rep.runs),
-                           "tables": {k: _records(t) for k, t in tables.items()},
+                           "tables": {k: _records(t, EM_JSON_LABELS)
+                                      for k, t in tables.items()},
                            "files": dict(EM_TABLES)}
     if rep.gate is not None:
         out["gate"] = rep.gate

@@ -691,11 +691,11 @@ JSON_LABELS = ("run", "checkpoint", "condition")
 say ``-``), as ``gate --json`` names its sides: ``jq '.condition // "base"'`` read "-"."""
 
 
-def _records(table: pd.DataFrame) -> list[dict]:
+def _records(table: pd.DataFrame, labels: Sequence[str] = JSON_LABELS) -> list[dict]:
     """A table's rows as JSON values: the CSV's columns, NaN, missing steps and missing
-    labels (:data:`JSON_LABELS`) as null."""
+    labels (``labels``, by default :data:`JSON_LABELS`) as null."""
     rows = json.loads(table.to_json(orient="records", double_precision=15))
-    return [{k: None if k in JSON_LABELS and v == NO_LABEL else v for k, v in row.items()}
+    return [{k: None if k in labels and v == NO_LABEL else v for k, v in row.items()}
             for row in rows]
 
 
