@@ -243,3 +243,36 @@ def test_grouped_partial_adds_up_what_the_logs_hold_and_says_how_to_resume_them(
     mixed = [*notes[:2], partial_note("d.eval", "error", ", 1 responses", "", "", "retry", 1,
                                       None)]
     assert [s for s, _ in grouped_notes(mixed)] == [n.note for n in mixed]
+
+
+def test_grouped_partial_of_logs_kept_in_place_of_started_retries_says_to_wait_for_them():
+    """Three partial logs each kept in place of its newer retry, still 'started' (one that
+    may be live, holding fewer answers): each one's PARTIAL note says to wait for that retry
+    to end before resuming, but the grouped line, grouped with the logs of its status
+    resumed at once, said only `... resumes each`, which beside a live retry runs its
+    samples twice. It says to wait for each log's retry, and is a group of its own."""
+    from beliefbench.analysis.logs import LogInfo, grouped_notes, partial_log
+    from beliefbench.analysis.runs import RunKey
+
+    def info(n: int, retry: str) -> LogInfo:
+        return LogInfo(path=f"/logs/{n}.eval", model="m/x", status="error", task_id=str(n),
+                       created="", checkpoint="-", condition="-", step=None,
+                       key=RunKey((), ()), error="boom", samples=3, expected=7,
+                       retry_started=retry)
+
+    wait = ("still 'started' and may still be running (wait for it to end: an eval-retry "
+            "beside a live eval runs its samples twice), or its process was killed before it "
+            "wrote the samples it copies (then once ")
+    notes = [partial_log(info(n, f"/logs/retry-{n}.eval")) for n in range(3)]
+    assert all(f"; its retry /logs/retry-{n}.eval is {wait}its cause is fixed, `inspect "
+               f"eval-retry /logs/{n}.eval --log-dir /logs` resumes it)" in note.note
+               for n, note in enumerate(notes))
+    ((said, each),) = grouped_notes(notes)
+    assert each == [n.note for n in notes]
+    assert (f"; each log's retry (named in its own note) is {wait}the cause is fixed, "
+            "`inspect eval-retry <log> --log-dir <its folder>` resumes each); each log: "
+            in said), said
+    # beside logs of that status with no retry started, they are no group: each said alone
+    plain = [partial_log(info(n, "")) for n in range(3, 5)]
+    lines = [s for s, _ in grouped_notes([notes[0], *plain])]
+    assert lines == [notes[0].note, *(n.note for n in plain)]

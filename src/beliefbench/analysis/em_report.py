@@ -292,7 +292,8 @@ class EMLogs:
         :class:`LogNote`."""
         out: list[Note] = [
             partial_note(i["path"], i["status"], *partial_parts(i),
-                         resume_way(i["status"], i.get("eval_set", False), i["model"]),
+                         resume_way(i["status"], i.get("eval_set", False), i["model"],
+                                    i.get("retry_started", "")),
                          i["responses"], i.get("asked"))
             for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]

@@ -619,12 +619,18 @@ STARTED_RESUME_SWEEP = ("; {it} may still be running (wait for {it} to end), or 
 resumes it (:data:`RERUN_SWEEP`), where `inspect eval-retry` would resume one log alone."""
 
 
-RETRY_STARTED = ("; its retry {retry} is still 'started' and may still be running (wait "
+RETRY_STARTED = ("; {its} retry {retry} is still 'started' and may still be running (wait "
                  "for it to end: an eval-retry beside a live eval runs its samples twice), or "
                  "its process was killed before it wrote the samples it copies (then {then})")
 """The end of a PARTIAL note for a log kept in place of its newer retry, still 'started',
 that holds fewer answers (:func:`drop_superseded`): the retry may be live, as
-:data:`STARTED_RESUME` warns of a log still 'started' itself."""
+:data:`STARTED_RESUME` warns of a log still 'started' itself. ``its``: ``its`` (one log's
+note), ``each log's`` (the grouped one, :func:`resume_each`)."""
+
+RETRY_STARTED_WAY = "retry started, then "
+"""The start of :func:`resume_way` for a log kept in place of its retry still 'started'
+(:data:`RETRY_STARTED`), the way it is resumed after it: grouped apart from the logs of its
+status resumed at once, whose grouped PARTIAL warning dropped the wait for the retry."""
 
 
 def started_resume(it: str, its: str, retry: str, eval_set: bool = False,
@@ -652,7 +658,7 @@ def resume_note(path: str, status: str, eval_set: bool = False,
         return NO_MODEL_RUN
     if retry_started and status != "started":
         then = resume_note(path, status, eval_set, model).removeprefix("; ")
-        return RETRY_STARTED.format(retry=retry_started, then=then)
+        return RETRY_STARTED.format(its="its", retry=retry_started, then=then)
     if status == "started":
         return started_resume("it", "its", retry_command(path), eval_set)
     fixed = fixed_first(status, "its")
@@ -668,7 +674,8 @@ def partial_log(info: LogInfo) -> LogNote:
     why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model,
                               info.retry_started)
     return partial_note(info.path, info.status, f", {partial_held(info)}", why, resume,
-                        resume_way(info.status, info.eval_set, info.model), info.samples,
+                        resume_way(info.status, info.eval_set, info.model,
+                                   info.retry_started), info.samples,
                         info.expected)
 
 
@@ -718,15 +725,19 @@ def logs_line(counts: Sequence[int], responses: int, skipped: str = "") -> str:
     return f"{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, {responses} responses{more}"
 
 
-def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
+def resume_way(status: str, eval_set: bool = False, model: str | None = None,
+               retry_started: str = "") -> str:
     """How a partial log is resumed (:func:`resume_note`, :func:`resume_each`): ``no
     model`` (it cannot be, even one still 'started': run again), ``started`` (not: it may be
-    running; ``started eval set``: a sweep's), ``eval set`` or ``retry``."""
+    running; ``started eval set``: a sweep's), ``eval set`` or ``retry``; either of those
+    two after :data:`RETRY_STARTED_WAY` for a log whose newer retry is still 'started'
+    (``retry_started``): wait for that retry first."""
     if model == "none/none":
         return "no model"
     if status == "started":
         return "started eval set" if eval_set else "started"
-    return "eval set" if eval_set else "retry"
+    way = "eval set" if eval_set else "retry"
+    return RETRY_STARTED_WAY + way if retry_started else way
 
 
 def fixed_first(status: str, whose: str) -> str:
@@ -742,7 +753,12 @@ def fixed_first(status: str, whose: str) -> str:
 
 def resume_each(way: str, status: str) -> str:
     """The end of a grouped PARTIAL warning for logs of ``status`` resumed alike (``way``:
-    :func:`resume_way`): each log's own command is in the notes the warning stands for."""
+    :func:`resume_way`): each log's own command is in the notes the warning stands for,
+    as each one's retry still 'started' (:data:`RETRY_STARTED`), to wait for first."""
+    if way.startswith(RETRY_STARTED_WAY):
+        then = resume_each(way.removeprefix(RETRY_STARTED_WAY), status).removeprefix("; ")
+        return RETRY_STARTED.format(its="each log's", retry="(named in its own note)",
+                                    then=then)
     retry = "`inspect eval-retry <log> --log-dir <its folder>`"
     fixed = fixed_first(status, "the")
     done = ("runs their invalidated samples again" if only_invalidated(status)
