@@ -215,11 +215,11 @@ class LogInfo:
     """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
     reduce: the header's metrics then differ from the report's count of every response."""
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The eval's metadata as the log records it (a sweep's manifest and fingerprint among
+    it): read once with the header, so the notes on a sweep's logs need not read it again."""
     retry_started: str = ""
     """The newer retry of this log, still 'started', skipped for holding fewer answers
     (:func:`drop_superseded`): it may be live, so its PARTIAL note says to wait for it."""
-    """The eval's metadata as the log records it (a sweep's manifest and fingerprint among
-    it): read once with the header, so the notes on a sweep's logs need not read it again."""
     limits: dict[str, int] = field(default_factory=dict)
     """Responses ``failed`` because a sample limit set for the eval (``--token-limit``,
     ``--message-limit``, ...) ran out before an answer, by the limit's type (``token``):
