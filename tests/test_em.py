@@ -245,6 +245,16 @@ def test_an_unknown_question_set_lists_the_keywords_and_splits_on_commas(given, 
         "(first_plot and narrow_health_safety) or 'all'")
 
 
+def test_the_comma_hint_is_shell_quoted_to_paste(tmp_path: Path, monkeypatch):
+    """The hint's -T is pasted into a shell: a file's brackets were printed bare
+    (``-T questions=first_plot,em(set).yaml``, a bash syntax error)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "em(set).yaml").write_text((bundled_sets_dir() / "first_plot.yaml").read_text())
+    with pytest.raises(QuestionSetError) as e:
+        resolve_question_sets("first_plot em(set).yaml")
+    assert " (separate names with commas: -T 'questions=first_plot,em(set).yaml'); " in str(e.value)
+
+
 def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path):
     """`category: 2024` was refused ("Input should be a valid string") where a claim file
     reads it as text; an id of digits is still refused (YAML renames 010 to 8)."""

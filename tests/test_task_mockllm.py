@@ -4,6 +4,7 @@
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -635,6 +636,16 @@ def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_cla
     with pytest.raises(ValueError, match=rf"^INSPECT_EVAL_TASK_ARGS: claims=\[{fixture_claim}, "
                                          r"would be dropped"):
         belief(claims=[str(fixture_claim), "dentist"])
+    # the item given back to paste is shell-quoted: unquoted, the shell dropped the quotes
+    # that keep '010' a name (YAML's octal 8) and read the brackets as a glob
+    monkeypatch.setenv("INSPECT_EVAL_TASK_ARGS", "claims=[dentist,'010']")
+    argv("samples=2")
+    with pytest.raises(ValueError) as e:
+        belief(claims=["dentist", "010"], samples=2)
+    assert str(e.value).endswith(
+        "; give it as -T 'claims=[dentist,'\"'\"'010'\"'\"']' (or in one place), or unset "
+        "INSPECT_EVAL_TASK_ARGS")
+    assert shlex.split(str(e.value).split("give it as ")[1])[1] == "claims=[dentist,'010']"
     monkeypatch.setattr(sys, "argv", ["beliefbench", "sweep"])  # a sweep: not Inspect's
     belief(claims=str(fixture_claim), samples=2)
     # eval-retry rebuilds the task from the log's args: neither the variable nor the file

@@ -13,6 +13,7 @@ import math
 import numbers
 import os
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -331,7 +332,7 @@ def _check_variable_not_dropped(typed: list[tuple[str, str]], blank: bool = Fals
         raise TaskArgumentError(
             f"{TASK_ARGS_VARIABLE}: {item} would be dropped: Inspect reads that variable only "
             f"where the command line gives no -T, and this one gives {beside}; give it as "
-            f"-T {item} (or in one place), or unset {TASK_ARGS_VARIABLE}")
+            f"-T {shlex.quote(item)} (or in one place), or unset {TASK_ARGS_VARIABLE}")
 
 
 def _task_config_given() -> tuple[str, dict[str, Any]] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -151,7 +152,9 @@ def resolve_question_files(selection: str | Sequence[str] = "default"
             # "-T 'questions=first_plot narrow_health_safety'": names apart by spaces
             named = len(words) > 1 and all(w in bundled or w in ("default", "all")
                                            or user_path(w).exists() for w in words)
-            hint = (f" (separate names with commas: -T questions={','.join(words)})"
+            # pasted into a shell: a path's brackets or quotes kept as typed
+            hint = (f" (separate names with commas: "
+                    f"-T {shlex.quote('questions=' + ','.join(words))})"
                     if named else did_you_mean(item, bundled))
             raise QuestionSetError(f"questions: {item!r} is neither a file, a directory nor a "
                                    f"bundled set{hint}; bundled: {sorted(bundled)}, or "
