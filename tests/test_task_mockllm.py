@@ -654,6 +654,45 @@ def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_cla
     belief(claims=str(fixture_claim), samples=3)
 
 
+def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim,
+                                                                    monkeypatch):
+    """``inspect eval ... --metadata step=000625`` recorded step 405 (YAML octal), and the
+    report placed the run at step 405 without a word where no ``step-000625`` folder was
+    there to tell; ``condition=010`` was the condition 8. Refused before the eval runs,
+    saying what to pass; labels read as typed go on."""
+    def argv(*metadata: str) -> None:
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                          f"claims={fixture_claim}", *metadata])
+    argv("--metadata", "condition=negated", "--metadata", "step=000625")
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim))
+    assert str(e.value) == ("--metadata step=000625: Inspect reads --metadata values as YAML, "
+                            "where digits with a leading 0 are octal: the log would record "
+                            "step 405, not 625; pass --metadata step=625 (from a checkpoint "
+                            "folder in a script: step=$((10#${ckpt##*-})))")
+    argv("--metadata=condition=010")
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim))
+    assert str(e.value) == ("--metadata condition=010: Inspect reads --metadata values as YAML, "
+                            "where this is the number 8: the log would record condition 8, "
+                            "not 010; to keep the label as typed, quote it: --metadata "
+                            "'condition=\"010\"'")
+    # Inspect's variable stands for --metadata where none is typed
+    argv()
+    monkeypatch.setenv("INSPECT_EVAL_METADATA", "condition=negated step=010")
+    with pytest.raises(ValueError, match=r"^--metadata step=010: .* record step 8, not 10;"):
+        belief(claims=str(fixture_claim))
+    # read as typed: a step without a leading 0, 0689 (no octal: YAML keeps the text, which
+    # the report reads as 689), a quoted label, a key that is no label
+    argv("--metadata", "step=625", "--metadata", "condition=\"010\"", "--metadata",
+         "steps=010")
+    belief(claims=str(fixture_claim))
+    argv("--metadata", "step=0689")
+    belief(claims=str(fixture_claim))
+    monkeypatch.setattr(sys, "argv", ["my_script.py", "--metadata", "step=010"])  # not Inspect
+    belief(claims=str(fixture_claim))
+
+
 def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):
     """``-T claims`` (no ``=value``) and an item of ``INSPECT_EVAL_TASK_ARGS`` with no ``=``
     (``claims=a, b`` is split at the space) are dropped by Inspect without a word: the run

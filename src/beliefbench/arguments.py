@@ -294,6 +294,59 @@ def check_given_once(names: Sequence[str]) -> None:
         # (a blank -T "" is a -T too: Inspect then drops the variable as well)
         _check_variable_not_dropped(args if not variable else [], blank=not variable)
         _check_not_in_task_config(names, args, variable)
+        _check_labels_read_as_typed()
+
+
+METADATA_VARIABLE = "INSPECT_EVAL_METADATA"
+"""Inspect's environment variable for ``--metadata``: its items, split at whitespace, are the
+``--metadata`` options where the command line gives none."""
+
+
+def _metadata_typed() -> list[str]:
+    """Every ``--metadata`` value on this process's command line, in order, as typed; where
+    none is typed, the items of :data:`METADATA_VARIABLE` (which Inspect then reads)."""
+    args, found = sys.argv[1:], []
+    for i, arg in enumerate(args):
+        if arg == "--metadata" and i + 1 < len(args):
+            found.append(args[i + 1])
+        elif arg.startswith("--metadata="):
+            found.append(arg.removeprefix("--metadata="))
+    return found or os.environ.get(METADATA_VARIABLE, "").split()
+
+
+def _check_labels_read_as_typed() -> None:
+    """Refuse a run label (``--metadata step=000625``) that Inspect's YAML reading of
+    ``--metadata`` records as another number: a leading 0 is octal there, so the log held
+    step 405 and the report placed it at step 405 without a word wherever no checkpoint
+    folder (``step-000625``) was there to tell; ``condition=010`` was the condition ``8``.
+    Refused before anything runs: the log's number cannot be read back as what was typed."""
+    import yaml
+
+    for item in _metadata_typed():
+        key, sep, raw = item.partition("=")
+        key, typed = key.replace("-", "_"), raw.strip()  # the key as Inspect reads it
+        if not sep or key not in ("step", "condition", "checkpoint"):
+            continue
+        try:
+            value = yaml.safe_load(raw)  # as Inspect's parse_cli_args reads it
+        except yaml.YAMLError:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue
+        if key == "step":
+            if not re.fullmatch(r"\d+", typed) or int(typed) == value:
+                continue  # 625 or +625: the step typed
+            raise TaskArgumentError(
+                f"--metadata {item}: Inspect reads --metadata values as YAML, where digits "
+                f"with a leading 0 are octal: the log would record step {value}, not "
+                f"{int(typed)}; pass --metadata step={int(typed)} (from a checkpoint folder "
+                f"in a script: step=$((10#${{ckpt##*-}})))")
+        if str(value) != typed:
+            raise TaskArgumentError(
+                f"--metadata {item}: Inspect reads --metadata values as YAML, where this is "
+                f"the number {value}: the log would record {key} {value}, not {typed}; to "
+                f"keep the label as typed, quote it: --metadata "
+                f"{shlex.quote(f'{key}={chr(34)}{typed}{chr(34)}')}")
 
 
 TASK_ARGS_VARIABLE = "INSPECT_EVAL_TASK_ARGS"
