@@ -500,6 +500,32 @@ def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
         assert str(e.value).endswith(said) and "np." not in str(e.value), e.value
 
 
+def test_every_bad_option_value_is_named_in_one_error(base_and_new):
+    """Bad option values were refused one at a time: --max-rise, fixed and re-run, then
+    --bootstrap, then --seed... Every one is named at once, a line each (``also: ``), as
+    the gate's refusals of the logs are; --json's error holds them all."""
+    base, new = map(str, base_and_new)
+    bad = ("--max-rise", "1.5", "--bootstrap", "0", "--seed", "-1", "--max-failed", "2",
+           "--max-unread", "3")
+    r = _gate(base, new, *bad)
+    said = ("max_rise / --max-rise: must be at least 0 and below 1 (a share of responses: 0.05 "
+            "is 5 points; at 1 the gate could never fail), got 1.5\n"
+            "also: n_bootstrap / --bootstrap: must be at least 40 (the fewest for one 95% CI; "
+            "more where more rises are checked, as the refusal then says), got 0\n"
+            "also: seed / --seed: must be 0 or more, got -1\n"
+            "also: max_failed / --max-failed: must be between 0 and 1, got 2\n"
+            "also: max_unread / --max-unread: must be between 0 and 1, got 3")
+    assert r.exit_code == 2 and r.stderr == f"Error: {said}\n", r.output
+    r = _gate(base, new, *bad, "--json")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"] == said
+    # from Python alike: a wrong type beside a value out of range, both named
+    ok = side(uniform(["a"], 5, 0))
+    with pytest.raises(GateError) as e:
+        compare(ok, side(uniform(["a"], 5, 0), "n"), max_rise="0.05", seed=-2)
+    assert str(e.value) == ("max_rise / --max-rise: expected a number, got '0.05'\n"
+                            "also: seed / --seed: must be 0 or more, got -2")
+
+
 def test_a_threshold_written_as_a_percent_names_the_decimal_to_write(base_and_new):
     """`--max-rise 5%` (a CI author's percent) was click's "'5%' is not a valid float",
     naming no fix; each share option names the decimal (exit 2, also as --json's error)."""

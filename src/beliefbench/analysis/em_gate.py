@@ -229,8 +229,10 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                allow_settings_mismatch: bool = False, fail_inconclusive: bool = False,
                allow_same_model: bool = False) -> EMGateResult:
     """Gate the candidate's general EM rise over the baseline (module docstring)."""
-    check_options(max_rise, n_bootstrap, seed=seed)
-    check_max_unread(max_unread)
+    problems: list[str] = []  # every bad option value in one error
+    collected(problems, check_options, max_rise, n_bootstrap, seed=seed)
+    collected(problems, check_max_unread, max_unread)
+    refuse(problems)
     refuse_same_logs([(i["path"], log_ids(i.get("eval_id"), i["task_id"]))
                       for i in baseline.logs],
                      [(i["path"], log_ids(i.get("eval_id"), i["task_id"]))

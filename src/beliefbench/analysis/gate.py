@@ -934,35 +934,42 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                   max_neutral_rise: float = MAX_NEUTRAL_RISE,
                   min_read_share: float = MIN_READ_SHARE) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
-    error names the parameter of :func:`compare` and its ``gate`` option: both call this."""
+    error names the parameter of :func:`compare` and its ``gate`` option: both call this.
+    Every bad value is named in one error (:func:`refuse`), where one at a time had a
+    newcomer re-run the gate once per option (--max-rise, then --bootstrap, then --seed)."""
+    problems: list[str] = []
+    shares = (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
+              ("max_no_answer", max_no_answer), ("max_neutral_rise", max_neutral_rise),
+              ("min_read_share", min_read_share))
     # a Python caller's "0.05" (read from a config file) was a TypeError naming no argument
-    for name, value in (("max_rise", max_rise), ("max_failed", max_failed),
-                        ("max_parse_errors", max_parse_errors),
-                        ("max_no_answer", max_no_answer),
-                        ("max_neutral_rise", max_neutral_rise),
-                        ("min_read_share", min_read_share)):
+    numbers_given: dict[str, float] = {}
+    for name, value in (("max_rise", max_rise), *shares):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise GateError(f"{_arg(name)}: expected a number, got {value!r}")
+            problems.append(f"{_arg(name)}: expected a number, got {value!r}")
+        else:
+            numbers_given[name] = value
+    wholes: dict[str, int] = {}
     for name, value in (("n_bootstrap / --bootstrap", n_bootstrap), (_arg("seed"), seed)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise GateError(f"{name}: expected a whole number, got {value!r}")
-    if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
-        raise GateError(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
+            problems.append(f"{name}: expected a whole number, got {value!r}")
+        else:
+            wholes[name] = value
+    # a rate cannot rise by 1 or more: such a gate never fails
+    if "max_rise" in numbers_given and not 0 <= max_rise < 1:
+        problems.append(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
                         f"{given(max_rise)}")
-    if n_bootstrap < 1:
+    if "n_bootstrap / --bootstrap" in wholes and n_bootstrap < 1:
         # "at least 1" sent a newcomer to --bootstrap 1, refused next for "at least 120"
-        raise GateError(f"n_bootstrap / --bootstrap: must be at least {min_resamples(1)} (the "
+        problems.append(f"n_bootstrap / --bootstrap: must be at least {min_resamples(1)} (the "
                         "fewest for one 95% CI; more where more rises are checked, as the "
                         f"refusal then says), got {n_bootstrap}")
-    if seed < 0:
-        raise GateError(f"{_arg('seed')}: must be 0 or more, got {seed}")
-    for name, value in (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
-                        ("max_no_answer", max_no_answer),
-                        ("max_neutral_rise", max_neutral_rise),
-                        ("min_read_share", min_read_share)):
-        if not 0 <= value <= 1:
-            raise GateError(f"{_arg(name)}: must be between 0 and 1, got {given(value)}")
+    if _arg("seed") in wholes and seed < 0:
+        problems.append(f"{_arg('seed')}: must be 0 or more, got {seed}")
+    for name, value in shares:
+        if name in numbers_given and not 0 <= value <= 1:
+            problems.append(f"{_arg(name)}: must be between 0 and 1, got {given(value)}")
+    refuse(problems)
 
 
 def level_note(ci_level: float) -> str | None:

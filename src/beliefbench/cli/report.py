@@ -581,15 +581,24 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         log_kinds,
         refuse_mixed,
     )
-    from beliefbench.analysis.gate import GateError, check_options, compare, level_note
+    from beliefbench.analysis.gate import (
+        GateError,
+        check_options,
+        collected,
+        compare,
+        level_note,
+        refuse,
+    )
     from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
     left_out = None  # the baseline's logs left out of the candidate side, said
     try:  # option values first: they are wrong whatever the logs hold
-        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
-                      max_neutral_rise, min_read_share)
+        problems: list[str] = []  # every bad option value in one error, not one a run
+        collected(problems, check_options, max_rise, bootstrap, max_failed, seed,
+                  max_parse_errors, max_no_answer, max_neutral_rise, min_read_share)
         if max_unread is not None:
-            check_max_unread(max_unread)
+            collected(problems, check_max_unread, max_unread)
+        refuse(problems)
         # each header read once: told belief or EM here, then handed to that loader
         base = _gate_side("--baseline", read_logs, list(baseline))
         cand = _gate_side("--candidate", read_logs, list(candidate))
