@@ -827,7 +827,7 @@ def test_an_audit_folder_this_user_cannot_write_is_refused_before_any_flag_is_se
         "Error: out: cannot be made or written (Permission denied); audit-verify writes "
         "verified.jsonl, verification.json and its Inspect logs there; nothing was sent")
     assert sorted(p.name for p in audited.iterdir()) == [
-        ".beliefbench.lock", "flagged.jsonl", "report.json", "sources.csv", "summary.md"]
+        "flagged.jsonl", "report.json", "sources.csv", "summary.md"]
 
 
 @pytest.mark.parametrize(("edit", "message"), [

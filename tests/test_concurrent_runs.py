@@ -137,9 +137,9 @@ def test_a_second_writer_of_one_docs_file_is_refused_and_other_files_go_on(tmp_p
     finally:
         proc.kill()
         proc.wait()
-    # the killed holder's file stays (as a folder's does); each file's lock, for good
+    # the killed holder's files stay (as a folder's do); the finished run's lock went
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == sorted([
-        ".mix.jsonl" + HOLDER_FILE, ".mix.jsonl" + LOCK_FILE, ".other.jsonl" + LOCK_FILE])
+        ".mix.jsonl" + HOLDER_FILE, ".mix.jsonl" + LOCK_FILE])
 
 
 def test_report_json_refused_by_a_held_folder_prints_json(holder, tmp_path):
@@ -166,7 +166,8 @@ def test_a_killed_holder_leaves_the_folder_free(holder, tmp_path):
                           "positive", "--n", "3", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (out / "positive.jsonl").is_file()
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [LOCK_FILE]
+    # the killed holder's lock and holder files go with the run that took them over
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
 
 
 def test_other_ranks_of_a_launch_share_rank_0s_hold(holder, monkeypatch):
@@ -236,9 +237,9 @@ def test_another_thread_of_the_process_is_refused_a_held_folder(tmp_path):
         pass
 
 
-def test_a_finished_run_resumes_as_before_and_leaves_only_the_lock(tmp_path):
-    """The same command again after a run: allowed, same bytes; the lock file stays (every
-    run locks the same file), the holder file does not."""
+def test_a_finished_run_resumes_as_before_and_leaves_no_lock(tmp_path):
+    """The same command again after a run: allowed, same bytes; neither the lock file nor
+    the holder file stays (the lock file stayed for good, in a folder the user had too)."""
     args = ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive",
             "--n", "3", "--out", str(tmp_path / "out")]
     first = CliRunner().invoke(cli, args)
@@ -247,8 +248,52 @@ def test_a_finished_run_resumes_as_before_and_leaves_only_the_lock(tmp_path):
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0, again.output
     assert (tmp_path / "out" / "positive.jsonl").read_bytes() == data
-    assert (tmp_path / "out" / LOCK_FILE).exists()
+    assert not (tmp_path / "out" / LOCK_FILE).exists()
     assert not (tmp_path / "out" / HOLDER_FILE).exists()
+    # a folder that was there before, given as --out: its files and the run's, no lock
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert CliRunner().invoke(cli, [*args[:-1], str(mine)]).exit_code == 0
+    assert sorted(p.name for p in mine.iterdir()) == [
+        "notes.txt", "positive.jsonl", "positive.jsonl.stats.json"]
+    # a failed run (a bad claim, exit 2) leaves it as it was
+    failed = CliRunner().invoke(cli, ["docs", "generate", "--claims", "no_such_claim",
+                                      "--conditions", "positive", "--out", str(mine)])
+    assert failed.exit_code == 2
+    assert sorted(p.name for p in mine.iterdir()) == [
+        "notes.txt", "positive.jsonl", "positive.jsonl.stats.json"]
+
+
+def test_a_run_that_locked_a_removed_lock_file_takes_the_new_one(tmp_path, monkeypatch):
+    """A run removes its lock file as it ends, still holding it. A contender that opened the
+    file just before locks the removed file once it is let go, while a third run makes a
+    new lock file and locks that: the contender and the third run would both run. The file
+    locked is compared with the one there: the contender takes the new one, and is refused
+    while the third run holds it."""
+    import filelock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    third: list[subprocess.Popen] = []
+
+    class Raced(filelock.FileLock):  # the interleaving forced: the system calls as they fall
+        def acquire(self, *args, **kwargs):
+            got = super().acquire(*args, **kwargs)
+            if not third:  # locked, then the file removed, and a third run holds a new one
+                os.unlink(self.lock_file)
+                third.append(_held(out))
+            return got
+
+    monkeypatch.setattr(filelock, "FileLock", Raced)
+    try:
+        with pytest.raises(FolderBusy) as e, hold(out, "docs generate"):
+            pass
+        assert f"in use by `beliefbench sweep`, pid {third[0].pid} on " in str(e.value)
+    finally:
+        for proc in third:
+            proc.kill()
+            proc.wait()
 
 
 def test_a_refused_input_leaves_no_folder_behind(tmp_path):
@@ -370,7 +415,7 @@ def test_ctrl_c_leaves_the_folder_as_a_finished_run_does(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 130 and "interrupted: finished conditions kept" in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, "kept.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == ["kept.jsonl"]
 
 
 CTRL_C_HELD = ("import sys, time\n"

@@ -226,8 +226,9 @@ def test_cli_tiny_model_refuses_a_folder_that_is_not_empty(tmp_path):
 
 
 def test_a_folder_emptied_of_an_earlier_runs_files_takes_the_model(tmp_path):
-    """`rm -r run/*` after an earlier command's run keeps that run's hidden lock file; the
-    folder looks empty to its user (`ls`) but was refused as "not empty"."""
+    """`rm -r run/*` after an earlier command's run killed outright (or of a version that
+    kept it) keeps that run's hidden lock file; the folder looks empty to its user (`ls`)
+    but was refused as "not empty"."""
     from click.testing import CliRunner
 
     from beliefbench.cli import cli
@@ -237,6 +238,7 @@ def test_a_folder_emptied_of_an_earlier_runs_files_takes_the_model(tmp_path):
     with hold(out, "docs generate"):
         (out / "docs.jsonl").write_text("{}\n")
     (out / "docs.jsonl").unlink()
+    (out / LOCK_FILE).write_text("")  # a run ended by kill -9 leaves it
     assert [p.name for p in out.iterdir()] == [LOCK_FILE]
     res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "16",
                                    "--layers", "1", "--heads", "2", "--intermediate-size", "16"])

@@ -6,7 +6,9 @@ both resume from the same point, do the same work twice, and replace each other'
 checkpoint, a unit, a report) half way. :func:`hold` takes an operating-system lock on a
 file in the folder for the whole run, so a second run is refused at once, naming the run
 that holds it. The OS drops the lock when its process ends, however it ends (kill -9
-included), so a killed run never blocks the next one. A command whose output is one file in a
+included), so a killed run never blocks the next one. A run removes its lock file as it ends
+(a folder the user had keeps nothing of the run but its output), and a run that locked a lock
+file removed so takes the one there now (:func:`_take`). A command whose output is one file in a
 shared folder (``docs mix --out data/mix.jsonl``) holds that file alone (``file=``), so runs
 writing other files of the folder go on.
 """
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
 LOCK_FILE = ".beliefbench.lock"
-"""In the folder: the file whose OS lock the running command holds (empty; kept after the run,
-so that every run locks the same file)."""
+"""In the folder while a run holds it: the file whose OS lock the running command holds
+(empty; removed as the run ends, while still held: :func:`_take`)."""
 HOLDER_FILE = ".beliefbench.lock.holder"
 """In the folder while a run holds it: who holds it (pid, host, start time, command). Kept
 apart from the lock file, which a contender opens (and older filelock versions truncate)."""
@@ -171,9 +173,10 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     """Hold ``folder`` for this run (made where missing), or raise :class:`FolderBusy`;
     with ``file``, hold only that file of the folder (a command writing one file).
 
-    On the way out the holder file goes, the lock is released, and a folder left holding
-    nothing but the lock file (a run refused before it wrote anything) is removed again with
-    the folders above it that this call made: a refused run leaves nothing behind. A folder
+    On the way out the holder file and the lock file go, the lock is released, and a folder
+    left empty (a run refused before it wrote anything) is removed again with the folders
+    above it that this call made: a run leaves its output alone behind, a refused run
+    nothing. A folder
     that cannot be made or locked (read-only, a file in the way) is left to the command,
     which names that problem in its own words; it is then not locked. Where the lock file's
     name is taken by something it cannot be (a directory, a link) or by a file this run may
@@ -196,7 +199,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     named = f"{flag} {path}" if flag else str(path)  # the option, as a refusal names it
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=0)
+        _take(lock, folder / lock_name)
     except Timeout:
         other = f", or choose another {flag}" if flag else ""
         what = ("runs into one folder would duplicate and overwrite each other's work"
@@ -238,25 +241,47 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
         done()
 
 
+def _take(lock: BaseFileLock, path: Path) -> None:
+    """Acquire ``lock`` (on ``path``) now, or raise filelock's Timeout; a lock taken on a file
+    that is no longer ``path`` is let go and taken again. A run removes its lock file as it
+    ends (:func:`_release`), while still holding it: a contender that opened the file just
+    before then locks the removed file once it is let go, while a third run makes a new one
+    and locks that; both would run. The file the lock holds is compared with the one at
+    ``path`` (device and inode), so only a lock on the file there counts."""
+    for _ in range(100):  # each turn needs another run to remove the file in between
+        lock.acquire(timeout=0)
+        held = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+        if not isinstance(held, int):  # no descriptor to compare (another kind of lock)
+            return
+        try:
+            now = os.stat(path, follow_symlinks=False)
+            locked = os.fstat(held)
+        except OSError:  # removed since it was opened: take the one there now
+            now = locked = None
+        if now is not None and locked is not None and \
+                (now.st_dev, now.st_ino) == (locked.st_dev, locked.st_ino):
+            return
+        lock.release()
+    raise OSError(f"{path}: removed again each time it was locked")
+
+
 def _release(key: Path, holder: Path, folder: Path, lock_name: str, lock: BaseFileLock,
              made: Sequence[Path], released: list[bool]) -> None:
     """End :func:`hold`'s hold once (``released`` notes it), whichever way the run ends: its
     ``finally``, or the exit handlers of a Ctrl-C's exit (:func:`~beliefbench.cli.errors.
     exit_interrupted`), which ends the process without unwinding it. The holder file goes, the
-    lock file too where it is all the folder holds, the lock is released, and the folders the
-    hold made are removed where empty: a run that wrote nothing leaves nothing behind."""
+    lock file too (while still held: a contender that opened it before takes the one there
+    after, :func:`_take`), the lock is released, and the folders the hold made are removed
+    where empty: a run leaves its output alone behind, one that wrote nothing nothing."""
     if released:
         return
     released.append(True)
     _HELD.pop(key, None)
     holder.unlink(missing_ok=True)
-    # removed while still held, and only where the run wrote nothing: a contender that
-    # opened the file just before could then lock the removed file, a window of two
-    # system calls in a run that did nothing (a run that wrote keeps the file for good)
     with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
-        if [p.name for p in folder.iterdir()] == [lock_name]:
-            (folder / lock_name).unlink()
-    lock.release()
+        (folder / lock_name).unlink()
+    with contextlib.suppress(FileNotFoundError):  # a lock whose release removes it too
+        lock.release()
     remove_empty_dirs(made)
 
 
