@@ -186,6 +186,41 @@ def test_an_option_of_the_wrong_type_is_named(option, value, said):
     assert str(e.value) == said
 
 
+def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
+    """Two partial logs of one sweep (stopped on its judge) each repeated, in full, that
+    the sweep's command run again resumes them and every other unfinished checkpoint. Said
+    once now, after the list; each log keeps its own `inspect eval-retry`; one log alone
+    reads as before."""
+    import dataclasses
+
+    from beliefbench.analysis.logs import retry_command
+
+    ok = side(uniform(["a"], 5, 0))
+    one, two = side(uniform(["a"], 5, 0), "n", status="error"), side(uniform(["a"], 5, 0), "p",
+                                                                      status="error")
+    infos = [dataclasses.replace(s.logs[0], eval_set=True, error="judge down")
+             for s in (one, two)]
+    both = BeliefLogs(pd.concat([one.responses, two.responses]), infos)
+    with pytest.raises(GateError) as e:
+        compare(ok, both)
+    rerun = ("run the `beliefbench sweep` (or `inspect eval-set`) command that wrote")
+    assert str(e.value) == (
+        f"candidate / --candidate: partial log(s) n.eval (status 'error'; error: judge down; "
+        f"{retry_command('n.eval')} resumes this log alone); p.eval (status 'error'; error: "
+        f"judge down; {retry_command('p.eval')} resumes this log alone): the gate compares "
+        f"complete runs only; once the cause is fixed, {rerun} them again: it resumes them, "
+        "and every other checkpoint left unfinished, reusing the finished ones")
+    assert str(e.value).count(rerun) == 1
+    with pytest.raises(GateError) as e:  # one log: its advice in its parentheses, as before
+        compare(ok, BeliefLogs(one.responses, infos[:1]))
+    assert str(e.value) == (
+        f"candidate / --candidate: partial log(s) n.eval (status 'error'; error: judge down; "
+        f"once its cause is fixed, {rerun} it again: it resumes it, and every other "
+        f"checkpoint left unfinished, reusing the finished ones (or "
+        f"{retry_command('n.eval')} resumes this log alone)): the gate compares complete "
+        "runs only")
+
+
 def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     """A log of status 'started' (an eval still writing it, or one killed) was refused as
     any partial log, with `inspect eval-retry` as the remedy: run beside a live eval, a

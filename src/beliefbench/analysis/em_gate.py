@@ -55,6 +55,7 @@ from beliefbench.analysis.gate import (
     log_ids,
     refuse,
     refuse_same_logs,
+    resumed_once,
     run_text,
     same_model_by,
     same_model_text,
@@ -199,14 +200,11 @@ def _partial_logs(logs: EMLogs) -> str:
     'error', 5 of 3600 responses; error: ...); once its cause is fixed, `inspect eval-retry
     ...` resumes it``): the gate prints no warnings, so its refusal said ``no result: partial
     log`` alone, naming no file to resume."""
-    listed = []
-    for i in logs.logs:
-        if not i["partial"]:
-            continue
-        held, why, resume = partial_parts(i)
-        listed.append(f"{i['path']} (status {i['status']!r}{held}"
-                      f"{'; ' + why if why else ''}){resume}")
-    return f": {' | '.join(listed)}" if listed else ""
+    listed, rerun = resumed_once([
+        (i["path"], i["status"], i.get("error"), i.get("eval_set", False), i["model"],
+         i.get("retry_started", ""), partial_parts(i)[0]) for i in logs.logs if i["partial"]],
+        inside=False)
+    return f": {' | '.join(listed)}{rerun}" if listed else ""
 
 
 def _key(logs: EMLogs) -> RunKey:

@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import numbers
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
@@ -83,14 +83,17 @@ from beliefbench.analysis.logs import (
     MAX_PARSE_ERRORS,
     NO_LABEL,
     READ_VERDICTS,
+    RERUN_SWEEP,
     SHARE_SLACK,
     BeliefLogs,
-    LogInfo,
+    fixed_first,
     limits_text,
     offline_text,
     over_budget,
     partial_why,
     read_either_way,
+    resume_way,
+    retry_command,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -292,9 +295,10 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
-        paths = "; ".join(_partial_why(info) for info in logs.partial)
-        raise GateError(f"{side}: partial log(s) {paths}: the gate compares complete runs "
-                        "only")
+        listed, rerun = resumed_once([(i.path, i.status, i.error, i.eval_set, i.model,
+                                       i.retry_started, "") for i in logs.partial])
+        raise GateError(f"{side}: partial log(s) {'; '.join(listed)}: the gate compares "
+                        f"complete runs only{rerun}")
     cut = [i for i in logs.logs if i.incomplete]
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
@@ -535,16 +539,36 @@ def as_reported(budget: str, column: str, shown: dict[str, float], within: str =
             f"{'over the compared claims' if scoped else 'here'}")
 
 
-def _partial_why(info: LogInfo) -> str:
-    """A partial log's path, status, why it is partial and how to resume it, in the words
+PartialLog = tuple[str, str, str | None, bool, str | None, str, str]
+"""A partial log as a gate's refusal names it: path, status, error, whether an eval set (a
+sweep) wrote it, model, its retry still 'started' (or ""), and the responses it holds
+(``, 2 of 6 responses``, or "")."""
+
+
+def resumed_once(partial: Sequence[PartialLog], inside: bool = True
+                 ) -> tuple[list[str], str]:
+    """Each partial log's path, status, why it is partial and how to resume it, in the words
     of ``report``'s and ``em-report``'s PARTIAL note (:func:`~beliefbench.analysis.logs.
     partial_why`): samples invalidated after the run (status 'success', nothing erred) and a
     Ctrl-C (status 'cancelled') have no cause to fix; a log still ``started`` (maybe still
-    being written) is told to wait, or to resume it if it was killed. The gate wrote these
-    itself, and said ``status not 'success'`` and ``fix the cause`` to every one."""
-    why, resume = partial_why(info.path, info.status, info.error, info.eval_set, info.model,
-                              info.retry_started)
-    return f"{info.path} (status {info.status!r}{f'; {why}' if why else ''}{resume})"
+    being written) is told to wait, or to resume it if it was killed. Where two or more are a
+    sweep's, resumed by its command run again, that advice is said once, after the list
+    (the second text; else ""), each keeping its own ``inspect eval-retry``: it was said in
+    full once per log, the same sentence over and over for a sweep stopped on many
+    checkpoints. ``inside``: each log's resume inside its parentheses (the belief gate's
+    words), else after them (the EM gate's, as em-report's PARTIAL warning)."""
+    swept = [p for p in partial if resume_way(p[1], p[3], p[4]) == "eval set" and not p[5]]
+    listed = []
+    for path, status, error, eval_set, model, retry_started, held in partial:
+        why, resume = partial_why(path, status, error, eval_set, model, retry_started)
+        if len(swept) > 1 and (path, status) in {(p[0], p[1]) for p in swept} and resume:
+            resume = f"; {retry_command(path)} resumes this log alone"
+        said = f"{path} (status {status!r}{held}{f'; {why}' if why else ''}"
+        listed.append(f"{said}{resume})" if inside else f"{said}){resume}")
+    if len(swept) < 2:
+        return listed, ""
+    fixed = next((f for f in (fixed_first(p[1], "the") for p in swept) if f), "")
+    return listed, f"; {fixed}{RERUN_SWEEP.format(it='them')}"
 
 
 def split_note(logs: BeliefLogs) -> list[str]:
