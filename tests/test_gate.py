@@ -203,7 +203,7 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
     both = BeliefLogs(pd.concat([one.responses, two.responses]), infos)
     with pytest.raises(GateError) as e:
         compare(ok, both)
-    rerun = ("run the `beliefbench sweep` (or `inspect eval-set`) command that wrote")
+    rerun = "run the `beliefbench sweep` (or `inspect eval-set`) command that wrote"
     assert str(e.value) == (
         f"candidate / --candidate: partial log(s) n.eval (status 'error'; error: judge down; "
         f"{retry_command('n.eval')} resumes this log alone); p.eval (status 'error'; error: "
@@ -211,6 +211,17 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
         f"complete runs only; once the cause is fixed, {rerun} them again: it resumes them, "
         "and every other checkpoint left unfinished, reusing the finished ones")
     assert str(e.value).count(rerun) == 1
+    # the EM gate's words: each log's resume after its parentheses, the advice once alike
+    from beliefbench.analysis.gate import resumed_once
+
+    listed, advice = resumed_once([("a.eval", "cancelled", None, True, "m", "", ", 2 of 6"),
+                                  ("b.eval", "error", "x", True, "m", "", "")], inside=False)
+    assert listed == [f"a.eval (status 'cancelled', 2 of 6); {retry_command('a.eval')} "
+                      "resumes this log alone",
+                      f"b.eval (status 'error'; error: x); {retry_command('b.eval')} resumes "
+                      "this log alone"]
+    assert advice == (f"; once the cause is fixed, {rerun} them again: it resumes them, "
+                     "and every other checkpoint left unfinished, reusing the finished ones")
     with pytest.raises(GateError) as e:  # one log: its advice in its parentheses, as before
         compare(ok, BeliefLogs(one.responses, infos[:1]))
     assert str(e.value) == (
