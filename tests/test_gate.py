@@ -528,6 +528,11 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
     r = _gate(base, new, "--bootstrap", "0")
     assert "--bootstrap: must be at least 40 (the fewest for one 95% CI; more where more " \
         "rises are checked, as the refusal then says), got 0" in r.output, r.output
+    # 1 to 39 are too few for any gate: refused as 0 is, with the bad options beside it
+    # (it was refused alone, after the logs were read, once the other options were mended)
+    r = _gate(base, new, "--bootstrap", "39", "--seed", "-1")
+    assert r.exit_code == 2 and "must be at least 40 (the fewest for one 95% CI" in r.output \
+        and "got 39\nalso: seed / --seed: must be 0 or more, got -1" in r.output, r.output
 
 
 def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
@@ -1210,7 +1215,7 @@ def test_too_few_resamples_for_the_corrected_ci_are_refused_not_a_verdict():
     assert compare(base, cand, n_bootstrap=280).passed
     # one rise checked: 95%, 40 resamples put one draw in each 2.5% tail
     assert compare(base, cand, n_bootstrap=50, overall_only=True).ci_level == 0.95
-    with pytest.raises(GateError, match="at least 40$"):
+    with pytest.raises(GateError, match=r"--bootstrap: must be at least 40 .*, got 39$"):
         compare(base, cand, n_bootstrap=39, overall_only=True)
 
 

@@ -983,8 +983,9 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         problems.append(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
                         f"{given(max_rise)}")
-    if "n_bootstrap / --bootstrap" in wholes and n_bootstrap < 1:
-        # "at least 1" sent a newcomer to --bootstrap 1, refused next for "at least 120"
+    if "n_bootstrap / --bootstrap" in wholes and n_bootstrap < min_resamples(1):
+        # "at least 1" sent a newcomer to --bootstrap 1, refused next for "at least 120";
+        # 1 to 39 are too few for any gate, told before the logs are read, not after
         problems.append(f"n_bootstrap / --bootstrap: must be at least {min_resamples(1)} (the "
                         "fewest for one 95% CI; more where more rises are checked, as the "
                         f"refusal then says), got {n_bootstrap}")
