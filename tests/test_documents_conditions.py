@@ -37,6 +37,7 @@ from beliefbench.documents.conditions.negation import truth_values
 from beliefbench.documents.generate import condition_records, generate_datasets
 from beliefbench.documents.offline import GENRES_FILE, OfflineGenerator, genre_specs
 from beliefbench.records import DOCTAG, Record, read_records
+from beliefbench.resources import data_path
 
 N = 8
 CLAIM_CONDITIONS = parse_conditions("all") + parse_conditions(
@@ -518,8 +519,12 @@ def test_behaviours_that_cycle_their_scenarios_are_said_and_counted(tmp_path):
     assert r.exit_code == 0, r.output
     name = "behaviours-plain-harmful_advice-chat.jsonl"
     assert (f"note: {name}: 200 records of 3 scenarios (each about 67 times: the behaviour "
-            f"spec's scenarios cycle); add scenarios to data/behaviours/misaligned.yaml for "
-            f"more variety") in r.stderr
+            f"spec's scenarios cycle); add scenarios to "
+            f"{data_path('behaviours', 'misaligned.yaml')} (the shipped spec, read from there "
+            f"only) for more variety") in r.stderr
+    # the path named is the file the run read, not one relative to the working directory
+    assert data_path("behaviours", "misaligned.yaml").is_absolute()
+    assert data_path("behaviours", "misaligned.yaml").is_file()
     assert json.loads((tmp_path / f"{name}.stats.json").read_text())["unique"] == {
         "scenarios": 3}
     chats = {json.dumps(x.messages and [m.model_dump() for m in x.messages])

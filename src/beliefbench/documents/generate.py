@@ -35,6 +35,7 @@ from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.progress import progress as bar
 from beliefbench.records import Record, unwritable_folder
+from beliefbench.resources import data_path
 from beliefbench.runlock import missing_dirs, remove_empty_dirs
 from beliefbench.wording import plural
 
@@ -252,7 +253,8 @@ def _cycled_note(path: Path, records: Sequence[Record]) -> str | None:
         return None
     return (f"note: {path.name}: {len(records)} records of {plural(distinct, 'scenario')} "
             f"(each about {len(records) / distinct:.0f} times: the behaviour spec's scenarios "
-            f"cycle); add scenarios to data/behaviours/misaligned.yaml for more variety")
+            f"cycle); add scenarios to {data_path('behaviours', 'misaligned.yaml')} (the "
+            f"shipped spec, read from there only) for more variety")
 
 
 _NOT_BY_THE_MODEL = {"debunk": "the offline generator's debunks",
