@@ -216,6 +216,31 @@ def test_inspect_model_names_say_what_to_pass(tmp_path, monkeypatch):
         load_model("openai/gpt-4o")
 
 
+def test_a_base_adapter_pair_names_the_adapter_folder_to_pass(tmp_path):
+    """`--model models/tiny-pt:ckpts/positive/step-000023`, vLLM's base:adapter name copied
+    from the README's belief_logprob line, was "<both>: no such model directory", leaving
+    the colon to be spotted: it now names the adapter folder, which loads on its base."""
+    base, adapter = tmp_path / "models" / "tiny-pt", tmp_path / "ckpts" / "step-000023"
+    base.mkdir(parents=True)
+    adapter.mkdir(parents=True)
+    given = f"{base}:{adapter}"
+    with pytest.raises(ModelLoadError) as err:
+        load_model(given)
+    assert str(err.value) == (
+        f"{given}: a base:adapter pair (vLLM's name of a LoRA adapter), not a checkpoint "
+        f"folder: the internals take the adapter folder alone, loaded on the base its "
+        f"adapter_config.json names: pass {adapter}")
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", given,
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: {given}: a base:adapter pair"), res.output
+    # an adapter that is not there either: the missing folder is said as before
+    missing = f"{base}:{tmp_path / 'ckpts' / 'step-000999'}"
+    with pytest.raises(ModelLoadError) as err:
+        load_model(missing)
+    assert str(err.value).startswith(f"{missing}: no such model directory")
+
+
 @pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),
                                              ("0,inf", "expected finite numbers >= 0"),
                                              ("0,-0.1", "expected finite numbers >= 0"),

@@ -127,6 +127,23 @@ def _inspect_name(path: str | Path) -> str | None:
     return None
 
 
+def _base_adapter_pair(path: str | Path) -> str | None:
+    """Why ``<base>:<adapter>`` (vLLM's name of a LoRA adapter, as the README's
+    ``belief_logprob`` line writes it) is not a checkpoint folder, naming the adapter folder
+    to pass instead, or None. It read as one folder, ``<base>:<adapter>: no such model
+    directory``, leaving the colon to be spotted."""
+    text = str(path)
+    base, sep, adapter = text.rpartition(":")
+    if not sep or not base or not adapter or Path(text).expanduser().exists():
+        return None
+    folder = Path(adapter).expanduser()
+    if not folder.is_dir():
+        return None
+    return (f"{text}: a base:adapter pair (vLLM's name of a LoRA adapter), not a checkpoint "
+            f"folder: the internals take the adapter folder alone, loaded on the base its "
+            f"{ADAPTER_CONFIG} names: pass {adapter}")
+
+
 def _as_dir_problem(p: Path, given: str | Path) -> str:
     """``<p>: no such model directory (...)``, with what the folder around it holds."""
     # models/tiny-pt from another directory: no models/ here, said before the Hub's hint
@@ -163,7 +180,7 @@ def _as_dir(path: str | Path) -> Path:
             raise ModelLoadError(f"{p}: a file, not a model directory; {why}")
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
-    if not p.is_dir() and (why := _inspect_name(path)):
+    if not p.is_dir() and (why := _inspect_name(path) or _base_adapter_pair(path)):
         raise ModelLoadError(why)
     if not p.is_dir():
         raise ModelLoadError(_as_dir_problem(p, path))
