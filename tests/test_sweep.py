@@ -420,17 +420,34 @@ def test_an_em_sweep_runs_the_em_task_per_model_and_resumes(tmp_path):
 def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path, monkeypatch):
     """The closing hint names em-report and a folder of the sweep's own (every EM sweep's
     hint named reports/em, so a second sweep's report replaced the first's), an EM one
-    (reports/em-..., never among a belief report's files)."""
+    (reports/em-..., never among a belief report's files). Where no answer was read (here
+    the scripted believer judging itself: every one no_score, as the README's offline tiny
+    model), it carries --allow-unread and why: the command as named exited 2."""
     monkeypatch.chdir(tmp_path)
     questions = tmp_path / "mini.yaml"
     questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n")
+    why = ("\n  (--allow-unread: no answer of this sweep was read as a verdict, every one "
+           "no_score or failed: its rates read EM 0 whatever the model answered; without it "
+           "em-report writes the tables, then exits 2)\n")
     for logs, out in (("logs/em", "reports/em"), ("logs/em-sweep", "reports/em-sweep"),
                       ("runs/b", "reports/em-runs/b")):
         r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
                                      "-T", f"questions={questions}", "-T", "samples=1",
                                      "--log-dir", logs])
         assert r.exit_code == 0, r.output
-        assert f"Next: beliefbench em-report {logs} --out {out}\n" in r.output
+        assert f"Next: beliefbench em-report {logs} --out {out} --allow-unread{why}" in r.output
+    # the reason is so: the command without the flag exits 2, with it 0
+    assert CliRunner().invoke(cli, ["em-report", "logs/em", "--out", "reports/em"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["em-report", "logs/em", "--out", "reports/em",
+                                    "--allow-unread"]).exit_code == 0
+    # answers a judge read: the plain command
+    read = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/aligned", "--task", "em",
+                                    "-T", f"questions={questions}", "-T", "samples=1",
+                                    "--model-role", "grader=beliefbench/judge",
+                                    "--log-dir", "logs/em-read"])
+    assert read.exit_code == 0, read.output
+    assert "Next: beliefbench em-report logs/em-read --out reports/em-read\n" in read.output
+    assert "--allow-unread" not in read.output
     # stderr not a terminal (a CI log): a plain line per checkpoint, no bar refreshes
     bar = [line for line in r.stderr.split("\n") if "checkpoints" in line]
     assert bar == ["checkpoints 1/1: beliefbench/believer"], r.stderr

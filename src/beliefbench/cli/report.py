@@ -959,9 +959,19 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     if not_final:
         notes.append(f"UNFINISHED finetune, allowed by --allow-unfinished: {not_final}")
     empty = f" ({'; '.join(notes)})" if notes else ""
-    # quoted as a shell needs ("my logs"): the line is there to be copied and run
+    # an EM sweep none of whose answers a judge read (the offline tiny model judging itself,
+    # every one no_score): the em-report the hint named wrote its tables, then exited 2, "no
+    # response of 5 run(s) was read as a verdict"; `internals ablate` says the same
+    allow = (task_name == "em" and bool(outcomes)
+             and all(o.responses and o.unread == o.responses for o in outcomes))
+    # quoted as a shell needs ("my logs"): the line is there to be copied and run; the
+    # reason on a line of its own, so that the command's line pastes as it is
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "
-               f"{shlex.quote(str(log_dir))} --out {shlex.quote(out)}")
+               f"{shlex.quote(str(log_dir))} --out {shlex.quote(out)}"
+               + (" --allow-unread\n  (--allow-unread: no answer of this sweep was read as a "
+                  "verdict, every one no_score or failed: its rates read EM 0 whatever the "
+                  "model answered; without it em-report writes the tables, then exits 2)"
+                  if allow else ""))
 
 
 def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
