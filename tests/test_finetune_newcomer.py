@@ -350,6 +350,35 @@ def test_a_path_read_from_another_directory_names_the_working_directory(data, tm
         "File 'data/cpux/negated.jsonl' does not exist (no folder data/cpux)")
 
 
+def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_traceback(
+        tmp_path, monkeypatch):
+    """A shell left in a folder since removed (`rm -rf run && mkdir run` from a second
+    terminal): a relative --data or --tokenizer ended in a FileNotFoundError traceback from
+    naming the working directory, where it said "does not exist"; it now says the working
+    directory is gone."""
+    from beliefbench.cli import cli
+
+    gone = tmp_path / "run"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    moved = ("(the working directory no longer exists: it was removed after the shell "
+             "entered it; cd into it again, or give an absolute path)")
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data",
+                                   "data/negated.jsonl", "--out", str(tmp_path / "ckpt")])
+    assert res.exit_code == 2, res.output
+    assert f"File 'data/negated.jsonl' does not exist {moved}" in " ".join(res.output.split())
+    from beliefbench.documents.base import DocumentError
+    from beliefbench.documents.stats import tokenizer_dir
+
+    with pytest.raises(DocumentError) as e:
+        tokenizer_dir("models/tiny")
+    assert f"--tokenizer models/tiny: no such directory {moved}" in str(e.value)
+    with pytest.raises(DocumentError) as e:  # an absolute path: no word of the working dir
+        tokenizer_dir(tmp_path / "models" / "tiny")
+    assert f"no such directory (no folder {tmp_path / 'models'}); give" in str(e.value)
+
+
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     """A --base typo is refused at once: not after the seconds torch and transformers take
     to import (13 s on a loaded 2-core machine). A fresh process, since this one has torch."""

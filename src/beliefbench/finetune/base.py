@@ -82,8 +82,13 @@ def missing_folder(path: Path) -> str:
     if first.parent != Path("."):  # data/cpux/negated.jsonl: data is there, cpux is not
         near = f"; close names in {first.parent}: {', '.join(close)}" if close else ""
         return f" (no folder {first}{near})"
+    try:
+        here = Path.cwd()
+    except OSError:  # `rm -rf run && mkdir run` under a shell in run/: said, not a traceback
+        return (" (the working directory no longer exists: it was removed after the shell "
+                "entered it; cd into it again, or give an absolute path)")
     near = f"; close names there: {', '.join(close)}" if close else ""
-    return (f" (no folder {first} in the working directory, {Path.cwd()}{near}; a relative "
+    return (f" (no folder {first} in the working directory, {here}{near}; a relative "
             f"path is read from the directory the command runs in)")
 
 
