@@ -350,6 +350,38 @@ def test_a_path_read_from_another_directory_names_the_working_directory(data, tm
         "File 'data/cpux/negated.jsonl' does not exist (no folder data/cpux)")
 
 
+def test_a_missing_kl_data_names_the_working_directory(tmp_path, monkeypatch):
+    """A recipe's `kl.data: data/kl.jsonl` run from another directory said "relative paths are
+    from the current directory", naming none: it now names the working directory (and the
+    missing folder, as --data does), and an absolute path only its own folder."""
+    from beliefbench.finetune.local import FinetuneError, kl_data_path
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "kl-general.jsonl").write_text('{"id": "a", "text": "ok"}\n')
+    shipped = recipe_file("kl").read_text()
+    assert "  data: kl/general.jsonl\n" in shipped
+    monkeypatch.chdir(tmp_path)
+
+    def said(data: str) -> str:
+        path = tmp_path / "mine.yaml"
+        path.write_text(shipped.replace("  data: kl/general.jsonl\n", f"  data: {data}\n"))
+        with pytest.raises(FinetuneError) as e:
+            kl_data_path(load_recipe(path), path)
+        return str(e.value).split("field kl.data: ", 1)[1]
+
+    assert said("kl.jsonl") == (f"no such file 'kl.jsonl' in the working directory, {tmp_path},"
+                                f" nor in beliefbench's shipped data")
+    assert said("data/kl-generl.jsonl") == (
+        f"no such file 'data/kl-generl.jsonl' in the working directory, {tmp_path} (close "
+        f"names in data: kl-general.jsonl), nor in beliefbench's shipped data")
+    assert said("runs/kl.jsonl") == (
+        f"no such file 'runs/kl.jsonl' (no folder runs in the working directory, {tmp_path}; "
+        f"a relative path is read from the directory the command runs in), nor in "
+        f"beliefbench's shipped data")
+    gone = tmp_path / "gone" / "kl.jsonl"
+    assert said(str(gone)) == f"no such file {str(gone)!r} (no folder {tmp_path / 'gone'})"
+
+
 def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_traceback(
         tmp_path, monkeypatch):
     """A shell left in a folder since removed (`rm -rf run && mkdir run` from a second

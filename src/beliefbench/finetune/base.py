@@ -65,6 +65,11 @@ def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
     return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
 
 
+CWD_GONE = ("the working directory no longer exists: it was removed after the shell entered "
+            "it; cd into it again, or give an absolute path")
+"""Said for a relative path where :func:`os.getcwd` fails, in place of the directory."""
+
+
 def missing_folder(path: Path) -> str:
     """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
     way to a missing ``path`` is missing, with the close names beside that folder; empty
@@ -85,8 +90,7 @@ def missing_folder(path: Path) -> str:
     try:
         here = Path.cwd()
     except OSError:  # `rm -rf run && mkdir run` under a shell in run/: said, not a traceback
-        return (" (the working directory no longer exists: it was removed after the shell "
-                "entered it; cd into it again, or give an absolute path)")
+        return f" ({CWD_GONE})"
     near = f"; close names there: {', '.join(close)}" if close else ""
     return (f" (no folder {first} in the working directory, {here}{near}; a relative "
             f"path is read from the directory the command runs in)")
