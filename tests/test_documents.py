@@ -1653,6 +1653,26 @@ def test_mix_expands_a_quoted_glob_after_docs(tmp_path):
     assert not (tmp_path / "n.jsonl").exists()
 
 
+def test_a_glob_whose_folder_is_missing_names_the_working_directory(tmp_path, monkeypatch):
+    """`--docs 'data/*.jsonl'` from a Makefile run in another directory than the one holding
+    data/ said only "a pattern that matches no documents file", where the same path without
+    the glob names the missing folder and the working directory; now the glob does too. A
+    pattern in the folder itself (`dat*/x.jsonl`) is not said to be a missing folder."""
+    (tmp_path / "proj").mkdir()
+    monkeypatch.chdir(tmp_path / "proj")
+    r = _run("mix", "--docs", "data/*.jsonl", "--out", tmp_path / "m.jsonl")
+    assert r.exit_code == 2
+    assert " ".join(r.output.split()).endswith(
+        f"Error: --docs data/*.jsonl: a pattern that matches no documents file (no folder data "
+        f"in the working directory, {tmp_path / 'proj'}; a relative path is read from the "
+        f"directory the command runs in)")
+    r = _run("mix", "--docs", "dat*/x.jsonl", "--out", tmp_path / "m.jsonl")
+    assert r.exit_code == 2
+    assert r.output.endswith("Error: --docs dat*/x.jsonl: a pattern that matches no documents "
+                             "file\n"), r.output
+    assert not (tmp_path / "m.jsonl").exists()
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda g: g["genres"]["news_report"].update(filers=g["genres"]["news_report"].pop(
         "fillers")),

@@ -443,7 +443,11 @@ def _globbed(paths: list[str]) -> list[str]:
             continue
         found = [m for m in sorted(glob.glob(p)) if not m.endswith(".stats.json")]
         if not found:
-            raise _fail(f"--docs {p}: a pattern that matches no documents file")
+            from beliefbench.finetune.base import missing_folder
+
+            # 'data/*.jsonl' from a Makefile run elsewhere: no data/ here, as without the glob
+            gone = "" if glob.has_magic(str(Path(p).parent)) else missing_folder(Path(p))
+            raise _fail(f"--docs {p}: a pattern that matches no documents file{gone}")
         out += found
     return out
 
