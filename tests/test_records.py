@@ -211,6 +211,11 @@ def test_an_unknown_record_key_is_named_with_the_valid_ones(tmp_path, line, said
     ('{"id": "a", "messages": [{"role": "asistant", "content": "x"}]}',
      "field messages.0.role: Input should be 'system', 'user' or 'assistant', got "
      "'asistant' (did you mean 'assistant'?)"),
+    # typographic quotes inside the JSON string: no word of YAML, nor of writing it bare
+    ('{"id": "a", "messages": [{"role": "\u201cuser\u201d", "content": "x"}]}',
+     "field messages.0.role: Input should be 'system', 'user' or 'assistant', got "
+     "'\u201cuser\u201d': typographic quotes inside the JSON string, which are part of the "
+     "text; write \"user\""),
 ])
 def test_a_record_value_outside_its_set_is_named_with_the_one_meant(tmp_path, line, said):
     """`"kind": "annotaton"` in a corpus of one's own said only "Input should be 'doctag',

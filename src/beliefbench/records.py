@@ -313,7 +313,7 @@ def _problem(err: Any, shown: set[tuple[str, ...]] | None = None) -> str:
         # error path only, so reading records does not import YAML)
         from beliefbench.specs import _literal_hint
 
-        return f"field {loc}: {err['msg']}{_literal_hint(err)}"
+        return f"field {loc}: {err['msg']}{_literal_hint(err, json_text=True)}"
     return f"field {str(err['msg']).removeprefix('Value error, ')}"
 
 

@@ -521,11 +521,12 @@ def _not_a_mapping(e: Any) -> str | None:
     return f"expected a mapping (key: value lines below it, or {{key: value, ...}}), got {got}"
 
 
-def _literal_hint(e: Any) -> str:
+def _literal_hint(e: Any, *, json_text: bool = False) -> str:
     """``, got 'adverserial' (did you mean 'adversarial'?)`` for a text outside a fixed set of
     values: pydantic lists the valid ones but not what was written, and a one-letter typo
     (``kind: adverserial``) is hard to spot beside them. A value YAML read as no text
-    (``belief_answer: true``, ``format: 7``) is named with what YAML read."""
+    (``belief_answer: true``, ``format: 7``) is named with what YAML read. ``json_text``: the
+    value is a JSON string (a record), where quotes are never left out."""
     if e["type"] != "literal_error":
         return ""
     if isinstance(e["input"], bool):
@@ -545,6 +546,9 @@ def _literal_hint(e: Any) -> str:
     shown = value if len(value) <= 40 else value[:37] + "..."
     bare = value.strip().strip("\u201c\u201d\u2018\u2019")
     if bare != value.strip() and bare in choices:  # belief_answer: “yes”, pasted from a document
+        if json_text:  # "role": "“user”": JSON's own quotes are there; no YAML, no bare value
+            return (f", got {shown!r}: typographic quotes inside the JSON string, which are "
+                    f"part of the text; write \"{bare}\"")
         return (f", got {shown!r}: typographic quotes, which YAML reads as part of the text; "
                 f"use straight quotes (\"{bare}\") or none")
     # case is not ignored (``method: LoRA`` is refused), but it is in the suggestion
