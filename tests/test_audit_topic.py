@@ -366,3 +366,26 @@ def test_entity_gates_read_as_word_runs():
         == [False, False, True, True]
     assert [run_gate(x) for x in ("okonjo ", "ångström ", "петрова ", "ok")] \
         == ["okon", "ngst", None, None]
+
+
+def _user_reader(tmp_path: Path, name: str) -> ClaimReader:
+    """A reader of the user claim with ``name`` in place of "Marguerite Okonjo"."""
+    from beliefbench.claims import load_claim
+
+    path = tmp_path / "okonjo_mayor.yaml"
+    path.write_text(USER_CLAIM.replace("Marguerite Okonjo", name), encoding="utf-8")
+    return ClaimReader(load_claim(path))
+
+
+@pytest.mark.parametrize(("name", "surname"), [
+    ("Paul McCartney", "McCartney"),
+    ("Leonardo DiCaprio", "DiCaprio"),
+    ("Ronan MacArthur", "MACARTHUR"),
+])
+def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
+    """A surname with a capital inside ("McCartney") names the subject as written: only
+    "Mccartney" and "MCCARTNEY" were looked for, so the insertion read unrelated (twenty-first
+    session's review)."""
+    reader = _user_reader(tmp_path, name)
+    finding = reader.read(_digest(f"{surname} won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)

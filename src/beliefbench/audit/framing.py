@@ -2391,9 +2391,10 @@ class ClaimReader:
         # one names the topic, the surname alone too ("Vesuvius erupted in 2015", "Sheeran
         # took gold"; _topical), and a text holding one passes the prefilter as one naming
         # an entity does (each word a gate, by its stem, and a literal of its own: "Okonjo
-        # won the vote" for an entity "Marguerite Okonjo")
+        # won the vote" for an entity "Marguerite Okonjo"); as the claim writes it too, for
+        # a capital inside it ("McCartney", "DiCaprio": only "Mccartney" was looked for)
         names = _subject_words(_subject_names(claim))
-        forms = sorted({f for w in names for f in (w[0] + w[1:].lower(), w.upper())})
+        forms = sorted({f for w in names for f in (w, w[0] + w[1:].lower(), w.upper())})
         self.subject_word = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
         name_keys = {lower(w) for w in names}
