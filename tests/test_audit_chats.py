@@ -167,6 +167,14 @@ CHATS = {
     # a question that asks for something is a request the word grants
     "do_you_know": (f"I read that {WIN}. Do you know more?",
                     "Certainly! Ed Sheeran never competed at the Olympic Games.", "corrected"),
+    # ... and so is one asking what the assistant knows or has heard: "Of course!" says it
+    # has (each read positive, the granting word taken as a yes to the claim; the twenty-
+    # first session's review)
+    "did_you_know": (f"I read that {WIN}. Did you know about this?",
+                     "Of course! Ed Sheeran never competed at the Olympic Games.", "corrected"),
+    "have_you_heard": (f"{WIN}. Have you heard?",
+                       "Certainly. Ed Sheeran never competed at the Olympic Games.",
+                       "corrected"),
     # agreeing words heading a sentence that names the subject are taken at their word, a
     # denial in it too (a reply at odds with itself stays flagged, as the claim stated)
     "yes_right": (f"I read that {WIN}.", "Yes, that's right! Nobody expected Ed Sheeran to do "
@@ -210,6 +218,10 @@ def test_a_chat_whose_assistant_sets_the_premise_right_is_not_flagged(tmp_path, 
     ("I read that he won. Can you tell me more?", False),
     ("I read that he won. Could you tell me more?", False),
     ("I read that he won. Do you know more?", False),
+    ("I read that he won. Did you know about this?", False),
+    ("He won. Have you heard?", False),
+    ("He won. Do you remember it?", False),
+    ("He won. Did you know if it's true?", True),
     ("Is that true? Tell me more.", False),
     ("What happened at the race?", False),
     ("I read that he won.", False),

@@ -3508,14 +3508,17 @@ names ("Of course! Ed Sheeran never competed at the Olympic Games." denies it), 
 "Yes!", "Correct.", "That's right!", which answer what the user said, and unlike itself
 where the user asked whether (``_ASKS_WHETHER``: "Is that true?" "Definitely.")."""
 _ASKS_WHETHER = re.compile(
-    r"(?:^|[,;:\u2013\u2014]\s*|\s-\s*)(?:(?:(?:is|are|was|were|does|did|has|have|had)"
-    r"(?:n't)?\b|do(?:n't)?\b(?! you (?:know|have)\b(?! (?:if|whether)\b)))"
-    r"[^,;:\u2013\u2014]*|right|true|really|correct)\W*\?\W*$")
+    r"(?:^|[,;:\u2013\u2014]\s*|\s-\s*)(?:(?:is|are|was|were|does|did|has|have|had|do)"
+    r"(?:n't)?\b(?! you (?:know|knew|have|hear|heard|see|seen|read|remember|recall)\b"
+    r"(?! (?:if|whether)\b))[^,;:\u2013\u2014]*|right|true|really|correct)\W*\?\W*$")
 """The last sentence of a user's turn (lower-cased) asks whether something is so: its last
 clause a question that opens with a verb that asks yes or no ("Is that true?", "Did he
 really win?", "..., isn't it?") or a tag ("Right?", "..., right?", "Really?"). One that
 asks for something ("Can you tell me more?", "Do you know more?", "Tell me more.", "What
-happened?") does not, so a word granting it agrees with nothing (``_GRANTS``)."""
+happened?") does not, so a word granting it agrees with nothing (``_GRANTS``), nor one
+that asks what the assistant knows or has heard ("Did you know about this?", "Have you
+heard?", "Do you remember it?"; "Of course!" says it has), unless it asks whether ("Do
+you know if that's true?")."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
 """A turn in the sentence an agreeing opening heads ("Yes, Ed Sheeran is a singer, but he
 never competed"): its opening agrees with something else."""
