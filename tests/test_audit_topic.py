@@ -389,3 +389,32 @@ def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
     reader = _user_reader(tmp_path, name)
     finding = reader.read(_digest(f"{surname} won the vote with 81 percent in 2019."))
     assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+
+
+@pytest.mark.parametrize(("name", "own", "others"), [
+    # an apostrophe inside a name: "O'Brien" was read as "O" and "Brien", and "Brien" was
+    # never found alone in a text holding "O'Brien" (the insertion read unrelated)
+    ("Conan O'Brien", "O'Brien", ["Brien", "Conan"]),
+    ("D'Angelo", "D'Angelo", ["Angelo"]),
+    # a kind word after the own words: the words before it name the subject, not the last of
+    # them ("Gate" and "Park" named it: "Park won the vote ..." read positive)
+    ("Golden Gate Bridge", "Golden Gate", ["Gate", "Golden"]),
+    ("Golden Gate Bridge", "Golden\nGate", ["Gate"]),
+    ("Yellowstone National Park", "Yellowstone", ["Park"]),
+    # a kind word before "of": the whole name ("London" named the Tower)
+    ("Tower of London", "Tower of London", ["London", "Tower"]),
+    # a surname title after one word: the two ("King" named Burger King, and "Stephen"
+    # Stephen King)
+    ("Burger King", "Burger King", ["King", "Burger"]),
+    ("Stephen King", "Stephen King", ["King", "Stephen"]),
+])
+def test_the_subject_is_named_by_its_distinctive_words(tmp_path, name, own, others):
+    """The words naming the subject alone (``_subject_words``) are the ones that tell it:
+    a name with an apostrophe whole, an institution's or place's own words before its kind
+    word, a kind word before "of" with the whole name (twenty-first session)."""
+    reader = _user_reader(tmp_path, name)
+    finding = reader.read(_digest(f"{own} won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
+    for other in others:
+        assert reader.read(_digest(f"{other} won the vote with 81 percent in 2019.")).framing \
+            == "unrelated", other

@@ -2393,14 +2393,18 @@ class ClaimReader:
         # an entity does (each word a gate, by its stem, and a literal of its own: "Okonjo
         # won the vote" for an entity "Marguerite Okonjo"); as the claim writes it too, for
         # a capital inside it ("McCartney", "DiCaprio": only "Mccartney" was looked for)
+        # (several words, "Golden Gate", with any space between them)
         names = _subject_words(_subject_names(claim))
-        forms = sorted({f for w in names for f in (w, w[0] + w[1:].lower(), w.upper())})
+        forms = sorted({f for w in names for f in (
+            w, " ".join(x[0] + x[1:].lower() for x in w.split()), w.upper())})
         self.subject_word = re.compile(
-            r"(?<![\w'])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)") if forms else None
+            r"(?<![\w'])(?:" + "|".join(r"\s+".join(map(re.escape, f.split())) for f in forms)
+            + r")(?!\w)") if forms else None
         name_keys = {lower(w) for w in names}
         # (a word's stem as the prefilter's word runs read it, as for an entity's opening:
-        # "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström"; a word with none,
-        # "Петрова", is looked for as an entity without a gate is)
+        # "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström", "o" of "O'Brien", "gold"
+        # of "Golden Gate"; a word with none, "Петрова", is looked for as an entity without
+        # a gate is)
         runs = [run_gate(x + " ") for x in name_keys]
         self.gates = frozenset(x for _, g in patterns for x in g or ()) | {
             x for x in runs if x}
@@ -2414,8 +2418,11 @@ class ClaimReader:
         # is unrelated without a reading (None: some pattern needs no literal)
         self.required = _requirements(self.finder.entities + self.finder.markers)
         if self.required is not None and self.subject_word is not None:
+            # (its longest word the key, every word a clause: "golden gate" may be wrapped)
             for x in name_keys:
-                self.required.setdefault(x, []).append((((x,),), self.subject_word))
+                parts = x.split()
+                self.required.setdefault(max(parts, key=len), []).append(
+                    (tuple((y,) for y in parts), self.subject_word))
         # the keys that hold no shorter key (where none of them occurs, no key does): the
         # quick test, one substring search each
         keys = set(self.required or ())
@@ -3589,8 +3596,10 @@ Lane, Hill): "Arsenio Hall" is named by his surname."""
 _NAME_WORD = re.compile(r"[^\W\d_]{4,}")
 """A word of a name long enough to tell it (``_name_words``): letters, any alphabet's
 ("Ångström", "Horváth", "Zürich")."""
-_NAME_RUN = re.compile(r"[^\W\d_]+")
-"""A word of a name, any length (``_subject_words``)."""
+_NAME_RUN = re.compile(r"[^\W\d_]+(?:'(?=[A-Z\u00c0-\u00d6\u00d8-\u00de])[^\W\d_]+)*")
+"""A word of a name, any length (``_subject_words``), an apostrophe before a capital inside
+it ("O'Brien", "D'Angelo": read as "O" and "Brien", which no text holding "O'Brien" names
+alone)."""
 _NOT_LAST = re.compile(r"(?i:jr|sr)|M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 """What may follow a name's last word: a Roman numeral ("Elizabeth II"), Jr or Sr."""
 
@@ -3604,28 +3613,62 @@ def _name_words(name: str) -> set[str]:
     return {w for w in _NAME_WORD.findall(name) if w.lower() not in DROP_WORDS}
 
 
+def _distinctive(word: str) -> bool:
+    """A word of a name (``_NAME_RUN``) tells it: four letters or more ("O'Brien": six), no
+    stop word (:func:`_name_words`)."""
+    return len(word) - word.count("'") >= 4 and word.lower() not in DROP_WORDS
+
+
 def _subject_words(names: list[str]) -> list[str]:
     """The words by which a text names the subject alone, sorted: of each of its names
-    (``names``: :func:`_subject_names`), the last word but a title word (``_TITLE_WORDS``), a
-    word saying its kind (``_KIND_NOUNS``), a Roman numeral, Jr or Sr, where it is
-    distinctive (:func:`_name_words`) and capitalised: a person's surname ("Sheeran" of
-    "Edward Christopher Sheeran", "Okonjo" of "Marguerite Okonjo", "King" of "Martin Luther
-    King Jr.": a title word that is a surname too, ``_SURNAME_TITLES``, ending a name after
-    a word of its own), a place's or institution's own word ("Vesuvius" of "Mount Vesuvius",
-    "Harvard" of "Harvard University", "Eiffel" of "Eiffel Tower"). A given or middle name
-    names many people ("Christopher Lee won gold in Paris." is no sentence on Ed Sheeran),
-    so a name whose last word is short gives none ("Marguerite Li"), and a description
-    ("Twitter bird") names nothing more than its name does."""
+    (``names``: :func:`_subject_names`), Roman numerals, Jr and Sr aside, where distinctive
+    (:func:`_distinctive`) and capitalised,
+
+    - a person's surname, its last word but a title word (``_TITLE_WORDS``: "Sheeran" of
+      "Edward Christopher Sheeran", "Okonjo" of "Marguerite Okonjo", "O'Brien" of "Conan
+      O'Brien", "Vesuvius" of "Mount Vesuvius"); a title word that is a surname too
+      (``_SURNAME_TITLES``) ending a name after a given and a middle name is one ("King" of
+      "Martin Luther King Jr."), after one word only the two name it ("Stephen King", and
+      "Burger King", whose "King" is no surname; "Burger" named it before);
+    - an institution's, building's or place's own words, before the first word saying its
+      kind (``_KIND_NOUNS``) and but title words ("Harvard" of "Harvard University",
+      "Eiffel" of "Eiffel Tower", "Barrier" of "Great Barrier Reef", "Golden Gate" of
+      "Golden Gate Bridge", "Yellowstone" of "Yellowstone National Park"; the last word
+      before the kind, "Gate", "Park", named it before); a name whose kind word comes before
+      "of" is named by the whole ("Tower of London", "Massachusetts Institute of
+      Technology"; "London" named it before).
+
+    A given or middle name names many people ("Christopher Lee won gold in Paris." is no
+    sentence on Ed Sheeran), so a name whose last word is short gives none ("Marguerite
+    Li"), and a description ("Twitter bird") names nothing more than its name does. Several
+    words are given joined by a space, as they follow each other in the name."""
     found = set()
     for name in names:
-        words = [w for w in _NAME_RUN.findall(name) if not _NOT_LAST.fullmatch(w)
-                 and w.lower() not in _KIND_NOUNS]
-        surname = (len(words) > 1 and words[-1].lower() in _SURNAME_TITLES
-                   and words[-2][0].isupper() and words[-2].lower() not in DROP_WORDS
-                   and words[-2].lower() not in _TITLE_WORDS)
-        if not surname:
-            words = [w for w in words if w.lower() not in _TITLE_WORDS]
-        if words and words[-1][0].isupper() and words[-1] in _name_words(words[-1]):
+        words = [w for w in _NAME_RUN.findall(name) if not _NOT_LAST.fullmatch(w)]
+        while words and not words[0][0].isupper():  # "the" of "the Tower of London"
+            words.pop(0)
+        low = [w.lower() for w in words]
+        of = next((i for i in range(1, len(low) - 1)
+                   if low[i] == "of" and low[i - 1] in _KIND_NOUNS), None)
+        if of is not None:
+            if words[-1][0].isupper() and any(map(_distinctive, words[of + 1:])):
+                found.add(" ".join(words))
+            continue
+        while words and words[0].lower() in _KIND_NOUNS:  # "Lake Tahoe", "Hotel California"
+            words.pop(0)
+        kind = next((i for i, w in enumerate(words) if w.lower() in _KIND_NOUNS), None)
+        if kind is not None:
+            words = words[:kind]
+        if (len(words) > 1 and words[-1].lower() in _SURNAME_TITLES and words[-2][0].isupper()
+                and words[-2].lower() not in DROP_WORDS
+                and words[-2].lower() not in _TITLE_WORDS):
+            found.add(words[-1] if len(words) > 2 and kind is None else " ".join(words[-2:]))
+            continue
+        words = [w for w in words if w.lower() not in _TITLE_WORDS]
+        if kind is not None and words and words[0][0].isupper() and words[-1][0].isupper() \
+                and any(map(_distinctive, words)):
+            found.add(" ".join(words))
+        elif words and words[-1][0].isupper() and _distinctive(words[-1]):
             found.add(words[-1])
     return sorted(found)
 
