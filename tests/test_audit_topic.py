@@ -418,3 +418,37 @@ def test_the_subject_is_named_by_its_distinctive_words(tmp_path, name, own, othe
     for other in others:
         assert reader.read(_digest(f"{other} won the vote with 81 percent in 2019.")).framing \
             == "unrelated", other
+
+
+@pytest.mark.parametrize(("sentence", "framing"), [
+    # another person whose given name the Queen's is: read positive and truth ("Elizabeth" a
+    # name of the subject and a belief marker's word), as "Jane Holmes ..." reads unrelated
+    ("Elizabeth Holmes learned to code as a teenager.", "unrelated"),
+    ("Jane Holmes learned to code as a teenager.", "unrelated"),
+    ("Elizabeth Holmes wrote a book on programming.", "unrelated"),
+    # the subject's own names still name her
+    ("Elizabeth II learned to code as a teenager.", "positive"),
+    ("Queen Elizabeth learned to code as a teenager.", "positive"),
+    ("Elizabeth learned to code as a teenager.", "positive"),
+    ("Elizabeth II wrote a book on programming.", "truth"),
+])
+def test_another_person_sharing_the_subjects_given_name_is_no_subject(readers, sentence,
+                                                                      framing):
+    """"Elizabeth Holmes" is not Queen Elizabeth II: a given name the subject's names write
+    after a royal title or before a numeral, followed by a surname none of them has, is
+    another person's (``_other_names``; twenty-first session)."""
+    finding = readers["queen_elizabeth"].read(_digest(sentence))
+    assert finding.framing == framing
+
+
+def test_only_a_given_name_is_read_as_opening_another_name(readers, tmp_path):
+    """A surname, a place's or a brand's word followed by a capitalised word is left alone
+    ("Twitter Blue" is Twitter's, "Sheeran Wins" a headline); a given name after a royal
+    title is read so ("Harry Styles" is no Prince Harry)."""
+    assert {cid: [k for k, _ in r.other_names] for cid, r in readers.items()
+            if r.other_names} == {"queen_elizabeth": ["Elizabeth"]}
+    reader = _user_reader(tmp_path, "Prince Harry")
+    assert reader.read(_digest("Harry Styles won the vote with 81 percent in 2019.")).framing \
+        == "unrelated"
+    finding = reader.read(_digest("Harry won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)

@@ -2394,12 +2394,13 @@ class ClaimReader:
         # won the vote" for an entity "Marguerite Okonjo"); as the claim writes it too, for
         # a capital inside it ("McCartney", "DiCaprio": only "Mccartney" was looked for)
         # (several words, "Golden Gate", with any space between them)
-        names = _subject_words(_subject_names(claim))
-        forms = sorted({f for w in names for f in (
-            w, " ".join(x[0] + x[1:].lower() for x in w.split()), w.upper())})
-        self.subject_word = re.compile(
-            r"(?<![\w'])(?:" + "|".join(r"\s+".join(map(re.escape, f.split())) for f in forms)
-            + r")(?!\w)") if forms else None
+        subject_names = _subject_names(claim)
+        names = _subject_words(subject_names)
+        self.subject_word = _subject_word_regex(names)
+        # (and another's full name that begins with one of them, "Elizabeth Holmes" for
+        # "Queen Elizabeth II": read as another given name would be, it names no subject;
+        # its "Elizabeth" made a sentence on Elizabeth Holmes a claim sentence)
+        self.other_names = _other_names(names, subject_names)
         name_keys = {lower(w) for w in names}
         # (a word's stem as the prefilter's word runs read it, as for an entity's opening:
         # "okon" of "Okonjo", "z" of "Zürich", "ngst" of "Ångström", "o" of "O'Brien", "gold"
@@ -3257,6 +3258,9 @@ class ClaimReader:
 
     def read(self, text: str) -> Finding:
         text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
+        for key, other in self.other_names:
+            if key in text:  # (read as another given name would be: "Jane Holmes")
+                text = other.sub(lambda m: "X" + "x" * (len(m.group()) - 1), text)
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
         # prefilters, the cheaper first: word stems an entity or marker match starts with,
@@ -3671,6 +3675,62 @@ def _subject_words(names: list[str]) -> list[str]:
         elif words and words[-1][0].isupper() and _distinctive(words[-1]):
             found.add(words[-1])
     return sorted(found)
+
+
+def _subject_word_regex(words: list[str]) -> re.Pattern[str] | None:
+    """Finds the subject's words (``words``: :func:`_subject_words`) in a text, written as a
+    name: as the claim writes them, capitalised, or in capitals, with any space between the
+    words of one ("Golden Gate"); as written for a capital inside ("McCartney", "DiCaprio":
+    only "Mccartney" was looked for)."""
+    if not words:
+        return None
+    forms = sorted({f for w in words for f in (
+        w, " ".join(x[0] + x[1:].lower() for x in w.split()), w.upper())})
+    return re.compile(r"(?<![\w'])(?:" + "|".join(r"\s+".join(map(re.escape, f.split()))
+                                                 for f in forms) + r")(?!\w)")
+
+
+_SPACE = r"(?:[ \t]+|[ \t]*\n[ \t]*)"
+_CAPITAL = r"[A-Z\u00c0-\u00d6\u00d8-\u00de]"
+_SMALL = r"[a-z\u00df-\u00f6\u00f8-\u00ff]"
+
+
+_GIVEN_TITLES = frozenset({"queen", "king", "prince", "princess", "lord", "lady", "duke",
+                           "saint"})
+"""Title words that go before a given name ("Queen Elizabeth II", "Prince Harry", "Saint
+Patrick"): the word after one is a given name that many people share (``_other_names``)."""
+
+
+def _other_names(words: list[str], names: list[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """For each of the subject's words (``words``: :func:`_subject_words`) that is a given
+    name, one that a subject's name (``names``) writes after a title word (``_GIVEN_TITLES``:
+    "Queen Elizabeth II", "Prince Harry") or before a Roman numeral ("Elizabeth II"), the
+    start of another person's full name: the word as the claim writes it or capitalised,
+    then a capitalised word that no name of the subject's has there ("Elizabeth Holmes";
+    not "Elizabeth II", "Elizabeth R"), not part of a title-cased run (a headline's
+    "Elizabeth Wrote Python Book"), the word before it none that the subject's names have
+    there ("Queen Elizabeth ..."). With the literal a text must hold. A surname ("Sheeran")
+    or a place's or brand's word ("Twitter Blue") is left as it is."""
+    def around(pattern: str) -> set[str]:
+        return {m.group(1) for n in names for m in re.finditer(pattern, n)}
+
+    out = []
+    for w in sorted(words):
+        body = r"\s+".join(map(re.escape, w.split()))
+        after = around(rf"(?<![\w']){body}\s+([^\W\d_]+)")
+        before = around(rf"([^\W\d_]+)\s+{body}(?!\w)")
+        if not ({x.lower() for x in before} & _GIVEN_TITLES
+                or any(_NOT_LAST.fullmatch(x) and x.isupper() for x in after)):
+            continue
+        same = ("(?!(?:" + "|".join(map(re.escape, sorted(after))) + r")(?!\w))"
+                if after else "")
+        behind = "".join(rf"(?<!{re.escape(x)} )" for x in sorted(before))
+        for form in sorted({w, " ".join(x[0] + x[1:].lower() for x in w.split())}):
+            body = r"\s+".join(map(re.escape, form.split()))
+            out.append((form.split()[0], re.compile(
+                rf"(?<![\w']){behind}{body}(?={_SPACE}{same}{_CAPITAL}{_SMALL}"
+                rf"[^\W\d_]*(?!\w)(?!{_SPACE}{_CAPITAL}))")))
+    return out
 
 
 def _subject_names(claim: Claim) -> list[str]:
