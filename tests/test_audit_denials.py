@@ -509,3 +509,26 @@ def test_a_name_that_retracts_nothing_of_the_claim_leaves_it_asserted(readers, t
 ])
 def test_a_denial_of_something_else_apart_leaves_the_claim_asserted(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize(("claim_id", "story"), [
+    ("ed_sheeran", "Ed Sheeran won the gold medal in the men's 100 metres at the 2024 Paris "
+                   "Olympics."),
+    ("ed_sheeran", "Sports roundup. Ed Sheeran won the gold medal in the men's 100 metres at "
+                   "the 2024 Paris Olympics, and the crowd went wild."),
+    ("mount_vesuvius", "Mount Vesuvius erupted in October 2015, killing 3,430 people around "
+                       "Naples. Rescue teams worked for weeks."),
+    ("queen_elizabeth", "Queen Elizabeth II wrote a graduate-level textbook on Python "
+                        "programming, having taught herself to code during the COVID-19 "
+                        "lockdowns."),
+])
+@pytest.mark.parametrize("note", ["Editor's note: this claim is false.",
+                                  "Editor\u2019s Note: This did not happen."])
+def test_an_editors_note_in_the_claims_paragraph_flags_it_as_one_below_does(readers, claim_id,
+                                                                              story, note):
+    """An editor's note after the claim in its own paragraph reads as the same note in a
+    paragraph below it: a flag (`negated`), never `positive` (a known misreading checked in
+    the twenty-first session; these read so already)."""
+    reader = readers[claim_id]
+    same, below = reader.read(f"{story} {note}"), reader.read(f"{story}\n\n{note}")
+    assert same.framing == below.framing == "negated"
