@@ -2384,16 +2384,16 @@ class ClaimReader:
         # (run_gate: "lodi", "resu"; "Москва", with none, is an entity without a gate)
         patterns = [(p, gate_stems(p.pattern, runs=True)) for p in self.finder.entities
                     + self.finder.markers]
-        # the word that identifies the subject in each of its names (_subject_words: the
-        # last distinctive word, a person's surname, a place's own word), where the claim
+        # the word that identifies the subject in each of its names (_subject_words: a
+        # person's surname, a place's own words, "Golden Gate"), where the claim
         # writes it as a name, capitalised ("Mount Vesuvius", "Marguerite Okonjo"; not
         # "black-and-white dreams"), and the text too (or in capitals): a sentence holding
         # one names the topic, the surname alone too ("Vesuvius erupted in 2015", "Sheeran
         # took gold"; _topical), and a text holding one passes the prefilter as one naming
         # an entity does (each word a gate, by its stem, and a literal of its own: "Okonjo
         # won the vote" for an entity "Marguerite Okonjo"); as the claim writes it too, for
-        # a capital inside it ("McCartney", "DiCaprio": only "Mccartney" was looked for)
-        # (several words, "Golden Gate", with any space between them)
+        # a capital inside it ("McCartney", "DiCaprio": only "Mccartney" was looked for),
+        # and several words with any space between them (_subject_word_regex)
         subject_names = _subject_names(claim)
         names = _subject_words(subject_names)
         self.subject_word = _subject_word_regex(names)
