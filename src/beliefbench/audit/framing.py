@@ -3258,9 +3258,6 @@ class ClaimReader:
 
     def read(self, text: str) -> Finding:
         text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
-        for key, other in self.other_names:
-            if key in text:  # (read as another given name would be: "Jane Holmes")
-                text = other.sub(lambda m: "X" + "x" * (len(m.group()) - 1), text)
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
         # prefilters, the cheaper first: word stems an entity or marker match starts with,
@@ -3268,6 +3265,12 @@ class ClaimReader:
         if (not self.gate_runs(b" " + word_runs(low))  # _stem_regex(gates).search(low), faster
                 and not any(p.search(text) for p in self.ungated)):
             return Finding("unrelated")
+        # another's full name opening with the subject's given name ("Elizabeth Holmes"),
+        # read as another given name would be ("Jane Holmes"): past the word stems, which
+        # most texts do not pass, and before the literals, which "elizabeth" passed
+        for key, other in self.other_names:
+            if key in text and (named := other.sub(_other_given_name, text)) != text:
+                text, low = named, lower(named)
         asides = None
         if self.required is not None and not any(c in text for c in _IGNORECASE_EXTRA):
             held = self._held(low, _SEARCH_HELD)
@@ -3699,6 +3702,12 @@ _GIVEN_TITLES = frozenset({"queen", "king", "prince", "princess", "lord", "lady"
                            "saint"})
 """Title words that go before a given name ("Queen Elizabeth II", "Prince Harry", "Saint
 Patrick"): the word after one is a given name that many people share (``_other_names``)."""
+
+
+def _other_given_name(m: re.Match[str]) -> str:
+    """A given name of the subject's opening another's full name (``_other_names``) as a
+    word of the same length that names nothing ("Xxxxxxxxx")."""
+    return "X" + "x" * (len(m.group()) - 1)
 
 
 def _other_names(words: list[str], names: list[str]) -> list[tuple[str, re.Pattern[str]]]:
