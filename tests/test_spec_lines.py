@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from conftest import FIXTURE_CLAIM, line_at, where
 
 from beliefbench.claims import ClaimSpecError, load_claim, resolve_claims
@@ -509,27 +509,38 @@ def test_a_families_file_problem_is_named_at_its_line(tmp_path, monkeypatch):
                       "its guidance")
 
 
-@pytest.mark.parametrize("claims", [["--claims", "ed_sheeran"], []])
-def test_an_audit_with_a_bad_cue_lexicon_is_bad_input(tmp_path, monkeypatch, claims):
-    """`audit` with an edited cues.yaml whose entry does not compile stopped "on an
-    unexpected error", a traceback above the line, once reading had begun; it is now bad
-    input: the file's line named, exit 2, nothing written, in claim mode and claim-free."""
+def _audit_with_edited_cues(tmp_path: Path, monkeypatch, claims: list[str],
+                            edit: tuple[str, str]) -> tuple[Result, Path]:
+    """``audit`` run on one claim-bearing document with the shipped cues.yaml edited by
+    ``edit`` (old, new), the lexicon caches cleared before and after: the result and the
+    edited file's path."""
     from beliefbench.audit import cues
 
     path = tmp_path / "audit" / "cues.yaml"
     monkeypatch.setattr(cues, "data_path", lambda *parts: tmp_path.joinpath(*parts))
-    edited(data_path("audit/cues.yaml"), path,
-           ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n  - "fable(s"'))
+    edited(data_path("audit/cues.yaml"), path, edit)
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"text": "Ed Sheeran won the Olympic 100 metres."}) + "\n")
-    index = load_yaml(path.read_text())["fiction"].index("fable(s")
     cues.load_cues.cache_clear()
+    cues.load_negators.cache_clear()
     try:
         res = CliRunner().invoke(cli, ["audit", str(corpus), *claims, "--out",
                                        str(tmp_path / "out"), "--no-progress"])
     finally:
         cues.load_cues.cache_clear()  # the shipped file again for every later test
         cues.load_negators.cache_clear()
+    return res, path
+
+
+@pytest.mark.parametrize("claims", [["--claims", "ed_sheeran"], []])
+def test_an_audit_with_a_bad_cue_lexicon_is_bad_input(tmp_path, monkeypatch, claims):
+    """`audit` with an edited cues.yaml whose entry does not compile stopped "on an
+    unexpected error", a traceback above the line, once reading had begun; it is now bad
+    input: the file's line named, exit 2, nothing written, in claim mode and claim-free."""
+    res, path = _audit_with_edited_cues(
+        tmp_path, monkeypatch, claims,
+        ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n  - "fable(s"'))
+    index = load_yaml(path.read_text())["fiction"].index("fable(s")
     assert res.exit_code == 2, res.output
     at = where(path, '^  - "fable', '"fable')
     assert res.stderr.startswith(f"Error: {at}: field fiction.{index}: not a valid pattern ("), \
@@ -544,22 +555,9 @@ def test_an_audit_with_a_cue_lexicon_that_is_no_yaml_is_bad_input(tmp_path, monk
     """An edited cues.yaml with an entry indented out of its list (no YAML at all, not a bad
     pattern) stopped "on an unexpected error" with PyYAML's traceback: it is bad input as a
     pattern that does not compile is, exit 2, the file and line named, nothing written."""
-    from beliefbench.audit import cues
-
-    path = tmp_path / "audit" / "cues.yaml"
-    monkeypatch.setattr(cues, "data_path", lambda *parts: tmp_path.joinpath(*parts))
-    edited(data_path("audit/cues.yaml"), path,
-           ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n - "fable"'))
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text(json.dumps({"text": "Ed Sheeran won the Olympic 100 metres."}) + "\n")
-    cues.load_cues.cache_clear()
-    cues.load_negators.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["audit", str(corpus), *claims, "--out",
-                                       str(tmp_path / "out"), "--no-progress"])
-    finally:
-        cues.load_cues.cache_clear()  # the shipped file again for every later test
-        cues.load_negators.cache_clear()
+    res, path = _audit_with_edited_cues(
+        tmp_path, monkeypatch, claims,
+        ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n - "fable"'))
     assert res.exit_code == 2, res.output
     line = line_at(path.read_text(), '^ - "fable"')
     assert res.stderr.startswith(f"Error: {path}: line {line}, column 2: "), res.stderr
