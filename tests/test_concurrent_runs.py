@@ -616,3 +616,40 @@ def test_a_killed_writers_temporary_in_a_runs_working_folder_is_removed_too(tmp_
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_run_ending_leaves_the_lock_file_another_run_made_after_its_own_went(tmp_path):
+    """A run's lock file removed while it runs (``rm out/.beliefbench*``, thinking it stale):
+    a second run makes a new one and holds it. The first run, ending, removes only the files
+    it locked: had it removed the second run's, a third run would start beside the second."""
+    out = tmp_path / "out"
+    second: list[subprocess.Popen] = []
+    try:
+        with hold(out, "docs generate"):
+            (out / LOCK_FILE).unlink()
+            (out / HOLDER_FILE).unlink()
+            second.append(_held(out))
+        assert (out / LOCK_FILE).is_file() and (out / HOLDER_FILE).is_file()
+        with pytest.raises(FolderBusy) as e, hold(out, "docs generate"):
+            pass
+        assert f"in use by `beliefbench sweep`, pid {second[0].pid} on " in str(e.value)
+    finally:
+        for proc in second:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_read_only_folder_with_a_killed_runs_lock_files_keeps_the_commands_own_error(
+        tmp_path):
+    """A folder made read-only after a killed run left its lock and holder files: the lock
+    is taken on the file there, and the run ends failing with its own error. Removing the
+    holder file on the way out raised PermissionError, which replaced that error (and left
+    the lock unreleased)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_FILE).write_text("")
+    (out / HOLDER_FILE).write_text("")
+    with _unwritable(out), pytest.raises(ValueError, match="the command's own"), \
+            hold(out, "report"):
+        raise ValueError("the command's own")
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, HOLDER_FILE]

@@ -270,19 +270,36 @@ def _release(key: Path, holder: Path, folder: Path, lock_name: str, lock: BaseFi
     """End :func:`hold`'s hold once (``released`` notes it), whichever way the run ends: its
     ``finally``, or the exit handlers of a Ctrl-C's exit (:func:`~beliefbench.cli.errors.
     exit_interrupted`), which ends the process without unwinding it. The holder file goes, the
-    lock file too (while still held: a contender that opened it before takes the one there
-    after, :func:`_take`), the lock is released, and the folders the hold made are removed
-    where empty: a run leaves its output alone behind, one that wrote nothing nothing."""
+    lock file too, where they are still this run's (:func:`_replaced`; while still held: a
+    contender that opened it before takes the one there after, :func:`_take`), the lock is
+    released, and the folders the hold made are removed where empty: a run leaves its output
+    alone behind, one that wrote nothing nothing."""
     if released:
         return
     released.append(True)
     _HELD.pop(key, None)
-    holder.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
-        (folder / lock_name).unlink()
+    if not _replaced(lock, folder / lock_name):  # else another run's files, not ours to remove
+        with contextlib.suppress(OSError):  # a read-only folder: the command names it itself
+            holder.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
+            (folder / lock_name).unlink()
     with contextlib.suppress(FileNotFoundError):  # a lock whose release removes it too
         lock.release()
     remove_empty_dirs(made)
+
+
+def _replaced(lock: BaseFileLock, path: Path) -> bool:
+    """Whether ``path`` is now another file than the one ``lock`` holds: this run's lock file
+    was removed while it ran (``rm``, the folder moved aside) and a second run made and holds
+    the one there, with its holder file. Removing those would let a third run start beside
+    the second."""
+    held = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if not isinstance(held, int):  # no descriptor to compare (another kind of lock)
+        return False
+    try:
+        return not os.path.samestat(os.fstat(held), os.stat(path, follow_symlinks=False))
+    except OSError:  # nothing there (or it cannot be read): no other run's file to keep
+        return False
 
 
 def made_for_run(folder: str | Path) -> bool:
