@@ -677,11 +677,21 @@ def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim
                             "where this is the number 8: the log would record condition 8, "
                             "not 010; to keep the label as typed, quote it: --metadata "
                             "'condition=\"010\"'")
-    # Inspect's variable stands for --metadata where none is typed
+    # Inspect's variable stands for --metadata where none is typed: named, and fixed there (a
+    # --metadata typed to fix it would drop the variable's other items, condition=negated)
     argv()
     monkeypatch.setenv("INSPECT_EVAL_METADATA", "condition=negated step=010")
-    with pytest.raises(ValueError, match=r"^--metadata step=010: .* record step 8, not 10;"):
+    with pytest.raises(ValueError) as e:
         belief(claims=str(fixture_claim))
+    assert str(e.value) == ("INSPECT_EVAL_METADATA: step=010: Inspect reads --metadata values "
+                            "as YAML, where digits with a leading 0 are octal: the log would "
+                            "record step 8, not 10; write step=10 in INSPECT_EVAL_METADATA "
+                            "(from a checkpoint folder in a script: step=$((10#${ckpt##*-})))")
+    monkeypatch.setenv("INSPECT_EVAL_METADATA", "condition=010")
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim))
+    assert str(e.value).endswith("not 010; to keep the label as typed, quote it in "
+                                 "INSPECT_EVAL_METADATA: condition=\"010\""), str(e.value)
     # read as typed: a step without a leading 0, 0689 (no octal: YAML keeps the text, which
     # the report reads as 689), a quoted label, a key that is no label
     argv("--metadata", "step=625", "--metadata", "condition=\"010\"", "--metadata",

@@ -302,16 +302,20 @@ METADATA_VARIABLE = "INSPECT_EVAL_METADATA"
 ``--metadata`` options where the command line gives none."""
 
 
-def _metadata_typed() -> list[str]:
+def _metadata_typed() -> tuple[list[str], bool]:
     """Every ``--metadata`` value on this process's command line, in order, as typed; where
-    none is typed, the items of :data:`METADATA_VARIABLE` (which Inspect then reads)."""
+    none is typed, the items of :data:`METADATA_VARIABLE` (which Inspect then reads), with
+    True: a refusal names the variable, where a ``--metadata`` typed to fix an item would
+    drop the variable's other items."""
     args, found = sys.argv[1:], []
     for i, arg in enumerate(args):
         if arg == "--metadata" and i + 1 < len(args):
             found.append(args[i + 1])
         elif arg.startswith("--metadata="):
             found.append(arg.removeprefix("--metadata="))
-    return found or os.environ.get(METADATA_VARIABLE, "").split()
+    if found:
+        return found, False
+    return os.environ.get(METADATA_VARIABLE, "").split(), True
 
 
 def _check_labels_read_as_typed() -> None:
@@ -322,7 +326,8 @@ def _check_labels_read_as_typed() -> None:
     Refused before anything runs: the log's number cannot be read back as what was typed."""
     import yaml
 
-    for item in _metadata_typed():
+    items, variable = _metadata_typed()
+    for item in items:
         key, sep, raw = item.partition("=")
         key, typed = key.replace("-", "_"), raw.strip()  # the key as Inspect reads it
         if not sep or key not in ("step", "condition", "checkpoint"):
@@ -333,20 +338,25 @@ def _check_labels_read_as_typed() -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, int):
             continue
+        named = f"{METADATA_VARIABLE}: {item}" if variable else f"--metadata {item}"
         if key == "step":
             if not re.fullmatch(r"\d+", typed) or int(typed) == value:
                 continue  # 625 or +625: the step typed
+            fix = f"step={int(typed)}"
             raise TaskArgumentError(
-                f"--metadata {item}: Inspect reads --metadata values as YAML, where digits "
+                f"{named}: Inspect reads --metadata values as YAML, where digits "
                 f"with a leading 0 are octal: the log would record step {value}, not "
-                f"{int(typed)}; pass --metadata step={int(typed)} (from a checkpoint folder "
-                f"in a script: step=$((10#${{ckpt##*-}})))")
+                f"{int(typed)}; "
+                + (f"write {fix} in {METADATA_VARIABLE}" if variable else f"pass --metadata {fix}")
+                + " (from a checkpoint folder in a script: step=$((10#${ckpt##*-})))")
         if str(value) != typed:
+            quoted = f"{key}={chr(34)}{typed}{chr(34)}"
             raise TaskArgumentError(
-                f"--metadata {item}: Inspect reads --metadata values as YAML, where this is "
+                f"{named}: Inspect reads --metadata values as YAML, where this is "
                 f"the number {value}: the log would record {key} {value}, not {typed}; to "
-                f"keep the label as typed, quote it: --metadata "
-                f"{shlex.quote(f'{key}={chr(34)}{typed}{chr(34)}')}")
+                "keep the label as typed, quote it"
+                + (f" in {METADATA_VARIABLE}: {quoted}" if variable
+                   else f": --metadata {shlex.quote(quoted)}"))
 
 
 TASK_ARGS_VARIABLE = "INSPECT_EVAL_TASK_ARGS"
