@@ -1767,7 +1767,7 @@ def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
         linked = real != os.path.normpath(os.path.join(top, os.path.relpath(d, folder)))
         # a real path holds no link, so one under ``top`` is where a walk that follows no
         # link reaches it: told by its path, without that second walk of the whole tree
-        if real in seen or (linked and _under(real, top)):
+        if real in seen or (linked and _under(real, top) and _listed_down_to(real, top)):
             dirs.clear()
             continue
         seen.add(real)
@@ -1778,6 +1778,21 @@ def _each_folder_once(folder: Path) -> Iterator[tuple[str, list[str]]]:
 def _under(path: str, top: str) -> bool:
     """Whether real path ``path`` is ``top`` or lies below it."""
     return path == top or path.startswith(os.path.join(top, ""))
+
+
+def _listed_down_to(real: str, top: str) -> bool:
+    """Whether a walk of ``top`` that follows no link reaches real folder ``real`` below it:
+    every folder above it, ``top`` included, can be listed. One this user may enter but not
+    list (mode 711) hides what lies under it from the walk: reached only through a link,
+    such a folder's logs were passed over without a word."""
+    parent = os.path.dirname(real)
+    while _under(parent, top):
+        if not os.access(parent, os.R_OK | os.X_OK):
+            return False
+        if parent == top:
+            return True
+        parent = os.path.dirname(parent)
+    return True  # ``real`` is ``top``: a link back up, walked already
 
 
 def _logs_in(folder: Path) -> tuple[list[str], list[tuple[str, list[str]]]]:
