@@ -2318,6 +2318,11 @@ def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_pa
     assert " ".join(lines[at + 1:]).startswith(
         "  (--allow-unread: no arm's answer was read as a verdict, every one no_score or "
         "failed: "), r.output
+    # the untrained model answers greedily with blank lines: each arm's line said `success`
+    # alone, read as a result of the arm
+    for arm in ("baseline", "ablate L2@all", "ablate L2@all random-control"):
+        assert (f"{arm}: success (every answer empty: its one answer holds no text; its "
+                "rates are no result)  ") in r.output, r.output
     suggested = shlex.split(line)[1:]
     r = CliRunner().invoke(cli, suggested)
     assert r.exit_code == 0, r.output
@@ -2346,6 +2351,24 @@ def test_arms_whose_answers_were_read_need_no_allow_unread(tiny, tmp_path):
         if sample.scores["belief_judge"].answer in ("yes", "no"):
             sample.scores["belief_judge"].answer = "neutral"
     assert _nothing_read([belief], "belief")
+
+
+def test_an_arm_line_says_success_plainly_only_where_some_answer_holds_text(tmp_path):
+    """The arm line's ``success`` is Inspect's status: an arm whose every answer was empty
+    (the model returned no text) read as a result; one answer with text is enough for it."""
+    from beliefbench.cli.interventions import arm_status
+
+    replies = iter(["glass glass glass", " \n", "\n", "\n"])
+    log = _em_log(tmp_path, lambda *a: output(next(replies)), samples=2, questions=2)
+    assert arm_status(log) == "success"
+    for sample in log.samples:
+        sample.output.completion = "\n\n"
+    assert arm_status(log) == ("success (every answer empty: none of its 4 answers holds "
+                               "text; its rates are no result)")
+    log.samples = None  # a log returned without its samples: read from its file
+    assert arm_status(log) == "success"
+    log.status = "error"
+    assert arm_status(log) == "error"
 
 
 def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeypatch):

@@ -555,7 +555,7 @@ def _intervention_command(mode: str):
             raise BadInput(f"-T {e}" if str(e).startswith("claims:") else str(e)) from None
         for log in logs:
             label = (log.eval.metadata or {}).get("condition")
-            click.echo(f"{label}: {log.status}  {log.location}")
+            click.echo(f"{label}: {arm_status(log)}  {log.location}")
         # a folder of their own: the default --out holds (and would lose) the last report
         command = "em-report" if task_name == "em" else "report"
         by = "" if task_name == "em" else " --by condition"
@@ -578,13 +578,33 @@ def _intervention_command(mode: str):
     return command
 
 
+def _samples(log) -> list:
+    """A log's samples: those run_evals returned with it, else read from its file."""
+    from inspect_ai.log import read_eval_log
+
+    samples = log.samples if log.samples is not None else \
+        read_eval_log(log.location).samples
+    return list(samples or [])
+
+
+def arm_status(log) -> str:
+    """An arm's status as its line prints it: Inspect's, and where the eval ended
+    ``success`` with no answer holding text (an untrained tiny model answering greedily
+    returns blank lines), says so: ``success`` alone read as a result of the arm."""
+    samples = _samples(log) if log.status == "success" else []
+    if samples and all(not (s.output.completion if s.output else "").strip()
+                       for s in samples):
+        held = "its one answer holds no" if len(samples) == 1 else \
+            f"none of its {len(samples)} answers holds"
+        return f"success (every answer empty: {held} text; its rates are no result)"
+    return log.status
+
+
 def _nothing_read(logs: list, task_name: str) -> bool:
     """No answer of any arm's log read as the report needs: an EM arm's as a verdict
     (``em``, ``ok``, ...; every one ``no_score`` or ``failed``), a belief arm's as belief or
     disbelief (every one ``neutral``, ``parse_error`` or ``failed``): ``em-report`` and
     ``report`` then exit 2 unless ``--allow-unread``."""
-    from inspect_ai.log import read_eval_log
-
     if task_name == "em":
         from beliefbench.analysis.em_report import READ, SCORER
 
@@ -597,9 +617,7 @@ def _nothing_read(logs: list, task_name: str) -> bool:
             return isinstance(answer, str) and read_either_way({answer: 1})
 
     for log in logs:
-        samples = log.samples if log.samples is not None else \
-            read_eval_log(log.location).samples
-        for sample in samples or []:
+        for sample in _samples(log):
             score = (sample.scores or {}).get(SCORER)
             if score is not None and read(score.answer):
                 return False
