@@ -1664,6 +1664,32 @@ def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
         "finetuning delta"
 
 
+def test_the_stability_table_explains_its_columns_for_either_noise(tiny, perturbed, tmp_path):
+    """`internals stability` printed scale, loss, loss_sd, loss_increase and seeds with no
+    legend (margins, lens, probe, steer and patch print one): what the scale is relative to
+    (the delta's norm or the weights' RMS) and the loss's unit went unsaid."""
+    from beliefbench.cli.interventions import STABILITY_COLUMNS
+
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    for base, unit in ((str(tiny), "the norm of each tensor's finetuning delta"),
+                       ("none", "each weight tensor's RMS")):
+        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(perturbed[0]),
+                                       "--base", base, "--data", str(data), "--scales", "0,1",
+                                       "--seeds", "2", "--out", str(tmp_path / base[-4:])])
+        assert res.exit_code == 0, res.output
+        lines = res.output.splitlines()
+        legend = STABILITY_COLUMNS.format(unit=unit)
+        assert legend in lines, res.output
+        # under the table, whose header names the columns it explains
+        header = next(i for i, x in enumerate(lines) if x.split()[:2] == ["scale", "loss"])
+        assert lines.index(legend) > header
+        assert legend.startswith(f"scale: the noise's size, relative to {unit}; loss: mean "
+                                 "token loss on --data, nats per trained token")
+        for column in ("loss_sd: ", "loss_increase: ", "seeds: "):
+            assert column in legend
+
+
 def test_stability_refuses_a_base_whose_tokenizer_is_not_the_models(perturbed, tmp_path):
     """A --base of another model (here a 1,000-token vocabulary against the checkpoint's
     own) perturbed "the finetuning delta" W - W_base against weights the checkpoint never

@@ -69,6 +69,16 @@ PATCH_COLUMNS = (
     "between A and B; flip_rate: share of them the patch turns to A's winner ('-': none); "
     "control: B's own activations plus random vectors of the A - B difference's norm")
 """The legend under the patch table (recovery and flip_rate are ratios, not margins)."""
+STABILITY_COLUMNS = (
+    "scale: the noise's size, relative to {unit}; loss: mean token loss on --data, nats per "
+    "trained token, averaged over the draws (scale 0: the model itself); loss_sd: its sd over "
+    "the draws ('-': fewer than two); loss_increase: the mean loss minus the unperturbed "
+    "model's (a less stable solution loses more at the same scale); seeds: the draws "
+    "averaged (one whose loss is NaN left out)")
+"""The legend under the stability table, as the other internals tables have one; ``unit``:
+what ``--scales`` is relative to, which depends on the noise's target."""
+STABILITY_UNITS = {"finetuning delta": "the norm of each tensor's finetuning delta",
+                   "all weights": "each weight tensor's RMS"}
 PATCH_POSITIONS = {
     "prompt": "A's activations on every prompt token; the continuation's tokens keep B's, "
               "so even the last index does not give A's margins",
@@ -867,6 +877,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         raise BadInput(f"--model {model_path} --base {base}: {e}") from None
     summary = summarize_noise(curve)
     _table(summary, float_format="{:.4f}")  # an undefined sd as '-'
+    click.echo(STABILITY_COLUMNS.format(unit=STABILITY_UNITS[noise_on]))
 
     for note in undefined_spread_note(summary, seeds):
         click.echo(f"warning: {note}", err=True)
