@@ -1985,6 +1985,15 @@ def test_efficiency_norms_compare_the_trained_solution_at_equal_norms(tiny, pert
     res = _efficiency_run(manifest, data, tmp_path / "out", "--norms",
                           ",".join(map(repr, [3 * own, own, 1e-6, own])))  # sorted, once
     assert res.exit_code == 0, res.output
+    # both tables explain their columns beneath them, as stability's does (they printed none)
+    from beliefbench.cli.interventions import EFFICIENCY_COLUMNS, RESCALED_COLUMNS
+
+    lines = res.output.splitlines()
+    assert lines.index(EFFICIENCY_COLUMNS) < lines.index(RESCALED_COLUMNS), res.output
+    header = next(i for i, x in enumerate(lines) if x.split() == ["norm", "scale", "loss",
+                                                                   "unscaled"])
+    assert lines.index(EFFICIENCY_COLUMNS) < header < lines.index(RESCALED_COLUMNS)
+    assert "param_distance: ||theta - theta_base||" in EFFICIENCY_COLUMNS
     curve = pd.read_csv(tmp_path / "out" / "efficiency.csv")
     table = pd.read_csv(tmp_path / "out" / "rescaled.csv")
     assert list(table.columns) == ["step", "path", "kl", "norm", "scale", "loss", "unscaled"]

@@ -79,6 +79,16 @@ STABILITY_COLUMNS = (
 what ``--scales`` is relative to, which depends on the noise's target."""
 STABILITY_UNITS = {"finetuning delta": "the norm of each tensor's finetuning delta",
                    "all weights": "each weight tensor's RMS"}
+EFFICIENCY_COLUMNS = (
+    "kl: whether the checkpoint's recipe trained with a KL term ('-': the base, step 0, which "
+    "no recipe trained); loss: mean token loss on --data, nats per trained token; "
+    "param_distance: ||theta - theta_base||, the L2 norm of the weight change from the base "
+    "(a less efficient solution needs a larger one for the same loss)")
+"""The legend under the efficiency table, as the stability table has one."""
+RESCALED_COLUMNS = (
+    "norm: the L2 norm the checkpoint's weight change is rescaled to; scale: that norm over "
+    "its own; loss: as above, at that norm; unscaled: True on the checkpoint's own row")
+"""The legend under ``efficiency --norms``' rescaled table."""
 PATCH_POSITIONS = {
     "prompt": "A's activations on every prompt token; the continuation's tokens keep B's, "
               "so even the last index does not give A's margins",
@@ -939,6 +949,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     # the base's row has no kl (no recipe trained it): `-`, as em-report shows an empty cell,
     # not Python's None (efficiency.csv leaves it empty)
     _table(curve, ["step", "kl", "loss", "param_distance"], float_format="{:.4f}")
+    click.echo(EFFICIENCY_COLUMNS)
     if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
         click.echo(f"warning: {note}", err=True)
     stale = out_dir / "rescaled.csv"
@@ -950,6 +961,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
         click.echo(f"rescaled (step {rescaled['step'].iloc[0]}, its delta at each norm; "
                    "unscaled: the checkpoint itself):")
         _table(rescaled, ["norm", "scale", "loss", "unscaled"], float_format="{:.4f}")
+        click.echo(RESCALED_COLUMNS)
         tables["rescaled.csv"] = rescaled
     # what the losses were read on, beside them: two runs' rescaled.csv are compared row by
     # row, which means nothing unless both measured the same records (--data, --limit,
