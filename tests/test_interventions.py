@@ -1828,6 +1828,31 @@ def test_summarize_noise_gives_no_spread_to_a_scale_with_one_finite_draw():
     assert undefined_spread_note(summary[summary["scale"] == 0], 1) == []  # no noise drawn
 
 
+def test_summarize_noise_counts_and_averages_finite_losses_only():
+    """An infinite loss (noise that broke the model, as a NaN) was counted in ``seeds`` and
+    made the scale's mean loss and loss_increase inf, while the warning spoke of draws that
+    "gave a finite loss": a scale with one inf and one finite draw read ``seeds 2``, loss inf;
+    now ``seeds 1`` and the finite draw's loss, and a scale of no finite draw ``seeds 0``."""
+    from beliefbench.internals.stability import summarize_noise, undefined_spread_note
+
+    inf = float("inf")
+    curve = pd.DataFrame({"scale": [0.0, 1.0, 1.0, 5.0, 5.0, 50.0, 50.0],
+                          "seed": [None, 0, 1, 0, 1, 0, 1],
+                          "loss": [2.0, 2.5, 3.5, 4.0, inf, inf, float("nan")]})
+    curve["loss_increase"] = curve["loss"] - 2.0
+    summary = summarize_noise(curve)
+    assert list(summary["seeds"]) == [1, 2, 1, 0]  # was [1, 2, 2, 1]
+    assert summary["loss"].iloc[:3].tolist() == pytest.approx([2.0, 3.0, 4.0])
+    assert summary["loss_increase"].iloc[:3].tolist() == pytest.approx([0.0, 1.0, 2.0])
+    assert summary[["loss", "loss_sd", "loss_increase"]].iloc[3].isna().all()
+    assert not np.isinf(summary[["loss", "loss_sd", "loss_increase"]].to_numpy()).any()
+    assert undefined_spread_note(summary, 2) == [
+        "NO SPREAD: fewer than two of the 2 draws gave a finite loss at scale(s) 5 (seeds 1), "
+        "50 (seeds 0) (the noise broke the model): loss_sd is undefined there (shown as -, "
+        "empty in noise_summary.csv, null in noise.json), not 0"]
+    assert np.isinf(curve["loss"]).sum() == 2  # noise.csv keeps each draw's own loss
+
+
 def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path) -> None:
     """A finetune manifest listing one full checkpoint (step 10) of ``base``, as finetune
     writes it."""

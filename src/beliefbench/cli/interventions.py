@@ -71,10 +71,10 @@ PATCH_COLUMNS = (
 """The legend under the patch table (recovery and flip_rate are ratios, not margins)."""
 STABILITY_COLUMNS = (
     "scale: the noise's size, relative to {unit}; loss: mean token loss on --data, nats per "
-    "trained token, averaged over the draws (scale 0: the model itself); loss_sd: its sd over "
-    "the draws ('-': fewer than two); loss_increase: the mean loss minus the unperturbed "
-    "model's (a less stable solution loses more at the same scale); seeds: the draws "
-    "averaged (one whose loss is NaN left out)")
+    "trained token, averaged over the draws (scale 0: the model itself; '-': no draw gave a "
+    "finite loss); loss_sd: its sd over the draws ('-': fewer than two); loss_increase: the "
+    "mean loss minus the unperturbed model's (a less stable solution loses more at the same "
+    "scale); seeds: the draws averaged (one whose loss is NaN or infinite left out)")
 """The legend under the stability table, as the other internals tables have one; ``unit``:
 what ``--scales`` is relative to, which depends on the noise's target."""
 STABILITY_UNITS = {"finetuning delta": "the norm of each tensor's finetuning delta",

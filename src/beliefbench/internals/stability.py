@@ -201,8 +201,12 @@ def summarize_noise(curve: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds per scale. ``loss_sd`` is NaN (undefined) at a scale with
     fewer than two finite losses (one seed, or draws that broke the model): it was 0.0, read
     as a loss that no draw moved. Scale 0 is the model itself, the same loss whatever the
-    seed: its sd is 0."""
-    g = curve.groupby("scale", sort=True)
+    seed: its sd is 0. Only finite losses count, in ``seeds`` as in the mean and sd: an
+    infinite one (noise that broke the model, as a NaN does) was counted among the seeds and
+    made the mean loss inf, beside a warning of fewer than two draws with a finite loss."""
+    finite = curve.assign(**{c: curve[c].where(np.isfinite(curve["loss"]))
+                             for c in ("loss", "loss_increase")})
+    g = finite.groupby("scale", sort=True)
     sd = g["loss"].std(ddof=1)
     sd[sd.index == 0] = 0.0
     return pd.DataFrame({"scale": list(g.groups), "loss": g["loss"].mean().to_numpy(),
