@@ -2242,6 +2242,29 @@ def test_efficiency_prints_the_bases_missing_kl_as_a_dash(tiny, tmp_path):
     assert pd.isna(csv.loc[csv["step"] == 0, "kl"]).all()
 
 
+def test_stability_and_efficiency_name_the_model_they_measured(tiny, tmp_path):
+    """margins, lens, probe, binary and steer print a ``Model: ...`` line at the top;
+    stability and efficiency printed their tables naming no checkpoint. stability names its
+    --model, efficiency its manifest's last checkpoint (the trained solution; the base is
+    its step-0 row), with measured()'s path and weights sha."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    step = _moved_run(tiny, tmp_path / "run")
+    line = f"Model: {step.resolve()} (weights {weights_sha256(step)[:12]})"
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(step), "--data",
+                                   str(data), "--scales", "0,1", "--seeds", "1", "--out",
+                                   str(tmp_path / "noise")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[:2] == [line, f"noise on: finetuning delta (base {tiny}, "
+                                           f"from {tmp_path / 'run' / 'manifest.jsonl'})"]
+    res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest",
+                                   str(tmp_path / "run"), "--data", str(data), "--out",
+                                   str(tmp_path / "eff")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == line, res.stdout
+    assert res.stdout.splitlines()[1].split()[:2] == ["step", "kl"]
+
+
 ALL_AGREE = ("warning: ALL PAIRS AGREE: 1 row(s) of 2 or more pairs have a 0-wide 95% CI "
              "because every pair goes one way (")
 

@@ -876,6 +876,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
                            f"from; pass the run's base (its manifest's base_model), or "
                            f"--base none for noise on all weights")
     noise_on = "all weights" if base is None else "finetuning delta"
+    info = describe(model_path)
+    click.echo(measured(info))  # as margins, lens, probe and steer name the model measured
     click.echo(f"noise on: {noise_on} (" + (
         f"base {base}, from {source}" if base is not None else source if source else
         "no finetune manifest beside --model lists it; --base B for the finetuning delta")
@@ -891,7 +893,6 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
 
     for note in undefined_spread_note(summary, seeds):
         click.echo(f"warning: {note}", err=True)
-    info = describe(model_path)
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
                            "noise.json", {"measure": "weight_noise", **info,
@@ -931,7 +932,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
     --norms, the last checkpoint's loss at equal norms (its delta rescaled)."""
     from beliefbench.finetune.manifest import manifest_file, read_manifest_file, relocation_note
-    from beliefbench.internals.model import checkpoint_problem
+    from beliefbench.internals.model import checkpoint_problem, describe
     from beliefbench.internals.results import write_results
     from beliefbench.internals.stability import NoDeltaError, efficiency_curves
     from beliefbench.records import sha256_file
@@ -948,6 +949,9 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
         raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
     # the base's row has no kl (no recipe trained it): `-`, as em-report shows an empty cell,
     # not Python's None (efficiency.csv leaves it empty)
+    # the last checkpoint, the trained solution (the base is the step-0 row, --norms'
+    # rescaled table is of it): as margins, lens, probe and steer name the model measured
+    click.echo(measured(describe(curve["path"].iloc[-1])))
     _table(curve, ["step", "kl", "loss", "param_distance"], float_format="{:.4f}")
     click.echo(EFFICIENCY_COLUMNS)
     if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
