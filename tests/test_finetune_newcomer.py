@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -409,6 +410,36 @@ def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_tracebac
     with pytest.raises(DocumentError) as e:  # an absolute path: no word of the working dir
         tokenizer_dir(tmp_path / "models" / "tiny")
     assert f"no such directory (no folder {tmp_path / 'models'}); give" in str(e.value)
+
+
+@pytest.mark.parametrize("args", [
+    ["claims", "validate", "some/claim.yaml"],
+    ["finetune", "--recipe", "recipes/missing.yaml", "--data", "{data}", "--out", "ckpt"],
+    ["docs", "mix", "--docs", "nodata/x.jsonl", "--out", "{tmp}/mix.jsonl"],
+    ["docs", "stats", "--tokenizer", "../x", "{data}"],
+], ids=["claims-validate", "finetune-recipe", "docs-mix", "docs-stats-tokenizer"])
+def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, args):
+    """A shell left in a folder since removed: these ended in a traceback from naming the
+    working directory (os.path.realpath of a relative claim path, the run lock of a relative
+    --out, transformers' own import) or in a bare "Error: [Errno 2] No such file or
+    directory" (docs mix); each now says the working directory is gone, and exits 2."""
+    from beliefbench.cli import cli
+    from beliefbench.finetune.base import CWD_GONE
+
+    args = [a.format(data=data, tmp=tmp_path) for a in args]
+    gone = tmp_path / "run"
+    gone.mkdir()
+    here = os.getcwd()
+    os.chdir(gone)
+    try:
+        gone.rmdir()
+        res = CliRunner().invoke(cli, args)
+    finally:
+        os.chdir(here)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exc_info
+    assert res.exit_code == 2, res.output
+    assert CWD_GONE in " ".join(res.output.split())
+    assert "Errno" not in res.output
 
 
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):

@@ -1401,7 +1401,10 @@ def unread_subfolders_note(selection: Selection = "all") -> str | None:
     measured mine's own claims and left out mine/health's without a word. None where no
     folder does, or where the selection names those subfolders too."""
     items = selection_items(selection)
-    chosen = {os.path.realpath(user_path(i)) for i in items if i != "all"}
+    try:
+        chosen = {os.path.realpath(user_path(i)) for i in items if i != "all"}
+    except FileNotFoundError:  # a removed working directory: said by what reads the paths
+        return None
     unread = [(item, held) for item in items
               if item != "all" and user_path(item).is_dir() and spec_files(user_path(item))
               and (held := [h for h in _held_below(item, user_path(item))

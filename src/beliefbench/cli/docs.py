@@ -31,6 +31,10 @@ from beliefbench.wording import plural
 
 
 def _fail(e: Exception | str) -> click.ClickException:
+    from beliefbench.finetune.base import CWD_GONE, lost_cwd
+
+    if isinstance(e, OSError) and lost_cwd(e):  # was a bare "[Errno 2] No such file ..."
+        return BadInput(CWD_GONE)
     if isinstance(e, OSError) and e.filename is not None:  # the path, not "[Errno 17] ..."
         return BadInput(f"{e.filename}: {e.strerror or e}")
     return BadInput(str(e))

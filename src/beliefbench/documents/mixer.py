@@ -9,6 +9,7 @@ drawn with replacement, so large mixes repeat them (the stats record how many ar
 from __future__ import annotations
 
 import math
+import os
 import random
 from collections.abc import Sequence
 from functools import cache
@@ -200,6 +201,15 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     return records
 
 
+def _same_file_key(p: str | Path) -> Path:
+    """``p`` resolved, to find a file given twice; as written where the working directory
+    was removed (resolving failed there, a bare "[Errno 2]"), so that reading it says so."""
+    try:
+        return Path(p).resolve()
+    except FileNotFoundError:
+        return Path(os.path.normpath(p))
+
+
 def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
         chat: float = 0.0, seed: int = 0, tokenizer: str | None = None) -> Path:
     """Condition documents + neutral text + chats, shuffled deterministically for the seed."""
@@ -207,9 +217,9 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
     where: dict[str, str] = {}
     files: set[Path] = set()
     for p in doc_paths:
-        if Path(p).resolve() in files:
+        if _same_file_key(p) in files:
             raise DocumentError(f"{p} is given twice in --docs; a mix never duplicates records")
-        files.add(Path(p).resolve())
+        files.add(_same_file_key(p))
         for r in read_documents(p):
             if r.id in where:  # within one file, read_documents refuses it
                 raise DocumentError(f"record id {r.id!r} appears in {where[r.id]} and in "

@@ -56,7 +56,7 @@ def tokenizer_dir(path: str | Path) -> Path:
 
         # models/tiny where models/tiny-pt was built: the folders beside it, as --base does;
         # no models/ at all (run from another folder): the working directory
-        near = close_names(p) or missing_folder(p)
+        near = missing_folder(p) or close_names(p)
         raise DocumentError(f"--tokenizer {path}: no such directory"
                             + (f"{near}; give" if near else " (give")
                             + " a local Hugging Face tokenizer directory; nothing is "
@@ -72,9 +72,10 @@ def tokenizer_dir(path: str | Path) -> Path:
 
 def hf_offsets(path: str | Path) -> Offsets:
     """Token start offsets from a local fast tokenizer (never downloads, no remote code)."""
+    p = tokenizer_dir(path)  # first: transformers' import resolves a path of its own, and
+    # in a removed working directory that was a traceback where tokenizer_dir says so
     from transformers import AutoTokenizer
 
-    p = tokenizer_dir(path)
     try:
         tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True,
                                             trust_remote_code=False)

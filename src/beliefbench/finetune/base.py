@@ -70,12 +70,36 @@ CWD_GONE = ("the working directory no longer exists: it was removed after the sh
 """Said for a relative path where :func:`os.getcwd` fails, in place of the directory."""
 
 
+def cwd_gone(path: str | Path | None = None) -> bool:
+    """Whether the working directory was removed under this process (a shell left in a
+    folder that ``rm -rf run && mkdir run`` replaced), for a relative ``path`` (or for none
+    given): :func:`os.path.abspath` and :meth:`Path.resolve` of a relative path then raise
+    a FileNotFoundError naming no file, which reached the user as a traceback or as a bare
+    "[Errno 2] No such file or directory"."""
+    if path is not None and Path(path).expanduser().is_absolute():
+        return False
+    try:
+        os.getcwd()
+    except OSError:
+        return True
+    return False
+
+
+def lost_cwd(e: BaseException) -> bool:
+    """Whether ``e`` is a relative path failing to resolve in a removed working directory
+    (a FileNotFoundError naming no file, see :func:`cwd_gone`): the caller says
+    :data:`CWD_GONE` for it, not the errno."""
+    return isinstance(e, FileNotFoundError) and e.filename is None and cwd_gone()
+
+
 def missing_folder(path: Path) -> str:
     """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
     way to a missing ``path`` is missing, with the close names beside that folder; empty
     where ``path``'s own folder exists (:func:`close_names` then says the rest). A command
     run from another directory than the one its relative paths start in said only that
     ``data/cpu/negated.jsonl`` does not exist, which reads as a file that was never made."""
+    if cwd_gone(path):  # ../x is there to look in, but the folder it was meant from is not
+        return f" ({CWD_GONE})"
     if os.path.lexists(path.parent):
         return ""
     first = next(q for q in [*reversed(path.parents), path] if not os.path.lexists(q))
@@ -89,7 +113,7 @@ def missing_folder(path: Path) -> str:
         return f" (no folder {first}{near})"
     try:
         here = Path.cwd()
-    except OSError:  # `rm -rf run && mkdir run` under a shell in run/: said, not a traceback
+    except OSError:  # removed since the check above
         return f" ({CWD_GONE})"
     near = f"; close names there: {', '.join(close)}" if close else ""
     return (f" (no folder {first} in the working directory, {here}{near}; a relative "
