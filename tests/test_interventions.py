@@ -472,7 +472,8 @@ def test_a_checkpoint_that_cannot_load_is_one_line_before_the_baseline_eval(plan
     r = CliRunner().invoke(cli, ["internals", command, "--model", str(missing), "--direction",
                                  str(planted), "--task", "em", "--log-dir", str(logs)])
     assert r.exit_code == 2, r.output
-    assert r.output == f"Error: {missing}: no such model directory\n"
+    assert r.output == (f"Error: {missing}: no such model directory (no folder "
+                        f"{missing.parent})\n")
     assert not logs.exists()
 
 
