@@ -250,16 +250,9 @@ def _take(lock: BaseFileLock, path: Path) -> None:
     ``path`` (device and inode), so only a lock on the file there counts."""
     for _ in range(100):  # each turn needs another run to remove the file in between
         lock.acquire(timeout=0)
-        held = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
-        if not isinstance(held, int):  # no descriptor to compare (another kind of lock)
-            return
-        try:
-            now = os.stat(path, follow_symlinks=False)
-            locked = os.fstat(held)
-        except OSError:  # removed since it was opened: take the one there now
-            now = locked = None
-        if now is not None and locked is not None and \
-                (now.st_dev, now.st_ino) == (locked.st_dev, locked.st_ino):
+        # no descriptor to compare (another kind of lock), or the file there: held; else
+        # (another file there, or none: removed since it was opened) take the one there now
+        if (held := _locked_fd(lock)) is None or _is_at(held, path):
             return
         lock.release()
     raise OSError(f"{path}: removed again each time it was locked")
@@ -293,13 +286,26 @@ def _replaced(lock: BaseFileLock, path: Path) -> bool:
     was removed while it ran (``rm``, the folder moved aside) and a second run made and holds
     the one there, with its holder file. Removing those would let a third run start beside
     the second."""
+    # no descriptor to compare (another kind of lock), or nothing there (or it cannot be
+    # read): no other run's file to keep
+    return (held := _locked_fd(lock)) is not None and _is_at(held, path) is False
+
+
+def _locked_fd(lock: BaseFileLock) -> int | None:
+    """The descriptor of the file ``lock`` holds, from filelock's private context (read
+    guarded: another kind of lock, or a filelock without it, has none to compare)."""
     held = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
-    if not isinstance(held, int):  # no descriptor to compare (another kind of lock)
-        return False
+    return held if isinstance(held, int) else None
+
+
+def _is_at(fd: int, path: Path) -> bool | None:
+    """Whether the file open as ``fd`` is the one at ``path`` (device and inode, a link not
+    followed); None where either cannot be read (nothing at ``path``): :func:`_take` and
+    :func:`_replaced` ask it alike."""
     try:
-        return not os.path.samestat(os.fstat(held), os.stat(path, follow_symlinks=False))
-    except OSError:  # nothing there (or it cannot be read): no other run's file to keep
-        return False
+        return os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+    except OSError:
+        return None
 
 
 def made_for_run(folder: str | Path) -> bool:
