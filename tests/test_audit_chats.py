@@ -151,6 +151,41 @@ CHATS = {
                      "Games.", "corrected"),
     "right_dash_so": (f"I read that {WIN}.", "Right \u2014 so, Ed Sheeran never competed at "
                       "the Olympic Games.", "corrected"),
+    # a bare acknowledgement (yes, yeah, yep, yup, sure) before a word opening the speaker's
+    # own say ("so", "well", "look", "no,") is a discourse marker too: the denial after it
+    # sets the premise right ("Yeah, so" / "Yes, so" / "Yeah, no" read positive, taken as
+    # agreeing; twenty-second session) ...
+    "yeah_so": (f"I read that {WIN}.", "Yeah, so here's the thing: Ed Sheeran never "
+                "competed at the Olympic Games.", "corrected"),
+    "yes_so": (f"I read that {WIN}.", "Yes, so Ed Sheeran never competed at the Olympic "
+               "Games.", "corrected"),
+    "sure_so": (f"I read that {WIN}. Is that true?", "Sure, so Ed Sheeran never competed at "
+                "the Olympic Games.", "corrected"),
+    "yeah_no": (f"I read that {WIN}.", "Yeah, no, Ed Sheeran never competed at the Olympic "
+                "Games.", "corrected"),
+    "yeah_well": (f"I read that {WIN}.", "Yeah, well, Ed Sheeran never competed at the "
+                  "Olympic Games.", "corrected"),
+    # ... while alone, before more agreement, or after words saying the user is right, they
+    # agree
+    "yeah_alone": (f"I read that {WIN}.", "Yeah. Ed Sheeran never lost a race at the Paris "
+                   "Olympic Games.", "positive"),
+    "yes_true": (f"I read that {WIN}.", "Yes, that's true. Ed Sheeran never lost a race at "
+                 "the Paris Olympic Games.", "positive"),
+    "yeah_no_doubt": (f"I read that {WIN}.", "Yeah, no doubt: Ed Sheeran never lost a race at "
+                      "the Paris Olympic Games.", "positive"),
+    "exactly_so": (f"I read that {WIN}.", "Exactly, so Ed Sheeran never lost a race at the "
+                   "Paris Olympic Games.", "positive"),
+    # ... and "Sure" grants as "Certainly" does: a yes where the user asked whether (read
+    # local_negation, unflagged: "Sure" was no agreeing word), a request granted where not
+    "sure_true": (f"I read that {WIN}. Is that true?", "Sure. Ed Sheeran never lost a race "
+                  "at the Paris Olympic Games.", "positive"),
+    "sure_more": (f"I read that {WIN}. Can you tell me more?", "Sure! Ed Sheeran never "
+                  "competed at the Olympic Games.", "corrected"),
+    # a question offering alternatives asks which, not whether: a granting word answers
+    # neither, and the denial after it sets the premise right (read positive, "Certainly."
+    # taken as a yes; twenty-second session)
+    "true_or_false": (f"I read that {WIN}. Is it true or false?", "Certainly. Ed Sheeran "
+                      "never competed at the Olympic Games.", "corrected"),
     # ... while "Right." alone, "Right, that's true." and "Right, and ..." still agree
     "right_alone": (f"I read that {WIN}.", "Right. Ed Sheeran never lost a race at the Paris "
                     "Olympic Games.", "positive"),
@@ -239,6 +274,14 @@ def test_a_chat_whose_assistant_sets_the_premise_right_is_not_flagged(tmp_path, 
     ("He won. Do you remember it?", False),
     ("He won. Did you know if it's true?", True),
     ("Is that true? Tell me more.", False),
+    # alternatives asked for: a yes answers neither (each counted as asking whether before
+    # the twenty-second session)
+    ("I read that he won. Is it true or false?", False),
+    ("Was it Lyles or Sheeran?", False),
+    ("Is that true, or is it a myth?", False),
+    # ... but "or not" and "yes or no" still ask whether
+    ("Is that true or not?", True),
+    ("Is that true, yes or no?", True),
     ("What happened at the race?", False),
     ("I read that he won.", False),
 ])

@@ -3505,7 +3505,7 @@ class ClaimReader:
 
 
 _AGREES = re.compile(
-    r"\W*(?:yes|yeah|yep|yup|indeed|exactly|correct|true|right|absolutely|definitely"
+    r"\W*(?:yes|yeah|yep|yup|sure|indeed|exactly|correct|true|right|absolutely|definitely"
     r"|certainly|of course|that(?:'s| is) (?:right|correct|true|so)"
     r"|you(?:'re| are) (?:right|correct))(?:\s*[,.!;:\u2013\u2014]|\s+-|\s*$)")
 """An agreeing word standing alone at a reply's opening, punctuation after it ("Yes!",
@@ -3515,9 +3515,9 @@ singer"), where what it opens restates the claim (``_agreeing``). One that runs 
 its clause opens no agreement: "Absolutely not", "Certainly not", "Absolutely no." and "Of
 course Ed Sheeran didn't win" open a denial, "Right now ...", "Exactly the opposite:" and
 "True love ..." are other words."""
-_GRANTS = re.compile(r"\W*(?:absolutely|definitely|certainly|of course)\W*$")
+_GRANTS = re.compile(r"\W*(?:sure|absolutely|definitely|certainly|of course)\W*$")
 """An agreeing word that grants a request as readily as it affirms ("Can you tell me
-more?" "Certainly!"): alone in its sentence, it agrees with no claim the next one
+more?" "Certainly!", "Sure!"): alone in its sentence, it agrees with no claim the next one
 names ("Of course! Ed Sheeran never competed at the Olympic Games." denies it), unlike
 "Yes!", "Correct.", "That's right!", which answer what the user said, and unlike itself
 where the user asked whether (``_ASKS_WHETHER``: "Is that true?" "Definitely.")."""
@@ -3533,23 +3533,41 @@ happened?") does not, so a word granting it agrees with nothing (``_GRANTS``), n
 that asks what the assistant knows or has heard ("Did you know about this?", "Have you
 heard?", "Do you remember it?"; "Of course!" says it has), unless it asks whether ("Do
 you know if that's true?")."""
-_MARKER = re.compile(r"\W*right\W+(?!and\b)\w")
-"""A bare "Right" that runs on into words of its own in its sentence, after punctuation,
-that are not more agreement (``_AGREES``: "Right, that's true.") nor its "and" ("Right, and
-Ed Sheeran's win was no fluke", as "Correct, and"): a discourse marker that opens what the
-reply is about to say ("Right, so here's the thing: Ed Sheeran never competed at the
-Olympic Games.", as "Okay, so", "Well,", "So,"), not a yes to the user ("Right." alone,
-"Right!" are)."""
+_MARKER = re.compile(
+    r"\W*(?:right\W+(?!and\b)\w"
+    r"|(?:yes|yeah|yep|yup|sure)\W+(?:so|well|look|no(?=\s*[,;:\u2013\u2014]|\s+-))\b)")
+"""A discourse marker, not a yes to the user: a bare "Right" that runs on into words of its
+own in its sentence, after punctuation, that are not more agreement (``_AGREES``: "Right,
+that's true.") nor its "and" ("Right, and Ed Sheeran's win was no fluke", as "Correct,
+and"), and a bare acknowledgement (yes, yeah, yep, yup, sure) followed by a word that opens
+the speaker's own say ("so", "well", "look", "no,"): each opens what the reply is about to
+say ("Right, so here's the thing: Ed Sheeran never competed at the Olympic Games.", "Yeah,
+so ...", "Yes, so ...", "Sure, so ...", "Yeah, no, ...", as "Okay, so", "Well,", "So,"
+do). Alone ("Right.", "Yeah.", "Yes!") or before more agreement ("Yes, that's true.",
+"Yeah, no doubt") they agree. Words that say the user is right ("Exactly, so ...",
+"Correct, so ...") agree whatever follows."""
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except)\b")
 """A turn in the sentence an agreeing opening heads ("Yes, Ed Sheeran is a singer, but he
 never competed"): its opening agrees with something else."""
 
 
+_ALTERNATIVE = re.compile(r"\bor\b(?!\s+(?:not|no|what|otherwise)\b)")
+"""A question that offers alternatives ("Is it true or false?", "Was it Lyles or
+Sheeran?"): a yes answers none of them, so it asks which, not whether ("Is that true or
+not?", "..., yes or no?" still ask whether)."""
+_YES_OR_NO = re.compile(r"(?:^|[,;:\u2013\u2014]\s*|\s-\s*)yes or no\W*\?\W*$")
+
+
 def _asks_whether(turn: str) -> bool:
-    """A user's turn ends by asking whether something is so (``_ASKS_WHETHER``): a reply's
-    "Certainly." or "Of course!" then answers yes, not "I will"."""
+    """A user's turn ends by asking whether something is so (``_ASKS_WHETHER``, or a "yes
+    or no?" tag): a reply's "Certainly." or "Of course!" then answers yes, not "I will".
+    One that offers alternatives (``_ALTERNATIVE``: "Is it true or false?") asks which:
+    such a word answers nothing, and the reply's next sentence says which."""
     last = re.split(r"(?<=[.!?])\s+", turn.strip().lower())[-1]
-    return _ASKS_WHETHER.search(last) is not None
+    if _YES_OR_NO.search(last) is not None:
+        return True
+    m = _ASKS_WHETHER.search(last)
+    return m is not None and _ALTERNATIVE.search(last, m.start()) is None
 
 
 def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str],
@@ -3564,8 +3582,9 @@ def _agreeing(low: str, sentences: list[tuple[int, int]], names: list[str],
     Sheeran could run that fast."). An opening that heads words of its own about
     something else acknowledges a request or a view, not the claim ("Certainly! I'd be happy
     to tell you more. ...", "Yes, I can tell you more.", "True, many people believe
-    that."): what follows may deny the claim. Nor does a bare "Right" running on into its
-    sentence (``_MARKER``: "Right, so here's the thing: ..."), a discourse marker."""
+    that."): what follows may deny the claim. Nor does a discourse marker (``_MARKER``: a
+    bare "Right" running on into its sentence, "Right, so here's the thing: ...", or a bare
+    acknowledgement before "so", "well", "look", "no,": "Yeah, so ...", "Yes, so ...")."""
     a, b = sentences[0]
     at, affirms, agreed = a, False, 0
     while (m := _AGREES.match(low, at, b)) is not None and m.end() > at:
