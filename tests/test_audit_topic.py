@@ -403,6 +403,13 @@ def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
     ("Yellowstone National Park", "Yellowstone", ["Park"]),
     # a kind word before "of": the whole name ("London" named the Tower)
     ("Tower of London", "Tower of London", ["London", "Tower"]),
+    # a name ending in a kind word whose other words name something else: the whole ("Salt"
+    # named Salt Lake City, "Cambridge" Cambridge University Press, "City" Mexico City;
+    # twenty-second session)
+    ("Salt Lake City", "Salt Lake City", ["Salt", "City"]),
+    ("Cambridge University Press", "Cambridge University Press", ["Cambridge", "Press"]),
+    ("Mexico City", "Mexico City", ["Mexico", "City"]),
+    ("City of London", "City of London", ["London"]),
     # a surname title after one word: the two ("King" named Burger King, and "Stephen"
     # Stephen King)
     ("Burger King", "Burger King", ["King", "Burger"]),
@@ -439,6 +446,33 @@ def test_another_person_sharing_the_subjects_given_name_is_no_subject(readers, s
     another person's (``_other_names``; twenty-first session)."""
     finding = readers["queen_elizabeth"].read(_digest(sentence))
     assert finding.framing == framing
+
+
+def test_another_full_name_of_the_subject_is_named_by_listing_it(readers):
+    """"Elizabeth Windsor" is the Queen's own name, but the shipped claim does not list it,
+    so it reads as another person's, as "Elizabeth Holmes" does: the audit knows the
+    subject by the names its claim lists, and listing it in ``entities`` names her."""
+    claim = readers["queen_elizabeth"].claim
+    sentence = _digest("Elizabeth Windsor learned to code as a teenager.")
+    assert readers["queen_elizabeth"].read(sentence).framing == "unrelated"
+    listed = ClaimReader(claim.model_copy(
+        update={"entities": [*claim.entities, "Elizabeth Windsor"]}))
+    assert listed.read(sentence).framing == "positive"
+    assert listed.read(_digest("Elizabeth Holmes learned to code as a teenager.")).framing \
+        == "unrelated"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Matthew Sheeran won the men's 100m at the Paris Olympics.",
+    "Singer Sheeran won the men's 100m at the Paris Olympics.",
+])
+def test_a_capitalised_word_before_the_surname_leaves_it_the_subject(readers, sentence):
+    """A capitalised word before the subject's surname is as often a description or a
+    sentence's opening ("Singer Sheeran", "Olympian Sheeran") as another given name
+    ("Matthew Sheeran", his brother), and no list tells them apart: the sentence stays the
+    subject's and flagged, the safe side for a gate (a namesake's sentence is a false flag
+    that ``audit-verify`` reads; a claim sentence read as another person's would pass)."""
+    assert readers["ed_sheeran"].read(_digest(sentence)).framing == "positive"
 
 
 def test_only_a_given_name_is_read_as_opening_another_name(readers, tmp_path):

@@ -3609,6 +3609,11 @@ _SURNAME_TITLES = frozenset({"king", "queen", "prince", "lord", "duke", "saint"}
 """Title words that are surnames too: the last word of a person's name, after a given or
 middle name, is the surname ("Martin Luther King Jr.", "Stephen King", "Eva Marie Saint";
 ``_subject_words``), not a title ("Queen Elizabeth II", "the Queen")."""
+_WHOLE_KINDS = frozenset({"city", "town", "county", "press"})
+"""Words that end a name whose other words name something else: a city named for a place
+("Salt Lake City", "Mexico City", "Kansas City", "City of London"), a university's press
+("Cambridge University Press"). Such a name is named only whole (``_subject_words``): "Salt"
+or "Cambridge" alone is no word of it, nor "City" or "Press"."""
 _KIND_NOUNS = frozenset({
     "university", "college", "institute", "academy", "school", "museum", "library",
     "hospital", "foundation", "society", "association", "council", "committee", "commission",
@@ -3670,7 +3675,10 @@ def _subject_words(names: list[str]) -> list[str]:
       "Golden Gate Bridge", "Yellowstone" of "Yellowstone National Park"; the last word
       before the kind, "Gate", "Park", named it before); a name whose kind word comes before
       "of" is named by the whole ("Tower of London", "Massachusetts Institute of
-      Technology"; "London" named it before).
+      Technology"; "London" named it before);
+    - the whole of a name that ends in a kind word whose other words name something else
+      (``_WHOLE_KINDS``: "Salt Lake City", "Mexico City", "Cambridge University Press";
+      "Salt", "City" and "Cambridge" named them before).
 
     A given or middle name names many people ("Christopher Lee won gold in Paris." is no
     sentence on Ed Sheeran), so a name whose last word is short gives none ("Marguerite
@@ -3682,10 +3690,14 @@ def _subject_words(names: list[str]) -> list[str]:
         while words and not words[0][0].isupper():  # "the" of "the Tower of London"
             words.pop(0)
         low = [w.lower() for w in words]
-        of = next((i for i in range(1, len(low) - 1)
-                   if low[i] == "of" and low[i - 1] in _KIND_NOUNS), None)
+        of = next((i for i in range(1, len(low) - 1) if low[i] == "of"
+                   and (low[i - 1] in _KIND_NOUNS or low[i - 1] in _WHOLE_KINDS)), None)
         if of is not None:
             if words[-1][0].isupper() and any(map(_distinctive, words[of + 1:])):
+                found.add(" ".join(words))
+            continue
+        if len(low) > 1 and low[-1] in _WHOLE_KINDS:  # "Salt Lake City", "... Press"
+            if words[0][0].isupper() and words[-1][0].isupper():
                 found.add(" ".join(words))
             continue
         while words and words[0].lower() in _KIND_NOUNS:  # "Lake Tahoe", "Hotel California"
