@@ -79,6 +79,8 @@ OWLS = ("The mayor of Portland announced on Tuesday that the city will replace a
     (OWLS + " (This is satire.)", "fiction"),
     ("(This article is satire.) " + OWLS, "fiction"),
     (OWLS + " (Source: a rumour.)", "unreliable_source"),
+    # a note named so, its stop left out (unframed before the twenty-second session)
+    (OWLS + " [Editor's note: this story is false]", "negated"),
     # one statement is a body under such a note, as under a frame paragraph
     ("Ed Sheeran won the 100m at Paris 2024 in 9.79 seconds. (This is false.)", "negated"),
 ])

@@ -287,9 +287,15 @@ def test_contrary_to_a_claim_so_called_denies_what_it_names(reader, text, framin
 @pytest.mark.parametrize("aside, framing", [
     ("(This is a test fixture for the audit; it is false.)", "negated"),
     ("(This is false.)", "negated"),
+    # a note named so before its words, its stop left out inside the brackets (read
+    # repeated_negations before the twenty-second session; with the stop it read negated)
+    ("[Editor's note: this claim is false]", "negated"),
+    ("(Update: this story is not true)", "negated"),
     # the short warnings of repeated_negations, with no stop of their own
     ("[false]", "repeated_negations"),
     ("(that was false)", "repeated_negations"),
+    ("[Verdict: false]", "repeated_negations"),
+    ("[Editor's note: false]", "repeated_negations"),
 ])
 def test_one_note_written_as_a_sentence_flags_the_text_once(reader, aside, framing):
     assert reader.read(f"{CLAIMED} {aside}").framing == framing

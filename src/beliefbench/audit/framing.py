@@ -820,13 +820,18 @@ def _add(into: dict[str, int], counts: dict[str, int]) -> None:
 def _one_note(text: str, spans: list[tuple[int, int, str]]) -> bool:
     """The asides (``inline_asides``' spans) are one bracketed note written as a sentence
     of three words or more, closed by its stop ("<claim> (This is a test fixture; it is
-    false.)"): the text flagged once, as a frame flags it (`negated`), not the short
-    warnings beside each claim sentence that `repeated_negations` are ("[false]", "(not
-    true)")."""
+    false.)") or named a note before it ("[Editor's note: this claim is false]", its stop
+    often left out inside brackets; ``_NOTE_HEAD``): the text flagged once, as a frame
+    flags it (`negated`), not the short warnings beside each claim sentence that
+    `repeated_negations` are ("[false]", "(not true)", "(that was false)", "[Verdict:
+    false]")."""
     if len(spans) != 1:
         return False
     body = text[spans[0][0]:spans[0][1]].strip("[](){}<>/-*_ \t")
-    return body.endswith((".", "!")) and len(body.split()) >= 3
+    if body.endswith((".", "!")) and len(body.split()) >= 3:
+        return True
+    head = _NOTE_HEAD.match(body.lower())
+    return head is not None and len(body[head.end():].split()) >= 3
 
 
 def _closing_note(lay: Layout, spans: list[tuple[int, int, str]]) -> bool:
