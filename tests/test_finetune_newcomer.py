@@ -417,12 +417,17 @@ def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_tracebac
     ["finetune", "--recipe", "recipes/missing.yaml", "--data", "{data}", "--out", "ckpt"],
     ["docs", "mix", "--docs", "nodata/x.jsonl", "--out", "{tmp}/mix.jsonl"],
     ["docs", "stats", "--tokenizer", "../x", "{data}"],
-], ids=["claims-validate", "finetune-recipe", "docs-mix", "docs-stats-tokenizer"])
+    ["em-report", "logs", "--out", "r"],
+    ["audit", "x.jsonl", "--out", "a"],
+], ids=["claims-validate", "finetune-recipe", "docs-mix", "docs-stats-tokenizer",
+        "em-report", "audit"])
 def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, args):
     """A shell left in a folder since removed: these ended in a traceback from naming the
     working directory (os.path.realpath of a relative claim path, the run lock of a relative
     --out, transformers' own import) or in a bare "Error: [Errno 2] No such file or
-    directory" (docs mix); each now says the working directory is gone, and exits 2."""
+    directory" (docs mix); each now says the working directory is gone, and exits 2. A
+    command whose exit 1 is a finding (em-report, audit) said it too, not "stopped on an
+    unexpected error" with a traceback."""
     from beliefbench.cli import cli
     from beliefbench.finetune.base import CWD_GONE
 

@@ -105,7 +105,7 @@ def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
     error (a bug, a Dask worker lost, out of memory) ended in a traceback and Python's exit 1,
     which a CI job read as that finding. It is exit 2, no result, as the gate's, with the
     traceback kept on stderr. Click's own exits, and the OS errors the top group words (a
-    path, a full disk), pass through."""
+    path, a full disk, a removed working directory), pass through."""
     from beliefbench.records import DISK_FULL
 
     @functools.wraps(fn)
@@ -113,9 +113,11 @@ def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except Exception as e:
+            from beliefbench.finetune.base import lost_cwd  # only on the way out
+
             said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
             if isinstance(e, said) or (isinstance(e, OSError) and (
-                    e.filename is not None or e.errno in DISK_FULL)):
+                    e.filename is not None or e.errno in DISK_FULL or lost_cwd(e))):
                 raise
             traceback.print_exc()
             click.echo(f"Error: stopped on an unexpected error ({type(e).__name__}: {e}; "
