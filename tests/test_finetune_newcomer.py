@@ -4,6 +4,7 @@ misspelt recipe key, empty or contradictory recipes, and a help that hid a shipp
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -419,15 +420,19 @@ def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_tracebac
     ["docs", "stats", "--tokenizer", "../x", "{data}"],
     ["em-report", "logs", "--out", "r"],
     ["audit", "x.jsonl", "--out", "a"],
+    ["report", "logs", "--out", "r", "--json"],
+    ["em-report", "logs", "--out", "r", "--json"],
+    ["agreement", "{tmp}/none.eval", "--grader", "x", "--grader", "y", "--out", "o", "--json"],
 ], ids=["claims-validate", "finetune-recipe", "docs-mix", "docs-stats-tokenizer",
-        "em-report", "audit"])
+        "em-report", "audit", "report-json", "em-report-json", "agreement-json"])
 def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, args):
     """A shell left in a folder since removed: these ended in a traceback from naming the
     working directory (os.path.realpath of a relative claim path, the run lock of a relative
     --out, transformers' own import) or in a bare "Error: [Errno 2] No such file or
     directory" (docs mix); each now says the working directory is gone, and exits 2. A
     command whose exit 1 is a finding (em-report, audit) said it too, not "stopped on an
-    unexpected error" with a traceback."""
+    unexpected error" with a traceback. With --json, the JSON error on stdout says it too
+    (it was the bare "[Errno 2] No such file or directory" beside stderr's words)."""
     from beliefbench.cli import cli
     from beliefbench.finetune.base import CWD_GONE
 
@@ -445,6 +450,8 @@ def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, ar
     assert res.exit_code == 2, res.output
     assert CWD_GONE in " ".join(res.output.split())
     assert "Errno" not in res.output
+    if "--json" in args:
+        assert json.loads(res.stdout) == {"error": CWD_GONE}, res.stdout
 
 
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
