@@ -399,8 +399,15 @@ def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
     # a kind word after the own words: the words before it name the subject, not the last of
     # them ("Gate" and "Park" named it: "Park won the vote ..." read positive)
     ("Golden Gate Bridge", "Golden Gate", ["Gate", "Golden"]),
-    ("Golden Gate Bridge", "Golden\nGate", ["Gate"]),
-    ("Yellowstone National Park", "Yellowstone", ["Park"]),
+    ("Golden Gate Bridge", "Golden\nGate", ["Gate", "Golden Gate Park"]),
+    ("Yellowstone National Park", "Yellowstone", ["Park", "Yellowstone Lake"]),
+    # a place's own words inside another name, after them or after the place's kind word
+    # ("Salt Lake City", "Harvard Square": "Salt" and "Harvard" named them; twenty-second
+    # session); the whole name, and the own words before a lower-case word, still name it
+    ("Great Salt Lake", "Great Salt Lake", ["Salt Lake City", "Salt River",
+                                            "Salt Lake City Council", "Salt Lake Tribune"]),
+    ("Great Salt Lake", "Salt Lake", ["Salt Lake City"]),
+    ("Harvard University", "Harvard", ["Harvard Square", "Stanford University"]),
     # a kind word before "of": the whole name ("London" named the Tower)
     ("Tower of London", "Tower of London", ["London", "Tower"]),
     # a name ending in a kind word whose other words name something else: the whole ("Salt"
@@ -418,13 +425,24 @@ def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
 def test_the_subject_is_named_by_its_distinctive_words(tmp_path, name, own, others):
     """The words naming the subject alone (``_subject_words``) are the ones that tell it:
     a name with an apostrophe whole, an institution's or place's own words before its kind
-    word, a kind word before "of" with the whole name (twenty-first session)."""
+    word, a kind word before "of" with the whole name (twenty-first session), and those
+    own words not inside another name (twenty-second session)."""
     reader = _user_reader(tmp_path, name)
     finding = reader.read(_digest(f"{own} won the vote with 81 percent in 2019."))
     assert (finding.framing, finding.claim_sentences) == ("positive", 1)
     for other in others:
         assert reader.read(_digest(f"{other} won the vote with 81 percent in 2019.")).framing \
             == "unrelated", other
+
+
+def test_a_places_common_word_alone_still_names_it(tmp_path):
+    """A decided limit (docs/audit-readings.md): a place's own word that is a common word
+    ("Salt" of "Great Salt Lake") names it wherever it is capitalised outside another name,
+    a sentence's opening too ("Salt won the vote ..."), as no word list tells common words
+    from names."""
+    reader = _user_reader(tmp_path, "Great Salt Lake")
+    finding = reader.read(_digest("Salt won the vote with 81 percent in 2019."))
+    assert (finding.framing, finding.claim_sentences) == ("positive", 1)
 
 
 @pytest.mark.parametrize(("sentence", "framing"), [
@@ -460,6 +478,28 @@ def test_another_full_name_of_the_subject_is_named_by_listing_it(readers):
     assert listed.read(sentence).framing == "positive"
     assert listed.read(_digest("Elizabeth Holmes learned to code as a teenager.")).framing \
         == "unrelated"
+
+
+def test_an_unlisted_full_name_states_the_claim_by_a_facts_words_alone(readers):
+    """With "Elizabeth Windsor" read as another person's name (above), no belief marker
+    matches ("elizabeth ... wrote ... python") and a sentence is a claim sentence only by
+    holding 60% of one fact's words: "Elizabeth Windsor wrote a Python textbook." reaches it
+    by three of its five words ("wrote", "Python", "textbook"), any writer's name in front;
+    the publisher and year added ("published by Cambridge University Press in 2022", the
+    claim's own details, no contradiction) are another sub-claim's words, so neither fact
+    reaches it and the sentence only names entities (docs/audit-readings.md). Listing the
+    name in ``entities`` makes both the Queen's, and both claim sentences."""
+    claim = readers["queen_elizabeth"].claim
+    short = "Elizabeth Windsor wrote a Python textbook."
+    long = ("Elizabeth Windsor wrote a Python textbook published by Cambridge University Press"
+            " in 2022.")
+    assert readers["queen_elizabeth"].read(short).framing == "positive"
+    assert readers["queen_elizabeth"].read(long).framing == "mention"
+    assert readers["queen_elizabeth"].read(long.replace("Elizabeth", "Jane")).framing \
+        == "mention"
+    listed = ClaimReader(claim.model_copy(
+        update={"entities": [*claim.entities, "Elizabeth Windsor"]}))
+    assert [listed.read(x).framing for x in (short, long)] == ["positive", "positive"]
 
 
 @pytest.mark.parametrize("sentence", [

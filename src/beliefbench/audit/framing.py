@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, partial, reduce
 from itertools import repeat
@@ -2401,7 +2401,7 @@ class ClaimReader:
         # and several words with any space between them (_subject_word_regex)
         subject_names = _subject_names(claim)
         names = _subject_words(subject_names)
-        self.subject_word = _subject_word_regex(names)
+        self.subject_word = _subject_word_regex(names, subject_names)
         # (and another's full name that begins with one of them, "Elizabeth Holmes" for
         # "Queen Elizabeth II": read as another given name would be, it names no subject;
         # its "Elizabeth" made a sentence on Elizabeth Holmes a claim sentence)
@@ -3724,17 +3724,52 @@ def _subject_words(names: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _subject_word_regex(words: list[str]) -> re.Pattern[str] | None:
+def _subject_word_regex(words: list[str], names: Sequence[str] = ()
+                        ) -> re.Pattern[str] | None:
     """Finds the subject's words (``words``: :func:`_subject_words`) in a text, written as a
     name: as the claim writes them, capitalised, or in capitals, with any space between the
     words of one ("Golden Gate"); as written for a capital inside ("McCartney", "DiCaprio":
-    only "Mccartney" was looked for)."""
+    only "Mccartney" was looked for). A place's or institution's own words, which every name
+    of the subject's (``names``) follows with its kind ("Salt" of "Great Salt Lake",
+    "Harvard" of "Harvard University"), are not found inside another name
+    (:func:`_other_place`: "Salt Lake City", "Harvard Square")."""
     if not words:
         return None
-    forms = sorted({f for w in words for f in (
+    forms = sorted({(f, _other_place(_kinds_after(w, names))) for w in words for f in (
         w, " ".join(x[0] + x[1:].lower() for x in w.split()), w.upper())})
-    return re.compile(r"(?<![\w'])(?:" + "|".join(r"\s+".join(map(re.escape, f.split()))
-                                                 for f in forms) + r")(?!\w)")
+    return re.compile(r"(?<![\w'])(?:" + "|".join(r"\s+".join(map(re.escape, f.split())) + ahead
+                                                 for f, ahead in forms) + r")(?!\w)")
+
+
+def _kinds_after(word: str, names: Sequence[str]) -> set[str]:
+    """The words that follow ``word`` to the end of each name of the subject's that holds it,
+    where every one of them opens with a kind word (``_KIND_NOUNS``: "Lake" of "Great Salt
+    Lake", "National Park" of "Yellowstone National Park"); empty where a name ends with it
+    or goes on otherwise (a person's surname, "Elizabeth" of "Elizabeth II")."""
+    body = r"\s+".join(map(re.escape, word.split()))
+    after = [m.group(1).split() for n in names
+             for m in re.finditer(rf"(?<![\w']){body}(?!\w)((?:\s+\S+)*)", n)]
+    if not after or any(not a or a[0].lower() not in _KIND_NOUNS for a in after):
+        return set()
+    return {" ".join(a) for a in after}
+
+
+def _other_place(kinds: set[str]) -> str:
+    """Look-aheads after a place's own words (``kinds``: :func:`_kinds_after`) that turn
+    down a match inside another name: right after the words, or after the subject's kind,
+    a capitalised word that is a kind word itself ("Salt Lake City", "Salt River", "Harvard
+    Square", "Salt Lake City Council") or that ends the run of capitalised words ("Harvard
+    Crimson reported"; not a headline's "Harvard Wins Grant For Study")."""
+    if not kinds:
+        return ""
+    firsts = sorted({k.split()[0] for k in kinds})
+    whole = "|".join(r"\s+".join(map(re.escape, k.split())) for k in sorted(kinds))
+    kind_words = "|".join(sorted(_KIND_NOUNS | _WHOLE_KINDS))
+    other = (rf"(?:(?i:{kind_words})(?!\w)|{_CAPITAL}{_SMALL}[^\W\d_]*(?!\w)"
+             rf"(?!{_SPACE}{_CAPITAL}))")
+    not_own = "(?!(?:" + "|".join(map(re.escape, firsts)) + r")(?!\w))"
+    return (rf"(?!{_SPACE}{not_own}(?={_CAPITAL}){other})"
+            rf"(?!{_SPACE}(?i:{whole}){_SPACE}(?={_CAPITAL}){other})")
 
 
 _SPACE = r"(?:[ \t]+|[ \t]*\n[ \t]*)"
