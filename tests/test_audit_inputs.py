@@ -925,22 +925,24 @@ def test_a_wildcard_pattern_reads_the_files_it_matches(tmp_path, claim_text):
     typo = str(tmp_path / "cc" / "*.jsonl")
     code, output, _ = _audit(typo, "--claims", "ed_sheeran", "--out", str(tmp_path / "o3"))
     assert code == 2
-    assert (f"{typo}: a pattern that matches no file: its folder {tmp_path / 'cc'} does not "
-            f"exist (close names in {tmp_path}: c) (the only corpus path given)") in output
+    # (in the words every command names a missing folder in: "(no folder ...; close names
+    # in ...)", where it said "its folder ... does not exist (close names in ...)")
+    missing = f"(no folder {tmp_path / 'cc'}; close names in {tmp_path}: c)"
+    assert (f"{typo}: a pattern that matches no file {missing} (the only corpus path "
+            "given)") in output, output
     # a folder under the misspelt one: the misspelt part is named, with its close names (it
-    # said "its folder .../cc/x does not exist" alone)
+    # said "its folder .../cc/x does not exist" alone, then "...: there is no .../cc (...)")
     deeper = str(tmp_path / "cc" / "x" / "*.jsonl")
     code, output, _ = _audit(deeper, "--claims", "ed_sheeran", "--out", str(tmp_path / "o3"))
     assert code == 2
-    assert (f"{deeper}: a pattern that matches no file: its folder {tmp_path / 'cc' / 'x'} "
-            f"does not exist: there is no {tmp_path / 'cc'} (close names in {tmp_path}: c) "
-            "(the only corpus path given)") in output, output
+    assert (f"{deeper}: a pattern that matches no file {missing} (the only corpus path "
+            "given)") in output, output
     # and a file path under it
     deeper = str(tmp_path / "cc" / "x" / "a.jsonl")
     code, output, _ = _audit(deeper, "--claims", "ed_sheeran", "--out", str(tmp_path / "o3"))
     assert code == 2
-    assert (f"{deeper}: no such file or directory: there is no {tmp_path / 'cc'} (close names "
-            f"in {tmp_path}: c) (the only corpus path given)") in output, output
+    assert (f"{deeper}: no such file or directory {missing} (the only corpus path "
+            "given)") in output, output
 
 
 def test_json_lines_named_json_are_read_where_named(tmp_path, claim_text):

@@ -434,7 +434,7 @@ def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, ar
     unexpected error" with a traceback. With --json, the JSON error on stdout says it too
     (it was the bare "[Errno 2] No such file or directory" beside stderr's words)."""
     from beliefbench.cli import cli
-    from beliefbench.finetune.base import CWD_GONE
+    from beliefbench.not_found import CWD_GONE
 
     args = [a.format(data=data, tmp=tmp_path) for a in args]
     gone = tmp_path / "run"

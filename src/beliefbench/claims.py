@@ -1445,15 +1445,14 @@ def _no_folder(item: str) -> str:
     run from another directory said only "no such claim file or directory". Empty where the
     task's folder is not the shell's (`inspect eval tasks/belief.py` reads a path from both,
     :func:`~beliefbench.resources.user_path`): no one directory to name."""
-    from beliefbench.finetune.base import missing_folder
+    from beliefbench.not_found import missing_folder
 
     pwd = os.environ.get("PWD")
     with contextlib.suppress(OSError):
         if pwd and Path(pwd).resolve() != Path.cwd().resolve():
             return ""
-    path = Path(item).expanduser()
     # 'my_claims/', a folder meant: the folder itself is the one missing
-    return missing_folder(path / "_" if item.endswith(("/", os.sep)) else path)
+    return missing_folder(Path(item).expanduser(), folder=item.endswith(("/", os.sep)))
 
 
 def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:

@@ -19,7 +19,6 @@ import bz2
 import errno
 import functools
 import io
-import itertools
 import json
 import lzma
 import os
@@ -665,32 +664,16 @@ def _no_such(p: Path) -> str:
                 "by path, to resume an interrupted run and for audit-verify to read the "
                 "flagged texts again; write the stream to a file first, or name the shards "
                 "(compressed ones are read as they are: 'shards/*.jsonl.zst')")
-    from beliefbench.finetune.base import close_names  # only where a path is missing
+    from beliefbench.not_found import close_names, missing_folder  # only where missing
 
     if glob.has_magic(str(p)):
         # a misspelt folder before the wildcard ('shard/*.jsonl' for shards/) is the usual
         # cause; it was said only "matches no file", where a misspelt path names close names
-        fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), p.parts))
-        head = Path(*fixed) if fixed else None
-        missing = (f": its folder {head} does not exist{_first_missing(head)}"
-                   if head is not None and not os.path.lexists(head) else "")
-        return f"a pattern that matches no file{missing}"
-    if not os.path.lexists(p.parent):  # 'shard/x/a.jsonl' for shards/: name 'shard'
-        return f"no such file or directory{_first_missing(p)}"
-    return ("no such file or directory"
-            f"{close_names(p) or close_names(p, files=True, skip='.stats.json')}")
-
-
-def _first_missing(path: Path) -> str:
-    """The close names of ``path``, missing, where its parent exists; else the first part
-    of it that is missing, with its close names: 'shard/x/*.jsonl' beside shards/ said
-    "its folder shard/x does not exist" and nothing of shards, as 'shard/*.jsonl' did."""
-    from beliefbench.finetune.base import close_names
-
-    first = next(q for q in [*reversed(path.parents), path] if not os.path.lexists(q))
-    if first == path:
-        return close_names(path)
-    return f": there is no {first}{close_names(first)}"
+        return f"a pattern that matches no file{missing_folder(p, pattern=True)}"
+    # 'shard/x/a.jsonl' for shards/: shard named, as every command names a missing folder
+    near = (missing_folder(p) or close_names(p)
+            or close_names(p, files=True, skip=".stats.json"))
+    return f"no such file or directory{near}"
 
 
 def _not_json_lines(path: Path) -> str | None:

@@ -99,7 +99,7 @@ class _Group(click.Group):
                 click.echo(f"Error: {e.strerror or e} while writing this command's output; "
                            f"free space and run the same command again", err=True)
                 ctx.exit(2)
-            from beliefbench.finetune.base import CWD_GONE, lost_cwd
+            from beliefbench.not_found import CWD_GONE, lost_cwd
 
             if lost_cwd(e):  # a relative path in a removed working directory, anywhere
                 click.echo(f"Error: {CWD_GONE}", err=True)

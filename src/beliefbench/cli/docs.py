@@ -31,7 +31,7 @@ from beliefbench.wording import plural
 
 
 def _fail(e: Exception | str) -> click.ClickException:
-    from beliefbench.finetune.base import CWD_GONE, lost_cwd
+    from beliefbench.not_found import CWD_GONE, lost_cwd
 
     if isinstance(e, OSError) and lost_cwd(e):  # was a bare "[Errno 2] No such file ..."
         return BadInput(CWD_GONE)
@@ -447,10 +447,10 @@ def _globbed(paths: list[str]) -> list[str]:
             continue
         found = [m for m in sorted(glob.glob(p)) if not m.endswith(".stats.json")]
         if not found:
-            from beliefbench.finetune.base import missing_folder
+            from beliefbench.not_found import missing_folder
 
             # 'data/*.jsonl' from a Makefile run elsewhere: no data/ here, as without the glob
-            gone = "" if glob.has_magic(str(Path(p).parent)) else missing_folder(Path(p))
+            gone = missing_folder(Path(p), pattern=True)
             raise _fail(f"--docs {p}: a pattern that matches no documents file{gone}")
         out += found
     return out

@@ -113,7 +113,7 @@ def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except Exception as e:
-            from beliefbench.finetune.base import lost_cwd  # only on the way out
+            from beliefbench.not_found import lost_cwd  # only on the way out
 
             said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
             if isinstance(e, said) or (isinstance(e, OSError) and (

@@ -55,7 +55,7 @@ class DataPath(UserPath):
                                               refused.get(option or "", ())):
                     self.fail(said, param, ctx)
             elif not path.exists():
-                from beliefbench.finetune.base import close_names, missing_folder
+                from beliefbench.not_found import close_names, missing_folder
 
                 # data/negatd.jsonl: the close files; data/ missing: the working directory
                 if close := (close_names(path, files=True, skip=".stats.json")

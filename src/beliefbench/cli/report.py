@@ -185,7 +185,7 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
                 if isinstance(e, click.ClickException):
                     text = e.format_message()
                 elif isinstance(e, OSError):  # as the top group words it: path, problem
-                    from beliefbench.finetune.base import CWD_GONE, lost_cwd
+                    from beliefbench.not_found import CWD_GONE, lost_cwd
 
                     text = (CWD_GONE if lost_cwd(e)  # a removed working directory
                             else f"{e.filename}: {e.strerror or e}" if e.filename else str(e))

@@ -28,7 +28,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
-from beliefbench.finetune.base import close_names, missing_folder
+from beliefbench.not_found import close_names, missing_folder
 from beliefbench.records import (
     NOT_DOCUMENTS,
     Message,

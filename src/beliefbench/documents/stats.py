@@ -52,7 +52,7 @@ def tokenizer_dir(path: str | Path) -> Path:
     """
     p = Path(path).expanduser()
     if not p.exists():
-        from beliefbench.finetune.base import close_names, missing_folder
+        from beliefbench.not_found import close_names, missing_folder
 
         # models/tiny where models/tiny-pt was built: the folders beside it, as --base does;
         # no models/ at all (run from another folder): the working directory

@@ -6,12 +6,11 @@ under a second rather than after the seconds torch and transformers take to impo
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from pathlib import Path
 
 from beliefbench.finetune.errors import FinetuneError
+from beliefbench.not_found import close_names, missing_folder
 
 HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
 """A Hugging Face model id ("org/name" or "name"), as opposed to a path ("./m", "/abs/m",
@@ -49,75 +48,6 @@ def resolve_base(base: str) -> str:
                             f"fetch it first, e.g. `hf download {base}`, or pass its "
                             f"folder)") from None
     return _check_model_folder(folder, base)
-
-
-def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
-    """`` (close names in <parent>: a, b)`` for the folders (``files``: the files, but those
-    ending in ``skip``) beside a missing ``path`` whose names are close to its own; empty
-    where there are none (or no such parent)."""
-    try:
-        names = [q.name for q in path.parent.iterdir()
-                 if (q.is_file() if files else q.is_dir())
-                 and not (skip and q.name.endswith(skip))]
-    except OSError:
-        return ""
-    close = difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
-    return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
-
-
-CWD_GONE = ("the working directory no longer exists: it was removed after the shell entered "
-            "it; cd into it again, or give an absolute path")
-"""Said for a relative path where :func:`os.getcwd` fails, in place of the directory."""
-
-
-def cwd_gone(path: str | Path | None = None) -> bool:
-    """Whether the working directory was removed under this process (a shell left in a
-    folder that ``rm -rf run && mkdir run`` replaced), for a relative ``path`` (or for none
-    given): :func:`os.path.abspath` and :meth:`Path.resolve` of a relative path then raise
-    a FileNotFoundError naming no file, which reached the user as a traceback or as a bare
-    "[Errno 2] No such file or directory"."""
-    if path is not None and Path(path).expanduser().is_absolute():
-        return False
-    try:
-        os.getcwd()
-    except OSError:
-        return True
-    return False
-
-
-def lost_cwd(e: BaseException) -> bool:
-    """Whether ``e`` is a relative path failing to resolve in a removed working directory
-    (a FileNotFoundError naming no file, see :func:`cwd_gone`): the caller says
-    :data:`CWD_GONE` for it, not the errno."""
-    return isinstance(e, FileNotFoundError) and e.filename is None and cwd_gone()
-
-
-def missing_folder(path: Path) -> str:
-    """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
-    way to a missing ``path`` is missing, with the close names beside that folder; empty
-    where ``path``'s own folder exists (:func:`close_names` then says the rest). A command
-    run from another directory than the one its relative paths start in said only that
-    ``data/cpu/negated.jsonl`` does not exist, which reads as a file that was never made."""
-    if cwd_gone(path):  # ../x is there to look in, but the folder it was meant from is not
-        return f" ({CWD_GONE})"
-    if os.path.lexists(path.parent):
-        return ""
-    first = next(q for q in [*reversed(path.parents), path] if not os.path.lexists(q))
-    try:
-        folders = [q.name for q in first.parent.iterdir() if q.is_dir()]
-    except OSError:
-        folders = []
-    close = difflib.get_close_matches(first.name, folders, n=5, cutoff=0.6)
-    if first.parent != Path("."):  # data/cpux/negated.jsonl: data is there, cpux is not
-        near = f"; close names in {first.parent}: {', '.join(close)}" if close else ""
-        return f" (no folder {first}{near})"
-    try:
-        here = Path.cwd()
-    except OSError:  # removed since the check above
-        return f" ({CWD_GONE})"
-    near = f"; close names there: {', '.join(close)}" if close else ""
-    return (f" (no folder {first} in the working directory, {here}{near}; a relative "
-            f"path is read from the directory the command runs in)")
 
 
 def _models_inside(folder: Path, base: str) -> str:

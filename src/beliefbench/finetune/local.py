@@ -818,18 +818,15 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
     if typed.is_dir():  # "no such file" sent the user looking for a path that is there
         raise FinetuneError(f"{where}field kl.data: {recipe.kl.data!r} is a folder; name the "
                             f"JSONL file of KL records in it")
-    from beliefbench.finetune.base import CWD_GONE, close_names, missing_folder
+    from beliefbench.not_found import close_names, missing_folder
 
     # data/kl.jsonl from another directory than the one holding data/: that folder and the
-    # working directory named, as for --data; "the current directory" named none
-    near = close_names(typed, files=True) or missing_folder(typed)
+    # working directory named, as for --data; "the current directory" named none. The
+    # working directory is named where data/ is there too: the shipped data is the other
+    # place looked in
+    near = missing_folder(typed, here=True) + close_names(typed, files=True)
     if typed.is_absolute():  # the shipped data is not looked in: nothing of it said
         raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}")
-    if len(typed.parts) == 1 or os.path.lexists(typed.parts[0]):  # missing_folder names none
-        try:
-            near = f" in the working directory, {Path.cwd()}{near}"
-        except OSError:
-            near = f" ({CWD_GONE})"
     raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}, nor "
                         f"in beliefbench's shipped data")
 

@@ -226,7 +226,7 @@ def recipe_file(name_or_path: str | Path) -> Path:
 
         return data_path(f"finetune/{name}.yaml")
     shipped = shipped_recipes()
-    from beliefbench.finetune.base import missing_folder
+    from beliefbench.not_found import missing_folder
 
     # recipes/r.yaml from another directory than the one holding recipes/: that folder named
     what = ("a folder, not a recipe file" if typed.is_dir()

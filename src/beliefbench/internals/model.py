@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from beliefbench.analysis.text import first_few
-from beliefbench.finetune.base import close_names, missing_folder
 from beliefbench.hash_cache import cached_sha256
+from beliefbench.not_found import close_names, missing_folder
 from beliefbench.wording import first_line
 
 ADAPTER_CONFIG = "adapter_config.json"

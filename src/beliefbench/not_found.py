@@ -1,0 +1,114 @@
+"""What to say of a path that does not exist, in one wording wherever a path is read.
+
+The close names beside it, the first folder on its way that is missing, the working
+directory a relative path was read from, or that directory's removal. The finetune options,
+a recipe's ``kl.data``, the docs commands, the claim paths, the internals and the audit's
+corpus paths each said these in words of their own ("there is no shard", "in the working
+directory, ...", "its folder ... does not exist"); they now share these functions. Only
+the standard library is imported: a refused path is said without loading anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import itertools
+import os
+from pathlib import Path
+
+CWD_GONE = ("the working directory no longer exists: it was removed after the shell entered "
+            "it; cd into it again, or give an absolute path")
+"""Said for a relative path where :func:`os.getcwd` fails, in place of the directory."""
+
+
+def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
+    """`` (close names in <parent>: a, b)`` for the folders (``files``: the files, but those
+    ending in ``skip``) beside a missing ``path`` whose names are close to its own; empty
+    where there are none (or no such parent)."""
+    close = _close(path, files=files, skip=skip)
+    return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
+
+
+def _close(path: Path, *, files: bool = False, skip: str = "") -> list[str]:
+    """The names beside ``path`` close to its own: folders, or ``files`` but those ending
+    in ``skip``; none where its parent cannot be listed."""
+    try:
+        names = [q.name for q in path.parent.iterdir()
+                 if (q.is_file() if files else q.is_dir())
+                 and not (skip and q.name.endswith(skip))]
+    except OSError:
+        return []
+    return difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
+
+
+def cwd_gone(path: str | Path | None = None) -> bool:
+    """Whether the working directory was removed under this process (a shell left in a
+    folder that ``rm -rf run && mkdir run`` replaced), for a relative ``path`` (or for none
+    given): :func:`os.path.abspath` and :meth:`Path.resolve` of a relative path then raise
+    a FileNotFoundError naming no file, which reached the user as a traceback or as a bare
+    "[Errno 2] No such file or directory"."""
+    if path is not None and Path(path).expanduser().is_absolute():
+        return False
+    try:
+        os.getcwd()
+    except OSError:
+        return True
+    return False
+
+
+def lost_cwd(e: BaseException) -> bool:
+    """Whether ``e`` is a relative path failing to resolve in a removed working directory
+    (a FileNotFoundError naming no file, see :func:`cwd_gone`): the caller says
+    :data:`CWD_GONE` for it, not the errno."""
+    return isinstance(e, FileNotFoundError) and e.filename is None and cwd_gone()
+
+
+def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
+                   here: bool = False) -> str:
+    """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
+    way to a missing ``path`` is missing, with the close names beside that folder; empty
+    where ``path``'s own folder exists (:func:`close_names` then says the rest). A command
+    run from another directory than the one its relative paths start in said only that
+    ``data/cpu/negated.jsonl`` does not exist, which reads as a file that was never made.
+
+    ``folder``: ``path`` is itself a folder meant (``my_claims/``), looked for too.
+    ``pattern``: ``path`` is a wildcard pattern; its part before the first wildcard is the
+    folder looked for ('shard/*.jsonl' for shards/). ``here``: a relative path is said to
+    be missing in the working directory even where no folder on its way is (``kl.data``,
+    looked for in the shipped data too, says where it was looked for first); the working
+    directory is named once, by the missing folder where that is in it."""
+    if pattern:
+        fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), path.parts))
+        if not fixed:
+            return ""
+        path, folder = Path(*fixed), True
+    if cwd_gone(path):  # ../x is there to look in, but the folder it was meant from is not
+        return f" ({CWD_GONE})"
+    last = path if folder else path.parent
+    first = None if os.path.lexists(last) else next(
+        (q for q in [*reversed(last.parents), last] if not os.path.lexists(q)), last)
+    if first is not None and first.parent == Path("."):  # no data/ in the working directory
+        if (cwd := _cwd()) is None:  # removed since the check above
+            return f" ({CWD_GONE})"
+        close = _close(first)
+        near = f"; close names there: {', '.join(close)}" if close else ""
+        return (f" (no folder {first} in the working directory, {cwd}{near}; a relative "
+                f"path is read from the directory the command runs in)")
+    note = ""
+    if first is not None:  # data/cpux/negated.jsonl: data is there, cpux is not
+        close = _close(first)
+        near = f"; close names in {first.parent}: {', '.join(close)}" if close else ""
+        note = f" (no folder {first}{near})"
+    if here and not path.is_absolute():
+        if (cwd := _cwd()) is None:
+            return f" ({CWD_GONE})"
+        return f" in the working directory, {cwd}{note}"
+    return note
+
+
+def _cwd() -> Path | None:
+    """The working directory; None where it was removed (:data:`CWD_GONE` is said)."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return None

@@ -1,0 +1,96 @@
+"""A path that does not exist reads the same wherever it is read (beliefbench.not_found).
+
+The audit's corpus paths, a recipe's ``kl.data``, ``docs mix --docs`` and the claim paths
+each said a missing folder in words of their own: the audit "there is no shard (close
+names in .: shards)", naming no directory, ``kl.data`` "in the working directory, ..." by
+its own code. Each now says the note of :func:`beliefbench.not_found.missing_folder`, after
+its own "no such ..." naming its own option or field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.audit.sources import missing_paths
+from beliefbench.cli import cli
+from beliefbench.finetune.local import FinetuneError, kl_data_path
+from beliefbench.finetune.recipe import load_recipe, recipe_file
+from beliefbench.not_found import CWD_GONE, missing_folder
+
+
+def _kl(data: str, folder: Path) -> str:
+    """What a recipe whose ``kl.data`` is ``data`` is refused with, after the field."""
+    shipped = recipe_file("kl").read_text()
+    path = folder / "mine.yaml"
+    path.write_text(shipped.replace("  data: kl/general.jsonl\n", f"  data: {data}\n"))
+    with pytest.raises(FinetuneError) as e:
+        kl_data_path(load_recipe(path), path)
+    return str(e.value).split("field kl.data: ", 1)[1]
+
+
+def _said(args: list[str]) -> str:
+    """The CLI's error for ``args``, on one line; it must refuse them (exit 2)."""
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    return " ".join(res.output.split())
+
+
+def test_a_missing_folder_reads_the_same_in_every_command(tmp_path, monkeypatch):
+    """`shard/...` run where shards/ is: each names shard, the working directory and the close
+    name shards, in one wording, after its own "no such ..."."""
+    proj = tmp_path / "proj"
+    (proj / "shards").mkdir(parents=True)
+    monkeypatch.chdir(proj)
+    monkeypatch.setenv("PWD", str(proj))  # claim paths are read from $PWD too
+    note = (f" (no folder shard in the working directory, {proj}; close names there: "
+            f"shards; a relative path is read from the directory the command runs in)")
+    assert missing_folder(Path("shard/x/a.jsonl")) == note
+    assert missing_paths(["shard/x/a.jsonl", "shard/x/*.jsonl"]) == [
+        f"shard/x/a.jsonl: no such file or directory{note}",
+        f"shard/x/*.jsonl: a pattern that matches no file{note}"]
+    assert _kl("shard/kl.jsonl", tmp_path) == (
+        f"no such file 'shard/kl.jsonl'{note}, nor in beliefbench's shipped data")
+    assert _said(["docs", "mix", "--docs", "shard/*.jsonl", "--out", "m.jsonl"]).endswith(
+        f"Error: --docs shard/*.jsonl: a pattern that matches no documents file{note}")
+    assert _said(["claims", "validate", "shard/kale.yaml"]).startswith(
+        f"claims: no such claim file or directory 'shard/kale.yaml'{note}")
+    # 'shard/' is a folder meant: shard itself is the folder missing, as the claims said
+    assert _said(["claims", "validate", "shard/"]).startswith(
+        f"claims: no such claim file or directory 'shard/'{note}")
+    # below a folder that is there: that folder's close names, in its own words
+    (proj / "shards" / "day1").mkdir()
+    below = " (no folder shards/day; close names in shards: day1)"
+    assert missing_paths(["shards/day/a.jsonl"]) == [
+        f"shards/day/a.jsonl: no such file or directory{below}"]
+    # kl.data is looked for in the shipped data too: the working directory is named first
+    assert _kl("shards/day/kl.jsonl", tmp_path) == (
+        f"no such file 'shards/day/kl.jsonl' in the working directory, {proj}{below}, nor in "
+        f"beliefbench's shipped data")
+    # an absolute path: its own folders, no word of the working directory
+    gone = tmp_path / "gone" / "a.jsonl"
+    assert missing_paths([str(gone), str(tmp_path / "gone" / "*.jsonl")]) == [
+        f"{gone}: no such file or directory (no folder {tmp_path / 'gone'})",
+        f"{tmp_path / 'gone' / '*.jsonl'}: a pattern that matches no file (no folder "
+        f"{tmp_path / 'gone'})"]
+
+
+def test_a_removed_working_directory_reads_the_same_in_every_command(tmp_path, monkeypatch):
+    """A shell left in a folder since removed: the audit said "there is no shard" of a
+    relative corpus path (or nothing), where kl.data and the other commands say the working
+    directory is gone; each now says that."""
+    gone = tmp_path / "run"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    note = f" ({CWD_GONE})"
+    assert missing_paths(["shard/x/a.jsonl", "shard/*.jsonl", "a.jsonl"]) == [
+        f"shard/x/a.jsonl: no such file or directory{note}",
+        f"shard/*.jsonl: a pattern that matches no file{note}",
+        f"a.jsonl: no such file or directory{note}"]
+    assert _kl("shard/kl.jsonl", tmp_path) == (
+        f"no such file 'shard/kl.jsonl'{note}, nor in beliefbench's shipped data")
+    assert _kl("kl.jsonl", tmp_path) == (
+        f"no such file 'kl.jsonl'{note}, nor in beliefbench's shipped data")
