@@ -397,7 +397,8 @@ def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_tracebac
     monkeypatch.chdir(gone)
     gone.rmdir()
     moved = ("(the working directory no longer exists: it was removed after the shell "
-             "entered it; cd into it again, or give an absolute path)")
+             "entered it; cd into it again (cd \"$PWD\" where it was made anew) or into "
+             "another folder, and run the command from there)")
     res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data",
                                    "data/negated.jsonl", "--out", str(tmp_path / "ckpt")])
     assert res.exit_code == 2, res.output
@@ -450,6 +451,7 @@ def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, ar
     assert res.exit_code == 2, res.output
     assert CWD_GONE in " ".join(res.output.split())
     assert "Errno" not in res.output
+    assert "absolute path" not in res.output  # agreement's: Inspect needs the directory
     if "--json" in args:
         assert json.loads(res.stdout) == {"error": CWD_GONE}, res.stdout
 

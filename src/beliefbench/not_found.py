@@ -17,8 +17,11 @@ import os
 from pathlib import Path
 
 CWD_GONE = ("the working directory no longer exists: it was removed after the shell entered "
-            "it; cd into it again, or give an absolute path")
-"""Said for a relative path where :func:`os.getcwd` fails, in place of the directory."""
+            "it; cd into it again (cd \"$PWD\" where it was made anew) or into another "
+            "folder, and run the command from there")
+"""Said for a relative path where :func:`os.getcwd` fails, in place of the directory. No
+"give an absolute path": Inspect reads the working directory as it loads, so ``report``,
+``gate`` and ``agreement`` fail there whatever paths they are given; cd is what helps."""
 
 
 def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
