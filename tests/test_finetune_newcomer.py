@@ -456,6 +456,31 @@ def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, ar
         assert json.loads(res.stdout) == {"error": CWD_GONE}, res.stdout
 
 
+def test_gate_json_in_a_removed_working_directory_prints_its_json_error(tmp_path):
+    """Inspect reads the working directory as it loads, before the gate's own try: `gate
+    --json` from a removed folder wrote its refusal on stderr only, stdout empty for the CI
+    step parsing it. A fresh process (Inspect is loaded in this one), absolute paths."""
+    import subprocess
+    import sys
+
+    from beliefbench.not_found import CWD_GONE
+
+    (tmp_path / "logs").mkdir()
+    script = ("import os, sys\n"
+              "os.mkdir('run'); os.chdir('run'); os.rmdir(os.path.join('..', 'run'))\n"
+              "from click.testing import CliRunner\n"
+              "from beliefbench.cli import cli\n"
+              f"r = CliRunner().invoke(cli, ['gate', '--baseline', {str(tmp_path / 'logs')!r},"
+              f" '--candidate', {str(tmp_path / 'logs')!r}, '--json'])\n"
+              "print(r.exit_code)\n"
+              "print(r.stdout)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, check=True).stdout
+    code, stdout = out.split("\n", 1)
+    assert code == "2", out
+    assert json.loads(stdout) == {"passed": None, "error": CWD_GONE}, out
+
+
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     """A --base typo is refused at once: not after the seconds torch and transformers take
     to import (13 s on a loaded 2-core machine). A fresh process, since this one has torch."""

@@ -578,21 +578,28 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     claim in common, a claim of the baseline the
     candidate lacks; every such problem the logs show is named at once, a line each).
     """
-    from beliefbench.analysis.em_gate import (
-        check_max_unread,
-        leave_out_baseline_logs,
-        log_kinds,
-        refuse_mixed,
-    )
-    from beliefbench.analysis.gate import (
-        GateError,
-        check_options,
-        collected,
-        compare,
-        level_note,
-        refuse,
-    )
-    from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
+    try:  # Inspect reads the working directory as it loads: --json must say a removed one
+        from beliefbench.analysis.em_gate import (
+            check_max_unread,
+            leave_out_baseline_logs,
+            log_kinds,
+            refuse_mixed,
+        )
+        from beliefbench.analysis.gate import (
+            GateError,
+            check_options,
+            collected,
+            compare,
+            level_note,
+            refuse,
+        )
+        from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
+    except FileNotFoundError as e:
+        from beliefbench.not_found import CWD_GONE, lost_cwd
+
+        if lost_cwd(e):
+            _no_comparison(CWD_GONE, as_json)
+        raise
 
     left_out = None  # the baseline's logs left out of the candidate side, said
     try:  # option values first: they are wrong whatever the logs hold
