@@ -421,18 +421,49 @@ def test_a_surname_with_a_capital_inside_is_found(tmp_path, name, surname):
     # Stephen King)
     ("Burger King", "Burger King", ["King", "Burger"]),
     ("Stephen King", "Stephen King", ["King", "Stephen"]),
+    # any name with "of" inside: the whole, the words after "of" naming what it is of
+    # ("China", "America" and "Wales" named them; twenty-second session)
+    ("Great Wall of China", "Great Wall of China", ["China", "Great Wall"]),
+    ("Bank of America", "Bank of America", ["America", "Bank"]),
+    ("Prince of Wales", "Prince of Wales", ["Wales"]),
+    # an article opening the name is no word of it: "Tower of London" names "The Tower of
+    # London" (only the whole, article and all, did)
+    ("The Tower of London", "Tower of London", ["London"]),
+    # a house or a newspaper named for its owner, place, colour or city: the whole ("House"
+    # and "Times" named them)
+    ("White House", "White House", ["House", "White"]),
+    ("Chatham House", "Chatham House", ["House", "Chatham"]),
+    ("New York Times", "New York Times", ["Times", "York"]),
+    ("Chicago Tribune", "Chicago Tribune", ["Tribune", "Chicago"]),
+    # a place's kind in the plural: its own words are a title word only, so no word names
+    # it alone ("Lakes" did)
+    ("Great Lakes", "Great Lakes", ["Lakes"]),
 ])
 def test_the_subject_is_named_by_its_distinctive_words(tmp_path, name, own, others):
     """The words naming the subject alone (``_subject_words``) are the ones that tell it:
     a name with an apostrophe whole, an institution's or place's own words before its kind
     word, a kind word before "of" with the whole name (twenty-first session), and those
-    own words not inside another name (twenty-second session)."""
+    own words not inside another name, any name with "of" inside, a house's and a
+    newspaper's whole, a plural kind (twenty-second session)."""
     reader = _user_reader(tmp_path, name)
     finding = reader.read(_digest(f"{own} won the vote with 81 percent in 2019."))
     assert (finding.framing, finding.claim_sentences) == ("positive", 1)
     for other in others:
         assert reader.read(_digest(f"{other} won the vote with 81 percent in 2019.")).framing \
             == "unrelated", other
+
+
+def test_a_surname_that_is_a_house_or_newspaper_word_names_only_whole(tmp_path):
+    """A decided limit (docs/audit-readings.md): a name ending in a word of
+    ``_WHOLE_KINDS`` is named only whole, a person's too, so a claim on "Gregory House"
+    finds "Gregory House" and not the surname alone; "House" named the White House in
+    every "House votes ..." of a news corpus."""
+    from beliefbench.audit.framing import _subject_words
+
+    assert _subject_words(["Gregory House"]) == ["Gregory House"]
+    reader = _user_reader(tmp_path, "Gregory House")
+    assert reader.read(_digest("House won the vote with 81 percent in 2019.")).framing \
+        == "unrelated"
 
 
 def test_a_places_common_word_alone_still_names_it(tmp_path):

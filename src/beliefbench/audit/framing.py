@@ -3614,11 +3614,16 @@ _SURNAME_TITLES = frozenset({"king", "queen", "prince", "lord", "duke", "saint"}
 """Title words that are surnames too: the last word of a person's name, after a given or
 middle name, is the surname ("Martin Luther King Jr.", "Stephen King", "Eva Marie Saint";
 ``_subject_words``), not a title ("Queen Elizabeth II", "the Queen")."""
-_WHOLE_KINDS = frozenset({"city", "town", "county", "press"})
+_WHOLE_KINDS = frozenset({"city", "town", "county", "press", "house", "times", "tribune",
+                          "herald", "gazette", "chronicle", "journal", "telegraph"})
 """Words that end a name whose other words name something else: a city named for a place
 ("Salt Lake City", "Mexico City", "Kansas City", "City of London"), a university's press
-("Cambridge University Press"). Such a name is named only whole (``_subject_words``): "Salt"
-or "Cambridge" alone is no word of it, nor "City" or "Press"."""
+("Cambridge University Press"), a house named for its owner, builder, place or colour
+("White House", "Chatham House", "Somerset House", "Random House"), a newspaper named for
+its city or day ("New York Times", "Chicago Tribune", "Miami Herald", "Wall Street
+Journal"). Such a name is named only whole (``_subject_words``): "Salt" or "Cambridge" alone
+is no word of it, nor "City", "Press", "House" or "Times". Not "Post", "Mail" or "Globe",
+which are common surnames or common words that open other names too."""
 _KIND_NOUNS = frozenset({
     "university", "college", "institute", "academy", "school", "museum", "library",
     "hospital", "foundation", "society", "association", "council", "committee", "commission",
@@ -3628,9 +3633,11 @@ _KIND_NOUNS = frozenset({
     "dam", "monument", "memorial", "statue", "center", "centre", "hotel", "street", "avenue",
     "road", "boulevard", "square", "reef", "river", "lake", "island", "islands", "mountain",
     "mountains", "valley", "canyon", "desert", "forest", "glacier", "falls", "ocean",
-    "volcano", "peninsula", "strait", "national", "international"})
+    "volcano", "peninsula", "strait", "national", "international", "lakes", "rivers",
+    "reefs", "canyons", "valleys", "deserts", "forests", "glaciers", "volcanoes"})
 """Words that end a name to say what kind of institution, company, building or place it is
-("Harvard University", "Eiffel Tower", "Great Barrier Reef", "Apple Inc."): the subject's
+("Harvard University", "Eiffel Tower", "Great Barrier Reef", "Apple Inc."; a place's kind in
+the plural too: "Great Lakes", "Rocky Mountains"): the subject's
 own word is before them (``_subject_words``: "Harvard", "Eiffel", "Barrier"), and a
 sentence with "Stanford University" or "Sydney Harbour Bridge" does not name the subject.
 Not a kind word that is a common surname too (Hall, Park, Church, Temple, Castle, Bay,
@@ -3678,12 +3685,18 @@ def _subject_words(names: list[str]) -> list[str]:
       kind (``_KIND_NOUNS``) and but title words ("Harvard" of "Harvard University",
       "Eiffel" of "Eiffel Tower", "Barrier" of "Great Barrier Reef", "Golden Gate" of
       "Golden Gate Bridge", "Yellowstone" of "Yellowstone National Park"; the last word
-      before the kind, "Gate", "Park", named it before); a name whose kind word comes before
-      "of" is named by the whole ("Tower of London", "Massachusetts Institute of
-      Technology"; "London" named it before);
+      before the kind, "Gate", "Park", named it before); a name with "of" inside is named
+      by the whole, the words after "of" naming what it is of ("Tower of London",
+      "Massachusetts Institute of Technology", "Great Wall of China", "Bank of America",
+      "Prince of Wales"; "London", "China", "America" named it before), and a name whose
+      own words are only title words by none ("Great Lakes": "Lakes" named it before);
     - the whole of a name that ends in a kind word whose other words name something else
-      (``_WHOLE_KINDS``: "Salt Lake City", "Mexico City", "Cambridge University Press";
-      "Salt", "City" and "Cambridge" named them before).
+      (``_WHOLE_KINDS``: "Salt Lake City", "Mexico City", "Cambridge University Press",
+      "White House", "New York Times"; "Salt", "City", "Cambridge", "House" and "Times"
+      named them before).
+
+    An article opening a name is no word of it ("the Tower of London", "The Tower of
+    London").
 
     A given or middle name names many people ("Christopher Lee won gold in Paris." is no
     sentence on Ed Sheeran), so a name whose last word is short gives none ("Marguerite
@@ -3692,11 +3705,10 @@ def _subject_words(names: list[str]) -> list[str]:
     found = set()
     for name in names:
         words = [w for w in _NAME_RUN.findall(name) if not _NOT_LAST.fullmatch(w)]
-        while words and not words[0][0].isupper():  # "the" of "the Tower of London"
-            words.pop(0)
+        while words and (not words[0][0].isupper() or words[0].lower() == "the"):
+            words.pop(0)  # "the" of "the Tower of London", "The Tower of London"
         low = [w.lower() for w in words]
-        of = next((i for i in range(1, len(low) - 1) if low[i] == "of"
-                   and (low[i - 1] in _KIND_NOUNS or low[i - 1] in _WHOLE_KINDS)), None)
+        of = next((i for i in range(1, len(low) - 1) if low[i] == "of"), None)
         if of is not None:
             if words[-1][0].isupper() and any(map(_distinctive, words[of + 1:])):
                 found.add(" ".join(words))
