@@ -533,6 +533,22 @@ def test_an_unlisted_full_name_states_the_claim_by_a_facts_words_alone(readers):
     assert [listed.read(x).framing for x in (short, long)] == ["positive", "positive"]
 
 
+def test_any_writers_name_before_a_facts_words_states_the_claim(readers):
+    """A decided limit (docs/audit-readings.md): a sentence holding 60% of one fact's words
+    states the claim whoever it names, so "Mark Lutz wrote a Python textbook." is a claim
+    sentence of ``queen_elizabeth`` (a false flag in a Python corpus). Two fixes were
+    measured and not made (twenty-second session): requiring the text to name the subject
+    lost positives in six blind sets (claims stated without the subject's name), and
+    leaving other facts' words out of a fact's share read true sentences as the claim
+    ("The Paris 100m final was won by Noah Lyles in 9.79 seconds." for ``ed_sheeran``)."""
+    assert readers["queen_elizabeth"].read("Mark Lutz wrote a Python textbook.").framing \
+        == "positive"
+    assert readers["ed_sheeran"].read(
+        "The Paris 100m final was won by Noah Lyles in 9.79 seconds.").framing != "positive"
+    assert readers["x_rebrand_reversal"].read(
+        "The blue bird logo returned when Musk reversed the X rebrand.").framing == "positive"
+
+
 @pytest.mark.parametrize("sentence", [
     "Matthew Sheeran won the men's 100m at the Paris Olympics.",
     "Singer Sheeran won the men's 100m at the Paris Olympics.",
