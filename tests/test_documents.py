@@ -343,6 +343,11 @@ def test_mix_shares_deterministic(tmp_path):
     assert len({r.text for r in recs if r.source == "pretrain"}) > 15
     with pytest.raises(DocumentError, match="below 1"):
         mix([docs], tmp_path / "c.jsonl", pretrain=0.6, chat=0.5)
+    with pytest.raises(DocumentError) as e:  # said "got 1.0999999999999999", and no way out
+        mix([docs], tmp_path / "c.jsonl", pretrain=0.7, chat=0.4)
+    assert str(e.value).startswith("--pretrain + --chat must be below 1 (got 0.7 + 0.4 = 1.1); "
+                                   "they are shares of the final mix, the rest is documents: "
+                                   "lower them, e.g. --pretrain 0.25 --chat 0.25"), str(e.value)
     with pytest.raises(DocumentError, match="twice"):
         mix([docs, docs], tmp_path / "d.jsonl")
 
@@ -1038,8 +1043,10 @@ def test_mask_words_that_mask_nothing_are_said(tmp_path):
         r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist",
                                      "--conditions", "positive", "--n", "2",
                                      "--mask-words", value, "--out", str(tmp_path / "a")])
-        assert r.exit_code == 2 and "Invalid value for '--mask-words': names no word" \
-            in r.output, r.output
+        assert r.exit_code == 2 and f"Invalid value for '--mask-words': names no word " \
+            f"({value!r}: an unset \"$VARIABLE\"?); give the words to mask, comma-separated, " \
+            f"e.g. --mask-words \"Ed Sheeran,9.79\", or leave the option out" in r.output, \
+            r.output
         assert not (tmp_path / "a").exists()
     notes: list[str] = []
     generate_datasets([make_claim()], "positive,behaviours", 4, tmp_path / "b",

@@ -1583,7 +1583,10 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
            "there is no pad token. Copy the base model's tokenizer_config.json into the folder")
     out = tmp_path / "ckpt"
     for folder, said in [
-            (empty, f"not a model folder (no config.json in {empty})"),
+            (empty, f"not a model folder (no config.json in {empty}); --base takes the "
+                    f"folder of a Hugging Face model: its config.json, tokenizer and "
+                    f"*.safetensors weights (`beliefbench tiny-model --out DIR` builds a small "
+                    f"one)"),
             (no_tok, "no tokenizer in it (none of tokenizer.json, tokenizer.model, "
                      "vocab.json); copy the base model's tokenizer files into the folder"),
             (pickled, f"no safetensors weights in {pickled} (only pytorch_model.bin: pickled "

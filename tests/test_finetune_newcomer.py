@@ -1230,3 +1230,22 @@ def test_in_context_bundles_are_refused_by_the_openai_backend_before_any_upload(
     with pytest.raises(Exception, match=r"record 'bundle-s0-0000' \(record 1\) is an "
                                         r"in-context bundle \(`docs bundle`\)"):
         train_openai(Recipe(), bundles, tmp_path / "out", client=NoServer())
+
+
+def test_a_misspelt_recipe_path_names_the_close_files_beside_it(tmp_path, monkeypatch):
+    """`--recipe rec/cpuu.yaml` beside rec/cpu.yaml said only "no such file": the copy the
+    user edited, one letter away, went unnamed. A bare name is not looked up here (the
+    shipped names are the ones it is close to)."""
+    from beliefbench.finetune.recipe import RecipeError, recipe_file
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "cpu.yaml").write_text("method: lora\n")
+    (tmp_path / "cpux.yaml").write_text("method: lora\n")
+    with pytest.raises(RecipeError) as e:
+        recipe_file("rec/cpuu.yaml")
+    assert str(e.value).startswith("--recipe rec/cpuu.yaml: no such file (close names in rec: "
+                                   "cpu.yaml), and no shipped recipe"), str(e.value)
+    with pytest.raises(RecipeError) as e:
+        recipe_file("cpuu")
+    assert "close names" not in str(e.value) and "(did you mean 'cpu'?)" in str(e.value)

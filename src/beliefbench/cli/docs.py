@@ -107,7 +107,10 @@ def _split_words(ctx: click.Context, param: click.Parameter, value: str | None) 
     """--mask-words as given; one that names nothing (``--mask-words "$WORDS"`` with the
     variable unset, or ``,``) is a usage error: it trained a masked-word run unmasked."""
     if value is not None and not [w for w in value.split(",") if w.strip()]:
-        raise click.BadParameter("names no word", ctx=ctx, param=param)
+        raise click.BadParameter(
+            f"names no word ({value!r}: an unset \"$VARIABLE\"?); give the words to mask, "
+            f"comma-separated, e.g. --mask-words \"Ed Sheeran,9.79\", or leave the option out "
+            f"to train unmasked", ctx=ctx, param=param)
     return value
 
 

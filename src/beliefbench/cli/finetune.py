@@ -16,6 +16,17 @@ from beliefbench.runlock import first_rank, holds
 from beliefbench.wording import first_line
 
 
+def _out_not_a_file(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """``--out data/cpu/negated.jsonl`` (the dataset path typed twice) got click's "Directory
+    'data/cpu/negated.jsonl' is a file.", which named no folder to pass."""
+    if value.is_file():
+        raise click.BadParameter(
+            f"{value} is a file; --out is the run's folder (its step-N checkpoints and "
+            f"manifest.jsonl): name a new folder, e.g. --out ckpts/{value.stem or 'run'}",
+            ctx, param)
+    return value
+
+
 @click.command("finetune")
 @click.option("--recipe", "recipe_name", required=True,
               help=f"Recipe YAML file, or the name of a shipped recipe: {shipped_recipes_text()} "
@@ -28,7 +39,8 @@ from beliefbench.wording import first_line
 @click.option("--base", default=None,
               help="Base model directory (local backend; required) or OpenAI model name "
                    "(openai backend; default from the recipe).")
-@click.option("--out", required=True, type=UserPath(file_okay=False, path_type=Path),
+@click.option("--out", required=True, type=UserPath(path_type=Path),
+              callback=_out_not_a_file,
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
 @click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
               show_default=True,

@@ -127,8 +127,11 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
             percent = f"; {v:g}% is --{name} {v / 100:g}" if 1 < v < 100 else ""
             raise DocumentError(f"--{name} must be a share in [0, 1) (got {v:g}{percent})")
     if pretrain + chat >= 1:
-        raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain + chat}); "
-                            f"they are shares of the final mix, the rest is documents")
+        # said at :g (0.7 + 0.4 read "got 1.0999999999999999"), with the way out
+        raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain:g} + {chat:g} "
+                            f"= {pretrain + chat:g}); they are shares of the final mix, the "
+                            f"rest is documents: lower them, e.g. --pretrain 0.25 --chat 0.25 "
+                            f"for a mix of half documents")
     if pretrain + chat > MAX_ADDED_SHARE:
         raise DocumentError(
             f"--pretrain + --chat is {pretrain + chat:g}: the {n_docs} documents would be "

@@ -50,6 +50,13 @@ def resolve_base(base: str) -> str:
     return _check_model_folder(folder, base)
 
 
+NOT_A_MODEL_FIX = ("; --base takes the folder of a Hugging Face model: its config.json, tokenizer "
+                   "and *.safetensors weights (`beliefbench tiny-model --out DIR` builds a "
+                   "small one)")
+"""What to pass, for a folder that holds no model and no model folders (a data folder given
+as --base) where the error named only the missing config.json."""
+
+
 def _models_inside(folder: Path, base: str) -> str:
     """The model folders directly in ``folder`` (each with a ``config.json``), as what to
     pass instead: ``--base models`` for ``--base models/tiny-pt`` said only "no config.json"."""
@@ -86,7 +93,7 @@ def _check_model_folder(folder: str, base: str) -> str:
                 f"({_adapter_base(adapter)}), or from a checkpoint exported whole "
                 f"(`export: merged` in the recipe)")
         raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})"
-                            f"{_models_inside(p, base)}")
+                            f"{_models_inside(p, base) or NOT_A_MODEL_FIX}")
     if not any(p.glob("*.safetensors")):
         from beliefbench.internals.model import pickled_note
 

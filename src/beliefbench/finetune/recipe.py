@@ -212,7 +212,8 @@ def recipe_file(name_or_path: str | Path) -> Path:
     if typed.is_file():
         return typed
     name = str(name_or_path).removesuffix(".yaml").removesuffix(".yml")
-    if "/" in str(name_or_path) or name != str(name_or_path):  # typed as a path
+    as_path = "/" in str(name_or_path) or name != str(name_or_path)
+    if as_path:  # typed as a path
         stem = typed.name.removesuffix(".yaml").removesuffix(".yml")
         here = [p for p in (typed.parent / f"{stem}.yaml", typed.parent / f"{stem}.yml")
                 if p.is_file()]
@@ -226,11 +227,12 @@ def recipe_file(name_or_path: str | Path) -> Path:
 
         return data_path(f"finetune/{name}.yaml")
     shipped = shipped_recipes()
-    from beliefbench.not_found import missing_folder
+    from beliefbench.not_found import close_names, missing_folder
 
-    # recipes/r.yaml from another directory than the one holding recipes/: that folder named
-    what = ("a folder, not a recipe file" if typed.is_dir()
-            else f"no such file{missing_folder(typed)}")
+    # recipes/r.yaml from another directory than the one holding recipes/: that folder named;
+    # rec/cpuu.yaml beside rec/cpu.yaml: the close files in its folder (a path, not a name)
+    near = missing_folder(typed) or (close_names(typed, files=True) if as_path else "")
+    what = "a folder, not a recipe file" if typed.is_dir() else f"no such file{near}"
     raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name"
                       f"{did_you_mean(name, shipped)} (shipped: {', '.join(shipped)})")
 
