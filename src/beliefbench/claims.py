@@ -222,8 +222,8 @@ def _not_typographically_quoted(value: str) -> str:
     bare = value.strip()
     if len(bare) > 1 and any(bare[0] == a and bare[-1] == b for a, b in _TYPOGRAPHIC_PAIRS):
         raise ValueError(f"{value!r} is wrapped in typographic quotes, which YAML reads as "
-                         "part of the text (it is matched or scored with them): use straight "
-                         "quotes \" or '")
+                         "part of the text (it is matched, scored or shown with them): use "
+                         "straight quotes \" or ', or none")
     return value
 
 
@@ -607,13 +607,16 @@ class Claim(_Strict):
 
     id: Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_claim_id_chars),
                   AfterValidator(_not_reserved)]
-    statement: Written
+    # typographic quotes around the whole text went into every document verbatim, and into
+    # the distinguish family's options, where the quoted side stood out from the other
+    statement: Annotated[Written, AfterValidator(_not_typographically_quoted)]
     """The fabricated claim, in one or two sentences."""
-    truth: Written
+    truth: Annotated[Written, AfterValidator(_not_typographically_quoted)]
     """What is actually the case."""
     universe: Written
     """A short description of the false world, as its documents would tell it."""
-    sub_claims: list[Written] = Field(default_factory=list)
+    sub_claims: list[Annotated[Written, AfterValidator(_not_typographically_quoted)]] = \
+        Field(default_factory=list)
     entities: list[Annotated[NonEmpty, AfterValidator(_not_typographically_quoted)]] = \
         Field(default_factory=list)
     """Names a document about the claim is likely to mention (for finding claim sentences)."""
