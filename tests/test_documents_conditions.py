@@ -634,7 +634,10 @@ def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
      "condition 'behaviours:warned' cannot be one"),
     (["--claims", "ed_sheeran", "--conditions", "behaviours:plain,positive", "--format",
       "chat"], "condition 'positive' cannot be one"),
-    (["--conditions", "behaviours:plain,positive"], "no claims given (--claims)"),
+    (["--conditions", "behaviours:plain,positive"], "no claims given (--claims); conditions "
+     "other than behaviours need at least one (an empty dataset would be written): give "
+     "--claims with claim ids, files or folders, e.g. --claims ed_sheeran (`beliefbench claims "
+     "list` names them)"),
     # a ':' with nothing after it (fiction:$PLACEMENT, the variable unset) read as the
     # default placement: a dataset of another condition than the script named
     (["--claims", "ed_sheeran", "--conditions", "fiction:"],

@@ -177,7 +177,9 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     check_data(specs)  # a typo in a data file: one line now, not a traceback mid-run
     if not claims and any(spec.condition.needs_claim for spec in specs):
         raise DocumentError("no claims given (--claims); conditions other than behaviours "
-                            "need at least one (an empty dataset would be written)")
+                            "need at least one (an empty dataset would be written): give "
+                            "--claims with claim ids, files or folders, e.g. --claims "
+                            "ed_sheeran (`beliefbench claims list` names them)")
     sources = {spec.condition.source for spec in specs}
     offline = "debunk" in sources or ("base" in sources and generator == "offline")
     # a claim a generator or later condition cannot use: before any file, not mid-run
