@@ -241,6 +241,32 @@ def test_a_base_adapter_pair_names_the_adapter_folder_to_pass(tmp_path):
     assert str(err.value).startswith(f"{missing}: no such model directory")
 
 
+def test_a_suggested_folder_with_a_space_is_quoted_to_paste(tmp_path):
+    """The folder after "pass" was printed bare: pasted, a path with a space (a macOS
+    "My Drive" folder) split into two arguments. It is now shell-quoted, as the other
+    suggested commands are, and the quoted text, pasted back, loads the folder."""
+    import shlex
+
+    base, adapter = tmp_path / "my models" / "tiny-pt", tmp_path / "my ckpts" / "step-000023"
+    base.mkdir(parents=True)
+    adapter.mkdir(parents=True)
+    (base / "config.json").write_text("{}")
+    cases = {  # given -> the folder it names
+        f"{base}:{adapter}": adapter,  # vLLM's base:adapter pair
+        f"vllm/{base}:{adapter}": adapter,  # an Inspect name of the pair
+        f"hf/{base}": base,  # an Inspect name of the folder
+    }
+    for given, folder in cases.items():
+        with pytest.raises(ModelLoadError) as err:
+            load_model(given)
+        said = str(err.value)
+        assert said.endswith(f"pass '{folder}'"), said
+        assert shlex.split(said.rsplit("pass ", 1)[1]) == [str(folder)], said
+    with pytest.raises(ModelLoadError) as err:  # a tab-completed file of the checkpoint
+        load_model(base / "config.json")
+    assert str(err.value).endswith(f"pass the folder, '{base}'"), str(err.value)
+
+
 @pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),
                                              ("0,inf", "expected finite numbers >= 0"),
                                              ("0,-0.1", "expected finite numbers >= 0"),

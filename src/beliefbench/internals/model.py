@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import warnings
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def _inspect_name(path: str | Path) -> str | None:
         # vllm/<base>:<adapter> names a LoRA adapter after its base: the adapter is the model
         folder = rest.rsplit(":", 1)[-1] if ":" in rest and not Path(rest).is_dir() else rest
         if Path(folder).expanduser().is_dir():
-            return f"{said}: the internals take the folder itself: pass {folder}"
+            return f"{said}: the internals take the folder itself: pass {shlex.quote(folder)}"
         where = _as_dir_problem(Path(folder).expanduser(), folder)
         return f"{said}: the internals take the folder itself, and {where}"
     if provider in INSPECT_SERVED:
@@ -141,7 +142,7 @@ def _base_adapter_pair(path: str | Path) -> str | None:
         return None
     return (f"{text}: a base:adapter pair (vLLM's name of a LoRA adapter), not a checkpoint "
             f"folder: the internals take the adapter folder alone, loaded on the base its "
-            f"{ADAPTER_CONFIG} names: pass {adapter}")
+            f"{ADAPTER_CONFIG} names: pass {shlex.quote(adapter)}")
 
 
 def _as_dir_problem(p: Path, given: str | Path) -> str:
@@ -175,7 +176,7 @@ def _as_dir(path: str | Path) -> Path:
         folder = p.parent
         if (folder / "config.json").is_file() or (folder / ADAPTER_CONFIG).is_file():
             raise ModelLoadError(f"{p}: a file of the checkpoint {folder}, not a model "
-                                 f"directory: pass the folder, {folder}")
+                                 f"directory: pass the folder, {shlex.quote(str(folder))}")
         if why := run_folder(folder, _run_instead()):
             raise ModelLoadError(f"{p}: a file, not a model directory; {why}")
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
