@@ -265,6 +265,15 @@ def test_a_suggested_folder_with_a_space_is_quoted_to_paste(tmp_path):
     with pytest.raises(ModelLoadError) as err:  # a tab-completed file of the checkpoint
         load_model(base / "config.json")
     assert str(err.value).endswith(f"pass the folder, '{base}'"), str(err.value)
+    # a run folder given where a checkpoint goes (sweep's --model hf/<run>): its example name
+    from beliefbench.internals.model import run_folder
+
+    run = tmp_path / "my runs" / "negated"
+    (run / "step-000002").mkdir(parents=True)
+    (run / "step-000002" / "config.json").write_text("{}")
+    (run / "manifest.jsonl").write_text("")
+    said = run_folder(run, provider="hf")
+    assert said is not None and said.endswith(f"e.g. 'hf/{run}/step-000002'"), said
 
 
 @pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),

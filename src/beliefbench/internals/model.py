@@ -236,7 +236,8 @@ def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str |
     named = (f"one of the checkpoint folders in it ({first_few(held, 6)}"
              f"{f'; the final one: {final}' if final else ''})" if held
              else "one of its checkpoint folders (it holds none yet)")
-    example = f", e.g. {provider}/{p / (final or held[-1])}" if provider and held else ""
+    example = (f", e.g. {shlex.quote(f'{provider}/{p / (final or held[-1])}')}"
+               if provider and held else "")
     return (f"{p}: a finetune's run folder (its manifest.jsonl), not a checkpoint: pass "
             f"{named}{example}{f', {instead}' if instead else ''}")
 
