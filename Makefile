@@ -3,8 +3,9 @@
 #               document condition, measure every checkpoint (offline, CPU, < 10 min)
 #   make test   ruff (make lint), then the test suite (offline, CPU; one worker per core, at
 #               most 4: pytest-xdist), then the multi-process runs (marked serial) alone
-# Both create .venv and install beliefbench with torch pinned (constraints.txt); see the
-# README's Quick start for getting the CPU wheel where pip would pick the CUDA build.
+# Both create .venv and install beliefbench with every dependency pinned (constraints.txt;
+# torch's CPU build); the README's "Demo and install details" (Install) says how to get the
+# CPU wheel where pip would pick the CUDA build.
 
 PYTHON ?= python3
 VENV   := .venv
