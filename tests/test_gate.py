@@ -212,10 +212,12 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
         "and every other checkpoint left unfinished, reusing the finished ones")
     assert str(e.value).count(rerun) == 1
     # the EM gate's words: each log's resume after its parentheses, the advice once alike
-    from beliefbench.analysis.gate import resumed_once
+    from beliefbench.analysis.gate import PartialLog, resumed_once
 
-    listed, advice = resumed_once([("a.eval", "cancelled", None, True, "m", "", ", 2 of 6"),
-                                  ("b.eval", "error", "x", True, "m", "", "")], inside=False)
+    listed, advice = resumed_once([PartialLog("a.eval", "cancelled", None, True, "m", "",
+                                              ", 2 of 6"),
+                                   PartialLog("b.eval", "error", "x", True, "m", "", "")],
+                                  inside=False)
     assert listed == [f"a.eval (status 'cancelled', 2 of 6); {retry_command('a.eval')} "
                       "resumes this log alone",
                       f"b.eval (status 'error'; error: x); {retry_command('b.eval')} resumes "

@@ -45,6 +45,7 @@ from beliefbench.analysis.em_report import (
 )
 from beliefbench.analysis.gate import (
     GateError,
+    PartialLog,
     Rise,
     _arg,
     check_alike,
@@ -201,9 +202,9 @@ def _partial_logs(logs: EMLogs) -> str:
     ...` resumes it``): the gate prints no warnings, so its refusal said ``no result: partial
     log`` alone, naming no file to resume."""
     listed, rerun = resumed_once([
-        (i["path"], i["status"], i.get("error"), i.get("eval_set", False), i["model"],
-         i.get("retry_started", ""), partial_parts(i)[0]) for i in logs.logs if i["partial"]],
-        inside=False)
+        PartialLog(i["path"], i["status"], i.get("error"), i.get("eval_set", False),
+                   i["model"], i.get("retry_started", ""), partial_parts(i)[0])
+        for i in logs.logs if i["partial"]], inside=False)
     return f": {' | '.join(listed)}{rerun}" if listed else ""
 
 

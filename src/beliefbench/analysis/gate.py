@@ -72,7 +72,7 @@ import numbers
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -295,8 +295,9 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
-        listed, rerun = resumed_once([(i.path, i.status, i.error, i.eval_set, i.model,
-                                       i.retry_started, "") for i in logs.partial])
+        listed, rerun = resumed_once([
+            PartialLog(i.path, i.status, i.error, i.eval_set, i.model, i.retry_started, "")
+            for i in logs.partial])
         raise GateError(f"{side}: partial log(s) {'; '.join(listed)}: the gate compares "
                         f"complete runs only{rerun}")
     cut = [i for i in logs.logs if i.incomplete]
@@ -539,10 +540,21 @@ def as_reported(budget: str, column: str, shown: dict[str, float], within: str =
             f"{'over the compared claims' if scoped else 'here'}")
 
 
-PartialLog = tuple[str, str, str | None, bool, str | None, str, str]
-"""A partial log as a gate's refusal names it: path, status, error, whether an eval set (a
-sweep) wrote it, model, its retry still 'started' (or ""), and the responses it holds
-(``, 2 of 6 responses``, or "")."""
+class PartialLog(NamedTuple):
+    """A partial log as a gate's refusal names it (the belief gate's and the EM gate's
+    logs are read into different records; this is what :func:`resumed_once` needs of
+    either)."""
+
+    path: str
+    status: str
+    error: str | None
+    eval_set: bool
+    """Whether an eval set (a sweep) wrote it: resumed by the sweep's command run again."""
+    model: str | None
+    retry_started: str
+    """Its retry still 'started' (or "")."""
+    held: str
+    """The responses it holds (``, 2 of 6 responses``), or ""."""
 
 
 def resumed_once(partial: Sequence[PartialLog], inside: bool = True
@@ -557,17 +569,20 @@ def resumed_once(partial: Sequence[PartialLog], inside: bool = True
     full once per log, the same sentence over and over for a sweep stopped on many
     checkpoints. ``inside``: each log's resume inside its parentheses (the belief gate's
     words), else after them (the EM gate's, as em-report's PARTIAL warning)."""
-    swept = [p for p in partial if resume_way(p[1], p[3], p[4]) == "eval set" and not p[5]]
+    swept = [p for p in partial
+             if resume_way(p.status, p.eval_set, p.model) == "eval set" and not p.retry_started]
+    one_sweep = {(p.path, p.status) for p in swept} if len(swept) > 1 else set()
     listed = []
-    for path, status, error, eval_set, model, retry_started, held in partial:
-        why, resume = partial_why(path, status, error, eval_set, model, retry_started)
-        if len(swept) > 1 and (path, status) in {(p[0], p[1]) for p in swept} and resume:
-            resume = f"; {retry_command(path)} resumes this log alone"
-        said = f"{path} (status {status!r}{held}{f'; {why}' if why else ''}"
+    for p in partial:
+        why, resume = partial_why(p.path, p.status, p.error, p.eval_set, p.model,
+                                  p.retry_started)
+        if (p.path, p.status) in one_sweep and resume:
+            resume = f"; {retry_command(p.path)} resumes this log alone"
+        said = f"{p.path} (status {p.status!r}{p.held}{f'; {why}' if why else ''}"
         listed.append(f"{said}{resume})" if inside else f"{said}){resume}")
     if len(swept) < 2:
         return listed, ""
-    fixed = next((f for f in (fixed_first(p[1], "the") for p in swept) if f), "")
+    fixed = next((f for f in (fixed_first(p.status, "the") for p in swept) if f), "")
     return listed, f"; {fixed}{RERUN_SWEEP.format(it='them')}"
 
 
