@@ -488,6 +488,20 @@ def test_report_md_says_why_a_by_label_no_log_carries_has_no_column(two_runs, tm
         "the CSV): label an eval with `--metadata condition=...` (`beliefbench sweep` writes "
         "them from its manifest).")
     assert "condition" not in section[1].splitlines()[0]  # the table's header row
+    # a missing step, a number, is an empty field of the CSV, not `-`: the line said `-`
+    from beliefbench.records import csv_text
+
+    rep = build_report(load_belief_logs(logs), by="condition,step", n_bootstrap=40)
+    rows = csv_text(rep.by).splitlines()
+    at = rows[0].split(",")
+    assert {r.split(",")[at.index("step")] for r in rows[1:]} == {""}
+    assert {r.split(",")[at.index("condition")] for r in rows[1:]} == {"-"}
+    assert ("No log carries a `condition` / `step` label, so the column is left out (`-` / "
+            "empty in every row of the CSV): label an eval with `--metadata condition=...`"
+            ) in render_markdown(rep)
+    assert ("No log carries a `step` label, so the column is left out (empty in every row of "
+            "the CSV)") in render_markdown(build_report(load_belief_logs(logs), by="step",
+                                                        n_bootstrap=40))
     labelled = render_markdown(build_report(load_belief_logs(two_runs),
                                             by="condition,family", n_bootstrap=40))
     assert "No log carries" not in labelled

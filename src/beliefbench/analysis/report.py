@@ -614,8 +614,12 @@ def unlabelled_dims_line(report: Report) -> list[str]:
     if not missing:
         return []
     names = " / ".join(f"`{d}`" for d in missing)
-    return [f"No log carries a {names} label, so the column is left out (`-` in every row "
-            f"of the CSV): label an eval with `--metadata {missing[0]}=...` "
+    # the CSV writes a missing step, a number, as an empty field, the labels as `-`: the
+    # line said `-` of `--by step` too, where the CSV beside it held nothing
+    blank = ["`-`" if d != "step" else "empty" for d in missing]
+    shown_as = blank[0] if len(set(blank)) == 1 else " / ".join(blank)
+    return [f"No log carries a {names} label, so the column is left out ({shown_as} in "
+            f"every row of the CSV): label an eval with `--metadata {missing[0]}=...` "
             "(`beliefbench sweep` writes them from its manifest).", ""]
 
 
