@@ -193,7 +193,7 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
     reads as before."""
     import dataclasses
 
-    from beliefbench.analysis.logs import retry_command
+    from beliefbench.analysis.logs import partial_held, retry_command
 
     ok = side(uniform(["a"], 5, 0))
     one, two = side(uniform(["a"], 5, 0), "n", status="error"), side(uniform(["a"], 5, 0), "p",
@@ -204,10 +204,13 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
     with pytest.raises(GateError) as e:
         compare(ok, both)
     rerun = "run the `beliefbench sweep` (or `inspect eval-set`) command that wrote"
+    held = partial_held(infos[0])  # the responses each holds, as report's PARTIAL says
+    assert held == partial_held(infos[1])
     assert str(e.value) == (
-        f"candidate / --candidate: partial log(s) n.eval (status 'error'; error: judge down; "
-        f"{retry_command('n.eval')} resumes this log alone); p.eval (status 'error'; error: "
-        f"judge down; {retry_command('p.eval')} resumes this log alone): the gate compares "
+        f"candidate / --candidate: partial log(s) n.eval (status 'error', {held}; error: judge "
+        f"down; {retry_command('n.eval')} resumes this log alone); p.eval (status 'error', "
+        f"{held}; error: judge down; {retry_command('p.eval')} resumes this log alone): the "
+        f"gate compares "
         f"complete runs only; once the cause is fixed, {rerun} them again: it resumes them, "
         "and every other checkpoint left unfinished, reusing the finished ones")
     assert str(e.value).count(rerun) == 1
@@ -227,8 +230,8 @@ def test_a_sweeps_partial_logs_are_told_the_sweep_run_again_once():
     with pytest.raises(GateError) as e:  # one log: its advice in its parentheses, as before
         compare(ok, BeliefLogs(one.responses, infos[:1]))
     assert str(e.value) == (
-        f"candidate / --candidate: partial log(s) n.eval (status 'error'; error: judge down; "
-        f"once its cause is fixed, {rerun} it again: it resumes it, and every other "
+        f"candidate / --candidate: partial log(s) n.eval (status 'error', {held}; error: judge "
+        f"down; once its cause is fixed, {rerun} it again: it resumes it, and every other "
         f"checkpoint left unfinished, reusing the finished ones (or "
         f"{retry_command('n.eval')} resumes this log alone)): the gate compares complete "
         "runs only")
@@ -239,13 +242,17 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     any partial log, with `inspect eval-retry` as the remedy: run beside a live eval, a
     retry answers its samples twice. Its status and the wait are named now."""
     ok = side(uniform(["a"], 5, 0))
+    running = side(uniform(["a"], 5, 0), "n", status="started")
     with pytest.raises(GateError) as e:
-        compare(ok, side(uniform(["a"], 5, 0), "n", status="started"))
-    # in the words report and em-report use (one copy of the advice), with its own command
-    from beliefbench.analysis.logs import STARTED_RESUME, retry_command
+        compare(ok, running)
+    # in the words report and em-report use (one copy of the advice), with its own command,
+    # and how far it had got (the responses it holds, as report's PARTIAL warning says)
+    from beliefbench.analysis.logs import STARTED_RESUME, partial_held, retry_command
 
     advice = STARTED_RESUME.format(it="it", its="its", retry=retry_command("n.eval"))
-    assert f"partial log(s) n.eval (status 'started'{advice})" in str(e.value), str(e.value)
+    held = partial_held(running.logs[0])
+    assert f"partial log(s) n.eval (status 'started', {held}{advice})" in str(e.value), \
+        str(e.value)
     assert "; it may still be running (wait for it to end: an eval-retry beside a live eval " \
            "runs its samples twice), or its process was killed before it could record an " \
            "end (then `inspect eval-retry n.eval --log-dir .` resumes it)" in str(e.value)
@@ -254,9 +261,9 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
     # a Ctrl-C has no cause to fix; without --log-dir the retry would land in ./logs
-    assert str(e.value) == ("candidate / --candidate: partial log(s) n.eval (status "
-                            "'cancelled'; `inspect eval-retry n.eval --log-dir .` resumes it): "
-                            "the gate compares complete runs only")
+    assert str(e.value) == (f"candidate / --candidate: partial log(s) n.eval (status "
+                            f"'cancelled', {held}; `inspect eval-retry n.eval --log-dir .` "
+                            "resumes it): the gate compares complete runs only")
 
 
 def test_every_budget_either_side_exceeds_is_named_at_once():
@@ -887,7 +894,8 @@ def test_a_log_whose_samples_were_invalidated_is_no_comparison(base_and_new, tmp
     # status is 'success' and no cause is to fix (it said `status not 'success'` and `fix the
     # cause and resume them with` a command that named no log), as report's PARTIAL note
     assert r.output.splitlines() == [
-        f"Error: candidate / --candidate: partial log(s) {path} (status 'success'; samples "
+        f"Error: candidate / --candidate: partial log(s) {path} (status 'success', 21 "
+        "responses; samples "
         "invalidated after the run (Inspect's `invalidate_samples`): the log no longer counts "
         f"as complete; `inspect eval-retry {path} --log-dir {tmp_path}` runs its invalidated "
         "samples again): the gate compares complete runs only"], r.output

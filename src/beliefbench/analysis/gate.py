@@ -90,6 +90,7 @@ from beliefbench.analysis.logs import (
     limits_text,
     offline_text,
     over_budget,
+    partial_held,
     partial_why,
     read_either_way,
     resume_way,
@@ -295,8 +296,11 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
         raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
+        # the responses each holds, as report's PARTIAL warning and the EM gate say them: a
+        # log still 'started' was named with no word of how far it had got
         listed, rerun = resumed_once([
-            PartialLog(i.path, i.status, i.error, i.eval_set, i.model, i.retry_started, "")
+            PartialLog(i.path, i.status, i.error, i.eval_set, i.model, i.retry_started,
+                       f", {partial_held(i)}")
             for i in logs.partial])
         raise GateError(f"{side}: partial log(s) {'; '.join(listed)}: the gate compares "
                         f"complete runs only{rerun}")
