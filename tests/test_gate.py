@@ -636,6 +636,14 @@ def test_values_click_cannot_read_are_a_json_error_too(base_and_new):
     r = CliRunner().invoke(cli, ["gate", "--json", "--baseline", base, "--max-rise", "x",
                                  "--candidate", new])
     assert "'x' is not a valid float" in json.loads(r.stdout)["error"]
+    # an empty value (the CI input unset) names that likely cause and the default left out;
+    # it was click's "'' is not a valid float"
+    r = CliRunner().invoke(cli, ["gate", "--json", "--baseline", base, "--max-rise", "",
+                                 "--candidate", new])
+    assert json.loads(r.stdout)["error"] == (
+        "Invalid value for '--max-rise': '' is empty (an unset shell variable?): the option "
+        "takes a share of responses written as a decimal, --max-rise 0.05 for 5%; or leave "
+        "--max-rise out for its default, 0.05"), r.stdout
     r = CliRunner().invoke(cli, ["gate", "--baseline", base, "--max-rise", "x"])
     assert r.exit_code == 2 and "Usage:" in r.output  # without --json: click's own
 

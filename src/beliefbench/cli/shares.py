@@ -30,6 +30,17 @@ class Share(click.FloatRange):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            # `--max-rise "$MAX_RISE"` with the CI input unset was click's "'' is not a
+            # valid float", naming neither the likely cause nor the default left out
+            option = param.opts[0] if param is not None and param.opts else "the option"
+            default = getattr(param, "default", None)
+            left_out = (f"; or leave {option} out for its default, {default:g}"
+                        if isinstance(default, (int, float)) and not isinstance(default, bool)
+                        else "")
+            self.fail(f"{value!r} is empty (an unset shell variable?): the option takes a "
+                      f"share of {self.of} written as a decimal, {option} 0.05 for "
+                      f"5%{left_out}", param, ctx)
         if isinstance(value, str) and value.strip().endswith("%"):
             number = value.strip()[:-1].strip()
             try:
