@@ -371,12 +371,26 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
     ({"families": "open_ended,vibes"}, r"families: unknown famil.*vibes.*valid"),
     ({"families": "binnary"}, r"^families: unknown famil\(ies\) \['binnary'\] \(did you mean "
                               r"'binary'\?\); valid: \["),
-    ({"judge": "oracle"}, r"^judge: unknown value 'oracle'; valid: \['model', 'markers'\]$"),
+    # a name that is no judge mode is read as the judge's model, which -T judge does not take
+    ({"judge": "oracle"}, r"^judge: unknown value 'oracle' \(a judge model is bound as a model "
+                          r"role, not by judge: --model-role grader=oracle, .*\); "
+                          r"valid: \['model', 'markers'\]$"),
+    ({"judge": "openai/gpt-4.1-mini"},
+     r"^judge: unknown value 'openai/gpt-4.1-mini' \(a judge model is bound as a model role, "
+     r"not by judge: --model-role grader=openai/gpt-4.1-mini, in Python eval\(\.\.\., "
+     r"model_roles=\{'grader': 'openai/gpt-4.1-mini'\}\), with judge left at 'model', the "
+     r"default\); valid: \['model', 'markers'\]$"),
     ({"judge": "marker"}, r"^judge: unknown value 'marker' \(did you mean 'markers'\?\); "
                           r"valid: \['model', 'markers'\]$"),
     ({"samples": 0}, r"^samples: expected a whole number of at least 1, got 0$"),
     ({"samples": "abc"}, r"^samples: expected a whole number of at least 1, got 'abc'$"),
     ({"samples": 2.5}, r"^samples: expected a whole number of at least 1, got 2.5$"),
+    # a number given as text is told so: the bare "got '48'" read as if 48 were refused
+    ({"max_tokens": "48"}, r"^max_tokens: expected a whole number of at least 1, got '48' "
+                           r"\(text, not a number: give it unquoted, 48\)$"),
+    ({"temperature": "0.7"}, r"^temperature: expected a number at least 0.0, got '0.7' "
+                             r"\(text, not a number: give it unquoted, 0.7\)$"),
+    ({"samples": "2.5"}, r"^samples: expected a whole number of at least 1, got '2.5'$"),
     ({"samples": True}, r"^samples: expected a whole number"),
     ({"temperature": "hot"}, r"^temperature: expected a number at least 0.0, got 'hot'$"),
     ({"temperature": -1}, r"^temperature: expected a number at least 0.0, got -1$"),

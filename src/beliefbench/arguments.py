@@ -71,8 +71,27 @@ def check_whole(name: str, value: Any, minimum: int) -> int:
     ``int``, and the log's metadata must hold plain JSON values)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise TaskArgumentError(f"{name}: expected a whole number of at least {minimum}, "
-                                f"got {value!r}")
+                                f"got {value!r}{_quoted_number(value, whole=True)}")
     return int(value)
+
+
+def _quoted_number(value: Any, whole: bool = False) -> str:
+    """`` (text, not a number: give it unquoted, 48)`` for a number given as text
+    (``max_tokens="48"`` in Python, ``max_tokens: "48"`` in a --task-config file): the bare
+    "got '48'" read as if 48 were not a whole number. Only where the number itself would
+    do (``'2.5'`` for a whole number gets none)."""
+    if not isinstance(value, str):
+        return ""
+    if whole:
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            return ""
+    else:
+        try:
+            if not math.isfinite(float(value)):
+                return ""
+        except ValueError:
+            return ""
+    return f" (text, not a number: give it unquoted, {value.strip()})"
 
 
 def check_number(name: str, value: Any, low: float, high: float | None = None,
@@ -86,14 +105,18 @@ def check_number(name: str, value: Any, low: float, high: float | None = None,
         span = f"{'above' if low_open else 'at least'} {low}" + \
             (f" and at most {high}" if high is not None else "")
         kind = "a finite number" if ok else "a number"
-        raise TaskArgumentError(f"{name}: expected {kind} {span}, got {value!r}")
+        raise TaskArgumentError(f"{name}: expected {kind} {span}, got {value!r}"
+                                f"{_quoted_number(value)}")
     return float(value)
 
 
-def check_choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
+def check_choice(name: str, value: Any, valid: tuple[str, ...], hint: str = "") -> str:
+    """One of ``valid``; ``hint`` is added where no valid value is close to the one given
+    (``-T judge=openai/gpt-4.1-mini``: a model, which belongs elsewhere)."""
     if value not in valid:
         close = did_you_mean(value, valid) if isinstance(value, str) else ""
-        raise TaskArgumentError(f"{name}: unknown value {value!r}{close}; valid: {list(valid)}")
+        raise TaskArgumentError(f"{name}: unknown value {value!r}{close or hint}; "
+                                f"valid: {list(valid)}")
     return value
 
 

@@ -175,7 +175,7 @@ def belief(
     binary_instruction = check_choice("binary_instruction", binary_instruction,
                                       INSTRUCTION_PLACEMENTS)
     judge_settings = JudgeSettings(
-        judge=check_choice("judge", judge, JUDGE_MODES),
+        judge=check_choice("judge", judge, JUDGE_MODES, hint=_judge_model_hint(judge)),
         template=None if judge_template == BUNDLED_TEMPLATE
         else str(check_text_file("judge_template", judge_template,
                                  f"file (or {BUNDLED_TEMPLATE!r})", (BUNDLED_TEMPLATE,))),
@@ -294,6 +294,17 @@ def belief(
         score_on_error=True,
         metadata={METADATA_KEY: record},
     )
+
+
+def _judge_model_hint(judge: Any) -> str:
+    """What to do with a judge model given as ``-T judge=openai/gpt-4.1-mini``: ``judge``
+    picks model or markers; the model itself is a model role (the bare "unknown value" sent
+    a newcomer looking for a list of judge names)."""
+    if not isinstance(judge, str):
+        return ""
+    return (f" (a judge model is bound as a model role, not by judge: --model-role "
+            f"grader={judge}, in Python eval(..., model_roles={{'grader': {judge!r}}}), with "
+            f"judge left at 'model', the default)")
 
 
 def _path_text(path: os.PathLike[str]) -> str:
