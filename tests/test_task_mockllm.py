@@ -585,6 +585,32 @@ def test_a_task_argument_in_the_task_config_and_as_T_is_refused(fixture_claim, t
 
 
 
+def test_a_bad_value_from_the_task_config_file_names_the_file(fixture_claim, tmp_path,
+                                                              monkeypatch):
+    """``inspect eval ... --task-config run.yaml`` holding ``max_tokens: "48"`` said a bare
+    ``max_tokens: expected a whole number ..., got '48'``, which read as a field of some
+    file, not the task argument the config file gave: the message names the file (a -T
+    value is still named as typed; a Python script's own options, or a sweep, add nothing)."""
+    config = tmp_path / "run.yaml"
+    config.write_text('max_tokens: "48"\nclaims: [dentsit]\n')
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py",
+                                      "--task-config", str(config)])
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim), max_tokens="48")
+    assert str(e.value) == (f"--task-config {config}: max_tokens: expected a whole number of "
+                            f"at least 1, got '48' (text, not a number: give it unquoted, 48)")
+    with pytest.raises(ValueError, match=rf"^--task-config {re.escape(str(config))}: claims: "
+                                         r"'dentsit' is neither .*did you mean 'dentist'"):
+        belief(claims=["dentsit"])
+    # a key the file does not hold is not the file's: named as before
+    with pytest.raises(ValueError, match=r"^samples: expected a whole number"):
+        belief(claims=str(fixture_claim), samples=0)
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/beliefbench", "sweep", "--task-config",
+                                      str(config)])
+    with pytest.raises(ValueError, match=r"^max_tokens: expected"):
+        belief(claims=str(fixture_claim), max_tokens="48")
+
+
 def test_inspects_task_args_variable_is_never_dropped_without_a_word(fixture_claim, tmp_path,
                                                                      monkeypatch):
     """``INSPECT_EVAL_TASK_ARGS`` holds ``-T`` items (split at whitespace) that Inspect reads

@@ -546,12 +546,20 @@ _NAMED = re.compile(r"([A-Za-z_]\w*): ")
 
 def as_typed(message: str) -> str:
     """``message`` with its leading ``name:`` written ``-T name=value:`` as the command line
-    gave it, where it did (see :class:`InputError`); else as it is."""
+    gave it, where it did (see :class:`InputError`); one the ``--task-config`` file gave
+    alone is named with the file (``--task-config run.yaml: max_tokens: ...``: a bare
+    ``max_tokens:`` read as a field of some other file); else as it is."""
     named = _NAMED.match(message)
-    typed = typed_on_command_line(named.group(1)) if named else None
-    if named is None or typed is None:
+    if named is None:
         return message
-    return f"-T {typed}: {message[named.end():]}"
+    typed = typed_on_command_line(named.group(1))
+    if typed is not None:
+        return f"-T {typed}: {message[named.end():]}"
+    # `inspect eval` only: a sweep has no --task-config (nor reads Inspect's variable)
+    config = _task_config_given() if running_program() == "inspect" else None
+    if config is not None and named.group(1) in config[1]:
+        return f"--task-config {config[0]}: {message}"
+    return message
 
 
 def _typed_on_command_line(name: str, value: Any) -> str | None:
