@@ -61,3 +61,26 @@ def test_temperature_zero_with_do_sample_false_answers_greedily(tiny, tmp_path, 
     assert log.status == "success"
     assert not any(s.error for s in log.samples)
     assert log.samples[0].output.completion is not None
+
+
+@pytest.mark.parametrize("bound", [True, False])
+def test_an_hf_judge_that_samples_says_how_to_bind_it_greedy(tiny, tmp_path, bound) -> None:
+    """``inspect eval ... --model-role grader=hf/<folder>``: every judge call failed with
+    transformers' "`temperature` (=0.0) has to be a strictly positive float ... set
+    `do_sample=False`", which named no place to set it. The failure now gives the binding
+    (or, where the hf model under test judges itself, -M do_sample=false)."""
+    args = {"claims": "dentist", "families": "open_ended", "samples": 1, "max_tokens": 2}
+    [log] = eval(belief, model=tiny if not bound else "beliefbench/believer",
+                 model_roles={"grader": tiny} if bound else {}, task_args=args, limit=1,
+                 log_dir=str(tmp_path / "logs"), display="none")
+    score = log.samples[0].scores["belief_judge"]
+    problem = score.metadata["problem"]
+    assert score.answer == "failed" and "has to be a strictly positive float" in problem
+    if bound:
+        assert problem.endswith(f" (an hf grader samples unless bound greedy: --model-role "
+                                f"'grader={{model: {tiny}, model_args: {{do_sample: "
+                                f"false}}}}')"), problem
+    else:
+        assert problem.endswith(" (no grader is bound, so the model under test judges "
+                                "itself, and it samples: bind a grader, --model-role "
+                                "grader=<model>, or pass -M do_sample=false)"), problem

@@ -322,7 +322,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 output = None
                 # the cause, one line, keys redacted: not Inspect's whole request (the
                 # judge prompt) with the error after it, cut off at 2000 characters
-                failure: str | None = describe_error(e, grader)
+                described = describe_error(e, grader)
+                failure: str | None = described + _greedy_fix(described, grader, self_judged)
                 judges.count(streak, failure, raised=True)
             else:
                 # the judge's provider may hand back its error as the reply: an outage like
@@ -384,6 +385,22 @@ def _warn_if_never_read(streak: Any, reading: JudgeReading, reply: str,
                        "(--model-role grader=...) and the judge template; `beliefbench gate` "
                        "refuses a side above --max-parse-errors.", replies, reading.problem,
                        said)
+
+
+def _greedy_fix(failure: str, grader: Model, self_judged: bool) -> str:
+    """How to bind an ``hf/`` judge that samples, for transformers' refusal of its
+    temperature-0 call ("`temperature` (=0.0) has to be a strictly positive float ... set
+    `do_sample=False`"), which named no place to set it: under ``inspect eval`` the binding
+    is only known once the eval runs (``sweep`` refuses it up front)."""
+    if "has to be a strictly positive float" not in failure \
+            or not str(grader).startswith("hf/"):
+        return ""
+    if self_judged:
+        return (" (no grader is bound, so the model under test judges itself, and it "
+                "samples: bind a grader, --model-role grader=<model>, or pass -M "
+                "do_sample=false)")
+    return (f" (an hf grader samples unless bound greedy: --model-role 'grader={{model: "
+            f"{grader}, model_args: {{do_sample: false}}}}')")
 
 
 @scorer(metrics=[])
