@@ -456,47 +456,46 @@ def test_a_removed_working_directory_is_said_by_every_command(data, tmp_path, ar
         assert json.loads(res.stdout) == {"error": CWD_GONE}, res.stdout
 
 
+def _fresh_cli(args: list[str], cwd: Path, *, prelude: str = "",
+               stream: str = "output") -> str:
+    """The CLI run on ``args`` in a fresh Python, whose first line is the exit code and
+    whether torch and transformers were imported, then the run's ``stream`` (output: stdout
+    and stderr; stdout alone): this process has torch and Inspect loaded already."""
+    import subprocess
+    import sys
+
+    script = (f"import os, sys\n{prelude}"
+              "from click.testing import CliRunner\n"
+              "from beliefbench.cli import cli\n"
+              f"r = CliRunner().invoke(cli, {args!r})\n"
+              "print(r.exit_code, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+              f"print(r.{stream})\n")
+    return subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True,
+                          text=True, check=True).stdout
+
+
 def test_gate_json_in_a_removed_working_directory_prints_its_json_error(tmp_path):
     """Inspect reads the working directory as it loads, before the gate's own try: `gate
     --json` from a removed folder wrote its refusal on stderr only, stdout empty for the CI
     step parsing it. A fresh process (Inspect is loaded in this one), absolute paths."""
-    import subprocess
-    import sys
-
     from beliefbench.not_found import CWD_GONE
 
+    logs = str(tmp_path / "logs")
     (tmp_path / "logs").mkdir()
-    script = ("import os, sys\n"
-              "os.mkdir('run'); os.chdir('run'); os.rmdir(os.path.join('..', 'run'))\n"
-              "from click.testing import CliRunner\n"
-              "from beliefbench.cli import cli\n"
-              f"r = CliRunner().invoke(cli, ['gate', '--baseline', {str(tmp_path / 'logs')!r},"
-              f" '--candidate', {str(tmp_path / 'logs')!r}, '--json'])\n"
-              "print(r.exit_code)\n"
-              "print(r.stdout)\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout
-    code, stdout = out.split("\n", 1)
-    assert code == "2", out
+    out = _fresh_cli(["gate", "--baseline", logs, "--candidate", logs, "--json"], tmp_path,
+                     prelude="os.mkdir('run'); os.chdir('run'); os.rmdir('../run')\n",
+                     stream="stdout")
+    first, stdout = out.split("\n", 1)
+    assert first.split()[0] == "2", out
     assert json.loads(stdout) == {"passed": None, "error": CWD_GONE}, out
 
 
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     """A --base typo is refused at once: not after the seconds torch and transformers take
     to import (13 s on a loaded 2-core machine). A fresh process, since this one has torch."""
-    import subprocess
-    import sys
-
-    script = ("import sys\n"
-              "from click.testing import CliRunner\n"
-              "from beliefbench.cli import cli\n"
-              f"r = CliRunner().invoke(cli, ['finetune', '--recipe', 'cpu', '--data',"
-              f" {str(data)!r}, '--base', 'models/tiny-ptt', '--out', 'ckpt'])\n"
-              "print(r.exit_code, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
-              "print(r.output)\n")
     (tmp_path / "models" / "tiny-pt").mkdir(parents=True)
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout
+    out = _fresh_cli(["finetune", "--recipe", "cpu", "--data", str(data), "--base",
+                      "models/tiny-ptt", "--out", "ckpt"], tmp_path)
     assert out.splitlines()[0] == "2 False False", out
     assert "--base models/tiny-ptt: no such folder (close names in models: tiny-pt)" in out
 
@@ -507,20 +506,9 @@ def test_an_out_that_cannot_be_made_is_refused_before_torch_loads(base, data, tm
     """`--out notes.txt/run` (a file in the way): the run imported torch, read the data and
     loaded the model, then ended in `Error: notes.txt/run: Not a directory`, naming no
     option (minutes for a real model). A fresh process, since this one has torch."""
-    import subprocess
-    import sys
-
     (tmp_path / "notes.txt").write_text("mine")
-    script = ("import sys\n"
-              "from click.testing import CliRunner\n"
-              "from beliefbench.cli import cli\n"
-              f"r = CliRunner().invoke(cli, ['finetune', '--recipe', 'cpu', '--data',"
-              f" {str(data)!r}, '--base', {str(base)!r}, '--out', 'notes.txt/run',"
-              f" '--backend', {backend!r}])\n"
-              "print(r.exit_code, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
-              "print(r.output)\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout
+    out = _fresh_cli(["finetune", "--recipe", "cpu", "--data", str(data), "--base", str(base),
+                      "--out", "notes.txt/run", "--backend", backend], tmp_path)
     assert out.splitlines()[0] == "2 False False", out
     assert out.splitlines()[1] == (
         "Error: --out notes.txt/run: cannot be made or written (a file is in the way: "
