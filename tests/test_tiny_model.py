@@ -350,9 +350,15 @@ def test_a_model_folder_changed_since_its_build_is_not_reused(tmp_path):
         assert CliRunner().invoke(cli, args).exit_code == 0
         (out / name).mkdir() if "." not in name else (out / name).write_text("{}")
         res = CliRunner().invoke(cli, args)
-        assert res.exit_code == 2 and f"but {name} changed since it was built" in res.output
+        # said as added, not as "changed": the build never wrote it
+        assert res.exit_code == 2 and f"but {name} was added since it was built;" in res.output
     (out / "checkpoint-1").rmdir()  # as built again: reused
     assert "reused" in CliRunner().invoke(cli, args).output
+    (out / "tokenizer.json").unlink()  # a file the build wrote, gone; another added
+    (out / "adapter_config.json").write_text("{}")
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and ("but tokenizer.json was removed and adapter_config.json "
+                                   "was added since it was built;") in res.output, res.output
 
 
 def test_python_callers_numbers_are_checked_as_the_cli_checks_them(tmp_path):

@@ -258,8 +258,8 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
         what = ("a file" if not out.is_dir() else "not empty" if found is None else
                 f"holds a tiny model built {_other_build(out, settings)}"
                 if found != key else
-                f"holds this tiny model, but {first_few(changed, 3)} changed since it was "
-                f"built" if changed else "holds this tiny model already (reuse=True takes it)")
+                f"holds this tiny model, but {_changes_said(changed)} since it was built"
+                if changed else "holds this tiny model already (reuse=True takes it)")
         raise TinyModelError(f"{out}: {what}; the tiny model goes into a new or empty folder "
                              f"(its files would mix with what is there: choose another --out, "
                              f"or delete it first)")
@@ -356,23 +356,39 @@ def recorded_base(folder: str | Path, fingerprint: str) -> str | None:
     return base if isinstance(base, str) and base else None
 
 
-def changed_files(out: Path) -> list[str]:
-    """The files of a built model's folder that are not as the build wrote them (changed,
-    gone or added). The build record alone stayed behind when weights were saved over the
-    model or an adapter put beside it, and such a folder was reused as the tiny model. A
-    record of an earlier beliefbench, which kept no file hashes, has nothing to check: its
-    folder is reused as before (refusing it would break every script that built one)."""
+def changed_files(out: Path) -> dict[str, str]:
+    """The files of a built model's folder that are not as the build wrote them, each with
+    how: ``changed``, ``removed`` or ``added`` (an adapter put beside the model was said to
+    have "changed", as if the build had written it). The build record alone stayed behind
+    when weights were saved over the model or an adapter put beside it, and such a folder
+    was reused as the tiny model. A record of an earlier beliefbench, which kept no file
+    hashes, has nothing to check: its folder is reused as before (refusing it would break
+    every script that built one)."""
     try:
         record = json.loads((out / BUILD_FILE).read_text())
     except (OSError, ValueError):
-        return [BUILD_FILE]
+        return {BUILD_FILE: "changed"}
     recorded = record.get("files", {}) if isinstance(record, dict) else None
     if not isinstance(recorded, dict):
-        return [BUILD_FILE]
+        return {BUILD_FILE: "changed"}
     if not recorded and "files" not in record:
-        return []
+        return {}
     now = _hashes(out)
-    return sorted(name for name in {*recorded, *now} if recorded.get(name) != now.get(name))
+    return {name: "added" if name not in recorded else "removed" if name not in now
+            else "changed" for name in sorted({*recorded, *now})
+            if recorded.get(name) != now.get(name)}
+
+
+def _changes_said(changes: dict[str, str]) -> str:
+    """:func:`changed_files`'s differences in words, a few names of each kind:
+    ``model.safetensors changed and adapter_config.json was added``."""
+    said = []
+    for how in ("changed", "removed", "added"):
+        names = [name for name, kind in changes.items() if kind == how]
+        if names:
+            verb = "" if how == "changed" else "was " if len(names) == 1 else "were "
+            said.append(f"{first_few(names, 3)} {verb}{how}")
+    return " and ".join(said)
 
 
 def _remove_orphans(target: Path) -> None:
