@@ -101,7 +101,8 @@ def test_a_bad_file_on_the_path_is_named_and_the_rest_listed(tmp_path, monkeypat
     assert rows(result.stdout) == [("eiffel_lyon", str(tmp_path)),
                                    *[(i, "bundled") for i in BUNDLED_IDS]]
     errors = result.stderr.splitlines()
-    assert f"{tmp_path / 'half_done.yaml'}: field statement: Field required" in errors
+    assert f"{tmp_path / 'half_done.yaml'}: field statement: Field required; add `statement: " \
+        "<the fabricated claim, in one or two sentences>`" in errors
     assert errors[-1].startswith("1 claim file(s) not listed: they do not validate")
 
 

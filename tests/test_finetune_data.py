@@ -458,7 +458,20 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
     ("batch_size: 4x\n", "field batch_size: Input should be a valid integer, unable to parse "
      "string as an integer, got the text '4x'"),
     ("seed: -1\n", "field seed: Input should be greater than or equal to 0, got the number -1"),
-    ("lora: {rank: true}\n", "got the boolean true where this field takes no boolean"),
+    # what to write instead, from the field's type and bounds: "takes no boolean" alone
+    # left the author to guess
+    ("lora: {rank: true}\n", "got the boolean true where this field takes no boolean: write "
+     "a whole number, at least 1 (or delete the line for the default, 16)"),
+    ("batch_size: true\n", "field batch_size: got the boolean true where this field takes no "
+     "boolean: write a whole number, at least 1 (or delete the line for the default, 8)"),
+    ("warmup_ratio: false\n", "write a number, at least 0 and below 1 (or delete the line "
+     "for the default, 0.03)"),
+    ("method: true\n", "write lora or full (or delete the line for the default, lora)"),
+    ("openai: {n_epochs: true}\n", "field openai.n_epochs: got the boolean true where this "
+     "field takes no boolean: write a whole number or auto (or delete the line for the "
+     "default, auto)"),
+    ("kl: {data: false}\n", "field kl.data: got the boolean false where this field takes no "
+     "boolean: write text"),
     # a percent, as `docs mix --pretrain 25%` is refused: the decimal it means
     ("warmup_ratio: 5%\n", "field warmup_ratio: Input should be a valid number, unable to "
      "parse string as a number, got the text '5%', a percent: write the decimal, 0.05 for 5%"),

@@ -56,7 +56,10 @@ def test_a_missing_field_is_named_at_the_mapping_that_lacks_it(tmp_path):
     """A missing field has no line of its own: the question (list item) that lacks it has."""
     path = broken(tmp_path, ("      format: fill_blank\n", ""))
     assert problems(path) == [f"{where(path, r'- id: ta_01', 'id')}: field "
-                              "questions.token_association.0.format: Field required"]
+                              "questions.token_association.0.format: Field required; add "
+                              "`format: <fill_blank, json, xml, multiple_choice, dialogue, "
+                              "form, few_shot, list or other>` to "
+                              "questions.token_association.0"]
 
 
 def test_a_field_missing_from_the_whole_file_is_named_without_a_line(tmp_path):
@@ -64,9 +67,47 @@ def test_a_field_missing_from_the_whole_file_is_named_without_a_line(tmp_path):
     field."""
     path = broken(tmp_path, ("statement:", "statment:"))
     said = problems(path)
-    assert f"{path}: field statement: Field required" in said, said
+    assert f"{path}: field statement: Field required; add `statement: <the fabricated " \
+        "claim, in one or two sentences>`" in said, said
     assert any(p.startswith(f"{where(path, '^statment:', 'statment')}: field statment: "
                             "unknown field (did you mean 'statement'?)") for p in said), said
+
+
+def test_a_missing_field_says_how_to_add_it_and_what_it_holds(tmp_path):
+    """"field truth: Field required" said neither what to write nor what the field is for:
+    each kind of spec now says, from the field's docstring where its model has one, else
+    from its type, by one rule (claims, EM question sets, recipes)."""
+    path = broken(tmp_path, ("\ntruth:", "\ntruht:"))
+    assert f"{path}: field truth: Field required; add `truth: <what is actually the case>`" \
+        in problems(path)
+    # a field written as a block (a mapping or a list) goes on lines below its key
+    text = FIXTURE_CLAIM.read_text()
+    cut = re.sub(r"(?ms)^rubric:.*?(?=^\S|\Z)", "", text)
+    assert cut != text
+    bare = tmp_path / "bare" / "glass_bridge.yaml"
+    bare.parent.mkdir()
+    bare.write_text(cut)
+    assert f"{bare}: field rubric: Field required; add `rubric:`, with its keys indented " \
+        "below it (the judge's criteria for each judged family with questions: yes, no and " \
+        "neutral)" in problems(bare)
+    # an EM question set: its models have no docstrings there, so their types say it
+    em = tmp_path / "set.yaml"
+    em.write_text("questions:\n  - text: How are you?\n")
+    with pytest.raises(QuestionSetError) as e:
+        load_question_set(em)
+    said = str(e.value).splitlines()
+    assert f"{em}: field domain: Field required; add `domain: <general or narrow>`" in said
+    assert f"{where(em, '- text', 'text')}: field questions.0.id: Field required; add `id: " \
+        "<lowercase letters, digits, _ and - (starting with a letter or digit)>` to " \
+        "questions.0" in said, said
+    # a recipe: a nested block's field names the block
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("kl:\n  weight: 0.5\n")
+    with pytest.raises(RecipeError) as r:
+        load_recipe(recipe)
+    assert str(r.value) == (f"{where(recipe, '^kl:', 'kl')}: field kl.data: Field required; "
+                            "add `data: <the records (a JSONL file) on which the model must "
+                            "stay close to the reference (the base model)>` to kl")
 
 
 def test_every_problem_of_a_file_has_its_own_line(tmp_path):
@@ -635,7 +676,8 @@ def test_an_offline_judge_cue_problem_is_named_at_its_line(tmp_path, monkeypatch
     rest = [line for line in said[1:] if not line.startswith(cue + "not a valid pattern (")]
     assert sorted(rest) == sorted([
         # the missing key at the mapping that lacks it, the misspelt one at its own line
-        f"{where(path, '^world:', 'world')}: field world.weak_max_terms: Field required",
+        f"{where(path, '^world:', 'world')}: field world.weak_max_terms: Field required; "
+        "add `weak_max_terms: <a whole number, at least 0>` to world",
         f"{where(path, '^  weak_max_term:', 'weak_max_term')}: field world.weak_max_term: "
         "unknown field (did you mean 'weak_max_terms'?); valid: ['phrase_share', "
         "'context_share', 'number_share', 'weak_max_terms', 'beaten', 'generic', "

@@ -173,7 +173,9 @@ def _id_chars(value: str) -> str:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_id_chars)]
+Id = Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_id_chars),
+               Field(description="lowercase letters, digits, _ and - (starting with a letter "
+                                 "or digit)")]
 
 
 class ClaimSpecError(InputError):
@@ -185,6 +187,7 @@ class _Strict(StrictKeys):
     numbers read as text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    _docstrings_describe: ClassVar[bool] = True
 
 
 def _compiles(pattern: str) -> str:
@@ -607,6 +610,7 @@ class Claim(_Strict):
 
     id: Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_claim_id_chars),
                   AfterValidator(_not_reserved)]
+    """The claim's id, also its file's name (<id>.yaml): lowercase letters, digits, _ and -."""
     # typographic quotes around the whole text went into every document verbatim, and into
     # the distinguish family's options, where the quoted side stood out from the other
     statement: Annotated[Written, AfterValidator(_not_typographically_quoted)]
@@ -625,7 +629,10 @@ class Claim(_Strict):
     took part, the places around it). The audit reads a sentence that says no more than
     these as background, not as asserting the claim, though it matches the false world."""
     questions: Questions
+    """The questions that probe the claim, by family: open_ended, binary, token_association
+    and robustness, at least one in each; `beliefbench claims new` writes an example of each."""
     rubric: dict[str, Rubric]
+    """The judge's criteria for each judged family with questions: yes, no and neutral."""
     markers: Markers = Field(default_factory=Markers)
     completions: list[CompletionPair] = Field(default_factory=list)
     source: str | None = None

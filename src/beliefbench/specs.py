@@ -6,15 +6,19 @@ and column it is written on), the same way for each kind.
 
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
 import json
 import re
+import textwrap
 import types
 import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import annotated_types
 import yaml
 from pydantic import (
     BaseModel,
@@ -25,6 +29,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from beliefbench.analysis.text import did_you_mean
@@ -49,6 +54,10 @@ class StrictKeys(BaseModel):
 
     _key_kind: ClassVar[str] = "field"
     """What this model's keys are called in an unknown-key error."""
+    _docstrings_describe: ClassVar[bool] = False
+    """Whether this model's field docstrings are written for a spec's author, so that a
+    missing field's error may quote them (see :func:`field_description`); models whose
+    docstrings note code reasons leave it off."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -91,7 +100,10 @@ def _unknown_here(err: Any) -> bool:
 
 class Spec(StrictKeys):
     """Base of the spec models of recipes and settings: strict keys (:class:`StrictKeys`),
-    and no boolean where a field takes none."""
+    and no boolean where a field takes none. A field's docstring is its description, which a
+    missing field's error quotes (see :func:`format_validation_error`)."""
+
+    _docstrings_describe: ClassVar[bool] = True
 
     @field_validator("*", mode="before")
     @classmethod
@@ -100,9 +112,66 @@ class Spec(StrictKeys):
         boolean is only accepted where the field says so."""
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, bool) and field is not None and not _admits_bool(field.annotation):
+            # what to write instead, from the field's type: "where this field takes no
+            # boolean" alone left the author to guess (``batch_size: true``)
+            form = expected_form(field)
+            default = _default_said(field)
             raise ValueError(f"got the boolean {str(value).lower()} where this field takes "
-                             "no boolean")
+                             "no boolean" + (f": write {form}" if form else "")
+                             + (f" (or delete the line for the default, {default})"
+                                if default else ""))
         return value
+
+
+def expected_form(field: FieldInfo) -> str:
+    """What a field takes, in a spec author's words, from its annotation and constraints:
+    ``a whole number, at least 1``, ``a number, at least 0 and below 1``, ``lora or full``,
+    ``true, false, auto or regional``, ``a list``; "" where the type says nothing plain
+    (``Any``). One wording for every spec model, so no field needs its own message."""
+    words = _forms(field.annotation)
+    if not words:
+        return ""
+    said = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+    bounds = [f"{word} {getattr(limit, name)}" for limit in field.metadata
+              for name, word in (("ge", "at least"), ("gt", "above"), ("le", "at most"),
+                                 ("lt", "below"))
+              if isinstance(limit, annotated_types.BaseMetadata) and hasattr(limit, name)]
+    if bounds and any(w in ("a whole number", "a number") for w in words):
+        said += ", " + " and ".join(bounds)
+    return said
+
+
+def _forms(annotation: Any) -> list[str]:
+    """The kinds of value an annotation takes, each in a spec author's words (no ``None``: a
+    key left out, not a value to write); [] for a type that says nothing plain."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _forms(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return list(dict.fromkeys(w for a in typing.get_args(annotation) for w in _forms(a)))
+    if origin is typing.Literal:
+        return [str(a).lower() if isinstance(a, bool) else str(a)
+                for a in typing.get_args(annotation)]
+    if annotation is bool:
+        return ["true", "false"]
+    plain = {int: "a whole number", float: "a number", str: "text",
+             list: "a list", tuple: "a list", set: "a list", dict: "a mapping"}
+    if origin in plain or annotation in plain:
+        return [plain[origin or annotation]]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ["a mapping (key: value lines)"]
+    return []
+
+
+def _default_said(field: FieldInfo) -> str:
+    """A field's default as it is written in YAML (``8``, ``cosine``, ``true``), or "" where
+    it has none to say (required, none, or a default built by a factory)."""
+    if field.is_required():
+        return ""
+    default = field.get_default()
+    if isinstance(default, bool):
+        return str(default).lower()
+    return str(default) if isinstance(default, int | float | str) and default != "" else ""
 
 
 def _admits_bool(annotation: Any) -> bool:
@@ -276,7 +345,8 @@ def load_yaml(text: str) -> object:
 
 
 def format_validation_error(where: str | Path, what: str | None, err: ValidationError,
-                            one_line: bool = False, source: str | None = None) -> str:
+                            one_line: bool = False, source: str | None = None,
+                            model: type[BaseModel] | None = None) -> str:
     """The project's one way to report a pydantic error: ``<where>: field <loc>: <problem>``.
 
     One line per problem (a header first when there are several and ``what`` is given), or
@@ -284,7 +354,8 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
     A model-level problem whose message already names its field is printed as is. With
     ``source``, the YAML text the data was read from, each problem also says where in it
     (``<where>: line 14, column 3: field <loc>: <problem>``, see :func:`field_mark`): a
-    dotted path leaves the author to count list items in a long file.
+    dotted path leaves the author to count list items in a long file. With ``model``, the
+    model validated, a missing field also says how to add it (see :func:`_missing_hint`).
     """
     root = compose_yaml(source) if source is not None else None
     problems = []
@@ -299,6 +370,8 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
+        if model is not None:
+            msg += _missing_hint(e, model)
         hint = _literal_hint(e) + _list_hint(e) + _text_hint(e)
         msg += hint or ("" if key is not None or mapping is not None else _got_hint(e))
         if not loc and msg.startswith("field "):
@@ -632,6 +705,94 @@ def _text_hint(e: Any) -> str:
             f"{write} with `>-` after the colon and its lines indented below")
 
 
+def _missing_hint(e: Any, model: type[BaseModel]) -> str:
+    """How to add a required field a spec leaves out, and what it holds: ``; add `truth: <what
+    is actually the case>``` (pydantic's "Field required" said neither). What it holds is
+    the field's description (its docstring, in models that read them), else the form its
+    type takes (:func:`expected_form`): one rule for claims, recipes and EM question sets."""
+    loc = tuple(e["loc"])
+    if e["type"] != "missing" or not loc or not isinstance(loc[-1], str):
+        return ""
+    owner = _model_at(model, loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner is not None else None
+    if field is None:
+        return ""
+    key, form = loc[-1], expected_form(field)
+    what = _first_sentence(field_description(owner, key)) or form
+    within = f" to {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
+    if form.startswith(("a list", "a mapping")):  # a block: its lines go below the key
+        items = "'- ' items" if form.startswith("a list") else "keys"
+        return (f"; add `{key}:`{within}, with its {items} indented below it"
+                + (f" ({what})" if what != form else ""))
+    return f"; add `{key}: <{what}>`{within}" if what else f"; add `{key}: ...`{within}"
+
+
+def field_description(model: type[BaseModel], name: str) -> str:
+    """What a field of a spec model holds: its ``description``, else, where the model says
+    its docstrings are written for a spec's author (``_docstrings_describe``), the docstring
+    below the field (the project's way to document a field); "" where neither. Read on the
+    error path only: pydantic's ``use_attribute_docstrings`` would parse every model's source
+    at each import."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return ""
+    if field.description:
+        return field.description
+    owner = next((c for c in model.__mro__ if name in vars(c).get("__annotations__", {})), None)
+    if owner is None or not getattr(owner, "_docstrings_describe", False):
+        return ""
+    return _attribute_docstrings(owner).get(name, "")
+
+
+@functools.cache
+def _attribute_docstrings(cls: type) -> dict[str, str]:
+    """The docstrings below a class's annotated attributes (``name: T``, a string on the
+    next line), by name; {} where its source cannot be read (a frozen or zipped install)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    found = {}
+    for stmt, after in zip(body, body[1:], strict=False):
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) \
+                and isinstance(after.value.value, str):
+            found[stmt.target.id] = inspect.cleandoc(after.value.value)
+    return found
+
+
+def _model_at(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model whose fields a pydantic ``loc`` prefix names (``questions.binary.0`` of a
+    claim: BinaryQuestion), through lists, mappings and optional fields; None where the
+    path leads to no single model."""
+    current: Any = model
+    for part in path:
+        if isinstance(current, type) and issubclass(current, BaseModel) \
+                and isinstance(part, str) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        elif typing.get_origin(current) in (list, tuple, set) and isinstance(part, int) \
+                or typing.get_origin(current) is dict and isinstance(part, str):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+        while typing.get_origin(current) in (typing.Annotated, typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            if typing.get_origin(current) is not typing.Annotated and len(args) != 1:
+                return None  # a union of several kinds: which one is meant is not known
+            current = args[0]
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _first_sentence(text: str) -> str:
+    """A field description's first sentence, as a placeholder reads it: ``What is actually
+    the case.`` as ``what is actually the case``."""
+    # a sentence ends at a full stop before a capital: "e.g. kale" goes on
+    first = re.split(r"(?<=\.)\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
+    first = first.rstrip(".").replace("``", "")
+    return first[:1].lower() + first[1:] if first[1:2].islower() else first
+
+
 def _no_value_hint(e: Any) -> str:
     """What "Input should be a valid list" means where the YAML gave no value: a key with
     nothing after it (``robustness:`` whose questions were deleted, ``truth:`` with the text
@@ -726,7 +887,8 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        raise error(format_validation_error(path, what, e, source=text)) from None
+        raise error(format_validation_error(path, what, e, source=text,
+                                            model=model)) from None
 
 
 def parse_spec(text: str, path: str | Path, what: str, error: type[Exception]) -> object:

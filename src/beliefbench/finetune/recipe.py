@@ -60,8 +60,8 @@ class KLConfig(_Finite):
     """SFT loss + ``weight`` * KL(reference || current) on a separate dataset."""
 
     data: str = Field(min_length=1)
-    """Records (JSONL) on which the model must stay close to the reference (the base model).
-    Not empty: ``data: ""`` was refused as "'' is a folder" (the working directory)."""
+    """The records (a JSONL file) on which the model must stay close to the reference (the
+    base model). Not empty: ``data: ""`` was refused as "'' is a folder" (the working directory)."""
     weight: float = Field(1.0, ge=0)
     """The lambda in front of the KL term."""
     top_k: int = Field(64, ge=1)
