@@ -714,9 +714,9 @@ def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim
     with pytest.raises(ValueError) as e:
         belief(claims=str(fixture_claim))
     assert str(e.value) == ("--metadata condition=010: Inspect reads --metadata values as YAML, "
-                            "where this is the number 8: the log would record condition 8, "
-                            "not 010; to keep the label as typed, quote it: --metadata "
-                            "'condition=\"010\"'")
+                            "where digits with a leading 0 are octal: the log would record "
+                            "condition as the number 8, not the text 010; to keep the label as "
+                            "typed, quote it: --metadata 'condition=\"010\"'")
     # Inspect's variable stands for --metadata where none is typed: named, and fixed there (a
     # --metadata typed to fix it would drop the variable's other items, condition=negated)
     argv()
@@ -730,7 +730,7 @@ def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim
     monkeypatch.setenv("INSPECT_EVAL_METADATA", "condition=010")
     with pytest.raises(ValueError) as e:
         belief(claims=str(fixture_claim))
-    assert str(e.value).endswith("not 010; to keep the label as typed, quote it in "
+    assert str(e.value).endswith("not the text 010; to keep the label as typed, quote it in "
                                  "INSPECT_EVAL_METADATA: condition=\"010\""), str(e.value)
     # read as typed: a step without a leading 0, 0689 (no octal: YAML keeps the text, which
     # the report reads as 689), a quoted label, a key that is no label
@@ -740,6 +740,60 @@ def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim
     argv("--metadata", "step=0689")
     belief(claims=str(fixture_claim))
     monkeypatch.setattr(sys, "argv", ["my_script.py", "--metadata", "step=010"])  # not Inspect
+    belief(claims=str(fixture_claim))
+
+
+def test_a_label_yaml_reads_as_a_number_printed_otherwise_is_refused(fixture_claim,
+                                                                      monkeypatch):
+    """The rule is not octal alone: any label whose text YAML reads as a number printed
+    otherwise than the text was stored as that number (``condition=1.10`` as 1.1, which only
+    the report's LABEL AS YAML warning named; ``step=0_10`` as 8, ``0x10`` as 16, ``1:30``
+    as 90 without a word). Each is refused naming the text, YAML's number and why, and the
+    fix; a step that is the same whole number (``+625``, ``1_000``) is the step typed."""
+    from inspect_ai._util.config import parse_cli_args
+
+    # what Inspect's --metadata reading makes of each (YAML 1.1: '_' dropped, 0x, base 60)
+    assert parse_cli_args(("a=0_10", "b=0x10", "c=1:30", "d=1.10", "e=1_000")) == {
+        "a": 8, "b": 16, "c": 90, "d": 1.1, "e": 1000}
+
+    def refused(item: str) -> str:
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                          f"claims={fixture_claim}", "--metadata", item])
+        with pytest.raises(ValueError) as e:
+            belief(claims=str(fixture_claim))
+        return str(e.value)
+
+    start = "Inspect reads --metadata values as YAML, where "
+    script = " (from a checkpoint folder in a script: step=$((10#${ckpt##*-})))"
+    assert refused("condition=1.10") == (
+        f"--metadata condition=1.10: {start}a '.' makes a decimal number, printed in its "
+        "shortest form: the log would record condition as the number 1.1, not the text 1.10; "
+        "to keep the label as typed, quote it: --metadata 'condition=\"1.10\"'")
+    assert refused("checkpoint=1:30") == (
+        f"--metadata checkpoint=1:30: {start}digits separated by ':' are base 60, "
+        "sexagesimal (1:30 is 90): the log would record checkpoint as the number 90, not the "
+        "text 1:30; to keep the label as typed, quote it: --metadata 'checkpoint=\"1:30\"'")
+    assert refused("step=0_10") == (
+        f"--metadata step=0_10: {start}digits with a leading 0 are octal ('_' between digits "
+        f"is dropped): the log would record step 8, not 10; pass --metadata step=10{script}")
+    assert refused("step=0x10") == (
+        f"--metadata step=0x10: {start}0x starts a hexadecimal number: the log would record "
+        "step 16, not 0x10; write the step as a whole number in plain decimal digits (pass "
+        f"--metadata step=16 if 16 is meant){script}")
+    assert refused("step=1:30") == (
+        f"--metadata step=1:30: {start}digits separated by ':' are base 60, sexagesimal "
+        "(1:30 is 90): the log would record step 90, not 1:30; write the step as a whole "
+        f"number in plain decimal digits (pass --metadata step=90 if 90 is meant){script}")
+    assert "would record step 1.1, not 1.10; write the step as a whole number in plain " \
+        "decimal digits (from" in refused("step=1.10")
+    assert "the log would record condition as the number 16, not the text 0x10" in refused(
+        "condition=0x10")
+    # read as typed: the same whole number (+625, 1_000), a number printed as typed (1.0,
+    # which the report warns of as LABEL AS YAML), a quoted label
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                      f"claims={fixture_claim}", "--metadata", "step=+625",
+                                      "--metadata", "step=1_000", "--metadata", "condition=1.0",
+                                      "--metadata", 'checkpoint="1:30"'])
     belief(claims=str(fixture_claim))
 
 

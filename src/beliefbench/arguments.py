@@ -341,12 +341,39 @@ def _metadata_typed() -> tuple[list[str], bool]:
     return os.environ.get(METADATA_VARIABLE, "").split(), True
 
 
+def _yaml_number_reading(text: str, value: int | float) -> str:
+    """Why YAML (1.1, as Inspect's ``yaml.safe_load`` reads it) made ``text`` the number
+    ``value``: the form that changed it, so a refusal says what happened to ``1:30``."""
+    bare = text.lstrip("+-")
+    if isinstance(value, float):
+        if bare.lower() in (".inf", ".nan"):
+            return f"{bare} is the float {str(value).lstrip('-')}"
+        return ("a '.' makes a decimal number, printed in its shortest form"
+                + (" ('_' between digits dropped)" if "_" in bare else ""))
+    if ":" in bare:
+        return "digits separated by ':' are base 60, sexagesimal (1:30 is 90)"
+    if bare[:2].lower() == "0x":
+        return "0x starts a hexadecimal number"
+    if bare[:2].lower() == "0b":
+        return "0b starts a binary number"
+    digits = bare.replace("_", "")
+    dropped = "'_' between digits is dropped"
+    if len(digits) > 1 and digits.startswith("0"):
+        return "digits with a leading 0 are octal" + (f" ({dropped})" if "_" in bare else "")
+    if "_" in bare:
+        return dropped
+    return "a '+' is dropped" if text.startswith("+") else "a number is printed plainly"
+
+
 def _check_labels_read_as_typed() -> None:
     """Refuse a run label (``--metadata step=000625``) that Inspect's YAML reading of
     ``--metadata`` records as another number: a leading 0 is octal there, so the log held
     step 405 and the report placed it at step 405 without a word wherever no checkpoint
     folder (``step-000625``) was there to tell; ``condition=010`` was the condition ``8``.
-    Refused before anything runs: the log's number cannot be read back as what was typed."""
+    The rule: a label whose text YAML reads as a number printed otherwise than the text
+    (``0x10``, ``1:30``, ``0_10``, ``1.10``) is refused, as the log's number cannot be read
+    back as what was typed; a step typed as that same whole number (``+625``, ``1_000``) is
+    the step typed. Refused before anything runs."""
     import yaml
 
     items, variable = _metadata_typed()
@@ -359,27 +386,35 @@ def _check_labels_read_as_typed() -> None:
             value = yaml.safe_load(raw)  # as Inspect's parse_cli_args reads it
         except yaml.YAMLError:
             continue
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int | float) or str(value) == typed:
             continue
         named = f"{METADATA_VARIABLE}: {item}" if variable else f"--metadata {item}"
+        why = _yaml_number_reading(typed, value)
         if key == "step":
-            if not re.fullmatch(r"\d+", typed) or int(typed) == value:
-                continue  # 625 or +625: the step typed
-            fix = f"step={int(typed)}"
+            try:
+                # the whole number the text writes in decimal (Python's reading: +625, 1_000)
+                meant: int | None = int(typed) if re.fullmatch(r"[+-]?[\d_]+", typed) else None
+            except ValueError:
+                meant = None
+            if meant == value:
+                continue  # +625 or 1_000: the step typed
+            fix = f"step={meant if meant is not None else value}"
+            fixed = (f"write {fix} in {METADATA_VARIABLE}" if variable
+                     else f"pass --metadata {fix}")
+            if meant is None:  # 0x10, 1:30, 1.10: no decimal step written to put back
+                fixed = ("write the step as a whole number in plain decimal digits"
+                         + (f" ({fixed} if {value} is meant)" if isinstance(value, int) else ""))
             raise TaskArgumentError(
-                f"{named}: Inspect reads --metadata values as YAML, where digits "
-                f"with a leading 0 are octal: the log would record step {value}, not "
-                f"{int(typed)}; "
-                + (f"write {fix} in {METADATA_VARIABLE}" if variable else f"pass --metadata {fix}")
-                + " (from a checkpoint folder in a script: step=$((10#${ckpt##*-})))")
-        if str(value) != typed:
-            quoted = f"{key}={chr(34)}{typed}{chr(34)}"
-            raise TaskArgumentError(
-                f"{named}: Inspect reads --metadata values as YAML, where this is "
-                f"the number {value}: the log would record {key} {value}, not {typed}; to "
-                "keep the label as typed, quote it"
-                + (f" in {METADATA_VARIABLE}: {quoted}" if variable
-                   else f": --metadata {shlex.quote(quoted)}"))
+                f"{named}: Inspect reads --metadata values as YAML, where {why}: the log "
+                f"would record step {value}, not {typed if meant is None else meant}; "
+                f"{fixed} (from a checkpoint folder in a script: step=$((10#${{ckpt##*-}})))")
+        quoted = f"{key}={chr(34)}{typed}{chr(34)}"
+        raise TaskArgumentError(
+            f"{named}: Inspect reads --metadata values as YAML, where {why}: the log "
+            f"would record {key} as the number {value}, not the text {typed}; "
+            "to keep the label as typed, quote it"
+            + (f" in {METADATA_VARIABLE}: {quoted}" if variable
+               else f": --metadata {shlex.quote(quoted)}"))
 
 
 TASK_ARGS_VARIABLE = "INSPECT_EVAL_TASK_ARGS"
