@@ -439,6 +439,41 @@ def test_claims_split_by_spaces_are_told_to_take_commas(fixture_claim):
         load_claims("ed_sheeran nope")
 
 
+def test_claims_split_by_a_semicolon_or_bar_are_told_to_take_commas(fixture_claim):
+    """`-T claims="ed_sheeran;dentist"` answered "did you mean 'ed_sheeran'?", never saying
+    the separator is a comma; no id holds a ';' or '|', so one part naming a claim is enough
+    to read it as a list (a misspelt part is then named by the next run's unknown id)."""
+    for written in ("ed_sheeran;dentist", "ed_sheeran; dentist", "ed_sheeran|dentist"):
+        with pytest.raises(ClaimSpecError) as e:
+            load_claims(written)
+        mark = "'|'" if "|" in written else "';'"
+        assert str(e.value) == (f"claims: {written!r} names 2 claims split by {mark}: a list "
+                                f"of claims takes commas, no spaces: ed_sheeran,dentist")
+    with pytest.raises(ClaimSpecError) as e:
+        load_claims("ed_sheeran;dentst")
+    assert str(e.value) == ("claims: 'ed_sheeran;dentst' reads as a list of 2 claims split by "
+                            "';': a list of claims takes commas, no spaces: ed_sheeran,dentst")
+    with pytest.raises(ClaimSpecError, match=r"'nope;nada' is neither .* known claim id"):
+        load_claims("nope;nada")
+
+
+def test_a_python_list_item_holding_two_claims_is_told_to_split_the_item(fixture_claim):
+    """From Python (or a --task-config file), `claims=["ed_sheeran dentist"]` was told the
+    -T comma form; a list's fix is an item per claim."""
+    for selection in (["ed_sheeran dentist"], ("ed_sheeran;dentist",)):
+        with pytest.raises(ClaimSpecError) as e:
+            load_claims(selection)
+        assert str(e.value).endswith("names 2 claims split by "
+                                     + ("spaces" if " " in selection[0] else "';'")
+                                     + ": give each claim as an item of its own: "
+                                     "['ed_sheeran', 'dentist']"), str(e.value)
+    with pytest.raises(ValueError) as e:
+        belief(claims=["dentist", "ed_sheeran mount_vesuvius"])
+    assert str(e.value) == ("claims: 'ed_sheeran mount_vesuvius' names 2 claims split by "
+                            "spaces: give each claim as an item of its own: ['ed_sheeran', "
+                            "'mount_vesuvius']")
+
+
 def test_duplicate_ids_across_files(fixture_claim, tmp_path):
     for d in ("a", "b"):
         (tmp_path / d).mkdir()

@@ -797,6 +797,49 @@ def test_a_label_yaml_reads_as_a_number_printed_otherwise_is_refused(fixture_cla
     belief(claims=str(fixture_claim))
 
 
+def test_a_claim_path_cut_at_a_yaml_comment_says_why(fixture_claim, tmp_path, monkeypatch):
+    """Inspect reads ``-T claims=scratch/take #2`` as YAML, where an unquoted `` #`` starts a
+    comment: the task got ``scratch/take`` and answered "did you mean 'scratch/take #2'?",
+    never saying why the rest was gone. Refused naming the cut and the quoting that keeps
+    it; the quoted value reads the folder."""
+    from inspect_ai._util.config import parse_cli_args
+
+    folder = tmp_path / "take #2"
+    folder.mkdir()
+    (folder / fixture_claim.name).write_text(fixture_claim.read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+
+    def build(option: str):
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T", option])
+        return belief(**parse_cli_args((option,)))  # as Inspect hands -T values over
+
+    with pytest.raises(ValueError) as e:
+        build("claims=take #2")
+    assert str(e.value) == ("-T claims=take #2: no such claim file or directory 'take': "
+                            "Inspect reads -T values as YAML, where an unquoted ' #' starts a "
+                            "comment, so 'take #2' was cut to 'take'; quote it to keep the "
+                            "'#': -T \"claims='take #2'\"")
+    with pytest.raises(ValueError) as e:  # in a list, each item quoted
+        build("claims=dentist,take #2")
+    assert str(e.value).endswith("was cut to 'dentist,take'; quote it to keep the '#': -T "
+                                 "\"claims=['dentist', 'take #2']\""), str(e.value)
+    # the fixes given read the folder
+    assert {s.metadata["claim"] for s in build("claims='take #2'").dataset} == {"glass_bridge"}
+    assert {s.metadata["claim"] for s in build("claims=['dentist', 'take #2']").dataset} == {
+        "dentist", "glass_bridge"}
+    # a --task-config file is YAML too: the path beside the cut one is named, with why
+    (tmp_path / "run.yaml").write_text("claims: take #2\n")
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "--task-config",
+                                      "run.yaml"])
+    with pytest.raises(ValueError) as e:
+        belief(claims="take")  # what Inspect reads from the file
+    assert str(e.value) == ("--task-config run.yaml: claims: no such claim file or directory "
+                            "'take'; did you mean 'take #2'? (YAML, which reads -T values and "
+                            "--task-config files, takes an unquoted ' #' for the start of a "
+                            "comment and drops the rest: quote the path)")
+
+
 def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):
     """``-T claims`` (no ``=value``) and an item of ``INSPECT_EVAL_TASK_ARGS`` with no ``=``
     (``claims=a, b`` is split at the space) are dropped by Inspect without a word: the run

@@ -11,6 +11,7 @@ import difflib
 import errno
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from beliefbench.analysis.text import did_you_mean, listing
-from beliefbench.arguments import InputError
+from beliefbench.arguments import InputError, running_program
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import (
     StrictKeys,
@@ -1465,9 +1466,68 @@ def _no_folder(item: str) -> str:
     return missing_folder(Path(item).expanduser(), folder=item.endswith(("/", os.sep)))
 
 
-def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
+_SEPARATORS = re.compile(r"\s*[;|]\s*|\s+")
+"""What else than a comma a list of claims is written with (``ed_sheeran;dentist``): no id
+holds a ``;``, ``|`` or space (:data:`ID_PATTERN`)."""
+
+
+def _split_otherwise(item: str, by_id: dict[str, Path], listed: bool) -> str | None:
+    """The refusal of an item that is a list written with another separator than a comma
+    (``ed_sheeran;dentist``, ``ed_sheeran dentist``), or None: it was answered "did you mean
+    'ed_sheeran'?", as if dentist were a typo. With ``;`` or ``|`` one part that names a
+    claim is enough (a path may hold spaces, so then each part must); ``listed`` (an item of a
+    Python or --task-config list, no -T) is told to give the claims as items of their own."""
+    parts = [p for p in _SEPARATORS.split(item) if p]
+    if len(parts) < 2:
+        return None
+    named = [q in by_id or bool(_exists(q)) for q in parts]
+    marks = sorted(set(re.findall(r"[;|]", item)))
+    if not (all(named) or (marks and any(named))):
+        return None
+    how = " and ".join(repr(m) for m in marks) or "spaces"
+    fix = (f"give each claim as an item of its own: {parts!r}" if listed
+           else f"a list of claims takes commas, no spaces: {','.join(parts)}")
+    reads = "names" if all(named) else "reads as a list of"
+    return f"claims: {item!r} {reads} {len(parts)} claims split by {how}: {fix}"
+
+
+def _cut_at_comment(item: str) -> str | None:
+    """Why ``item`` names no claim where Inspect's YAML reading of ``-T claims=...`` cut
+    the value at an unquoted `` #`` (a comment there): ``-T claims=scratch/take #2.yaml``
+    reached the task as ``scratch/take``, and the refusal named a path never typed, with a
+    "did you mean" that did not say why. None where no ``-T claims`` was so cut."""
+    import yaml
+
+    from beliefbench.arguments import typed_on_command_line
+
+    typed = typed_on_command_line("claims")
+    raw = typed.partition("=")[2] if typed is not None else ""
+    if not re.search(r"\s#", raw):
+        return None
+    try:
+        read = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return None
+    kept = ",".join(map(str, read)) if isinstance(read, list) else str(read)
+    if item not in [p.strip() for p in kept.split(",")] or kept == raw.strip():
+        return None
+
+    def quoted(text: str) -> str:
+        return "'" + text.strip().replace("'", "''") + "'"  # YAML's single quotes
+
+    value = (f"[{', '.join(quoted(p) for p in raw.split(','))}]" if "," in raw
+             else quoted(raw))
+    option = f"claims={value}"
+    shown = f'"{option}"' if not re.search(r'["$`\\!]', option) else shlex.quote(option)
+    return (f": Inspect reads -T values as YAML, where an unquoted ' #' starts a comment, so "
+            f"{raw.strip()!r} was cut to {kept!r}; quote it to keep the '#': -T {shown}")
+
+
+def _item_files(items: list[str], at: int, search: Iterable[str | Path],
+                listed: bool = False) -> list[Path]:
     """The claim files ``items[at]`` names; one that names nothing raises
-    :class:`ClaimSpecError`."""
+    :class:`ClaimSpecError`. ``listed``: the items came as a list given otherwise than by a
+    ``-T`` (from Python, or a --task-config file), whose fixes are list items, not commas."""
     item = items[at]
     path = user_path(item)
     if item == "all":
@@ -1484,13 +1544,13 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
     else:
         by_id = {k.id: k.path for k in known_claims(search)}
         match = by_id.get(item)
-        parts = item.split()
-        if match is None and len(parts) > 1 and all(
-                q in by_id or user_path(q).exists() for q in parts):
-            raise ClaimSpecError(f"claims: {item!r} names {len(parts)} claims split by "
-                                 f"spaces: a list of claims takes commas, no spaces: "
-                                 f"{','.join(parts)}")
         if match is None:
+            split_list = _split_otherwise(item, by_id, listed)
+            if split_list:
+                raise ClaimSpecError(split_list)
+            cut = _cut_at_comment(item)
+            if cut:
+                raise ClaimSpecError(f"claims: no such claim file or directory {item!r}{cut}")
             other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
                 path.suffix.lower(), path.suffix))
             if other != path and other.is_file():
@@ -1502,6 +1562,14 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
                                      f"did you mean {swapped!r}?")
             split = _split_path(items, at)
             near = _near_miss(item, by_id)
+            commented = re.match(r"; did you mean '(.*)'\?$", near)
+            if commented and re.fullmatch(re.escape(item) + r"\s+#.*", commented.group(1)) \
+                    and running_program() == "inspect":
+                # the file is there, with the part a YAML comment took (a --task-config file)
+                raise ClaimSpecError(
+                    f"claims: no such claim file or directory {item!r}{near} (YAML, which "
+                    "reads -T values and --task-config files, takes an unquoted ' #' for the "
+                    "start of a comment and drops the rest: quote the path)")
             if split or "/" in item or os.sep in item or path.suffix.lower() in (
                     ".yaml", ".yml"):
                 raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
@@ -1528,12 +1596,15 @@ def _selected_files(selection: Selection,
                     search: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     """The claim files a selection names, each once, and a problem for every item that names
     none (all of them, not the first: `claims validate` names each)."""
+    from beliefbench.arguments import typed_on_command_line
+
     items = selection_items(selection)
+    listed = isinstance(selection, list | tuple) and typed_on_command_line("claims") is None
     files: list[Path] = []
     problems: list[str] = []
     for at in range(len(items)):
         try:
-            files += _item_files(items, at, search)
+            files += _item_files(items, at, search, listed)
         except ClaimSpecError as e:
             problems.append(str(e))
     if not files and not problems:

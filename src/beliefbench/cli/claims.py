@@ -89,7 +89,7 @@ def validate(paths: tuple[str, ...]) -> None:
                        f"(an unset \"$VARIABLE\"?); name a claim file, folder or id", err=True)
     for item in items:
         try:
-            files = claim_files([item])
+            files = claim_files(item)  # text: its fix is the comma form, not list items
         except ClaimSpecError as e:
             unnamed += 1
             click.echo(str(e), err=True)
