@@ -241,6 +241,46 @@ def test_a_base_adapter_pair_names_the_adapter_folder_to_pass(tmp_path):
     assert str(err.value).startswith(f"{missing}: no such model directory")
 
 
+def test_a_base_adapter_pair_with_another_base_says_which_base_loads(tmp_path):
+    """`--model models/tiny-other:ckpts/positive/step-000023`, a pair typed with a wrong
+    base, was only told to pass the adapter, which then loaded on its own base with the
+    mismatch unsaid (and served so, vLLM applies it to the wrong model). The error now names
+    the base the adapter loads on beside the pair's; a copy of the trained base (same
+    fingerprint, another folder) and the right base are no mismatch."""
+    from beliefbench.finetune.fingerprint import base_fingerprint, write_trained_on
+
+    base, other = tmp_path / "models" / "tiny-pt", tmp_path / "models" / "tiny-other"
+    adapter = tmp_path / "ckpts" / "step-000023"
+    for folder, size in ((base, 8), (other, 16)):
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps({"hidden_size": size}))
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": str(base)}))
+    write_trained_on(adapter, str(base), base_fingerprint(base))
+    for wrong, missing in ((other, ""), (tmp_path / "models" / "tiny", ", no such folder")):
+        for given in (f"{wrong}:{adapter}", f"vllm/{wrong}:{adapter}"):
+            with pytest.raises(ModelLoadError) as err:
+                load_model(given)
+            assert str(err.value).endswith(
+                f", loaded on the base its adapter_config.json names, {base}, not this "
+                f"pair's {wrong}{missing} (served as this pair, vLLM would apply the adapter "
+                f"to {wrong}, not the model it was trained on): pass {adapter}"), str(err.value)
+    copy = tmp_path / "copy" / "tiny-pt"
+    shutil.copytree(base, copy)
+    for right in (base, copy):
+        with pytest.raises(ModelLoadError) as err:
+            load_model(f"{right}:{adapter}")
+        assert str(err.value).endswith(
+            f"the internals take the adapter folder alone, loaded on the base its "
+            f"adapter_config.json names: pass {adapter}"), str(err.value)
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", f"{other}:{adapter}",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert f"not this pair's {other}" in res.output, res.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_suggested_folder_with_a_space_is_quoted_to_paste(tmp_path):
     """The folder after "pass" was printed bare: pasted, a path with a space (a macOS
     "My Drive" folder) split into two arguments. It is now shell-quoted, as the other

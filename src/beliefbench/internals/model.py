@@ -105,7 +105,10 @@ def _inspect_name(path: str | Path) -> str | None:
         # vllm/<base>:<adapter> names a LoRA adapter after its base: the adapter is the model
         folder = rest.rsplit(":", 1)[-1] if ":" in rest and not Path(rest).is_dir() else rest
         if Path(folder).expanduser().is_dir():
-            return f"{said}: the internals take the folder itself: pass {shlex.quote(folder)}"
+            other = (_pair_base_note(rest.rsplit(":", 1)[0], Path(folder).expanduser())
+                     if folder != rest else "")
+            return (f"{said}: the internals take the folder itself{other}: pass "
+                    f"{shlex.quote(folder)}")
         where = _as_dir_problem(Path(folder).expanduser(), folder)
         return f"{said}: the internals take the folder itself, and {where}"
     if provider in INSPECT_SERVED:
@@ -140,9 +143,41 @@ def _base_adapter_pair(path: str | Path) -> str | None:
     folder = Path(adapter).expanduser()
     if not folder.is_dir():
         return None
+    named = _pair_base_note(base, folder) or f", loaded on the base its {ADAPTER_CONFIG} names"
     return (f"{text}: a base:adapter pair (vLLM's name of a LoRA adapter), not a checkpoint "
-            f"folder: the internals take the adapter folder alone, loaded on the base its "
-            f"{ADAPTER_CONFIG} names: pass {shlex.quote(adapter)}")
+            f"folder: the internals take the adapter folder alone{named}: pass "
+            f"{shlex.quote(adapter)}")
+
+
+def _pair_base_note(base: str, adapter: Path) -> str:
+    """``, loaded on the base its adapter_config.json names, <that base>, not this pair's
+    <base> (...)`` where a ``base:adapter`` pair names another base than the adapter's, else
+    ``""``: a pair typed with a wrong base was only told to pass the adapter, which then
+    loaded on its own base with the mismatch unsaid, and the same pair served by vLLM applies
+    the adapter to the wrong model. A copy of the trained base (same fingerprint) is no
+    mismatch; an unreadable config is left to the load that follows."""
+    from beliefbench.finetune.fingerprint import base_fingerprint, read_trained_on
+
+    try:
+        named = adapter_base(adapter)
+    except ModelLoadError:
+        return ""
+    if named is None:  # a full checkpoint after the colon: nothing is loaded on a base
+        return ""
+    given = Path(base).expanduser()
+    if given.is_dir():
+        if given.resolve() == named:
+            return ""
+        try:
+            recorded = read_trained_on(adapter)
+            if recorded is not None and base_fingerprint(given.resolve()) == recorded[1]:
+                return ""
+        except (OSError, ValueError):
+            pass
+    missing = "" if given.is_dir() else ", no such folder"
+    return (f", loaded on the base its {ADAPTER_CONFIG} names, {named}, not this pair's "
+            f"{base}{missing} (served as this pair, vLLM would apply the adapter to "
+            f"{base}, not the model it was trained on)")
 
 
 def _as_dir_problem(p: Path, given: str | Path) -> str:
