@@ -901,3 +901,31 @@ def test_the_base_sharing_a_problem_with_steps_is_named_as_the_base():
     assert _where([base, *steps]) == "base model and steps 1 and 2"
     assert _where([base, steps[0]]) == "base model and step 1"
     assert _where(steps) == "steps 1 and 2"
+
+
+def test_an_empty_model_variable_names_the_option_without_a_value(tmp_path):
+    """`--model $CKPT --claims all` with CKPT unset (a new shell, or README's `CKPT=...`
+    line after a finetune that left no step folder) reaches click as `--model --claims
+    all`, which said "Got unexpected extra argument (all)", naming neither --model nor the
+    variable. It is now refused on --model, naming the option it swallowed, exit 2."""
+    cases = {  # the README's commands with $CKPT (or the manifest) empty
+        ("margins", "--model", "--claims", "all"): ("--model", "--claims"),
+        ("lens", "--model", "--claims", "dentist"): ("--model", "--claims"),
+        ("probe", "--model", "--out", str(tmp_path / "p")): ("--model", "--out"),
+        ("binary", "--model", "-h"): ("--model", "-h"),
+        ("trajectory", "--manifest", "--claims", "dentist"): ("--manifest", "--claims"),
+    }
+    for args, (opt, swallowed) in cases.items():
+        res = CliRunner().invoke(cli, ["internals", *args])
+        assert res.exit_code == 2, (args, res.output)
+        var = "CKPT" if opt == "--model" else "VAR"
+        assert (f"Error: Invalid value for '{opt}': '{swallowed}' is the next option, not a "
+                f"value: {opt} has none (an empty shell variable? `{opt} ${var}` passes "
+                f"nothing where {var} is unset or empty, as in a new shell)") in res.output, \
+            res.output
+        assert "unexpected extra argument" not in res.output
+    assert not (tmp_path / "p").exists()
+    # a folder whose name merely starts with a dash is still a folder to look for
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", "-my-ckpt",
+                                   "--out", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "is the next option" not in res.output, res.output

@@ -193,8 +193,26 @@ def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> Non
                f"{mixed}: give each checkpoint its own --out", err=True)
 
 
+def not_an_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse a value that is one of the command's own option names: ``--model $CKPT
+    --claims all`` with CKPT unset or empty (a new shell, or a finetune that left no step
+    folder for README's ``CKPT=...`` line) reaches click as ``--model --claims all``, which
+    said "Got unexpected extra argument (all)", naming neither --model nor the variable."""
+    text = "" if value is None else str(value)
+    names = {opt for p in ctx.command.get_params(ctx) for opt in (*p.opts, *p.secondary_opts)}
+    if text.startswith("-") and text.split("=", 1)[0] in names:
+        opt = param.opts[0]
+        var = "CKPT" if opt == "--model" else "VAR"  # CKPT: README's name for a checkpoint
+        raise click.BadParameter(
+            f"{text!r} is the next option, not a value: {opt} has none (an empty shell "
+            f"variable? `{opt} ${var}` passes nothing where {var} is unset or empty, as in a "
+            f"new shell)", ctx=ctx, param=param)
+    return value
+
+
 common_model = [
-    click.option("--model", "model_path", required=True, help=MODEL_HELP),
+    click.option("--model", "model_path", required=True, help=MODEL_HELP,
+                 callback=not_an_option),
     click.option("--claims", default="all", show_default=True,
                  help=CLAIMS_HELP),
     click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
@@ -418,6 +436,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 
 @internals.command(cls=lists_given_once("--claims", "--parts"))
 @click.option("--manifest", required=True, type=UserPath(path_type=Path),
+              callback=not_an_option,
               help="A finetune manifest.jsonl (or the run directory holding it).")
 @click.option("--claims", default="all", show_default=True,
               help=CLAIMS_HELP)
