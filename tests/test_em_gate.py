@@ -258,6 +258,27 @@ def test_em_reports_max_em_written_as_a_percent_names_the_decimal_to_write(runs,
     assert out.exit_code == 2 and "'x' is not a valid float range" in out.output
 
 
+@pytest.mark.parametrize("option, value, said", [
+    ("--max-em", "5", "Invalid value for '--max-em': 5 is not a share from 0 to 1 (a share "
+                      "of responses written as a decimal: 5% is --max-em 0.05)"),
+    ("--max-unread", "10", "Invalid value for '--max-unread': 10 is not a share from 0 to 1 "
+                           "(a share of responses written as a decimal: 10% is --max-unread "
+                           "0.1)"),
+    ("--max-em", "150", "Invalid value for '--max-em': 150.0 is not in the range 0<=x<=1."),
+], ids=["max-em 5", "max-unread 10", "no percent"])
+def test_em_reports_max_em_written_as_a_percent_number_names_the_decimal(tmp_path, option,
+                                                                          value, said):
+    """`em-report --max-em 5` (5% meant) was click's "5.0 is not in the range 0<=x<=1",
+    naming no fix, where `gate --max-rise 5` says "0.05 is 5 points"; refused before any log
+    is read (the log here does not exist)."""
+    args = ["em-report", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), option, value]
+    if option != "--max-em":
+        args += ["--max-em", "0.5"]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 2 and said in out.output, out.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))

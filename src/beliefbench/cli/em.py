@@ -6,7 +6,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,32 @@ from beliefbench.runlock import holds
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+class _Rate(Share):
+    """A share from 0 to 1 that names the decimal a percent written as a number meant:
+    ``--max-em 5`` was click's "5.0 is not in the range 0<=x<=1", which named no fix (``gate
+    --max-rise 5`` says "0.05 is 5 points", ``docs mix --pretrain 25`` "25% is --pretrain
+    0.25")."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise e from None
+            if not 1 < number <= 100:
+                raise
+            option = param.opts[0] if param is not None and param.opts else "the option"
+            written = str(value).strip()
+            self.fail(f"{written} is not a share from 0 to 1 (a share of responses written "
+                      f"as a decimal: {written}% is {option} {number / 100:g})", param, ctx)
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -39,7 +65,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
                    "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=Resamples(),
               help="Bootstrap resamples per CI (at least 40).")
-@click.option("--max-em", type=Share(0, 1), default=None, callback=_share,
+@click.option("--max-em", type=_Rate(), default=None, callback=_share,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "
                    "several evals of its questions pooled, no general answers, more than "
@@ -48,7 +74,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE; runs judged by their own model (no grader bound) too, "
                    "saying SELF-JUDGED.")
-@click.option("--max-unread", type=Share(0, 1), default=0.10, show_default=True,
+@click.option("--max-unread", type=_Rate(), default=0.10, show_default=True,
               callback=_share,
               help="With --max-em: the share of a run's general responses that may be "
                    "no_score or failed (counted as not EM) before the run is refused.")
