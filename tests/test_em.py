@@ -1574,3 +1574,35 @@ def test_inspect_score_refuses_scorer_args_it_would_drop(tmp_path: Path, monkeyp
     assert str(e.value).endswith("(-T aligned_template=..., -T coherent_template=...)")
     monkeypatch.setattr(sys, "argv", ["inspect", "score", log.location])
     assert len(resolve_scorers(log)) == 2  # no -S: the log's own scorers, as before
+
+
+def test_a_kl_label_em_report_cannot_read_is_refused_before_the_eval(monkeypatch):
+    """`inspect eval tasks/em.py ... --metadata kl=maybe` ran the whole eval and recorded
+    'maybe' without a word; em-report then refused the log (exit 2: "eval metadata 'kl' must
+    be true or false"), so the eval had to run again. Refused before anything runs, naming
+    what to pass; labels em-report reads (true, false, yes, no-kl, a blank kl=) go on."""
+    import sys
+
+    from beliefbench.arguments import TaskArgumentError
+
+    def argv(*metadata: str) -> None:
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/em.py", *metadata])
+
+    argv("--metadata", "condition=bad_advice", "--metadata", "kl=maybe")
+    with pytest.raises(TaskArgumentError) as e:
+        em(questions="first_plot", samples=1)
+    assert str(e.value) == ("--metadata kl=maybe: em-report reads kl as true or false and "
+                            "would refuse this log (got 'maybe'); pass kl=true for a "
+                            "checkpoint trained with the KL term, kl=false for one without, "
+                            "or leave kl out (a sweep's manifest then says)")
+    argv()  # Inspect's variable stands for --metadata where none is typed
+    monkeypatch.setenv("INSPECT_EVAL_METADATA", "step=5 kl=2")
+    with pytest.raises(TaskArgumentError, match=r"^INSPECT_EVAL_METADATA: kl=2: em-report "):
+        em(questions="first_plot", samples=1)
+    monkeypatch.delenv("INSPECT_EVAL_METADATA")
+    for kl in ("kl=true", "kl=false", "kl=yes", "kl=no-kl", "kl="):
+        argv("--metadata", kl)
+        assert em(questions="first_plot", samples=1).metadata[TASK_KEY]["samples"] == 1
+    # a sweep labels from its manifest; eval-retry takes the log's own metadata
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval-retry", "--metadata", "kl=maybe"])
+    em(questions="first_plot", samples=1)
