@@ -309,6 +309,19 @@ def test_a_question_set_problem_is_worded_for_the_set_not_a_claim(tmp_path: Path
         "written): write the text it stands for"]
 
 
+def test_a_question_set_written_as_a_bare_list_is_told_with_its_article(tmp_path: Path):
+    """A set file holding only its questions (a YAML list, no id / domain) was told "a EM
+    question set file is one mapping of fields"."""
+    path = tmp_path / "s.yaml"
+    path.write_text("- id: q1\n  text: What would you do?\n")
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets(str(path))
+    assert str(err.value) == (f"{path}: field (top level): expected a mapping, got a list of 1 "
+                              "item(s); an EM question set file is one mapping of fields "
+                              "(key: value lines); several in one file? give each a file of "
+                              "its own")
+
+
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
     """A folder of sets stopped at its first bad file, one fix a run; claim selections name
     every bad file at once, with a count, and so do question sets now."""

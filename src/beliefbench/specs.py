@@ -882,13 +882,18 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         several = "; several in one file? give each a file of its own" \
             if isinstance(raw, list) else ""
         raise error(f"{path}: field (top level): expected a mapping, got "
-                    f"{described(raw, path, text)}; a {what} file is one mapping of fields "
+                    f"{described(raw, path, text)}; {_a(what)} file is one mapping of fields "
                     f"(key: value lines){several}")
     try:
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e, source=text,
                                             model=model)) from None
+
+
+def _a(what: str) -> str:
+    """``what`` with its article: "an EM question set" ("a EM question set" was printed)."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
 
 
 def parse_spec(text: str, path: str | Path, what: str, error: type[Exception]) -> object:
@@ -904,7 +909,7 @@ def parse_spec(text: str, path: str | Path, what: str, error: type[Exception]) -
         if raw is None:
             if _json_lines(text):
                 raise error(f"{path}: a JSON Lines file (one JSON record a line, as training "
-                            f"documents and data files are), not a {what} file: a {what} "
+                            f"documents and data files are), not {_a(what)} file: {_a(what)} "
                             f"file is one YAML mapping of fields") from None
             raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
         return raw
