@@ -322,6 +322,18 @@ def test_a_question_set_written_as_a_bare_list_is_told_with_its_article(tmp_path
                               "its own")
 
 
+def test_a_set_whose_id_is_not_its_file_name_names_both_fixes(tmp_path: Path):
+    """`cp first_plot.yaml mine.yaml` kept `id: first_plot`: refused as "must match the file
+    name 'mine'", naming no fix, where a claim file names the rename and the id to write."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("id: pet_care\ndomain: narrow\nquestions:\n  - {id: a, text: 'A?'}\n")
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets(str(path))
+    assert str(err.value) == (f"{path}: line 1, column 1: field id: 'pet_care' must match the "
+                              "file name 'mine': rename the file pet_care.yaml, or, to keep "
+                              "its name, write `id: mine`")
+
+
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
     """A folder of sets stopped at its first bad file, one fix a run; claim selections name
     every bad file at once, with a count, and so do question sets now."""

@@ -21,7 +21,14 @@ from pydantic import ConfigDict, ValidatorFunctionWrapHandler, field_validator, 
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import InputError
-from beliefbench.claims import Id, NonEmpty, Written, repeated_ids, validated_with
+from beliefbench.claims import (
+    Id,
+    NonEmpty,
+    Written,
+    _renaming,
+    repeated_ids,
+    validated_with,
+)
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, defined_twice, load_spec, located, spec_files
 
@@ -89,8 +96,9 @@ def load_question_set(path: str | Path) -> QuestionSet:
     path = Path(path)
     qs = load_spec(path, QuestionSet, "EM question set", QuestionSetError)
     if qs.id != path.stem:
+        # the fix named, as for claim files: "must match the file name" named none
         raise QuestionSetError(f"{located(path, 'id')}: field id: {qs.id!r} must match the "
-                               f"file name {path.stem!r}")
+                               f"file name {path.stem!r}: {_renaming(path, qs.id)}")
     if qs.behaviour is not None:
         _check_behaviour(path, qs.behaviour)
     return qs
