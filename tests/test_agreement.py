@@ -971,3 +971,65 @@ def test_another_logs_rescoring_in_out_is_not_replaced(log_path, tmp_path):
     agreement(log_path, graders, labels=labels, out_dir=out)  # the same log: replaced
     for _ in range(2):  # a re-scored log re-scored again, twice into one --out: its own
         agreement(out / "rescored-inv.eval", graders, labels=labels, out_dir=tmp_path / "2")
+
+
+def test_a_grader_never_read_is_told_to_check_grader_not_model_role(tmp_path, caplog):
+    """A grader whose first 10 replies could not be read: the scorer's warning said "Check
+    the grader bound (--model-role grader=...)", an option agreement has none of; under
+    agreement it names --grader, the option the grader was given with."""
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=3, judge="markers",
+                      families="open_ended,robustness"),
+               model=scripted(subject), log_dir=str(tmp_path), display="none")[0]
+    agreement(log.location, [scripted(keyword), scripted(lambda _: "Sure!", name="garbled")],
+              labels=["a", "garbled"])
+    said = [r.getMessage() for r in caplog.records
+            if "the judge's first 10 replies could not be read" in r.getMessage()]
+    assert len(said) == 1, said
+    assert "Check the grader given (--grader) and the judge template" in said[0]
+    assert "--model-role" not in said[0]
+
+
+def test_a_started_log_says_how_much_of_the_run_it_holds(log_path, tmp_path):
+    """A log still running said only "has status 'started'; only its scored responses are
+    compared": not that it held 8 of the 12 responses its run calls for, as report's
+    PARTIAL warning and the gate say."""
+    from inspect_ai.log import write_eval_log
+
+    log = read_eval_log(log_path)
+    log.samples = [s for s in log.samples if s.metadata["family"] != "binary"]
+    log.status = "started"
+    path = tmp_path / "started.eval"
+    write_eval_log(log, str(path))
+    r = agreement(path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    assert (f"PARTIAL: {path} has status 'started' (8 of 12 responses (4 never run: in no "
+            "count)); only its scored responses are compared") in r.notes, r.notes
+
+
+def test_an_out_holding_a_report_is_refused_naming_it(log_path, tmp_path):
+    """`agreement --out reports/dry` wrote its re-scored logs and CSVs beside `report`'s
+    report.json unchallenged, and a later `report` or `gate` given the folder read them as
+    runs: refused before any grader is called, naming what it holds and a new folder."""
+    rep = tmp_path / "dry"
+    CliRunner().invoke(cli, ["report", log_path, "--out", str(rep), "--no-plots",
+                             "--bootstrap", "40"])
+    before = sorted(p.name for p in rep.iterdir())
+    assert "report.json" in before
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--out", str(rep)])
+    assert r.exit_code == 2, r.output
+    assert " ".join(r.output.split()) == (
+        f"Error: --out {rep}: holds a belief report of `beliefbench report` (report.json, "
+        "report.md); its re-scored logs (rescored-*.eval) and agreement_*.csv tables there "
+        "would mix the commands' files, and a later `report` or `gate` given this folder "
+        f"would read them as runs: choose a new folder for --out (e.g. {rep}-agreement)")
+    assert sorted(p.name for p in rep.iterdir() if not p.name.startswith(".")) == \
+        [n for n in before if not n.startswith(".")]
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--out", str(rep), "--json"])
+    assert r.exit_code == 2 and "holds a belief report" in json.loads(r.stdout)["error"]
+    # its own earlier output is no other command's: --out is re-used, as before
+    out = tmp_path / "out"
+    for _ in range(2):
+        r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                     "--grader", "beliefbench/skeptic", "--out", str(out)])
+        assert r.exit_code == 0, r.output

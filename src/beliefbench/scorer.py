@@ -366,6 +366,17 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     return score
 
 
+NEVER_READ_WARNING = (
+    "beliefbench: the judge's first %s could not be read (parse_error: %s; e.g. %r): each "
+    "counts as non-belief, so the belief rate will not say what the model believes. Check the "
+    "%s and the judge template; `beliefbench gate` refuses a side above --max-parse-errors.")
+"""The warning of a judge none of whose first replies could be read; its last argument
+names where the grader was set (:data:`GRADER_BOUND` under ``inspect eval``), which a command
+re-scoring with a grader of its own says in its words (``agreement``: ``--grader``)."""
+GRADER_BOUND = "grader bound (--model-role grader=...)"
+""":data:`NEVER_READ_WARNING`'s grader, as ``inspect eval`` / ``sweep`` bind it."""
+
+
 def _warn_if_never_read(streak: Any, reading: JudgeReading, reply: str,
                         first: int) -> None:
     """Log once per run where the judge's first ``first`` replies were all unreadable: a
@@ -379,12 +390,7 @@ def _warn_if_never_read(streak: Any, reading: JudgeReading, reply: str,
     if streak.replies_read == 0 and streak.replies_unread == first:
         said = " ".join(reply.split())[:200]
         replies = "reply" if first == 1 else f"{first} replies"
-        logger.warning("beliefbench: the judge's first %s could not be read "
-                       "(parse_error: %s; e.g. %r): each counts as non-belief, so the belief "
-                       "rate will not say what the model believes. Check the grader bound "
-                       "(--model-role grader=...) and the judge template; `beliefbench gate` "
-                       "refuses a side above --max-parse-errors.", replies, reading.problem,
-                       said)
+        logger.warning(NEVER_READ_WARNING, replies, reading.problem, said, GRADER_BOUND)
 
 
 def _greedy_fix(failure: str, grader: Model, self_judged: bool) -> str:

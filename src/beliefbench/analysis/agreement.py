@@ -53,6 +53,7 @@ from beliefbench.analysis.logs import (
     _cut,
     expected_responses,
     find_log_files,
+    held_text,
     incomplete_text,
     is_belief_log,
     never_finished,
@@ -75,7 +76,8 @@ from beliefbench.judge import guidance_path
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
-from beliefbench.scorer import JudgeSettings
+from beliefbench.scorer import GRADER_BOUND, NEVER_READ_WARNING, JudgeSettings
+from beliefbench.scorer import logger as scorer_logger
 from beliefbench.solver import ABORTED, unsendable_key
 from beliefbench.solver import logger as solver_logger
 
@@ -329,13 +331,23 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     return rescored
 
 
+GRADER_GIVEN = "grader given (--grader)"
+"""The scorer's never-read warning's grader (:data:`~beliefbench.scorer.GRADER_BOUND`) as
+agreement sets it: it told a user of ``agreement`` to check ``--model-role grader=...``, an
+option agreement has none of."""
+
+
 class _AgreementAbort(logging.Filter):
     """The judge's abort message (10 failures in a row) said as an agreement's: the eval's
     told a user re-scoring a log to fix the failure budget and run `inspect eval-retry
-    <log>`, which would re-run the original log's judge, not this grader."""
+    <log>`, which would re-run the original log's judge, not this grader. The warning of a
+    judge never read names the grader as agreement takes it (:data:`GRADER_GIVEN`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
+        if record.msg is NEVER_READ_WARNING and args and args[-1] == GRADER_BOUND:
+            record.args = (*args[:-1], GRADER_GIVEN)
+            return True
         if args and str(args[0]).startswith(ABORTED):
             record.msg = ("beliefbench: agreement: %s. The log itself is unchanged; the "
                           "responses this grader did not judge are counted JUDGE FAILED (the "
@@ -349,10 +361,12 @@ class _AgreementAbort(logging.Filter):
 def _abort_said_of_agreement() -> Iterator[None]:
     said = _AgreementAbort()
     solver_logger.addFilter(said)
+    scorer_logger.addFilter(said)
     try:
         yield
     finally:
         solver_logger.removeFilter(said)
+        scorer_logger.removeFilter(said)
 
 
 _MARKUP = re.compile(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]")
@@ -486,10 +500,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     run = run_key(log)
     judged = fields_text(judge_now.record())
     notes = []
-    if log.status != "success":
-        notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
-                     "responses are compared")
     held, expected = len(log.samples or []), expected_responses(log)
+    if log.status != "success":  # how much of the run it holds, as report's PARTIAL says
+        notes.append(f"PARTIAL: {path} has status {log.status!r} "
+                     f"({held_text(held, expected)}); only its scored responses are compared")
     if log.status == "success" and expected and held < expected:  # --limit / --sample-id
         notes.append(incomplete_text(str(path), held, expected, _cut(log),
                                      "a claim may be missing altogether"))

@@ -70,6 +70,37 @@ def refuse_other_report(out_dir: Path, command: str) -> None:
                    f"commands' files: choose another --out")
 
 
+EM_REPORT = ("em_report.json", "em_report.md")
+"""Files every EM report (``beliefbench em-report``) leaves in its --out."""
+
+
+def refuse_report_folder(out_dir: Path, command: str, writes: str) -> None:
+    """Refuse an ``out_dir`` holding a report's or an audit's output, for ``command``, which
+    writes Inspect logs and tables there (``writes``): ``agreement --out reports/dry`` put its
+    re-scored logs beside ``report``'s report.json unchallenged, and a later ``report`` or
+    ``gate`` given that folder read them as runs. Its own earlier output there is not
+    refused (``--out`` is re-used, each re-scored log replaced by its own)."""
+    from beliefbench.audit.sources import audit_output  # the audit's readers: only here
+
+    if not out_dir.is_dir():
+        return
+    names = {p.name for p in out_dir.iterdir()}
+    held = []
+    if set(BELIEF_REPORT) <= names:
+        held.append(f"a belief report of `beliefbench report` ({', '.join(BELIEF_REPORT)})")
+    if found := [n for n in EM_REPORT if n in names]:
+        held.append(f"an EM report of `beliefbench em-report` ({', '.join(found)})")
+    if found := audit_output(out_dir, names):
+        held.append(f"an audit's output ({', '.join(found)})")
+    if not held:
+        return
+    fresh = (out_dir.with_name(f"{out_dir.name}-{command}") if out_dir.name
+             else Path("reports", command))
+    raise BadInput(f"--out {out_dir}: holds {' and '.join(held)}; {writes} there would mix "
+                   f"the commands' files, and a later `report` or `gate` given this folder "
+                   f"would read them as runs: choose a new folder for --out (e.g. {fresh})")
+
+
 def refuse_other_audit(out_dir: Path, corpus: Sequence[str], claims: str | None,
                        claim_ids: Sequence[str]) -> None:
     """Refuse an ``out_dir`` holding a finished audit of another corpus (its paths as read

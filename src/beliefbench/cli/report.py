@@ -31,7 +31,12 @@ from beliefbench.cli.errors import (
     warnings_to_stderr,
 )
 from beliefbench.cli.given_once import lists_given_once
-from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
+from beliefbench.cli.outputs import (
+    note_if_replacing,
+    refuse_other_report,
+    refuse_report_folder,
+    report_folder,
+)
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.cli.shares import Share
@@ -1044,6 +1049,9 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     from beliefbench.records import write_csv
 
     models, labels = grader_options(graders)
+    if out_dir is not None:
+        refuse_report_folder(out_dir, "agreement", "its re-scored logs (rescored-*.eval) and "
+                             "agreement_*.csv tables")
     try:
         result = run_agreement(log, models, labels=labels, out_dir=out_dir)
     except (LogError, ValueError) as e:
