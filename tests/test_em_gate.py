@@ -241,7 +241,8 @@ def test_a_max_unread_that_is_no_share_is_refused_before_the_logs_are_read(runs,
     out = _gate("--baseline", str(tmp_path / "nope"), "--candidate", str(runs["finetune"]),
                 "--max-unread", "10")
     assert out.exit_code == 2
-    assert "--max-unread: must be between 0 and 1, got 10" in out.output, out.output
+    assert ("--max-unread: must be between 0 and 1, got 10 (a share written as a decimal: "
+            "0.1 for 10%)") in out.output, out.output
     assert "got 10.0" not in out.output  # the value as written
     assert "no such log" not in out.output
 

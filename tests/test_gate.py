@@ -553,11 +553,29 @@ def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
 
     for call, said in ((lambda: check_options(np.float64(5), 2000), ", got 5"),
                        (lambda: check_options(0.05, 2000, max_failed=np.float32(2.5)),
-                        "max_failed / --max-failed: must be between 0 and 1, got 2.5"),
+                        "max_failed / --max-failed: must be between 0 and 1, got 2.5 (a "
+                        "share written as a decimal: 0.025 for 2.5%)"),
                        (lambda: check_max_unread(np.float64(-0.25)), ", got -0.25")):
         with pytest.raises(GateError) as e:
             call()
         assert str(e.value).endswith(said) and "np." not in str(e.value), e.value
+
+
+def test_a_share_above_1_that_reads_as_a_percent_names_the_decimal(base_and_new):
+    """`--max-failed 10` said "must be between 0 and 1, got 10", naming no fix, where
+    `--max-failed 10%` is told the decimal to write: a value above 1 up to 100 reads as a
+    percent and is told it too; one above 100 is no percent either."""
+    base, new = map(str, base_and_new)
+    r = _gate(base, new, "--max-failed", "10")
+    assert r.exit_code == 2 and r.stderr == (
+        "Error: max_failed / --max-failed: must be between 0 and 1, got 10 (a share written "
+        "as a decimal: 0.1 for 10%)\n"), r.output
+    r = _gate(base, new, "--max-parse-errors", "150")
+    assert r.exit_code == 2 and r.stderr.endswith("must be between 0 and 1, got 150\n"), \
+        r.output
+    r = _gate(base, new, "--max-no-answer", "-5")
+    assert r.exit_code == 2 and r.stderr.endswith("must be between 0 and 1, got -5\n"), \
+        r.output
 
 
 def test_every_bad_option_value_is_named_in_one_error(base_and_new):
@@ -573,8 +591,10 @@ def test_every_bad_option_value_is_named_in_one_error(base_and_new):
             "also: n_bootstrap / --bootstrap: must be at least 40 (the fewest for one 95% CI; "
             "more where more rises are checked, as the refusal then says), got 0\n"
             "also: seed / --seed: must be 0 or more, got -1\n"
-            "also: max_failed / --max-failed: must be between 0 and 1, got 2\n"
-            "also: max_unread / --max-unread: must be between 0 and 1, got 3")
+            "also: max_failed / --max-failed: must be between 0 and 1, got 2 (a share "
+            "written as a decimal: 0.02 for 2%)\n"
+            "also: max_unread / --max-unread: must be between 0 and 1, got 3 (a share "
+            "written as a decimal: 0.03 for 3%)")
     assert r.exit_code == 2 and r.stderr == f"Error: {said}\n", r.output
     r = _gate(base, new, *bad, "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"] == said
@@ -682,6 +702,9 @@ def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_a
     assert r.exit_code == 2 and "not judged alike" in r.output
     assert "grader (baseline: mockllm/model; candidate: mockllm/other_judge)" in r.output
     assert "--allow-judge-mismatch" in r.output
+    # two graders: either side re-judged by the other's (the marker judge's words differ)
+    assert "agreement LOG --grader <its grader> --grader <the other's>" in \
+        " ".join(r.output.split())
     r = _gate(base, other.location, "--allow-judge-mismatch")
     assert r.exit_code == 1 and "JUDGE MISMATCH allowed" in r.output
     longer = run_belief(tmp_path / "longer", believer, samples=3,
@@ -1046,10 +1069,16 @@ def test_a_marker_judged_side_is_refused_naming_the_mode_not_unknown_judge_setti
     assert r.exit_code == 2, r.output
     assert "not judged alike: mode (baseline: markers; candidate: model); a judge" in r.output
     assert "unknown" not in r.output
-    # the way out it names is one the gate then reads (an `inspect score`d log it refuses)
-    assert "Re-judge one side with the other side's grader into a log of its own (`beliefbench"\
-        " agreement LOG --grader <its grader> --grader <the other's> --out DIR`" in r.output
-    assert "`inspect score` re-scores a log in place, which the gate refuses" in r.output
+    # the way out it names is one the gate then reads: the marker side re-judged by the
+    # other's grader; "--grader <its grader>" named a grader the marker judge has none of
+    said = " ".join(r.output.split())
+    assert ("Re-judge the baseline (judged by the marker heuristic, -T judge=markers, which "
+            "has no grader) with the candidate's grader into a log of its own (`beliefbench "
+            "agreement LOG --grader mockllm/model --grader <a second grader> --out DIR`, then "
+            "gate DIR/rescored-<grader>.eval; `inspect score` re-scores a log in place, which "
+            "the gate refuses), or run its eval again with --model-role "
+            "grader=mockllm/model or pass") in said, said
+    assert "<its grader>" not in said
     r = _gate(dry.location, base, "--allow-judge-mismatch")
     assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output, r.output
 

@@ -52,7 +52,6 @@ from beliefbench.analysis.gate import (
     check_options,
     collected,
     decide,
-    given,
     log_ids,
     refuse,
     refuse_same_logs,
@@ -60,6 +59,7 @@ from beliefbench.analysis.gate import (
     run_text,
     same_model_by,
     same_model_text,
+    share_refused,
     verdict,
 )
 from beliefbench.analysis.logs import (
@@ -218,8 +218,7 @@ def check_max_unread(max_unread: float) -> None:
     """Refuse a ``max_unread`` that is no share; ``gate`` checks it before reading a log, as
     its other option values (a bad path then an out-of-range value took two runs to learn)."""
     if not 0 <= max_unread <= 1:
-        raise GateError(f"{_arg('max_unread')}: must be between 0 and 1, got "
-                        f"{given(max_unread)}")
+        raise GateError(f"{_arg('max_unread')}: {share_refused(max_unread)}")
 
 
 def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,

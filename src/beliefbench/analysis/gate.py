@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import numbers
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
@@ -100,8 +100,10 @@ from beliefbench.analysis.logs import (
 )
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
+    NOT_APPLICABLE,
     PER_CLAIM,
     SAMPLE_LIMITS,
+    UNKNOWN,
     RunKey,
     describe,
     differing_fields,
@@ -660,6 +662,33 @@ REJUDGE = ("Re-judge one side with the other side's grader into a log of its own
 whose re-scored log the gate then refused as re-scored in place."""
 
 
+REJUDGE_MARKERS = ("Re-judge the {side} (judged by the marker heuristic, -T judge=markers, "
+                   "which has no grader) with the {other}'s grader into a log of its own "
+                   "(`beliefbench agreement LOG --grader {grader} --grader <a second grader> "
+                   "--out DIR`, then gate DIR/rescored-<grader>.eval; `inspect score` re-scores a "
+                   "log in place, which the gate refuses), or run its eval again with "
+                   "--model-role grader={grader}")
+"""How :func:`check_alike` says to judge a marker-judged side again: :data:`REJUDGE` told it
+to re-judge with ``--grader <its grader>``, which the marker judge has none of."""
+
+
+def rejudge_markers(keys: Mapping[str, RunKey]) -> str | None:
+    """:data:`REJUDGE_MARKERS` where one side (of ``keys``, by name) was judged by markers
+    and the other by a model, naming the other's grader where its logs record it."""
+    modes = {name: dict(key.judge).get("mode") for name, key in keys.items()}
+    marked = [name for name, mode in modes.items() if mode == "markers"]
+    if len(marked) != 1:
+        return None
+    side = marked[0]
+    other = next(name for name in keys if name != side)
+    if modes[other] != "model":
+        return None
+    grader = dict(keys[other].judge).get("grader")
+    shown = (grader if isinstance(grader, str) and grader not in (UNKNOWN, NOT_APPLICABLE)
+             else f"<the {other}'s grader>")
+    return REJUDGE_MARKERS.format(side=side, other=other, grader=shown)
+
+
 def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
                 allow_settings_mismatch: bool = False, rates: str = "belief rates",
                 rejudge: str = REJUDGE, problems: list[str] | None = None) -> list[str]:
@@ -676,6 +705,8 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
         text = (f"the sides were not judged alike: {describe(judged, keys)}; a judge "
                 f"change alone moves {rates}")
         if not allow_judge_mismatch:
+            if rejudge is REJUDGE:  # the belief gate's words: a marker side has no grader
+                rejudge = rejudge_markers(keys) or rejudge
             said.append(f"{text}. {rejudge} or pass {_arg('allow_judge_mismatch', True)} "
                         "to compare anyway")
         else:
@@ -971,6 +1002,15 @@ def given(value: float) -> str:
     return said[:-2] if said.endswith(".0") else said
 
 
+def share_refused(value: float) -> str:
+    """``must be between 0 and 1, got <value>``, with the decimal to write where the value
+    reads as a percent (above 1, up to 100): ``--max-failed 10`` named no fix, where
+    ``--max-failed 10%`` is told ``0.1 for 10%`` (:class:`~beliefbench.cli.shares.Share`)."""
+    hint = (f" (a share written as a decimal: {value / 100:g} for {given(value)}%)"
+            if 1 < value <= 100 else "")
+    return f"must be between 0 and 1, got {given(value)}{hint}"
+
+
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER,
@@ -1012,7 +1052,7 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         problems.append(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in shares:
         if name in numbers_given and not 0 <= value <= 1:
-            problems.append(f"{_arg(name)}: must be between 0 and 1, got {given(value)}")
+            problems.append(f"{_arg(name)}: {share_refused(value)}")
     refuse(problems)
 
 
