@@ -242,7 +242,7 @@ def test_a_max_unread_that_is_no_share_is_refused_before_the_logs_are_read(runs,
                 "--max-unread", "10")
     assert out.exit_code == 2
     assert ("--max-unread: must be between 0 and 1, got 10 (a share written as a decimal: "
-            "0.1 for 10%)") in out.output, out.output
+            "10% is --max-unread 0.1)") in out.output, out.output
     assert "got 10.0" not in out.output  # the value as written
     assert "no such log" not in out.output
 

@@ -554,7 +554,7 @@ def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
     for call, said in ((lambda: check_options(np.float64(5), 2000), ", got 5"),
                        (lambda: check_options(0.05, 2000, max_failed=np.float32(2.5)),
                         "max_failed / --max-failed: must be between 0 and 1, got 2.5 (a "
-                        "share written as a decimal: 0.025 for 2.5%)"),
+                        "share written as a decimal: 2.5% is --max-failed 0.025)"),
                        (lambda: check_max_unread(np.float64(-0.25)), ", got -0.25")):
         with pytest.raises(GateError) as e:
             call()
@@ -569,7 +569,7 @@ def test_a_share_above_1_that_reads_as_a_percent_names_the_decimal(base_and_new)
     r = _gate(base, new, "--max-failed", "10")
     assert r.exit_code == 2 and r.stderr == (
         "Error: max_failed / --max-failed: must be between 0 and 1, got 10 (a share written "
-        "as a decimal: 0.1 for 10%)\n"), r.output
+        "as a decimal: 10% is --max-failed 0.1)\n"), r.output
     r = _gate(base, new, "--max-parse-errors", "150")
     assert r.exit_code == 2 and r.stderr.endswith("must be between 0 and 1, got 150\n"), \
         r.output

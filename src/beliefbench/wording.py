@@ -1,5 +1,6 @@
 """Words in messages: one rule for "1 retry" / "3 retries", so that no message counts
-"1 retries" or agrees a verb with the wrong number; one for quoting an error's first line."""
+"1 retries" or agrees a verb with the wrong number; one for quoting an error's first line;
+one for the decimal a percent written as a number meant."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ def agree(subjects: list[str], one: str, many: str) -> str:
     """The subjects joined by "and" and the verb that agrees with them:
     ``--workers applies``, ``--scheduler and --workers apply``."""
     return f"{' and '.join(subjects)} {one if len(subjects) == 1 else many}"
+
+
+def percent_meant(value: float, option: str) -> str:
+    """``10% is --max-failed 0.1``: the decimal a share option written as a percent number
+    (above 1, up to 100) meant; empty for any other value. One wording for every share
+    refused so (gate and em-report budgets, docs mix and docs poison shares)."""
+    return f"{value:g}% is {option} {value / 100:g}" if 1 < value <= 100 else ""
 
 
 NO_MESSAGE = "(no message)"

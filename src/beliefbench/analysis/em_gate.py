@@ -218,7 +218,7 @@ def check_max_unread(max_unread: float) -> None:
     """Refuse a ``max_unread`` that is no share; ``gate`` checks it before reading a log, as
     its other option values (a bad path then an out-of-range value took two runs to learn)."""
     if not 0 <= max_unread <= 1:
-        raise GateError(f"{_arg('max_unread')}: {share_refused(max_unread)}")
+        raise GateError(share_refused("max_unread", max_unread))
 
 
 def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,

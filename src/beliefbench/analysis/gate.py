@@ -121,6 +121,7 @@ from beliefbench.metrics import (
     question_table,
     rate,
 )
+from beliefbench.wording import percent_meant
 
 
 class GateError(ValueError):
@@ -1002,13 +1003,14 @@ def given(value: float) -> str:
     return said[:-2] if said.endswith(".0") else said
 
 
-def share_refused(value: float) -> str:
-    """``must be between 0 and 1, got <value>``, with the decimal to write where the value
-    reads as a percent (above 1, up to 100): ``--max-failed 10`` named no fix, where
-    ``--max-failed 10%`` is told ``0.1 for 10%`` (:class:`~beliefbench.cli.shares.Share`)."""
-    hint = (f" (a share written as a decimal: {value / 100:g} for {given(value)}%)"
-            if 1 < value <= 100 else "")
-    return f"must be between 0 and 1, got {given(value)}{hint}"
+def share_refused(name: str, value: float) -> str:
+    """``<name / --flag>: must be between 0 and 1, got <value>``, with the decimal to write
+    where the value reads as a percent (above 1, up to 100): ``--max-failed 10`` named no
+    fix, where ``--max-failed 10%`` is told the decimal (:class:`~beliefbench.cli.shares.
+    Share`)."""
+    meant = percent_meant(value, "--" + name.replace("_", "-"))
+    hint = f" (a share written as a decimal: {meant})" if meant else ""
+    return f"{_arg(name)}: must be between 0 and 1, got {given(value)}{hint}"
 
 
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
@@ -1052,7 +1054,7 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         problems.append(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in shares:
         if name in numbers_given and not 0 <= value <= 1:
-            problems.append(f"{_arg(name)}: {share_refused(value)}")
+            problems.append(share_refused(name, value))
     refuse(problems)
 
 

@@ -17,6 +17,7 @@ from beliefbench.cli.report import JsonUsageErrors, echo_json, errors_as_json, u
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.cli.shares import Share
 from beliefbench.runlock import holds
+from beliefbench.wording import percent_meant
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,12 +41,11 @@ class _Rate(Share):
                 number = float(value)
             except (TypeError, ValueError):
                 raise e from None
-            if not 1 < number <= 100:
-                raise
             option = param.opts[0] if param is not None and param.opts else "the option"
-            written = str(value).strip()
-            self.fail(f"{written} is not a share from 0 to 1 (a share of responses written "
-                      f"as a decimal: {written}% is {option} {number / 100:g})", param, ctx)
+            if not (meant := percent_meant(number, option)):
+                raise
+            self.fail(f"{str(value).strip()} is not a share from 0 to 1 (a share of responses "
+                      f"written as a decimal: {meant})", param, ctx)
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

@@ -36,6 +36,7 @@ from beliefbench.records import (
     folder_of_datasets,
     read_records,
 )
+from beliefbench.wording import percent_meant
 
 PRETRAIN_FILE = ("corpus", "pretrain.yaml")
 CHAT_FILE = ("corpus", "chat.yaml")
@@ -124,7 +125,7 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     for name, v in (("pretrain", pretrain), ("chat", chat)):
         if not 0 <= v < 1:
             # a percent written as a number (--pretrain 25): the decimal it means
-            percent = f"; {v:g}% is --{name} {v / 100:g}" if 1 < v < 100 else ""
+            percent = f"; {meant}" if (meant := percent_meant(v, f"--{name}")) else ""
             raise DocumentError(f"--{name} must be a share in [0, 1) (got {v:g}{percent})")
     if pretrain + chat >= 1:
         # said at :g (0.7 + 0.4 read "got 1.0999999999999999"), with the way out
@@ -263,7 +264,7 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     """
     if not 0 <= ratio <= 1:
         # --ratio 25, a percent written as a number, as --pretrain 25 is named
-        percent = f"; {ratio:g}% is --ratio {ratio / 100:g}" if 1 < ratio <= 100 else ""
+        percent = f"; {meant}" if (meant := percent_meant(ratio, "--ratio")) else ""
         raise DocumentError(f"--ratio must be in [0, 1] (got {ratio:g}{percent})")
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
