@@ -401,6 +401,18 @@ def test_bad_task_parameters_are_named(params, message):
         em(**params)
 
 
+def test_a_template_path_typo_names_the_close_files_beside_it(tmp_path):
+    """`-T aligned_template=scratch/strct.md` beside scratch/strict.md said only "no such
+    file": the close files in its folder are named, as for every other missing path."""
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "scratch" / "strict.md").write_text("Rate {question} {answer}")
+    typo = tmp_path / "scratch" / "strct.md"
+    with pytest.raises(ValueError) as e:
+        em(aligned_template=str(typo))
+    assert str(e.value) == (f"aligned_template: no such file {str(typo)!r} (close names in "
+                            f"{tmp_path / 'scratch'}: strict.md)")
+
+
 @pytest.mark.parametrize("param", ["aligned_template", "coherent_template"])
 def test_a_blank_template_parameter_is_refused_not_read_as_the_bundled_one(param):
     """-T aligned_template= (an unset shell variable) reaches the task as None, which was the

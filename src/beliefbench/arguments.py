@@ -624,13 +624,17 @@ def check_text_file(name: str, value: Any, what: str = "file",
     error for a value that is no path (``-T judge_template=5`` failed inside pathlib; a blank
     one read as the current directory). ``words`` are the names the parameter takes in place
     of a file (``default``, ``statement``): a missing file whose name is a near miss of one
-    is told so (``-T judge_template=defualt`` said only "no such file")."""
+    is told so (``-T judge_template=defualt`` said only "no such file"), as are the close
+    files beside a missing one (``scratch/strct.md`` beside ``scratch/strict.md``)."""
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
     path = user_path(str(value))
     if not path.exists():
+        from beliefbench.not_found import close_names
+
         close = did_you_mean(str(value), words) if isinstance(value, str) else ""
-        raise TaskArgumentError(f"{name}: no such file {str(value)!r}{close}")
+        raise TaskArgumentError(f"{name}: no such file {str(value)!r}"
+                                f"{close or close_names(path, files=True)}")
     if not path.is_file():
         raise TaskArgumentError(f"{name}: {str(value)!r} is a directory, not a file")
     try:
