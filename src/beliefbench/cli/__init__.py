@@ -41,6 +41,7 @@ try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ct
         from beliefbench.cli.finetune import finetune
         from beliefbench.cli.internals import internals
         from beliefbench.cli.interventions import add_intervention_commands
+        from beliefbench.cli.option_values import Group
         from beliefbench.cli.report import add_report_commands
         from beliefbench.cli.tiny_model import tiny_model
         from beliefbench.records import DISK_FULL
@@ -52,7 +53,7 @@ except KeyboardInterrupt:
                      "the same command again\n")
     raise SystemExit(exit_code()) from None
 
-class _Group(click.Group):
+class _Group(Group):
     """The top group: Ctrl-C in a command without its own handling exits 130 with one line
     (click's default is "Aborted!" and exit 1, which a script cannot tell from a failure).
     Commands that keep partial work (audit, docs generate, finetune, demo) say what they kept

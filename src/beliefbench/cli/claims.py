@@ -49,12 +49,13 @@ from beliefbench.claims import (
     weak_markers,
 )
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.option_values import Group
 from beliefbench.cli.paths import UserPath
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import located, named_field
 
 
-@click.group()
+@click.group(cls=Group)
 def claims() -> None:
     """Inspect, validate, scaffold and import claim specs."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from beliefbench.cli.option_values import Command
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
@@ -16,7 +17,7 @@ AT_SCALE_SECTIONS = ("Training documents", "Finetuning",
 """The README sections (headings' openings) that explain the demo's at-scale commands."""
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--quick", is_flag=True,
               help="The short version: one claim, three conditions, 30 steps (42 s fresh on "
                    "an idle machine, 7.2 min beside other jobs, 11 s cached: README).")

@@ -21,6 +21,7 @@ from beliefbench.claims import (
 )
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
+from beliefbench.cli.option_values import Group
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError, NameListError
@@ -192,7 +193,7 @@ def _summary(path: Path) -> str:
             f"annotations: {shares})")
 
 
-@click.group()
+@click.group(cls=Group)
 def docs() -> None:
     """Training documents in every experimental condition."""
 

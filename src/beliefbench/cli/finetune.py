@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from beliefbench.cli.errors import exit_interrupted
+from beliefbench.cli.option_values import Command
 from beliefbench.cli.paths import DataPath, UserPath
 from beliefbench.finetune.recipe import shipped_recipes_text
 from beliefbench.runlock import first_rank, holds
@@ -27,7 +28,7 @@ def _out_not_a_file(ctx: click.Context, param: click.Parameter, value: Path) -> 
     return value
 
 
-@click.command("finetune")
+@click.command("finetune", cls=Command)
 @click.option("--recipe", "recipe_name", required=True,
               help=f"Recipe YAML file, or the name of a shipped recipe: {shipped_recipes_text()} "
                    "(finetune/ in the repository, beliefbench/data/finetune/ installed): cpu "

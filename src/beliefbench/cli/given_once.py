@@ -11,11 +11,13 @@ from collections import Counter
 
 import click
 
+from beliefbench.cli.option_values import Command
+
 LIST = "it takes one comma-separated list"
 """What a list option takes: its refusal then says the one list that means every value."""
 
 
-def given_once(base: type[click.Command] = click.Command, /,
+def given_once(base: type[Command] = Command, /,
                **said: str) -> type[click.Command]:
     """A ``base`` command whose options ``said`` names refuse being given twice (a usage
     error, exit 2, before anything is read). ``said`` maps each option to what it takes; a
@@ -29,6 +31,7 @@ def given_once(base: type[click.Command] = click.Command, /,
         """The options refused twice, each with what it takes."""
 
         def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            self.refuse_options_as_values(ctx, args)  # said first (see Command)
             if not ctx.resilient_parsing:  # shell completion reads on
                 repeated = self._repeated(ctx, args)
                 if repeated:
@@ -73,7 +76,7 @@ def given_once(base: type[click.Command] = click.Command, /,
     return GivenOnce
 
 
-def lists_given_once(*names: str, base: type[click.Command] = click.Command
+def lists_given_once(*names: str, base: type[Command] = Command
                      ) -> type[click.Command]:
     """:func:`given_once` for list options alone: ``names`` each take a comma-separated list."""
     return given_once(base, **dict.fromkeys(names, LIST))

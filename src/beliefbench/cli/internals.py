@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from beliefbench.cli.errors import BadInput, warnings_to_stderr
 from beliefbench.cli.given_once import lists_given_once
+from beliefbench.cli.option_values import Group
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
@@ -193,26 +194,8 @@ def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> Non
                f"{mixed}: give each checkpoint its own --out", err=True)
 
 
-def not_an_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Refuse a value that is one of the command's own option names: ``--model $CKPT
-    --claims all`` with CKPT unset or empty (a new shell, or a finetune that left no step
-    folder for README's ``CKPT=...`` line) reaches click as ``--model --claims all``, which
-    said "Got unexpected extra argument (all)", naming neither --model nor the variable."""
-    text = "" if value is None else str(value)
-    names = {opt for p in ctx.command.get_params(ctx) for opt in (*p.opts, *p.secondary_opts)}
-    if text.startswith("-") and text.split("=", 1)[0] in names:
-        opt = param.opts[0]
-        var = "CKPT" if opt == "--model" else "VAR"  # CKPT: README's name for a checkpoint
-        raise click.BadParameter(
-            f"{text!r} is the next option, not a value: {opt} has none (an empty shell "
-            f"variable? `{opt} ${var}` passes nothing where {var} is unset or empty, as in a "
-            f"new shell)", ctx=ctx, param=param)
-    return value
-
-
 common_model = [
-    click.option("--model", "model_path", required=True, help=MODEL_HELP,
-                 callback=not_an_option),
+    click.option("--model", "model_path", required=True, help=MODEL_HELP),
     click.option("--claims", default="all", show_default=True,
                  help=CLAIMS_HELP),
     click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
@@ -234,7 +217,8 @@ def with_options(options: list) -> Callable:
     return decorate
 
 
-@click.group()
+# README's name for a checkpoint, in the message on an empty one (see option_values)
+@click.group(cls=Group, variables={"--model": "CKPT"})
 def internals() -> None:
     """Judge-free belief measures: margins, logit lens, probes, trajectories."""
     # the internals modules' logged warnings (a claim without pairs of the chosen kinds) as
@@ -436,7 +420,6 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 
 @internals.command(cls=lists_given_once("--claims", "--parts"))
 @click.option("--manifest", required=True, type=UserPath(path_type=Path),
-              callback=not_an_option,
               help="A finetune manifest.jsonl (or the run directory holding it).")
 @click.option("--claims", default="all", show_default=True,
               help=CLAIMS_HELP)

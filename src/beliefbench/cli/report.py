@@ -31,6 +31,7 @@ from beliefbench.cli.errors import (
     warnings_to_stderr,
 )
 from beliefbench.cli.given_once import lists_given_once
+from beliefbench.cli.option_values import Command
 from beliefbench.cli.outputs import (
     note_if_replacing,
     refuse_other_report,
@@ -201,7 +202,7 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class JsonUsageErrors(click.Command):
+class JsonUsageErrors(Command):
     """With ``--json``, an option click itself refuses (not a number, out of range, left
     out: its usage error, exit 2) is printed as the command's JSON error object on stdout
     too, as the docs promise for every exit 2: a CI step reading the output (``--bootstrap
@@ -457,7 +458,9 @@ class _JsonUsageErrors(JsonUsageErrors):
         """Log paths beside the options, as ``report LOGS`` takes them (``gate base/ new/``),
         or after one (``--baseline logs/*.eval``: the shell's glob gives the option its first
         file): click said ``Missing option '--baseline'`` or ``Got unexpected extra
-        arguments``, never how the gate takes paths. Said here, with the command to run."""
+        arguments``, never how the gate takes paths. Said here, with the command to run,
+        after an option with no value (``--baseline $BASE --candidate logs/b``, BASE unset)."""
+        self.refuse_options_as_values(ctx, args)
         if not ctx.resilient_parsing:
             try:
                 opts, rest, _ = self.make_parser(ctx).parse_args(args=list(args))

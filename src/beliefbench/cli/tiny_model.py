@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from beliefbench.cli.option_values import Command
 from beliefbench.cli.paths import UserPath
 
 
-@click.command("tiny-model")
+@click.command("tiny-model", cls=Command)
 @click.option("--out", "out_dir", required=True, type=UserPath(file_okay=False, path_type=Path),
               help="Directory to write the model and tokenizer into.")
 @click.option("--pretrain-steps", default=0, show_default=True, type=click.IntRange(min=0),
