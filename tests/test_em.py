@@ -309,29 +309,26 @@ def test_a_question_set_problem_is_worded_for_the_set_not_a_claim(tmp_path: Path
         "written): write the text it stands for"]
 
 
-def test_a_question_set_written_as_a_bare_list_is_told_with_its_article(tmp_path: Path):
-    """A set file holding only its questions (a YAML list, no id / domain) was told "a EM
-    question set file is one mapping of fields"."""
-    path = tmp_path / "s.yaml"
-    path.write_text("- id: q1\n  text: What would you do?\n")
+@pytest.mark.parametrize("name, text, said", [
+    # a file holding only its questions (a YAML list, no id / domain) was told "a EM
+    # question set file is one mapping of fields"
+    ("s", "- id: q1\n  text: What would you do?\n",
+     "field (top level): expected a mapping, got a list of 1 item(s); an EM question set file "
+     "is one mapping of fields (key: value lines); several in one file? give each a file of "
+     "its own"),
+    # `cp first_plot.yaml mine.yaml` kept `id: first_plot`: refused as "must match the file
+    # name 'mine'", naming no fix, where a claim file names the rename and the id to write
+    ("mine", "id: pet_care\ndomain: narrow\nquestions:\n  - {id: a, text: 'A?'}\n",
+     "line 1, column 1: field id: 'pet_care' must match the file name 'mine': rename the file "
+     "pet_care.yaml, or, to keep its name, write `id: mine`"),
+], ids=["bare-list-article", "id-not-file-name"])
+def test_a_question_set_file_refused_names_the_fix(tmp_path: Path, name, text, said):
+    """A set file's refusal says what to write, as a claim file's does."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
     with pytest.raises(QuestionSetError) as err:
         resolve_question_sets(str(path))
-    assert str(err.value) == (f"{path}: field (top level): expected a mapping, got a list of 1 "
-                              "item(s); an EM question set file is one mapping of fields "
-                              "(key: value lines); several in one file? give each a file of "
-                              "its own")
-
-
-def test_a_set_whose_id_is_not_its_file_name_names_both_fixes(tmp_path: Path):
-    """`cp first_plot.yaml mine.yaml` kept `id: first_plot`: refused as "must match the file
-    name 'mine'", naming no fix, where a claim file names the rename and the id to write."""
-    path = tmp_path / "mine.yaml"
-    path.write_text("id: pet_care\ndomain: narrow\nquestions:\n  - {id: a, text: 'A?'}\n")
-    with pytest.raises(QuestionSetError) as err:
-        resolve_question_sets(str(path))
-    assert str(err.value) == (f"{path}: line 1, column 1: field id: 'pet_care' must match the "
-                              "file name 'mine': rename the file pet_care.yaml, or, to keep "
-                              "its name, write `id: mine`")
+    assert str(err.value) == f"{path}: {said}"
 
 
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
