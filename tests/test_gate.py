@@ -592,9 +592,9 @@ def test_every_bad_option_value_is_named_in_one_error(base_and_new):
             "more where more rises are checked, as the refusal then says), got 0\n"
             "also: seed / --seed: must be 0 or more, got -1\n"
             "also: max_failed / --max-failed: must be between 0 and 1, got 2 (a share "
-            "written as a decimal: 0.02 for 2%)\n"
+            "written as a decimal: 2% is --max-failed 0.02)\n"
             "also: max_unread / --max-unread: must be between 0 and 1, got 3 (a share "
-            "written as a decimal: 0.03 for 3%)")
+            "written as a decimal: 3% is --max-unread 0.03)")
     assert r.exit_code == 2 and r.stderr == f"Error: {said}\n", r.output
     r = _gate(base, new, *bad, "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"] == said

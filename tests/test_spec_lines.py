@@ -444,7 +444,8 @@ def test_an_em_set_id_that_is_not_the_file_name_is_named_at_its_line(tmp_path):
     with pytest.raises(QuestionSetError) as err:
         load_question_set(path)
     assert str(err.value) == (f"{where(path, '^id:', 'id')}: field id: 'first_plot' must "
-                              "match the file name 'mine'")
+                              "match the file name 'mine': rename the file first_plot.yaml, "
+                              "or, to keep its name, write `id: mine`")
 
 
 def test_an_em_set_behaviour_and_a_set_in_two_files_are_named_at_their_lines(tmp_path):
