@@ -15,9 +15,9 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.resources import user_path
@@ -341,6 +341,42 @@ def _metadata_typed() -> tuple[list[str], bool]:
     return os.environ.get(METADATA_VARIABLE, "").split(), True
 
 
+class MetadataItem(NamedTuple):
+    """One ``--metadata`` item as typed and as Inspect reads it."""
+
+    named: str
+    """How a refusal names it: ``--metadata step=010``, or ``INSPECT_EVAL_METADATA: ...``."""
+    variable: bool
+    """Whether it came from :data:`METADATA_VARIABLE` (the fix is written there)."""
+    key: str
+    """Its key as Inspect reads it (``-`` as ``_``)."""
+    raw: str
+    """The text after its ``=``."""
+    value: Any
+    """That text as YAML reads it (Inspect's ``parse_cli_args``); the text itself where YAML
+    cannot read it."""
+
+
+def metadata_items(keys: Container[str]) -> Iterator[MetadataItem]:
+    """The ``--metadata`` items (or :data:`METADATA_VARIABLE`'s) whose key is one of
+    ``keys``, each read as Inspect reads it: one reading for every check of a label typed
+    (the belief task's step / condition / checkpoint, the EM task's kl)."""
+    import yaml
+
+    items, variable = _metadata_typed()
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.replace("-", "_")
+        if not sep or key not in keys:
+            continue
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        named = f"{METADATA_VARIABLE}: {item}" if variable else f"--metadata {item}"
+        yield MetadataItem(named, variable, key, raw, value)
+
+
 def _yaml_number_reading(text: str, value: int | float) -> str:
     """Why YAML (1.1, as Inspect's ``yaml.safe_load`` reads it) made ``text`` the number
     ``value``: the form that changed it, so a refusal says what happened to ``1:30``."""
@@ -374,21 +410,12 @@ def _check_labels_read_as_typed() -> None:
     (``0x10``, ``1:30``, ``0_10``, ``1.10``) is refused, as the log's number cannot be read
     back as what was typed; a step typed as that same whole number (``+625``, ``1_000``) is
     the step typed. Refused before anything runs."""
-    import yaml
-
-    items, variable = _metadata_typed()
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key, typed = key.replace("-", "_"), raw.strip()  # the key as Inspect reads it
-        if not sep or key not in ("step", "condition", "checkpoint"):
-            continue
-        try:
-            value = yaml.safe_load(raw)  # as Inspect's parse_cli_args reads it
-        except yaml.YAMLError:
-            continue
+    for named, variable, key, raw, value in metadata_items(("step", "condition",
+                                                            "checkpoint")):
+        typed = raw.strip()
+        # text YAML cannot read is kept as text (a str): no number, nothing to refuse
         if isinstance(value, bool) or not isinstance(value, int | float) or str(value) == typed:
             continue
-        named = f"{METADATA_VARIABLE}: {item}" if variable else f"--metadata {item}"
         why = _yaml_number_reading(typed, value)
         if key == "step":
             try:

@@ -860,7 +860,7 @@ def check_claim_file(path: Path, claim: Claim) -> None:
     if path.stem != claim.id:
         problems.append(f"{located(path, 'id')}: field id: {claim.id!r} does not match the "
                         f"file name; a claim file must be named <id>.yaml: "
-                        f"{_renaming(path, claim.id)}")
+                        f"{renaming(path, claim.id)}")
     for family in FAMILIES:
         n = len(claim.questions.of(family))
         if n < MIN_QUESTIONS:
@@ -873,7 +873,7 @@ def check_claim_file(path: Path, claim: Claim) -> None:
         raise ClaimSpecError("\n".join(problems))
 
 
-def _renaming(path: Path, claim_id: str) -> str:
+def renaming(path: Path, claim_id: str) -> str:
     """The two ways to mend a file whose id is not its name: rename the file, or (a copy of
     another claim, started from it: ``cp kale.yaml kale2.yaml``, where renaming would meet the
     original) write the file's name as its id, where that name is a valid id."""

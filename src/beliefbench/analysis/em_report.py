@@ -412,7 +412,9 @@ def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _as_bool(value: Any) -> bool | None:
+def as_bool(value: Any) -> bool | None:
+    """A ``kl`` label as em-report reads it: True, False, or None where it is neither (the
+    EM task refuses such a label before it runs)."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -432,7 +434,7 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
     ``--metadata kl=`` (an unset shell variable, recorded as null) says nothing: it was read
     as ``none``, i.e. ``no-kl``, even for a checkpoint whose recipe had the term."""
     if metadata.get("kl") is not None:
-        flag = _as_bool(metadata["kl"])
+        flag = as_bool(metadata["kl"])
         if flag is None:
             raise LogError(f"{path}: eval metadata 'kl' must be true or false, got "
                            f"{metadata['kl']!r} (recorded when the eval ran: run it again "

@@ -25,7 +25,7 @@ from beliefbench.claims import (
     Id,
     NonEmpty,
     Written,
-    _renaming,
+    renaming,
     repeated_ids,
     validated_with,
 )
@@ -98,7 +98,7 @@ def load_question_set(path: str | Path) -> QuestionSet:
     if qs.id != path.stem:
         # the fix named, as for claim files: "must match the file name" named none
         raise QuestionSetError(f"{located(path, 'id')}: field id: {qs.id!r} must match the "
-                               f"file name {path.stem!r}: {_renaming(path, qs.id)}")
+                               f"file name {path.stem!r}: {renaming(path, qs.id)}")
     if qs.behaviour is not None:
         _check_behaviour(path, qs.behaviour)
     return qs

@@ -76,30 +76,19 @@ def _refuse_unread_kl() -> None:
     """Refuse, before anything runs, a ``--metadata kl=...`` that em-report cannot read as
     true or false (``kl=maybe``, ``kl=2``): Inspect recorded it without a word, and em-report
     refused the finished log (exit 2), so the whole eval had to run again."""
-    import yaml
-
-    from beliefbench.arguments import METADATA_VARIABLE, _metadata_typed, running_program
+    from beliefbench.arguments import metadata_items, running_program
 
     if running_program() != "inspect" or sys.argv[1:2] not in (["eval"], ["eval-set"]):
         return  # a sweep labels from the manifest; eval-retry takes the log's metadata
-    items, variable = _metadata_typed()
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or key.replace("-", "_") != "kl":
-            continue
-        try:
-            value = yaml.safe_load(raw)  # as Inspect's parse_cli_args reads it
-        except yaml.YAMLError:
-            value = raw
-        if value is None:
+    for item in metadata_items(("kl",)):
+        if item.value is None:
             continue  # kl= (an unset shell variable): not given, as em-report reads it
-        from beliefbench.analysis.em_report import _as_bool
+        from beliefbench.analysis.em_report import as_bool
 
-        if _as_bool(value) is None:
-            named = f"{METADATA_VARIABLE}: {item}" if variable else f"--metadata {item}"
+        if as_bool(item.value) is None:
             raise TaskArgumentError(
-                f"{named}: em-report reads kl as true or false and would refuse this log "
-                f"(got {raw.strip()!r}); pass kl=true for a checkpoint trained with the KL "
+                f"{item.named}: em-report reads kl as true or false and would refuse this log "
+                f"(got {item.raw.strip()!r}); pass kl=true for a checkpoint trained with the KL "
                 "term, kl=false for one without, or leave kl out (a sweep's manifest then "
                 "says)")
 
