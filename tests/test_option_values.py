@@ -104,3 +104,29 @@ def test_every_command_refuses_an_option_as_a_value() -> None:
     plain = [name for name, cmd in _commands(cli)
              if not isinstance(cmd, Group if isinstance(cmd, click.Group) else Command)]
     assert not plain, f"not a beliefbench.cli.option_values Command/Group: {plain}"
+
+
+def test_a_value_attached_to_its_option_is_the_value_typed(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """`--dir=--force` (or `-T--claims=x`) is typed, never an empty variable dropped (`--dir=$D`
+    with D empty gives `--dir=`): the value is taken as given, where it was refused as "the
+    next option"; the refusal of `--dir --force` says this way to give such a value."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["claims", "new", "x", "--dir=--force"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "--force" / "x.yaml").is_file()
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path / "m.jsonl"),
+                                   "-T--claims=x"])
+    assert res.exit_code == 2 and "is the next option" not in res.output, res.output
+    assert "m.jsonl" in res.output, res.output
+    res = CliRunner().invoke(cli, ["claims", "new", "y", "--dir", "--force"])
+    assert res.exit_code == 2, res.output
+    assert (_refusal("--dir", "--force") + "; for a value of that name itself: "
+            "--dir=--force") in res.output, res.output
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path / "m.jsonl"),
+                                   "-T", "--claims=x"])
+    assert res.exit_code == 2, res.output
+    assert (_refusal("-T", "--claims=x") + "; for a value of that name itself: "
+            "-T--claims=x") in res.output, res.output
+    assert not (tmp_path / "y.yaml").exists()

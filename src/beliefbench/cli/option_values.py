@@ -7,7 +7,8 @@ alike. Every command of the CLI is a :class:`Command` (every group a :class:`Gro
 ``command()`` makes one), so the rule holds for each option that takes a value, checked
 before its type reads it (``--baseline --candidate`` was "Path '--candidate' does not
 exist"). Numbers are left to click, whose message names the option already (``'--out' is not
-a valid integer``)."""
+a valid integer``). A value attached to its option (``--out=--json``, ``-T--x``) is typed as it
+stands, never an empty variable dropped (``--out=$OUT`` gives ``--out=``), and is taken."""
 
 from __future__ import annotations
 
@@ -46,11 +47,28 @@ def not_an_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     if text.startswith("-") and text.split("=", 1)[0] in names:
         opt = param.opts[0]
         var = _variable(ctx, opt)
+        # the one way to give such a value: attached, as no dropped variable leaves it
+        attached = f"{opt}={text}" if opt.startswith("--") else f"{opt}{text}"
         raise click.BadParameter(
             f"{text!r} is the next option, not a value: {opt} has none (an empty shell "
             f"variable? `{opt} ${var}` passes nothing where {var} is unset or empty, as in a "
-            f"new shell)", ctx=ctx, param=param)
+            f"new shell); for a value of that name itself: {attached}", ctx=ctx, param=param)
     return value
+
+
+def _separate_values(params: list[click.Parameter], args: list[str]) -> set[tuple[str, str]]:
+    """``(param name, value)`` for each word that follows an option's own name (``--out``
+    ``--json``), where an empty variable between them would have been: a value attached to
+    its option (``--out=--json``, ``-T--json``) has none to have dropped. Clusters of short
+    options (``-xT``) are left out: what they swallowed is left to click."""
+    by_name = {opt: p for p in params if isinstance(p, click.Option)
+               for opt in (*p.opts, *p.secondary_opts)}
+    found = set()
+    for i, word in enumerate(args):
+        param = by_name.get(word)
+        if param is not None and param.name is not None:
+            found.update((param.name, v) for v in args[i + 1:i + 1 + max(param.nargs, 1)])
+    return found
 
 
 class Command(click.Command):
@@ -66,7 +84,8 @@ class Command(click.Command):
 
     def refuse_options_as_values(self, ctx: click.Context, args: list[str]) -> None:
         """The first option, in the order given, whose value click's own parser read as
-        another option's name is refused; none where the arguments are wrong in the parser's
+        another option's name, given as a word of its own after the option's (not attached,
+        ``--out=--json``), is refused; none where the arguments are wrong in the parser's
         eyes (a trailing ``--claims`` with no value) or ask for --help: click then says its
         own message or prints the help."""
         if ctx.resilient_parsing:  # shell completion reads on
@@ -78,6 +97,7 @@ class Command(click.Command):
         helper = self.get_help_option(ctx)
         if helper is not None and helper in order:
             return
+        separate = _separate_values(self.get_params(ctx), list(args))
         for param in dict.fromkeys(order):  # each once, first given first
             if not _takes_text(param):
                 continue
@@ -85,7 +105,8 @@ class Command(click.Command):
             values = given if isinstance(given, (list, tuple)) else [given]
             for value in values:
                 for v in value if isinstance(value, (list, tuple)) else [value]:
-                    not_an_option(ctx, param, v)
+                    if (param.name, v) in separate:
+                        not_an_option(ctx, param, v)
 
 
 class Group(click.Group):
