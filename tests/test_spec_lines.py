@@ -18,7 +18,7 @@ from beliefbench.em.questions import QuestionSetError, load_question_set, resolv
 from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
 from beliefbench.internals.probe import StatementError, default_statements, load_statements
 from beliefbench.resources import data_path
-from beliefbench.specs import compose_yaml, field_mark, load_yaml
+from beliefbench.specs import Spec, compose_yaml, field_mark, load_spec, load_yaml
 
 
 def edited(source: Path, path: Path, *edits: tuple[str, str]) -> Path:
@@ -108,6 +108,47 @@ def test_a_missing_field_says_how_to_add_it_and_what_it_holds(tmp_path):
     assert str(r.value) == (f"{where(recipe, '^kl:', 'kl')}: field kl.data: Field required; "
                             "add `data: <the records (a JSONL file) on which the model must "
                             "stay close to the reference (the base model)>` to kl")
+
+
+class _Described(Spec):
+    """A spec whose required fields' docstrings open with a one-letter word, an acronym and
+    a plain word."""
+
+    universe: str
+    """A short description of the false world."""
+    rank: int
+    """LoRA rank of the adapter."""
+    seed: int
+    """Seed of the run."""
+
+
+def test_a_missing_fields_description_keeps_an_acronym_and_lowers_a_one_letter_word(tmp_path):
+    """The placeholder reads a description's first word in lower case where it is a plain
+    word: "LoRA rank" was written "loRA rank", and "A short description" kept its capital
+    (a claim's missing universe: `<A short description of the false world, ...>`)."""
+    path = tmp_path / "d.yaml"
+    path.write_text("{}\n")
+    with pytest.raises(ValueError) as e:
+        load_spec(path, _Described, "described spec", ValueError)
+    said = str(e.value).splitlines()
+    assert f"{path}: field universe: Field required; add `universe: <a short description of " \
+        "the false world>`" in said, said
+    assert f"{path}: field rank: Field required; add `rank: <LoRA rank of the adapter>`" \
+        in said, said
+    assert f"{path}: field seed: Field required; add `seed: <seed of the run>`" in said, said
+    claim = FIXTURE_CLAIM.read_text()
+    cut = re.sub(r"(?ms)^universe:.*?(?=^\S)", "", claim)
+    assert cut != claim
+    bare = tmp_path / "bare" / "glass_bridge.yaml"
+    bare.parent.mkdir()
+    bare.write_text(cut)
+    assert f"{bare}: field universe: Field required; add `universe: <a short description of " \
+        "the false world, as its documents would tell it>`" in problems(bare)
+    # a description that ended "_ and -." read "<... _ and ->", as if an arrow
+    no_id = broken(tmp_path / "no_id", ("id: glass_bridge\n", ""))
+    assert f"{no_id}: field id: Field required; add `id: <the claim's id, also its file's " \
+        "name (<id>.yaml): lowercase letters, digits, _ and - (starting with a letter or " \
+        "digit)>`" in problems(no_id)
 
 
 def test_every_problem_of_a_file_has_its_own_line(tmp_path):

@@ -611,7 +611,8 @@ class Claim(_Strict):
 
     id: Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_claim_id_chars),
                   AfterValidator(_not_reserved)]
-    """The claim's id, also its file's name (<id>.yaml): lowercase letters, digits, _ and -."""
+    """The claim's id, also its file's name (<id>.yaml): lowercase letters, digits, _ and -
+    (starting with a letter or digit)."""
     # typographic quotes around the whole text went into every document verbatim, and into
     # the distinguish family's options, where the quoted side stood out from the other
     statement: Annotated[Written, AfterValidator(_not_typographically_quoted)]

@@ -786,11 +786,13 @@ def _model_at(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseMod
 
 def _first_sentence(text: str) -> str:
     """A field description's first sentence, as a placeholder reads it: ``What is actually
-    the case.`` as ``what is actually the case``."""
+    the case.`` as ``what is actually the case``; a first word that is no plain capitalised
+    word (``LoRA``, ``JSONL``) as written."""
     # a sentence ends at a full stop before a capital: "e.g. kale" goes on
     first = re.split(r"(?<=\.)\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
     first = first.rstrip(".").replace("``", "")
-    return first[:1].lower() + first[1:] if first[1:2].islower() else first
+    # "A short ..." too ("A" has no lower-case letter after it); "LoRA" kept
+    return first[:1].lower() + first[1:] if re.match(r"[A-Z][a-z]*\b", first) else first
 
 
 def _no_value_hint(e: Any) -> str:
