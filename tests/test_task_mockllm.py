@@ -371,10 +371,15 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
     ({"families": "open_ended,vibes"}, r"families: unknown famil.*vibes.*valid"),
     ({"families": "binnary"}, r"^families: unknown famil\(ies\) \['binnary'\] \(did you mean "
                               r"'binary'\?\); valid: \["),
-    # a name that is no judge mode is read as the judge's model, which -T judge does not take
-    ({"judge": "oracle"}, r"^judge: unknown value 'oracle' \(a judge model is bound as a model "
-                          r"role, not by judge: --model-role grader=oracle, .*\); "
+    # a word that is no model name (provider/model) gets what each mode is, not the advice
+    # to bind it as the grader (`--model-role grader=offline` names no model)
+    ({"judge": "oracle"}, r"^judge: unknown value 'oracle' \(model: an LLM judge, the grader "
+                          r"model role; markers: the offline keyword heuristic\); "
                           r"valid: \['model', 'markers'\]$"),
+    ({"judge": "offline"}, r"^judge: unknown value 'offline' \(model: an LLM judge, the "
+                           r"grader model role; markers: the offline keyword heuristic\); "
+                           r"valid: \['model', 'markers'\]$"),
+    # a model name is told where a judge model goes, which -T judge does not take
     ({"judge": "openai/gpt-4.1-mini"},
      r"^judge: unknown value 'openai/gpt-4.1-mini' \(a judge model is bound as a model role, "
      r"not by judge: --model-role grader=openai/gpt-4.1-mini, in Python eval\(\.\.\., "

@@ -299,9 +299,14 @@ def belief(
 def _judge_model_hint(judge: Any) -> str:
     """What to do with a judge model given as ``-T judge=openai/gpt-4.1-mini``: ``judge``
     picks model or markers; the model itself is a model role (the bare "unknown value" sent
-    a newcomer looking for a list of judge names)."""
+    a newcomer looking for a list of judge names). A word that names no model (no
+    ``provider/``: ``offline``, ``oracle``) is told what each mode is: ``--model-role
+    grader=offline`` named no model."""
     if not isinstance(judge, str):
         return ""
+    if "/" not in judge:
+        return " (model: an LLM judge, the grader model role; markers: the offline keyword " \
+            "heuristic)"
     return (f" (a judge model is bound as a model role, not by judge: --model-role "
             f"grader={judge}, in Python eval(..., model_roles={{'grader': {judge!r}}}), with "
             f"judge left at 'model', the default)")
