@@ -94,3 +94,22 @@ def test_a_removed_working_directory_reads_the_same_in_every_command(tmp_path, m
         f"no such file 'shard/kl.jsonl'{note}, nor in beliefbench's shipped data")
     assert _kl("kl.jsonl", tmp_path) == (
         f"no such file 'kl.jsonl'{note}, nor in beliefbench's shipped data")
+
+
+def test_a_path_in_an_unknown_users_home_is_refused_not_a_crash(tmp_path, monkeypatch):
+    """``~nosuchuser/c.jsonl`` (a user name mistyped after ``~``): the missing-folder note
+    expanded it, which raises "Could not determine home directory", so the audit stopped on
+    an unexpected error where it had said "no such file or directory"."""
+    monkeypatch.chdir(tmp_path)
+    said = _said(["audit", "~bb_nosuchuser/c.jsonl", "--claims", "all",
+                  "--out", str(tmp_path / "a")])
+    assert "unexpected error" not in said and "~bb_nosuchuser/c.jsonl" in said, said
+    assert "no such file or directory" in said, said
+    # finetune --data and docs mix --docs stopped on it too (a traceback, before this)
+    said = _said(["finetune", "--data", "~bb_nosuchuser/d.jsonl", "--base", "x",
+                  "--out", str(tmp_path / "f")])
+    assert "'~bb_nosuchuser/d.jsonl' does not exist" in said, said
+    said = _said(["docs", "mix", "--docs", "~bb_nosuchuser/d.jsonl", "--out",
+                  str(tmp_path / "m")])
+    assert said.endswith("--docs ~bb_nosuchuser/d.jsonl: no such documents file"), said
+    assert missing_folder(Path("~bb_nosuchuser/c.jsonl"), here=True) == ""

@@ -50,7 +50,8 @@ def cwd_gone(path: str | Path | None = None) -> bool:
     given): :func:`os.path.abspath` and :meth:`Path.resolve` of a relative path then raise
     a FileNotFoundError naming no file, which reached the user as a traceback or as a bare
     "[Errno 2] No such file or directory"."""
-    if path is not None and Path(path).expanduser().is_absolute():
+    if path is not None and ((home := _home_expanded(Path(path))) is None
+                             or home.is_absolute()):
         return False
     try:
         os.getcwd()
@@ -80,6 +81,8 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
     be missing in the working directory even where no folder on its way is (``kl.data``,
     looked for in the shipped data too, says where it was looked for first); the working
     directory is named once, by the missing folder where that is in it."""
+    if _home_expanded(path) is None:  # ~nosuchuser/x: no folder to look for on its way
+        return ""
     if pattern:
         fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), path.parts))
         if not fixed:
@@ -107,6 +110,17 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
             return f" ({CWD_GONE})"
         return f" in the working directory, {cwd}{note}"
     return note
+
+
+def _home_expanded(path: Path) -> Path | None:
+    """``path`` with a leading ``~`` or ``~user`` expanded; None where that user's home is
+    not known (``~nosuchuser/x``, or ``~`` without HOME), where :meth:`Path.expanduser`
+    raises RuntimeError, which stopped the command that only wanted to say the path is
+    missing."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return None
 
 
 def _cwd() -> Path | None:
