@@ -130,3 +130,14 @@ def test_a_value_attached_to_its_option_is_the_value_typed(tmp_path: Path,
     assert (_refusal("-T", "--claims=x") + "; for a value of that name itself: "
             "-T--claims=x") in res.output, res.output
     assert not (tmp_path / "y.yaml").exists()
+
+
+def test_shell_completion_reads_past_an_option_with_no_value() -> None:
+    """Completing after `--baseline --candidate` (a word still being typed) offers the
+    options: the refusal is for a command run, not for the shell's completion, which reads
+    half-typed lines."""
+    from click.shell_completion import ShellComplete
+
+    complete = ShellComplete(cli, {}, "beliefbench", "_BELIEFBENCH_COMPLETE")
+    assert [c.value for c in complete.get_completions(["gate", "--baseline", "--candidate"],
+                                                      "--js")] == ["--json"]
