@@ -18,7 +18,7 @@ from beliefbench.audit.sources import missing_paths
 from beliefbench.cli import cli
 from beliefbench.finetune.local import FinetuneError, kl_data_path
 from beliefbench.finetune.recipe import load_recipe, recipe_file
-from beliefbench.not_found import CWD_GONE, missing_folder
+from beliefbench.not_found import CWD_GONE, missing_folder, where_missing
 
 
 def _kl(data: str, folder: Path) -> str:
@@ -113,3 +113,110 @@ def test_a_path_in_an_unknown_users_home_is_refused_not_a_crash(tmp_path, monkey
                   str(tmp_path / "m")])
     assert said.endswith("--docs ~bb_nosuchuser/d.jsonl: no such documents file"), said
     assert missing_folder(Path("~bb_nosuchuser/c.jsonl"), here=True) == ""
+
+
+def test_where_missing_names_a_missing_folder_on_the_way_with_its_close_names(tmp_path):
+    """The one rule every reader says: a folder missing on the way wins, named with the
+    close names beside it, and no names beside the leaf are said (its folder is not
+    there to hold any)."""
+    (tmp_path / "shards").mkdir()
+    (tmp_path / "shards" / "a.jsonl").write_text("{}\n")
+    gone = tmp_path / "shard" / "a.jsonl"
+    assert where_missing(gone, files=True) == (
+        f" (no folder {tmp_path / 'shard'}; close names in {tmp_path}: shards)")
+    # deeper: the first missing folder is named, not the leaf's own
+    assert where_missing(tmp_path / "shards" / "day" / "x" / "a.jsonl") == (
+        f" (no folder {tmp_path / 'shards' / 'day'})")
+    # a folder meant (folder=True): the path itself is that folder, said once, with the
+    # close names beside it, not again as names beside a leaf
+    assert where_missing(tmp_path / "shardz", folder=True, files=None) == (
+        f" (no folder {tmp_path / 'shardz'}; close names in {tmp_path}: shards)")
+    # a pattern: the folder before its wildcard; no names are close to a wildcard
+    assert where_missing(tmp_path / "shard" / "*.jsonl", pattern=True) == (
+        f" (no folder {tmp_path / 'shard'}; close names in {tmp_path}: shards)")
+    assert where_missing(tmp_path / "shards" / "*.jsonx", pattern=True) == ""
+
+
+def test_where_missing_names_the_close_files_or_folders_beside_a_missing_leaf(tmp_path):
+    """Where the leaf's folder is there, the close names beside the leaf: files, folders
+    or either as the reader asks, ``skip`` leaving out the stats files beside datasets."""
+    (tmp_path / "negated.jsonl").write_text("{}\n")
+    (tmp_path / "negatd.jsonl.stats.json").write_text("{}\n")
+    (tmp_path / "negated").mkdir()
+    typo = tmp_path / "negatd.jsonl"
+    assert where_missing(typo, files=True, skip=".stats.json") == (
+        f" (close names in {tmp_path}: negated.jsonl)")
+    # without skip the stats file is one of the close files
+    assert "negatd.jsonl.stats.json" in where_missing(typo, files=True)
+    # folders only (a model folder): the folder, not the files
+    assert where_missing(tmp_path / "negatd") == f" (close names in {tmp_path}: negated)"
+    # either (a corpus path, a claim path): files and folders together
+    said = where_missing(tmp_path / "negatd", files=None, skip=".stats.json")
+    prefix = f" (close names in {tmp_path}: "
+    assert said.startswith(prefix) and said.endswith(")")
+    assert set(said[len(prefix):-1].split(", ")) == {"negated", "negated.jsonl"}
+
+
+def test_where_missing_says_nothing_where_nothing_is_close(tmp_path, monkeypatch):
+    """Nothing close beside the leaf: empty, so the reader's "no such ..." stands alone;
+    a relative path read from two directories (``pwd``, Inspect building its task in
+    another folder than the shell's) names no folder: there is no one to name."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "negated.jsonl").write_text("{}\n")
+    assert where_missing(tmp_path / "data" / "zzz.md", files=True) == ""
+    assert where_missing(tmp_path / "data" / "zzz") == ""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert where_missing(Path("dat/negated.jsonl"), files=True, pwd=True) == (
+        f" (no folder dat in the working directory, {tmp_path}; close names there: data; a "
+        f"relative path is read from the directory the command runs in)")
+    monkeypatch.setenv("PWD", str(tmp_path / "data"))  # the shell elsewhere
+    assert where_missing(Path("dat/negated.jsonl"), files=True, pwd=True) == ""
+    # here: the working directory named, then the close names in the folder that is there
+    assert where_missing(Path("data/negatd.jsonl"), files=True, here=True) == (
+        f" in the working directory, {tmp_path} (close names in data: negated.jsonl)")
+
+
+def test_a_template_path_run_from_another_directory_names_the_missing_folder(tmp_path,
+                                                                             monkeypatch):
+    """`-T judge_template=scratch/strict.md` run where there is no scratch/ said only "no
+    such file"; it names the missing folder, as every other path does."""
+    from beliefbench.arguments import TaskArgumentError, check_text_file
+
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("PWD", str(tmp_path / "elsewhere"))
+    with pytest.raises(TaskArgumentError) as e:
+        check_text_file("judge_template", "scratch/strict.md")
+    assert str(e.value) == (
+        f"judge_template: no such file 'scratch/strict.md' (no folder scratch in the working "
+        f"directory, {tmp_path / 'elsewhere'}; a relative path is read from the directory "
+        f"the command runs in)")
+
+
+def test_a_claim_file_typed_in_the_working_directory_names_the_close_files(tmp_path,
+                                                                           monkeypatch):
+    """`claims validate kael.yaml` beside kale.yaml said only "no such claim file or
+    directory" (the claims' own near miss looks in a named folder only); the close names
+    beside it are said, as for every other path."""
+    (tmp_path / "kale.yaml").write_text("id: kale\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert _said(["claims", "validate", "kael.yaml"]).startswith(
+        "claims: no such claim file or directory 'kael.yaml' (close names in .: kale.yaml) ")
+
+
+def test_a_base_name_not_in_the_cache_names_the_close_folders(tmp_path, monkeypatch):
+    """`--base tiny-ptt` beside tiny-pt (no slash: read as a Hub id, not in the cache) said
+    only "no such folder, and no model of that name in the local Hugging Face cache"; the
+    close folders are named first, as for `--base models/tiny-ptt`."""
+    from beliefbench.finetune.base import resolve_base
+
+    (tmp_path / "tiny-pt").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FinetuneError) as e:
+        resolve_base("tiny-ptt")
+    assert str(e.value).startswith("--base tiny-ptt: no such folder (close names in .: "
+                                   "tiny-pt), and no model of that name in the local "
+                                   "Hugging Face cache")

@@ -657,11 +657,12 @@ def check_text_file(name: str, value: Any, what: str = "file",
         raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
     path = user_path(str(value))
     if not path.exists():
-        from beliefbench.not_found import close_names
+        from beliefbench.not_found import where_missing
 
+        # scratch/strict.md run from another directory: no scratch/ there, as for any path
         close = did_you_mean(str(value), words) if isinstance(value, str) else ""
         raise TaskArgumentError(f"{name}: no such file {str(value)!r}"
-                                f"{close or close_names(path, files=True)}")
+                                f"{close or where_missing(path, files=True, pwd=True)}")
     if not path.is_file():
         raise TaskArgumentError(f"{name}: {str(value)!r} is a directory, not a file")
     try:

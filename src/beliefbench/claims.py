@@ -1314,24 +1314,25 @@ def _in_a_close_folder(head: str, name: str) -> str | None:
     return None
 
 
-def _near_miss(item: str, by_id: dict[str, Path]) -> str:
-    """``; did you mean ...?`` for a claim path that names nothing but is a near miss, or "":
-    the path with its ``.yaml`` left off (``mine/kale`` for ``mine/kale.yaml``), a close file
-    name in its folder (``mine/kael.yaml``), or a claim id given as its file name
-    (``kale.yaml``, with its folder on the search path, where ``kale`` names it)."""
+def _near_path(item: str) -> str | None:
+    """The claim path that ``item``, naming nothing, is a near miss of, or None: the path
+    with its ``.yaml`` left off (``mine/kale`` for ``mine/kale.yaml``), the same name in a
+    close folder, a close file name in its folder (``mine/kael.yaml``), or a close folder
+    of claim files. The path itself, not words: the YAML-comment case compares it with
+    ``item`` (a file whose name has the `` #...`` a comment took)."""
     if Path(item).suffix.lower() not in (".yaml", ".yml"):
         for suffix in (".yaml", ".yml"):
             if _exists(item + suffix) and user_path(item + suffix).is_file():
-                return f"; did you mean {item + suffix!r}?"
+                return item + suffix
     head, name = os.path.split(item.rstrip("/" + os.sep))
     moved = _in_a_close_folder(head, name)
     if moved:
-        return f"; did you mean {moved!r}?"
+        return moved
     if head and user_path(head).is_dir():
         files = {f.stem: f.name for f in spec_files(user_path(head))}  # ".yaml" alike in all
         close = difflib.get_close_matches(Path(name).stem, list(files), n=1, cutoff=0.7)
         if close:
-            return f"; did you mean {os.path.join(head, files[close[0]])!r}?"
+            return os.path.join(head, files[close[0]])
     if Path(name).suffix.lower() not in (".yaml", ".yml") and user_path(head or ".").is_dir():
         # a folder of claim files, misspelt (``tests/fixtures/claim/``)
         with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
@@ -1339,7 +1340,17 @@ def _near_miss(item: str, by_id: dict[str, Path]) -> str:
             names = [d.name for d in folder.iterdir() if d.is_dir()]
             for close in difflib.get_close_matches(name, names, n=3, cutoff=0.7):
                 if spec_files(folder / close):  # a folder of claims, not any folder
-                    return f"; did you mean {os.path.join(head, close)!r}?"
+                    return os.path.join(head, close)
+    return None
+
+
+def _near_miss(item: str, near: str | None, by_id: dict[str, Path]) -> str:
+    """``; did you mean ...?`` for a claim path that names nothing, or "": the path ``near``
+    it (:func:`_near_path`), else a claim id given as its file name (``kale.yaml``, with its
+    folder on the search path, where ``kale`` names it)."""
+    if near is not None:
+        return f"; did you mean {near!r}?"
+    head, name = os.path.split(item.rstrip("/" + os.sep))
     stem = Path(name).stem
     if not head and Path(name).suffix.lower() in (".yaml", ".yml") and stem in by_id:
         return f"; did you mean the claim id {stem!r} (it names {by_id[stem]})?"
@@ -1453,18 +1464,16 @@ def unread_json_note(selection: Selection = "all") -> str | None:
 
 def _no_folder(item: str) -> str:
     """`` (no folder my_claims in the working directory, /home/me; ...)`` for a relative
-    claim path whose first folder is missing there: `claims validate my_claims/kale.yaml`
-    run from another directory said only "no such claim file or directory". Empty where the
-    task's folder is not the shell's (`inspect eval tasks/belief.py` reads a path from both,
-    :func:`~beliefbench.resources.user_path`): no one directory to name."""
-    from beliefbench.not_found import missing_folder
+    claim path whose first folder is missing there (`claims validate my_claims/kale.yaml`
+    run from another directory said only "no such claim file or directory"), else the close
+    names beside it, as every path is said (:func:`~beliefbench.not_found.where_missing`).
+    Empty where the task's folder is not the shell's (`inspect eval tasks/belief.py` reads
+    a path from both, :func:`~beliefbench.resources.user_path`): no one directory to name."""
+    from beliefbench.not_found import where_missing
 
-    pwd = os.environ.get("PWD")
-    with contextlib.suppress(OSError):
-        if pwd and Path(pwd).resolve() != Path.cwd().resolve():
-            return ""
     # 'my_claims/', a folder meant: the folder itself is the one missing
-    return missing_folder(Path(item).expanduser(), folder=item.endswith(("/", os.sep)))
+    return where_missing(Path(item).expanduser(), files=None,
+                         folder=item.endswith(("/", os.sep)), pwd=True)
 
 
 _SEPARATORS = re.compile(r"\s*[;|]\s*|\s+")
@@ -1562,9 +1571,9 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path],
                 raise ClaimSpecError(f"claims: no such claim file or directory {item!r}; "
                                      f"did you mean {swapped!r}?")
             split = _split_path(items, at)
-            near = _near_miss(item, by_id)
-            commented = re.match(r"; did you mean '(.*)'\?$", near)
-            if commented and re.fullmatch(re.escape(item) + r"\s+#.*", commented.group(1)) \
+            meant = _near_path(item)
+            near = _near_miss(item, meant, by_id)
+            if meant is not None and re.fullmatch(re.escape(item) + r"\s+#.*", meant) \
                     and running_program() == "inspect":
                 # the file is there, with the part a YAML comment took (a --task-config file)
                 raise ClaimSpecError(

@@ -4,7 +4,8 @@ The close names beside it, the first folder on its way that is missing, the work
 directory a relative path was read from, or that directory's removal. The finetune options,
 a recipe's ``kl.data``, the docs commands, the claim paths, the internals and the audit's
 corpus paths each said these in words of their own ("there is no shard", "in the working
-directory, ...", "its folder ... does not exist"); they now share these functions. Only
+directory, ...", "its folder ... does not exist"), then each combined the parts in an order
+of its own; they now all say :func:`where_missing`, after their own "no such ...". Only
 the standard library is imported: a refused path is said without loading anything.
 """
 
@@ -24,24 +25,64 @@ CWD_GONE = ("the working directory no longer exists: it was removed after the sh
 ``gate`` and ``agreement`` fail there whatever paths they are given; cd is what helps."""
 
 
-def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
+def where_missing(path: Path, *, files: bool | None = False, skip: str = "",
+                  folder: bool = False, pattern: bool = False, here: bool = False,
+                  pwd: bool = False) -> str:
+    """What to say after "no such ..." of a missing ``path``, by one rule: a folder missing
+    on its way is named, with the close names beside that folder (:func:`missing_folder`);
+    where its folder is there, the close names beside ``path`` itself (:func:`close_names`);
+    "" where neither finds anything. The readers of paths each joined the two themselves, in
+    orders of their own, and some said only one of them (``-T judge_template=scratch/x.md``
+    run from another directory named no missing folder).
+
+    ``files``: the close names are of files (True; those ending in ``skip`` left out), of
+    folders (False), or of either (None, for a path that may name a file or a folder).
+    ``folder``, ``pattern`` and ``here`` are :func:`missing_folder`'s; a pattern's last
+    part is a wildcard, beside which no names are close. ``pwd``: a relative ``path`` is
+    read from ``$PWD`` too (:func:`~beliefbench.resources.user_path`): where that is not
+    the working directory (``inspect eval tasks/belief.py`` builds its task inside tasks/)
+    nothing is said, there being no one directory to name."""
+    if pwd and not path.is_absolute() and _pwd_elsewhere():
+        return ""
+    note = missing_folder(path, folder=folder, pattern=pattern, here=here)
+    if pattern or folder or cwd_gone(path) or not path.parent.is_dir():
+        return note  # a folder on the way (or the working directory) is what is missing
+    return note + close_names(path, files=files, skip=skip)
+
+
+def close_names(path: Path, *, files: bool | None = False, skip: str = "") -> str:
     """`` (close names in <parent>: a, b)`` for the folders (``files``: the files, but those
-    ending in ``skip``) beside a missing ``path`` whose names are close to its own; empty
-    where there are none (or no such parent)."""
+    ending in ``skip``; None: either) beside a missing ``path`` whose names are close to its
+    own; empty where there are none (or no such parent). :func:`where_missing` says these
+    where the parent is there, and the missing folder where it is not."""
     close = _close(path, files=files, skip=skip)
     return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
 
 
-def _close(path: Path, *, files: bool = False, skip: str = "") -> list[str]:
-    """The names beside ``path`` close to its own: folders, or ``files`` but those ending
-    in ``skip``; none where its parent cannot be listed."""
+def _close(path: Path, *, files: bool | None = False, skip: str = "") -> list[str]:
+    """The names beside ``path`` close to its own: folders, ``files`` but those ending in
+    ``skip``, or (``files`` None) either; none where its parent cannot be listed."""
+    def wanted(q: Path) -> bool:
+        if q.is_dir():
+            return files is not True
+        return files is not False and q.is_file() and not (skip and q.name.endswith(skip))
+
     try:
-        names = [q.name for q in path.parent.iterdir()
-                 if (q.is_file() if files else q.is_dir())
-                 and not (skip and q.name.endswith(skip))]
+        names = [q.name for q in path.parent.iterdir() if wanted(q)]
     except OSError:
         return []
     return difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
+
+
+def _pwd_elsewhere() -> bool:
+    """Whether the shell's directory (``$PWD``) is not the working directory, as inside
+    ``inspect eval tasks/belief.py``; False where either cannot be resolved (a removed
+    working directory is said by :func:`missing_folder`)."""
+    shell = os.environ.get("PWD")
+    try:
+        return bool(shell) and Path(shell).resolve() != Path.cwd().resolve()
+    except OSError:
+        return False
 
 
 def cwd_gone(path: str | Path | None = None) -> bool:
@@ -71,7 +112,7 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
                    here: bool = False) -> str:
     """`` (no folder data in the working directory, /home/me; ...)`` where a folder on the
     way to a missing ``path`` is missing, with the close names beside that folder; empty
-    where ``path``'s own folder exists (:func:`close_names` then says the rest). A command
+    where ``path``'s own folder exists (:func:`where_missing` says the close names there). A command
     run from another directory than the one its relative paths start in said only that
     ``data/cpu/negated.jsonl`` does not exist, which reads as a file that was never made.
 

@@ -664,16 +664,15 @@ def _no_such(p: Path) -> str:
                 "by path, to resume an interrupted run and for audit-verify to read the "
                 "flagged texts again; write the stream to a file first, or name the shards "
                 "(compressed ones are read as they are: 'shards/*.jsonl.zst')")
-    from beliefbench.not_found import close_names, missing_folder  # only where missing
+    from beliefbench.not_found import where_missing  # only where missing
 
     if glob.has_magic(str(p)):
         # a misspelt folder before the wildcard ('shard/*.jsonl' for shards/) is the usual
         # cause; it was said only "matches no file", where a misspelt path names close names
-        return f"a pattern that matches no file{missing_folder(p, pattern=True)}"
-    # 'shard/x/a.jsonl' for shards/: shard named, as every command names a missing folder
-    near = (missing_folder(p) or close_names(p)
-            or close_names(p, files=True, skip=".stats.json"))
-    return f"no such file or directory{near}"
+        return f"a pattern that matches no file{where_missing(p, pattern=True)}"
+    # 'shard/x/a.jsonl' for shards/: shard named, as every command names a missing folder;
+    # a corpus path names a file or a folder of shards: the close names of either
+    return f"no such file or directory{where_missing(p, files=None, skip='.stats.json')}"
 
 
 def _not_json_lines(path: Path) -> str | None:

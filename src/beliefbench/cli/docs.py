@@ -451,10 +451,10 @@ def _globbed(paths: list[str]) -> list[str]:
             continue
         found = [m for m in sorted(glob.glob(p)) if not m.endswith(".stats.json")]
         if not found:
-            from beliefbench.not_found import missing_folder
+            from beliefbench.not_found import where_missing
 
             # 'data/*.jsonl' from a Makefile run elsewhere: no data/ here, as without the glob
-            gone = missing_folder(Path(p), pattern=True)
+            gone = where_missing(Path(p), pattern=True)
             raise _fail(f"--docs {p}: a pattern that matches no documents file{gone}")
         out += found
     return out

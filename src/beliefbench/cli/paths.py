@@ -55,11 +55,10 @@ class DataPath(UserPath):
                                               refused.get(option or "", ())):
                     self.fail(said, param, ctx)
             elif not path.exists():
-                from beliefbench.not_found import close_names, missing_folder
+                from beliefbench.not_found import where_missing
 
                 # data/negatd.jsonl: the close files; data/ missing: the working directory
-                if close := (close_names(path, files=True, skip=".stats.json")
-                             or missing_folder(path)):
+                if close := where_missing(path, files=True, skip=".stats.json"):
                     self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
             raise
 

@@ -28,7 +28,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
-from beliefbench.not_found import close_names, missing_folder
+from beliefbench.not_found import where_missing
 from beliefbench.records import (
     NOT_DOCUMENTS,
     Message,
@@ -179,8 +179,7 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
                             f"{option} {path}: a folder, and no dataset (.jsonl) in it")
     if not Path(path).is_file():
         raise DocumentError(f"{option} {path}: no such documents file"
-                            f"{close_names(Path(path), files=True, skip='.stats.json')}"
-                            f"{missing_folder(Path(path))}")
+                            f"{where_missing(Path(path), files=True, skip='.stats.json')}")
     # a file concatenated twice (a repeated id): a mix or bundle would hold copies
     records = list(read_records(path, unique_ids=True))
     if not records:

@@ -52,11 +52,11 @@ def tokenizer_dir(path: str | Path) -> Path:
     """
     p = Path(path).expanduser()
     if not p.exists():
-        from beliefbench.not_found import close_names, missing_folder
+        from beliefbench.not_found import where_missing
 
         # models/tiny where models/tiny-pt was built: the folders beside it, as --base does;
         # no models/ at all (run from another folder): the working directory
-        near = missing_folder(p) or close_names(p)
+        near = where_missing(p)
         raise DocumentError(f"--tokenizer {path}: no such directory"
                             + (f"{near}; give" if near else " (give")
                             + " a local Hugging Face tokenizer directory; nothing is "

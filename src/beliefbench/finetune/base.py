@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from beliefbench.finetune.errors import FinetuneError
-from beliefbench.not_found import close_names, missing_folder
+from beliefbench.not_found import where_missing
 
 HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
 """A Hugging Face model id ("org/name" or "name"), as opposed to a path ("./m", "/abs/m",
@@ -31,19 +31,19 @@ def resolve_base(base: str) -> str:
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return _check_model_folder(str(p.resolve()), base)
     if not HUB_ID.fullmatch(base):
-        raise FinetuneError(f"--base {base}: no such folder"
-                            f"{close_names(p) or missing_folder(p)}")
+        raise FinetuneError(f"--base {base}: no such folder{where_missing(p)}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
         folder = snapshot_download(base, local_files_only=True)
     except (LocalEntryNotFoundError, HFValidationError):
+        near = where_missing(p)
         if "/" in base and p.parent.is_dir():  # models/tiny-ptt beside models/tiny-pt: a typo
-            raise FinetuneError(f"--base {base}: no such folder{close_names(p)}") from None
-        # models/tiny-pt run from another folder: the working directory named, as for --data
-        here = missing_folder(p) if "/" in base else ""
-        raise FinetuneError(f"--base {base}: no such folder{here}, and no model of that name "
+            raise FinetuneError(f"--base {base}: no such folder{near}") from None
+        # models/tiny-pt run from another folder: the working directory named, as for --data;
+        # tiny-ptt beside tiny-pt: the close folders, as for a path
+        raise FinetuneError(f"--base {base}: no such folder{near}, and no model of that name "
                             f"in the local Hugging Face cache (nothing is downloaded here: "
                             f"fetch it first, e.g. `hf download {base}`, or pass its "
                             f"folder)") from None

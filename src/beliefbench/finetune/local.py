@@ -818,13 +818,13 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
     if typed.is_dir():  # "no such file" sent the user looking for a path that is there
         raise FinetuneError(f"{where}field kl.data: {recipe.kl.data!r} is a folder; name the "
                             f"JSONL file of KL records in it")
-    from beliefbench.not_found import close_names, missing_folder
+    from beliefbench.not_found import where_missing
 
     # data/kl.jsonl from another directory than the one holding data/: that folder and the
     # working directory named, as for --data; "the current directory" named none. The
     # working directory is named where data/ is there too: the shipped data is the other
     # place looked in
-    near = missing_folder(typed, here=True) + close_names(typed, files=True)
+    near = where_missing(typed, files=True, here=True)
     if typed.is_absolute():  # the shipped data is not looked in: nothing of it said
         raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}")
     raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}, nor "

@@ -227,11 +227,12 @@ def recipe_file(name_or_path: str | Path) -> Path:
 
         return data_path(f"finetune/{name}.yaml")
     shipped = shipped_recipes()
-    from beliefbench.not_found import close_names, missing_folder
+    from beliefbench.not_found import where_missing
 
     # recipes/r.yaml from another directory than the one holding recipes/: that folder named;
-    # rec/cpuu.yaml beside rec/cpu.yaml: the close files in its folder (a path, not a name)
-    near = missing_folder(typed) or (close_names(typed, files=True) if as_path else "")
+    # rec/cpuu.yaml beside rec/cpu.yaml: the close files in its folder (a path, not a name:
+    # of a name, the shipped recipes close to it are said)
+    near = where_missing(typed, files=True) if as_path else ""
     what = "a folder, not a recipe file" if typed.is_dir() else f"no such file{near}"
     raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name"
                       f"{did_you_mean(name, shipped)} (shipped: {', '.join(shipped)})")

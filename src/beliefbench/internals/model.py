@@ -18,7 +18,7 @@ from typing import Any
 
 from beliefbench.analysis.text import first_few
 from beliefbench.hash_cache import cached_sha256
-from beliefbench.not_found import close_names, missing_folder
+from beliefbench.not_found import where_missing
 from beliefbench.wording import first_line
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -182,10 +182,13 @@ def _pair_base_note(base: str, adapter: Path) -> str:
 
 def _as_dir_problem(p: Path, given: str | Path) -> str:
     """``<p>: no such model directory (...)``, with what the folder around it holds."""
-    # models/tiny-pt from another directory: no models/ here, said before the Hub's hint
-    near = (_steps_beside(p) or close_names(p)
-            or f"{missing_folder(p)}{_hub_id_hint(given)}")
-    return f"{p}: no such model directory{near}"
+    if steps := _steps_beside(p):  # a run folder's step-N: the steps it holds
+        return f"{p}: no such model directory{steps}"
+    # models/tiny-pt from another directory: no models/ here, said before the Hub's hint;
+    # tiny-ptt beside tiny-pt: a typo of a folder, no Hub id
+    near = where_missing(p)
+    hub = "" if near and p.parent.is_dir() else _hub_id_hint(given)
+    return f"{p}: no such model directory{near}{hub}"
 
 
 _RUN_COMMANDS = {"stability": "internals efficiency --manifest"}
