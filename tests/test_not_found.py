@@ -204,7 +204,8 @@ def test_a_claim_file_typed_in_the_working_directory_names_the_close_files(tmp_p
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PWD", str(tmp_path))
     assert _said(["claims", "validate", "kael.yaml"]).startswith(
-        "claims: no such claim file or directory 'kael.yaml' (close names in .: kale.yaml) ")
+        "claims: no such claim file or directory 'kael.yaml' (close names in the working "
+        f"directory, {tmp_path}: kale.yaml) ")
 
 
 def test_a_base_name_not_in_the_cache_names_the_close_folders(tmp_path, monkeypatch):
@@ -217,6 +218,6 @@ def test_a_base_name_not_in_the_cache_names_the_close_folders(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FinetuneError) as e:
         resolve_base("tiny-ptt")
-    assert str(e.value).startswith("--base tiny-ptt: no such folder (close names in .: "
-                                   "tiny-pt), and no model of that name in the local "
-                                   "Hugging Face cache")
+    assert str(e.value).startswith(f"--base tiny-ptt: no such folder (close names in the "
+                                   f"working directory, {tmp_path}: tiny-pt), and no model "
+                                   "of that name in the local Hugging Face cache")

@@ -56,7 +56,12 @@ def close_names(path: Path, *, files: bool | None = False, skip: str = "") -> st
     own; empty where there are none (or no such parent). :func:`where_missing` says these
     where the parent is there, and the missing folder where it is not."""
     close = _close(path, files=files, skip=skip)
-    return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
+    if not close:
+        return ""
+    where = path.parent
+    if where == Path(".") and (cwd := _cwd()) is not None:  # "in ." reads as a typo
+        return f" (close names in the working directory, {cwd}: {', '.join(close)})"
+    return f" (close names in {where}: {', '.join(close)})"
 
 
 def _close(path: Path, *, files: bool | None = False, skip: str = "") -> list[str]:
