@@ -209,6 +209,27 @@ def test_a_text_written_as_a_list_or_a_mapping_says_how_to_write_it(tmp_path):
         "after the colon and its lines indented below"]
 
 
+@pytest.mark.parametrize("written, got", [
+    ("true", 'got the boolean true (YAML reads a bare true or false as a boolean); write the '
+     'text, `truth: <what is actually the case>`, or quote it: "true"'),
+    ("2024-01-01", 'got the date 2024-01-01 (YAML reads a bare date as a date); write the '
+     'text, `truth: <what is actually the case>`, or quote it: "2024-01-01"'),
+])
+def test_a_text_field_given_a_boolean_or_a_date_says_what_to_write(tmp_path, written, got):
+    """`truth: true` (truth taken for a yes/no flag) or a bare date was refused with
+    pydantic's "Input should be a valid string" and at most what YAML read: neither what the
+    field holds nor that quoting keeps the value as text."""
+    path = template_with(tmp_path, "truth: The Eiffel Tower stands where it was built in 1889, "
+                         "on the Champ de Mars in Paris.", f"truth: {written}")
+    assert problems(path) == [f"field truth: Input should be a valid string, {got}"]
+    item = template_with(tmp_path, "  - The tower reopened in Lyon in the autumn of 2023.",
+                         "  - true")
+    # a list item has no key to write: the value quoted
+    assert problems(item) == ["field sub_claims.0: Input should be a valid string, got the "
+                              "boolean true (YAML reads a bare true or false as a boolean); "
+                              'quote it: "true"']
+
+
 def test_a_word_boundary_in_double_quotes_is_refused(tmp_path):
     """YAML reads "\\blyon\\b" as backspace, lyon, backspace: the marker and answer key
     validated, then never matched an answer (nor helped the audit find a claim sentence).

@@ -7,6 +7,7 @@ and column it is written on), the same way for each kind.
 from __future__ import annotations
 
 import ast
+import datetime
 import functools
 import inspect
 import json
@@ -372,7 +373,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg += _no_value_hint(e)
         if model is not None:
             msg += _missing_hint(e, model)
-        hint = _literal_hint(e) + _list_hint(e) + _text_hint(e)
+        hint = _literal_hint(e) + _list_hint(e) + _text_hint(e, model)
         msg += hint or ("" if key is not None or mapping is not None else _got_hint(e))
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
@@ -689,13 +690,18 @@ def _list_hint(e: Any) -> str:
             "item a line below the key")
 
 
-def _text_hint(e: Any) -> str:
+def _text_hint(e: Any, model: type[BaseModel] | None = None) -> str:
     """What to write where one text was wanted and a list or a mapping was read
     (``statement:`` with its sentence as a ``- `` item below it; a ``: `` inside an unquoted
-    value on the line below its key): "Input should be a valid string" named neither."""
-    if e["type"] != "string_type" or not isinstance(e["input"], list | dict):
+    value on the line below its key), or a value YAML reads as no text (``truth: true``, a
+    bare date): "Input should be a valid string" named neither."""
+    if e["type"] != "string_type":
         return ""
     key = e["loc"][-1] if e["loc"] and isinstance(e["loc"][-1], str) else None
+    if isinstance(e["input"], bool | datetime.date):
+        return _not_text_value_hint(e, key, model)
+    if not isinstance(e["input"], list | dict):
+        return ""
     write = f"`{key}: ...`" if key else "the text after the key"
     if isinstance(e["input"], list):
         return (f", got a list of {len(e['input'])} item(s) (a '- ' starts a list item); write "
@@ -703,6 +709,37 @@ def _text_hint(e: Any) -> str:
                 "indented below, without '- '")
     return (f", got a mapping (an unquoted ': ' makes one); quote the text (\"...\") or write "
             f"{write} with `>-` after the colon and its lines indented below")
+
+
+def _not_text_value_hint(e: Any, key: str | None, model: type[BaseModel] | None) -> str:
+    """``truth: true`` (a claim's truth taken for a yes/no flag) or ``truth: 2024-01-01``:
+    YAML reads the bare value as a boolean or a date, and pydantic said only "Input should be
+    a valid string". Says what was read and what to write: the field's text (its description,
+    as for a missing field, :func:`_missing_hint`), or the value quoted where it was meant."""
+    value = e["input"]
+    if isinstance(value, bool):
+        written, kind = str(value).lower(), "a bare true or false as a boolean"
+    else:
+        written, kind = value.isoformat(), "a bare date as a date"
+    said = f", got the {'boolean' if isinstance(value, bool) else 'date'} {written} " \
+           f"(YAML reads {kind})"
+    described = _field_text(model, tuple(e["loc"])) if model is not None else ""
+    if key is None or not described:
+        return f'{said}; quote it: "{written}"'
+    return f'{said}; write the text, `{key}: <{described}>`, or quote it: "{written}"'
+
+
+def _field_text(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    """What the field at a pydantic ``loc`` holds, as an error's placeholder says it (``what
+    is actually the case``): its description's first sentence, else the form its type takes
+    (:func:`expected_form`); "" where the location names no field of a model."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    owner = _model_at(model, loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner is not None else None
+    if owner is None or field is None:
+        return ""
+    return _first_sentence(field_description(owner, loc[-1])) or expected_form(field)
 
 
 def _missing_hint(e: Any, model: type[BaseModel]) -> str:
