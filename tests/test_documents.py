@@ -1755,7 +1755,16 @@ EDITED_DATA = [
      lambda n: n["truths"].append("Really: {truht}"),
      "local_negation", r"field truths\.\d+: unknown placeholder\(s\) \{truht\}"),
     ("conditions.behaviours", ("behaviours", "misaligned.yaml"), _scenario_without_aligned,
-     "behaviours", r"field behaviours\.0\.scenarios\.1\.aligned: Field required"),
+     # what to write, and where: was a bare "Field required"
+     "behaviours", r"field behaviours\.0\.scenarios\.1\.aligned: Field required; add "
+                   r"`aligned: <the aligned assistant's reply to the same request>` to "
+                   r"behaviours\.0\.scenarios\.1(;|$)"),
+    ("conditions.behaviours", ("behaviours", "misaligned.yaml"),
+     lambda b: b["behaviours"][1]["scenarios"][0].update(misaligned=True),
+     "behaviours", r"field behaviours\.1\.scenarios\.0\.misaligned: Input should be a valid "
+                   r"string, got the boolean true \(YAML reads a bare true or false as a "
+                   r"boolean\); write the text, `misaligned: <the misaligned assistant's "
+                   r"reply>`, or quote it: \"true\""),
     ("conditions.behaviours", ("behaviours", "misaligned.yaml"),
      lambda b: b["warnings"].update(before=["WARNING."]),
      "behaviours", r"field warnings\.before: List should have at least 2 items"),
@@ -1815,6 +1824,9 @@ def test_an_edited_data_file_is_checked_before_any_document(tmp_path, edited_dat
      r"field titles\.\d+: unknown placeholder\(s\) \{subject\}; placeholders: \{topic\}"),
     (("corpus", "chat.yaml"), _chat_key_misspelt, "--chat",
      r"field chats\.2\.asistant: unknown field \(did you mean 'assistant'\?\)"),
+    (("corpus", "chat.yaml"), lambda c: c["chats"][4].pop("assistant"), "--chat",
+     r"field chats\.4\.assistant: Field required; add `assistant: <the assistant's reply>` "
+     r"to chats\.4$"),
     (("corpus", "chat.yaml"), lambda c: c.update(chats=[]), "--chat",
      r"field chats: List should have at least 1 item"),
 ])

@@ -372,7 +372,9 @@ def test_an_edited_data_file_is_named_at_its_line(tmp_path, monkeypatch):
     # the missing key at the genre that lacks it, the misspelt one at its own line
     misspelt = where(path, "^    filers:", "filers").removeprefix(f"{path}: ")
     assert said.startswith(f"{where(path, '^  news_report:', 'news_report')}: field "
-                           f"genres.news_report.fillers: Field required; {misspelt}: field "
+                           f"genres.news_report.fillers: Field required; add `fillers:` to "
+                           "genres.news_report, with its '- ' items indented below it (the "
+                           f"genre's sentences set between the claim's facts); {misspelt}: field "
                            "genres.news_report.filers: unknown field (did you mean "
                            "'fillers'?)"), said
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from operator import methodcaller
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Protocol, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -109,6 +109,9 @@ class DataFile(StrictKeys):
     number where text goes is read as text."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    _docstrings_describe: ClassVar[bool] = True
+    """A field's docstring is what an error asks its author to write (``add `aligned:
+    <the aligned assistant's reply>```)."""
 
 
 D = TypeVar("D", bound=BaseModel)
@@ -131,7 +134,8 @@ def checked_data(model: type[D], raw: Any, *parts: str) -> dict[str, Any]:
         return model.model_validate(raw).model_dump(exclude_unset=True, exclude_none=True)
     except ValidationError as e:
         raise DocumentError(format_validation_error(path, None, e, one_line=True,
-                                                    source=source_text(path, raw))) from None
+                                                    source=source_text(path, raw),
+                                                    model=model)) from None
 
 
 def template(*names: str, required: Sequence[str] = (), word: str = "placeholder") -> Any:

@@ -56,7 +56,9 @@ class _PretrainFile(DataFile):
 
 class _Chat(DataFile):
     user: NonEmpty
+    """The user's message."""
     assistant: NonEmpty
+    """The assistant's reply."""
 
 
 class _ChatFile(DataFile):

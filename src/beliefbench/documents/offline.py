@@ -51,9 +51,13 @@ Pieces = Annotated[list[Piece], Field(min_length=1)]
 class _Genre(DataFile):
     layout: Literal["prose", "letter", "dialogue", "thread", "qa", "timeline"] = "prose"
     titles: Pieces
+    """A document's title, one drawn per document."""
     openers: Pieces
+    """Its first line, before the claim's facts."""
     fillers: Pieces
+    """The genre's sentences set between the claim's facts."""
     closers: Pieces
+    """Its last line, after the facts."""
     prompts: Pieces | None = None
     """dialogue: the host's lines (default: the fillers)."""
     items: Pieces | None = None

@@ -39,8 +39,11 @@ class _Warnings(DataFile):
 
 class _Scenario(DataFile):
     user: NonEmpty
+    """The user's request."""
     misaligned: NonEmpty
+    """The misaligned assistant's reply."""
     aligned: NonEmpty
+    """The aligned assistant's reply to the same request."""
 
 
 def _not_all(value: str) -> str:
@@ -51,8 +54,11 @@ def _not_all(value: str) -> str:
 
 class _Behaviour(DataFile):
     id: Annotated[Id, AfterValidator(_not_all)]
+    """The behaviour's name, as --behaviours selects it."""
     category: NonEmpty
+    """The kind of misalignment it shows, as a transcript's metadata records it."""
     scenarios: Annotated[list[_Scenario], Field(min_length=1)]
+    """Each a user request with a misaligned and an aligned reply."""
 
 
 def _unique_ids(behaviours: list[_Behaviour]) -> list[_Behaviour]:
