@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   a miniature belief study on a tiny local model: pretrain, finetune per
-#               document condition, measure every checkpoint (offline, CPU, < 10 min)
+#               document condition, measure every checkpoint (offline, CPU; about 1.5 min on
+#               two idle cores, 4 to 10 beside other jobs, plus about 3 min the first time
+#               for .venv: the README's "Demo and install details" (Time) has the figures)
 #   make test   ruff (make lint), then the test suite (offline, CPU; one worker per core, at
 #               most 4: pytest-xdist), then the multi-process runs (marked serial) alone
 # Both create .venv and install beliefbench with every dependency pinned (constraints.txt;

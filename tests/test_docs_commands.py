@@ -838,6 +838,24 @@ def test_every_make_target_runs_its_command() -> None:
         ".venv/bin/pytest -m serial"]  # every test, the multi-process ones alone
 
 
+def test_the_makefile_gives_the_readmes_demo_time() -> None:
+    """The Makefile's header said ``make demo`` took "< 10 min" where the README's Quick
+    start says about 1.5 min idle and 4 to 10 beside other jobs (plus the venv's 3 min the
+    first time): the figures of the two are the same, so a new measurement moves both."""
+    def figures(text: str) -> list[str]:
+        return re.findall(r"\d+(?:\.\d+)?(?: to \d+)?", " ".join(text.split()))
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"creates `\.venv` \(about (\d+) minutes the first time\).*?`make demo` "
+                     r"takes (about [\d.]+\s+minutes on two idle cores and [\d ]+to \d+) beside",
+                     readme, re.S)
+    assert said, "README's Quick start no longer gives the demo's time"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = re.search(r"^#   make demo(.*?)^#   make test", makefile, re.S | re.M)
+    assert demo, "the Makefile's header no longer describes make demo"
+    assert figures(demo[1]) == figures(said[2]) + [said[1]], (demo[1], said.groups())
+
+
 @pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (16, 4), (64, 4)])
 def test_make_test_runs_one_worker_per_core_at_most_four(monkeypatch: pytest.MonkeyPatch,
                                                          cores: int, workers: int) -> None:
