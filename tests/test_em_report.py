@@ -1728,7 +1728,7 @@ def test_a_narrow_only_run_under_max_em_and_gate_says_to_add_a_general_set(tmp_p
     """The README's own example runs a narrow set alone (-T questions=sets/pet_care.yaml):
     --max-em and gate, which read the general EM rate, said only "no answers to general
     questions (fix the run, then report again)" / "no result: no answers to general
-    questions", naming no fix; they now say which set to add."""
+    questions", naming no fix; they now say which set to add, beside the run's own."""
     sets = _sets(tmp_path)
 
     def subject(messages, tools, tool_choice, config):
@@ -1742,15 +1742,37 @@ def test_a_narrow_only_run_under_max_em_and_gate_says_to_add_a_general_set(tmp_p
     res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "narrow"), "--out",
                                    str(tmp_path / "rep"), "--no-plots", "--max-em", "0.1"])
     assert res.exit_code == 2, res.output
-    hint = ("no answers to general questions (only narrow question sets asked; the gate "
-            "reads the general EM rate: evaluate with a general set beside them, e.g. "
-            "-T questions=default,sets/mine.yaml)")
+    [log] = load_em_logs(tmp_path / "narrow").logs
+    # the log and the set it ran, and that set beside the default as the fix (it said
+    # "e.g. -T questions=default,sets/mine.yaml", a set of no one's, and named no log)
+    hint = (f"no answers to general questions (only narrow question sets asked, "
+            f"-T questions={sets[1]}, in {log['path']}; the gate reads the general EM rate: "
+            f"evaluate with a general set beside them, -T questions=default,{sets[1]})")
     assert f"gate: no result for mockllm/model: {hint}" in res.stderr
     _run(tmp_path, set())  # a complete run (general and narrow) as the baseline
     res = CliRunner().invoke(cli, ["gate", "--baseline", str(tmp_path / "logs"),
                                    "--candidate", str(tmp_path / "narrow")])
     assert res.exit_code == 2, res.output
     assert f"--candidate: no result: {hint}" in res.stderr
+
+
+def test_a_mistyped_log_folder_or_file_names_the_close_names(tmp_path, monkeypatch):
+    """`em-report logs/em-dyr` (for logs/em-dir) said "no such log file or directory" and no
+    more, where every other missing path names those beside it; `report` and `gate` read
+    their logs through the same function."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs" / "em-dir").mkdir(parents=True)
+    (tmp_path / "logs" / "run-a.eval").write_text("")
+    for command in (["em-report", "--out", "rep"], ["report", "--out", "rep"]):
+        for typed, near in (("logs/em-dyr", "em-dir"), ("logs/run-b.eval", "run-a.eval")):
+            res = CliRunner().invoke(cli, [*command, typed])
+            assert res.exit_code == 2, res.output
+            assert res.output == (f"Error: {typed}: no such log file or directory (close "
+                                  f"names in logs: {near})\n"), res.output
+    res = CliRunner().invoke(cli, ["em-report", "lgos/em-dir", "--out", "rep"])
+    assert res.exit_code == 2 and "(no folder lgos in the working directory" in res.output \
+        and "close names there: logs" in res.output, res.output
+    assert not (tmp_path / "rep").exists()
 
 
 def test_a_nan_gate_limit_is_refused_not_a_pass(tmp_path):

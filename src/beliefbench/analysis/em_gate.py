@@ -243,7 +243,7 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
             continue
         rep = build_em_report(logs, n_bootstrap=0)
         row = with_general_ok(rep.side_by_side, rep.overall).to_dict("records")[0]
-        why = no_result(row, max_unread)
+        why = no_result(row, max_unread, logs.logs)
         if why:
             # unread responses: say why, where they are the refusal's reason (not a partial
             # log's, nor a run with no general answers)

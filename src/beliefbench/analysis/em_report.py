@@ -234,6 +234,16 @@ def _asked(log: EvalLog) -> int | None:
     return n * epochs if n else None
 
 
+def _questions_given(log: EvalLog) -> str | None:
+    """The log's ``-T questions`` value as typed (a list joined with commas), for the EM
+    gate's refusal of a run that asked no general question (:func:`no_result`); None where
+    the header records none."""
+    given = (log.eval.task_args or {}).get("questions")
+    if isinstance(given, list | tuple):
+        given = ",".join(map(str, given))
+    return str(given) if given else None
+
+
 def _answered(info: dict[str, Any]) -> str:
     """``, 2 of 6 responses`` for a partial log: its rates rest on the responses it holds,
     and a set or domain it never reached is missing from them, which its row does not
@@ -763,7 +773,8 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
                        "limit_values": limit_values(log),
                        "relative_path": relative_model_path(log), "final": final_of(md),
                        "eval_set": made_by_eval_set(log), "placed": moved_entries(md),
-                       "retry_started": started.get(path, "")}
+                       "retry_started": started.get(path, ""),
+                       "questions": _questions_given(log)}
     placed = _relabel_moved(infos, {path: log.eval.metadata or {} for path, log in headers})
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df, stopped = finished_responses(
@@ -909,6 +920,9 @@ class EMReport:
     runs: list[dict[str, Any]] = field(default_factory=list)
     """Per log read, whether its numbers rest on the whole run (:func:`em_runs`):
     em_report.json's ``runs``, as report.json's."""
+    run_logs: list[list[str]] = field(default_factory=list)
+    """Per row of ``side_by_side``, in its order, the logs its responses come from: what
+    the ``--max-em`` gate names where a row is no result (:func:`no_result`)."""
 
 
 def em_runs(infos: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -983,8 +997,11 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
         wide = wide.merge(part.rename(columns={s: f"{domain}_{s}" for s in stats}), on=runs,
                           how="left")
     cols = [*runs, *(f"{d}_{s}" for d in ("general", "narrow") for s in stats)]
-    side = _step_back(wide[cols]).sort_values(["kl", "condition", "step", "model"],
-                                              na_position="first")
+    logs_of = r.groupby(runs, dropna=False, sort=False)["log"].agg(
+        lambda logs: sorted(set(logs))).rename("logs").reset_index()
+    side = _step_back(wide[cols].merge(logs_of, on=runs, how="left")).sort_values(
+        ["kl", "condition", "step", "model"], na_position="first")
+    run_logs = [list(logs) for logs in side.pop("logs")]
     # em_vs_step.png's lines (:func:`step_lines`): self-judged checkpoints are one grader
     lines = side.assign(grader=side["grader"].astype(str).map(grouped_grader))
     more = [*single_question_note(questions, runs),
@@ -996,6 +1013,7 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
                     [*logs.notes(), *more], em_rule(logs.held[0]),
                     nothing_read=not logs.responses["verdict"].isin(READ).any(),
                     sources=[i["path"] for i in logs.logs], runs=em_runs(logs.logs),
+                    run_logs=run_logs,
                     shown=[*logs.grouped_notes(), *[(n, []) for n in more]])
 
 
@@ -1386,24 +1404,39 @@ def with_general_ok(side: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
                       on=list(RUN_COLUMNS), how="left")
 
 
+def narrow_only(logs: Sequence[dict[str, Any]] = ()) -> str:
+    """:func:`no_result`'s reason for a run that asked no general question, naming its logs
+    and the ``-T questions`` they were run with, and that value with ``default`` before it
+    as the fix: "e.g. -T questions=default,sets/mine.yaml" named a set of no one's."""
+    given = [i["questions"] for i in logs if i.get("questions")]
+    asked = f", -T questions={given[0]}" if len(set(given)) == 1 else ""
+    where = f", in {first_few([i['path'] for i in logs], 3)}" if logs else ""
+    fix = (f"-T questions=default,{given[0]}" if given
+           else "e.g. -T questions=default,sets/mine.yaml")
+    return (f"no answers to general questions (only narrow question sets asked{asked}{where}; "
+            f"the gate reads the general EM rate: evaluate with a general set beside them, "
+            f"{fix})")
+
+
 PARTIAL_LOG = "partial log"
 """:func:`no_result`'s reason for a run whose log did not finish (the EM gate then names no
 unread cause beside it: the refusal is not about unread responses)."""
 
 
-def no_result(row: dict[str, Any], max_unread: float) -> str | None:
+def no_result(row: dict[str, Any], max_unread: float,
+              logs: Sequence[dict[str, Any]] = ()) -> str | None:
     """Why a run's general EM rate (a row of the side-by-side table, with ``general_ok``:
     :func:`with_general_ok`) is no result, or None: a partial log, no general answers, more
     than ``max_unread`` of them ``no_score`` or ``failed``, none read whatever
     ``max_unread`` allows, or none judged ``em`` or ``ok`` (an outage or a broken finetune
-    reads EM 0.000). ``em-report --max-em`` and the EM ``gate`` hold runs to this one rule."""
+    reads EM 0.000). ``em-report --max-em`` and the EM ``gate`` hold runs to this one rule.
+    ``logs``: the run's logs as :func:`load_em_logs` read them, named where no general
+    question was asked."""
     unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
     if str(row["partial"]) == "True":
         return PARTIAL_LOG
     if row["general_em"] != row["general_em"]:  # NaN: no general question answered
-        return ("no answers to general questions (only narrow question sets asked; "
-                "the gate reads the general EM rate: evaluate with a general set beside "
-                "them, e.g. -T questions=default,sets/mine.yaml)")
+        return narrow_only(logs)
     # shares summed in floating point (0.1 + 0.2 is 0.30000000000000004): a run at
     # exactly the limit read as above it; the budgets' one slack, as the gate's
     if unread > max_unread + SHARE_SLACK:

@@ -137,6 +137,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
         from beliefbench.analysis.logs import not_final_notes
 
+        info = {i["path"]: i for i in loaded.logs}
+
         held = [i for i in loaded.logs if i["responses"]]  # a log holding none: no row
         code, line = gate_em(rep.side_by_side, max_em, max_unread,
                              [i["offline"] for i in held],
@@ -145,7 +147,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                                                  for i in loaded.logs)),
                              sum(bool(i.get("self_judged")) for i in held),
                              rep.overall,
-                             empty=[i["path"] for i in loaded.logs if not i["responses"]])
+                             empty=[i["path"] for i in loaded.logs if not i["responses"]],
+                             run_logs=[[info[p] for p in paths] for paths in rep.run_logs])
         if said and code == 0:
             # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
             # above an Error (exit 2), all a CI summary may show, read as a passed gate
@@ -228,7 +231,8 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
             pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0,
             overall: pd.DataFrame | None = None,
-            empty: Sequence[str] = ()) -> tuple[int, str]:
+            empty: Sequence[str] = (),
+            run_logs: Sequence[Sequence[dict[str, Any]]] = ()) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
     0.000: partial, no general answer, too many unread, or none read whatever
     ``max_unread`` allows), else 1 for a general EM rate
@@ -261,7 +265,10 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
 
     ``empty``: partial logs holding no response (killed before their first sample): no row,
     so the gate passed the other runs as if the killed one had never been asked for;
-    ``gate`` refuses a partial log too."""
+    ``gate`` refuses a partial log too.
+
+    ``run_logs``: per row of ``side``, the logs it was read from (as ``load_em_logs`` read
+    them), which a refusal of a run that asked no general question names."""
     from beliefbench.analysis.em_report import no_result, run_names, with_general_ok
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
@@ -289,8 +296,8 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
     if overall is not None and len(side):  # each run's general ok share, by its labels
         side = with_general_ok(side, overall)
     rows = side.to_dict("records")
-    for row, name in zip(rows, run_names(rows), strict=True):
-        why = no_result(row, max_unread)
+    for i, (row, name) in enumerate(zip(rows, run_names(rows), strict=True)):
+        why = no_result(row, max_unread, run_logs[i] if i < len(run_logs) else ())
         if why:
             broken.append(f"{name}: {why}")
         elif row["general_em"] > max_em + SHARE_SLACK:
