@@ -508,6 +508,31 @@ def test_report_md_says_why_a_by_label_no_log_carries_has_no_column(two_runs, tm
     assert "| condition |" in labelled
 
 
+def test_by_step_names_the_logs_that_carry_no_step_label(two_runs, tmp_path):
+    """`report --by step` on logs without a step label wrote their rows with step '-' (the
+    column left out of the console table where none had one) and said nothing on the
+    console: which logs lack it and how to label them is now a warning."""
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    bare = sorted(str(p.resolve()) for p in logs.glob("*.eval"))
+    run_belief(logs, believer, samples=1, condition="negated", step=5)
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(cli, ["report", str(logs), "--by", "condition,step", "--out",
+                                   str(out), "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    said = (f"NO STEP LABEL: by / --by step, but 2 of the 3 log(s) carry no step label "
+            f"({', '.join(bare)}): their rows have no step ('-'; empty in the CSVs); label "
+            "each eval with --metadata step=N (README, \"Where run labels come from\"), or "
+            "run the checkpoints with `beliefbench sweep`, which labels them")
+    assert f"warning: {said}\n" in res.output, res.output
+    assert said in json.loads((out / "report.json").read_text())["notes"]
+    assert f"- {said}" in (out / "report.md").read_text()
+    # not asked for by step: no word of it
+    res = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "rep2"),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0 and "NO STEP LABEL" not in res.output, res.output
+
+
 def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):
     logs = tmp_path / "logs"
     for step, subject in ((100, mixed), (200, believer)):

@@ -429,7 +429,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
             *pooled_share_notes(questions), *missing_note(flip_table),
             *repeated_steps_note(questions), *unstepped_note(questions),
             *unlabelled_finetune_note(questions), *map(unread_note, unread),
-            *map(neither_way_note, neither)]
+            *map(neither_way_note, neither), *no_step_label_note(dims, logs.held[0])]
     return Report(
         overall=rates(questions, (), n_bootstrap),
         by=rates(questions, dims, n_bootstrap),
@@ -442,6 +442,21 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         nothing_read=not logs.responses["verdict"].isin(READ_VERDICTS).any(),
         took_side=read_either_way(logs.responses["verdict"].value_counts()),
     )
+
+
+def no_step_label_note(dims: Sequence[str], infos: Sequence[LogInfo]) -> list[str]:
+    """A note naming the logs without a ``step`` label where the report was asked for it
+    (``--by step``): their rows read step "-" (the step column left out of the console
+    table where none has one) and nothing said why; the step comes from the eval's
+    metadata alone, never from the model's name."""
+    bare = [i.path for i in infos if i.step is None]
+    if "step" not in dims or not bare:
+        return []
+    return [f"NO STEP LABEL: by / --by step, but {len(bare)} of the {len(infos)} log(s) "
+            f"carry no step label ({first_few(bare, 3)}): their rows have no step ('-'; empty "
+            "in the CSVs); label "
+            "each eval with --metadata step=N (README, \"Where run labels come from\"), or "
+            "run the checkpoints with `beliefbench sweep`, which labels them"]
 
 
 def completeness(infos: Sequence[LogInfo]) -> list[dict]:
