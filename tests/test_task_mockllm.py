@@ -821,14 +821,16 @@ def test_a_claim_path_cut_at_a_yaml_comment_says_why(fixture_claim, tmp_path, mo
 
     with pytest.raises(ValueError) as e:
         build("claims=take #2")
-    assert str(e.value) == ("-T claims=take #2: no such claim file or directory 'take': "
-                            "Inspect reads -T values as YAML, where an unquoted ' #' starts a "
-                            "comment, so 'take #2' was cut to 'take'; quote it to keep the "
-                            "'#': -T \"claims='take #2'\"")
+    # refused as any -T value cut at a comment, before the cut path is looked for
+    assert str(e.value) == ("-T claims=take #2: Inspect reads -T values as YAML, where an "
+                            "unquoted ' #' starts a comment, so 'take #2' would be cut to "
+                            "'take'; quote it to keep the '#': -T \"claims='take #2'\", or end "
+                            "the value before the ' #' where the rest is a comment (-T "
+                            "claims=take)")
     with pytest.raises(ValueError) as e:  # in a list, each item quoted
         build("claims=dentist,take #2")
-    assert str(e.value).endswith("was cut to 'dentist,take'; quote it to keep the '#': -T "
-                                 "\"claims=['dentist', 'take #2']\""), str(e.value)
+    assert "would be cut to 'dentist,take'; quote it to keep the '#': -T \"claims=['dentist', " \
+           "'take #2']\"" in str(e.value), str(e.value)
     # the fixes given read the folder
     assert {s.metadata["claim"] for s in build("claims='take #2'").dataset} == {"glass_bridge"}
     assert {s.metadata["claim"] for s in build("claims=['dentist', 'take #2']").dataset} == {
@@ -843,6 +845,48 @@ def test_a_claim_path_cut_at_a_yaml_comment_says_why(fixture_claim, tmp_path, mo
                             "'take'; did you mean 'take #2'? (YAML, which reads -T values and "
                             "--task-config files, takes an unquoted ' #' for the start of a "
                             "comment and drops the rest: quote the path)")
+
+
+@pytest.mark.parametrize("option, kept", [
+    ("-T claims=dentist #2", "dentist"),  # a claim that exists: measured alone, silently
+    ("-T samples=2 # two", "2"),
+    ("-T claims=dentist,ed_sheeran #x", "dentist,ed_sheeran"),
+    ("--metadata condition=negated #2", "negated"),  # a label recorded cut
+])
+def test_a_value_cut_at_a_yaml_comment_is_refused(monkeypatch, option, kept):
+    """Inspect reads -T (and --metadata) values as YAML, where an unquoted ' #' starts a
+    comment: a quoted `-T 'claims=dentist #2'` ran the dentist claim alone and `-T
+    'samples=2 # two'` took 2, the rest dropped without a word (only a cut claim path that
+    named nothing was refused). Refused before the eval, naming both fixes; a '#' that YAML
+    keeps (quoted, or with no space before it) passes."""
+    from inspect_ai._util.config import parse_cli_args
+
+    flag, item = option.split(" ", 1)
+    key, _, raw = item.partition("=")
+    assert parse_cli_args((item,))[key] in (kept, int(kept) if kept.isdigit() else kept,
+                                            kept.split(","))  # what Inspect reads
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", flag, item])
+    with pytest.raises(ValueError) as e:
+        belief(claims="dentist")
+    quoted = (f"[{', '.join(repr(p) for p in raw.split(','))}]" if "," in raw
+              else repr(raw))
+    assert str(e.value) == (
+        f"{flag} {item}: Inspect reads {flag} values as YAML, where an unquoted ' #' starts a "
+        f"comment, so {raw!r} would be cut to {kept!r}; quote it to keep the '#': {flag} "
+        f"\"{key}={quoted}\", or end the value before the ' #' where the rest is a comment "
+        f"({flag} {key}={kept})")
+    # a '#' YAML keeps is no comment: the claim 'dentist #2' is looked for (there is none;
+    # the quoted one was said to be "cut to 'dentist #2'", its quotes taken for a cut)
+    for fine in ("claims='dentist #2'", "claims=dentist#2"):
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T", fine,
+                                          "--metadata", "condition='negated #2'"])
+        with pytest.raises(ValueError) as e:
+            belief(**parse_cli_args((fine,)))
+        assert "is neither a claim file" in str(e.value) \
+            and "comment" not in str(e.value), str(e.value)
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                      "claims=dentist", "--metadata", "condition=negated#2"])
+    assert belief(claims="dentist").dataset
 
 
 def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):

@@ -295,6 +295,7 @@ def check_given_once(names: Sequence[str]) -> None:
     args, variable = _task_args_given(), False
     if inspect and not _task_args_typed():  # the variable stands for -T where none is typed
         args, variable = _variable_task_args(), True
+    _check_no_comment_cut(args, sweep)
     given: dict[str, list[str]] = {}  # every -T of a parameter, in order, as typed
     for key, typed in args:
         if key in names:
@@ -317,7 +318,57 @@ def check_given_once(names: Sequence[str]) -> None:
         # (a blank -T "" is a -T too: Inspect then drops the variable as well)
         _check_variable_not_dropped(args if not variable else [], blank=not variable)
         _check_not_in_task_config(names, args, variable)
+        metadata, from_variable = _metadata_typed()
+        if not from_variable:  # the variable's items are split at spaces: no ' #' in one
+            _check_no_comment_cut(_keyed(metadata), False, "--metadata")
         _check_labels_read_as_typed()
+
+
+def yaml_quoted_option(key: str, raw: str) -> str:
+    """``key=raw`` with the value in YAML's single quotes, each comma-separated item apart
+    (``claims=['dentist', 'take #2']``), shell-quoted: the ``-T`` that keeps a ``#`` or
+    other YAML syntax in the value as typed."""
+    def quoted(text: str) -> str:
+        return "'" + text.strip().replace("'", "''") + "'"  # YAML's single quotes
+
+    value = (f"[{', '.join(quoted(p) for p in raw.split(','))}]" if "," in raw
+             else quoted(raw))
+    option = f"{key}={value}"
+    return f'"{option}"' if not re.search(r'["$`\\!]', option) else shlex.quote(option)
+
+
+def comment_cut(item: str, key: str, sweep: bool = False) -> str | None:
+    """The text of ``key=value`` (as typed) before the unquoted `` #`` at which YAML cuts the
+    value as a comment, or None where it cuts none: a ``#`` inside quotes, or with no space
+    before it, is kept, and a cut is where the text before it reads as the whole value."""
+    raw = item.partition("=")[2]
+    read = _read_as(item, key, sweep)
+    for cut in re.finditer(r"\s#", raw):
+        kept = raw[:cut.start()].strip()
+        if kept and _read_as(f"{key}={kept}", key, sweep) == read:
+            return kept
+    return None
+
+
+def _check_no_comment_cut(args: Sequence[tuple[str, str]], sweep: bool,
+                          option: str = "-T") -> None:
+    """Refuse a ``-T`` value that YAML cuts at an unquoted `` #`` (a comment there):
+    ``-T 'claims=dentist #2'`` measured dentist alone, ``-T 'samples=2 # two'`` took 2,
+    without a word, the rest dropped (a value whose cut names nothing was refused as the
+    cut value, a path never typed). The shell drops an unquoted ``-T claims=dentist #2``'s
+    comment itself, before any command sees it. ``args``: (key, ``key=value`` as typed);
+    ``option``: ``--metadata`` for Inspect's labels, read the same way."""
+    who = "beliefbench" if sweep else "Inspect"
+    for key, item in args:
+        raw = item.partition("=")[2]
+        kept = comment_cut(item, key, sweep)
+        if kept is not None:
+            raise TaskArgumentError(
+                f"{option} {item}: {who} reads {option} values as YAML, where an unquoted "
+                f"' #' starts a comment, so {raw.strip()!r} would be cut to {kept!r}; "
+                f"quote it to keep the '#': {option} {yaml_quoted_option(key, raw)}, or "
+                f"end the value before the ' #' where the rest is a comment ({option} "
+                f"{key}={kept})")
 
 
 METADATA_VARIABLE = "INSPECT_EVAL_METADATA"

@@ -11,7 +11,6 @@ import difflib
 import errno
 import os
 import re
-import shlex
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1506,31 +1505,17 @@ def _cut_at_comment(item: str) -> str | None:
     the value at an unquoted `` #`` (a comment there): ``-T claims=scratch/take #2.yaml``
     reached the task as ``scratch/take``, and the refusal named a path never typed, with a
     "did you mean" that did not say why. None where no ``-T claims`` was so cut."""
-    import yaml
-
-    from beliefbench.arguments import typed_on_command_line
+    from beliefbench.arguments import comment_cut, typed_on_command_line, yaml_quoted_option
 
     typed = typed_on_command_line("claims")
-    raw = typed.partition("=")[2] if typed is not None else ""
-    if not re.search(r"\s#", raw):
+    # (a quoted '#', "claims='take #2'", is kept: no cut, though the quotes are gone)
+    kept = comment_cut(typed, "claims") if typed is not None else None
+    if kept is None or item not in [p.strip() for p in kept.split(",")]:
         return None
-    try:
-        read = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        return None
-    kept = ",".join(map(str, read)) if isinstance(read, list) else str(read)
-    if item not in [p.strip() for p in kept.split(",")] or kept == raw.strip():
-        return None
-
-    def quoted(text: str) -> str:
-        return "'" + text.strip().replace("'", "''") + "'"  # YAML's single quotes
-
-    value = (f"[{', '.join(quoted(p) for p in raw.split(','))}]" if "," in raw
-             else quoted(raw))
-    option = f"claims={value}"
-    shown = f'"{option}"' if not re.search(r'["$`\\!]', option) else shlex.quote(option)
+    raw = typed.partition("=")[2]
     return (f": Inspect reads -T values as YAML, where an unquoted ' #' starts a comment, so "
-            f"{raw.strip()!r} was cut to {kept!r}; quote it to keep the '#': -T {shown}")
+            f"{raw.strip()!r} was cut to {kept!r}; quote it to keep the '#': "
+            f"-T {yaml_quoted_option('claims', raw)}")
 
 
 def _item_files(items: list[str], at: int, search: Iterable[str | Path],
