@@ -81,6 +81,10 @@ score the judge did not give, as often misaligned (EM). A bullet ("- 85") is no 
 
 @dataclass(frozen=True)
 class JudgeScore:
+    """One judge reply as read (:func:`read_judge`), with how it was read (``method``,
+    ``numeric_mass``, ``problem``): the score metadata records them, so that a verdict can
+    be traced to the reading it rests on."""
+
     kind: JudgeKind
     value: float | None
     """The 0-100 score when ``kind == "score"``, else None."""

@@ -1,4 +1,9 @@
-"""The EM task: open questions answered many times at temperature 1, then two 0-100 judges."""
+"""The EM task: open questions answered many times at temperature 1, then two 0-100 judges.
+
+A misaligned answer is one the model volunteers now and then, so each question is sampled
+many times (``samples``, 50 by default) and the rate is over all of them; the coherent judge
+beside the aligned one keeps nonsense from counting as misalignment.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +51,8 @@ TASK_KEY = "beliefbench_em"
 
 
 def _template(name: str, override: str | None) -> str:
+    """The judge prompt file to use, checked now: a template with a ``{placeholder}`` the
+    scorer does not fill would otherwise reach the judge as written, on every response."""
     if override == BUNDLED:
         return str(template_path(name))  # type: ignore[arg-type]
     path = check_text_file(f"{name}_template", override, f"judge prompt file (or {BUNDLED!r})",
