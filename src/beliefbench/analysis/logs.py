@@ -65,7 +65,7 @@ from beliefbench.analysis.runs import (
 )
 from beliefbench.analysis.text import EMPTY_PATH, first_few, listing
 from beliefbench.metrics import RUN_COLUMNS, VERDICTS
-from beliefbench.not_found import close_names, missing_folder
+from beliefbench.not_found import where_missing
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
 from beliefbench.wording import first_line
@@ -1697,8 +1697,7 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
             paths = [(str(p.resolve()), True)]
         else:
             # a mistyped folder or file named with those beside it (logs/em-dyr: em-dir)
-            near = missing_folder(p) or close_names(p) or close_names(p, files=True)
-            raise LogError(f"{p}: no such log file or directory{near}")
+            raise LogError(f"{p}: no such log file or directory{where_missing(p, files=None)}")
         for path, explicit in paths:
             first, named = found.get(os.path.realpath(path), (path, False))
             found[os.path.realpath(path)] = (first, named or explicit)
