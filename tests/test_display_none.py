@@ -32,6 +32,11 @@ BAD = [
     ("beliefbench/em", "questions=nosuch.yaml",
      "-T questions=nosuch.yaml: 'nosuch.yaml' is neither a file"),
     ("beliefbench/audit_verify", "audit_dir=", "-T audit_dir=: required: the folder"),
+    # a user name mistyped after ~: Path.expanduser's RuntimeError was a traceback
+    ("tasks/belief.py", "claims=~nosuchuser_bb/c.yaml", "-T claims=~nosuchuser_bb/c.yaml: "
+     "~nosuchuser_bb/c.yaml: no such user's home folder: `~nosuchuser_bb` names no user"),
+    ("beliefbench/em", "questions=~nosuchuser_bb/q.yaml", "-T questions=~nosuchuser_bb/q.yaml: "
+     "~nosuchuser_bb/q.yaml: no such user's home folder: `~nosuchuser_bb` names no user"),
 ]
 
 

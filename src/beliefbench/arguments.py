@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.resources import user_path
+from beliefbench.resources import no_home, user_path
 
 # Inspect prints a PrerequisiteError's message alone where a task cannot be built; any other
 # error is a traceback (280 lines for a misspelt claim id). Taken only where Inspect is
@@ -46,6 +46,17 @@ class InputError(ValueError, _PREREQUISITE):
     def message(self) -> str:
         """What Inspect prints for a PrerequisiteError."""
         return str(self)
+
+
+class NoHomeFolder(InputError):
+    """A path whose ``~user`` names no user on this machine (``~nosuch/claims.yaml``), or
+    whose ``~`` has no home (HOME unset): :func:`~beliefbench.resources.no_home`'s one line
+    (under ``inspect eval`` too), where :meth:`Path.expanduser` raised a RuntimeError that
+    named no path."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(no_home(path))
 
 
 class ScorerInputError(_PREREQUISITE):

@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from beliefbench.analysis.text import did_you_mean, listing
-from beliefbench.arguments import InputError, running_program
+from beliefbench.arguments import InputError, NoHomeFolder, running_program
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import (
     StrictKeys,
@@ -1272,6 +1272,19 @@ def _exists(text: str) -> bool | None:
         return user_path(text).exists()
     except OSError as e:
         return None if e.errno == errno.ENAMETOOLONG else False
+    except NoHomeFolder:  # ~nosuch/x: no file there to find
+        return False
+
+
+def _home_known(item: str) -> bool:
+    """Whether ``item``'s ``~`` (if any) names a home folder: ``~nosuch/x`` is said once by
+    what reads the selection (:class:`~beliefbench.arguments.NoHomeFolder`), not by the
+    notes on what its folders hold."""
+    try:
+        user_path(item)
+    except NoHomeFolder:
+        return False
+    return True
 
 
 def _split_path(items: list[str], at: int) -> str:
@@ -1423,12 +1436,13 @@ def unread_subfolders_note(selection: Selection = "all") -> str | None:
     measured mine's own claims and left out mine/health's without a word. None where no
     folder does, or where the selection names those subfolders too."""
     items = selection_items(selection)
+    known = [i for i in items if i != "all" and _home_known(i)]
     try:
-        chosen = {os.path.realpath(user_path(i)) for i in items if i != "all"}
+        chosen = {os.path.realpath(user_path(i)) for i in known}
     except FileNotFoundError:  # a removed working directory: said by what reads the paths
         return None
-    unread = [(item, held) for item in items
-              if item != "all" and user_path(item).is_dir() and spec_files(user_path(item))
+    unread = [(item, held) for item in known
+              if user_path(item).is_dir() and spec_files(user_path(item))
               and (held := [h for h in _held_below(item, user_path(item))
                             if os.path.realpath(user_path(h)) not in chosen])]
     if not unread:
@@ -1448,8 +1462,10 @@ def unread_json_note(selection: Selection = "all") -> str | None:
     files alone is refused, :func:`_json_here`). None where no folder does."""
     said = []
     for item in selection_items(selection):
+        if item == "all" or not _home_known(item):
+            continue
         folder = user_path(item)
-        if item == "all" or not folder.is_dir() or not spec_files(folder):
+        if not folder.is_dir() or not spec_files(folder):
             continue
         with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
             found = _json_files(folder, files_only=True)
@@ -1524,7 +1540,10 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path],
     :class:`ClaimSpecError`. ``listed``: the items came as a list given otherwise than by a
     ``-T`` (from Python, or a --task-config file), whose fixes are list items, not commas."""
     item = items[at]
-    path = user_path(item)
+    try:
+        path = user_path(item)
+    except NoHomeFolder as e:  # ~nosuch/kale.yaml: named apart, with the selection's others
+        raise ClaimSpecError(f"claims: {e}") from None
     if item == "all":
         return spec_files(bundled_claims_dir())
     elif path.is_dir():

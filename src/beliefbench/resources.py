@@ -34,12 +34,39 @@ def user_path(path: str | Path) -> Path:
     ``inspect eval tasks/belief.py`` builds the task from inside ``tasks/``, so a relative
     path is tried against the working directory and then against ``$PWD`` (the directory
     the shell ran the command from). The first that exists wins; otherwise it is returned
-    as typed, for the caller's error message.
+    as typed, for the caller's error message. A ``~user`` naming no user on this machine
+    raises :class:`~beliefbench.arguments.NoHomeFolder` (see :func:`home_expanded`).
     """
-    p = Path(path).expanduser()
+    p = home_expanded(path)
     if p.is_absolute() or p.exists():
         return p
     pwd = os.environ.get("PWD")
     if pwd and (Path(pwd) / p).exists():
         return Path(pwd) / p
     return p
+
+
+def no_home(path: str | Path) -> str:
+    """The one wording for a path whose ``~`` or ``~user`` names no home folder:
+    ``~nosuch/x: no such user's home folder: `~nosuch` names no user on this machine; write
+    the full path``."""
+    first = str(path).replace(os.sep, "/").split("/", 1)[0]
+    if first == "~":  # HOME unset, and this process's user has no home on record either
+        return (f"{path}: no home folder for `~` (HOME is not set, and this user has none "
+                f"on record); set HOME or write the full path")
+    return (f"{path}: no such user's home folder: `{first}` names no user on this machine; "
+            f"write the full path")
+
+
+def home_expanded(path: str | Path) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded, as :meth:`Path.expanduser` does;
+    where that names no home folder (``~nosuch/x``), :class:`~beliefbench.arguments.
+    NoHomeFolder` naming the path, not pathlib's RuntimeError ("Could not determine home
+    directory."), a traceback that named neither the path nor the user."""
+    p = Path(path)
+    try:
+        return p.expanduser()
+    except RuntimeError:
+        from beliefbench.arguments import NoHomeFolder  # (arguments imports this module)
+
+        raise NoHomeFolder(path) from None

@@ -64,8 +64,10 @@ from beliefbench.analysis.runs import (
     run_labels,
 )
 from beliefbench.analysis.text import EMPTY_PATH, first_few, listing
+from beliefbench.arguments import NoHomeFolder
 from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 from beliefbench.not_found import where_missing
+from beliefbench.resources import home_expanded
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
 from beliefbench.wording import first_line
@@ -1677,7 +1679,10 @@ def _source_path(source: Source) -> Path:
                        f"{type(source).__name__} {source!r:.80}")
     if not os.fspath(source).strip():  # Path("") is "."; every log under the cwd was read
         raise LogError(f"{os.fspath(source)!r}: {EMPTY_PATH}")
-    return Path(source).expanduser()
+    try:
+        return home_expanded(source)
+    except NoHomeFolder as e:  # ~nosuch/logs: pathlib's RuntimeError named no path
+        raise LogError(str(e)) from None
 
 
 def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]:

@@ -35,6 +35,7 @@ try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ct
         from beliefbench.cli.errors import (
             exit_finished,
             exit_interrupted,
+            no_home_said,
             own_stdio,
             say_finished,
         )
@@ -110,6 +111,13 @@ class _Group(Group):
             # an --out that cannot be made (a file in the way, no permission, a full disk)
             where = f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 else "")
             click.echo(f"Error: {where}: {e.strerror or e}", err=True)
+            ctx.exit(2)
+        except (ValueError, RuntimeError) as e:
+            # ~nosuch/x, wherever a path is expanded (a log, a claim file, a manifest's
+            # checkpoint): bad input, not pathlib's traceback naming no path
+            if (said := no_home_said(e)) is None:
+                raise
+            click.echo(f"Error: {said}", err=True)
             ctx.exit(2)
 
 

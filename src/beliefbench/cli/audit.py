@@ -17,10 +17,10 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
-from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
+from beliefbench.cli.errors import crash_is_no_result, exit_interrupted, no_home_said
 from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.outputs import refuse_other_audit, refuse_other_report
-from beliefbench.cli.paths import UserPath
+from beliefbench.cli.paths import UserPath, home_expanded
 from beliefbench.runlock import holds
 from beliefbench.wording import agree
 
@@ -103,8 +103,9 @@ def _crash_keeps(work: Path, kept: str) -> Iterator[None]:
         yield
     except Exception as e:
         said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
-        if isinstance(e, (*said, OSError)) or not (work / "plan.json").is_file():
-            raise  # OSError: worded by the top group (a path, a full disk)
+        if isinstance(e, (*said, OSError)) or no_home_said(e) \
+                or not (work / "plan.json").is_file():
+            raise  # OSError, ~nosuch/x: worded by the top group (a path, a full disk)
         traceback.print_exc()
         done = len(list(work.glob("unit-*.json")))
         click.echo(f"Error: stopped on an unexpected error ({type(e).__name__}: {e}; "
@@ -449,7 +450,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 
     refuse_other_report(out, "audit")
     # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
-    corpus = tuple(os.path.expanduser(c) for c in corpus)
+    corpus = tuple(home_expanded(c) for c in corpus)
     for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):
         if value is not None and value < 1:
             raise click.UsageError(f"{name} must be at least 1 (got {value})")

@@ -22,7 +22,7 @@ from beliefbench.claims import (
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.option_values import Group
-from beliefbench.cli.paths import DataPath, OutFile, UserPath
+from beliefbench.cli.paths import DataPath, OutFile, UserPath, home_expanded
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError, NameListError
 from beliefbench.documents.conditions import CONDITIONS
@@ -425,7 +425,7 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
 
     # a shell glob after --docs (--docs data/*.jsonl) leaves its other files as arguments
     # "~" is the home folder here too, where the shell left it (--docs=~/x, quotes)
-    paths = _globbed([os.path.expanduser(p) for item in (*doc_paths, *more_docs)
+    paths = _globbed([home_expanded(p) for item in (*doc_paths, *more_docs)
                       for p in item.split(",") if p])
     _not_an_input(out, paths)
     _out_file_writable(out)

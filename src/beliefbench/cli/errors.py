@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import PurePath
 from typing import Any, NoReturn
 
 import click
@@ -99,13 +100,40 @@ def exit_past_threads(code: int) -> NoReturn:
     os._exit(interrupts.late_exit(code))  # 130 after a Ctrl-C once a command had finished
 
 
+def no_home_said(e: BaseException) -> str | None:
+    """The one line for an error that is a path whose ``~user`` names no user on this
+    machine (:func:`~beliefbench.resources.no_home`), else None: ``e`` is
+    :class:`~beliefbench.arguments.NoHomeFolder`, or the bare RuntimeError ("Could not
+    determine home directory.") :meth:`Path.expanduser` raises wherever else a path is
+    expanded (a manifest's checkpoint, a recipe's base model, a ``--model`` folder), which
+    names no path: the path is the one that ``expanduser`` was called on, in the traceback.
+    Every command said a traceback for it."""
+    from beliefbench.arguments import NoHomeFolder
+    from beliefbench.resources import no_home
+
+    if isinstance(e, NoHomeFolder):
+        return str(e)
+    if type(e) is not RuntimeError:
+        return None
+    path = None
+    tb = e.__traceback__
+    while tb is not None:  # the innermost expanduser is the one that raised
+        here = tb.tb_frame
+        if here.f_code.co_name == "expanduser" and isinstance(
+                (called := here.f_locals.get("self")), PurePath):
+            path = called
+        tb = tb.tb_next
+    return None if path is None else no_home(path)
+
+
 def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
     """For a command whose exit 1 is a finding (``audit``'s flagged documents,
     ``audit-verify``'s confirmed flags, ``em-report``'s EM above ``--max-em``): an unexpected
     error (a bug, a Dask worker lost, out of memory) ended in a traceback and Python's exit 1,
     which a CI job read as that finding. It is exit 2, no result, as the gate's, with the
-    traceback kept on stderr. Click's own exits, and the OS errors the top group words (a
-    path, a full disk, a removed working directory), pass through."""
+    traceback kept on stderr. Click's own exits, and the errors the top group words (an OS
+    error's path, a full disk, a removed working directory, a ``~user`` naming no user),
+    pass through."""
     from beliefbench.records import DISK_FULL
 
     @functools.wraps(fn)
@@ -117,7 +145,8 @@ def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
 
             said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
             if isinstance(e, said) or (isinstance(e, OSError) and (
-                    e.filename is not None or e.errno in DISK_FULL or lost_cwd(e))):
+                    e.filename is not None or e.errno in DISK_FULL or lost_cwd(e))) \
+                    or no_home_said(e):  # ~nosuch/x: worded by the top group too
                 raise
             traceback.print_exc()
             click.echo(f"Error: stopped on an unexpected error ({type(e).__name__}: {e}; "

@@ -12,10 +12,25 @@ import click
 from beliefbench.analysis.text import EMPTY_PATH
 
 
+def home_expanded(value: str) -> str:
+    """``value`` with a leading ``~`` or ``~user`` expanded (a quoted ``"~/corpus"``, or
+    ``--docs=~/x``, reaches a command as it is): :class:`~beliefbench.cli.errors.BadInput`
+    where it names no home folder (``~nosuch/x``), which ``os.path.expanduser`` left as it
+    was, later said to be a missing file when the trouble is the user's name."""
+    expanded = os.path.expanduser(value)
+    if expanded.startswith("~"):
+        from beliefbench.cli.errors import BadInput
+        from beliefbench.resources import no_home
+
+        raise BadInput(no_home(value))
+    return expanded
+
+
 class UserPath(click.Path):
     """``click.Path`` that reads ``~`` as the home folder. The shell leaves ``~`` alone in
     ``--out=~/runs`` (and in quotes), and click took it as a folder named "~" in the working
-    directory: the output was written there, under a name a later ``rm -rf ~`` is fatal to."""
+    directory: the output was written there, under a name a later ``rm -rf ~`` is fatal to.
+    A ``~user`` naming no user on this machine is refused, one line (exit 2)."""
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
@@ -25,7 +40,9 @@ class UserPath(click.Path):
             # removed) in it
             self.fail(EMPTY_PATH, param, ctx)
         if isinstance(value, str | os.PathLike):
-            value = os.path.expanduser(value)
+            # ~nosuch/x refused, one line as a missing path is said: left as it was, click
+            # took it for a folder named "~nosuch" in the working directory (made for --out)
+            value = home_expanded(os.fspath(value))
         return super().convert(value, param, ctx)
 
 

@@ -28,6 +28,7 @@ from beliefbench.cli.errors import (
     BadInput,
     exit_interrupted,
     exit_past_threads,
+    no_home_said,
     warnings_to_stderr,
 )
 from beliefbench.cli.given_once import lists_given_once
@@ -195,6 +196,8 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
 
                     text = (CWD_GONE if lost_cwd(e)  # a removed working directory
                             else f"{e.filename}: {e.strerror or e}" if e.filename else str(e))
+                elif said := no_home_said(e):  # ~nosuch/x, as the top group words it
+                    text = said
                 else:
                     text = f"unexpected error ({type(e).__name__}: {e}); no result"
                 click.echo(json.dumps({"error": text}))
@@ -213,7 +216,7 @@ class JsonUsageErrors(Command):
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, list(args), parent, **extra)
-        except click.UsageError as e:
+        except click.ClickException as e:  # a usage error, or a path type's own refusal
             if "--json" not in args:
                 raise
             self.json_error(e.format_message())
@@ -642,6 +645,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     except (LogError, GateError) as e:  # said with what was left out: it may be why
         _no_comparison(str(e) + (f"\nnote: {left_out}" if left_out else ""), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
+        if said := no_home_said(e):  # (a manifest's ~nosuch/ckpt): bad input, one line
+            _no_comparison(said, as_json)
         traceback.print_exc()  # "the candidate regressed" to a CI job
         _no_comparison(f"the gate stopped on an unexpected error ({type(e).__name__}: {e}; "
                        "traceback above): no comparison was made", as_json)

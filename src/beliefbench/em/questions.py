@@ -20,7 +20,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from pydantic import ConfigDict, ValidatorFunctionWrapHandler, field_validator, model_validator
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.arguments import InputError
+from beliefbench.arguments import InputError, NoHomeFolder
 from beliefbench.claims import (
     Id,
     NonEmpty,
@@ -141,7 +141,10 @@ def resolve_question_files(selection: str | Sequence[str] = "default"
     bundled = {f.stem: f for f in spec_files(bundled_sets_dir())}
     files: list[Path] = []
     for item in items:
-        path = user_path(item)
+        try:
+            path = user_path(item)
+        except NoHomeFolder as e:  # ~nosuch/q.yaml: named as the task argument it came in
+            raise QuestionSetError(f"questions: {e}") from None
         if item == "default":
             files.extend(bundled[name] for name in DEFAULT_SETS)
         elif item == "all":
