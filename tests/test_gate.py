@@ -554,7 +554,7 @@ def test_a_numpy_share_given_from_python_is_echoed_as_its_value():
     for call, said in ((lambda: check_options(np.float64(5), 2000), ", got 5"),
                        (lambda: check_options(0.05, 2000, max_failed=np.float32(2.5)),
                         "max_failed / --max-failed: must be between 0 and 1, got 2.5 (a "
-                        "share written as a decimal: 2.5% is --max-failed 0.025)"),
+                        "share written as a decimal: 2.5% is max_failed=0.025)"),
                        (lambda: check_max_unread(np.float64(-0.25)), ", got -0.25")):
         with pytest.raises(GateError) as e:
             call()

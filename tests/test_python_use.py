@@ -174,6 +174,17 @@ def test_python_callers_get_their_parameter_named():
         compare(None, None, max_rise=5)  # type: ignore[arg-type]
     with pytest.raises(GateError, match=r"^max_no_answer / --max-no-answer: must be between"):
         compare(None, None, max_no_answer=2)  # type: ignore[arg-type]
+    # a share written as a percent is told the decimal as a Python caller writes it, not
+    # as the gate command's flag (`10% is --max-failed 0.1`, which no script passes)
+    with pytest.raises(GateError) as e:
+        compare(None, None, max_failed=10)  # type: ignore[arg-type]
+    assert str(e.value) == ("max_failed / --max-failed: must be between 0 and 1, got 10 (a "
+                            "share written as a decimal: 10% is max_failed=0.1)")
+    from beliefbench.analysis.em_gate import compare_em
+
+    with pytest.raises(GateError) as e:
+        compare_em(None, None, max_unread=10)  # type: ignore[arg-type]
+    assert str(e.value).endswith("(a share written as a decimal: 10% is max_unread=0.1)")
 
 
 def test_the_logs_eval_returns_are_read_as_they_are(tmp_path):

@@ -16,11 +16,14 @@ def agree(subjects: list[str], one: str, many: str) -> str:
     return f"{' and '.join(subjects)} {one if len(subjects) == 1 else many}"
 
 
-def percent_meant(value: float, option: str) -> str:
+def percent_meant(value: float, option: str, *, keyword: bool = False) -> str:
     """``10% is --max-failed 0.1``: the decimal a share option written as a percent number
     (above 1, up to 100) meant; empty for any other value. One wording for every share
-    refused so (gate and em-report budgets, docs mix and docs poison shares)."""
-    return f"{value:g}% is {option} {value / 100:g}" if 1 < value <= 100 else ""
+    refused so (gate and em-report budgets, docs mix and docs poison shares). ``keyword``:
+    ``option`` is a Python argument, ``10% is max_failed=0.1``."""
+    if not 1 < value <= 100:
+        return ""
+    return f"{value:g}% is {option}{'=' if keyword else ' '}{value / 100:g}"
 
 
 NO_MESSAGE = "(no message)"

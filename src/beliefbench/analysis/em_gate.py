@@ -214,11 +214,12 @@ def _key(logs: EMLogs) -> RunKey:
     return RunKey((("grader", info["grader"]), *info["key"].judge), info["key"].settings)
 
 
-def check_max_unread(max_unread: float) -> None:
+def check_max_unread(max_unread: float, *, flags: bool = False) -> None:
     """Refuse a ``max_unread`` that is no share; ``gate`` checks it before reading a log, as
-    its other option values (a bad path then an out-of-range value took two runs to learn)."""
+    its other option values (a bad path then an out-of-range value took two runs to learn),
+    with ``flags`` (its fix written as the option)."""
     if not 0 <= max_unread <= 1:
-        raise GateError(share_refused("max_unread", max_unread))
+        raise GateError(share_refused("max_unread", max_unread, flags=flags))
 
 
 def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,

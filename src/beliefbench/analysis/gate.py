@@ -1003,12 +1003,15 @@ def given(value: float) -> str:
     return said[:-2] if said.endswith(".0") else said
 
 
-def share_refused(name: str, value: float) -> str:
+def share_refused(name: str, value: float, *, flags: bool = False) -> str:
     """``<name / --flag>: must be between 0 and 1, got <value>``, with the decimal to write
     where the value reads as a percent (above 1, up to 100): ``--max-failed 10`` named no
     fix, where ``--max-failed 10%`` is told the decimal (:class:`~beliefbench.cli.shares.
-    Share`)."""
-    meant = percent_meant(value, "--" + name.replace("_", "-"))
+    Share`). The decimal is written as the caller gives it: ``10% is max_failed=0.1`` to a
+    Python caller, ``10% is --max-failed 0.1`` where ``flags`` (the ``gate`` command's own
+    check); both were told the flag, which a Python caller passes no such thing as."""
+    meant = (percent_meant(value, "--" + name.replace("_", "-")) if flags
+             else percent_meant(value, name, keyword=True))
     hint = f" (a share written as a decimal: {meant})" if meant else ""
     return f"{_arg(name)}: must be between 0 and 1, got {given(value)}{hint}"
 
@@ -1017,9 +1020,10 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER,
                   max_neutral_rise: float = MAX_NEUTRAL_RISE,
-                  min_read_share: float = MIN_READ_SHARE) -> None:
+                  min_read_share: float = MIN_READ_SHARE, *, flags: bool = False) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
-    error names the parameter of :func:`compare` and its ``gate`` option: both call this.
+    error names the parameter of :func:`compare` and its ``gate`` option: both call this
+    (``flags``: the ``gate`` command, whose fixes are written as its options).
     Every bad value is named in one error (:func:`refuse`), where one at a time had a
     newcomer re-run the gate once per option (--max-rise, then --bootstrap, then --seed)."""
     problems: list[str] = []
@@ -1054,7 +1058,7 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         problems.append(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in shares:
         if name in numbers_given and not 0 <= value <= 1:
-            problems.append(share_refused(name, value))
+            problems.append(share_refused(name, value, flags=flags))
     refuse(problems)
 
 

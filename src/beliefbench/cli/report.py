@@ -616,9 +616,10 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     try:  # option values first: they are wrong whatever the logs hold
         problems: list[str] = []  # every bad option value in one error, not one a run
         collected(problems, check_options, max_rise, bootstrap, max_failed, seed,
-                  max_parse_errors, max_no_answer, max_neutral_rise, min_read_share)
+                  max_parse_errors, max_no_answer, max_neutral_rise, min_read_share,
+                  flags=True)
         if max_unread is not None:
-            collected(problems, check_max_unread, max_unread)
+            collected(problems, check_max_unread, max_unread, flags=True)
         refuse(problems)
         # each header read once: told belief or EM here, then handed to that loader
         base = _gate_side("--baseline", read_logs, list(baseline))
