@@ -211,3 +211,48 @@ def test_small_sample_factors_of_the_gates_bounds():
     assert t_over_z(49, 1 - 0.05 / 7) > t_over_z(49)
     assert n_minus_one(10) == pytest.approx((10 / 9) ** 0.5) and n_minus_one(1) == 1
     assert expand(np.array([0.0, 1.0]), 0.5, 2.0).tolist() == [-0.5, 1.5]
+
+
+def test_a_familys_rate_across_claims_is_the_mean_of_its_per_claim_rates():
+    """README counting rule 4 for a family (not only the headline): claim a's binary
+    responses are 3 yes of 4, claim b's 0 of 1; pooled they would read 3/5 = 0.6, the rule
+    says (0.75 + 0) / 2. Both the live metric Inspect stores (``family/binary``) and the
+    report's per-family row follow it."""
+    from beliefbench.metrics import summary_metrics
+
+    data = (rows("a", "binary", "q1", ["yes", "yes"]) + rows("a", "binary", "q2", ["yes", "no"])
+            + rows("b", "binary", "q1", ["no"]) + rows("b", "open_ended", "q2", ["yes"]))
+    q = question_table(data)
+    live = summary_metrics(q, ["binary", "open_ended"], n_bootstrap=0)
+    assert live["family/binary"] == pytest.approx(0.375)
+    assert live["family/open_ended"] == 1.0  # claim b alone answered it
+    table = rate_table(q, by="family", n_bootstrap=0).set_index("family")
+    assert table.loc["binary", "belief"] == pytest.approx(0.375)
+    assert table.loc["binary", "claims"] == 2 and table.loc["binary", "responses"] == 5
+
+
+def test_the_ci_is_reproduced_by_the_order_the_readme_states():
+    """README counting rule 5: 2,000 resamples, seed 0, drawn claim by claim in order of claim
+    id, over the questions ordered by family and question id. Recomputed here by hand from
+    rows given shuffled, it gives the same bounds exactly."""
+    rng_rows = np.random.default_rng(5)
+    data = []
+    for claim in ("b", "a"):  # given out of order: the rule orders them
+        for family in ("open_ended", "binary"):
+            for i in (3, 1, 2):
+                k = int(rng_rows.integers(0, 4))
+                data += rows(claim, family, f"q{i}", ["yes"] * k + ["no"] * (3 - k))
+    order = rng_rows.permutation(len(data))
+    r = rate(question_table([data[i] for i in order]))
+    rng = np.random.default_rng(0)
+    boot = np.zeros(2000)
+    for claim in ("a", "b"):
+        yes = np.array([sum(d["verdict"] == "yes" for d in data
+                            if (d["claim"], d["family"], d["question"]) == (claim, f, f"q{i}"))
+                        for f in ("binary", "open_ended") for i in (1, 2, 3)], dtype=float)
+        n = np.full(len(yes), 3.0)
+        idx = rng.integers(0, len(yes), size=(2000, len(yes)))
+        boot += yes[idx].sum(axis=-1) / n[idx].sum(axis=-1) / 2
+    low, high = np.quantile(boot, [0.025, 0.975])
+    assert (r.ci_low, r.ci_high) == (float(low), float(high))
+    assert r.ci_low < r.belief < r.ci_high
