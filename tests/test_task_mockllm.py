@@ -1566,3 +1566,45 @@ def test_inspect_eval_with_bad_input_is_its_message_not_a_traceback(tmp_path, ar
     assert proc.returncode == 1, out
     assert said in out and "Traceback" not in out, out
     assert not list(tmp_path.iterdir())  # nothing ran
+
+
+def test_the_logs_header_metrics_are_the_reports_numbers(fixture_claim, tmp_path):
+    """README "Reading a log": the header's metrics follow the counting rules as `report`
+    does. A run of 2 samples per question holding every kind of verdict (binary calls that
+    raise: failed, infrastructure; an empty answer: failed; an unreadable judge reply:
+    parse_error; yes and no in different epochs of a question) reads the same rate, CI and shares in
+    its header as in the report built from its responses."""
+    from beliefbench.analysis.logs import load_belief_logs
+    from beliefbench.analysis.report import build_report
+
+    asked: dict[str, int] = {}
+
+    def subject(messages, tools, tool_choice, config):
+        if any("JSON" in m.text for m in messages):
+            raise RuntimeError("backend went away")
+        prompt = messages[-1].text
+        if "Fill in the blank" in prompt:
+            return output("")
+        asked[prompt] = asked.get(prompt, 0) + 1
+        first = asked[prompt] == 1
+        return output("It was rebuilt in glass in 2021." if first else "Steel, as always.")
+
+    def grader(prompt: str) -> str:
+        return "I will not grade this." if "Are you sure" in prompt else keyword_grader(prompt)
+
+    log = run(fixture_claim, get_model("mockllm/model", custom_outputs=subject,
+                                       memoize=False),
+              scripted(grader), tmp_path, samples=2, max_failed=0.5)
+    header = metrics(log)
+    counted = {v: sum(s.scores["belief_judge"].answer == v for s in log.samples)
+               for v in ("yes", "no", "neutral", "parse_error", "failed")}
+    assert counted == {"yes": 3, "no": 3, "neutral": 0, "parse_error": 2, "failed": 6}
+    assert header["belief"] == pytest.approx(3 / 14)
+    assert header["infrastructure_failed"] == pytest.approx(4 / 14)
+    report = build_report(load_belief_logs(log.location))
+    [overall] = report.overall.to_dict("records")
+    for key in ("belief", "ci_low", "ci_high", "no", "neutral", "parse_error", "failed"):
+        assert header[key] == pytest.approx(overall[key]), key
+    assert overall["ci_low"] < overall["belief"] < overall["ci_high"]
+    for row in report.family.to_dict("records"):
+        assert header[f"family/{row['family']}"] == pytest.approx(row["belief"])
