@@ -343,3 +343,31 @@ def test_the_audit_takes_its_output_path_as_text(tmp_path):
                          progress=False)
     assert tally.documents == 1
     assert json.loads(flagged.read_text())["id"] == "d0"
+
+
+def test_analysis_given_logs_not_yet_loaded_says_to_load_them(tmp_path):
+    """``build_report("logs/run")``, ``compare(eval(...)[0], ...)`` or a responses DataFrame
+    failed deep inside with "'str' object has no attribute 'responses'" (or 'logs'): now a
+    TypeError names the argument, what it got and the call to make."""
+    log = run_belief(tmp_path / "a", believer, samples=1)
+    logs = load_belief_logs(log.location)
+    folder = str(tmp_path / "a")
+    with pytest.raises(TypeError) as said:
+        build_report(folder)  # type: ignore[arg-type]
+    assert str(said.value) == (
+        f"logs: expected the BeliefLogs that beliefbench.analysis.logs.load_belief_logs "
+        f"returns, got str '{folder}'; pass build_report(load_belief_logs('{folder}'), ...)")
+    with pytest.raises(TypeError, match=r"^logs: .* got a DataFrame \(a BeliefLogs' "
+                                        r"\.responses alone is not enough"):
+        build_report(logs.responses)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^candidate: expected the BeliefLogs .* got an "
+                                        r"EvalLog \(eval\(\)'s logs, not yet read as belief "
+                                        r"responses\); pass compare\(baseline, load_belief_logs"
+                                        r"\(<the EvalLog, or eval\(\)'s list of them>\), "
+                                        r"\.\.\.\)$"):
+        compare(logs, log)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^logs: .* got a list of EvalLogs"):
+        build_report([log])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^baseline: .* got PosixPath"):
+        compare(Path(folder), logs)  # type: ignore[arg-type]
+    assert build_report(logs, n_bootstrap=0).overall["belief"].tolist() == [1.0]

@@ -93,6 +93,7 @@ from beliefbench.analysis.logs import (
     partial_held,
     partial_why,
     read_either_way,
+    require_belief_logs,
     resume_way,
     retry_command,
     too_few_answers,
@@ -1223,6 +1224,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     ``allow_same_model``: compare a model with itself, :func:`same_model`, with a note)."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                   max_neutral_rise, min_read_share)
+    baseline = require_belief_logs(baseline, "baseline", "compare(LOGS, candidate, ...)")
+    candidate = require_belief_logs(candidate, "candidate", "compare(baseline, LOGS, ...)")
     refuse_same_logs([(i.path, log_ids(i.eval_id, i.task_id)) for i in baseline.logs],
                      [(i.path, log_ids(i.eval_id, i.task_id)) for i in candidate.logs])
     # each side one complete run, both sides said at once; the rest reads their tables

@@ -447,6 +447,34 @@ class BeliefLogs:
         return out
 
 
+def require_belief_logs(value: object, name: str, call: str) -> BeliefLogs:
+    """``value`` if it is a :class:`BeliefLogs`, else a TypeError naming the argument and
+    saying to load the logs first: a log folder, an ``eval()`` result or a responses
+    DataFrame handed to ``build_report`` or ``gate.compare`` failed deep inside with
+    "'str' object has no attribute 'logs'"."""
+    if isinstance(value, BeliefLogs):
+        return value
+    if isinstance(value, pd.DataFrame):
+        given = "a DataFrame (a BeliefLogs' .responses alone is not enough: its logs' " \
+                "headers are read too)"
+        example = "load_belief_logs(<its log files or folder>)"
+    elif isinstance(value, EvalLog) or (isinstance(value, list) and value
+                                         and all(isinstance(v, EvalLog) for v in value)):
+        given = ("an EvalLog" if isinstance(value, EvalLog) else "a list of EvalLogs") + \
+            " (eval()'s logs, not yet read as belief responses)"
+        example = "load_belief_logs(<the EvalLog, or eval()'s list of them>)"
+    else:
+        path = isinstance(value, (str, os.PathLike))
+        shown = " ".join(repr(value).split())
+        shown = shown if path or len(shown) <= 60 else shown[:57] + "..."
+        given = f"{type(value).__name__} {shown}"
+        example = (f"load_belief_logs({value!r})" if path
+                   else "load_belief_logs(<log files, folders or eval()'s logs>)")
+    raise TypeError(f"{name}: expected the BeliefLogs that "
+                    f"beliefbench.analysis.logs.load_belief_logs returns, got {given}; "
+                    f"pass {call.replace('LOGS', example)}")
+
+
 LOG_KINDS = {TASK_KEY: "belief", "beliefbench_em": "EM",
              "beliefbench_logprob": "belief_logprob"}
 """beliefbench's own kinds of log, by the eval metadata key each task writes: a log folder

@@ -34,6 +34,7 @@ from beliefbench.analysis.logs import (
     completeness_fields,
     over_budget,
     read_either_way,
+    require_belief_logs,
     run_entry,
     unread_counts,
 )
@@ -416,6 +417,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     )
     from beliefbench.analysis.sweep import manifest_notes
 
+    logs = require_belief_logs(logs, "logs", "build_report(LOGS, ...)")
     dims = parse_by(by)
     n_bootstrap = check_resamples(n_bootstrap)
     questions = question_frame(logs.responses)
