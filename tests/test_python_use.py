@@ -371,3 +371,35 @@ def test_analysis_given_logs_not_yet_loaded_says_to_load_them(tmp_path):
     with pytest.raises(TypeError, match=r"^baseline: .* got PosixPath"):
         compare(Path(folder), logs)  # type: ignore[arg-type]
     assert build_report(logs, n_bootstrap=0).overall["belief"].tolist() == [1.0]
+
+
+def test_the_rate_helpers_name_a_table_of_the_wrong_kind(tmp_path):
+    """README's ``rate(question_table(belief_logs.responses))`` with a step left out or a
+    column mistyped failed with what pandas or Python says: ``rate(belief_logs)``
+    "'BeliefLogs' object has no attribute 'empty'", ``rate(responses)`` KeyError: 'n',
+    ``question_table(belief_logs)`` "'BeliefLogs' object is not iterable", ``rate_table(q,
+    by="famly")`` and rows with no family a KeyError "not in index"."""
+    logs = load_belief_logs(run_belief(tmp_path, believer, samples=1).location)
+    with pytest.raises(TypeError, match=r"^questions: got a BeliefLogs, not its table of "
+                                        r"responses; pass rate\(question_table\(belief_logs"
+                                        r"\.responses\)\)$"):
+        rate(logs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^questions: a table of responses \(a 'verdict' "
+                                         r"column, no weight n\), not a question table: pass "
+                                         r"rate\(question_table\(rows\)\)$"):
+        rate(logs.responses)
+    with pytest.raises(TypeError, match=r"^rows: got a BeliefLogs, .*: "
+                                        r"question_table\(belief_logs\.responses\)$"):
+        question_table(logs)  # type: ignore[arg-type]
+    q = question_table(logs.responses)
+    with pytest.raises(ValueError, match=r"^by: no column\(s\) \['famly'\] \(did you mean "
+                                         r"'family'\?\); .*; its columns: \['claim', "):
+        rate_table(q, by="famly")
+    with pytest.raises(ValueError, match=r"^rows: no column\(s\) \['family'\]; each row needs "
+                                         r"its question's keys; its columns: \['claim', "
+                                         r"'question', 'verdict'\]$"):
+        question_table([{"claim": "a", "question": "q1", "verdict": "yes"}])
+    with pytest.raises(ValueError, match=r"^rows: no column\(s\) \['yes', .*\]; each row needs "
+                                         r"a 'verdict', or a share per verdict with its weight"):
+        question_table([{"claim": "a", "family": "binary", "question": "q1"}])
+    assert rate(q).belief == 1.0 and rate_table(q, by="family")["belief"].min() == 1.0

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import TaskArgumentError, check_whole
 from beliefbench.verdicts import VERDICTS
 
@@ -69,6 +70,27 @@ def refuse_missing(df: pd.DataFrame, columns: Sequence[str], rows: str, why: str
                          f"{why}")
 
 
+def _not_loaded(value: object, name: str, call: str) -> None:
+    """A TypeError for a :class:`~beliefbench.analysis.logs.BeliefLogs` given where its
+    ``.responses`` (or their question table) is meant: it failed with "'BeliefLogs' object
+    is not iterable" (or has no attribute 'empty')."""
+    if not isinstance(value, pd.DataFrame) and isinstance(
+            getattr(value, "responses", None), pd.DataFrame):
+        raise TypeError(f"{name}: got a {type(value).__name__}, not its table of responses; "
+                        f"pass {call}")
+
+
+def require_columns(df: pd.DataFrame, columns: Sequence[str], name: str, hint: str) -> None:
+    """A ValueError naming the ``columns`` that ``df`` lacks (with the closest it has), in
+    place of pandas' KeyError "['family'] not in index"."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = [str(c) for c in df.columns]
+        close = did_you_mean(str(missing[0]), have) if len(missing) == 1 else ""
+        raise ValueError(f"{name}: no column(s) {missing}{close}; {hint}; its columns: "
+                         f"{have}")
+
+
 def question_table(rows: Iterable[dict] | pd.DataFrame,
                    keys: Sequence[str] = ("claim", "family", "question"),
                    verdicts: Sequence[str] = VERDICTS) -> pd.DataFrame:
@@ -82,9 +104,14 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
     missing or negative share, or a weight not above 0 (pandas' sums would skip them).
     """
     keys, verdicts = list(keys), list(verdicts)
+    _not_loaded(rows, "rows", "its .responses: question_table(belief_logs.responses)")
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty:
         return pd.DataFrame(columns=[*keys, "n", *verdicts])
+    require_columns(df, keys, "rows", "each row needs its question's keys")
+    if "verdict" not in df.columns:
+        require_columns(df, verdicts, "rows", "each row needs a 'verdict', or a share per "
+                        "verdict with its weight n")
     # the responses of two runs (``load_belief_logs`` of two models' logs) made one table,
     # and ``rate`` of it one number that neither run has
     runs = [c for c in RUN_COLUMNS if c in df.columns and c not in keys]
@@ -200,9 +227,18 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
 
     ``n_bootstrap=0`` skips the resampling (the CI is then NaN) for point estimates.
     """
+    _not_loaded(questions, "questions", "rate(question_table(belief_logs.responses))")
+    if not isinstance(questions, pd.DataFrame):
+        raise TypeError(f"questions: expected a question table (a DataFrame from "
+                        f"beliefbench.metrics.question_table), got {type(questions).__name__}")
     if questions.empty:
         nan = float("nan")
         return Rate(nan, nan, nan, dict.fromkeys(VERDICTS, nan), 0, 0, 0)
+    if "verdict" in questions.columns and "n" not in questions.columns:
+        raise ValueError("questions: a table of responses (a 'verdict' column, no weight n), "
+                         "not a question table: pass rate(question_table(rows))")
+    require_columns(questions, ["claim", "n", *VERDICTS], "questions",
+                    "rate takes a question table (beliefbench.metrics.question_table)")
     # groupby leaves a row with no claim out of the claims' mean, while its questions and
     # responses were still counted (a hand-built table: question_table refuses it)
     refuse_missing(questions, ["claim"], "question row(s)",
@@ -237,6 +273,9 @@ def rate_table(questions: pd.DataFrame, by: str | Sequence[str] = (),
     is a column or a list of them (a string is one column, never its letters). Rows with a
     missing value in a ``by`` column are refused (pandas' groupby would drop them)."""
     by = [by] if isinstance(by, str) else list(by)
+    if isinstance(questions, pd.DataFrame) and not questions.empty:
+        require_columns(questions, by, "by", "group by columns of the question table (keys "
+                        "of question_table(rows, keys=[...]) are kept)")
     # groupby leaves out a row with a missing group: its responses left every rate and count
     refuse_missing(questions, by, "question row(s)",
                    "a row per group in by would leave their responses out; give every row a "
