@@ -404,6 +404,9 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
     ({"max_failed": 1.5}, r"^max_failed: expected a number at least 0.0 and at most 1.0"),
     ({"abort_after": 0}, r"^abort_after: expected a whole number of at least 1, got 0$"),
     ({"judge_sees": "everything"}, r"^judge_sees: unknown value 'everything'"),
+    # docs/belief-task.md's example of a near miss named with the closest valid value
+    ({"judge": "marker"}, r"^judge: unknown value 'marker' \(did you mean 'markers'\?\); "
+                          r"valid: \['model', 'markers'\]$"),
     ({"binary_instruction": "footer"}, r"^binary_instruction: unknown value 'footer'"),
     ({"self_judge": "maybe"}, r"^self_judge: expected true or false, got 'maybe'$"),
     ({"judge_template": "/nonexistent/judge.md"}, r"^judge_template: no such file"),
