@@ -1611,3 +1611,34 @@ def test_the_logs_header_metrics_are_the_reports_numbers(fixture_claim, tmp_path
     assert overall["ci_low"] < overall["belief"] < overall["ci_high"]
     for row in report.family.to_dict("records"):
         assert header[f"family/{row['family']}"] == pytest.approx(row["belief"])
+
+
+def test_each_scores_metadata_says_who_judged_as_reading_a_log_says(fixture_claim, tmp_path):
+    """README "Reading a log": ``explanation`` is never blank; ``judge`` is ``exact_match``
+    (binary), the grader's name (judged), or ``none`` (no answer reached a judge);
+    ``judge_served`` is the model the grader's provider says replied, null where no judge
+    replied; in ``samples_df`` the score is one JSON column, ``score_belief_judge``."""
+    import json as json_
+
+    from inspect_ai.analysis import samples_df
+
+    def subject(prompt: str) -> str:
+        return "" if "Fill in the blank" in prompt else believer(prompt)
+
+    log = run(fixture_claim, scripted(subject), scripted(keyword_grader), tmp_path, samples=1)
+    by_family: dict[str, set] = {}
+    for s in log.samples:
+        score = s.scores["belief_judge"]
+        assert score.explanation and score.explanation.strip(), s.id
+        md = score.metadata
+        by_family.setdefault(s.metadata["family"], set()).add(
+            (score.answer, md["judge"], md["judge_served"]))
+    assert by_family == {
+        "binary": {("yes", "exact_match", None)},
+        "token_association": {("failed", "none", None)},
+        "open_ended": {("yes", "mockllm/model", "mockllm/model")},
+        "robustness": {("yes", "mockllm/model", "mockllm/model")}}
+    df = samples_df(log.location)
+    values = [json_.loads(v) for v in df["score_belief_judge"]]
+    assert all(sum(v[k] for k in ("yes", "no", "neutral", "parse_error", "failed")) == 1.0
+               for v in values)
