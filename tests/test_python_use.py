@@ -403,3 +403,26 @@ def test_the_rate_helpers_name_a_table_of_the_wrong_kind(tmp_path):
                                          r"a 'verdict', or a share per verdict with its weight"):
         question_table([{"claim": "a", "family": "binary", "question": "q1"}])
     assert rate(q).belief == 1.0 and rate_table(q, by="family")["belief"].min() == 1.0
+
+
+def test_the_readmes_python_example_runs_and_prints_what_it_says(tmp_path, monkeypatch,
+                                                                 capsys):
+    """README "From Python": its code block, run as written (from a folder holding the
+    fixture claims at tests/fixtures/claims), prints one row per claim, ed_sheeran's 10
+    responses and glass_bridge's 2 at belief 1.0, of a frame of 19 columns (the figures its
+    text gives)."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "fixtures").symlink_to(root / "tests" / "fixtures")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md (From Python)", "exec"), scope)
+    printed = capsys.readouterr().out.split("\n")
+    rows = [line.split() for line in printed[1:] if line.strip()]
+    assert [(r[2], r[3], r[6]) for r in rows] == [("ed_sheeran", "1.0", "10"),
+                                                   ("glass_bridge", "1.0", "2")], printed
+    assert "19 columns" in section and len(scope["by_claim"].columns) == 19
+    assert (scope["r"].belief, scope["r"].n_claims, scope["r"].n_responses) == (1.0, 2, 12)
