@@ -426,3 +426,24 @@ def test_the_readmes_python_example_runs_and_prints_what_it_says(tmp_path, monke
                                                    ("glass_bridge", "1.0", "2")], printed
     assert "19 columns" in section and len(scope["by_claim"].columns) == 19
     assert (scope["r"].belief, scope["r"].n_claims, scope["r"].n_responses) == (1.0, 2, 12)
+
+
+def test_a_report_written_over_a_file_names_the_argument(tmp_path):
+    """``write_report(rep, "report.md")`` (a file given for the folder) and
+    ``write_plots(rep, "figures.png")`` raised mkdir's bare "[Errno 17] File exists"; now a
+    ReportError names the argument and the file in the way."""
+    from beliefbench.analysis.plots import write_plots
+    from beliefbench.analysis.report import write_report
+
+    rep = build_report(load_belief_logs(run_belief(tmp_path / "logs", believer,
+                                                   samples=1).location), n_bootstrap=0)
+    taken = tmp_path / "report.md"
+    taken.write_text("mine\n")
+    with pytest.raises(ReportError, match=rf"^out_dir: {taken} cannot be made a folder \(a "
+                                          rf"file is in the way: {taken}\); give a folder"):
+        write_report(rep, taken, plots=False)
+    with pytest.raises(ReportError, match=rf"^out: {taken}/figs cannot be made a folder \(a "
+                                          rf"file is in the way: {taken}\)"):
+        write_plots(rep, taken / "figs")
+    assert taken.read_text() == "mine\n"
+    assert (tmp_path / "r" / "report.md") in write_report(rep, tmp_path / "r", plots=False)

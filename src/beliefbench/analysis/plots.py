@@ -345,7 +345,9 @@ def plot_files(report: Report, out: str | Path) -> list[Path]:
 def write_plots(report: Report, out: str | Path) -> list[Path]:
     """The bars of the report's ``--by`` table, and the step curve when logs carry steps
     (into ``out``, made where missing)."""
-    Path(out).mkdir(parents=True, exist_ok=True)
+    from beliefbench.analysis.report import out_folder
+
+    out_folder(out, "out")
     bars, *step = plot_files(report, out)
     return [belief_bars(report.by, report.dims, bars),
             *(belief_vs_step(report.overall, path) for path in step)]

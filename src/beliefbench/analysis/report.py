@@ -751,6 +751,19 @@ def read_summary(out_dir: str | Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def out_folder(out: str | Path, name: str) -> Path:
+    """``out`` as the folder to write into, made where missing; a ReportError naming the
+    argument where a file is in the way (``write_report(rep, "report.md")``): it was
+    mkdir's "[Errno 17] File exists", which did not say which argument or what to give."""
+    path = Path(out)
+    here = next((d for d in (path, *path.parents) if d.exists()), None)
+    if here is not None and not here.is_dir():
+        raise ReportError(f"{name}: {out} cannot be made a folder (a file is in the way: "
+                          f"{here}); give a folder to write into (made where missing)")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def write_report(report: Report, out_dir: str | Path, plots: bool = True,
                  inputs: Sequence[str] | None = None,
                  extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
@@ -762,8 +775,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True,
     old set or the new one, not new tables beside an earlier report's summary), and an
     earlier report's figures are removed before these are drawn: an interruption while
     drawing leaves none of them beside the new numbers."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(out_dir, "out_dir")
     images: list[Path] = []
     if plots:
         from beliefbench.analysis.plots import plot_files
