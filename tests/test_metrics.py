@@ -256,3 +256,14 @@ def test_the_ci_is_reproduced_by_the_order_the_readme_states():
     low, high = np.quantile(boot, [0.025, 0.975])
     assert (r.ci_low, r.ci_high) == (float(low), float(high))
     assert r.ci_low < r.belief < r.ci_high
+
+
+def test_a_claims_rate_pools_its_responses_not_its_question_rates():
+    """README counting rule 4, first sentence: a claim's rate pools all its responses. A
+    question answered 3 times (all yes) beside one answered once (no) reads 3/4, where a
+    mean of the questions' rates would read 1/2 (a run cut short leaves questions with
+    fewer answers than others)."""
+    q = question_table(rows("a", "open_ended", "q1", ["yes"] * 3)
+                       + rows("a", "open_ended", "q2", ["no"]))
+    assert rate(q, n_bootstrap=0).belief == pytest.approx(3 / 4)
+    assert rate_table(q, by="claim", n_bootstrap=0)["belief"].tolist() == [pytest.approx(0.75)]
