@@ -447,3 +447,25 @@ def test_a_report_written_over_a_file_names_the_argument(tmp_path):
         write_plots(rep, taken / "figs")
     assert taken.read_text() == "mine\n"
     assert (tmp_path / "r" / "report.md") in write_report(rep, tmp_path / "r", plots=False)
+
+
+def test_beliefbenchs_warnings_under_display_none_reach_a_handler_of_ones_own(tmp_path):
+    """README "From Python": under ``display="none"`` a program's own stderr shows no
+    beliefbench warning, and a handler given to the ``beliefbench`` logger gets them (here
+    the judge's first replies all unreadable)."""
+    import io
+    import logging
+
+    from conftest import scripted
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger("beliefbench").addHandler(handler)
+    try:
+        eval(belief(claims=str(FIXTURE_CLAIM), families="open_ended", samples=2,
+                    abort_after=3), model=scripted(believer),
+             model_roles={"grader": scripted(lambda _: "Happy to help!")},
+             log_dir=str(tmp_path), display="none")
+    finally:
+        logging.getLogger("beliefbench").removeHandler(handler)
+    assert "beliefbench: the judge's first 3 replies could not be read" in stream.getvalue()
