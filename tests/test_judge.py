@@ -91,6 +91,10 @@ def test_reason_is_kept():
     ("Yes.", "yes", "yes"),                 # a bare word is read
     ('{"answer": "neutral"}', "yes", "parse_error"),
     ("It depends on who you ask.", "no", "parse_error"),
+    # README counting rule 3: code fences and prose around the JSON are tolerated
+    ('```json\n{"answer": "yes"}\n```', "yes", "yes"),
+    ('Here is my answer: {"answer": "no"} as asked.', "no", "yes"),
+    ("yes and no", "yes", "parse_error"),   # both, as a bare answer
 ])
 def test_binary_exact_match(reply, belief_answer, verdict):
     assert read_binary(reply, belief_answer).verdict == verdict
