@@ -1642,3 +1642,25 @@ def test_each_scores_metadata_says_who_judged_as_reading_a_log_says(fixture_clai
     values = [json_.loads(v) for v in df["score_belief_judge"]]
     assert all(sum(v[k] for k in ("yes", "no", "neutral", "parse_error", "failed")) == 1.0
                for v in values)
+
+
+def test_a_grader_bound_to_a_marker_run_is_said_to_be_unused(fixture_claim, tmp_path,
+                                                             caplog):
+    """A grader added to the demo's command (``-T judge=markers``) was never asked, without
+    a word while the eval ran: the run ended success with the heuristic's verdicts. Now a
+    warning says so, once a run (it is in the log too); none without a grader bound."""
+    seen: list = []
+    log = run(fixture_claim, scripted(believer), scripted(keyword_grader, seen), tmp_path,
+              samples=2, judge="markers")
+    said = [r.getMessage().split("\n")[-1] for r in caplog.records
+            if "is never asked" in r.getMessage()]
+    assert said == ["beliefbench: judge=markers: the offline marker heuristic reads every "
+                    "answer, so the grader bound (--model-role grader=mockllm/model) is never "
+                    "asked: a pipeline check, not a result. Leave judge at its default, model, "
+                    "to have the grader judge."]
+    assert not seen  # the grader was not called
+    assert any("is never asked" in str(getattr(e, "message", "")) for s in log.samples
+               for e in s.events if e.event == "logger")
+    caplog.clear()
+    run(fixture_claim, scripted(believer), None, tmp_path, samples=1, judge="markers")
+    assert not [r for r in caplog.records if "is never asked" in r.getMessage()]

@@ -269,6 +269,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
     warned: set[str | None] = set()  # eval runs warned in (one Task may serve several)
+    unused_grader: set[str | None] = set()  # runs told their grader is never asked
     judges = judge_streaks(abort_after)
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -296,6 +297,10 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         elif judge == "markers":
             reading = offline_verdict(claim, family, md.get("question"), answer)
             used = "markers"
+            bound = model_roles().get("grader")
+            if bound is not None and run_key() not in unused_grader:
+                unused_grader.add(run_key())
+                logger.warning(UNUSED_GRADER_WARNING, bound)
         else:
             question = md.get("transcript", md["prompt"]) if sees == "transcript" \
                 else md["prompt"]
@@ -364,6 +369,15 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         )
 
     return score
+
+
+UNUSED_GRADER_WARNING = (
+    "beliefbench: judge=markers: the offline marker heuristic reads every answer, so the "
+    "grader bound (--model-role grader=%s) is never asked: a pipeline check, not a result. "
+    "Leave judge at its default, model, to have the grader judge.")
+"""Logged once per run where a grader is bound to a ``judge=markers`` run: a grader added to
+the demo's command (which passes ``-T judge=markers``) was never asked, and the run ended
+``success`` with the heuristic's verdicts, said only later by ``report``'s OFFLINE warning."""
 
 
 NEVER_READ_WARNING = (
