@@ -3160,3 +3160,35 @@ def test_steer_and_patch_tables_name_their_models_and_explain_their_columns(
     assert PATCH_COLUMNS in res.output and "NaN" not in res.output and "nan" not in res.output
     summary = pd.read_csv(tmp_path / "patch" / "patch_summary.csv")
     assert set(summary["variant"]) == {"patched", "control"}  # the file keeps its numbers
+
+
+def test_a_folder_above_direction_folders_names_the_ones_holding_a_directions_file(
+        planted, tmp_path):
+    """``--direction internals`` (the folder above ``internals direction --out``) said only
+    "a folder without directions.safetensors", though its subfolder held one: the
+    subfolders that hold one are named, newest first, as the folder to pass."""
+    from beliefbench.internals.directions import DirectionError, directions_file
+
+    above = tmp_path / "internals"
+    for name in ("em-direction", "tiny-direction"):
+        (above / name).mkdir(parents=True)
+        shutil.copy(planted, above / name / "directions.safetensors")
+    (above / "positive").mkdir()  # a margins folder: no directions file, not named
+    os.utime(above / "em-direction" / "directions.safetensors", (1, 1))
+    with pytest.raises(DirectionError) as e:
+        directions_file(above)
+    said = str(e.value)
+    assert said.startswith(f"{above}: no directions.safetensors in the folder itself; 2 of "
+                           f"its subfolders hold one (an `internals direction` --out each): "
+                           f"pass one of them, newest first: {above / 'tiny-direction'}, "
+                           f"{above / 'em-direction'}"), said
+    assert "positive" not in said
+    res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tmp_path),
+                                   "--direction", str(above), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "2 of its subfolders hold one" in res.output, res.output
+    shutil.rmtree(above / "em-direction")
+    with pytest.raises(DirectionError) as e:
+        directions_file(above)
+    assert str(e.value).endswith("; 1 of its subfolders holds one (an `internals direction` "
+                                 f"--out): pass {above / 'tiny-direction'}"), str(e.value)
+

@@ -764,6 +764,18 @@ def directions_file(path: str | Path) -> Path:
         return path
     if (path / DIRECTIONS_FILE).is_file():
         return path / DIRECTIONS_FILE
+    # the folder above the --out folders (`--direction internals`): "a folder without
+    # directions.safetensors" left the subfolder that held one unnamed
+    below = sorted((p for p in path.glob(f"*/{DIRECTIONS_FILE}") if p.is_file()),
+                   key=lambda p: p.stat().st_mtime, reverse=True)
+    if below:
+        shown = ", ".join(str(p.parent) for p in below[:5]) + (", ..." if len(below) > 5
+                                                               else "")
+        raise DirectionError(f"{path}: no {DIRECTIONS_FILE} in the folder itself; "
+                             f"{len(below)} of its subfolders "
+                             + ("hold one (an `internals direction` --out each): pass one of "
+                                f"them, newest first: {shown}" if len(below) > 1 else
+                                f"holds one (an `internals direction` --out): pass {shown}"))
     raise DirectionError(f"{path}: a folder without {DIRECTIONS_FILE} (the file `beliefbench "
                          f"internals direction` writes into its --out folder): pass that "
                          f"folder, or the file itself")
