@@ -3192,3 +3192,23 @@ def test_a_folder_above_direction_folders_names_the_ones_holding_a_directions_fi
     assert str(e.value).endswith("; 1 of its subfolders holds one (an `internals direction` "
                                  f"--out): pass {above / 'tiny-direction'}"), str(e.value)
 
+
+
+@pytest.mark.parametrize(("command", "option", "said"), [
+    ("ablate", ["--coef=4"], "--coef is steer's option (the multiple of the direction "
+                                "added); ablate projects the direction out, with no "
+                                "coefficient: leave --coef out, or add the direction with "
+                                "`beliefbench internals steer --coef 4`"),
+    ("steer", ["--layers", "2"], "--layers is ablate's option (the residual indices the "
+                                 "direction is projected out of); steer adds the direction "
+                                 "at one residual index: --layer 2"),
+])
+def test_the_other_intervention_commands_option_is_named_as_its(command, option, said,
+                                                                tmp_path):
+    """``ablate --coef 4`` was click's "No such option '--coef'. Did you mean '--model'?":
+    the option is the sibling command's, and the message says so and what to run."""
+    res = CliRunner().invoke(cli, ["internals", command, "--model", str(tmp_path),
+                                   "--direction", str(tmp_path), *option])
+    assert res.exit_code == 2, res.output
+    assert said in " ".join(res.output.split()), res.output
+    assert "Did you mean" not in res.output

@@ -644,12 +644,53 @@ def _nothing_read(logs: list, task_name: str) -> bool:
     return bool(logs)  # no arm ran: nothing to compare, nothing to allow
 
 
-steer = click.command(name="steer", cls=lists_given_once("--claims"))(click.option(
+SIBLING_OPTIONS = {
+    "steer": {"--layers": lambda value: (
+        "--layers is ablate's option (the residual indices the direction is projected out "
+        f"of); steer adds the direction at one residual index: --layer {value or 'N'}")},
+    "ablate": {"--coef": lambda value: (
+        "--coef is steer's option (the multiple of the direction added); ablate projects "
+        "the direction out, with no coefficient: leave --coef out, or add the direction "
+        f"with `beliefbench internals steer --coef {value or 'C'}`")},
+}
+"""Options of the other intervention command, as each command names them: ``ablate --coef
+4`` was click's "No such option '--coef'. Did you mean '--model'?"."""
+
+
+def _with_siblings(name: str, base: type[click.Command]) -> type[click.Command]:
+    """``base`` whose unknown option, where it is the sibling command's
+    (:data:`SIBLING_OPTIONS`), is a usage error saying whose it is and what to run."""
+
+    class Sibling(base):  # type: ignore[valid-type,misc]
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            given = list(args)  # click's parser consumes the list it is given
+            try:
+                return super().parse_args(ctx, args)
+            except click.NoSuchOption as e:
+                said = SIBLING_OPTIONS[name].get(e.option_name)
+                if said is None:
+                    raise
+                value = next((a.partition("=")[2] for a in given
+                              if a.startswith(f"{e.option_name}=")), None)
+                if value is None and e.option_name in given:
+                    at = given.index(e.option_name)
+                    value = given[at + 1] if at < len(given) - 1 else None
+                if value is not None and value.startswith("-") and not value[1:2].isdigit():
+                    value = None  # the next option, not this one's value
+                raise click.UsageError(said(value), ctx) from None
+
+    Sibling.__name__ = Sibling.__qualname__ = f"Sibling{base.__name__}"
+    return Sibling
+
+
+steer = click.command(name="steer", cls=_with_siblings("steer", lists_given_once(
+    "--claims")))(click.option(
     "--coef", default=1.0, show_default=True,
     help="Multiple of the direction added at --layer, at every position.")(
         _intervention_command("add")))
 steer.help = ("Add a direction while the model runs, with a same-norm random control.")
-ablate = click.command(name="ablate", cls=lists_given_once("--claims", "--layers"))(click.option(
+ablate = click.command(name="ablate", cls=_with_siblings("ablate", lists_given_once(
+    "--claims", "--layers")))(click.option(
     "--layers", default="all", show_default=True,
     help="Residual indices the direction is projected out of (all, 3, 2-5, 2,4).")(
         _intervention_command("ablate")))
