@@ -2894,7 +2894,8 @@ def test_a_direction_of_another_models_shape_is_refused_by_its_shape_not_its_lin
     theirs = save_directions(tmp_path / "d" / "directions.safetensors", dirs,
                              {"best_layer": 1, **lineage(deeper)})
     said = f"{theirs}: directions of shape [4, 64] (residual indices, hidden size), but the " \
-           f"model has [3, 64]"
+           f"model has [3, 64]: the file was made from a model of another shape; compute the " \
+           f"direction on this model (beliefbench internals direction --model {tiny} --log ...)"
     for command in ("steer", "ablate"):
         res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
                                        "--direction", str(theirs), "--claims", str(CLAIM),

@@ -282,7 +282,7 @@ def check_checkpoint_fits(checkpoint: str | Path, directions: np.ndarray, source
         n, size = int(cfg.num_hidden_layers) + 1, int(cfg.hidden_size)
     except (ValueError, AttributeError, TypeError):
         return  # no readable config: the eval itself reports the checkpoint's problem
-    check_fits(directions, n, size, source)
+    check_fits(directions, n, size, source, model=checkpoint)
 
 
 ARM_OPTIONS = {"direction": "--direction", "layer": "--layer", "coef": "--coef (steer)",

@@ -139,6 +139,6 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
                          config=config or GenerateConfig(),
                          **model_args)
         check_fits(directions, n_residual(self.model), hidden_size(self.model),
-                   steer["direction"])
+                   steer["direction"], model=model_name)
         self.interventions = interventions
         self.hooks = add_hooks(self.model, self.interventions)

@@ -18,6 +18,7 @@ same norm (:func:`random_like`), so an effect can be told apart from "any push o
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -132,14 +133,19 @@ def hidden_size(model) -> int:
     return int(model.get_input_embeddings().weight.shape[1])
 
 
-def check_fits(directions: np.ndarray, n: int, size: int, source: Any) -> None:
+def check_fits(directions: np.ndarray, n: int, size: int, source: Any,
+               model: Any = None) -> None:
     """Refuse a directions array made for another model (``n`` residual indices of hidden
-    size ``size`` expected): a file from a deeper model would otherwise steer silently."""
+    size ``size`` expected): a file from a deeper model would otherwise steer silently.
+    The refusal says what to do (it asked "was the file made from another model?"), naming
+    ``model``, the checkpoint, where given."""
     if tuple(directions.shape) != (n, size):
+        on = "" if model is None else f" --model {shlex.quote(str(model))}"
         raise InterventionError(
             f"{source}: directions of shape [{directions.shape[0]}, {directions.shape[1]}] "
-            f"(residual indices, hidden size), but the model has [{n}, {size}]; was the "
-            f"file made from another model?")
+            f"(residual indices, hidden size), but the model has [{n}, {size}]: the file "
+            f"was made from a model of another shape; compute the direction on this model "
+            f"(beliefbench internals direction{on} --log ...)")
 
 
 def _on_output(edit: Callable[[Any], Any]):
