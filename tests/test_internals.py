@@ -316,12 +316,17 @@ def test_a_suggested_folder_with_a_space_is_quoted_to_paste(tmp_path):
     assert said is not None and said.endswith(f"e.g. 'hf/{run}/step-000002'"), said
 
 
-@pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),
-                                             ("0,inf", "expected finite numbers >= 0"),
-                                             ("0,-0.1", "expected finite numbers >= 0"),
-                                             (",", "no scale given")])
+@pytest.mark.parametrize(("scales", "why"), [
+    ("0,nan", "expected finite numbers >= 0, not 'nan'; e.g. 0,0.01,0.1"),
+    ("0,inf", "expected finite numbers >= 0, not 'inf'"),
+    ("0,-0.1,0.2,-1", "expected finite numbers >= 0, not '-0.1', '-1'; e.g. 0,0.01,0.1"),
+    ("0,a,0.1,b", "'a', 'b' are not numbers; expected comma-separated numbers >= 0, e.g. "
+                  "0,0.01,0.1"),
+    (",", "no scale given")])
 def test_stability_scales_that_cannot_be_noise_are_one_line(tmp_path, scales, why):
-    """``float()`` reads nan and inf: nan ended in a TypeError traceback mid-measurement."""
+    """``float()`` reads nan and inf: nan ended in a TypeError traceback mid-measurement.
+    The item at fault is named (``--scales '0,a'`` said only "expected comma-separated
+    numbers")."""
     data = tmp_path / "d.jsonl"
     data.write_text("")
     r = CliRunner().invoke(cli, ["internals", "stability", "--model", str(tmp_path),

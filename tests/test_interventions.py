@@ -2066,12 +2066,13 @@ def test_efficiency_norms_compare_the_trained_solution_at_equal_norms(tiny, pert
     assert not (tmp_path / "out" / "rescaled.csv").exists()
 
 
-@pytest.mark.parametrize(("norms", "why"), [("0", "expected finite numbers > 0"),
-                                           ("1,-2", "expected finite numbers > 0"),
-                                           ("nan", "expected finite numbers > 0"),
-                                           ("inf", "expected finite numbers > 0"),
-                                           ("1,x", "expected comma-separated numbers"),
-                                           (",", "no norm given")])
+@pytest.mark.parametrize(("norms", "why"), [
+    ("0", "expected finite numbers > 0, not '0'; e.g. 1,2,5"),
+    ("1,-2", "expected finite numbers > 0, not '-2'; e.g. 1,2,5"),
+    ("nan", "expected finite numbers > 0, not 'nan'"),
+    ("inf", "expected finite numbers > 0, not 'inf'"),
+    ("1,x", "'x' is not a number; expected comma-separated numbers > 0, e.g. 1,2,5"),
+    (",", "no norm given")])
 def test_efficiency_norms_that_are_no_norm_are_refused_before_a_model_loads(tmp_path, norms,
                                                                            why):
     """A norm must be finite and > 0 (a zero norm is the base, not a rescaled solution);

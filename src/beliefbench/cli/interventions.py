@@ -141,16 +141,36 @@ def _numbers(option: str, value: str, *, positive: bool = False,
     naming ``option``: float() reads nan and inf, and nan reached the loops as a traceback,
     inf a NaN loss."""
     bound = "> 0" if positive else ">= 0"
-    try:
-        values = [float(v) for v in _split(value) or []]
-    except ValueError:
-        raise BadInput(f"{option} {value!r}: expected comma-separated numbers") from None
-    if not values:
+    items = _split(value) or []
+    # the item at fault is named, with what to write: "expected comma-separated numbers"
+    # left the user to find the one of five that was not
+    words = [v for v in items if not _is_float(v)]
+    if words:
+        raise BadInput(f"{option} {value!r}: {_listed(words)} "
+                       f"{'is not a number' if len(words) == 1 else 'are not numbers'}; "
+                       f"expected comma-separated numbers {bound}, e.g. {example}")
+    if not items:
         raise BadInput(f"{option} {value!r}: no {option.removeprefix('--').removesuffix('s')} "
                        f"given; expected comma-separated numbers {bound}, e.g. {example}")
-    if any(not math.isfinite(v) or v < 0 or (positive and v == 0) for v in values):
-        raise BadInput(f"{option} {value!r}: expected finite numbers {bound}")
+    values = [float(v) for v in items]
+    bad = [v for v, x in zip(items, values, strict=True)
+           if not math.isfinite(x) or x < 0 or (positive and x == 0)]
+    if bad:
+        raise BadInput(f"{option} {value!r}: expected finite numbers {bound}, not "
+                       f"{_listed(bad)}; e.g. {example}")
     return values
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(repr(v) for v in items)
 
 
 OPTIONS = {"layer": "--layer", "layers": "--layers", "coef": "--coef"}
