@@ -316,6 +316,19 @@ def test_a_suggested_folder_with_a_space_is_quoted_to_paste(tmp_path):
     assert said is not None and said.endswith(f"e.g. 'hf/{run}/step-000002'"), said
 
 
+def test_stability_help_says_the_scales_are_relative_to_the_delta_by_default():
+    """--scales' help said "relative to each weight tensor's RMS (with --base: ...)", as if
+    the delta were opt-in, while a finetune's checkpoint gets its manifest's base, and with
+    it the delta, by default (``noise on: finetuning delta ...``)."""
+    r = CliRunner().invoke(cli, ["internals", "stability", "--help"])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert "relative to the norm of each tensor's finetuning delta where there is a base (by " \
+           "default a finetune's checkpoint has one: see --base), else (--base none) to each " \
+           "weight tensor's RMS" in said, said
+    assert "(with --base:" not in said
+
+
 @pytest.mark.parametrize(("scales", "why"), [
     ("0,nan", "expected finite numbers >= 0, not 'nan'; e.g. 0,0.01,0.1"),
     ("0,inf", "expected finite numbers >= 0, not 'inf'"),

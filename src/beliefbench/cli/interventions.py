@@ -846,8 +846,9 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
-              help="Noise scales, relative to each weight tensor's RMS (with --base: to the "
-                   "norm of its finetuning delta).")
+              help="Noise scales, relative to the norm of each tensor's finetuning delta "
+                   "where there is a base (by default a finetune's checkpoint has one: see "
+                   "--base), else (--base none) to each weight tensor's RMS.")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1),
               help="Noise draws per scale (seeds 0 to N-1); the summary is their mean and "
                    "sd (2 or more for an sd: with 1 it is undefined).")
