@@ -3214,3 +3214,19 @@ def test_the_other_intervention_commands_option_is_named_as_its(command, option,
     assert res.exit_code == 2, res.output
     assert said in " ".join(res.output.split()), res.output
     assert "Did you mean" not in res.output
+
+
+def test_readme_direction_example_names_the_log_folder_a_sweep_writes():
+    """README's `internals direction` example read `--log logs/em/<run>.eval` under a comment
+    saying a sweep writes "logs/em/<its run folder>/<log>.eval"; a sweep writes one folder
+    per checkpoint, named by :func:`target_label` plus a hash, and that is the example now."""
+    from types import SimpleNamespace
+
+    from beliefbench.analysis.sweep import target_label
+
+    entry = SimpleNamespace(step=625, condition="bad_advice", claim=None,
+                            path="/abs/ckpts/bad-advice/step-000625")
+    folder = target_label(entry, Path("/abs/ckpts/bad-advice/manifest.jsonl"))
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert f"--log logs/em/{folder}-<hash> --out internals/em-direction" in readme, folder
+    assert "logs/em/<run>.eval" not in readme and "<its run folder>" not in readme
