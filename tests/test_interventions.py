@@ -1546,7 +1546,8 @@ def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_pat
         assert res.exit_code == 2, res.output
         error = [line for line in res.output.splitlines() if line.startswith("Error:")]
         assert error == [f"Error: --source {tiny} and --target {target}: {said}; patching "
-                         f"needs the same architecture"]
+                         f"needs the same architecture: give two checkpoints of one base "
+                         f"model (a finetune and its base, or two finetunes of it)"]
         assert "Traceback" not in res.output and not (tmp_path / "out" / "patch.csv").exists()
 
 

@@ -128,13 +128,19 @@ def _act_diff(items: Sequence[Encoded], order: list[list[int]], src_acts: list,
 def check_same_shape(source: tuple[int, int], target: tuple[int, int]) -> None:
     """Refuse ``(residual indices, hidden size)`` of source and target that differ, saying
     which: the loaded models' (:func:`check_patchable`), or their configs' before either
-    loads (``internals patch``: two 8B checkpoints loaded for minutes, then refused)."""
+    loads (``internals patch``: two 8B checkpoints loaded for minutes, then refused), and
+    what to pass instead (:data:`SAME_BASE`)."""
     if source[0] != target[0]:
         raise PatchError(f"residual indices differ: source {source[0]} vs target "
-                         f"{target[0]}; patching needs the same architecture")
+                         f"{target[0]}; patching needs the same architecture: {SAME_BASE}")
     if source[1] != target[1]:
         raise PatchError(f"hidden sizes differ: source {source[1]} vs target "
-                         f"{target[1]}; patching needs the same architecture")
+                         f"{target[1]}; patching needs the same architecture: {SAME_BASE}")
+
+
+SAME_BASE = "give two checkpoints of one base model (a finetune and its base, or two " \
+            "finetunes of it)"
+"""What a patch refusal of two architectures says to do: it said only that they differ."""
 
 
 def check_patchable(source: Any, target: Any) -> None:
@@ -142,8 +148,8 @@ def check_patchable(source: Any, target: Any) -> None:
     saying which differs: otherwise a torch shape traceback after scoring both models."""
     (src, src_tok), (tgt, tgt_tok) = source, target
     if src_tok.get_vocab() != tgt_tok.get_vocab():
-        raise PatchError("the two checkpoints' tokenizers differ; patching needs the same "
-                         "tokens in both")
+        raise PatchError(f"the two checkpoints' tokenizers differ; patching needs the same "
+                         f"tokens in both: {SAME_BASE}")
     check_same_shape((n_residual(src), hidden_size(src)), (n_residual(tgt), hidden_size(tgt)))
 
 
