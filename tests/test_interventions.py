@@ -3231,3 +3231,30 @@ def test_readme_direction_example_names_the_log_folder_a_sweep_writes():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert f"--log logs/em/{folder}-<hash> --out internals/em-direction" in readme, folder
     assert "logs/em/<run>.eval" not in readme and "<its run folder>" not in readme
+
+
+def test_efficiency_into_another_runs_out_warns_that_its_tables_are_replaced(tiny, perturbed,
+                                                                            tmp_path):
+    """Comparing two runs takes one --out each; the second run given the first's --out
+    replaced its efficiency.csv / rescaled.csv without a word. It now says so (exit 0, the
+    tables written); the same run measured again into its own --out says nothing."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    runs = []
+    for name in ("narrow", "narrow-kl"):
+        manifest = tmp_path / name / "manifest.jsonl"
+        manifest.parent.mkdir()
+        _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+        runs.append(manifest)
+    out = tmp_path / "efficiency"
+    first = _efficiency_run(runs[0], data, out)
+    again = _efficiency_run(runs[0], data, out)
+    assert first.exit_code == 0 and again.exit_code == 0, again.output
+    assert "held the efficiency of another finetune" not in first.output + again.output
+    other = _efficiency_run(runs[1], data, out)
+    assert other.exit_code == 0, other.output
+    said = " ".join(other.output.split())
+    assert f"warning: --out {out} held the efficiency of another finetune ({runs[0]}): its " \
+           f"tables are replaced by this run's ({runs[1]}); to compare two runs, give each " \
+           f"its own --out (e.g. internals/efficiency-narrow-kl)" in said, said
+    assert json.loads((out / "efficiency.json").read_text())["manifest"] == str(runs[1])

@@ -10,6 +10,7 @@ input exits 2 with a one-line message; heavy imports happen inside the commands.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import shlex
 from collections.abc import Callable
@@ -1018,6 +1019,8 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     click.echo(EFFICIENCY_COLUMNS)
     if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
         click.echo(f"warning: {note}", err=True)
+    if note := _other_run_note(out_dir, manifest_file(manifest)):
+        click.echo(f"warning: {note}", err=True)
     stale = out_dir / "rescaled.csv"
     if rescaled is None and stale.is_file():  # an earlier run's, read as this one's
         stale.unlink()
@@ -1037,6 +1040,23 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
         "base": _absolute(curve["path"].iloc[0]), "data": _absolute(data),
         "data_sha256": sha256_file(data),
         "limit": limit, "max_len": max_len, "norms": targets}))
+
+
+def _other_run_note(out_dir: Path, manifest: Path) -> str | None:
+    """What a ``--out`` holding another finetune's ``efficiency.json`` loses: the way to
+    compare two runs is one ``--out`` each, and the second run replaced the first's tables
+    without a word."""
+    try:
+        held = json.loads((out_dir / "efficiency.json").read_text())
+    except (OSError, ValueError, RecursionError):
+        return None
+    other = held.get("manifest") if isinstance(held, dict) else None
+    if not isinstance(other, str) or held.get("measure") != "efficiency" or \
+            other == _absolute(manifest):
+        return None
+    return (f"--out {out_dir} held the efficiency of another finetune ({other}): its "
+            f"tables are replaced by this run's ({_absolute(manifest)}); to compare two runs, "
+            f"give each its own --out (e.g. internals/efficiency-{manifest.parent.name})")
 
 
 def add_intervention_commands(group: click.Group) -> None:
