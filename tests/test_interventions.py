@@ -3258,3 +3258,31 @@ def test_efficiency_into_another_runs_out_warns_that_its_tables_are_replaced(tin
            f"tables are replaced by this run's ({runs[1]}); to compare two runs, give each " \
            f"its own --out (e.g. internals/efficiency-narrow-kl)" in said, said
     assert json.loads((out / "efficiency.json").read_text())["manifest"] == str(runs[1])
+
+
+def test_arms_into_a_log_dir_holding_other_logs_are_warned_of(tiny, planted, tmp_path):
+    """`steer` then `ablate`, both into the default logs/interventions: the em-report each run
+    suggests read the arms of both (two baselines) as one comparison, without a word. A
+    --log-dir already holding logs is said before the first eval; a fresh one is not."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    logs = tmp_path / "logs"
+
+    def run():
+        return CliRunner().invoke(cli, [
+            "internals", "ablate", "--model", str(tiny), "--direction", str(planted), "--task",
+            "em", "--model-role", "grader=beliefbench/judge", "-T", f"questions={qs}", "-T",
+            "samples=1", "-T", "max_tokens=2", "-M", "do_sample=false", "--no-baseline",
+            "--log-dir", str(logs)])
+
+    first = run()
+    assert first.exit_code == 0, first.output
+    assert "already holds" not in first.output
+    second = run()
+    assert second.exit_code == 0, second.output
+    said = " ".join(second.output.split())
+    assert f"warning: --log-dir {logs} already holds 2 .eval logs (an earlier run's arms?): " \
+           f"this run's arms are written beside them, and `em-report {logs}` reads them all " \
+           f"together; give each run its own --log-dir (e.g. logs/ablate-<what it is>)" \
+           in said, said
+    assert len(list(logs.glob("*.eval"))) == 4

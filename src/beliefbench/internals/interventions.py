@@ -350,6 +350,15 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     check_greedy_grader(task_name, task_args or {}, model_roles, [arm], model_args)
     if note and notes is not None:
         notes(note)
+    if notes is not None and (held := sorted(Path(log_dir).glob("*.eval"))):
+        # `steer` then `ablate` into the default logs/interventions: the report the run
+        # suggests read both runs' arms (two baselines) as one comparison, unsaid
+        report = "em-report" if task_name == "em" else "report"
+        notes(f"--log-dir {log_dir} already holds {len(held)} .eval log"
+              f"{'s' if len(held) > 1 else ''} (an earlier run's arms?): this run's arms are "
+              f"written beside them, and `{report} {log_dir}` reads them all together; give "
+              f"each run its own --log-dir (e.g. logs/"
+              f"{'steer' if spec.mode == 'add' else 'ablate'}-<what it is>)")
     path = str(Path(checkpoint).resolve())
     # which weights answered, as sweep logs record it: `direction --log` on an arm's log
     # compared the folder as it is now, so a checkpoint retrained in place since passed
