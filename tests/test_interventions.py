@@ -3286,3 +3286,16 @@ def test_arms_into_a_log_dir_holding_other_logs_are_warned_of(tiny, planted, tmp
            f"together; give each run its own --log-dir (e.g. logs/ablate-<what it is>)" \
            in said, said
     assert len(list(logs.glob("*.eval"))) == 4
+
+
+def test_a_mistyped_directions_folder_names_the_close_names(planted, tmp_path):
+    """``--direction internals/tiny-direcion`` (for tiny-direction) said only "no such
+    directions file": the close names beside it are said, as for every other path."""
+    from beliefbench.internals.directions import DirectionError, load_directions
+
+    (tmp_path / "internals" / "tiny-direction").mkdir(parents=True)
+    shutil.copy(planted, tmp_path / "internals" / "tiny-direction" / "directions.safetensors")
+    with pytest.raises(DirectionError) as e:
+        load_directions(tmp_path / "internals" / "tiny-direcion")
+    assert str(e.value).endswith(f"no such directions file (close names in "
+                                 f"{tmp_path / 'internals'}: tiny-direction)"), e.value

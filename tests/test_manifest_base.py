@@ -153,3 +153,19 @@ def test_the_folder_above_the_runs_or_a_file_beside_the_manifest_says_what_to_pa
     with pytest.raises(ManifestError) as e:
         read_manifest_file(ckpts / "positive" / "run.json")
     assert "is not the manifest" not in str(e.value)
+
+
+def test_a_mistyped_manifest_or_run_folder_names_the_close_names(tmp_path):
+    """``--manifest ckpts/bad-advise`` (for ckpts/bad-advice) said only "no such manifest
+    file": the close names beside it are said, as for every other path."""
+    run = tmp_path / "ckpts" / "bad-advice"
+    run.mkdir(parents=True)
+    (run / "manifest.jsonl").write_text("")
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(tmp_path / "ckpts" / "bad-advise")
+    assert str(e.value).endswith(f"no such manifest file (close names in {run.parent}: "
+                                 "bad-advice)"), e.value
+    with pytest.raises(ManifestError) as e:  # the file in a mistyped run folder
+        read_manifest_file(tmp_path / "ckpts" / "bad-advise" / "manifest.jsonl")
+    assert str(e.value).endswith(f"(no folder {run.parent / 'bad-advise'}; close names in "
+                                 f"{run.parent}: bad-advice)"), e.value

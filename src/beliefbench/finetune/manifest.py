@@ -119,7 +119,10 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ManifestError(f"{p}: no such manifest file{_model_folder_hint(p)}") from None
+        from beliefbench.not_found import where_missing
+
+        hint = _model_folder_hint(p) or where_missing(p, files=None)
+        raise ManifestError(f"{p}: no such manifest file{hint}") from None
     except OSError as e:
         raise ManifestError(f"{p}: cannot read the manifest ({e})") from None
     try:

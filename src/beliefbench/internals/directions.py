@@ -803,7 +803,10 @@ def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
 
     path = directions_file(path)
     if not path.is_file():
-        raise DirectionError(f"{path}: no such directions file")
+        from beliefbench.not_found import where_missing
+
+        raise DirectionError(f"{path}: no such directions file"
+                             f"{where_missing(path, files=None)}")
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = json.loads((f.metadata() or {}).get("beliefbench", "{}"))
