@@ -222,3 +222,37 @@ def test_a_base_name_not_in_the_cache_names_the_close_folders(tmp_path, monkeypa
     assert str(e.value).startswith(f"--base tiny-ptt: no such folder (close names in the "
                                    f"working directory, {tmp_path}: tiny-pt), and no model "
                                    "of that name in the local Hugging Face cache")
+
+
+def test_a_file_on_the_way_is_said_to_be_a_file_not_a_folder(tmp_path, monkeypatch):
+    """`a.jsonl/x` (a file's name with more after it, as a slash typed for a dot) said only
+    "no such file or directory": a.jsonl is there, so no folder on the way was named as
+    missing, and its parent is not a folder, so no close names were looked for. Every
+    reader now says that part is a file, not a folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    (tmp_path / "a.jsonl").write_text("{}\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.jsonl").write_text("{}\n")
+    note = " (a.jsonl is a file, not a folder)"
+    assert where_missing(Path("a.jsonl/x")) == note
+    assert where_missing(Path("a.jsonl/x/y.jsonl"), files=True) == note  # deeper: the same
+    assert where_missing(Path("a.jsonl/*.jsonl"), pattern=True) == note
+    assert where_missing(Path("a.jsonl/x.yaml"), files=None, here=True) == (
+        f" in the working directory, {tmp_path}{note}")
+    deep = " (data/a.jsonl is a file, not a folder)"
+    assert where_missing(Path("data/a.jsonl/b.jsonl"), files=True) == deep
+    assert where_missing(tmp_path / "data" / "a.jsonl" / "b") == (
+        f" ({tmp_path / 'data' / 'a.jsonl'} is a file, not a folder)")
+    # end to end: the audit, the claims, docs mix and kl.data each say it
+    assert _said(["audit", "a.jsonl/x", "--claims", "all", "--out", "o"]).startswith(
+        f"Error: a.jsonl/x: no such file or directory{note}")
+    assert _said(["audit", "data/a.jsonl/b.jsonl", "--claims", "all", "--out", "o"]
+                 ).startswith(f"Error: data/a.jsonl/b.jsonl: no such file or directory{deep}")
+    assert _said(["claims", "validate", "a.jsonl/x.yaml"]).startswith(
+        f"claims: no such claim file or directory 'a.jsonl/x.yaml'{note}")
+    assert _said(["docs", "mix", "--docs", "a.jsonl/*.jsonl", "--out", "m.jsonl"]).endswith(
+        f"Error: --docs a.jsonl/*.jsonl: a pattern that matches no documents file{note}")
+    assert _kl("a.jsonl/kl.jsonl", tmp_path).startswith(
+        f"no such file 'a.jsonl/kl.jsonl' in the working directory, {tmp_path}{note}")
+    assert not (tmp_path / "o").exists()

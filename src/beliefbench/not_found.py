@@ -126,7 +126,9 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
     folder looked for ('shard/*.jsonl' for shards/). ``here``: a relative path is said to
     be missing in the working directory even where no folder on its way is (``kl.data``,
     looked for in the shipped data too, says where it was looked for first); the working
-    directory is named once, by the missing folder where that is in it."""
+    directory is named once, by the missing folder where that is in it. A file on the way
+    (``a.jsonl/x``) is said to be a file, not a folder: it is there, so no folder was named
+    missing, and nothing at all was said of it."""
     if _home_expanded(path) is None:  # ~nosuchuser/x: no folder to look for on its way
         return ""
     if pattern:
@@ -137,8 +139,18 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
     if cwd_gone(path):  # ../x is there to look in, but the folder it was meant from is not
         return f" ({CWD_GONE})"
     last = path if folder else path.parent
-    first = None if os.path.lexists(last) else next(
-        (q for q in [*reversed(last.parents), last] if not os.path.lexists(q)), last)
+    # the first part on the way that is missing, or that is there but is no folder
+    blocked = next((q for q in [*reversed(last.parents), last]
+                    if not os.path.lexists(q) or (q.exists() and not q.is_dir())), None)
+    if blocked is not None and os.path.lexists(blocked):  # a.jsonl/x: a.jsonl is a file
+        note = (f" ({blocked} is a file, not a folder)" if blocked.is_file()
+                else f" ({blocked} is not a folder)")
+        if here and not path.is_absolute():
+            if (cwd := _cwd()) is None:
+                return f" ({CWD_GONE})"
+            return f" in the working directory, {cwd}{note}"
+        return note
+    first = blocked
     if first is not None and first.parent == Path("."):  # no data/ in the working directory
         if (cwd := _cwd()) is None:  # removed since the check above
             return f" ({CWD_GONE})"
