@@ -34,6 +34,23 @@ def test_context_none_from_python_says_what_to_pass_instead():
             belief(**{"claims": str(FIXTURE_CLAIM), name: None})
 
 
+@pytest.mark.parametrize(("value", "what"), [([], "list"), ((), "list"), ("", "string")])
+def test_an_empty_selection_from_python_is_not_said_to_be_a_blank_shell_value(value, what):
+    """``belief(claims=[])`` said "(a blank -T claims= or an unset shell variable also reads
+    as None)", of a list a Python caller gave: that remark is for None (what Inspect makes of
+    a blank ``-T claims=``) alone; an empty list or string is said to select nothing."""
+    for name in ("claims", "families"):
+        with pytest.raises(ValueError) as e:
+            belief(**{"claims": str(FIXTURE_CLAIM), name: value})
+        assert str(e.value) == (f"{name}: empty value ({value!r}); give names, a list or "
+                                f"comma-separated, or 'all' (an empty {what} selects "
+                                f"nothing)")
+    with pytest.raises(ValueError) as e:  # None: the shell's blank value, as before
+        belief(claims=None)
+    assert str(e.value).endswith("(a blank -T claims= or an unset shell variable also reads "
+                                 "as None)")
+
+
 def test_paths_are_taken_wherever_a_file_is(tmp_path):
     """claims, context and judge_template given as pathlib.Path (claims as one Path, a Path
     to a directory, or a list of them) build the same task as their text; the log's

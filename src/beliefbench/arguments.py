@@ -147,9 +147,12 @@ def check_selection(name: str, value: Any, default: str | None = None) -> str | 
     """
     if value is None or (isinstance(value, str | list | tuple) and not value):
         instead = f", or {default!r}" if default is not None else ""
+        # None is what Inspect makes of a blank -T value; [] or "" a Python caller gave
+        why = (f"a blank -T {name}= or an unset shell variable also reads as None"
+               if value is None else
+               f"an empty {'string' if isinstance(value, str) else 'list'} selects nothing")
         raise TaskArgumentError(f"{name}: empty value ({value!r}); give names, a list or "
-                                f"comma-separated{instead} (a blank -T {name}= or an unset "
-                                f"shell variable also reads as None)")
+                                f"comma-separated{instead} ({why})")
     if isinstance(value, str):
         return value
     if isinstance(value, os.PathLike):
