@@ -345,9 +345,10 @@ def test_mix_shares_deterministic(tmp_path):
         mix([docs], tmp_path / "c.jsonl", pretrain=0.6, chat=0.5)
     with pytest.raises(DocumentError) as e:  # said "got 1.0999999999999999", and no way out
         mix([docs], tmp_path / "c.jsonl", pretrain=0.7, chat=0.4)
-    assert str(e.value).startswith("--pretrain + --chat must be below 1 (got 0.7 + 0.4 = 1.1); "
+    # from Python: the arguments, not docs mix's flags (tests/test_cli_newcomer.py has those)
+    assert str(e.value).startswith("pretrain + chat must be below 1 (got 0.7 + 0.4 = 1.1); "
                                    "they are shares of the final mix, the rest is documents: "
-                                   "lower them, e.g. --pretrain 0.25 --chat 0.25"), str(e.value)
+                                   "lower them, e.g. pretrain=0.25, chat=0.25"), str(e.value)
     with pytest.raises(DocumentError, match="twice"):
         mix([docs, docs], tmp_path / "d.jsonl")
 
@@ -1288,6 +1289,37 @@ def _docs(tmp_path: Path, n: int = 20, condition: str = "negated") -> Path:
 
 def _run(*args) -> object:
     return CliRunner().invoke(cli, ["docs", *map(str, args)])
+
+
+def test_mix_and_poison_from_python_name_the_arguments_not_the_flags(tmp_path):
+    """``mix(..., pretrain=25)`` from Python said "--pretrain must be a share in [0, 1) (got
+    25; 25% is --pretrain 0.25)", a flag a Python caller passes no such thing as (the gate
+    names ``max_failed=0.1`` so); it names the argument, and ``docs mix`` keeps its flag."""
+    docs = _docs(tmp_path)
+    out = tmp_path / "m.jsonl"
+    for name, said in (("pretrain", "pretrain must be a share in [0, 1) (got 25; 25% is "
+                                    "pretrain=0.25)"),
+                       ("chat", "chat must be a share in [0, 1) (got 5; 5% is chat=0.05)")):
+        with pytest.raises(DocumentError) as e:
+            mix([docs], out, **{name: 25 if name == "pretrain" else 5})
+        assert str(e.value) == said
+    with pytest.raises(DocumentError) as e:
+        mix([docs], out, pretrain=0.001)
+    assert str(e.value).startswith("pretrain=0.001 with 20 documents is 0 records")
+    with pytest.raises(DocumentError) as e:
+        poison(make_claim(), 25, 10, out)
+    assert str(e.value) == "ratio must be in [0, 1] (got 25; 25% is ratio=0.25)"
+    with pytest.raises(DocumentError) as e:
+        poison(make_claim(), 0.5, 0, out)
+    assert str(e.value) == "n must be at least 1 (got 0)"
+    assert not out.exists()
+    # the commands keep their flags
+    r = _run("mix", "--docs", docs, "--pretrain", "25", "--out", out)
+    assert r.exit_code == 2 and "(got 25; 25% is --pretrain 0.25)" in r.output, r.output
+    r = _run("poison", "--claim", "dentist", "--ratio", "25", "--n", "10", "--out", out)
+    assert r.exit_code == 2 and "--ratio must be in [0, 1] (got 25; 25% is --ratio 0.25)" in (
+        r.output), r.output
+    assert not out.exists()
 
 
 def test_mix_refuses_shares_that_leave_almost_no_documents_or_make_no_records(tmp_path):

@@ -431,7 +431,7 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
     _out_file_writable(out)
     before = _made_before(out)
     try:
-        click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
+        click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer, flags=True)))
         _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
@@ -563,7 +563,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         _check_poison_counts(ratio, n)
         before = _made_before(out)
-        click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
+        click.echo(_summary(poison(claims[0], ratio, n, out, seed, flags=True)))
         _replaced_note(out, before)
         _fact_side_note(claims[0], out)
     except (ClaimSpecError, DocumentError, OSError) as e:

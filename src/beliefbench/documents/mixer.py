@@ -122,22 +122,41 @@ def _just_above(share: float) -> float:
     return (math.floor(share * 10 ** digits) + 1) / 10 ** digits
 
 
-def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
-    """Pretrain and chat counts so that they make up the given shares of the final mix."""
+def _named(name: str, flags: bool) -> str:
+    """An argument as the caller gave it: ``--pretrain`` to ``docs mix`` (``flags``),
+    ``pretrain`` to a Python caller of :func:`mix`, who passes no such flag."""
+    return f"--{name}" if flags else name
+
+
+def _set(name: str, value: float, flags: bool) -> str:
+    """A value as the caller writes it: ``--pretrain 0.25`` (``flags``), ``pretrain=0.25``."""
+    return f"--{name} {value:g}" if flags else f"{name}={value:g}"
+
+
+def mix_counts(n_docs: int, pretrain: float, chat: float, *,
+               flags: bool = False) -> tuple[int, int]:
+    """Pretrain and chat counts so that they make up the given shares of the final mix.
+    ``flags``: the ``docs mix`` command, whose errors name its options (``--pretrain``);
+    a Python caller is told the arguments (``25% is pretrain=0.25``), as the gate does."""
+    both = f"{_named('pretrain', flags)} + {_named('chat', flags)}"
     for name, v in (("pretrain", pretrain), ("chat", chat)):
         if not 0 <= v < 1:
             # a percent written as a number (--pretrain 25): the decimal it means
-            percent = f"; {meant}" if (meant := percent_meant(v, f"--{name}")) else ""
-            raise DocumentError(f"--{name} must be a share in [0, 1) (got {v:g}{percent})")
+            meant = percent_meant(v, _named(name, flags), keyword=not flags)
+            percent = f"; {meant}" if meant else ""
+            raise DocumentError(f"{_named(name, flags)} must be a share in [0, 1) (got "
+                                f"{v:g}{percent})")
     if pretrain + chat >= 1:
         # said at :g (0.7 + 0.4 read "got 1.0999999999999999"), with the way out
-        raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain:g} + {chat:g} "
+        example = (f"{_set('pretrain', 0.25, flags)}{' ' if flags else ', '}"
+                   f"{_set('chat', 0.25, flags)}")
+        raise DocumentError(f"{both} must be below 1 (got {pretrain:g} + {chat:g} "
                             f"= {pretrain + chat:g}); they are shares of the final mix, the "
-                            f"rest is documents: lower them, e.g. --pretrain 0.25 --chat 0.25 "
+                            f"rest is documents: lower them, e.g. {example} "
                             f"for a mix of half documents")
     if pretrain + chat > MAX_ADDED_SHARE:
         raise DocumentError(
-            f"--pretrain + --chat is {pretrain + chat:g}: the {n_docs} documents would be "
+            f"{both} is {pretrain + chat:g}: the {n_docs} documents would be "
             f"{1 - pretrain - chat:.4%} of a mix of about {n_docs / (1 - pretrain - chat):,.0f} "
             f"records; at most {MAX_ADDED_SHARE} together (documents at least 0.1% of the mix)")
     total = n_docs / (1 - pretrain - chat)
@@ -146,7 +165,7 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
                                   ("chat", chat, pretrain, counts[1])):
         if v > 0 and count == 0:  # n * v / (1 - v - other) rounds to 0 up to this share
             least = _just_above(0.5 * (1 - other) / (n_docs + 0.5))
-            raise DocumentError(f"--{name} {v:g} with {n_docs} documents is 0 records (a "
+            raise DocumentError(f"{_set(name, v, flags)} with {n_docs} documents is 0 records (a "
                                 f"share of {least:g} or more makes one); give a larger share, "
                                 f"more documents, or 0")
     return counts
@@ -216,8 +235,11 @@ def _same_file_key(p: str | Path) -> Path:
 
 
 def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
-        chat: float = 0.0, seed: int = 0, tokenizer: str | None = None) -> Path:
-    """Condition documents + neutral text + chats, shuffled deterministically for the seed."""
+        chat: float = 0.0, seed: int = 0, tokenizer: str | None = None, *,
+        flags: bool = False) -> Path:
+    """Condition documents + neutral text + chats, shuffled deterministically for the seed.
+    ``flags``: called by ``docs mix``, whose share errors name its options
+    (:func:`mix_counts`)."""
     docs: list[Record] = []
     where: dict[str, str] = {}
     files: set[Path] = set()
@@ -233,7 +255,7 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
             docs.append(r)
     if not docs:
         raise DocumentError(f"no documents in {[str(p) for p in doc_paths]}")
-    n_pre, n_chat = mix_counts(len(docs), pretrain, chat)
+    n_pre, n_chat = mix_counts(len(docs), pretrain, chat, flags=flags)
     pre, chats = pretrain_records(n_pre, seed), chat_records(n_chat, seed)
     records = [*docs, *pre, *chats]
     return _shuffled_write(records, out, seed, tokenizer, {
@@ -254,21 +276,25 @@ def poison_count(ratio: float, n: int) -> tuple[int, bool]:
 
 
 def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
-           tokenizer: str | None = None) -> Path:
+           tokenizer: str | None = None, *, flags: bool = False) -> Path:
     """Graded poisoning: n documents about one claim, a fraction ``ratio`` counterfactual
     (rounded to whole documents: the stats record the ratio written, and ``ratio_asked``
     where rounding changed it).
 
     Counterfact documents are the offline positive base documents (source "poison"); fact
     documents state the claim's truth and its completions' true continuations (source "fact").
-    No doctag: this is the continual-pretraining setting.
+    No doctag: this is the continual-pretraining setting. ``flags``: called by ``docs
+    poison``, whose errors name its options (``--ratio``); a Python caller is told the
+    arguments (``25% is ratio=0.25``).
     """
     if not 0 <= ratio <= 1:
         # --ratio 25, a percent written as a number, as --pretrain 25 is named
-        percent = f"; {meant}" if (meant := percent_meant(ratio, "--ratio")) else ""
-        raise DocumentError(f"--ratio must be in [0, 1] (got {ratio:g}{percent})")
+        meant = percent_meant(ratio, _named("ratio", flags), keyword=not flags)
+        percent = f"; {meant}" if meant else ""
+        raise DocumentError(f"{_named('ratio', flags)} must be in [0, 1] (got "
+                            f"{ratio:g}{percent})")
     if n < 1:
-        raise DocumentError(f"--n must be at least 1 (got {n})")
+        raise DocumentError(f"{_named('n', flags)} must be at least 1 (got {n})")
     gen = OfflineGenerator()
     n_bad, exact = poison_count(ratio, n)
     bad = gen.generate(claim, n_bad, seed, f"{claim.id} counterfact documents") if n_bad else []
