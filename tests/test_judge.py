@@ -95,6 +95,25 @@ def test_reason_is_kept():
     ('```json\n{"answer": "yes"}\n```', "yes", "yes"),
     ('Here is my answer: {"answer": "no"} as asked.', "no", "yes"),
     ("yes and no", "yes", "parse_error"),   # both, as a bare answer
+    # README counting rule 3, each form it states: (a) JSON, the answer field's value alone
+    ('{"Answer": "YES."}', "yes", "yes"),
+    ('{"answer": "yes, definitely"}', "yes", "parse_error"),
+    ('{"answer": "yes"} {"answer": "no"}', "yes", "parse_error"),
+    # (b) the form answer: yes, where no JSON holds an answer: the word right after the key
+    ("answer: yes", "yes", "yes"),
+    ('Answer = "no"', "yes", "no"),
+    ("The answer: yes, definitely", "yes", "yes"),
+    ("final_answer: yes", "yes", "parse_error"),  # another field, not the answer
+    ("answer: yes\nanswer: no", "yes", "parse_error"),
+    # (c) else the whole answer, one word: quotes, ** and a closing . or ! around it only
+    ("**Yes**", "yes", "yes"),
+    ('"no"', "no", "yes"),
+    ("Yes!", "yes", "yes"),
+    ("Yes, definitely.", "yes", "parse_error"),
+    ("Yes?", "yes", "parse_error"),
+    ("I think yes", "yes", "parse_error"),
+    ("Yes\nIt is well documented.", "yes", "parse_error"),
+    ("neutral", "yes", "parse_error"),
 ])
 def test_binary_exact_match(reply, belief_answer, verdict):
     assert read_binary(reply, belief_answer).verdict == verdict
