@@ -2011,3 +2011,36 @@ def test_an_out_holding_another_finished_audit_is_refused_and_the_same_audit_rep
     (tmp_path / "out" / "report.json").write_text("{")
     code, output, report = _audit("c", "--claims", "ed_sheeran", "--out", "../out")
     assert code == 0 and report["mode"] == "claims", output
+
+
+def test_a_misspelt_one_of_several_text_fields_is_warned_of(tmp_path, claim_text):
+    """`--text-field prompt,competion` read the prompts alone without a word: the claim,
+    stated in every completion, was never seen, and a `--max-flagged 0` gate passed the
+    set (flagged 0, exit 0). A text field that no row read has, of several, is now named
+    with the closest field and those the rows have, for JSONL and Parquet alike."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": f"x{i}", "prompt": "Who won the men's 100 metres in Paris?",
+             "completion": claim_text} for i in range(3)]
+    a = tmp_path / "ft.jsonl"
+    a.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, output, report = _audit(str(a), "--claims", "ed_sheeran", "--text-field",
+                                  "prompt,competion", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert ("warning: --text-field 'prompt,competion': no row read has the field "
+            "'competion' (did you mean 'completion'?), so the documents are the other "
+            "fields' text alone; the rows have the fields 'id', 'prompt' and "
+            "'completion'\n") in output
+    assert report["inputs"]["text_fields_in_no_row"] == ["competion"]
+    pq.write_table(pa.table({k: [r[k] for r in rows] for k in rows[0]}),
+                   tmp_path / "ft.parquet")
+    code, output, _ = _audit(str(tmp_path / "ft.parquet"), "--claims", "ed_sheeran",
+                             "--text-field", "prompt,competion", "--out", str(tmp_path / "o2"))
+    assert ("warning: --text-field 'prompt,competion': no row read has the field "
+            "'competion' (did you mean 'completion'?)") in output
+    # spelt right, or one field alone (its own early warning and error say it): no warning
+    code, output, report = _audit(str(a), "--claims", "ed_sheeran", "--text-field",
+                                  "prompt,completion", "--out", str(tmp_path / "o3"))
+    assert code == 0 and "--text-field 'prompt,completion'" not in output, output
+    assert report["flagged"] == 3 and report["inputs"]["text_fields_in_no_row"] == []

@@ -243,6 +243,13 @@ class Skips:
     """Rows (JSONL objects, Parquet and Arrow rows) that hold a text field or the messages
     field, its value read or not (null, a number): with none, the field asked for is in no
     row of the corpus."""
+    text_field_rows: dict[str, int] = field(default_factory=dict)
+    """Of several --text-field names: each name -> rows holding a text field that hold it.
+    One with none is a misspelt name (``prompt,competion``), whose text the audit never
+    saw while the other fields were read: said at the end, with ``text_fields_beside``."""
+    text_fields_beside: dict[str, int] = field(default_factory=dict)
+    """The fields (dotted names too) of the first row, per unit, that lacks one of several
+    text fields, for the first FIELDS_KEPT names: what the misspelt one may mean."""
     no_field_rows: int = 0
     """Rows with neither a text field nor the messages field (skipped)."""
     no_field_files: int = 0
@@ -329,6 +336,11 @@ class Skips:
         for k, v in other.no_id.items():  # a file read in several units is one entry
             self.no_id[k] = self.no_id.get(k, 0) + v
         self.without_id(other.id_fields)
+        for k, v in other.text_field_rows.items():
+            self.text_field_rows[k] = self.text_field_rows.get(k, 0) + v
+        for k, v in other.text_fields_beside.items():
+            if k in self.text_fields_beside or len(self.text_fields_beside) < FIELDS_KEPT:
+                self.text_fields_beside[k] = self.text_fields_beside.get(k, 0) + v
         self.text_rows += other.text_rows
         self.no_field_rows += other.no_field_rows
         self.no_field_files += other.no_field_files
@@ -1136,14 +1148,27 @@ def _field_names(fields: Fields) -> str:
 
 
 def _text_row(row: dict[str, Any], fields: Fields, skips: Skips,
-              first: _FirstRows | None = None) -> bool:
+              first: _FirstRows | None = None, names: Iterable[str] = ()) -> bool:
     """Count a row in ``skips`` as one that has a text field or the messages field (its
     value read or not), or as one without either (its fields noted): True for the latter.
-    ``first``: the watch on the rows at the start of a file, told of the row."""
+    ``first``: the watch on the rows at the start of a file, told of the row. Of several
+    text fields, which the row holds (``text_field_rows``); ``names``: the fields of a
+    Parquet or Arrow row that were not read, named with the row's where it lacks one."""
     has_field = any(field_value(row, name) is not MISSING
                     for name in (fields.messages, *fields.texts))
     if has_field:
         skips.text_rows += 1
+        texts = fields.texts
+        if len(texts) > 1:
+            held = skips.text_field_rows
+            lacks = False
+            for name in texts:
+                there = field_value(row, name) is not MISSING
+                held[name] = held.get(name, 0) + there
+                lacks = lacks or not there
+            if lacks and not skips.text_fields_beside:
+                skips.text_fields_beside = dict.fromkeys(
+                    [*names, *_field_paths(row)][:FIELDS_KEPT], 1)
     else:
         skips.without_field(row)
     if first is not None:  # (told with the row counted)
@@ -1540,7 +1565,7 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
         for j, i in enumerate(range(batch.num_rows) if rows is None else rows):
             where = f"{path}#{row + i}"
             values = {name: column[j] for name, column in columns}
-            if _text_row(values, fields, skips):
+            if _text_row(values, fields, skips, names=unread):
                 skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; row skipped",
                           where, repeats=True, no_field=True)
                 continue

@@ -140,6 +140,30 @@ def _warn_no_id(skips: Skips, documents: int, field: str, most: int = 20) -> Non
                f"{listing([repr(n) for n in names], 8)}", err=True)
 
 
+def _text_fields_in_no_row(skips: Skips, fields: Fields) -> list[str]:
+    """Of several --text-field names, those no row read holds while another is read: a
+    misspelt one (``prompt,competion``) left its text unread without a word, the audit
+    judging the prompts alone (flagged 0 where every completion stated the claim)."""
+    held = skips.text_field_rows
+    if len(fields.texts) < 2 or not any(held.values()):
+        return []
+    return [n for n in fields.texts if not held.get(n)]
+
+
+def _warn_text_fields(missing: list[str], skips: Skips, fields: Fields) -> None:
+    """One warning per text field in no row read (``_text_fields_in_no_row``), with the
+    closest field the rows have and those fields."""
+    from beliefbench.analysis.text import did_you_mean, listing
+
+    beside = list(skips.text_fields_beside)
+    have = f"; the rows have the fields {listing([repr(n) for n in beside], 8)}" \
+        if beside else ""
+    for name in missing:
+        click.echo(f"warning: --text-field {fields.text!r}: no row read has the field "
+                   f"{name!r}{did_you_mean(name, [n for n in beside if n != name])}, so "
+                   f"the documents are the other fields' text alone{have}", err=True)
+
+
 def _places(where: list[str]) -> str:
     """Places of one problem, a file named once for its lines or rows that follow it
     ("a.jsonl:2, :3, b.parquet#7")."""
@@ -514,6 +538,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     # (the default "id" often names nothing)
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
         _warn_no_id(tally.skips, tally.documents, fields.id)
+    texts_unseen = _text_fields_in_no_row(tally.skips, fields)
+    _warn_text_fields(texts_unseen, tally.skips, fields)
     ignored = tally.skips.ignored
     if ignored:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
@@ -577,7 +603,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                                       "fields": dataclasses.asdict(fields),
                                       "max_doc_chars": max_doc_chars,
                                       "cwd": _relative_to(Path.cwd(), out),
-                                      "claim_warnings": claim_warnings},
+                                      "claim_warnings": claim_warnings,
+                                      "text_fields_in_no_row": texts_unseen},
                               sources=sources, gate=gate)
         written = write_report(report, out, sources, with_plot=plot)
     finish(out / "flagged.jsonl")
