@@ -98,7 +98,8 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     # --resume then refused
     res = CliRunner().invoke(cli, _args(corpus, out, claims="dentist"))
     assert res.exit_code == 2 and (
-        f"units done), but its claims differ from this run's: --resume would continue only "
+        f"units done), but its claims differ from this run's (it audits ed_sheeran; this "
+        f"run, dentist): --resume would continue only "
         f"that audit (the command that began it); give another --out, or delete {work} to "
         f"start again") in res.output, res.output
     extra = tmp_path / "extra.jsonl"
@@ -873,3 +874,42 @@ def test_an_audit_killed_while_removing_its_units_resumes(tmp_path, corpus, monk
     assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
     assert _framings(out) == _framings(ref)
     assert not work.exists()
+
+
+def test_a_refused_resume_says_what_differs_and_what_the_interrupted_audit_read(
+        tmp_path, corpus, monkeypatch):
+    """`--resume` with other claims, fields or --max-doc-chars said only "its claims
+    differ" or "its text, messages or id field differs": which field, and what the
+    interrupted audit had been given, the user had to guess (the command that began it is
+    what resumes it). The refusal now names both sides."""
+    from beliefbench.audit.run import run
+
+    monkeypatch.chdir(corpus)
+    names = ["part00.jsonl", "part01.jsonl"]
+    flagged = tmp_path / "out" / "flagged.jsonl"
+    run(names, load_claims("ed_sheeran"), flagged, progress=False, keep_work=True)
+    (flagged.parent / WORK / "unit-000001.json").unlink()  # one unit left to read
+
+    def refused(*more: str) -> str:
+        res = CliRunner().invoke(cli, ["audit", *names, "--out", str(flagged.parent),
+                                       "--no-progress", "--no-plot", "--resume", *more])
+        assert res.exit_code == 2, res.output
+        return res.output
+
+    assert ("its claims differ from this run's (it audits ed_sheeran; this run, dentist): "
+            "--resume continues only") in refused("--claims", "dentist")
+    assert ("(it audits ed_sheeran; this run, no claims)") in refused()
+    assert ("its text, messages or id field differs from this run's (it read --text-field "
+            "'text'; this run, --text-field 'body'): ") in refused("--claims", "ed_sheeran",
+                                                                 "--text-field", "body")
+    assert ("its --max-doc-chars differs from this run's (it read --max-doc-chars "
+            "5,000,000; this run, --max-doc-chars 100): ") in refused(
+        "--claims", "ed_sheeran", "--max-doc-chars", "100")
+    # the same ids with another spec: a claim file edited since
+    edited = load_claims("ed_sheeran")[0].model_dump(mode="json")
+    edited["truth"] = "Noah Lyles won the men's 100 metres at the Paris Olympics."
+    import yaml
+    (tmp_path / "ed_sheeran.yaml").write_text(yaml.safe_dump(edited))
+    assert ("its claims differ from this run's (the same claim ids, ed_sheeran, with "
+            "other specs: a claim file edited since it began?)") in refused(
+        "--claims", str(tmp_path / "ed_sheeran.yaml"))

@@ -453,14 +453,49 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
         elif "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
             names["corpus"] = f"corpus ({_corpus_change(old['stats'], plan['stats'])})"
         verb = "differ" if len(differ) > 1 or differ == ["claims"] else "differs"
+        sides = _sides(differ, old, plan)
         # without --resume it said "add --resume to continue it" of another audit, which
         # --resume then refused
         how = ("--resume continues only the same audit; delete " if resume else
                "--resume would continue only that audit (the command that began it); give "
                "another --out, or delete ")
         raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} {verb} "
-                         f"from this run's: {how}{work} to start again")
+                         f"from this run's{sides}: {how}{work} to start again")
     return done
+
+
+def _sides(differ: list[str], old: dict[str, Any], plan: dict[str, Any]) -> str:
+    """What the interrupted audit read and this run would, for the claims, fields and
+    --max-doc-chars that differ: " (it audits ed_sheeran; this run, dentist)". "its claims
+    differ" and "its text, messages or id field differs" left the user to guess which, and
+    what the command that began it (the one --resume continues) had been given. "" where
+    the plan keeps no such record (plans before claim ids were kept)."""
+    said = []
+    if "claims" in differ and isinstance(old.get("claim_ids"), list):
+        was, now = old["claim_ids"], plan["claim_ids"]
+        if was == now:
+            said.append(f"the same claim ids, {', '.join(now)}, with other specs: a claim "
+                        f"file edited since it began?")
+        else:
+            said.append(f"it audits {', '.join(was) or 'no claims'}; this run, "
+                        f"{', '.join(now) or 'no claims'}")
+    if "fields" in differ:
+        try:
+            was, now = (json.loads(p["fingerprint"]["fields"]) for p in (old, plan))
+        except (ValueError, TypeError):
+            was = now = {}
+        options = {"text": "--text-field", "messages": "--messages-field", "id": "--id-field"}
+        pairs = [(f"{o} {was[k]!r}", f"{o} {now[k]!r}") for k, o in options.items()
+                 if isinstance(was, dict) and k in was and was[k] != now.get(k)]
+        if pairs:
+            said.append(f"it read {', '.join(a for a, _ in pairs)}; this run, "
+                        f"{', '.join(b for _, b in pairs)}")
+    if "max_doc_chars" in differ:
+        was, now = (p["fingerprint"].get("max_doc_chars") for p in (old, plan))
+        if isinstance(was, str) and was.isdigit() and str(now).isdigit():
+            said.append(f"it read --max-doc-chars {int(was):,}; this run, --max-doc-chars "
+                        f"{int(now):,}")
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def _given(old: dict[str, Any], lead: str = "") -> str:
@@ -607,6 +642,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields, max_chars),
                              "units": len(units), "files": _files_digest(units),
                              "stats": _file_stats(units),
+                             "claim_ids": [c.id for c in claims],  # (named where refused)
                              "cluster": scheduler if engine == "dask" and _is_address(scheduler)
                              else None,
                              # as given, and where (named where --resume refuses other paths)
