@@ -657,7 +657,9 @@ def test_max_skipped_gates_input_the_audit_could_not_read(tmp_path, corpus):
     assert "more than --max-flagged 0" in res.output
     assert "more than --max-skipped 0" in res.output
     res = CliRunner().invoke(cli, _args(part, tmp_path / "d", "--max-skipped", "-1"))
-    assert res.exit_code == 2 and "--max-skipped must be at least 0" in res.output
+    assert res.exit_code == 2 and "--max-skipped must be at least 0 (got -1)" in res.output
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "d", "--max-flagged", "-3"))
+    assert res.exit_code == 2 and "--max-flagged must be at least 0 (got -3)" in res.output
 
 
 def test_dask_progress_in_a_log_is_lines(tmp_path, corpus, capsys, monkeypatch):

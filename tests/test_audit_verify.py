@@ -949,7 +949,11 @@ def test_a_negative_seed_is_a_usage_error(audited):
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
                                    "--sample", "2", "--seed", "-1"])
     assert res.exit_code == 2, res.output
-    assert "--seed must be at least 0" in res.output and "Traceback" not in res.output
+    assert "--seed must be at least 0 (got -1)" in res.output and "Traceback" not in res.output
+    # the gate's bound alike, named with what was given, as the other bounds are
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
+                                   "--max-confirmed", "-2"])
+    assert res.exit_code == 2 and "--max-confirmed must be at least 0 (got -2)" in res.output
 
 
 @pytest.mark.parametrize(("edit", "message"), [

@@ -480,7 +480,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
             raise click.UsageError(f"{name} must be at least 1 (got {value})")
     for name, value in (("--max-flagged", max_flagged), ("--max-skipped", max_skipped)):
         if value is not None and value < 0:
-            raise click.UsageError(f"{name} must be at least 0")
+            raise click.UsageError(f"{name} must be at least 0 (got {value})")
     given = [f"--{name}" for name in ("scheduler", "workers")
              if click.get_current_context().get_parameter_source(name)
              != ParameterSource.DEFAULT]
@@ -783,9 +783,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         if value is not None and value < least:
             raise click.UsageError(f"{name} must be at least {least} (got {value})")
     if max_confirmed is not None and max_confirmed < 0:
-        raise click.UsageError("--max-confirmed must be at least 0")
+        raise click.UsageError(f"--max-confirmed must be at least 0 (got {max_confirmed})")
     if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
-        raise click.UsageError("--seed must be at least 0")
+        raise click.UsageError(f"--seed must be at least 0 (got {seed})")
     # (a Ctrl-C inside verify says what it kept; this is for an OSError naming a file,
     # which may come after flags were sent)
     with _exits((VerifyError, ClaimSpecError), f"what {out}/verified.jsonl holds (if it "
