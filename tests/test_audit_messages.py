@@ -506,7 +506,11 @@ def test_parquet_files_and_saved_datasets_without_the_column_are_said_at_once(tm
     assert _warnings(res.stderr) == [
         f"warning: {tmp_path / 'a.parquet'}: its 1,500 rows have no columns 'body', 'txt' "
         f"(nor 'messages'), but the columns 'text', 'n': closest: 'text' for 'txt'. The audit "
-        f"goes on, skipping (and counting) such rows; Ctrl-C stops it."]
+        f"goes on, skipping (and counting) such rows; Ctrl-C stops it.",
+        # ('txt' is in no row read: the documents are the 'body' texts alone)
+        "warning: --text-field 'body,txt': no row read has the field 'txt' (did you mean "
+        "'text'?), so the documents are the other fields' text alone; the rows have the "
+        "fields 'body'"]
     datasets = pytest.importorskip("datasets")
     datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "ds"))
     _rows(tmp_path / "y.jsonl", [{"tetx": claim_text}])

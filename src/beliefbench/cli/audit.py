@@ -154,13 +154,17 @@ def _warn_text_fields(missing: list[str], skips: Skips, fields: Fields) -> None:
     """One warning per text field in no row read (``_text_fields_in_no_row``), with the
     closest field the rows have and those fields."""
     from beliefbench.analysis.text import did_you_mean, listing
+    from beliefbench.audit.sources import CHAT
 
     beside = list(skips.text_fields_beside)
     have = f"; the rows have the fields {listing([repr(n) for n in beside], 8)}" \
         if beside else ""
+    # (and the fields of the rows or files skipped for want of any text field)
+    close = list(dict.fromkeys([*beside, *(n.removesuffix(f"[{CHAT}]")
+                                           for n in skips.fields_instead())]))
     for name in missing:
         click.echo(f"warning: --text-field {fields.text!r}: no row read has the field "
-                   f"{name!r}{did_you_mean(name, [n for n in beside if n != name])}, so "
+                   f"{name!r}{did_you_mean(name, [n for n in close if n != name])}, so "
                    f"the documents are the other fields' text alone{have}", err=True)
 
 
