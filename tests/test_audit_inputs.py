@@ -2044,3 +2044,21 @@ def test_a_misspelt_one_of_several_text_fields_is_warned_of(tmp_path, claim_text
                                   "prompt,completion", "--out", str(tmp_path / "o3"))
     assert code == 0 and "--text-field 'prompt,completion'" not in output, output
     assert report["flagged"] == 3 and report["inputs"]["text_fields_in_no_row"] == []
+
+
+def test_a_line_that_is_not_json_is_named_at_its_column_and_byte(tmp_path):
+    """"not valid JSON (Expecting value)" named neither where on the line nor what stood
+    there: a line behind a crashed writer's NUL padding, a value followed by text, or a
+    trailing comma each had the user search the line by hand. Each now says its column,
+    and a control byte at it is named (a NUL byte)."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"text": "read"}\n' + b"\x00" * 40 + b'{"text": "after"}\n'
+                     + b'{"text": "a"} trailing\n' + b'{"text": "a",}\n')
+    code, output, report = _audit(str(path), "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert (f"{path}:2: not valid JSON (Expecting value at column 1: a NUL byte); line "
+            "skipped") in output
+    assert f"{path}:3: not valid JSON (Extra data at column 15); line skipped" in output
+    assert (f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes "
+            "at column 14); line skipped") in output
+    assert report["skipped"]["by_reason"] == {"not JSON": 3}

@@ -82,7 +82,7 @@ def test_a_problem_that_repeats_is_said_once_with_its_count(tmp_path, claim_text
         f"skipped: {path}:4: missing text field 'text' (and no 'messages'); line skipped",
         f"skipped: ... and 29 more like it (missing text field): {path}:5, :6, :7, ...",
         f"skipped: {path}:34: not valid JSON (Expecting property name enclosed in double "
-        f"quotes); line skipped",
+        f"quotes at column 2); line skipped",
         # 20 problems said: past them, a reason not yet named still has its first place
         f"skipped: {path}:35: a list, not an object; line skipped",
         f"skipped: ... and 1 more like it (not an object): {path}:36"]

@@ -1411,11 +1411,15 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
         return
     except json.JSONDecodeError as e:
         e = _without_line_end(raw, e)
-        # "Unterminated string starting at" says where: the column, kept apart from the
-        # problem's grouping (lines cut at different places are one problem)
-        at = f" column {e.colno}" if e.msg.endswith(" at") else ""
-        if e.msg.startswith("Invalid control character") and e.pos < len(e.doc):
-            at += f": {_IN_STRING.get(e.doc[e.pos], f'byte 0x{ord(e.doc[e.pos]):02x}')}"
+        # where on the line, kept apart from the problem's grouping (lines cut at different
+        # places are one problem): "Expecting value" alone had the user search the line
+        at = f" column {e.colno}" if e.msg.endswith(" at") else f" at column {e.colno}"
+        if e.pos < len(e.doc):
+            char = e.doc[e.pos]
+            if e.msg.startswith("Invalid control character"):
+                at += f": {_IN_STRING.get(char, f'byte 0x{ord(char):02x}')}"
+            elif char == "\x00":  # (a crashed writer's padding before the line)
+                at += f": {_IN_STRING[char]}"
         cut = ("; the file's last line, with no newline at its end: cut short when it was "
                "written?" if not raw.endswith(b"\n") else "")
         skips.add("not JSON", f"not valid JSON ({e.msg}{at}); line skipped{cut}", where,
