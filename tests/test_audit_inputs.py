@@ -2062,3 +2062,28 @@ def test_a_line_that_is_not_json_is_named_at_its_column_and_byte(tmp_path):
     assert (f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes "
             "at column 14); line skipped") in output
     assert report["skipped"]["by_reason"] == {"not JSON": 3}
+
+
+def test_a_csv_corpus_is_told_how_to_convert_it(tmp_path):
+    """A CSV named as the corpus was "not JSONL, Parquet, Arrow or text (...)", its list of
+    suffixes without `.arrow` though Arrow files are read, and a folder of CSV shards was
+    "ignored" with no word of what to do: a pipeline's CSV export is a common first try.
+    Both now give the one-line conversion to Parquet (pyarrow, which the audit reads with)."""
+    (tmp_path / "c").mkdir()
+    csv = tmp_path / "c" / "docs.csv"
+    csv.write_text('id,text\n1,"A document."\n')
+    code, output, _ = _audit(str(csv), "--out", str(tmp_path / "o"))
+    assert code == 2, output
+    assert (f"skipped: {csv}: not JSONL, Parquet, Arrow or text (.jsonl, .ndjson, .json "
+            "(JSON Lines), .parquet, .arrow, .txt, .md, .text") in output
+    convert = ("a CSV is read once written as Parquet: python -c \"import pyarrow.csv as c, "
+               f"pyarrow.parquet as p; p.write_table(c.read_csv('{csv}'), "
+               f"'{tmp_path / 'c' / 'docs.parquet'}')\"")
+    assert convert in output
+    code, output, _ = _audit(str(tmp_path / "c"), "--out", str(tmp_path / "o"))
+    assert code == 2, output
+    assert ("not JSONL, Parquet, Arrow or text (.csv 1); not read (report.json: "
+            "ignored_in_folders); a CSV is read once written as Parquet: python -c \"import "
+            "pyarrow.csv as c, pyarrow.parquet as p; p.write_table(c.read_csv('x.csv'), "
+            "'x.parquet')\"") in output
+    (tmp_path / "c" / "docs.parquet").unlink(missing_ok=True)

@@ -404,6 +404,20 @@ class Fields:
         return list(dict.fromkeys(f.strip() for f in self.text.split(",") if f.strip()))
 
 
+def csv_to_parquet(path: str) -> str:
+    """The one line that writes a CSV or TSV file (``path``, a name alike where it stands
+    for several) as the Parquet file the audit reads, with pyarrow, which reads Parquet
+    for it: a pipeline's CSV export was only "not JSONL, Parquet, Arrow or text". "" for
+    other files."""
+    stem, dot, suffix = path.rpartition(".")
+    if not dot or suffix.lower() not in ("csv", "tsv"):
+        return ""
+    tab = ", parse_options=c.ParseOptions(delimiter='\\t')" if suffix.lower() == "tsv" else ""
+    return (f"a {suffix.upper()} is read once written as Parquet: python -c \"import "
+            f"pyarrow.csv as c, pyarrow.parquet as p; p.write_table(c.read_csv({path!r}{tab}), "
+            f"{stem + '.parquet'!r})\"")
+
+
 def max_line_bytes(max_chars: int) -> int:
     """The longest JSONL line read for ``max_chars`` (--max-doc-chars): one whose text has
     ``max_chars`` characters, each written as 12 bytes at most, with LINE_SLACK_BYTES
@@ -809,10 +823,12 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             texts.append(str(p))
         elif named:
             known = ", ".join((*JSONL_SUFFIXES, ".json (JSON Lines)", *PARQUET_SUFFIXES,
-                               *TEXT_SUFFIXES))
+                               ".arrow", *TEXT_SUFFIXES))
+            convert = csv_to_parquet(str(p))
             skips.add("unknown file type", f"not JSONL, Parquet, Arrow or text ({known}; "
                                            f"JSONL and text may end in "
-                                           f"{', '.join(COMPRESSED_SUFFIXES)})", str(p))
+                                           f"{', '.join(COMPRESSED_SUFFIXES)})"
+                                           + (f"; {convert}" if convert else ""), str(p))
         elif compression or not name.endswith(".stats.json"):  # in a folder: counted, not skipped
             # counted at the end, unless a link of a corpus kind reads the same file: an
             # HF hub cache's blobs/<sha> (no suffix) came before snapshots/*/train.jsonl

@@ -474,7 +474,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         write_report,
     )
     from beliefbench.audit.run import WORK, finish, read_paths, run
-    from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields
+    from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields, csv_to_parquet
 
     refuse_other_report(out, "audit")
     # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
@@ -551,6 +551,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                       "named, as by a quoted 'folder/*.json'"
                       if {".json", *(f".json{c}" for c in COMPRESSED_SUFFIXES)} & set(ignored)
                       else "")
+        for kind in (".csv", ".tsv"):  # a pipeline's export: how to read it
+            if kind in ignored:
+                json_lines += f"; {csv_to_parquet('x' + kind)}"
         n = sum(ignored.values())
         click.echo(f"ignored: {n} {'file' if n == 1 else 'files'} in the corpus folders "
                    f"{'is' if n == 1 else 'are'} not "
