@@ -1599,19 +1599,35 @@ def test_a_corpus_path_missing_at_the_audit_too_does_not_stop_verification(tmp_p
     Path("c").rename("moved")
     # named with where it was read from, the flags in it and what to do (it said only
     # "corpus paths of report.json not found: ['c'] (from /tmp/...)")
-    for out, gone in (("o1", "c, read from {}, the folder the audit ran in; 1 of the flagged "
+    for out, gone in (("o1", "c, read from {}, the folder the audit ran in (report.json's "
+                             "inputs.cwd '..', from the audit folder); 1 of the flagged "
                              "documents to verify is in it"),
                       ("o2", "c/s/*.jsonl (a pattern that matches no file now), read from {}, "
-                             "the folder the audit ran in")):
+                             "the folder the audit ran in (report.json's inputs.cwd '..', "
+                             "from the audit folder)")):
         Path(out, "verified.jsonl").unlink()
         res = CliRunner().invoke(cli, ["audit-verify", out, "--model", "beliefbench/verifier",
                                        "--display", "none"])
         assert res.exit_code == 2 and (
             f"Error: corpus path of report.json not found: {gone.format(tmp_path)}: moved or "
-            f"deleted since the audit; nothing was sent. Put the corpus back there, or audit it "
+            f"deleted since the audit, or the audit folder moved without it; nothing was sent. "
+            f"Put the corpus back there (or the audit folder back beside it), or audit it "
             f"again where it lies now (`beliefbench audit PATH ... --out DIR`) and verify "
             f"that audit\n") in res.output, res.output
         assert not Path(out, "verified.jsonl").exists()
+    # the audit folder copied elsewhere without its corpus: the folder read from is where the
+    # audit folder's recorded cwd leads now, not where the audit ran, and the message says so
+    Path("moved").rename("c")
+    Path("share").mkdir()
+    Path("o1").rename("share/o1")
+    (Path("share/o1") / "verified.jsonl").unlink(missing_ok=True)
+    res = CliRunner().invoke(cli, ["audit-verify", "share/o1", "--model",
+                                   "beliefbench/verifier", "--display", "none"])
+    assert res.exit_code == 2 and (
+        f"c, read from {tmp_path / 'share'}, the folder the audit ran in (report.json's "
+        f"inputs.cwd '..', from the audit folder); 1 of the flagged documents to verify is "
+        f"in it: moved or deleted since the audit, or the audit folder moved without "
+        f"it") in res.output, res.output
 
 
 STOPPED_IN = """

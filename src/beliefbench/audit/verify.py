@@ -316,7 +316,9 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     report.setdefault("claims", {})  # a claim-free audit's report has none
     inputs = report.get("inputs", {})
     if isinstance(inputs, dict) and inputs.get("cwd"):
-        # recorded relative to the report's folder (older reports: absolute)
+        # recorded relative to the report's folder (older reports: absolute); as recorded,
+        # for a refusal to say how the folder read from was found
+        inputs["cwd_recorded"] = inputs["cwd"]
         inputs["cwd"] = str((out.resolve() / inputs["cwd"]).resolve())
     flags: list[Flag] = []
     path = out / "flagged.jsonl"
@@ -454,14 +456,16 @@ def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
 
 def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
                unread: dict[str, str] | None = None,
-               max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
+               max_chars: int = MAX_DOC_CHARS, recorded: Any = None) -> Iterator[Doc]:
     """Each document named in ``left`` as the corpus is streamed, one at a time (read
     relative to the current folder: the caller is in the folder the audit ran in). Once
     the corpus is read, ``unread`` gets, for each place still in ``left``, the problem
     that kept its document from being read where the reader named one at that place, its
     file or a folder above it (a file this user may not read, a shard cut short since):
     without it such a flag read as a document that changed since the audit, and the
-    advice to audit again would not help."""
+    advice to audit again would not help. ``recorded``: report.json's ``inputs.cwd`` as
+    written, relative to the audit folder: an audit folder moved without its corpus reads
+    it from its new place, which "the folder the audit ran in" alone misnamed."""
     missing = []
     for p in expand_patterns(corpus):
         try:  # raises where a folder above it may not be entered by this user
@@ -485,12 +489,19 @@ def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
             + ", ".join(f"{p} (a pattern that matches no file now)" if has_magic(p) else p
                         for p in missing)
             + f", read from {os.getcwd()}, the folder the audit ran in"
+            + (f" (report.json's inputs.cwd {recorded!r}, from the audit folder)"
+               if isinstance(recorded, str) and not os.path.isabs(recorded) else "")
             + (f"; {held} of the flagged documents to verify "
                f"{'is' if held == 1 else 'are'} in {'them' if len(missing) > 1 else 'it'}"
                if held else "")
-            + ": moved or deleted since the audit; nothing was sent. Put the corpus back "
-              "there, or audit it again where it lies now (`beliefbench audit PATH ... "
-              "--out DIR`) and verify that audit")
+            + ": moved or deleted since the audit"
+            + (", or the audit folder moved without it" if isinstance(recorded, str)
+               and not os.path.isabs(recorded) else "")
+            + "; nothing was sent. Put the corpus back there"
+            + (" (or the audit folder back beside it)" if isinstance(recorded, str)
+               and not os.path.isabs(recorded) else "")
+            + ", or audit it again where it lies now (`beliefbench audit PATH ... --out "
+              "DIR`) and verify that audit")
     planned = Skips()
     met: list[Skips] = [planned]  # a Skips per unit read: each keeps its own places
     for unit in plan_units(list(corpus), planned, CHUNK_BYTES):
@@ -702,7 +713,7 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     unread: dict[str, str] = {}
     with contextlib.chdir(_ran_in(report)):
         for doc in _iter_docs(report["corpus"], _fields(report), set(by_where), unread,
-                              _max_chars(report)):
+                              _max_chars(report), report.get("inputs", {}).get("cwd_recorded")):
             for i, f in by_where[doc.where]:
                 problem = _changed(f, doc)
                 if problem:
