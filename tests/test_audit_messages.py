@@ -362,7 +362,12 @@ def test_a_text_field_no_row_has_is_said_while_the_audit_reads_on(tmp_path, clai
         f"but the fields 'text', 'meta', 'id': did you mean --text-field text? The audit "
         f"goes on, skipping (and counting) such rows; Ctrl-C stops it."]
     assert res.stderr.index("warning: ") < res.stderr.index("skipped: ")  # said first
-    assert "note: " not in res.output and "no row of the corpus" not in res.output
+    assert "rows after its first" not in res.output and "no row of the corpus" not in \
+        res.output
+    # (its 'txt' row beside 1,500 rows of 'text': the option that reads both, at the end)
+    assert ("note: 1,500 rows had no text field 'txt' (nor 'messages') while 1 document was "
+            "read from rows that have it: if the corpus names its text two ways, --text-field "
+            "txt,text reads both") in res.stderr
     report = _report(out)
     assert report["documents"] == 1 and \
         report["skipped"]["by_reason"] == {"missing text field": 1500}
@@ -411,7 +416,8 @@ def test_an_early_warning_that_later_rows_prove_wrong_is_taken_back_not_repeated
     res = _audit(str(late), "--claims", "ed_sheeran", "--out", str(tmp_path / "d"),
                  "--engine", "dask", "--scheduler", "synchronous")
     assert res.exit_code == 0, res.output
-    assert not _warnings(res.stderr) and "note: " not in res.stderr
+    assert not _warnings(res.stderr) and "rows after its first" not in res.stderr
+    assert "--text-field text,body reads both" in res.stderr  # (either engine)
     assert _report(tmp_path / "d")["skipped"] == report["skipped"]
 
 
@@ -605,3 +611,23 @@ def test_a_cluster_address_without_the_dask_engine_is_refused(tmp_path):
         assert res.exit_code == 2, res.output
         assert f"{said} to --engine dask; add --engine dask" in res.output
         assert not (tmp_path / "o").exists()
+
+
+def test_a_corpus_naming_its_text_two_ways_is_told_the_option_that_reads_both(tmp_path,
+                                                                             claim_text):
+    """A folder of `text` shards beside one of `content` rows: the early warning offered
+    `--text-field content?`, which would leave the `text` shards unread, and the run ended
+    with 1,200 skips and exit 0. A line at the end now gives the option that reads both."""
+    _rows(tmp_path / "c" / "a.jsonl", [{"text": claim_text}] * 3)
+    _rows(tmp_path / "c" / "z.jsonl", [{"id": i, "content": claim_text} for i in range(1200)])
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    assert ("note: 1,200 rows had no text field 'text' (nor 'messages') while 3 documents "
+            "were read from rows that have it: if the corpus names its text two ways, "
+            "--text-field text,content reads both (each row has one or the other)\n"
+            ) in res.stderr
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"),
+                 "--text-field", "text,content")
+    assert res.exit_code == 0 and "reads both" not in res.stderr, res.output
+    report = json.loads((tmp_path / "o2" / "report.json").read_text())
+    assert report["documents"] == 1203 and report["flagged"] == 1203

@@ -168,6 +168,29 @@ def _warn_text_fields(missing: list[str], skips: Skips, fields: Fields) -> None:
                    f"the documents are the other fields' text alone{have}", err=True)
 
 
+def _say_two_names(skips: Skips, documents: int, fields: Fields) -> None:
+    """Where rows without any text field were skipped beside documents read from rows with
+    one, the option that reads both: a folder of ``text`` shards beside one of ``content``
+    rows was told ``--text-field content?`` early on, which would leave the ``text`` shards
+    unread, and ended with the skips and exit 0. (A Parquet file without the column says
+    so in its skip line already.)"""
+    from beliefbench.audit.sources import CHAT
+
+    rows = skips.no_field_rows
+    best = next((n for n in skips.fields_instead() if not n.endswith(f"[{CHAT}]")
+                 and skips.fields_seen[n][1]), None)  # (a field of strings)
+    if not rows or best is None:
+        return
+    asked = ", ".join(map(repr, fields.texts))
+    click.echo(f"note: {rows:,} row{'' if rows == 1 else 's'} had no text "
+               f"field{'s' if len(fields.texts) > 1 else ''} {asked} (nor "
+               f"{fields.messages!r}) while {documents:,} document"
+               f"{' was' if documents == 1 else 's were'} read from rows that have it: if "
+               f"the corpus names its text two ways, --text-field "
+               f"{','.join([*fields.texts, best])} reads both (each row has one or the "
+               f"other)", err=True)
+
+
 def _places(where: list[str]) -> str:
     """Places of one problem, a file named once for its lines or rows that follow it
     ("a.jsonl:2, :3, b.parquet#7")."""
@@ -539,6 +562,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     no_field = tally.skips.field_in_no_row
     if tally.documents and not no_field:  # (else the Error or warning below says it all)
         early.held_back()
+        _say_two_names(tally.skips, tally.documents, fields)
     # (the default "id" often names nothing)
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
         _warn_no_id(tally.skips, tally.documents, fields.id)
