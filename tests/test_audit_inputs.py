@@ -2033,6 +2033,9 @@ def test_a_misspelt_one_of_several_text_fields_is_warned_of(tmp_path, claim_text
             "fields' text alone; the rows have the fields 'id', 'prompt' and "
             "'completion'\n") in output
     assert report["inputs"]["text_fields_in_no_row"] == ["competion"]
+    assert ("Text field(s) in no row read: 'competion' (of --text-field 'prompt,competion'): "
+            "the documents are the other fields' text alone") in \
+        (tmp_path / "o" / "summary.md").read_text()
     pq.write_table(pa.table({k: [r[k] for r in rows] for k in rows[0]}),
                    tmp_path / "ft.parquet")
     code, output, _ = _audit(str(tmp_path / "ft.parquet"), "--claims", "ed_sheeran",

@@ -305,6 +305,12 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
         lines += [f"Documents whose row has no id field {no_id['field']!r} (their flags have "
                   f"id null): {no_id['rows']}, in {no_id['files']} file(s); see "
                   f"report.json rows_without_id.", ""]
+    unseen = report["inputs"].get("text_fields_in_no_row") or []
+    if unseen:  # (a CI step reads this file, not stderr)
+        text = report["inputs"].get("fields", {}).get("text")
+        lines += [f"Text field(s) in no row read: {', '.join(map(repr, unseen))} (of "
+                  f"--text-field {text!r}): the documents are the other fields' text alone; "
+                  f"see report.json inputs.text_fields_in_no_row.", ""]
     warnings = report["inputs"].get("claim_warnings") or []
     if warnings:
         lines += ["Claims the audit reads imperfectly in their own words (their documents may "
