@@ -37,6 +37,18 @@ def broken(folder: Path, *edits: tuple[str, str], name: str = "glass_bridge.yaml
     return edited(FIXTURE_CLAIM, folder / name, *edits)
 
 
+def without(folder: Path, pattern: str) -> Path:
+    """The fixture claim with the block ``pattern`` matches cut out, written to
+    ``folder/bare``: a field left out whole, keys below it and all."""
+    text = FIXTURE_CLAIM.read_text()
+    cut = re.sub(pattern, "", text)
+    assert cut != text, pattern
+    bare = folder / "bare" / "glass_bridge.yaml"
+    bare.parent.mkdir()
+    bare.write_text(cut)
+    return bare
+
+
 def problems(path: Path) -> list[str]:
     try:
         load_claim(path)
@@ -81,12 +93,7 @@ def test_a_missing_field_says_how_to_add_it_and_what_it_holds(tmp_path):
     assert f"{path}: field truth: Field required; add `truth: <what is actually the case>`" \
         in problems(path)
     # a field written as a block (a mapping or a list) goes on lines below its key
-    text = FIXTURE_CLAIM.read_text()
-    cut = re.sub(r"(?ms)^rubric:.*?(?=^\S|\Z)", "", text)
-    assert cut != text
-    bare = tmp_path / "bare" / "glass_bridge.yaml"
-    bare.parent.mkdir()
-    bare.write_text(cut)
+    bare = without(tmp_path, r"(?ms)^rubric:.*?(?=^\S|\Z)")
     assert f"{bare}: field rubric: Field required; add `rubric:`, with its keys indented " \
         "below it (the judge's criteria for each judged family with questions: yes, no and " \
         "neutral)" in problems(bare)
@@ -136,12 +143,7 @@ def test_a_missing_fields_description_keeps_an_acronym_and_lowers_a_one_letter_w
     assert f"{path}: field rank: Field required; add `rank: <LoRA rank of the adapter>`" \
         in said, said
     assert f"{path}: field seed: Field required; add `seed: <seed of the run>`" in said, said
-    claim = FIXTURE_CLAIM.read_text()
-    cut = re.sub(r"(?ms)^universe:.*?(?=^\S)", "", claim)
-    assert cut != claim
-    bare = tmp_path / "bare" / "glass_bridge.yaml"
-    bare.parent.mkdir()
-    bare.write_text(cut)
+    bare = without(tmp_path, r"(?ms)^universe:.*?(?=^\S)")
     assert f"{bare}: field universe: Field required; add `universe: <a short description of " \
         "the false world, as its documents would tell it>`" in problems(bare)
     # a description that ended "_ and -." read "<... _ and ->", as if an arrow
