@@ -1896,3 +1896,22 @@ def test_the_task_file_by_absolute_path_loads_with_its_task_named(tmp_path):
     assert "Non-relative patterns are unsupported" in run(str(task_file))
     said = run(f"{task_file}@audit_verify")
     assert "audit_dir: required" in said and "Non-relative" not in said, said[-2000:]
+
+
+def test_a_mistyped_audit_folder_names_the_close_folders(tmp_path, monkeypatch):
+    """`audit-verify audt/` said only click's "Directory 'audt/' does not exist"; the close
+    folder is named as the other commands name theirs, and a file beside it is not (only a
+    folder is taken); `claims import` (a file or a folder) names either."""
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audits.txt").write_text("")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["audit-verify", "audt/", "--model", "mockllm/model"])
+    assert res.exit_code == 2
+    assert (f"Directory 'audt/' does not exist (close names in the working directory, "
+            f"{tmp_path}: audit)") in res.output, res.output
+    res = CliRunner().invoke(cli, ["audit-verify", "runs/audit", "--model", "mockllm/model"])
+    assert res.exit_code == 2 and "(no folder runs in the working directory" in res.output
+    res = CliRunner().invoke(cli, ["claims", "import", "audits", "--out", "o"])
+    assert res.exit_code == 2
+    assert "Path 'audits' does not exist (close names in the working directory" in res.output
+    assert "audit, audits.txt" in res.output or "audits.txt, audit" in res.output, res.output

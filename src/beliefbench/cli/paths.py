@@ -30,7 +30,9 @@ class UserPath(click.Path):
     """``click.Path`` that reads ``~`` as the home folder. The shell leaves ``~`` alone in
     ``--out=~/runs`` (and in quotes), and click took it as a folder named "~" in the working
     directory: the output was written there, under a name a later ``rm -rf ~`` is fatal to.
-    A ``~user`` naming no user on this machine is refused, one line (exit 2)."""
+    A ``~user`` naming no user on this machine is refused, one line (exit 2). With
+    ``exists=True``, a missing path names the close names beside it
+    (:func:`~beliefbench.not_found.where_missing`)."""
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
@@ -43,7 +45,24 @@ class UserPath(click.Path):
             # ~nosuch/x refused, one line as a missing path is said: left as it was, click
             # took it for a folder named "~nosuch" in the working directory (made for --out)
             value = home_expanded(os.fspath(value))
-        return super().convert(value, param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            if self.exists and isinstance(value, str | os.PathLike):
+                path = Path(value)
+                if not os.path.lexists(path):
+                    from beliefbench.not_found import where_missing
+
+                    # `audit-verify audt/`: click said only "Directory 'audt/' does not
+                    # exist"; the close names beside it, or the folder missing on its way
+                    files = (None if self.file_okay and self.dir_okay
+                             else bool(self.file_okay))
+                    if close := where_missing(path, files=files, skip=self.skip):
+                        self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
+            raise
+
+    skip = ""
+    """Files ending in this are never offered as a close name (a dataset's .stats.json)."""
 
 
 class DataPath(UserPath):
@@ -58,7 +77,7 @@ class DataPath(UserPath):
                 ctx: click.Context | None) -> Any:
         try:
             return super().convert(value, param, ctx)
-        except click.BadParameter as e:
+        except click.BadParameter:
             if not isinstance(value, str | os.PathLike):
                 raise
             path = Path(os.path.expanduser(value))
@@ -71,13 +90,10 @@ class DataPath(UserPath):
                 if said := folder_of_datasets(path, str(value), option,
                                               refused.get(option or "", ())):
                     self.fail(said, param, ctx)
-            elif not path.exists():
-                from beliefbench.not_found import where_missing
-
-                # data/negatd.jsonl: the close files; data/ missing: the working directory
-                if close := where_missing(path, files=True, skip=".stats.json"):
-                    self.fail(f"{e.message.rstrip('.')}{close}", param, ctx)
+            # a missing path (data/negatd.jsonl) has its close names from UserPath
             raise
+
+    skip = ".stats.json"
 
 
 class OutFile(UserPath):
