@@ -335,11 +335,15 @@ def test_stability_help_says_the_scales_are_relative_to_the_delta_by_default():
     ("0,-0.1,0.2,-1", "expected finite numbers >= 0, not '-0.1', '-1'; e.g. 0,0.01,0.1"),
     ("0,a,0.1,b", "'a', 'b' are not numbers; expected comma-separated numbers >= 0, e.g. "
                   "0,0.01,0.1"),
-    (",", "no scale given")])
+    (",", "no scale given"),
+    ("0,,1", "item 2 of 3 is empty (a comma too many, or a number left out?); expected "
+             "comma-separated numbers >= 0, e.g. 0,0.01,0.1"),
+    ("0,0.1,", "item 3 of 3 is empty"),
+    (",0, ,1", "items 1, 3 of 4 are empty")])
 def test_stability_scales_that_cannot_be_noise_are_one_line(tmp_path, scales, why):
     """``float()`` reads nan and inf: nan ended in a TypeError traceback mid-measurement.
     The item at fault is named (``--scales '0,a'`` said only "expected comma-separated
-    numbers")."""
+    numbers"), an empty one too (``0,,1`` measured 0 and 1 without a word)."""
     data = tmp_path / "d.jsonl"
     data.write_text("")
     r = CliRunner().invoke(cli, ["internals", "stability", "--model", str(tmp_path),

@@ -2073,7 +2073,9 @@ def test_efficiency_norms_compare_the_trained_solution_at_equal_norms(tiny, pert
     ("nan", "expected finite numbers > 0, not 'nan'"),
     ("inf", "expected finite numbers > 0, not 'inf'"),
     ("1,x", "'x' is not a number; expected comma-separated numbers > 0, e.g. 1,2,5"),
-    (",", "no norm given")])
+    (",", "no norm given"),
+    ("1,,2", "item 2 of 3 is empty (a comma too many, or a number left out?); expected "
+             "comma-separated numbers > 0, e.g. 1,2,5")])
 def test_efficiency_norms_that_are_no_norm_are_refused_before_a_model_loads(tmp_path, norms,
                                                                            why):
     """A norm must be finite and > 0 (a zero norm is the base, not a rescaled solution);

@@ -153,6 +153,16 @@ def _numbers(option: str, value: str, *, positive: bool = False,
     if not items:
         raise BadInput(f"{option} {value!r}: no {option.removeprefix('--').removesuffix('s')} "
                        f"given; expected comma-separated numbers {bound}, e.g. {example}")
+    # `--scales 0,,1` measured 0 and 1 without a word of the item between: a number lost
+    # to a typo (0,0.,1 with the dot slipped) was never run, and the table read as complete
+    parts = value.split(",")
+    empty = [str(i) for i, part in enumerate(parts, 1) if not part.strip()]
+    if empty:
+        raise BadInput(f"{option} {value!r}: item{'s' if len(empty) > 1 else ''} "
+                       f"{', '.join(empty)} of {len(parts)} "
+                       f"{'are' if len(empty) > 1 else 'is'} empty (a comma too many, or a "
+                       f"number left out?); expected comma-separated numbers {bound}, e.g. "
+                       f"{example}")
     values = [float(v) for v in items]
     bad = [v for v, x in zip(items, values, strict=True)
            if not math.isfinite(x) or x < 0 or (positive and x == 0)]
