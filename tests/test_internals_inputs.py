@@ -102,6 +102,19 @@ def test_layers_out_of_range_name_only_what_is_out_of_range():
     assert parse_layers("1-2", 3) == [1, 2]
 
 
+def test_an_empty_layer_item_is_refused_not_dropped():
+    """``--layers 0,,2`` ablated 0 and 2 without a word of the item between."""
+    with pytest.raises(InterventionError, match=r"^layers: '0,,2': item 2 of 3 is empty \(a "
+                                                 r"comma too many, or an index left out\?\); "
+                                                 r"valid residual indices are 0\.\.2$"):
+        parse_layers("0,,2", 3)
+    with pytest.raises(InterventionError, match=r"'1,2,': item 3 of 3 is empty"):
+        parse_layers("1,2,", 3)
+    with pytest.raises(InterventionError, match=r"^layers: ',' gives no index"):
+        parse_layers(",", 3)  # nothing at all given: said as before
+    assert parse_layers(" 0, 2 ", 3) == [0, 2]
+
+
 def test_trajectory_of_claims_without_pairs_names_the_parts_that_need_them(tiny, tmp_path):
     """Default parts on a claim with no completion pairs failed inside the first checkpoint
     as "no completion pairs", not saying that ``--parts probe`` would run."""
@@ -617,6 +630,7 @@ def direction_file(tiny, tmp_path_factory) -> Path:
     (["ablate", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "
                                     "range; valid residual indices are 0..2"),
     (["ablate", "--layers", "x"], "--layers: 'x' is not an index or a range"),
+    (["ablate", "--layers", "0,,2"], "--layers: '0,,2': item 2 of 3 is empty"),
     (["steer", "--coef", "1e30"], "--coef: 1e+30 is too large"),
 ])
 def test_every_usage_error_names_the_option_as_typed(tiny, claim_file, direction_file, tmp_path,

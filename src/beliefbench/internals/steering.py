@@ -243,7 +243,16 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
         out = [spec]
     elif isinstance(spec, str):
         out = []
-        for part in (p.strip() for p in spec.split(",")):
+        parts = spec.split(",")
+        # "2,,4" ablated 2 and 4 without a word of the item between (a "3" lost to a typo)
+        empty = [str(i) for i, p in enumerate(parts, 1) if not p.strip()]
+        if empty and len(empty) < len(parts):
+            raise InterventionError(
+                f"{spec!r}: item{'s' if len(empty) > 1 else ''} {', '.join(empty)} of "
+                f"{len(parts)} {'are' if len(empty) > 1 else 'is'} empty (a comma too many, "
+                f"or an index left out?); valid residual indices are 0..{n - 1}",
+                field="layers")
+        for part in (p.strip() for p in parts):
             if part == "all":
                 out.extend(range(n))
             elif part:
