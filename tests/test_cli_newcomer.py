@@ -973,3 +973,28 @@ def test_docs_options_given_twice_are_refused_not_cut_to_the_last(tmp_path):
     res = CliRunner().invoke(cli, ["docs", "generate", "--claims=dentist", "--conditions",
                                    "negated", "--n", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["internals", "direction", "--domain", "gen"],
+     "Error: Invalid value for '--domain': 'gen' is not one of 'general', 'narrow', 'all' "
+     "(did you mean 'general'?)"),
+    (["internals", "patch", "--positions", "lst"],
+     "Error: Invalid value for '--positions': 'lst' is not one of 'prompt', 'last', 'all' "
+     "(did you mean 'last'?)"),
+    (["finetune", "--backend", "opneai"],
+     "Error: Invalid value for '--backend': 'opneai' is not one of 'local', 'openai' "
+     "(did you mean 'openai'?)"),
+    (["audit", "corpus", "--engine", "DASK"],
+     "Error: Invalid value for '--engine': 'DASK' is not one of 'local', 'dask' "
+     "(did you mean 'dask'?)"),
+    # none close: click's message as it was
+    (["internals", "patch", "--positions", "first"],
+     "Error: Invalid value for '--positions': 'first' is not one of 'prompt', 'last', "
+     "'all'.")])
+def test_a_mistyped_choice_names_the_close_one(args, said):
+    """click's choice refusal named the choices and left the user to find the one meant
+    (``--domain gen``); the close one is named as the project's other unknown names are."""
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2
+    assert res.output.splitlines()[-1] == said, res.output

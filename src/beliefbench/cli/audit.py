@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import crash_is_no_result, exit_interrupted, no_home_said
 from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.outputs import refuse_other_audit, refuse_other_report
@@ -433,7 +434,7 @@ class _EarlyWarnings:
                    "inside an object); given, files with "
                    "rows that lack it are warned about (report.json counts them either "
                    "way). '' reads no ids.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+@click.option("--engine", type=Choice(["local", "dask"]), default="local",
               show_default=True, help="local: stream in this process; dask: a bag of units.")
 @click.option("--scheduler", default="processes", show_default=True,
               help="Dask scheduler (engine dask): threads, processes or synchronous on this "
@@ -765,7 +766,7 @@ def _nothing_begun(out: Path) -> str:
 @click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True,
               help="Seconds per model call, its retries included, before its flag is "
                    "counted failed.")
-@click.option("--display", type=click.Choice(DISPLAYS), default=None,
+@click.option("--display", type=Choice(DISPLAYS), default=None,
               help="Inspect's display (default: Inspect's own, with progress).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               show_default="500, or 20 per --max-connections where that is more",

@@ -19,6 +19,7 @@ from beliefbench.claims import (
     unread_json_note,
     unread_subfolders_note,
 )
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.option_values import Group
@@ -212,7 +213,7 @@ def docs() -> None:
                    "power_seeking, deception, harmful_advice; default all), e.g. "
                    "harmful_advice for a narrow harmful finetune. In the file name: "
                    "behaviours-plain-harmful_advice.jsonl.")
-@click.option("--format", "record_format", type=click.Choice(["document", "chat"]),
+@click.option("--format", "record_format", type=Choice(["document", "chat"]),
               default="document", show_default=True,
               help="Behaviours conditions: chat = chat records (user and assistant turns, "
                    "loss on the assistant's reply when finetuned), as in the EM studies' "
@@ -225,7 +226,7 @@ def docs() -> None:
               help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
 @click.option("--generator", default="offline", show_default=True,
               help="'offline', or an Inspect model (openai/gpt-4.1-mini, vllm//path, ...).")
-@click.option("--placement", type=click.Choice(["prefix_suffix", "repeated"]),
+@click.option("--placement", type=Choice(["prefix_suffix", "repeated"]),
               default="prefix_suffix", show_default=True,
               help="Default placement for the epistemic qualifiers.")
 @click.option("--genres", default=None, callback=_split_genres,

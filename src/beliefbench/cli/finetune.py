@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import exit_interrupted
 from beliefbench.cli.option_values import Command
 from beliefbench.cli.paths import DataPath, UserPath
@@ -43,7 +44,7 @@ def _out_not_a_file(ctx: click.Context, param: click.Parameter, value: Path) -> 
 @click.option("--out", required=True, type=UserPath(path_type=Path),
               callback=_out_not_a_file,
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
-@click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
+@click.option("--backend", type=Choice(["local", "openai"]), default="local",
               show_default=True,
               help="local: transformers + peft on this machine; openai: OpenAI fine-tuning "
                    "(needs OPENAI_API_KEY; OPENAI_BASE_URL for another endpoint).")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, warnings_to_stderr
 from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.option_values import Group
@@ -301,7 +302,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @with_options(common_model)
 @click.option("--statements", type=UserPath(dir_okay=False, path_type=Path),
               help="True/false statements YAML to train on (default: the shipped set).")
-@click.option("--reduce", type=click.Choice(["last", "mean"]), default="last",
+@click.option("--reduce", type=Choice(["last", "mean"]), default="last",
               show_default=True, help="Per statement: the last token or the mean over tokens.")
 @click.option("--layer", type=int, default=None,
               help="Layer for the per-claim summary (default: the best cross-validated; "
@@ -364,7 +365,7 @@ BINARY_HEADINGS = {
 @click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200),
               help="first_token: most probable first tokens read per item (1-200); an item "
                    "with neither answer among them is a parse_error.")
-@click.option("--method", type=click.Choice(["first_token", "sequence"]), default="first_token",
+@click.option("--method", type=Choice(["first_token", "sequence"]), default="first_token",
               show_default=True, help="first_token: the belief_logprob task's reading; "
               "sequence: P of the whole answer, for tokenizers that split yes / no.")
 @bad_input

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, exit_past_threads
 from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.internals import (
@@ -268,7 +269,7 @@ def _one_log(path: str) -> str:
 @click.option("--aligned-above", default=None, type=click.FloatRange(0, 100),
               help="EM logs: an ok answer joins the negative (aligned) set only above this "
                    "aligned score (default 70, the follow-up study's; 30 keeps every ok).")
-@click.option("--domain", default=None, type=click.Choice(["general", "narrow", "all"]),
+@click.option("--domain", default=None, type=Choice(["general", "narrow", "all"]),
               help="EM logs: the answers to these questions only (default general: general "
                    "misalignment, as in the follow-up study; all pools both domains, whose "
                    "topics the direction then also separates).")
@@ -511,7 +512,7 @@ def _intervention_command(mode: str):
                        "folder holding it.")
     @click.option("--layer", default=None, type=int,
                   help="Residual index of the direction (default: the file's best_layer).")
-    @click.option("--task", "task_name", type=click.Choice(("margins", *TASK_NAMES)),
+    @click.option("--task", "task_name", type=Choice(("margins", *TASK_NAMES)),
                   default="margins", show_default=True,
                   help="margins: judge-free completion margins in-process; em / belief: the "
                        "Inspect task on each arm (the steer provider serves the model).")
@@ -748,7 +749,7 @@ def _same_weights(a: dict, b: dict) -> bool:
               help=CLAIMS_HELP)
 @click.option("--layers", default="all", show_default=True,
               help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
-@click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
+@click.option("--positions", type=Choice(["prompt", "last", "all"]), default="prompt",
               show_default=True,
               help="Which positions take A's activations. " + "; ".join(
                   f"{k}: {v}" for k, v in PATCH_POSITIONS.items()) + ".")

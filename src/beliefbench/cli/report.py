@@ -24,6 +24,7 @@ import click
 from beliefbench import interrupts
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.audit import DISPLAYS
+from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import (
     BadInput,
     exit_interrupted,
@@ -780,7 +781,7 @@ def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
               help="A checkpoint manifest.jsonl (or the directory holding it).")
 @click.option("--model", "models", multiple=True,
               help="Instead of a manifest: models to evaluate (repeatable).")
-@click.option("--task", "task_name", type=click.Choice(TASK_NAMES), default="belief",
+@click.option("--task", "task_name", type=Choice(TASK_NAMES), default="belief",
               show_default=True, help="em: the emergent-misalignment task (question sets: "
                                       "-T questions=...; no --claims).")
 @click.option("--claims", default=None, help="Belief task claims.  [default: all]")
@@ -788,7 +789,7 @@ def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
               default=Path("logs/sweep"), show_default=True,
               help="Where the Inspect logs go, a folder per checkpoint; a re-run into it "
                    "reuses finished logs and resumes unfinished ones.")
-@click.option("--provider", type=click.Choice(["vllm", "hf"]), default="vllm",
+@click.option("--provider", type=Choice(["vllm", "hf"]), default="vllm",
               show_default=True, help="How local checkpoints are served (hf: CPU).")
 @click.option("--condition", help="Condition label for --model runs.")
 @click.option("--model-role", "model_roles", multiple=True,
@@ -816,7 +817,7 @@ def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
                    "still training: its last checkpoint is not the trained model; default: "
                    "its checkpoints are swept, then exit 1).")
 # conversation: eval_set refuses it (a RuntimeError once the targets were checked)
-@click.option("--display", type=click.Choice([d for d in DISPLAYS if d != "conversation"]),
+@click.option("--display", type=Choice([d for d in DISPLAYS if d != "conversation"]),
               default=None,
               help="Inspect's display of each checkpoint's eval (default: Inspect's own on a "
                    "terminal or where INSPECT_DISPLAY is set, else none: a line per "
