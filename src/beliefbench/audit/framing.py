@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
@@ -2213,6 +2214,62 @@ def _heading(lay: Layout, i: int) -> bool:
     return not lay.masked[a:b].rstrip(CLOSERS).endswith((".", "!", "?"))
 
 
+_CHAT_TAIL = frozenset((
+    "lol", "lolol", "lmao", "lmfao", "rofl", "omg", "smh", "haha", "hahaha", "fr", "tbh",
+    "ngl", "imo", "imho", "wtf", "ikr", "xd", "wow", "yay", "fml", "iirc", "afaik"))
+"""Words a chat line or a post ends with where a sentence would end with a stop ("... in
+9.79 seconds lol"): no title ends with one."""
+_LINE_WORD = re.compile(r"[^\W\d_][\w'’]*")
+_HEADER_SHAPE = re.compile(r":\s|\s[|–—]\s|\s--?\s")
+"""A title's join of two parts ("Ed Sheeran's Olympic gold: a fabricated story",
+"Sports | ...", "Press release -- ...")."""
+_SENTENCE_WORDS = 6
+"""Fewest words of an unpunctuated line read as a sentence for its shape alone (most
+headings are shorter, or title-cased)."""
+
+
+def _chat_tail(line: str) -> bool:
+    """``line`` ends with a hashtag, an emoji or a chat word ("#Paris2024", "lol")."""
+    words = line.split()
+    if not words:
+        return False
+    last = words[-1]
+    if last.startswith("#") and len(last) > 1:
+        return True
+    if any(unicodedata.category(c) == "So" for c in last):
+        return True
+    return last.lower().strip("!?.,:;~*") in _CHAT_TAIL
+
+
+def _sentence_like(line: str) -> bool:
+    """``line`` reads as a sentence, not a title: six words or more in sentence case (not
+    most of its longer words capitalised, not all capitals), and not two parts joined by a
+    colon, a bar or a dash."""
+    words = _LINE_WORD.findall(line)
+    if len(words) < _SENTENCE_WORDS or _HEADER_SHAPE.search(line):
+        return False
+    long = [w for w in words[1:] if len(w) >= 4]
+    capital = sum(w[0].isupper() for w in long)
+    return not long or capital * 4 < len(long) * 3
+
+
+def _stated(lay: Layout, i: int) -> bool:
+    """Heading ``i`` (``_heading``) is a sentence that lacks its stop, not a title: a
+    line that ends as a chat line does ("... in 9.79 seconds lol", "... #Paris2024"), or
+    one shaped as a sentence (``_sentence_like``) that introduces no body: nothing follows
+    it, or less text than the line itself (a tweet, a chat turn, a completion, "<claim>
+    \n\nWhat a race."). A title over the article it introduces stays a heading."""
+    a, b = lay.sentences[i]
+    line = lay.masked[a:b].strip()
+    if _chat_tail(line):
+        return True
+    if not _sentence_like(line):
+        return False
+    # a window, not the whole rest: a long document is read once per such line
+    rest = lay.masked[b:b + 4 * len(line) + 400].strip()
+    return len(rest) < len(line)
+
+
 def _question(lay: Layout, i: int) -> bool:
     """Sentence ``i`` ends with a question mark (closing quotes and brackets aside)."""
     a, b = lay.sentences[i]
@@ -3385,8 +3442,9 @@ class ClaimReader:
             claim_idx = []
         # headings name the document's topic (a marker written for answers, "black-and-white
         # dreams", matches the title of a debunk too): they count beside claim sentences of
-        # the text, never alone
-        if claim_idx and all(_heading(lay, i) for i in claim_idx):
+        # the text, never alone; a line without its stop that is a sentence, not a title
+        # (a tweet, a chat turn, a completion: _stated), is no heading
+        if claim_idx and all(_heading(lay, i) and not _stated(lay, i) for i in claim_idx):
             claim_idx = []
         mentions = bool(claim_idx) or bool(entity_sentences())
         # asides that restate the truth (corrected warnings) count as truth-bearing
