@@ -99,6 +99,8 @@ def test_reason_is_kept():
     ('{"Answer": "YES."}', "yes", "yes"),
     ('{"answer": "yes, definitely"}', "yes", "parse_error"),
     ('{"answer": "yes"} {"answer": "no"}', "yes", "parse_error"),
+    ('{"answer": "yes", "answer": "maybe"}', "yes", "parse_error"),  # no answer beside one
+    ('{"answer": "no"} {"answer": "yes, definitely"}', "no", "parse_error"),
     # (b) the form answer: yes, where no JSON holds an answer: the word right after the key
     ("answer: yes", "yes", "yes"),
     ('Answer = "no"', "yes", "no"),

@@ -33,9 +33,15 @@ def read_choice(answer: str, belief_answer: str, choices: Sequence[str], what: s
     contradiction it always was)."""
     by_word = {c.lower(): c for c in choices}
     vocab = tuple(w.lower() for w in (vocabulary or choices))
-    words = {bare_verdict(raw, vocab) for raw, _ in keyed_values(answer, "answer", vocab)}
-    if not words:
-        words = {bare_verdict(answer, vocab)}
+    keyed = [(raw, bare_verdict(raw, vocab)) for raw, _ in keyed_values(answer, "answer", vocab)]
+    words = {word for _, word in keyed} if keyed else {bare_verdict(answer, vocab)}
+    if None in words and len(words) > 1:
+        # {"answer": "yes", "answer": "maybe"}: an answer field that is no answer beside one
+        # that is contradicts it, as a judge's repeated key does (it was read as yes)
+        other = next(raw for raw, word in keyed if word is None)
+        return JudgeReading("parse_error", "",
+                            f"{what} answer gives {other!r} beside an answer: "
+                            f"{_shorten(answer)!r}")
     words.discard(None)
     if len(words) > 1:
         both = sorted(by_word.get(w, w) for w in words if w is not None)
