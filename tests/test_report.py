@@ -288,7 +288,12 @@ def test_report_json_names_an_out_folder_it_cannot_make_as_json(two_runs, tmp_pa
                                  "--no-plots", "--json"])
     assert r.exit_code == 2, r.output
     error = json.loads(r.stdout)["error"]
-    assert error.startswith(str(tmp_path / "a_file")) and error in r.stderr
+    assert error == (f"--out: {tmp_path / 'a_file/o'} cannot be made a folder (a file is in "
+                     f"the way: {tmp_path / 'a_file'}); give a folder to write into (made "
+                     "where missing)") and error in r.stderr, r.output
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(tmp_path / "a_file/o"),
+                                 "--no-plots"])
+    assert r.exit_code == 2 and f"Error: {error}" in r.stderr, r.output
 
 
 def test_a_report_of_other_logs_is_never_replaced_without_a_word(tmp_path):

@@ -306,6 +306,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         console_table,
         markdown_table,
         neither_way_runs,
+        out_folder,
         parse_by,
         read_summary,
         shown_notes,
@@ -340,6 +341,10 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     previous = (read_summary(out_dir) or {}).get("inputs")
     note_if_replacing(out_dir, "report.md", inputs=inputs,
                       previous=previous if isinstance(previous, list) else None)
+    try:  # a file in the way of --out: said as the option, exit 2 (JSON with --json)
+        out_folder(out_dir, "--out")
+    except ReportError as e:
+        raise BadInput(str(e)) from None
     written = write_report(rep, out_dir, plots=plots, inputs=inputs,
                            extra=None if internal is None
                            else {"internals_margins.csv": internal.table})
