@@ -1322,6 +1322,51 @@ def test_mix_and_poison_from_python_name_the_arguments_not_the_flags(tmp_path):
     assert not out.exists()
 
 
+def test_mix_from_python_names_its_arguments_and_guards_its_inputs(tmp_path):
+    """A Python caller of ``mix()`` was told of ``--docs`` and ``--tokenizer``, flags it
+    passes no such thing as; a str for ``doc_paths`` was read letter by letter (``--docs d:
+    no such documents file``); ``out`` one of the inputs replaced it with the mix (the
+    documents lost, exit 0), and ``out`` a folder was IsADirectoryError. Each is now said
+    with the argument's name; ``docs mix`` keeps its flags."""
+    docs = _docs(tmp_path)
+    folder, out = docs.parent, tmp_path / "m.jsonl"
+    before = docs.read_bytes()
+    cases = {
+        (docs, docs): f"{docs} is given twice in doc_paths; a mix never duplicates records",
+        (folder,): f"{folder} in doc_paths: a folder; pass one of its datasets (negated.jsonl), "
+                   f"e.g. {folder / 'negated.jsonl'}",
+        (folder / "negatd.jsonl",): f"{folder / 'negatd.jsonl'} in doc_paths: no such "
+                                    f"documents file (close names in {folder}: negated.jsonl)",
+        (): "no documents given (doc_paths is empty)",
+    }
+    for paths, said in cases.items():
+        with pytest.raises(DocumentError) as e:
+            mix(list(paths), out)
+        assert str(e.value) == said
+    with pytest.raises(DocumentError) as e:
+        mix([docs], out, tokenizer=str(tmp_path / "tok"))
+    assert str(e.value).startswith(f"tokenizer={str(tmp_path / 'tok')!r}: no such directory")
+    with pytest.raises(DocumentError) as e:
+        mix([docs], docs, pretrain=0.2)
+    assert str(e.value) == (f"out={str(docs)!r}: it is the doc_paths file {docs}; the result "
+                            f"would replace its own input: choose another out")
+    assert docs.read_bytes() == before
+    for where in (folder, f"{tmp_path / 'new'}/"):
+        with pytest.raises(DocumentError) as e:
+            mix([docs], where)
+        assert str(e.value).startswith(f"out={str(where)!r}: a folder; a mix is one file"), (
+            str(e.value))
+    assert not (tmp_path / "new").exists() and not out.exists()
+    # one path alone is one file, as a list of it
+    assert mix(str(docs), out).is_file() and len(list(read_records(out))) == 20
+    # the command keeps its flags
+    r = _run("mix", "--docs", f"{docs},{docs}", "--out", out)
+    assert r.exit_code == 2 and f"{docs} is given twice in --docs" in r.output, r.output
+    r = _run("mix", "--docs", folder, "--out", out)
+    assert r.exit_code == 2 and f"--docs {folder}: a folder" in r.output, r.output
+    assert f"e.g. --docs {folder / 'negated.jsonl'}" in r.output, r.output
+
+
 def test_mix_refuses_shares_that_leave_almost_no_documents_or_make_no_records(tmp_path):
     """--pretrain 0.999999 once asked for 20,000,000 records from 20 documents and hung;
     a share too small to make one record was silently 0 records under shares that said

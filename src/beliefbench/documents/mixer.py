@@ -27,7 +27,7 @@ from beliefbench.documents.base import (
     template,
 )
 from beliefbench.documents.offline import OfflineGenerator
-from beliefbench.documents.stats import write_dataset
+from beliefbench.documents.stats import tokenizer_dir, write_dataset
 from beliefbench.not_found import where_missing
 from beliefbench.records import (
     NOT_DOCUMENTS,
@@ -193,13 +193,17 @@ as documents they would be counted in the documents' share (a mix given as input
 def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     """The records of one input file, all documents (not chats, neutral text or in-context
     bundles), at least one, each id once; else DocumentError naming the file and the
-    record."""
+    record. ``option``: what gave the file, as the caller wrote it: a command's flag
+    (``--docs data/``, ``e.g. --docs data/negated.jsonl``), or a Python argument
+    (``doc_paths``: ``data/ in doc_paths``, ``e.g. data/negated.jsonl``), who passes no
+    flag."""
+    flag = option.startswith("--")
+    given = f"{option} {path}" if flag else f"{path} in {option}"
     if Path(path).is_dir():  # where `docs generate` wrote: "no such documents file"
-        said = folder_of_datasets(Path(path), str(path), option, NOT_DOCUMENTS)
-        raise DocumentError(f"{option} {said}" if said else
-                            f"{option} {path}: a folder, and no dataset (.jsonl) in it")
+        said = folder_of_datasets(Path(path), given, option if flag else None, NOT_DOCUMENTS)
+        raise DocumentError(said or f"{given}: a folder, and no dataset (.jsonl) in it")
     if not Path(path).is_file():
-        raise DocumentError(f"{option} {path}: no such documents file"
+        raise DocumentError(f"{given}: no such documents file"
                             f"{where_missing(Path(path), files=True, skip='.stats.json')}")
     # a file concatenated twice (a repeated id): a mix or bundle would hold copies
     records = list(read_records(path, unique_ids=True))
@@ -238,23 +242,43 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
         chat: float = 0.0, seed: int = 0, tokenizer: str | None = None, *,
         flags: bool = False) -> Path:
     """Condition documents + neutral text + chats, shuffled deterministically for the seed.
-    ``flags``: called by ``docs mix``, whose share errors name its options
-    (:func:`mix_counts`)."""
+    ``flags``: called by ``docs mix``, whose errors name its options (``--docs``,
+    ``--pretrain``: :func:`mix_counts`); a Python caller is told the arguments
+    (``doc_paths``, ``pretrain=0.25``), as the gate does. One path given alone (a str or
+    Path, not in a list) is one file: a str was read as a list of one-letter paths
+    (``--docs d: no such documents file``)."""
+    if isinstance(doc_paths, (str, Path)):
+        doc_paths = [doc_paths]
+    option = "--docs" if flags else "doc_paths"
+    out_given = f"--out {out}" if flags else f"out={str(out)!r}"
+    if str(out).endswith(("/", os.sep)) or Path(out).is_dir():  # docs mix refuses it as parsed
+        # out="data/" was IsADirectoryError, or a file named data where there was no folder
+        raise DocumentError(f"{out_given}: a folder; a mix is one file (and its .stats.json "
+                            f"beside it): name the file, e.g. "
+                            f"{str(out).rstrip('/' + os.sep)}/train.jsonl")
+    if tokenizer:  # before the documents are read (docs mix checks its option as it parses)
+        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
     docs: list[Record] = []
     where: dict[str, str] = {}
     files: set[Path] = set()
     for p in doc_paths:
         if _same_file_key(p) in files:
-            raise DocumentError(f"{p} is given twice in --docs; a mix never duplicates records")
+            raise DocumentError(f"{p} is given twice in {option}; a mix never duplicates "
+                                f"records")
         files.add(_same_file_key(p))
-        for r in read_documents(p):
+        if Path(out).exists() and Path(p).exists() and Path(out).samefile(p):
+            # from Python, the mix replaced its own input (docs mix refuses it before this)
+            raise DocumentError(f"{out_given}: it is the {option} file {p}; the result would "
+                                f"replace its own input: choose another {_named('out', flags)}")
+        for r in read_documents(p, option):
             if r.id in where:  # within one file, read_documents refuses it
                 raise DocumentError(f"record id {r.id!r} appears in {where[r.id]} and in "
                                     f"{p}; a mix never duplicates records")
             where[r.id] = str(p)
             docs.append(r)
     if not docs:
-        raise DocumentError(f"no documents in {[str(p) for p in doc_paths]}")
+        raise DocumentError(f"no documents given ({option} is empty)" if not doc_paths else
+                            f"no documents in {[str(p) for p in doc_paths]}")
     n_pre, n_chat = mix_counts(len(docs), pretrain, chat, flags=flags)
     pre, chats = pretrain_records(n_pre, seed), chat_records(n_chat, seed)
     records = [*docs, *pre, *chats]

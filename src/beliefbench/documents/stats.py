@@ -44,12 +44,15 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 """One of these makes a directory loadable by AutoTokenizer without a model config."""
 
 
-def tokenizer_dir(path: str | Path) -> Path:
+def tokenizer_dir(path: str | Path, given: str | None = None) -> Path:
     """``path`` as a local tokenizer directory, or DocumentError naming the path and the problem.
 
     Checked before transformers sees it: given a path that is not a directory, transformers
     takes it for a Hub repo id and answers with Hub errors (or tries the network).
+    ``given``: the path as the caller named it, ``--tokenizer <path>`` by default (the
+    commands' option); a Python caller's argument (``tokenizer='x'``), who passes no flag.
     """
+    given = given or f"--tokenizer {path}"
     p = Path(path).expanduser()
     if not p.exists():
         from beliefbench.not_found import where_missing
@@ -57,15 +60,15 @@ def tokenizer_dir(path: str | Path) -> Path:
         # models/tiny where models/tiny-pt was built: the folders beside it, as --base does;
         # no models/ at all (run from another folder): the working directory
         near = where_missing(p)
-        raise DocumentError(f"--tokenizer {path}: no such directory"
+        raise DocumentError(f"{given}: no such directory"
                             + (f"{near}; give" if near else " (give")
                             + " a local Hugging Face tokenizer directory; nothing is "
                             + ("downloaded" if near else "downloaded)"))
     if not p.is_dir():
-        raise DocumentError(f"--tokenizer {path}: not a directory (give the directory that "
+        raise DocumentError(f"{given}: not a directory (give the directory that "
                             f"holds {' or '.join(TOKENIZER_FILES)})")
     if not any((p / f).is_file() for f in TOKENIZER_FILES):
-        raise DocumentError(f"--tokenizer {path}: no tokenizer in this directory (neither "
+        raise DocumentError(f"{given}: no tokenizer in this directory (neither "
                             f"{' nor '.join(TOKENIZER_FILES)} found)")
     return p
 
