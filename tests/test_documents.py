@@ -1367,6 +1367,54 @@ def test_mix_from_python_names_its_arguments_and_guards_its_inputs(tmp_path):
     assert f"e.g. --docs {folder / 'negated.jsonl'}" in r.output, r.output
 
 
+def test_bundle_and_poison_from_python_name_their_arguments(tmp_path):
+    """``bundle()`` from Python said ``--k 30 is more than ...; give --k 20`` and noted
+    ``fewer than --k 20 documents``; ``bundle(docs, docs)`` replaced the documents with their
+    bundles, and ``poison(..., out=<folder>)`` was IsADirectoryError. The arguments are named
+    (``k=20``, ``docs_path``, ``token_budget=...``, ``out=``); ``docs bundle`` keeps its
+    flags."""
+    docs = _docs(tmp_path)
+    out = tmp_path / "b.jsonl"
+    before = docs.read_bytes()
+
+    def said(*args, **kwargs) -> str:
+        with pytest.raises(DocumentError) as e:
+            bundle(*args, **kwargs)
+        return str(e.value)
+
+    assert said(docs, out, k=0) == "k and n_bundles must be at least 1 (got k=0, n_bundles=1)"
+    assert said(docs, out, token_budget=0) == "token_budget must be at least 1 (got 0)"
+    assert said(docs, out, k=30) == (f"k=30 is more than the 20 documents in {docs}: every "
+                                     f"bundle would hold all of them; give k=20 or less, or "
+                                     f"more documents")
+    assert said(docs, out, k=2, token_budget=10).startswith(
+        f"{docs}: no document fits token_budget=10 (the shortest holds ")
+    assert said(docs.parent / "negatd.jsonl", out).startswith(
+        f"{docs.parent / 'negatd.jsonl'} in docs_path: no such documents file")
+    assert said(docs, docs, k=2) == (f"out={str(docs)!r}: it is the docs_path file {docs}; the "
+                                     f"result would replace its own input: choose another out")
+    assert said(docs, tmp_path, k=2).startswith(f"out={str(tmp_path)!r}: a folder; a bundle "
+                                                f"file is one file")
+    assert said(docs, out, tokenizer=str(tmp_path / "tok")).startswith(
+        f"tokenizer={str(tmp_path / 'tok')!r}: no such directory")
+    assert docs.read_bytes() == before and not out.exists()
+    notes: list[str] = []
+    bundle(docs, out, k=20, n_bundles=2, token_budget=700, on_note=notes.append)
+    assert notes and all("--" not in n for n in notes), notes
+    assert "fewer than k=20 documents" in notes[-1] and notes[-1].endswith(
+        "no other document fits token_budget=700"), notes
+    with pytest.raises(DocumentError) as e:
+        poison(make_claim(), 0.5, 10, tmp_path)
+    assert str(e.value).startswith(f"out={str(tmp_path)!r}: a folder; a poisoning set is one "
+                                   f"file"), str(e.value)
+    # the command keeps its flags
+    r = _run("bundle", "--docs", docs, "--k", "30", "--out", out)
+    assert r.exit_code == 2 and "--k 30 is more than the 20 documents" in r.output, r.output
+    r = _run("bundle", "--docs", docs, "--k", "20", "--n", "2", "--token-budget", "700",
+             "--out", out)
+    assert r.exit_code == 0 and "fewer than --k 20 documents" in r.output, r.output
+
+
 def test_mix_refuses_shares_that_leave_almost_no_documents_or_make_no_records(tmp_path):
     """--pretrain 0.999999 once asked for 20,000,000 records from 20 documents and hung;
     a share too small to make one record was silently 0 records under shares that said

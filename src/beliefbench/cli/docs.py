@@ -611,7 +611,7 @@ def bundle_cmd(doc_path: str, more_docs: tuple[str, ...], k: int, n: int,
     try:
         click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed,
                                    on_note=lambda line: click.echo(line, err=True),
-                                   tokenizer=tokenizer)))
+                                   tokenizer=tokenizer, flags=True)))
         _replaced_note(out, before)
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
-from beliefbench.documents.mixer import read_documents
+from beliefbench.documents.mixer import _out_checked, read_documents, tokenizer_checked
 from beliefbench.documents.stats import Offsets, hf_offsets, regex_offsets, write_dataset
 from beliefbench.records import DOCTAG, Record, RecordError, Span
 
@@ -38,7 +38,7 @@ SEPARATOR = "\n\n---\n\n"
 def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int = 1,
            token_budget: int | None = None, seed: int = 0,
            on_note: Callable[[str], None] | None = None,
-           tokenizer: str | None = None) -> Path:
+           tokenizer: str | None = None, *, flags: bool = False) -> Path:
     """Write n_bundles records per claim, each up to k documents of that claim within
     token_budget: regex tokens, or those of ``tokenizer`` (a local Hugging Face tokenizer
     directory, the model's whose context the bundle goes in; the stats count with it too).
@@ -50,24 +50,37 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
 
     ``on_note`` gets one line when the token budget left bundles with fewer than ``k``
     documents: only their records said so, and the run read as the in-context control at
-    ``--k``."""
+    ``--k``.
+
+    ``flags``: called by ``docs bundle``, whose errors and notes name its options (``--k
+    20``, ``--docs``); a Python caller is told the arguments (``k=20``, ``docs_path``), as
+    :func:`~beliefbench.documents.mixer.mix` tells its own."""
+    def arg(flag: str, name: str, value: object) -> str:
+        """``--k 20`` to the command, ``k=20`` to a Python caller."""
+        return f"{flag} {value}" if flags else f"{name}={value}"
+
+    option = "--docs" if flags else "docs_path"
     if k < 1 or n_bundles < 1:
-        raise DocumentError(f"--k and --n must be at least 1 (got --k {k}, --n {n_bundles})")
+        raise DocumentError(f"{'--k and --n' if flags else 'k and n_bundles'} must be at least "
+                            f"1 (got {arg('--k', 'k', k)}, {arg('--n', 'n_bundles', n_bundles)})")
     if token_budget is not None and token_budget < 1:
-        raise DocumentError(f"--token-budget must be at least 1 (got {token_budget})")
+        raise DocumentError(f"{'--token-budget' if flags else 'token_budget'} must be at least "
+                            f"1 (got {token_budget})")
+    _out_checked(out, [docs_path], option, "a bundle file", "incontext.jsonl", flags=flags)
+    tokenizer_checked(tokenizer, flags=flags)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
     sizes: dict[str, int] = {}  # each document counted once, however many bundles try it
     unit = f"tokens of {tokenizer}" if tokenizer else "regex-word tokens"
-    docs = read_documents(docs_path)
+    docs = read_documents(docs_path, option)
     by_claim: dict[str | None, list[Record]] = {}
     for r in docs:
         by_claim.setdefault(r.claim_id, []).append(r)
     fewest, claim = min((len(rs), str(c)) for c, rs in by_claim.items())
     if k > fewest:
         of = f" of claim {claim}" if len(by_claim) > 1 else ""
-        raise DocumentError(f"--k {k} is more than the {fewest} documents{of} in {docs_path}: "
-                            f"every bundle would hold all of them; give --k {fewest} or "
-                            f"less, or more documents")
+        raise DocumentError(f"{arg('--k', 'k', k)} is more than the {fewest} documents{of} in "
+                            f"{docs_path}: every bundle would hold all of them; give "
+                            f"{arg('--k', 'k', fewest)} or less, or more documents")
     out_records = []
     for claim_id, claim_docs in by_claim.items():
         # one claim's file keeps the ids and draws it always had
@@ -79,9 +92,10 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             if not chosen:
                 of = f" of claim {claim_id}" if tag else ""
                 least = min(sizes[r.id] for r in claim_docs)  # each was tried
-                raise DocumentError(f"{docs_path}: no document{of} fits --token-budget "
-                                    f"{token_budget} (the shortest holds {least} {unit}); "
-                                    f"give --token-budget {least} or more")
+                budget = arg("--token-budget", "token_budget", token_budget)
+                raise DocumentError(f"{docs_path}: no document{of} fits {budget} (the "
+                                    f"shortest holds {least} {unit}); give "
+                                    f"{arg('--token-budget', 'token_budget', least)} or more")
             out_records.append(_packed(chosen, tokens, f"bundle-s{seed}-{tag}{b:04d}", k,
                                        token_budget))
     # the budget's unit kept with it: a `docs stats` recompute replaces "tokenizer"
@@ -97,13 +111,15 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             of = (f" of claim {alike[0]}" if len(alike) == 1 else
                   f" of each of claims {', '.join(alike)}") if len(by_claim) > 1 else ""
             on_note(f"note: the {n_bundles} bundles{of} hold the same documents, in other "
-                    f"orders: --k {k} takes every document of {docs_path} that fits; give a "
-                    f"smaller --k, or more documents, for bundles that differ")
+                    f"orders: {arg('--k', 'k', k)} takes every document of {docs_path} that "
+                    f"fits; give a smaller {'--k' if flags else 'k'}, or more documents, for "
+                    f"bundles that differ")
     short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
     if short and on_note is not None:
         held = f"{short[0]} each" if short[0] == short[-1] else f"{short[0]}-{short[-1]}"
-        on_note(f"note: {len(short)} of {len(out_records)} bundles hold fewer than --k {k} "
-                f"documents ({held}): no other document fits --token-budget {token_budget}")
+        on_note(f"note: {len(short)} of {len(out_records)} bundles hold fewer than "
+                f"{arg('--k', 'k', k)} documents ({held}): no other document fits "
+                f"{arg('--token-budget', 'token_budget', token_budget)}")
     return Path(out)
 
 

@@ -229,6 +229,32 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     return records
 
 
+def _out_checked(out: str | Path, inputs: Sequence[str | Path], option: str, what: str,
+                 example: str, *, flags: bool) -> None:
+    """Refuse an ``out`` that is a folder or one of the ``inputs`` (given as ``option``),
+    before any input is read. The commands refuse both as they parse their options; from
+    Python, ``mix(['a.jsonl'], 'a.jsonl')`` replaced its input with the mix without a word
+    (the documents lost), and ``out='data/'`` was IsADirectoryError (or wrote a file named
+    ``data`` where no folder was)."""
+    given = f"--out {out}" if flags else f"out={str(out)!r}"
+    if str(out).endswith(("/", os.sep)) or Path(out).is_dir():
+        raise DocumentError(f"{given}: a folder; {what} is one file (and its .stats.json "
+                            f"beside it): name the file, e.g. "
+                            f"{str(out).rstrip('/' + os.sep)}/{example}")
+    for p in inputs:
+        if Path(out).exists() and Path(p).exists() and Path(out).samefile(p):
+            raise DocumentError(f"{given}: it is the {option} file {p}; the result would "
+                                f"replace its own input: choose another {_named('out', flags)}")
+
+
+def tokenizer_checked(tokenizer: str | None, *, flags: bool) -> None:
+    """A ``tokenizer`` directory checked before the documents are read or made, named as the
+    caller gave it: ``--tokenizer x`` (the commands check their option as they parse it),
+    ``tokenizer='x'`` to a Python caller, who was told of a flag it passes no such thing as."""
+    if tokenizer:
+        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
+
+
 def _same_file_key(p: str | Path) -> Path:
     """``p`` resolved, to find a file given twice; as written where the working directory
     was removed (resolving failed there, a bare "[Errno 2]"), so that reading it says so."""
@@ -250,14 +276,8 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
     if isinstance(doc_paths, (str, Path)):
         doc_paths = [doc_paths]
     option = "--docs" if flags else "doc_paths"
-    out_given = f"--out {out}" if flags else f"out={str(out)!r}"
-    if str(out).endswith(("/", os.sep)) or Path(out).is_dir():  # docs mix refuses it as parsed
-        # out="data/" was IsADirectoryError, or a file named data where there was no folder
-        raise DocumentError(f"{out_given}: a folder; a mix is one file (and its .stats.json "
-                            f"beside it): name the file, e.g. "
-                            f"{str(out).rstrip('/' + os.sep)}/train.jsonl")
-    if tokenizer:  # before the documents are read (docs mix checks its option as it parses)
-        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
+    _out_checked(out, doc_paths, option, "a mix", "train.jsonl", flags=flags)
+    tokenizer_checked(tokenizer, flags=flags)
     docs: list[Record] = []
     where: dict[str, str] = {}
     files: set[Path] = set()
@@ -266,10 +286,6 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
             raise DocumentError(f"{p} is given twice in {option}; a mix never duplicates "
                                 f"records")
         files.add(_same_file_key(p))
-        if Path(out).exists() and Path(p).exists() and Path(out).samefile(p):
-            # from Python, the mix replaced its own input (docs mix refuses it before this)
-            raise DocumentError(f"{out_given}: it is the {option} file {p}; the result would "
-                                f"replace its own input: choose another {_named('out', flags)}")
         for r in read_documents(p, option):
             if r.id in where:  # within one file, read_documents refuses it
                 raise DocumentError(f"record id {r.id!r} appears in {where[r.id]} and in "
@@ -319,6 +335,8 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
                             f"{ratio:g}{percent})")
     if n < 1:
         raise DocumentError(f"{_named('n', flags)} must be at least 1 (got {n})")
+    _out_checked(out, (), "", "a poisoning set", "poison.jsonl", flags=flags)
+    tokenizer_checked(tokenizer, flags=flags)
     gen = OfflineGenerator()
     n_bad, exact = poison_count(ratio, n)
     bad = gen.generate(claim, n_bad, seed, f"{claim.id} counterfact documents") if n_bad else []
