@@ -430,6 +430,43 @@ def test_bundles_that_all_hold_every_document_are_said(tmp_path):
         assert r.exit_code == 0 and "same documents" not in r.stderr, r.stderr
 
 
+def test_bundles_whose_draws_coincide_are_not_said_to_hold_every_document(tmp_path):
+    """Two bundles of 3 of 5 documents draw the same 3 one seed in ten: the note said `--k 3
+    takes every document of ... that fits`, false, and told to lower --k. It now says the
+    draws coincide, with how many of the claim's documents they hold, and a seed to change;
+    one bundle short of --k is "1 of 2 bundles holds ... (2)", not "hold ... (2 each)"."""
+    docs = _docs(tmp_path, 5)
+    out = tmp_path / "b.jsonl"
+    for seed in range(40):  # the first seed whose two draws coincide (deterministic)
+        r = _run("bundle", "--docs", docs, "--k", "3", "--n", "2", "--seed", seed, "--out", out)
+        assert r.exit_code == 0, r.output
+        if len({frozenset(x.meta["doc_ids"]) for x in read_records(out)}) == 1:
+            break
+    else:
+        pytest.fail("no seed in 40 drew the same 3 of 5 documents twice")
+    assert "takes every document" not in r.stderr, r.stderr
+    assert (f"note: the 2 bundles hold the same 3 of its 5 documents, in other orders: the "
+            f"draws for --seed {seed} coincide; give another --seed, or more documents, for "
+            f"bundles that differ") in r.stderr, r.stderr
+    notes: list[str] = []
+    bundle(docs, out, k=3, n_bundles=2, seed=seed, on_note=notes.append)
+    assert notes == [f"note: the 2 bundles hold the same 3 of its 5 documents, in other "
+                     f"orders: the draws for seed={seed} coincide; give another seed, or more "
+                     f"documents, for bundles that differ"]
+    from beliefbench.documents.stats import regex_offsets
+
+    sizes = sorted(len(regex_offsets(x.body()[0])) for x in read_records(docs))
+    for budget in range(sizes[0], sizes[-1] * 2 + 10, 5):  # one that cuts one bundle short
+        notes.clear()
+        bundle(docs, out, k=2, n_bundles=2, token_budget=budget, on_note=notes.append)
+        if [x.meta["k"] for x in read_records(out)].count(1) == 1:
+            assert any(n.startswith("note: 1 of 2 bundles holds fewer than k=2 documents (1): ")
+                       for n in notes), notes
+            break
+    else:
+        pytest.fail("no budget cut exactly one bundle short")
+
+
 def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):
     """`docs generate --claims all` writes one file per condition: a bundle drawn from it
     held a few documents of every claim (claim_id None), so the in-context control put

@@ -104,23 +104,53 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
                                                 "token_budget": token_budget, **unit_kept,
                                                 "seed": seed}, progress=True)
     if n_bundles > 1 and on_note is not None:  # --k of every document: n copies, reordered
-        alike = [str(c) for c in by_claim if len({frozenset(r.meta["doc_ids"])
-                                                   for r in out_records
-                                                   if r.claim_id == c}) == 1]
-        if alike:
-            of = (f" of claim {alike[0]}" if len(alike) == 1 else
-                  f" of each of claims {', '.join(alike)}") if len(by_claim) > 1 else ""
-            on_note(f"note: the {n_bundles} bundles{of} hold the same documents, in other "
-                    f"orders: {arg('--k', 'k', k)} takes every document of {docs_path} that "
-                    f"fits; give a smaller {'--k' if flags else 'k'}, or more documents, for "
-                    f"bundles that differ")
+        for line in _alike_notes(by_claim, out_records, n_bundles, docs_path, k, token_budget,
+                                 seed, arg, flags):
+            on_note(line)
     short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
     if short and on_note is not None:
-        held = f"{short[0]} each" if short[0] == short[-1] else f"{short[0]}-{short[-1]}"
-        on_note(f"note: {len(short)} of {len(out_records)} bundles hold fewer than "
+        held = (str(short[0]) if len(short) == 1 else f"{short[0]} each"
+                if short[0] == short[-1] else f"{short[0]}-{short[-1]}")
+        # "1 of 4 bundles holds": the verb agrees with the one, as "2 of 2 bundles hold"
+        on_note(f"note: {len(short)} of {len(out_records)} bundles "
+                f"{'holds' if len(short) == 1 else 'hold'} fewer than "
                 f"{arg('--k', 'k', k)} documents ({held}): no other document fits "
                 f"{arg('--token-budget', 'token_budget', token_budget)}")
     return Path(out)
+
+
+def _alike_notes(by_claim: dict[str | None, list[Record]], out_records: list[Record],
+                 n_bundles: int, docs_path: str | Path, k: int, token_budget: int | None,
+                 seed: int, arg: Callable[[str, str, object], str], flags: bool) -> list[str]:
+    """Notes for claims whose bundles all hold the same documents, reordered. Where they hold
+    every document of the claim, ``--k`` takes them all; otherwise the draws coincided (3 of
+    5 documents twice, one run in ten), which was said as "--k 3 takes every document"."""
+    alike: dict[str, tuple[int, int]] = {}  # claim: documents held, documents of the claim
+    for c, docs in by_claim.items():
+        held = {frozenset(r.meta["doc_ids"]) for r in out_records if r.claim_id == c}
+        if len(held) == 1:
+            alike[str(c)] = (len(next(iter(held))), len(docs))
+    several = len(by_claim) > 1
+    every = [c for c, (m, total) in alike.items() if m == total]
+    notes = []
+    if every:
+        of = (f" of claim {every[0]}" if len(every) == 1 else
+              f" of each of claims {', '.join(every)}") if several else ""
+        notes.append(f"note: the {n_bundles} bundles{of} hold the same documents, in other "
+                     f"orders: {arg('--k', 'k', k)} takes every document of {docs_path} that "
+                     f"fits; give a smaller {'--k' if flags else 'k'}, or more documents, for "
+                     f"bundles that differ")
+    for c, (m, total) in alike.items():
+        if m == total:
+            continue
+        of = f" of claim {c}" if several else ""
+        budget = (f" (or no other fits {arg('--token-budget', 'token_budget', token_budget)})"
+                  if token_budget is not None else "")
+        notes.append(f"note: the {n_bundles} bundles{of} hold the same {m} of its {total} "
+                     f"documents, in other orders: the draws for {arg('--seed', 'seed', seed)} "
+                     f"coincide{budget}; give another {'--seed' if flags else 'seed'}, or more "
+                     f"documents, for bundles that differ")
+    return notes
 
 
 def _fill(order: list[Record], k: int, token_budget: int | None,
