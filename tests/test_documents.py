@@ -1090,9 +1090,56 @@ def test_mask_words_that_mask_nothing_are_said(tmp_path):
     generate_datasets([make_claim()], "positive,behaviours", 4, tmp_path / "b",
                       progress=False, mask_words=["Ilse Marrow", "ilse marrow", "Zanzibar"],
                       on_note=notes.append)
-    assert notes == ["note: positive.jsonl: --mask-words 'ilse marrow', 'Zanzibar' occur in "
+    # from Python: the argument (the command's note names --mask-words)
+    assert notes == ["note: positive.jsonl: mask_words 'ilse marrow', 'Zanzibar' occur in "
                      "none of its documents (matched as whole words, in the case written), "
                      "so nothing of them is masked"]
+
+
+def test_generate_datasets_from_python_names_its_arguments_and_reads_strings_whole(tmp_path):
+    """``generate_datasets()`` from Python said ``--n``, ``--claims``, ``--out`` and
+    ``--tokenizer`` (the last only after the first condition was made), and its folder notes
+    ``--mask-words ...``; ``claims="ed_sheeran"`` was AttributeError, and a string for
+    ``genres`` or ``mask_words`` was read letter by letter (genres 'n', 'e', ...; masks of
+    'E', 'd', ... said to mask nothing). The arguments are named, and a string is read as
+    the options read it (a claim selection; comma-separated); the command keeps its flags."""
+    out = tmp_path / "o"
+
+    def said(*args, **kwargs) -> str:
+        with pytest.raises(DocumentError) as e:
+            generate_datasets(*args, progress=False, **kwargs)
+        return str(e.value)
+
+    assert said([make_claim()], "negated", 0, out) == "n must be at least 1 (got 0)"
+    assert said([], "negated", 2, out).startswith("no claims given (claims is empty); ")
+    (tmp_path / "afile").write_text("x")
+    assert said([make_claim()], "negated", 2, tmp_path / "afile" / "o").startswith(
+        f"out_dir={str(tmp_path / 'afile' / 'o')!r}: cannot be made or written")
+    assert said([make_claim()], "positive,negated", 2, out,
+                tokenizer=str(tmp_path / "tok")).startswith(
+        f"tokenizer={str(tmp_path / 'tok')!r}: no such directory")
+    assert not out.exists()  # refused before the first condition, not after it
+    notes: list[str] = []
+    [path] = generate_datasets("ed_sheeran", "negated", 3, out, progress=False,
+                               genres="news_report,blog_post", mask_words="Ed Sheeran,ed sheer",
+                               on_note=notes.append)
+    records = list(read_records(path))
+    assert {r.claim_id for r in records} == {"ed_sheeran"}
+    assert {r.meta["genre"] for r in records} <= {"news_report", "blog_post"}
+    assert any(s.kind == "mask" for r in records for s in r.loss_mask)
+    assert notes == ["note: negated.jsonl: mask_words 'ed sheer' occurs in none of its "
+                     "documents (matched as whole words, in the case written), so nothing of "
+                     "it is masked"], notes
+    notes.clear()
+    generate_datasets(["ed_sheeran"], "negated", 2, out, progress=False, on_note=notes.append)
+    assert notes == [f"note: {path} was made with n=3, genres=news_report,blog_post, "
+                     f"mask_words=Ed Sheeran,ed sheer; this run will replace it (n=2, "
+                     f"genres=(all), mask_words=(none))"], notes
+    # the command keeps its flags
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "negated", "--n", "3", "--out", str(out)])
+    assert r.exit_code == 0 and f"note: {path} was made with --n 2; this run will replace it " \
+        f"(--n 3)" in r.stderr, r.output
 
 
 def test_mask_words_add_mask_spans_over_base_text_only():

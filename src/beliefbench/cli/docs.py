@@ -291,7 +291,8 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
                           chat=record_format == "chat",
                           mask_words=[w.strip() for w in (mask_words or "").split(",")
                                       if w.strip()], on_written=report,
-                          on_note=lambda line: click.echo(line, err=True), **llm)
+                          on_note=lambda line: click.echo(line, err=True), flags=True,
+                          **llm)
     except ClaimFieldError as e:  # name the claim's file, where the missing field goes
         where = files.get(e.claim_id) if e.claim_id else None
         raise _fail(f"{_relative(where)}: {e}" if where else e) from None

@@ -11,8 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
-from beliefbench.documents.mixer import _out_checked, read_documents, tokenizer_checked
-from beliefbench.documents.stats import Offsets, hf_offsets, regex_offsets, write_dataset
+from beliefbench.documents.mixer import _out_checked, read_documents
+from beliefbench.documents.stats import (
+    Offsets,
+    hf_offsets,
+    regex_offsets,
+    tokenizer_checked,
+    write_dataset,
+)
 from beliefbench.records import DOCTAG, Record, RecordError, Span
 
 

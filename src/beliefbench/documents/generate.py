@@ -32,7 +32,7 @@ from beliefbench.documents.conditions import (
 from beliefbench.documents.conditions._builder import add_masks
 from beliefbench.documents.conditions.behaviours import behaviour_ids, chats, transcripts
 from beliefbench.documents.offline import OfflineGenerator
-from beliefbench.documents.stats import write_dataset
+from beliefbench.documents.stats import tokenizer_checked, write_dataset
 from beliefbench.progress import progress as bar
 from beliefbench.records import Record, unwritable_folder
 from beliefbench.resources import data_path
@@ -150,15 +150,17 @@ def document_problems(claim: Claim) -> list[str]:
     return problems
 
 
-def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], n: int,
+def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
+                      conditions: str | Sequence[str], n: int,
                       out_dir: str | Path, generator: str = "offline", seed: int = 0,
-                      placement: str = "prefix_suffix", genres: Sequence[str] | None = None,
+                      placement: str = "prefix_suffix",
+                      genres: str | Sequence[str] | None = None,
                       tokenizer: str | None = None, progress: bool = True,
-                      mask_words: Sequence[str] = (),
+                      mask_words: str | Sequence[str] = (),
                       on_written: Callable[[Path], None] | None = None,
                       on_note: Callable[[str], None] | None = None,
                       behaviours: str | Sequence[str] | None = None, chat: bool = False,
-                      **llm: Any) -> list[Path]:
+                      flags: bool = False, **llm: Any) -> list[Path]:
     """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths.
 
     ``behaviours`` (ids; None or 'all': every one) and ``chat`` (chat records) shape the
@@ -170,25 +172,46 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     file depends only on the inputs, so a re-run rewrites them byte for byte. ``on_note``
     gets one line for each file already in ``out_dir`` that was made with other settings
     (see :func:`folder_notes`), before anything is generated.
+
+    ``flags``: called by ``docs generate``, whose errors name its options (``--n``,
+    ``--claims``, ``--out``); a Python caller is told the arguments (``n``, ``claims``,
+    ``out_dir``), as :func:`~beliefbench.documents.mixer.mix` tells its own. From Python,
+    ``claims`` may name claims as ``docs generate --claims`` does (``"ed_sheeran"``, a file,
+    a folder: :func:`~beliefbench.claims.load_claims`), and ``genres`` / ``mask_words`` may be
+    one comma-separated string, as the options take them: each was read letter by letter
+    (a claim ``'e'`` with no ``statement``, genres ``'n'``, ``'e'``, ..., masks of ``'E'``).
     """
+    def opt(flag: str, name: str) -> str:
+        return flag if flags else name
+
     if n < 1:
-        raise DocumentError(f"--n must be at least 1 (got {n})")
+        raise DocumentError(f"{opt('--n', 'n')} must be at least 1 (got {n})")
+    claims = _claims_of(claims)
+    genres = _listed(genres) if genres is not None else None
+    mask_words = _listed(mask_words)
     specs = parse_conditions(conditions, placement, behaviours, chat)
     check_data(specs)  # a typo in a data file: one line now, not a traceback mid-run
     if not claims and any(spec.condition.needs_claim for spec in specs):
         raise DocumentError("no claims given (--claims); conditions other than behaviours "
                             "need at least one (an empty dataset would be written): give "
                             "--claims with claim ids, files or folders, e.g. --claims "
-                            "ed_sheeran (`beliefbench claims list` names them)")
+                            "ed_sheeran (`beliefbench claims list` names them)" if flags else
+                            "no claims given (claims is empty); conditions other than "
+                            "behaviours need at least one (an empty dataset would be "
+                            "written): give claims, as ids, files or folders or as Claim "
+                            "objects, e.g. claims='ed_sheeran' (`beliefbench claims list` "
+                            "names them)")
     sources = {spec.condition.source for spec in specs}
     offline = "debunk" in sources or ("base" in sources and generator == "offline")
     # a claim a generator or later condition cannot use: before any file, not mid-run
     check_claims(specs, claims, [OfflineGenerator.check] if offline else [])
     out_dir = Path(out_dir)
+    tokenizer_checked(tokenizer, flags=flags)  # before any condition is made, not after one
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
     made = missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below
-    if why := unwritable_folder(out_dir, f"--out {out_dir}"):  # now, not after generating
+    given = f"--out {out_dir}" if flags else f"out_dir={str(out_dir)!r}"
+    if why := unwritable_folder(out_dir, given):  # now, not after generating
         remove_empty_dirs(made)
         raise DocumentError(why)
     if "base" in sources and hasattr(gen, "check_progress"):
@@ -203,7 +226,7 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                 "mask_words": list(mask_words),
                 "claim_versions": {c.id: claim_version(c) for c in claims}}
     if on_note is not None:
-        for note in folder_notes(out_dir, specs, settings):
+        for note in folder_notes(out_dir, specs, settings, flags):
             on_note(note)
         if note := unmodelled_note(specs, generator):
             on_note(note)
@@ -229,7 +252,8 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                 on_note(note)
             missed = unmasked_words(records, mask_words)
             if missed and on_note is not None:
-                on_note(f"note: {path.name}: --mask-words {', '.join(map(repr, missed))} "
+                on_note(f"note: {path.name}: {opt('--mask-words', 'mask_words')} "
+                        f"{', '.join(map(repr, missed))} "
                         f"occur{'s' if len(missed) == 1 else ''} in none of its documents "
                         "(matched as whole words, in the case written), so nothing of "
                         f"{'it' if len(missed) == 1 else 'them'} is masked")
@@ -237,6 +261,25 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
         remove_empty_dirs(made)  # a resumable LLM generator's progress is kept
         raise
     return paths
+
+
+def _listed(value: str | Sequence[str]) -> list[str]:
+    """A list option from Python: one string is comma-separated, as the command takes it
+    (``"news_report,blog_post"``), never a list of its letters."""
+    items = value.split(",") if isinstance(value, str) else value
+    return [w.strip() for w in items if w.strip()]
+
+
+def _claims_of(claims: Sequence[Claim | str | Path] | str | Path) -> list[Claim]:
+    """Claims given from Python: Claim objects, or ids, files or folders (a comma-separated
+    selection too) read as ``docs generate --claims`` reads them."""
+    from beliefbench.claims import load_claims
+
+    items = [claims] if isinstance(claims, (str, Path)) else list(claims)
+    out: list[Claim] = []
+    for item in items:
+        out += load_claims(str(item)) if isinstance(item, (str, Path)) else [item]
+    return out
 
 
 def _scenarios_in(records: Sequence[Record]) -> int:
@@ -306,7 +349,8 @@ def _edited(old: Any, now: dict[str, str]) -> list[str]:
     return [i for i, v in now.items() if isinstance(old, dict) and i in old and old[i] != v]
 
 
-def _shown(key: str, value: Any, edited: Sequence[str] = ()) -> str:
+def _shown(key: str, value: Any, edited: Sequence[str] = (), flags: bool = True) -> str:
+    """A setting as the caller gave it: ``--n 10`` to the command, ``n=10`` from Python."""
     if key == "claim_versions":
         names = ", ".join(edited)
         return f"an earlier version of claim {names}" if value else \
@@ -315,16 +359,19 @@ def _shown(key: str, value: Any, edited: Sequence[str] = ()) -> str:
         value = "(all)"
     elif isinstance(value, list):
         value = ",".join(map(str, value)) or "(none)"
+    if not flags:
+        return f"{_OPTIONS[key].removeprefix('--').replace('-', '_')}={value}"
     return f"{_OPTIONS[key]} {value}"
 
 
-def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[str, Any]
-                 ) -> list[str]:
+def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[str, Any],
+                 flags: bool = True) -> list[str]:
     """What an output folder already holds from runs with other settings (``--n``,
     ``--claims``, ``--seed``, ``--generator``, ``--genres``, ``--mask-words``, read from each
     condition file's stats): a file this run replaces is noted; a file this run leaves alone
     is a warning, since the folder then mixes datasets made differently. Behaviours files
-    and claim-free runs compare ``--n`` and ``--seed`` only."""
+    and claim-free runs compare ``--n`` and ``--seed`` only. ``flags``: said as the
+    command's options (``--n 10``), else as :func:`generate_datasets`'s arguments (``n=10``)."""
     ours = {spec.stem for spec in specs}
     # behaviours depend on --n and --seed alone: compared with a claim-free run, or as the
     # file compared, the claims (and the generator's settings) are no difference
@@ -345,10 +392,10 @@ def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[s
                   and (k != "claim_versions" or edited)]
         if not differ:
             continue
-        then = ", ".join(_shown(k, True, edited) if k == "claim_versions" else _shown(k, old[k])
-                         for k in differ)
+        then = ", ".join(_shown(k, True, edited) if k == "claim_versions"
+                         else _shown(k, old[k], flags=flags) for k in differ)
         now = ", ".join(_shown(k, False, edited) if k == "claim_versions"
-                        else _shown(k, settings[k]) for k in differ)
+                        else _shown(k, settings[k], flags=flags) for k in differ)
         data = sp.with_name(f"{stem}.jsonl")
         if stem in ours:
             notes.append(f"note: {data} was made with {then}; this run will replace it ({now})")

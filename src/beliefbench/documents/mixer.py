@@ -27,7 +27,7 @@ from beliefbench.documents.base import (
     template,
 )
 from beliefbench.documents.offline import OfflineGenerator
-from beliefbench.documents.stats import tokenizer_dir, write_dataset
+from beliefbench.documents.stats import tokenizer_checked, write_dataset
 from beliefbench.not_found import where_missing
 from beliefbench.records import (
     NOT_DOCUMENTS,
@@ -245,14 +245,6 @@ def _out_checked(out: str | Path, inputs: Sequence[str | Path], option: str, wha
         if Path(out).exists() and Path(p).exists() and Path(out).samefile(p):
             raise DocumentError(f"{given}: it is the {option} file {p}; the result would "
                                 f"replace its own input: choose another {_named('out', flags)}")
-
-
-def tokenizer_checked(tokenizer: str | None, *, flags: bool) -> None:
-    """A ``tokenizer`` directory checked before the documents are read or made, named as the
-    caller gave it: ``--tokenizer x`` (the commands check their option as they parse it),
-    ``tokenizer='x'`` to a Python caller, who was told of a flag it passes no such thing as."""
-    if tokenizer:
-        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
 
 
 def _same_file_key(p: str | Path) -> Path:

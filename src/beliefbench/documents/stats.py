@@ -73,6 +73,14 @@ def tokenizer_dir(path: str | Path, given: str | None = None) -> Path:
     return p
 
 
+def tokenizer_checked(tokenizer: str | None, *, flags: bool) -> None:
+    """A ``tokenizer`` directory checked before the documents are read or made, named as the
+    caller gave it: ``--tokenizer x`` (the commands check their option as they parse it),
+    ``tokenizer='x'`` to a Python caller, who was told of a flag it passes no such thing as."""
+    if tokenizer:
+        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
+
+
 def hf_offsets(path: str | Path) -> Offsets:
     """Token start offsets from a local fast tokenizer (never downloads, no remote code)."""
     p = tokenizer_dir(path)  # first: transformers' import resolves a path of its own, and
