@@ -465,6 +465,12 @@ def test_bundles_whose_draws_coincide_are_not_said_to_hold_every_document(tmp_pa
             break
     else:
         pytest.fail("no budget cut exactly one bundle short")
+    notes.clear()  # one bundle in all: "the bundle holds", not "1 of 1 bundles holds"
+    bundle(docs, out, k=2, token_budget=budget, seed=1, on_note=notes.append)
+    [record] = read_records(out)
+    assert record.meta["k"] == 1, "the budget fits one document, as above"
+    assert notes == [f"note: the bundle holds fewer than k=2 documents (1): no other document "
+                     f"fits token_budget={budget}"], notes
 
 
 def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):

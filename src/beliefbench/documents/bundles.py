@@ -117,9 +117,11 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
     if short and on_note is not None:
         held = (str(short[0]) if len(short) == 1 else f"{short[0]} each"
                 if short[0] == short[-1] else f"{short[0]}-{short[-1]}")
-        # "1 of 4 bundles holds": the verb agrees with the one, as "2 of 2 bundles hold"
-        on_note(f"note: {len(short)} of {len(out_records)} bundles "
-                f"{'holds' if len(short) == 1 else 'hold'} fewer than "
+        # "1 of 4 bundles holds": the verb agrees with the one, as "2 of 2 bundles hold";
+        # a run of one bundle: "the bundle holds", not "1 of 1 bundles holds"
+        which = ("the bundle" if len(out_records) == 1 else
+                 f"{len(short)} of {len(out_records)} bundles")
+        on_note(f"note: {which} {'holds' if len(short) == 1 else 'hold'} fewer than "
                 f"{arg('--k', 'k', k)} documents ({held}): no other document fits "
                 f"{arg('--token-budget', 'token_budget', token_budget)}")
     return Path(out)
