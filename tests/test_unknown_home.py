@@ -112,3 +112,22 @@ def test_only_expanduser_s_own_error_is_read_as_an_unknown_home():
     assert no_home_said(e.value) == said("~nosuchuser_bb/x")
     assert no_home_said(RuntimeError("Could not determine home directory.")) is None
     assert no_home_said(ValueError("~nosuchuser_bb/x")) is None
+
+
+def test_one_expander_serves_every_reader_keeping_the_text_as_typed(monkeypatch):
+    """resources.home_expanded is the one ``~`` expander: the CLI's path type, the logs'
+    reader, user_path and the not-found notes each wrap its NoHomeFolder their own way. It
+    keeps what pathlib drops (a trailing slash, ``./``, a wildcard), which click's
+    messages and the globs quote as typed."""
+    from beliefbench.not_found import missing_folder
+    from beliefbench.resources import home_expanded
+
+    monkeypatch.setenv("HOME", "/home/bb")
+    assert home_expanded("~/runs/") == "/home/bb/runs/"
+    assert home_expanded(Path("~/d/*.jsonl")) == "/home/bb/d/*.jsonl"
+    assert home_expanded("./~x") == "./~x"  # not at the start: no home named
+    with pytest.raises(NoHomeFolder) as e:
+        home_expanded("~nosuchuser_bb/x/")
+    assert str(e.value) == said("~nosuchuser_bb/x/")
+    assert user_path("~/c.yaml") == Path("/home/bb/c.yaml")
+    assert missing_folder(Path("~nosuchuser_bb/x"), here=True) == ""  # none to look for

@@ -11,6 +11,7 @@ the standard library is imported: a refused path is said without loading anythin
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import glob
 import itertools
@@ -171,14 +172,15 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
 
 
 def _home_expanded(path: Path) -> Path | None:
-    """``path`` with a leading ``~`` or ``~user`` expanded; None where that user's home is
-    not known (``~nosuchuser/x``, or ``~`` without HOME), where :meth:`Path.expanduser`
-    raises RuntimeError, which stopped the command that only wanted to say the path is
-    missing."""
-    try:
-        return path.expanduser()
-    except RuntimeError:
-        return None
+    """``path`` with a leading ``~`` or ``~user`` expanded
+    (:func:`~beliefbench.resources.home_expanded`); None where that names no home folder
+    (``~nosuchuser/x``): no folder to look for on its way, and the command that only wanted
+    to say the path is missing is not stopped by it."""
+    from beliefbench.resources import home_expanded  # (its package data looked up on import)
+
+    with contextlib.suppress(ValueError):  # NoHomeFolder
+        return Path(home_expanded(path))
+    return None
 
 
 def _cwd() -> Path | None:

@@ -37,7 +37,7 @@ def user_path(path: str | Path) -> Path:
     as typed, for the caller's error message. A ``~user`` naming no user on this machine
     raises :class:`~beliefbench.arguments.NoHomeFolder` (see :func:`home_expanded`).
     """
-    p = home_expanded(path)
+    p = Path(home_expanded(path))
     if p.is_absolute() or p.exists():
         return p
     pwd = os.environ.get("PWD")
@@ -58,15 +58,20 @@ def no_home(path: str | Path) -> str:
             f"write the full path")
 
 
-def home_expanded(path: str | Path) -> Path:
-    """``path`` with a leading ``~`` or ``~user`` expanded, as :meth:`Path.expanduser` does;
-    where that names no home folder (``~nosuch/x``), :class:`~beliefbench.arguments.
-    NoHomeFolder` naming the path, not pathlib's RuntimeError ("Could not determine home
-    directory."), a traceback that named neither the path nor the user."""
-    p = Path(path)
-    try:
-        return p.expanduser()
-    except RuntimeError:
+def home_expanded(path: str | os.PathLike[str]) -> str:
+    """``path`` with a leading ``~`` or ``~user`` expanded, as text (a trailing slash, a
+    ``./`` and a glob's wildcards kept as typed): the one expander of every path a user
+    gives. Where that names no home folder (``~nosuch/x``, or ``~`` with HOME unset and none
+    on record), :class:`~beliefbench.arguments.NoHomeFolder` naming the path: pathlib's
+    RuntimeError ("Could not determine home directory.") named neither the path nor the
+    user, and ``os.path.expanduser`` left it as it was, later said to be a missing file (or
+    made, a folder named "~nosuch", for an output). Callers that fail otherwise catch it (a
+    ValueError): the CLI's path type as bad input, the not-found notes as no folder to
+    look for, a log reader as a LogError."""
+    text = os.fspath(path)
+    expanded = os.path.expanduser(text)
+    if expanded.startswith("~"):  # where Path.expanduser raises: no home for that ~
         from beliefbench.arguments import NoHomeFolder  # (arguments imports this module)
 
-        raise NoHomeFolder(path) from None
+        raise NoHomeFolder(text)
+    return expanded

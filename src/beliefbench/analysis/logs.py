@@ -1708,7 +1708,7 @@ def _source_path(source: Source) -> Path:
     if not os.fspath(source).strip():  # Path("") is "."; every log under the cwd was read
         raise LogError(f"{os.fspath(source)!r}: {EMPTY_PATH}")
     try:
-        return home_expanded(source)
+        return Path(home_expanded(source))
     except NoHomeFolder as e:  # ~nosuch/logs: pathlib's RuntimeError named no path
         raise LogError(str(e)) from None
 

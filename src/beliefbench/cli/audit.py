@@ -21,7 +21,8 @@ from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import crash_is_no_result, exit_interrupted, no_home_said
 from beliefbench.cli.given_once import lists_given_once
 from beliefbench.cli.outputs import refuse_other_audit, refuse_other_report
-from beliefbench.cli.paths import UserPath, home_expanded
+from beliefbench.cli.paths import UserPath
+from beliefbench.resources import home_expanded
 from beliefbench.runlock import holds
 from beliefbench.wording import agree
 

@@ -23,11 +23,12 @@ from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
 from beliefbench.cli.option_values import Group
-from beliefbench.cli.paths import DataPath, OutFile, UserPath, home_expanded
+from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError, NameListError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError, unwritable_folder
+from beliefbench.resources import home_expanded
 from beliefbench.runlock import holds
 from beliefbench.wording import plural
 

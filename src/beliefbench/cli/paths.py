@@ -10,20 +10,9 @@ from typing import Any
 import click
 
 from beliefbench.analysis.text import EMPTY_PATH
-
-
-def home_expanded(value: str) -> str:
-    """``value`` with a leading ``~`` or ``~user`` expanded (a quoted ``"~/corpus"``, or
-    ``--docs=~/x``, reaches a command as it is): :class:`~beliefbench.cli.errors.BadInput`
-    where it names no home folder (``~nosuch/x``), which ``os.path.expanduser`` left as it
-    was, later said to be a missing file when the trouble is the user's name."""
-    expanded = os.path.expanduser(value)
-    if expanded.startswith("~"):
-        from beliefbench.cli.errors import BadInput
-        from beliefbench.resources import no_home
-
-        raise BadInput(no_home(value))
-    return expanded
+from beliefbench.arguments import NoHomeFolder
+from beliefbench.cli.errors import BadInput
+from beliefbench.resources import home_expanded
 
 
 class UserPath(click.Path):
@@ -44,7 +33,10 @@ class UserPath(click.Path):
         if isinstance(value, str | os.PathLike):
             # ~nosuch/x refused, one line as a missing path is said: left as it was, click
             # took it for a folder named "~nosuch" in the working directory (made for --out)
-            value = home_expanded(os.fspath(value))
+            try:
+                value = home_expanded(value)
+            except NoHomeFolder as e:
+                raise BadInput(str(e)) from None
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as e:
@@ -80,7 +72,7 @@ class DataPath(UserPath):
         except click.BadParameter:
             if not isinstance(value, str | os.PathLike):
                 raise
-            path = Path(os.path.expanduser(value))
+            path = Path(home_expanded(value))  # (known: UserPath expanded it)
             if path.is_dir():
                 from beliefbench.records import NOT_DOCUMENTS, folder_of_datasets
 
