@@ -120,8 +120,8 @@ def test_a_corpus_path_that_does_not_exist_is_refused_before_anything_is_written
     res = _audit(str(typo), str(link), "--out", str(out), "--resume")
     assert res.exit_code == 2
     assert res.output == (f"Error: none of the corpus paths exists ({typo}: no such file or "
-                          f"directory; {link}: a link that leads nowhere (or loops)); nothing "
-                          f"was read or written\n")
+                          f"directory; {link}: a link to {tmp_path / 'gone.jsonl'} that leads "
+                          f"nowhere); nothing was read or written\n")
     assert not out.exists()
     # beside a path that exists, it is a skip, said and counted, as the README promises
     good = _rows(tmp_path / "good.jsonl", [{"text": claim_text}])

@@ -159,9 +159,7 @@ def test_where_missing_names_the_close_files_or_folders_beside_a_missing_leaf(tm
 
 
 def test_where_missing_says_nothing_where_nothing_is_close(tmp_path, monkeypatch):
-    """Nothing close beside the leaf: empty, so the reader's "no such ..." stands alone;
-    a relative path read from two directories (``pwd``, Inspect building its task in
-    another folder than the shell's) names no folder: there is no one to name."""
+    """Nothing close beside the leaf: empty, so the reader's "no such ..." stands alone."""
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "negated.jsonl").write_text("{}\n")
     assert where_missing(tmp_path / "data" / "zzz.md", files=True) == ""
@@ -171,8 +169,6 @@ def test_where_missing_says_nothing_where_nothing_is_close(tmp_path, monkeypatch
     assert where_missing(Path("dat/negated.jsonl"), files=True, pwd=True) == (
         f" (no folder dat in the working directory, {tmp_path}; close names there: data; a "
         f"relative path is read from the directory the command runs in)")
-    monkeypatch.setenv("PWD", str(tmp_path / "data"))  # the shell elsewhere
-    assert where_missing(Path("dat/negated.jsonl"), files=True, pwd=True) == ""
     # here: the working directory named, then the close names in the folder that is there
     assert where_missing(Path("data/negatd.jsonl"), files=True, here=True) == (
         f" in the working directory, {tmp_path} (close names in data: negated.jsonl)")
@@ -256,3 +252,72 @@ def test_a_file_on_the_way_is_said_to_be_a_file_not_a_folder(tmp_path, monkeypat
     assert _kl("a.jsonl/kl.jsonl", tmp_path).startswith(
         f"no such file 'a.jsonl/kl.jsonl' in the working directory, {tmp_path}{note}")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_link_that_leads_nowhere_names_its_missing_target(tmp_path, monkeypatch):
+    """A broken link given as a path said only "does not exist" of the link, which is there
+    (``ls`` shows it), and no hint: the close names were looked for only where no such
+    name was there at all. Every reader now names the link's target, and where it is
+    relative (or a chain of links), the place it leads to; a link on the way too."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    (tmp_path / "data.jsonl").symlink_to("gone/data.jsonl")
+    (tmp_path / "abs.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    (tmp_path / "claims").symlink_to("mine", target_is_directory=True)
+    end = tmp_path / "gone" / "data.jsonl"
+    note = f" (a link to gone/data.jsonl that leads nowhere: {end} does not exist)"
+    assert where_missing(Path("data.jsonl"), files=True) == note
+    assert where_missing(tmp_path / "abs.jsonl", files=True) == (
+        f" (a link to {tmp_path / 'nowhere.jsonl'} that leads nowhere)")
+    assert where_missing(Path("claims/kale.yaml"), files=None) == (
+        f" (claims is a link to mine that leads nowhere: {tmp_path / 'mine'} does not exist)")
+    # end to end: a path option, a claim path and the audit's corpus name the target
+    assert _said(["docs", "stats", "data.jsonl"]).endswith(
+        f"Error: Invalid value for 'PATHS...': File 'data.jsonl' does not exist{note}")
+    assert _said(["claims", "validate", "claims/kale.yaml"]).startswith(
+        f"claims: no such claim file or directory 'claims/kale.yaml' (claims is a link to "
+        f"mine that leads nowhere: {tmp_path / 'mine'} does not exist)")
+    assert _said(["audit", "data.jsonl", "--claims", "all", "--out", "o"]).startswith(
+        f"Error: data.jsonl: a link to gone/data.jsonl that leads nowhere: {end} does not "
+        f"exist (the only corpus path given)")
+
+
+def test_a_path_read_from_the_shell_s_directory_too_names_both(tmp_path, monkeypatch):
+    """`inspect eval tasks/belief.py -T judge_template=scorers/judg.md` builds its task
+    inside tasks/, and the path is read from there and from the shell's directory ($PWD):
+    where_missing said nothing at all, "no one directory to name". Both are named, and
+    what is missing is said from the shell's, where the path was typed."""
+    (tmp_path / "scorers").mkdir()
+    (tmp_path / "scorers" / "judge.md").write_text("x\n")
+    (tmp_path / "tasks").mkdir()
+    monkeypatch.chdir(tmp_path / "tasks")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    both = (f" (looked for in the shell's directory, {tmp_path}, and in the working "
+            f"directory, {tmp_path / 'tasks'}")
+    assert where_missing(Path("scorers/judg.md"), files=True, pwd=True) == (
+        f"{both}; close names in {tmp_path / 'scorers'}: judge.md)")
+    assert where_missing(Path("scorer/judge.md"), files=True, pwd=True) == (
+        f"{both}; no folder {tmp_path / 'scorer'}; close names in {tmp_path}: scorers)")
+    assert where_missing(Path("scorers/zzz.md"), files=True, pwd=True) == f"{both})"
+    # the template's check says it, as the task builds it
+    from beliefbench.arguments import TaskArgumentError, check_text_file
+
+    with pytest.raises(TaskArgumentError) as e:
+        check_text_file("judge_template", "scorers/judg.md")
+    assert str(e.value) == (f"judge_template: no such file 'scorers/judg.md'{both}; close "
+                            f"names in {tmp_path / 'scorers'}: judge.md)")
+
+
+def test_a_bare_name_looked_for_here_names_the_working_directory_once(tmp_path, monkeypatch):
+    """`kl.data: kll.jsonl` beside kl.jsonl said the working directory twice: "in the
+    working directory, /x (close names in the working directory, /x: kl.jsonl)"."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kl.jsonl").write_text("{}\n")
+    assert where_missing(Path("kll.jsonl"), files=True, here=True) == (
+        f" in the working directory, {tmp_path} (close names there: kl.jsonl)")
+    assert _kl("kll.jsonl", tmp_path) == (
+        f"no such file 'kll.jsonl' in the working directory, {tmp_path} (close names there: "
+        f"kl.jsonl), nor in beliefbench's shipped data")
+    # not looked for here: the directory named by the close names themselves, as before
+    assert where_missing(Path("kll.jsonl"), files=True) == (
+        f" (close names in the working directory, {tmp_path}: kl.jsonl)")

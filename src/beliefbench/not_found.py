@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import glob
 import itertools
 import os
@@ -34,7 +35,8 @@ def where_missing(path: Path, *, files: bool | None = False, skip: str = "",
     where its folder is there, the close names beside ``path`` itself (:func:`close_names`);
     "" where neither finds anything. The readers of paths each joined the two themselves, in
     orders of their own, and some said only one of them (``-T judge_template=scratch/x.md``
-    run from another directory named no missing folder).
+    run from another directory named no missing folder). A ``path`` that is a link leading
+    nowhere names its missing target (:func:`broken_link`), not the names beside the link.
 
     ``files``: the close names are of files (True; those ending in ``skip`` left out), of
     folders (False), or of either (None, for a path that may name a file or a folder).
@@ -42,24 +44,37 @@ def where_missing(path: Path, *, files: bool | None = False, skip: str = "",
     part is a wildcard, beside which no names are close. ``pwd``: a relative ``path`` is
     read from ``$PWD`` too (:func:`~beliefbench.resources.user_path`): where that is not
     the working directory (``inspect eval tasks/belief.py`` builds its task inside tasks/)
-    nothing is said, there being no one directory to name."""
-    if pwd and not path.is_absolute() and _pwd_elsewhere():
-        return ""
+    both are named, and what is missing is said from the shell's, where the path was typed
+    (nothing was said: ``-T judge_template=scorers/judg.md`` named neither directory, nor
+    judge.md beside it)."""
+    if pwd and not path.is_absolute() and (shell := _shell_elsewhere()) is not None:
+        typed = where_missing(shell / path, files=files, skip=skip, folder=folder,
+                              pattern=pattern).strip().removeprefix("(").removesuffix(")")
+        return (f" (looked for in the shell's directory, {shell}, and in the working "
+                f"directory, {Path.cwd()}{'; ' if typed else ''}{typed})")
     note = missing_folder(path, folder=folder, pattern=pattern, here=here)
     if pattern or folder or cwd_gone(path) or not path.parent.is_dir():
         return note  # a folder on the way (or the working directory) is what is missing
-    return note + close_names(path, files=files, skip=skip)
+    if link := broken_link(path):  # there, as a link: its target is what is missing
+        return f"{note} ({link})"
+    # `kl.data: kll.jsonl` (here): the working directory is named already, once
+    return note + close_names(path, files=files, skip=skip,
+                              cwd_said=here and not path.is_absolute())
 
 
-def close_names(path: Path, *, files: bool | None = False, skip: str = "") -> str:
+def close_names(path: Path, *, files: bool | None = False, skip: str = "",
+                cwd_said: bool = False) -> str:
     """`` (close names in <parent>: a, b)`` for the folders (``files``: the files, but those
     ending in ``skip``; None: either) beside a missing ``path`` whose names are close to its
     own; empty where there are none (or no such parent). :func:`where_missing` says these
-    where the parent is there, and the missing folder where it is not."""
+    where the parent is there, and the missing folder where it is not. ``cwd_said``: the
+    working directory is named just before, so the names in it are said to be "there"."""
     close = _close(path, files=files, skip=skip)
     if not close:
         return ""
     where = path.parent
+    if where == Path(".") and cwd_said:
+        return f" (close names there: {', '.join(close)})"
     if where == Path(".") and (cwd := _cwd()) is not None:  # "in ." reads as a typo
         return f" (close names in the working directory, {cwd}: {', '.join(close)})"
     return f" (close names in {where}: {', '.join(close)})"
@@ -80,15 +95,42 @@ def _close(path: Path, *, files: bool | None = False, skip: str = "") -> list[st
     return difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
 
 
-def _pwd_elsewhere() -> bool:
-    """Whether the shell's directory (``$PWD``) is not the working directory, as inside
-    ``inspect eval tasks/belief.py``; False where either cannot be resolved (a removed
-    working directory is said by :func:`missing_folder`)."""
+def broken_link(path: str | Path) -> str:
+    """``a link to TARGET that leads nowhere: END does not exist`` (END said where it is not
+    TARGET as written: a relative target, a chain of links), or ``... that loops back on
+    itself``, where ``path`` is a symbolic link that reaches no file; else "". The one
+    wording of a broken link wherever a path is read: the path readers said "does not
+    exist" of the link itself (which is there, ``ls`` shows it), the audit "a link that
+    leads nowhere (or loops)", naming no target."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if not os.path.islink(path) or e.errno not in (errno.ENOENT, errno.ELOOP,
+                                                       errno.ENOTDIR):
+            return ""
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return ""
+        if e.errno == errno.ELOOP:
+            return (f"a link to {target} that loops back on itself (a chain of links that "
+                    f"never reaches a file)")
+        end = os.path.realpath(path)
+        return f"a link to {target} that leads nowhere" + (
+            f": {end} does not exist" if end != target else "")
+    return ""
+
+
+def _shell_elsewhere() -> Path | None:
+    """The shell's directory (``$PWD``) where it is not the working directory, as inside
+    ``inspect eval tasks/belief.py``; None where they are one, or where either cannot be
+    resolved (a removed working directory is said by :func:`missing_folder`)."""
     shell = os.environ.get("PWD")
     try:
-        return bool(shell) and Path(shell).resolve() != Path.cwd().resolve()
+        return (Path(shell) if shell and Path(shell).is_absolute()
+                and Path(shell).resolve() != Path.cwd().resolve() else None)
     except OSError:
-        return False
+        return None
 
 
 def cwd_gone(path: str | Path | None = None) -> bool:
@@ -129,7 +171,8 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
     looked for in the shipped data too, says where it was looked for first); the working
     directory is named once, by the missing folder where that is in it. A file on the way
     (``a.jsonl/x``) is said to be a file, not a folder: it is there, so no folder was named
-    missing, and nothing at all was said of it."""
+    missing, and nothing at all was said of it; a link on the way that leads nowhere, its
+    target (:func:`broken_link`)."""
     if _home_expanded(path) is None:  # ~nosuchuser/x: no folder to look for on its way
         return ""
     if pattern:
@@ -140,11 +183,14 @@ def missing_folder(path: Path, *, folder: bool = False, pattern: bool = False,
     if cwd_gone(path):  # ../x is there to look in, but the folder it was meant from is not
         return f" ({CWD_GONE})"
     last = path if folder else path.parent
-    # the first part on the way that is missing, or that is there but is no folder
+    # the first part on the way that is missing, or that is there but is no folder (a
+    # file, or a link that leads nowhere)
     blocked = next((q for q in [*reversed(last.parents), last]
-                    if not os.path.lexists(q) or (q.exists() and not q.is_dir())), None)
+                    if not os.path.lexists(q) or not q.is_dir()), None)
     if blocked is not None and os.path.lexists(blocked):  # a.jsonl/x: a.jsonl is a file
-        note = (f" ({blocked} is a file, not a folder)" if blocked.is_file()
+        link = broken_link(blocked)
+        note = (f" ({blocked} is {link})" if link
+                else f" ({blocked} is a file, not a folder)" if blocked.is_file()
                 else f" ({blocked} is not a folder)")
         if here and not path.is_absolute():
             if (cwd := _cwd()) is None:

@@ -16,7 +16,6 @@ once the corpus has been.
 from __future__ import annotations
 
 import bz2
-import errno
 import functools
 import io
 import json
@@ -29,6 +28,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from beliefbench.not_found import broken_link
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -741,8 +742,7 @@ def missing_paths(paths: Iterable[str | Path]) -> list[str]:
                 continue
         except OSError:
             continue
-        out.append(f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
-                   else f"{p}: {_no_such(p)}")
+        out.append(f"{p}: {broken_link(p) or _no_such(p)}")
     return out
 
 
@@ -856,11 +856,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         try:
             os.stat(f)
         except OSError as e:
-            if os.path.islink(f) and e.errno in (errno.ENOENT, errno.ELOOP):
-                end = ("loops back on itself (a chain of links that never reaches a file)"
-                       if e.errno == errno.ELOOP else "leads nowhere")
-                skips.add("broken link", f"{f}: a link to {os.readlink(f)} that {end}; "
-                                         f"not read")
+            if link := broken_link(f):
+                skips.add("broken link", f"{f}: {link}; not read")
             else:
                 skips.add("unreadable file", f"cannot read: {e.strerror or e}", str(f))
         else:
@@ -953,9 +950,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             unreadable_folder(OSError(e.errno, e.strerror, str(p)))
             continue
         if not exists:
-            skips.add("broken link" if p.is_symlink() else "missing path",
-                      "a link that leads nowhere (or loops)" if p.is_symlink()
-                      else _no_such(p), str(p))
+            link = broken_link(p)
+            skips.add("broken link" if link else "missing path", link or _no_such(p), str(p))
         elif dataset:
             add_dataset(p)
         elif p.is_dir():

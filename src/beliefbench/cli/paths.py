@@ -42,7 +42,7 @@ class UserPath(click.Path):
         except click.BadParameter as e:
             if self.exists and isinstance(value, str | os.PathLike):
                 path = Path(value)
-                if not os.path.lexists(path):
+                if not os.path.exists(path):  # (a link that leads nowhere too)
                     from beliefbench.not_found import where_missing
 
                     # `audit-verify audt/`: click said only "Directory 'audt/' does not
