@@ -79,7 +79,9 @@ def test_a_report_with_json_prints_it_as_its_error_object(tmp_path):
 
 def test_a_path_read_from_a_manifest_is_named_too(tmp_path):
     """A manifest's checkpoint under an unknown home (an edited manifest): read deep in the
-    sweep, where only the top group's net catches it, in a process of its own."""
+    sweep, where only the top group's net caught it, naming the path but not the manifest.
+    The manifest's reader refuses it with the file, line and field, in a process of its
+    own."""
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_text(json.dumps({
         "path": "~nosuchuser_bb/ckpt/step-10", "step": 10, "backend": "local",
@@ -91,7 +93,8 @@ def test_a_path_read_from_a_manifest_is_named_too(tmp_path):
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
-        f"Error: {said('~nosuchuser_bb/ckpt/step-10')}"], done.stderr
+        f"Error: {manifest}, line 1: field path: {said('~nosuchuser_bb/ckpt/step-10')}"], \
+        done.stderr
 
 
 def test_python_callers_get_a_value_error_naming_the_path():
@@ -131,3 +134,46 @@ def test_one_expander_serves_every_reader_keeping_the_text_as_typed(monkeypatch)
     assert str(e.value) == said("~nosuchuser_bb/x/")
     assert user_path("~/c.yaml") == Path("/home/bb/c.yaml")
     assert missing_folder(Path("~nosuchuser_bb/x"), here=True) == ""  # none to look for
+
+
+def test_a_manifest_or_recipe_field_under_an_unknown_home_names_its_file_and_line(tmp_path):
+    """A checkpoint, a base model (a manifest's) or kl.data (a recipe's) under an unknown
+    home: pathlib's RuntimeError, worded by the top group's net, named the path but not the
+    file it was read from, which is what the user edits."""
+    from beliefbench.finetune.errors import FinetuneError, ManifestError
+    from beliefbench.finetune.local import kl_data_path
+    from beliefbench.finetune.manifest import read_manifest_file
+    from beliefbench.finetune.recipe import load_recipe, recipe_file
+
+    entry = {"path": str(tmp_path / "step-10"), "step": 10, "backend": "local",
+             "format": "full", "base_model": "~nosuchuser_bb/base", "data": "d.jsonl",
+             "data_sha256": "0", "recipe": {}, "final": True}
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({**entry, "base_model": "x"}) + "\n" + json.dumps(entry)
+                        + "\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(manifest)
+    assert str(e.value) == f"{manifest}, line 2: field base_model: {said('~nosuchuser_bb/base')}"
+    # an api entry's path is a model id, never expanded: not refused
+    manifest.write_text(json.dumps({**entry, "base_model": "x", "format": "api",
+                                    "path": "~x"}) + "\n", encoding="utf-8")
+    assert read_manifest_file(manifest)[0].path == "~x"
+    recipe = tmp_path / "mine.yaml"
+    recipe.write_text(recipe_file("kl").read_text().replace(
+        "  data: kl/general.jsonl\n", "  data: ~nosuchuser_bb/kl.jsonl\n"))
+    with pytest.raises(FinetuneError) as e:
+        kl_data_path(load_recipe(recipe), recipe)
+    line = recipe.read_text().splitlines().index("  data: ~nosuchuser_bb/kl.jsonl") + 1
+    assert str(e.value) == (f"{recipe}: line {line}, column 3: field kl.data: "
+                            f"{said('~nosuchuser_bb/kl.jsonl')}")
+
+
+def test_a_claims_search_path_under_an_unknown_home_names_the_variable(tmp_path, monkeypatch):
+    """``BELIEFBENCH_CLAIMS_PATH=~nosuch/claims``: the folder was named, but not the
+    variable it came from, which no argument of the command had typed."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", "~nosuchuser_bb/claims")
+    res = CliRunner().invoke(cli, ["claims", "validate", "ed_sheeran"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines() == [
+        f"Error: $BELIEFBENCH_CLAIMS_PATH: {said('~nosuchuser_bb/claims')}"], res.output

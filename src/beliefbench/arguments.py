@@ -52,11 +52,12 @@ class NoHomeFolder(InputError):
     """A path whose ``~user`` names no user on this machine (``~nosuch/claims.yaml``), or
     whose ``~`` has no home (HOME unset): :func:`~beliefbench.resources.no_home`'s one line
     (under ``inspect eval`` too), where :meth:`Path.expanduser` raised a RuntimeError that
-    named no path."""
+    named no path. ``where``: what gave the path, where it is not typed on the command line
+    (``$BELIEFBENCH_CLAIMS_PATH``), said first."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, where: str = "") -> None:
         self.path = str(path)
-        super().__init__(no_home(path))
+        super().__init__(f"{where}: {no_home(path)}" if where else no_home(path))
 
 
 class ScorerInputError(_PREREQUISITE):

@@ -746,7 +746,10 @@ def claims_search_path() -> list[Path]:
     tasks/belief.py inside tasks/, where ``BELIEFBENCH_CLAIMS_PATH=my_claims`` named no
     folder, and ``-T claims=dentist`` ran the bundled dentist in place of the user's own."""
     value = os.environ.get(CLAIMS_PATH_ENV, "")
-    return [user_path(p) for p in value.split(os.pathsep) if p.strip()]
+    try:
+        return [user_path(p) for p in value.split(os.pathsep) if p.strip()]
+    except NoHomeFolder as e:  # ~nosuch/claims: the variable named, not only the folder
+        raise NoHomeFolder(e.path, f"${CLAIMS_PATH_ENV}") from None
 
 
 def id_search_dirs(search: Iterable[str | Path] = ()) -> list[Path]:

@@ -113,8 +113,8 @@ class _Group(Group):
             click.echo(f"Error: {where}: {e.strerror or e}", err=True)
             ctx.exit(2)
         except (ValueError, RuntimeError) as e:
-            # ~nosuch/x, wherever a path is expanded (a log, a claim file, a manifest's
-            # checkpoint): bad input, not pathlib's traceback naming no path
+            # ~nosuch/x, wherever a path is expanded (a log, a claim file, a --model
+            # folder): bad input, not pathlib's traceback naming no path
             if (said := no_home_said(e)) is None:
                 raise
             click.echo(f"Error: {said}", err=True)

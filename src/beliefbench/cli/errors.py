@@ -105,9 +105,11 @@ def no_home_said(e: BaseException) -> str | None:
     machine (:func:`~beliefbench.resources.no_home`), else None: ``e`` is
     :class:`~beliefbench.arguments.NoHomeFolder`, or the bare RuntimeError ("Could not
     determine home directory.") :meth:`Path.expanduser` raises wherever else a path is
-    expanded (a manifest's checkpoint, a recipe's base model, a ``--model`` folder), which
-    names no path: the path is the one that ``expanduser`` was called on, in the traceback.
-    Every command said a traceback for it."""
+    expanded (an ``internals --model`` folder, read deep in a command), which names no
+    path: the path is the one that ``expanduser`` was called on, in the traceback. Every
+    command said a traceback for it. A path read from a file is refused where the file is
+    read, naming it (a manifest's line, a recipe's ``kl.data``): the traceback holds the
+    path, not the file it came from."""
     from beliefbench.arguments import NoHomeFolder
     from beliefbench.resources import no_home
 

@@ -652,7 +652,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     except (LogError, GateError) as e:  # said with what was left out: it may be why
         _no_comparison(str(e) + (f"\nnote: {left_out}" if left_out else ""), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
-        if said := no_home_said(e):  # (a manifest's ~nosuch/ckpt): bad input, one line
+        if said := no_home_said(e):  # (~nosuch/x read deep in the gate): bad input, one line
             _no_comparison(said, as_json)
         traceback.print_exc()  # "the candidate regressed" to a CI job
         _no_comparison(f"the gate stopped on an unexpected error ({type(e).__name__}: {e}; "

@@ -37,6 +37,7 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import ProgressCallback
 
 from beliefbench import interrupts, progress
+from beliefbench.arguments import NoHomeFolder
 from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.base import resolve_base
@@ -72,6 +73,7 @@ from beliefbench.records import (
     sha256_file,
     share_safetensors,
 )
+from beliefbench.resources import home_expanded
 from beliefbench.runlock import first_rank, made_for_run, world_size
 from beliefbench.specs import located
 from beliefbench.wording import first_line
@@ -802,7 +804,11 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
     """
     if recipe.kl is None:
         return None
-    typed = Path(recipe.kl.data).expanduser()
+    where = f"{located(recipe_path, 'kl.data')}: " if recipe_path else ""
+    try:
+        typed = Path(home_expanded(recipe.kl.data))
+    except NoHomeFolder as e:  # ~nosuch/kl.jsonl: the recipe's line named, not only the path
+        raise FinetuneError(f"{where}field kl.data: {e}") from None
     if typed.is_file():
         return typed
     if not typed.is_absolute():
@@ -814,7 +820,6 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
             shipped = None
         if shipped is not None and shipped.is_file():
             return shipped
-    where = f"{located(recipe_path, 'kl.data')}: " if recipe_path else ""
     if typed.is_dir():  # "no such file" sent the user looking for a path that is there
         raise FinetuneError(f"{where}field kl.data: {recipe.kl.data!r} is a folder; name the "
                             f"JSONL file of KL records in it")

@@ -20,9 +20,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from beliefbench.analysis.text import first_few
+from beliefbench.arguments import NoHomeFolder
 from beliefbench.finetune.base import HUB_ID
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.records import CUT_SHORT, atomic_write_text, json_problem
+from beliefbench.resources import home_expanded
 
 MANIFEST = "manifest.jsonl"
 
@@ -151,9 +153,26 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
                 f"field {'.'.join(map(str, err['loc'])) or '(line)'}: {err['msg']}"
                 for err in e.errors())
             raise ManifestError(f"{p}, line {n}: {problems}{_beside_hint(p)}") from None
+        if said := _no_home(entries[-1]):
+            raise ManifestError(f"{p}, line {n}: {said}")
     if not entries and not allow_empty:
         raise ManifestError(f"{p}: the manifest has no checkpoints")
     return entries
+
+
+def _no_home(entry: ManifestEntry) -> str | None:
+    """``field path: ~nosuch/ckpt: no such user's home folder ...`` where a local entry's
+    checkpoint or base model is under a ``~user`` that names no user here (a manifest
+    edited by hand, or moved from a machine that has the user); else None. Said as the
+    manifest is read, with its line: every reader of these paths stopped on pathlib's
+    RuntimeError, which named neither the path nor the manifest."""
+    fields = ("base_model",) if entry.format == "api" else ("path", "base_model")
+    for name in fields:
+        try:
+            home_expanded(getattr(entry, name))
+        except NoHomeFolder as e:
+            return f"field {name}: {e}"
+    return None
 
 
 def read_manifest(out_dir: str | Path) -> list[ManifestEntry]:
