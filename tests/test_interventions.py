@@ -3207,6 +3207,11 @@ def test_a_folder_above_direction_folders_names_the_ones_holding_a_directions_fi
     ("steer", ["--layers", "2"], "--layers is ablate's option (the residual indices the "
                                  "direction is projected out of); steer adds the direction "
                                  "at one residual index: --layer 2"),
+    # several indices: not "--layer 2-5", which --layer refuses
+    ("steer", ["--layers=2-5"], "steer adds the direction at one residual index: --layer N, "
+                                "one steer run for each of '2-5'"),
+    ("steer", ["--layers", "all"], "at one residual index: --layer N, one steer run for "
+                                   "each of 'all'"),
 ])
 def test_the_other_intervention_commands_option_is_named_as_its(command, option, said,
                                                                 tmp_path):

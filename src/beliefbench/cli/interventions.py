@@ -679,7 +679,10 @@ def _nothing_read(logs: list, task_name: str) -> bool:
 SIBLING_OPTIONS = {
     "steer": {"--layers": lambda value: (
         "--layers is ablate's option (the residual indices the direction is projected out "
-        f"of); steer adds the direction at one residual index: --layer {value or 'N'}")},
+        "of); steer adds the direction at one residual index: " + (
+            f"--layer {value.strip()}" if value and value.strip().isdigit() else
+            # 2-5, 2,4, all: "--layer 2-5" was offered, which --layer refuses
+            f"--layer N, one steer run for each of {value!r}" if value else "--layer N"))},
     "ablate": {"--coef": lambda value: (
         "--coef is steer's option (the multiple of the direction added); ablate projects "
         "the direction out, with no coefficient: leave --coef out, or add the direction "
