@@ -92,6 +92,9 @@ def _close(path: Path, *, files: bool | None = False, skip: str = "") -> list[st
         names = [q.name for q in path.parent.iterdir() if wanted(q)]
     except OSError:
         return []
+    # 0.6, not the 0.7 of the claims' "did you mean": these are a list of whole names
+    # beside the path to choose from, not one guess made for the user, and the claims
+    # compare stems ("kl" to "kale": 0.67), these the names with their suffix (0.88)
     return difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
 
 
