@@ -177,3 +177,17 @@ def test_a_claims_search_path_under_an_unknown_home_names_the_variable(tmp_path,
     assert res.exit_code == 2, res.output
     assert res.output.strip().splitlines() == [
         f"Error: $BELIEFBENCH_CLAIMS_PATH: {said('~nosuchuser_bb/claims')}"], res.output
+
+
+def test_a_cache_folder_under_an_unknown_home_names_the_variable(tmp_path, monkeypatch):
+    """``BELIEFBENCH_CACHE_DIR=~nosuch/cache``: pathlib's RuntimeError, worded by the top
+    group's net, named the folder but not the variable, read when a dataset is hashed."""
+    from beliefbench.hash_cache import cached_sha256
+
+    monkeypatch.setenv("BELIEFBENCH_CACHE_DIR", "~nosuchuser_bb/cache")
+    data = tmp_path / "d.jsonl"
+    data.write_text("{}\n")
+    with pytest.raises(NoHomeFolder) as e:
+        cached_sha256(data)
+    assert str(e.value) == f"$BELIEFBENCH_CACHE_DIR: {said('~nosuchuser_bb/cache')}"
+    assert no_home_said(e.value) == str(e.value)  # the CLI's one line

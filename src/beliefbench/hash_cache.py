@@ -39,7 +39,13 @@ def cache_dir() -> Path:
     """beliefbench's cache folder: ``$BELIEFBENCH_CACHE_DIR``, else ``$XDG_CACHE_HOME``/
     beliefbench (an absolute one only, as the XDG spec says), else ~/.cache/beliefbench."""
     if own := os.environ.get(CACHE_DIR_ENV):
-        return Path(own).expanduser()
+        from beliefbench.arguments import NoHomeFolder
+        from beliefbench.resources import home_expanded
+
+        try:
+            return Path(home_expanded(own))
+        except NoHomeFolder:  # ~nosuch/cache: the variable named, not only the path
+            raise NoHomeFolder(own, f"${CACHE_DIR_ENV}") from None
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "beliefbench"
