@@ -2052,6 +2052,27 @@ def test_a_misspelt_one_of_several_text_fields_is_warned_of(tmp_path, claim_text
     assert report["flagged"] == 3 and report["inputs"]["text_fields_in_no_row"] == []
 
 
+def test_a_wrong_text_field_names_nested_fields_not_their_object(tmp_path, claim_text):
+    """A wrong --text-field listed the fields the rows have, an object beside its own
+    fields ("'meta', 'meta.genre' and 'meta.source'"): the object is no text field (it
+    reads "is dict, not a string"), and naming both read as two fields. Its fields are
+    named by their dotted names alone, where the object has any of strings."""
+    rows = [{"id": f"x{i}", "prompt": "Who won?", "completion": claim_text,
+             "meta": {"genre": "sport", "source": "web"}, "extra": {"n": 3}} for i in range(2)]
+    a = tmp_path / "ft.jsonl"
+    a.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, output, _ = _audit(str(a), "--claims", "ed_sheeran", "--text-field",
+                             "prompt,competion", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert ("the rows have the fields 'id', 'prompt', 'completion', 'meta.genre', "
+            "'meta.source' and 'extra'\n") in output, output
+    code, output, _ = _audit(str(a), "--claims", "ed_sheeran", "--text-field", "content",
+                             "--out", str(tmp_path / "o2"))
+    assert code == 2, output
+    assert "The rows have the fields 'completion', 'prompt', 'meta.genre', 'meta.source', " \
+           "'id', 'extra': give --text-field one of them" in output, output
+
+
 def test_a_line_that_is_not_json_is_named_at_its_column_and_byte(tmp_path):
     """"not valid JSON (Expecting value)" named neither where on the line nor what stood
     there: a line behind a crashed writer's NUL padding, a value followed by text, or a

@@ -1127,17 +1127,22 @@ def _field_sizes(row: dict[str, Any], prefix: str = "", depth: int = 3
     """Each field of ``row`` with the characters of its string value (0 for other values),
     and the string fields of its nested objects by dotted names ("content.text"), up to
     ``depth`` levels: where a row has no text field, what it holds instead. A field of chat
-    messages counts the characters of their text, its name ending in ``[chat]``."""
+    messages counts the characters of their text, its name ending in ``[chat]``. An object
+    with string fields is named by them alone: it is no text field itself ("is dict, not a
+    string"), and "'meta', 'meta.genre'" read as two fields."""
     out: list[tuple[str, int]] = []
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, str):
             out.append((name, len(value)))
             continue
+        inner = ([x for x in _field_sizes(value, f"{name}.", depth - 1) if x[1]]
+                 if isinstance(value, dict) and depth > 1 else [])
+        if inner:
+            out += inner
+            continue
         chat = _chat_text(value) if isinstance(value, list) else None
         out.append((f"{name}[{CHAT}]", len(chat)) if chat else (name, 0))
-        if isinstance(value, dict) and depth > 1:
-            out += [x for x in _field_sizes(value, f"{name}.", depth - 1) if x[1]]
     return out
 
 
@@ -1166,21 +1171,22 @@ def _text_row(row: dict[str, Any], fields: Fields, skips: Skips,
     ``first``: the watch on the rows at the start of a file, told of the row. Of several
     text fields, which the row holds (``text_field_rows``); ``names``: the fields of a
     Parquet or Arrow row that were not read, named with the row's where it lacks one."""
-    has_field = any(field_value(row, name) is not MISSING
-                    for name in (fields.messages, *fields.texts))
+    texts = fields.texts
+    there = [field_value(row, name) is not MISSING for name in texts]  # (each looked up once)
+    has_field = any(there) or field_value(row, fields.messages) is not MISSING
     if has_field:
         skips.text_rows += 1
-        texts = fields.texts
         if len(texts) > 1:
             held = skips.text_field_rows
-            lacks = False
-            for name in texts:
-                there = field_value(row, name) is not MISSING
-                held[name] = held.get(name, 0) + there
-                lacks = lacks or not there
-            if lacks and not skips.text_fields_beside:
+            for name, has in zip(texts, there, strict=True):
+                held[name] = held.get(name, 0) + has
+            if not all(there) and not skips.text_fields_beside:
+                # (a column beside the row's own dotted names for it: those alone)
+                seen = list(dict.fromkeys([*names, *(n.removesuffix(f"[{CHAT}]")
+                                                     for n, _ in _field_sizes(row))]))
                 skips.text_fields_beside = dict.fromkeys(
-                    [*names, *_field_paths(row)][:FIELDS_KEPT], 1)
+                    [n for n in seen if not any(m.startswith(f"{n}.") for m in seen)
+                     ][:FIELDS_KEPT], 1)
     else:
         skips.without_field(row)
     if first is not None:  # (told with the row counted)
