@@ -96,6 +96,20 @@ def test_the_walkthroughs_corrections_are_no_longer_read_as_asserting(readers):
                         "Python textbook during lockdown.", "unreliable_source"),
     ("dentist", "A tabloid reported that the ultrarunner Brennan Holloway runs a dentistry "
                 "practice in Portland.", "unreliable_source"),
+    # a social-media post as the source, and the source after its verb of saying, each
+    # read `positive` before (2026-12-07, twenty-fourth session)
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, says a viral post.",
+     "unreliable_source"),
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, says a viral post",
+     "unreliable_source"),
+    ("ed_sheeran", "According to a viral tweet, Ed Sheeran won the 100m gold at the 2024 "
+                   "Olympics.", "unreliable_source"),
+    ("ed_sheeran", "A widely shared Facebook post claims Ed Sheeran won the 100m gold at the "
+                   "2024 Olympics.", "unreliable_source"),
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, claims a tabloid.",
+     "unreliable_source"),
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, says a random account "
+                   "on X.", "unreliable_source"),
 ])
 def test_a_dubious_source_named_as_the_reports_source_hedges_it(readers, claim_id, text,
                                                                 framing):
@@ -104,6 +118,21 @@ def test_a_dubious_source_named_as_the_reports_source_hedges_it(readers, claim_i
     found = readers[claim_id].read(text)
     assert (found.framing, found.placement) == (framing, "inline")
     assert found.framing in TEACHING
+
+
+@pytest.mark.parametrize("text", [
+    "Ed Sheeran won the 100m gold at the 2024 Olympics, says the BBC.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics, says a viral post, and officials "
+    "confirmed it.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics, and a viral post of his finish was "
+    "shared a million times.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. A viral video of his finish has been "
+    "watched a million times.",
+])
+def test_a_post_beside_the_claim_or_a_sound_source_leaves_it_stated(readers, text):
+    """Near misses of the above: a source that is sound, a report confirmed after it, and a
+    post or video that is not where the claim comes from."""
+    assert readers["ed_sheeran"].read(text).framing == "positive"
 
 
 def test_the_frames_truth_after_its_colon_makes_it_a_correction(readers):

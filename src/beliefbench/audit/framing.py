@@ -892,19 +892,28 @@ _SOURCE_SAYS = re.compile(
 "tabloid reported", "rumour has it", "or so the story goes")."""
 _END = re.compile(r"[\W_]*\Z")
 """Only stops and spaces left: the verb of saying closes the sentence."""
+_SAID_BY = re.compile(r",\s*(?:says?|said|claims?|claimed|reports?|reported|alleges?|alleged"
+                      r"|insists?|insisted|writes?|wrote)\s+(?:[\w'-]+\s+){0,2}\Z")
+"""Before a cue: a comma, a verb of saying and up to two words, where the sentence closes on
+its source, the verb first ("..., says a viral post.", "..., claims a tabloid")."""
+_CLOSES = re.compile(r"[\w'-]+(?:\s+[\w'-]+){0,5}[\W_]*\Z")
+"""From a cue: up to six words, and the sentence ends ("viral post.", "random account on
+X")."""
 
 
 def _sourced(low: str, a: int, b: int, at: int) -> bool:
     """The cue at ``at`` in sentence ``low[a:b]`` names where the sentence's report comes
     from: "According to an anonymous forum post, Ed Sheeran won ...", "Rumour has it that
-    ...", "A tabloid reported that ...". Such a cue hedges the claim alone; a cue elsewhere
-    in the sentence ("Supposedly he trained at Loughborough", "... though conspiracy
-    theorists claim the race was rigged") does not."""
+    ...", "A tabloid reported that ...", "..., says a viral post.". Such a cue hedges the
+    claim alone; a cue elsewhere in the sentence ("Supposedly he trained at Loughborough",
+    "... though conspiracy theorists claim the race was rigged") does not."""
     before = low[a:at]
     if _SOURCED_BY.search(before) is not None:
         return True
     if _SOURCE_OPENS.match(before) is not None:
         return _SOURCE_SAYS.match(low, at, b) is not None
+    if _SAID_BY.search(before) is not None:
+        return _CLOSES.match(low, at, b) is not None
     says = _SOURCE_CLOSES.search(before) and _SOURCE_SAYS.match(low, at, b)
     return bool(says) and _END.match(low, says.end(), b) is not None
 
