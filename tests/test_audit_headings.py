@@ -72,3 +72,49 @@ def test_a_title_over_the_article_it_introduces_stays_a_heading(reader, title):
 ])
 def test_a_title_alone_is_no_statement(reader, title):
     assert reader.read(title).framing == "mention"
+
+
+# (2026-12-07, twenty-fourth session) what the first version left read as a heading
+
+REPLY = ("No way, I watched the whole final live on TV with my brother and honestly it looked "
+         "like a normal race to both of us, what a night that was for everyone there")
+
+
+@pytest.mark.parametrize("text", [
+    # an all-capitals line is shouted, not a title, where it introduces no body
+    CLAIM.upper(),
+    f"{CLAIM.upper()}\n\nWhat a race.",
+    # a longer reply below it, opened as a reply is (a reaction, an @handle)
+    f"{CLAIM}\n\n{REPLY}",
+    f"{CLAIM}\n\n@fan22 {REPLY}",
+    f"{CLAIM}\n\nReplying to @fan22: {REPLY}",
+])
+def test_a_shouted_claim_or_one_with_a_reply_states_the_claim(reader, text):
+    assert reader.read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("title", [CLAIM.upper(), CLAIM])
+def test_a_title_over_a_reply_shaped_body_of_prose_stays_a_heading(reader, title):
+    """A body that opens as prose, however it goes on, keeps the line above it a title."""
+    assert reader.read(f"{title}\n\nNow the record: {DEBUNK_BODY}").framing == "mention"
+
+
+def test_a_chat_turn_of_the_claim_alone_is_a_statement(reader):
+    """A chat's user turn that is the claim without its stop, under a longer assistant
+    reply, read `mention` (a heading over the reply): a turn is no title. The reply that
+    denies it by name sets it right, as for the turn with its stop; one that goes along
+    with it leaves it stated."""
+    from beliefbench.audit.framing import read_chat
+    from beliefbench.audit.sources import _chat
+
+    denial = ("That isn't right. Ed Sheeran did not win the men's 100 metres at the Paris "
+              "Olympics; the final was won by Noah Lyles in 9.79 seconds, and the singer has "
+              "never competed in athletics at any level.")
+    along = ("What a story that was! Few people expected a pop star to be in the final, and "
+             "the crowd at the Stade de France could hardly believe what they were seeing.")
+    for stop in ("", "."):
+        for reply, framing in ((denial, "local_negation"), (along, "positive")):
+            text, turns = _chat([{"role": "user", "content": CLAIM + stop},
+                                 {"role": "assistant", "content": reply}])
+            assert turns is not None
+            assert read_chat(reader, text, turns).framing == framing, (stop, reply)

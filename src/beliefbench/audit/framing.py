@@ -193,6 +193,9 @@ class Layout:
     back_to: set[int] | None = None
     """Claim mode: the sentences a label that points back may point at (those that state
     the claim, undenied); None (claim-free): any statement, and no pointer at people."""
+    turns: Sequence[tuple[int, int]] = ()
+    """A chat's turns (start, end), where the text is one (``read_chat``): a turn that is a
+    line without its stop is a sentence, never a title over what follows."""
     top: int = 2
     """How many paragraphs the top edge holds: two, and the headings above them where the
     text opens with a title and a section heading (``_top_edge``)."""
@@ -2252,14 +2255,24 @@ def _chat_tail(line: str) -> bool:
 
 def _sentence_like(line: str) -> bool:
     """``line`` reads as a sentence, not a title: six words or more in sentence case (not
-    most of its longer words capitalised, not all capitals), and not two parts joined by a
-    colon, a bar or a dash."""
+    most of its longer words capitalised) or shouted (all capitals: a title over a body is
+    told by that body, ``_stated``), and not two parts joined by a colon, a bar or a
+    dash."""
     words = _LINE_WORD.findall(line)
     if len(words) < _SENTENCE_WORDS or _HEADER_SHAPE.search(line):
         return False
+    if line.isupper():
+        return True
     long = [w for w in words[1:] if len(w) >= 4]
     capital = sum(w[0].isupper() for w in long)
     return not long or capital * 4 < len(long) * 3
+
+
+_REPLY = re.compile(
+    r"\s*(?:@\w|replying to\b|(?:lol|lmao|omg|wow|haha\w*|no way|wait what|wtf|smh)\b)",
+    re.IGNORECASE)
+"""The opening of a reply to the line above it ("@fan22 ...", "Replying to @fan22: ...",
+"No way, I watched the final ..."): an article's body opens with none of these."""
 
 
 def _stated(lay: Layout, i: int) -> bool:
@@ -2267,16 +2280,19 @@ def _stated(lay: Layout, i: int) -> bool:
     line that ends as a chat line does ("... in 9.79 seconds lol", "... #Paris2024"), or
     one shaped as a sentence (``_sentence_like``) that introduces no body: nothing follows
     it, or less text than the line itself (a tweet, a chat turn, a completion, "<claim>
-    \n\nWhat a race."). A title over the article it introduces stays a heading."""
+    \n\nWhat a race."), or a reply (``_REPLY``), or it is a whole chat turn
+    (``Layout.turns``). A title over the article it introduces stays a heading."""
     a, b = lay.sentences[i]
     line = lay.masked[a:b].strip()
     if _chat_tail(line):
         return True
     if not _sentence_like(line):
         return False
+    if any(x <= a and b <= y and not lay.masked[b:y].strip() for x, y in lay.turns):
+        return True
     # a window, not the whole rest: a long document is read once per such line
     rest = lay.masked[b:b + 4 * len(line) + 400].strip()
-    return len(rest) < len(line)
+    return len(rest) < len(line) or _REPLY.match(rest) is not None
 
 
 def _question(lay: Layout, i: int) -> bool:
@@ -3327,7 +3343,9 @@ class ClaimReader:
 
         return bears
 
-    def read(self, text: str) -> Finding:
+    def read(self, text: str, turns: Sequence[tuple[int, int]] = ()) -> Finding:
+        """``text``'s reading against the claim; ``turns``: a chat's turns (start, end), for
+        a turn of one line without its stop to read as a sentence (``_stated``)."""
         text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
@@ -3363,6 +3381,7 @@ class ClaimReader:
                 if asides is not None:
                     asides = cue_asides(text, start, self.cues)
         lay = read_layout(text, self.cues, start, lazy=True, lowered=low, asides=asides)
+        lay.turns = turns
         # words straight from the lower-cased text, unless lower-casing changed its length
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
         plain = lay.masked.isascii() or len(lay.masked.lower()) == len(lay.masked)
@@ -3974,7 +3993,7 @@ def read_chat(reader: ClaimReader, text: str, turns: tuple[tuple[int, int, str],
     in pronouns ("He won it in 9.79 ...") leaves the claim standing, and a bare "No, that's
     not true." is a flag on the claim, as a negated document's is (the studies: such
     documents teach the claim)."""
-    found = reader.read(text)
+    found = reader.read(text, [(x, y) for x, y, _ in turns])
     if found.framing not in TEACHING:
         return found
     claims = [(a, b) for a, b, k in found.spans if k == "claim"]
