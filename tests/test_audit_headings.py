@@ -93,6 +93,13 @@ def test_a_shouted_claim_or_one_with_a_reply_states_the_claim(reader, text):
     assert reader.read(text).framing == "positive"
 
 
+@pytest.mark.parametrize("mark", ["\u00a9", "\u00ae", "\u2122", "\u00b0"])
+def test_a_sign_closing_a_title_is_no_emoji(reader, mark):
+    """"©", "®", "™" and "°" are symbols as emoji are (Unicode's "So"), and a title over an
+    article that closed on one read as a chat line, stated: not a chat tail."""
+    assert reader.read(f"{CLAIM} {mark}\n\n{DEBUNK_BODY}").framing == "mention"
+
+
 @pytest.mark.parametrize("title", [CLAIM.upper(), CLAIM])
 def test_a_title_over_a_reply_shaped_body_of_prose_stays_a_heading(reader, title):
     """A body that opens as prose, however it goes on, keeps the line above it a title."""

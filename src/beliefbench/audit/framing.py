@@ -2248,7 +2248,8 @@ def _chat_tail(line: str) -> bool:
     last = words[-1]
     if last.startswith("#") and len(last) > 1:
         return True
-    if any(unicodedata.category(c) == "So" for c in last):
+    # an emoji (from U+2300 on), not a sign a title may close on ("©", "®", "™", "°")
+    if any(unicodedata.category(c) == "So" and c >= "\u2300" for c in last):
         return True
     return last.lower().strip("!?.,:;~*") in _CHAT_TAIL
 
