@@ -475,8 +475,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
           max_skipped: int | None, plot: bool, progress: bool, max_doc_chars: int) -> None:
     """Classify how each document frames the claims (or, without claims, find framed bodies).
 
-    CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
-    datasets' save_to_disk, or folders holding any of these; JSONL and text may be
+    CORPUS: JSONL files, Parquet files, Arrow (.arrow) files, .txt/.md files (each one
+    document), datasets saved with datasets' save_to_disk, or folders holding any of
+    these; JSONL and text may be
     compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). A quoted wildcard pattern
     ('shards/*.jsonl.zst', 'data/**/*.parquet') reads the files it matches; standard
     input is not read (resume and audit-verify read the corpus again). Unreadable
