@@ -2073,6 +2073,26 @@ def test_a_wrong_text_field_names_nested_fields_not_their_object(tmp_path, claim
            "'id', 'extra': give --text-field one of them" in output, output
 
 
+def test_a_pattern_passes_over_the_stats_sidecars_of_docs_generate(tmp_path, claim_text):
+    """`docs generate` writes X.jsonl.stats.json beside each X.jsonl; a folder passes them
+    over, but a pattern over its files ('audit-demo/*') named each a skip ("a JSON object over
+    several lines, not JSON Lines"), and `--max-skipped 0` failed the run (exit 3) on files
+    the user never meant as corpus. A pattern's sidecars are passed over as a folder's are;
+    one named by its own path is still a skip."""
+    shard = tmp_path / "demo"
+    _jsonl(shard / "a.jsonl", [claim_text])
+    (shard / "a.jsonl.stats.json").write_text('{\n  "records": 1\n}\n')
+    code, output, report = _audit(str(shard / "*"), "--claims", "ed_sheeran",
+                                  "--max-skipped", "0", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1 and report["skipped"]["total"] == 0
+    assert "stats.json" not in output
+    code, output, report = _audit(str(shard / "a.jsonl"), str(shard / "a.jsonl.stats.json"),
+                                  "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"))
+    assert code == 0 and report["skipped"]["total"] == 1, output
+    assert "a.jsonl.stats.json: a JSON object over several lines" in output
+
+
 def test_a_line_that_is_not_json_is_named_at_its_column_and_byte(tmp_path):
     """"not valid JSON (Expecting value)" named neither where on the line nor what stood
     there: a line behind a crashed writer's NUL padding, a value followed by text, or a

@@ -937,7 +937,9 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
     named = {str(x) for x in paths}
     for raw in expand_patterns(paths):  # a quoted 'shards/*.jsonl': the files it matches
         p = Path(raw)
-        if str(raw) not in named and audit_file(p):
+        # a pattern's match that is an audit's own file, or the stats sidecar `docs
+        # generate` writes beside each file ('audit-demo/*'), as a folder passes it over
+        if str(raw) not in named and (audit_file(p) or p.name.endswith(".stats.json")):
             continue
         try:  # a path whose folder cannot be entered raises here (Path.exists does)
             exists = p.exists()
