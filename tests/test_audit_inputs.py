@@ -2093,6 +2093,16 @@ def test_a_pattern_passes_over_the_stats_sidecars_of_docs_generate(tmp_path, cla
     assert "a.jsonl.stats.json: a JSON object over several lines" in output
 
 
+def test_a_misspelt_scheduler_names_the_closest(tmp_path, claim_text):
+    """`--scheduler thread` listed the schedulers, leaving the user to spot the one meant:
+    the closest is named, as every other unknown name is."""
+    path = _jsonl(tmp_path / "a.jsonl", [claim_text])
+    code, output, _ = _audit(str(path), "--engine", "dask", "--scheduler", "thread",
+                             "--out", str(tmp_path / "o"))
+    assert code == 2, output
+    assert "unknown scheduler 'thread' (did you mean 'threads'?); valid: " in output, output
+
+
 def test_a_line_that_is_not_json_is_named_at_its_column_and_byte(tmp_path):
     """"not valid JSON (Expecting value)" named neither where on the line nor what stood
     there: a line behind a crashed writer's NUL padding, a value followed by text, or a

@@ -611,8 +611,11 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {list(ENGINES)}")
     if engine == "dask" and scheduler not in SCHEDULERS and not _is_address(scheduler):
-        raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}, or the "
-                         f"address of a Dask cluster's scheduler (tcp://host:8786)")
+        from beliefbench.analysis.text import did_you_mean
+
+        raise ValueError(f"unknown scheduler {scheduler!r}{did_you_mean(scheduler, SCHEDULERS)}"
+                         f"; valid: {list(SCHEDULERS)}, or the address of a Dask cluster's "
+                         f"scheduler (tcp://host:8786)")
     if engine == "dask" and _is_address(scheduler) and workers:
         raise ValueError("--workers sizes a local scheduler's pool; a cluster at "
                          f"{scheduler} has the workers it was started with")
