@@ -135,6 +135,18 @@ def test_a_post_beside_the_claim_or_a_sound_source_leaves_it_stated(readers, tex
     assert readers["ed_sheeran"].read(text).framing == "positive"
 
 
+@pytest.mark.parametrize("text, framing", [
+    ("A viral post claims Ed Sheeran won the 100m gold at the 2024 Olympics. That is false.",
+     "negated"),
+    ("Ed Sheeran won the 100m gold at the 2024 Olympics, says a viral post. That is false.",
+     "negated"),
+])
+def test_a_post_named_as_the_source_then_called_false_is_a_debunk(readers, text, framing):
+    """The writer's verdict on a report sourced to a post, in the next sentence, is the
+    debunk it reads as in a paragraph of its own, not a report hedged by its source."""
+    assert readers["ed_sheeran"].read(text).framing == framing
+
+
 def test_the_frames_truth_after_its_colon_makes_it_a_correction(readers):
     """"That is false: <truth>." read as negated, "That is false. <truth>." as corrected."""
     reader = readers["ed_sheeran"]

@@ -921,6 +921,18 @@ def _sourced(low: str, a: int, b: int, at: int) -> bool:
     return bool(says) and _END.match(low, says.end(), b) is not None
 
 
+_SOCIAL_SOURCE = re.compile(
+    r"\b(?:viral|widely[- ](?:shared|circulated)) (?:(?:facebook|tiktok|instagram|twitter"
+    r"|whatsapp|reddit|social media) )?(?:posts?|tweets?|threads?|screenshots?|tiktoks?"
+    r"|messages?)\b|\brandom (?:accounts?|posters?|strangers?) (?:on|online)\b")
+"""A social-media post as a claim sentence's source ("..., says a viral post.", "According
+to a viral tweet, ...", "..., says a random account on X."), read by ``hedges`` only where
+it names that source (``_sourced``): no cue of the lexicon, since a frame that calls such a
+post false ("Fact check: the viral post is false.") is a debunk, not a bad source; and not
+a video or a clip, which show an event as often as they claim one ("a viral video of his
+finish")."""
+
+
 _SOURCE_AFTER = re.compile(r"[\W_]*(?:at least,?\s+)?(?:that's|that is|this is)\s+what\s+"
                            r"(?:[\w'-]+\s+){0,2}\Z")
 """Before a cue, in the sentence right after a claim sentence: "At least, that's what" and
@@ -961,6 +973,15 @@ def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
             sourced = _sourced(lay.lowered, *lay.sentences[idx[j]], x)
         elif not sourced and idx[j] - 1 in claims:
             sourced = _sourced_after(lay.lowered, *lay.sentences[idx[j]], x)
+    if not sourced:  # a social-media post named as a claim sentence's source
+        for i in claim_idx:
+            a, b = lay.sentences[i]
+            if any(_sourced(lay.lowered, a, b, m.start())
+                   for m in _SOCIAL_SOURCE.finditer(lay.lowered, a, b)):
+                sourced = True
+                counts["unreliable_source"] += 1
+                at = sorted({*at, i})
+                break
     if sum(counts.values()) < 2 and not sourced:
         return None, []
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
@@ -3584,9 +3605,11 @@ class ClaimReader:
         if all(_supposed(lay, i) for i in claim_idx):
             return Finding("fiction", "inline", claim_spans, n)
         hedge, hedge_spans = hedges(lay, claim_idx)
-        if hedge:
-            return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
         note, note_spans = noted_after(lay, claim_idx)
+        # a note that calls the sourced report false is the writer's verdict on it, as in a
+        # paragraph of its own ("A viral post claims X. That is false."): a debunk
+        if hedge and note != "negation":
+            return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
         if note and not (distant and note not in QUALIFIERS):
             return Finding(_framed(note, False, "inline")[0], "inline",
                            [*note_spans, *claim_spans], n)
