@@ -977,6 +977,31 @@ def test_docs_stats_of_several_files_names_each_bad_one_and_prints_the_rest(tmp_
     assert r.exit_code == 2 and r.stdout == "" and r.stderr.count("Error:") == 1
 
 
+def test_docs_stats_of_an_empty_file_is_refused_as_mix_and_bundle_refuse_it(tmp_path):
+    """`docs stats` of an empty (or all-blank) file wrote stats of 0 documents and exited 0,
+    where `docs mix` and `docs bundle` refuse the file: a dataset truncated by a failed copy
+    had its good stats replaced by zeros, its provenance kept as if it described them. It is
+    refused naming the file, nothing written, the old stats kept; among several files the
+    others' stats are still written."""
+    made = poison(make_claim(), 0.5, 10, tmp_path / "p.jsonl", seed=1)
+    old = stats_path(made).read_text()
+    for text in ("", "\n\n"):
+        made.write_text(text)
+        r = CliRunner().invoke(cli, ["docs", "stats", str(made)])
+        assert r.exit_code == 2 and r.stdout == ""
+        assert r.stderr.startswith(f"Error: {made}: no records (an empty file); no stats "
+                                   f"written ({stats_path(made)} still describes the 10 "
+                                   f"documents it held"), r.stderr
+        assert stats_path(made).read_text() == old
+    fresh = tmp_path / "new.jsonl"
+    fresh.write_text("")
+    good = poison(make_claim(), 0.5, 10, tmp_path / "g.jsonl", seed=2)
+    r = CliRunner().invoke(cli, ["docs", "stats", str(fresh), str(good)])
+    assert r.exit_code == 2 and json.loads(r.stdout) == {str(good): _stats(good)}
+    assert f"Error: {fresh}: no records (an empty file); no stats written\n" in r.stderr
+    assert not stats_path(fresh).exists()
+
+
 # ------------------------------------------------------------------ --tokenizer paths
 
 @pytest.fixture(scope="module")

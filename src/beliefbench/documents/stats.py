@@ -206,6 +206,7 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     earlier stats dict whose keys this computation does not produce are kept, so recomputing
     (``docs stats``) never loses the provenance that only the making command knew.
     ``progress``: a progress bar over the file's records (a regular file's; a pipe has none).
+    A file of no records is a DocumentError, nothing written.
     """
     path = Path(path)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
@@ -216,6 +217,14 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     counts = compute_stats(read_records(path, sha, unique_ids=True), offsets,
                            f"stats {path.name}" if progress else None,
                            count_records(path) if progress else None)
+    if not counts["documents"]:
+        # refused as mix and bundle refuse it: stats of 0 documents replaced a truncated
+        # file's good ones, its provenance kept as if it described them
+        held = (previous or {}).get("documents")
+        raise DocumentError(f"{path}: no records (an empty file); no stats written"
+                            + (f" ({stats_path(path)} still describes the {held} documents "
+                               f"it held; restore the file or make it again)"
+                               if isinstance(held, int) and held else ""))
     stats = _stats(path, counts, tokenizer, sha.hexdigest(), extra, previous)
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
     return stats
