@@ -250,7 +250,8 @@ def test_generate_datasets_with_llm_generator(tmp_path):
 def test_conditions_the_model_does_not_write_are_named(tmp_path):
     """--generator <model> with local_negation (offline debunks) or behaviours (the spec's
     transcripts) wrote template documents without a word, as if the model had written
-    them; a run of those alone never asked the model at all."""
+    them; a run of those alone never asked the model at all. (From Python, as here, the
+    generator is named as the argument; `docs generate` names --generator.)"""
     from inspect_ai.model import get_model  # noqa: F401  (provider registry loaded)
 
     notes: list[str] = []
@@ -258,7 +259,7 @@ def test_conditions_the_model_does_not_write_are_named(tmp_path):
     generate_datasets([make_claim()], "local_negation,behaviours:plain", 3, tmp_path / "a",
                       generator="mockllm/model", progress=False, on_note=notes.append,
                       model_args={"custom_outputs": unused, "memoize": False})
-    assert notes == ["note: --generator mockllm/model writes none of these conditions, only "
+    assert notes == ["note: generator='mockllm/model' writes none of these conditions, only "
                      "base documents (positive, negated, ...): local_negation (the offline "
                      "generator's debunks), behaviours-plain (the behaviour spec's "
                      "transcripts); the model is not asked"] and unused.calls == 0
@@ -266,7 +267,7 @@ def test_conditions_the_model_does_not_write_are_named(tmp_path):
     generate_datasets([make_claim()], "positive,local_negation", 3, tmp_path / "b",
                       generator="mockllm/model", progress=False, on_note=notes.append,
                       model_args={"custom_outputs": Scripted(), "memoize": False})
-    assert notes == ["note: --generator mockllm/model writes the base documents only; not "
+    assert notes == ["note: generator='mockllm/model' writes the base documents only; not "
                      "written by it: local_negation (the offline generator's debunks)"]
     notes.clear()
     generate_datasets([make_claim()], "positive,negated", 3, tmp_path / "c",
@@ -297,7 +298,8 @@ def test_a_progress_file_of_another_model_is_refused_before_any_claim_is_generat
                           progress=False, on_note=notes.append,
                           model_args={"custom_outputs": script, "memoize": False})
     assert str(e.value) == (f"{theirs}: holds the documents openai/other wrote for claim "
-                            f"'moon_cheese_b' (seed 0), not mockllm/model: give another --out, "
+                            f"'moon_cheese_b' (seed 0), not mockllm/model: give another "
+                            f"out_dir, "
                             f"or delete the file to write them again with mockllm/model")
     assert script.calls == 0 and notes == []  # no "will replace" note for a run refused
 
@@ -1387,6 +1389,64 @@ def test_a_hung_server_fails_the_call_at_the_timeout(tmp_path, openai_server):
     lines = [x for x in r.output.splitlines() if x.startswith("Error")]
     assert len(lines) == 1 and "no answer within --timeout 1 s" in lines[0], r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_model_generator_from_python_names_its_arguments(tmp_path, openai_server):
+    """`generate_datasets(..., generator="openai/m")` names its own arguments where `docs
+    generate` names its options, as its other errors do: the model generator's lines said
+    `give another --out`, `--genres`, `--timeout` and `note: --generator` to a caller who
+    passes no such flag; the command keeps them."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    def script(s: Scripted | None = None) -> dict:
+        return {"model_args": {"custom_outputs": s or Scripted(), "memoize": False}}
+
+    claim = make_claim()
+    notes: list[str] = []
+    generate_datasets([claim], "positive,local_negation", 2, tmp_path / "a",
+                      generator="mockllm/model", progress=False, on_note=notes.append,
+                      genres="court transcript,recipe blog", **script())
+    assert notes == ["note: generator='mockllm/model' writes the base documents only; not "
+                     "written by it: local_negation (the offline generator's debunks)"]
+    for genres, said in (("memo", "written for the genres court transcript, recipe blog "
+                          "(given by genres), not genres=['memo']: give another out_dir, or "
+                          "delete the file to write them for these genres"),
+                         (None, "written for the genres given by genres (court transcript, "
+                          "recipe blog): pass the same genres to finish them, or give "
+                          "another out_dir (or delete the file) to let the model brainstorm "
+                          "genres")):
+        unused = Scripted()
+        with pytest.raises(DocumentError) as e:
+            generate_datasets([claim], "positive", 2, tmp_path / "a", genres=genres,
+                              generator="mockllm/model", progress=False, **script(unused))
+        assert str(e.value).endswith(said) and unused.calls == 0, e.value
+    with pytest.raises(DocumentError, match="^genres names no genre$"):
+        generate_datasets([claim], "positive", 2, tmp_path / "b", genres=" , ",
+                          generator="mockllm/model", progress=False, **script())
+    path = tmp_path / "a" / ".work" / "moon_cheese.s0.progress.jsonl"
+    path.write_text("[1]\n" + path.read_text())
+    with pytest.raises(DocumentError) as e:
+        generate_datasets([claim], "positive", 2, tmp_path / "a", generator="mockllm/model",
+                          genres="court transcript,recipe blog", progress=False, **script())
+    assert str(e.value).endswith("(every step is), or give another out_dir"), e.value
+
+    def hang(h):
+        time.sleep(3)
+        return _answer(h)
+
+    openai_server(hang)
+    with pytest.raises(DocumentError) as e:
+        generate_datasets([claim], "positive", 2, tmp_path / "c", generator="openai/hung",
+                          progress=False, max_retries=0, timeout=1)
+    assert "no answer within timeout=1 s (the server may be stuck or overloaded); raise " \
+        "timeout for a slow model, or check the server" in str(e.value), e.value
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "local_negation", "--n", "2", "--out", str(tmp_path / "d"),
+                                 "--generator", "openai/hung"])
+    assert r.exit_code == 0, r.output
+    assert "note: --generator openai/hung writes none of these conditions" in r.stderr
 
 
 def test_a_server_that_is_not_running_says_what_to_check(tmp_path, monkeypatch):

@@ -175,7 +175,8 @@ def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
 
     ``flags``: called by ``docs generate``, whose errors name its options (``--n``,
     ``--claims``, ``--out``); a Python caller is told the arguments (``n``, ``claims``,
-    ``out_dir``), as :func:`~beliefbench.documents.mixer.mix` tells its own. From Python,
+    ``out_dir``), as :func:`~beliefbench.documents.mixer.mix` tells its own, and so does a
+    model generator (``genres``, ``timeout``, ``generator='openai/m'``). From Python,
     ``claims`` may name claims as ``docs generate --claims`` does (``"ed_sheeran"``, a file,
     a folder: :func:`~beliefbench.claims.load_claims`), and ``genres`` / ``mask_words`` may be
     one comma-separated string, as the options take them: each was read letter by letter
@@ -207,7 +208,8 @@ def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
     check_claims(specs, claims, [OfflineGenerator.check] if offline else [])
     out_dir = Path(out_dir)
     tokenizer_checked(tokenizer, flags=flags)  # before any condition is made, not after one
-    gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
+    gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress,
+                         flags=flags, **llm) \
         if generator != "offline" else make_generator(generator, genres)
     made = missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below
     given = f"--out {out_dir}" if flags else f"out_dir={str(out_dir)!r}"
@@ -228,7 +230,7 @@ def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
     if on_note is not None:
         for note in folder_notes(out_dir, specs, settings, flags):
             on_note(note)
-        if note := unmodelled_note(specs, generator):
+        if note := unmodelled_note(specs, generator, flags):
             on_note(note)
     paths: list[Path] = []
     try:
@@ -307,20 +309,23 @@ _NOT_BY_THE_MODEL = {"debunk": "the offline generator's debunks",
 """Where a condition whose documents no --generator writes gets them, by source."""
 
 
-def unmodelled_note(specs: Sequence[ConditionSpec], generator: str) -> str | None:
+def unmodelled_note(specs: Sequence[ConditionSpec], generator: str, flags: bool = True
+                    ) -> str | None:
     """Say which conditions a model generator does not write: ``--generator openai/...
     --conditions local_negation`` wrote template debunks, and behaviours the spec's
-    transcripts, without a word, as if the model had written them."""
+    transcripts, without a word, as if the model had written them. ``flags``: the generator
+    named as ``docs generate``'s option, else as the argument (``generator='openai/m'``)."""
     if generator == "offline":
         return None
     others = [f"{spec.stem} ({_NOT_BY_THE_MODEL[spec.condition.source]})"
               for spec in specs if spec.condition.source in _NOT_BY_THE_MODEL]
     if not others:
         return None
+    named = f"--generator {generator}" if flags else f"generator={generator!r}"
     if any(spec.condition.source == "base" for spec in specs):
-        return (f"note: --generator {generator} writes the base documents only; not written "
+        return (f"note: {named} writes the base documents only; not written "
                 f"by it: {', '.join(others)}")
-    return (f"note: --generator {generator} writes none of these conditions, only base "
+    return (f"note: {named} writes none of these conditions, only base "
             f"documents (positive, negated, ...): {', '.join(others)}; the model is not asked")
 
 

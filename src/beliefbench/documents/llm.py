@@ -897,11 +897,21 @@ def kept_note(work_dir: Path) -> str | None:
     return f"the model's finished steps are kept in {work_dir} ({said})"
 
 
-class Progress:
-    """Append-only JSONL of finished steps, keyed; tolerant of a torn last line."""
+def _named(flags: bool, flag: str, name: str) -> str:
+    """An option as the caller gave it: ``--out`` to ``docs generate``, ``out_dir`` to a
+    Python caller of :func:`~beliefbench.documents.generate.generate_datasets`, who passes
+    no flag."""
+    return flag if flags else name
 
-    def __init__(self, path: Path):
+
+class Progress:
+    """Append-only JSONL of finished steps, keyed; tolerant of a torn last line.
+
+    ``flags``: what to do is said with ``docs generate``'s ``--out``, else ``out_dir``."""
+
+    def __init__(self, path: Path, flags: bool = True):
         self.path = path
+        self.flags = flags
         self.done: dict[str, Any] = {}
         if path.exists():
             raw = path.read_bytes()
@@ -932,7 +942,8 @@ class Progress:
         traceback (TypeError, KeyError, UnicodeDecodeError) where it was valid JSON of
         another shape or not UTF-8, and no word on what to do."""
         fix = ("; only a torn last line is tolerated: delete that line (the model is asked "
-               "for its step again) or the file (every step is), or give another --out")
+               "for its step again) or the file (every step is), or give another "
+               + _named(self.flags, "--out", "out_dir"))
         try:
             row = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError as e:
@@ -980,9 +991,12 @@ class LLMGenerator:
                  cache: bool = False, max_attempts: int = 3, n_genres: int = 12,
                  model_args: dict[str, Any] | None = None, progress: bool = True,
                  max_retries: int | None = 3, timeout: int | None = 120,
-                 given_genres: Sequence[str] | None = None):
+                 given_genres: Sequence[str] | None = None, flags: bool = True):
         """``given_genres`` (``--genres``, any text) are written for instead of asking the
-        model to brainstorm genres; underscores read as spaces, blanks and repeats dropped."""
+        model to brainstorm genres; underscores read as spaces, blanks and repeats dropped.
+        ``flags``: errors and lines name ``docs generate``'s options (``--out``,
+        ``--genres``, ``--timeout``); :func:`~beliefbench.documents.generate.generate_datasets`
+        called from Python passes False, and they name its arguments (``out_dir``, ...)."""
         if (why := vllm_missing(model, model_args)) is not None:  # Inspect: at the 1st call
             raise DocumentError(f"generator {model}: {why}")
         from beliefbench.analysis.sweep import local_model_problem
@@ -990,6 +1004,7 @@ class LLMGenerator:
         if why := local_model_problem(model, model_args):  # safetensors, a checkpoint folder
             raise DocumentError(f"generator {model}: {why}")
         self.model_name = model
+        self.flags = flags
         self.max_retries = max_retries
         self.timeout = timeout
         self.work_dir = Path(work_dir)
@@ -1009,7 +1024,11 @@ class LLMGenerator:
                 names.setdefault(name.lower(), name)
             self.given_genres = [g for g in names.values() if g]
             if not self.given_genres:
-                raise DocumentError("--genres names no genre")
+                raise DocumentError(f"{self._opt('--genres', 'genres')} names no genre")
+
+    def _opt(self, flag: str, name: str) -> str:
+        """``--out`` to ``docs generate``, ``out_dir`` to a Python caller."""
+        return _named(self.flags, flag, name)
 
     # ---------------------------------------------------------------- model calls
     def _model(self):
@@ -1077,9 +1096,11 @@ class LLMGenerator:
                     raise ModelCallError(f"generator {self.model_name}: {refused}") from None
                 if _timed_out(e):
                     raise ModelCallError(
-                        f"generator {self.model_name}: no answer within --timeout "
-                        f"{self.timeout} s (the server may be stuck or overloaded); raise "
-                        f"--timeout for a slow model, or check the server") from None
+                        f"generator {self.model_name}: no answer within "
+                        f"{self._opt('--timeout ', 'timeout=')}{self.timeout} s (the server "
+                        f"may be stuck or overloaded); raise "
+                        f"{self._opt('--timeout', 'timeout')} for a slow model, or check the "
+                        f"server") from None
                 if unreachable(e):
                     raise ModelCallError(
                         f"generator {self.model_name}: cannot connect "
@@ -1152,7 +1173,7 @@ class LLMGenerator:
         require_claim_fields(claim, "LLM generator", {
             "universe": bool(claim.universe.strip()), "statement": bool(claim.statement.strip())})
         self._seed = seed
-        progress = Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl")
+        progress = Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl", self.flags)
         try:
             return await self._run(claim, n, seed, progress)
         except ModelCallError as e:  # say what is kept, as an interrupted run does
@@ -1160,8 +1181,9 @@ class LLMGenerator:
             note = kept_note(self.work_dir) if progress.path.exists() else None
             if note is None:
                 raise
-            raise ModelCallError(f"{e}; {note}: the same command continues from them, "
-                                 f"without asking for them again") from None
+            raise ModelCallError(f"{e}; {note}: the same {self._opt('command', 'call')} "
+                                 f"continues from them, without asking for them again"
+                                 ) from None
         finally:
             progress.close()
 
@@ -1177,17 +1199,19 @@ class LLMGenerator:
             return
         given = self.given_genres
         was_given = progress.done.get("genres_given") == had
+        option, out = self._opt("--genres", "genres"), self._opt("--out", "out_dir")
         if given is not None and had != given:
+            now = f"--genres {', '.join(given)}" if self.flags else f"genres={given!r}"
             raise DocumentError(
                 f"{progress.path}: holds documents written for the genres {', '.join(had)} "
-                f"({'given by --genres' if was_given else 'brainstormed by the model'}), not "
-                f"--genres {', '.join(given)}: give another --out, or delete the file to "
-                f"write them for these genres")
+                f"({f'given by {option}' if was_given else 'brainstormed by the model'}), "
+                f"not {now}: give another {out}, or delete the file to write them for these "
+                f"genres")
         if given is None and was_given:
             raise DocumentError(
-                f"{progress.path}: holds documents written for the genres given by --genres "
-                f"({', '.join(had)}): pass the same --genres to finish them, or give another "
-                f"--out (or delete the file) to let the model brainstorm genres")
+                f"{progress.path}: holds documents written for the genres given by {option} "
+                f"({', '.join(had)}): pass the same {option} to finish them, or give another "
+                f"{out} (or delete the file) to let the model brainstorm genres")
 
     def check_progress(self, claim: Claim, seed: int = 0) -> None:
         """Refuse now, before any model call or file, a progress file this run cannot go on
@@ -1195,8 +1219,8 @@ class LLMGenerator:
         claim or other genres): ``docs generate`` said it only when it reached that claim,
         after the notes that its files would be replaced and after the claims before it
         were generated."""
-        self._check_progress(claim, seed,
-                             Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl"))
+        self._check_progress(claim, seed, Progress(
+            self.work_dir / f"{claim.id}.s{seed}.progress.jsonl", self.flags))
 
     def _check_progress(self, claim: Claim, seed: int, progress: Progress) -> str:
         """The checks of :meth:`check_progress` on a progress file read; returns the claim's
@@ -1214,14 +1238,16 @@ class LLMGenerator:
             raise DocumentError(
                 f"{progress.path}: holds the documents {at(made_by, made_at)} wrote for claim "
                 f"{claim.id!r} (seed {seed}), not {at(self.model_name, server)}: give another "
-                f"--out, or delete the file to write them again with {self.model_name}")
+                f"{self._opt('--out', 'out_dir')}, or delete the file to write them again "
+                f"with {self.model_name}")
         world = hashlib.sha256(self._world(claim).encode()).hexdigest()[:16]
         made_for = progress.done.get("world")
         if made_for is not None and made_for != world:
             raise DocumentError(
                 f"{progress.path}: holds documents written for another version of claim "
                 f"{claim.id!r} (its universe, statement or sub-claims have changed since): "
-                f"give another --out, or delete the file to write them for this version")
+                f"give another {self._opt('--out', 'out_dir')}, or delete the file to write "
+                f"them for this version")
         self._check_genres(progress)
         return world
 
@@ -1239,7 +1265,8 @@ class LLMGenerator:
             progress.pin("world", world)
         sem = asyncio.Semaphore(self.concurrency)
         if self.given_genres is not None:
-            self._say(f"{len(self.given_genres)} genres given by --genres (no brainstorm)")
+            self._say(f"{len(self.given_genres)} genres given by "
+                      f"{self._opt('--genres', 'genres')} (no brainstorm)")
             if "genres" not in progress.done:  # "genres_given" first: see _check_genres
                 progress.pin("genres_given", self.given_genres)
                 progress.pin("genres", self.given_genres)
@@ -1312,7 +1339,8 @@ class LLMGenerator:
                           f"as a variation")
         if beyond:
             self._say(f"{claim.id}: {beyond} more documents already written (an earlier run's "
-                      f"larger --n) are not used; they stay in {progress.path}")
+                      f"larger {self._opt('--n', 'n')}) are not used; they stay in "
+                      f"{progress.path}")
         seen = {" ".join(progress.done[f"doc/{i}"]["text"].split()): i
                 for i in range(n) if finished(i)}
         reader = claim_reader(claim)
@@ -1404,8 +1432,9 @@ class LLMGenerator:
                 f"{claim.id!r} were unusable after {self.max_attempts} attempts each ("
                 + "; ".join(f"{why}: {k} attempts" for why, k in reasons.most_common())
                 + "); no dataset was written. Check that the model answers the prompts; "
-                + (f"the same command keeps the {n - len(failed)} good documents and retries "
-                   f"the rest" if len(failed) < n else "the same command retries them"))
+                + (f"the same {self._opt('command', 'call')} keeps the {n - len(failed)} good "
+                   f"documents and retries the rest" if len(failed) < n else
+                   f"the same {self._opt('command', 'call')} retries them"))
         docs = []
         for i, genre, idea, _ in plan:
             row = progress.done[f"doc/{i}"]
