@@ -712,9 +712,8 @@ def test_ranges_and_signs_in_text_replies(reply, value):
     ("", r"^questions: empty value"),
     ([], r"^questions: empty value"),
     (" , ", r"^questions: no question set named in ' , '"),
-    # YAML's number for an unquoted name: said so, with the quoting (not "expected a name")
-    (123, r"^questions: 123 is a number, not a name: .* quote the name: "
-          r"-T questions=\"'010'\""),
+    # a number where a name belongs (from Python: no YAML, no -T quoting)
+    (123, r"^questions: 123 is a number, not a name; give each name as text"),
 ])
 def test_an_empty_or_mistyped_question_selection_is_refused_not_default(questions, message):
     with pytest.raises(ValueError, match=message):

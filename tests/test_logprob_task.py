@@ -432,8 +432,8 @@ def test_a_part_or_kind_named_twice_is_recorded_once(claim_file):
     ({"top_logprobs": True}, r"^top_logprobs: expected a whole number"),  # not read as 1
     ({"top_logprobs": 0}, r"^top_logprobs: expected a whole number of at least 1, got 0$"),
     ({"prompt_logprobs": "maybe"}, r"^prompt_logprobs: expected true or false, got 'maybe'$"),
-    # YAML's number for an unquoted name: said so, with the quoting (not "expected a name")
-    ({"parts": 5}, r"^parts: 5 is a number, not a name: Inspect reads a -T value as YAML"),
+    # a number where a name belongs (from Python: no YAML, no -T quoting)
+    ({"parts": 5}, r"^parts: 5 is a number, not a name; give each name as text"),
     ({"parts": None}, r"^parts: empty value"),
     ({"kinds": ","}, r"^kinds: empty value"),
     ({"claims": None}, r"^claims: empty value"),

@@ -146,8 +146,8 @@ def test_a_mistyped_task_argument_is_named_with_the_tasks_parameters(tmp_path):
                                                       ROOT / "tasks" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        with pytest.raises(ValueError, match=rf"-T colour: not a parameter of the {name} "
-                                             r"task; its parameters: \w+"):
+        with pytest.raises(ValueError, match=rf"{name}\(colour=...\): not a parameter of "
+                                             rf"the {name} task; its parameters: \w+"):
             getattr(module, name)(colour="red")
     assert not list(tmp_path.iterdir())  # refused before any log was started
     with pytest.raises(ValueError, match=r"^audit_dir: required: the folder `beliefbench "
@@ -169,8 +169,9 @@ def test_a_registered_task_refuses_a_mistyped_argument(tmp_path, task_name, key)
     import beliefbench._registry  # noqa: F401  (what the entry point imports)
 
     args = {key: "1"} | ({"audit_dir": str(tmp_path)} if "audit_verify" in task_name else {})
-    with pytest.raises(ValueError, match=rf"^-T {key}: not a parameter of the "
-                                         rf"{task_name.split('/')[1]} task"):
+    name = task_name.split('/')[1]
+    with pytest.raises(ValueError, match=rf"^{name}\({key}=...\): not a parameter of the "
+                                         rf"{name} task"):
         inspect_eval(task_name, model="beliefbench/believer", task_args=args,
                      log_dir=str(tmp_path / "logs"), display="none")
     assert not (tmp_path / "logs").exists()

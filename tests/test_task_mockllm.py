@@ -435,16 +435,40 @@ def test_bad_task_parameters_are_named(fixture_claim, params, message):
                            "parameter)"),
 ])
 def test_an_inspect_option_given_as_a_task_argument_says_where_it_belongs(
-        fixture_claim, key, value, said):
+        fixture_claim, key, value, said, monkeypatch):
     """``-T do_sample=false`` (the README's -M) read "did you mean samples?", ``-T
     judge_model=...`` "did you mean judge_sees?", and ``-T epochs=2`` gave no hint: each
     names the option of ``inspect eval`` it belongs to instead."""
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py"])
     with pytest.raises(ValueError) as e:
         belief(claims=str(fixture_claim), **{key: value})
     message = str(e.value)
     assert message.startswith(f"-T {key}: not a parameter of the belief task {said}; its "
                               f"parameters: claims, families, samples,"), message
     assert "did you mean" not in message  # samples? judge_sees? max_tokens? all misleading
+
+
+@pytest.mark.parametrize("key, value, said", [
+    ("sample", 1, "(did you mean samples?)"),
+    ("epochs", 2, "(epochs is an argument of Inspect's eval(..., epochs=...), not of the "
+                  "task; the task's own is samples=N (responses per question), which epochs "
+                  "replaces)"),
+    ("do_sample", False, "(do_sample is a model argument: eval(..., model_args={'do_sample': "
+                         "False}), not a task argument)"),
+    ("grader", "openai/gpt-4.1-mini", "(the judge is a model role: eval(..., "
+                                      "model_roles={'grader': <model>}), not a task "
+                                      "argument)"),
+])
+def test_a_python_callers_unknown_keyword_is_named_as_a_keyword(fixture_claim, key, value,
+                                                                said):
+    """``belief(sample=1)`` from Python was told ``-T sample: ...`` and ``belief(epochs=2)``
+    to use ``--epochs N``: options of a command line the caller never used."""
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim), **{key: value})
+    message = str(e.value)
+    assert message.startswith(f"belief({key}=...): not a parameter of the belief task {said}; "
+                              f"its parameters: claims, families, samples,"), message
+    assert "-T" not in message and "--" not in message
 
 
 def test_a_task_argument_given_twice_is_refused_not_the_last_kept(fixture_claim, tmp_path,
@@ -751,6 +775,58 @@ def test_a_label_inspect_would_record_as_another_number_is_refused(fixture_claim
     belief(claims=str(fixture_claim))
 
 
+def test_a_label_yaml_reads_as_true_false_or_nothing_is_refused(fixture_claim, monkeypatch):
+    """``--metadata condition=no`` was recorded as the boolean False (YAML), reported as the
+    condition ``False`` and pooled with ``off``'s runs, only warned of by the report; a blank
+    ``condition=`` (an unset variable) left the run unlabelled without a word. Refused before
+    the eval, with the quoting that keeps the text; the quoted label is taken."""
+    from inspect_ai._util.config import parse_cli_args
+
+    assert parse_cli_args(("a=no", "b=off", "c=", "d=~")) == {"a": False, "b": False,
+                                                               "c": None, "d": None}
+
+    def build(*items: str) -> None:
+        monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T",
+                                          f"claims={fixture_claim}",
+                                          *[a for i in items for a in ("--metadata", i)]])
+        belief(claims=str(fixture_claim))
+
+    def refused(item: str) -> str:
+        with pytest.raises(ValueError) as e:
+            build(item)
+        return str(e.value)
+
+    start = "Inspect reads --metadata values as YAML, where "
+    assert refused("condition=no") == (
+        f"--metadata condition=no: {start}no is the boolean False (yes, no, on, off, true and "
+        "false all read as true or false, so two labels can be reported as one): the log "
+        "would record condition as False, not the text no; to keep the label as typed, quote "
+        "it: --metadata 'condition=\"no\"'")
+    assert refused("checkpoint=On").startswith(f"--metadata checkpoint=On: {start}On is the "
+                                               "boolean True (")
+    assert refused("condition=~").startswith(f"--metadata condition=~: {start}~ is no value, "
+                                             "so the run would be reported unlabelled: the "
+                                             "log would record condition as None, not the "
+                                             "text ~; to keep")
+    assert refused("condition=") == (
+        "--metadata condition=: no value (an unset shell variable?): the log would record no "
+        "condition, and the run would be reported unlabelled; give condition=VALUE, or leave "
+        "it out")
+    assert refused("step=yes") == (
+        f"--metadata step=yes: {start}yes is the boolean True, not a step: give the "
+        "checkpoint's training step as a whole number (step=625), or leave it out")
+    monkeypatch.setenv("INSPECT_EVAL_METADATA", "condition=off")
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py"])
+    with pytest.raises(ValueError) as e:
+        belief(claims=str(fixture_claim))
+    assert str(e.value).endswith("quote it in INSPECT_EVAL_METADATA: condition=\"off\""), \
+        str(e.value)
+    monkeypatch.delenv("INSPECT_EVAL_METADATA")
+    # quoted, the text is what Inspect records, and the task goes on
+    assert parse_cli_args(('condition="no"',)) == {"condition": "no"}
+    build('condition="no"', 'checkpoint="off"', "condition_note=no")
+
+
 def test_a_label_yaml_reads_as_a_number_printed_otherwise_is_refused(fixture_claim,
                                                                       monkeypatch):
     """The rule is not octal alone: any label whose text YAML reads as a number printed
@@ -960,14 +1036,33 @@ def test_bad_files_are_named(fixture_claim, tmp_path):
     ({"claims": True}, r"^claims: True is a true/false value, not a name: .* yes, no, on, off"),
     ({"claims": {"a": 1}}, r"^claims: expected a name or a list of names"),
 ])
-def test_empty_or_mistyped_selections_are_named(fixture_claim, params, message):
+def test_empty_or_mistyped_selections_are_named(fixture_claim, params, message, monkeypatch):
+    """As ``inspect eval`` reads them (YAML): a number or true/false is an unquoted name."""
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py"])
     with pytest.raises(ValueError, match=message):
         belief(**{"claims": str(fixture_claim), **params})
 
 
-def test_a_number_in_a_claim_list_is_refused_not_read_as_its_digits(fixture_claim):
+@pytest.mark.parametrize("params, message", [
+    ({"claims": 5}, r"^claims: 5 is a number, not a name; give each name as text \(a str\) "
+                    r"or a pathlib.Path$"),
+    ({"families": True}, r"^families: True is a true/false value, not a name; give each name "
+                         r"as text"),
+    ({"claims": [8]}, r"^claims: item 1 of the list \(8\) is a number, not a name; give "),
+])
+def test_a_python_callers_mistyped_selection_is_no_yaml(fixture_claim, params, message):
+    """From Python no YAML read the value: the message spoke of -T quoting the caller never
+    typed (``families: True ... quote the name: -T families="'010'"``)."""
+    with pytest.raises(ValueError, match=message) as e:
+        belief(**{"claims": str(fixture_claim), **params})
+    assert "-T" not in str(e.value) and "YAML" not in str(e.value)
+
+
+def test_a_number_in_a_claim_list_is_refused_not_read_as_its_digits(fixture_claim,
+                                                                    monkeypatch):
     """``-T claims=[010,glass_bridge]`` is YAML's [8, 'glass_bridge']: the 8 was turned into
     the text '8', a claim the user never named (or, worse, another one of that name)."""
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py"])
     with pytest.raises(ValueError, match=r"^claims: item 1 of the list \(8\) is a number, "
                                          r"not a name: .* quote each such name \('010'\)$"):
         belief(claims=[8, str(fixture_claim)])
@@ -1234,7 +1329,7 @@ def test_a_file_named_like_a_built_in_context_is_never_read_silently(fixture_cla
     ({"context_role": None, "context": "statement"},
      r"^context_role: unknown value None; valid: \['user', 'system'\]$"),
     ({"context_role": "system"},
-     r"^context_role: 'system' without a context does nothing; give -T context=FILE \(or "
+     r"^context_role: 'system' without a context does nothing; give context=FILE \(or "
      r"one of \['statement', 'universe'\]\), or leave context_role out$"),
 ])
 def test_bad_context_role_is_refused(fixture_claim, params, message):

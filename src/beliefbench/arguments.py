@@ -201,12 +201,17 @@ def _yaml_typed(name: str, value: Any) -> str | None:
     number 8, which no text can be recovered from (``8``, ``010``, ``0o10`` and ``0x8`` all
     read as 8), so the value is refused with the quoting that keeps the name as typed, never
     turned to text (``'8'`` names another claim, or none, and said so of a name never typed).
-    An item of a list counts too: ``-T claims=[010,dentist]`` read ``'8'`` before."""
+    An item of a list counts too: ``-T claims=[010,dentist]`` read ``'8'`` before. From
+    Python (no command line) the value is just of the wrong type, said so, with no -T."""
     listed = isinstance(value, list | tuple)
     for i, item in enumerate(value if listed else [value]):
         kind = _yaml_kind(item)
         if kind is None:
             continue
+        if running_program() is None:  # a Python caller's value: no YAML read it
+            what = f"item {i + 1} of the list ({item!r})" if listed else f"{item!r}"
+            return (f"{name}: {what} is {kind}, not a name; give each name as text (a str) "
+                    "or a pathlib.Path")
         typed = _typed_on_command_line(name, value)
         if listed:
             what, quote = f"item {i + 1} of the list ({item!r})", "quote each such name ('010')"
@@ -475,10 +480,15 @@ def _check_labels_read_as_typed() -> None:
     The rule: a label whose text YAML reads as a number printed otherwise than the text
     (``0x10``, ``1:30``, ``0_10``, ``1.10``) is refused, as the log's number cannot be read
     back as what was typed; a step typed as that same whole number (``+625``, ``1_000``) is
-    the step typed. Refused before anything runs."""
+    the step typed. Likewise a label YAML reads as true/false (``condition=no`` was recorded
+    ``False``, reported as the condition ``False`` beside ``off``'s, one row) or as no value
+    (``condition=`` of an unset variable, ``null``, ``~``: the run went unlabelled). Refused
+    before anything runs."""
     for named, variable, key, raw, value in metadata_items(("step", "condition",
                                                             "checkpoint")):
         typed = raw.strip()
+        if isinstance(value, bool) or value is None:
+            _refuse_label_not_text(named, variable, key, typed, value)
         # text YAML cannot read is kept as text (a str): no number, nothing to refuse
         if isinstance(value, bool) or not isinstance(value, int | float) or str(value) == typed:
             continue
@@ -508,6 +518,31 @@ def _check_labels_read_as_typed() -> None:
             "to keep the label as typed, quote it"
             + (f" in {METADATA_VARIABLE}: {quoted}" if variable
                else f": --metadata {shlex.quote(quoted)}"))
+
+
+def _refuse_label_not_text(named: str, variable: bool, key: str, typed: str,
+                           value: bool | None) -> None:
+    """Refuse a run label that YAML reads as true/false (``no``, ``off``, ``yes``) or as no
+    value (blank, ``null``, ``~``), saying what the log would record and how to keep it."""
+    if not typed:  # condition=$COND of an unset variable
+        raise TaskArgumentError(
+            f"{named}: no value (an unset shell variable?): the log would record no {key}, "
+            f"and the run would be reported unlabelled; give {key}=VALUE, or leave it out")
+    if key == "step":
+        raise TaskArgumentError(
+            f"{named}: Inspect reads --metadata values as YAML, where {typed} is "
+            f"{'no value' if value is None else f'the boolean {value}'}, not a step: give "
+            f"the checkpoint's training step as a whole number (step=625), or leave it out")
+    read = ("no value, so the run would be reported unlabelled" if value is None else
+            f"the boolean {value} (yes, no, on, off, true and false all read as true or "
+            f"false, so two labels can be reported as one)")
+    quoted = f"{key}={chr(34)}{typed}{chr(34)}"
+    raise TaskArgumentError(
+        f"{named}: Inspect reads --metadata values as YAML, where {typed} is {read}: the "
+        f"log would record {key} as {value}, not the text {typed}; to keep the label as "
+        "typed, quote it"
+        + (f" in {METADATA_VARIABLE}: {quoted}" if variable
+           else f": --metadata {shlex.quote(quoted)}"))
 
 
 TASK_ARGS_VARIABLE = "INSPECT_EVAL_TASK_ARGS"

@@ -28,6 +28,7 @@ from beliefbench.arguments import (
     check_selection,
     check_text_file,
     check_whole,
+    running_program,
 )
 from beliefbench.claims import (
     JUDGED_FAMILIES,
@@ -200,8 +201,9 @@ def belief(
                                 f"context= or an unset shell variable also reads as None)")
     context_role = check_choice("context_role", context_role, CONTEXT_ROLES)
     if context_role != "user" and context == NO_CONTEXT:
+        given = "-T context=FILE" if running_program() else "context=FILE"
         raise TaskArgumentError(f"context_role: {context_role!r} without a context does "
-                                f"nothing; give -T context=FILE (or one of "
+                                f"nothing; give {given} (or one of "
                                 f"{list(BUILTIN_CONTEXTS)}), or leave context_role out")
     builtin = context if isinstance(context, str) and context in BUILTIN_CONTEXTS else None
     # recorded as None: no context; a path as its text (the log's metadata is JSON), one

@@ -50,11 +50,13 @@ def task_parameters(name: str) -> list[str]:
 
 
 def check_task_args(name: str, args: Mapping[str, Any],
-                    builder: Callable[..., Task] | None = None) -> None:
+                    builder: Callable[..., Task] | None = None, python: bool = False) -> None:
     """A mistyped ``-T`` key as one error (a ValueError) naming it and the task's
     parameters, before any eval starts (the task function would raise a TypeError in the
     middle of a command). An input error, so Inspect prints its line, not a traceback.
-    ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
+    ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`.
+    ``python``: the arguments are a Python caller's keywords, named so (``belief(sample=...)``,
+    ``eval(..., epochs=N)``), not as the ``-T`` options a Python caller never typed."""
     # local, no cycle: arguments loaded after Inspect makes InputError a PrerequisiteError
     from beliefbench.arguments import TaskArgumentError, check_given_once
 
@@ -62,12 +64,14 @@ def check_task_args(name: str, args: Mapping[str, Any],
     check_given_once(valid)
     unknown = [key for key in args if key not in valid]
     if unknown:
-        elsewhere = [_elsewhere(key, valid) for key in unknown if key in NOT_TASK_ARGS]
+        elsewhere = [_elsewhere(key, valid, python) for key in unknown if key in NOT_TASK_ARGS]
         close = [m for key in unknown if key not in NOT_TASK_ARGS
                  for m in difflib.get_close_matches(key, valid, 1)]
         hint = "".join([f" (did you mean {', '.join(close)}?)" if close else "",
                         *(f" ({e})" for e in elsewhere)])
-        raise TaskArgumentError(f"-T {', '.join(unknown)}: not a parameter of the {name} "
+        given = (f"{name}({', '.join(f'{key}=...' for key in unknown)})" if python
+                 else f"-T {', '.join(unknown)}")
+        raise TaskArgumentError(f"{given}: not a parameter of the {name} "
                                 f"task{hint}; its parameters: {', '.join(valid)}")
 
 
@@ -90,12 +94,31 @@ said so, in place of a close parameter's name (``-T do_sample=false`` read "did 
 samples?", ``-T judge_model=...`` "did you mean judge_sees?")."""
 
 
-def _elsewhere(key: str, valid: Sequence[str]) -> str:
+_PY_ROLE = ("the judge is a model role: eval(..., model_roles={'grader': <model>}), not a "
+            "task argument")
+PY_NOT_TASK_ARGS: dict[str, str] = {
+    **{key: f"{key} is an argument of Inspect's eval(..., {key}=...), not of the task"
+       for key in ("epochs", "limit", "seed", "max_connections", "log_dir")},
+    **{key: _PY_ROLE for key in ("grader", "judge_model", "grader_model", "model_role",
+                                 "model_roles")},
+    "model": "the model under test is eval(..., model=<model>), not a task argument",
+    "do_sample": "do_sample is a model argument: eval(..., model_args={'do_sample': False}), "
+                 "not a task argument",
+    "model_path": "model_path is a model argument: eval(..., model_args={'model_path': ...}), "
+                  "not a task argument",
+}
+""":data:`NOT_TASK_ARGS` as a Python caller of the task function gives them: where each
+belongs in Inspect's ``eval()``."""
+
+
+def _elsewhere(key: str, valid: Sequence[str], python: bool = False) -> str:
     """Where ``key`` (one of :data:`NOT_TASK_ARGS`) belongs, and the task's own parameter
-    for what it likely meant (``epochs``: ``samples``)."""
-    said = NOT_TASK_ARGS[key]
+    for what it likely meant (``epochs``: ``samples``); ``python``: in Inspect's ``eval()``."""
+    said = (PY_NOT_TASK_ARGS if python else NOT_TASK_ARGS)[key]
     if key == "epochs" and "samples" in valid:
-        said += "; the task's own is -T samples=N (responses per question), which --epochs replaces"
+        said += ("; the task's own is samples=N (responses per question), which epochs "
+                 "replaces" if python else "; the task's own is -T samples=N (responses per "
+                 "question), which --epochs replaces")
     return said
 
 
@@ -134,8 +157,11 @@ def plain_args(registered: Callable[..., Task]) -> Callable[..., Task]:
 def refuse_unknown(name: str, builder: Callable[..., Task], unknown: Mapping[str, Any]) -> None:
     """The registered tasks end their signature with ``**unknown`` so that Inspect hands a
     mistyped ``-T`` key to them: otherwise ``inspect eval beliefbench/belief -T sample=3``
-    only logs "param 'sample' not used" and runs the defaults, a result that looks real."""
-    check_task_args(name, unknown, builder)
+    only logs "param 'sample' not used" and runs the defaults, a result that looks real.
+    Named as ``-T`` under a command line, as a keyword from Python (``belief(sample=...)``)."""
+    from beliefbench.arguments import running_program
+
+    check_task_args(name, unknown, builder, python=running_program() is None)
 
 
 def refuse_sampling_at_zero(gen: GenerateConfig, builder: Callable[..., Task]) -> None:
