@@ -389,3 +389,17 @@ def test_a_file_that_is_no_mapping_says_what_it_holds_in_words(tmp_path):
         f"{rows}: field (top level): expected a mapping, got a table (CSV/TSV), which YAML "
         f"reads as one text; {one}",
         "4 bad claim file(s)"], result.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["validate", "ed_sheeran,,dentist"], "'ed_sheeran,,dentist': item 2 of 3 is empty"),
+    (["validate", "ed_sheeran", ",dentist"], "',dentist': item 1 of 2 is empty"),
+    (["list", "ed_sheeran,dentist,"], "'ed_sheeran,dentist,': item 3 of 3 is empty"),
+])
+def test_a_blank_item_in_a_claim_selection_is_refused_not_dropped(args, said):
+    """``claims validate ed_sheeran,,dentist`` checked two claims and said nothing of the
+    third lost between the commas; refused, exit 2, one line (no traceback)."""
+    r = invoke(*args)
+    assert r.exit_code == 2, r.output
+    assert r.output.strip().splitlines() == [
+        f"Error: claims: {said} (a comma too many, or a name left out?)"], r.output

@@ -141,3 +141,29 @@ def test_shell_completion_reads_past_an_option_with_no_value() -> None:
     complete = ShellComplete(cli, {}, "beliefbench", "_BELIEFBENCH_COMPLETE")
     assert [c.value for c in complete.get_completions(["gate", "--baseline", "--candidate"],
                                                       "--js")] == ["--json"]
+
+
+@pytest.mark.parametrize("args, opt, value, problem", [
+    ("docs generate --claims ed_sheeran --conditions positive,,negated --n 2 --out {tmp}/d",
+     "--conditions", "positive,,negated", "item 2 of 3 is empty"),
+    ("docs generate --conditions behaviours --behaviours deception, --n 2 --out {tmp}/d",
+     "--behaviours", "deception,", "item 2 of 2 is empty"),
+    ("docs generate --claims ed_sheeran --conditions positive --genres ,news --n 2 "
+     "--out {tmp}/d", "--genres", ",news", "item 1 of 2 is empty"),
+    ("docs generate --claims ed_sheeran --conditions positive --mask-words Ed,,9.79 --n 2 "
+     "--out {tmp}/d", "--mask-words", "Ed,,9.79", "item 2 of 3 is empty"),
+    ("internals margins --model {tmp} --kinds main,,neighbour", "--kinds", "main,,neighbour",
+     "item 2 of 3 is empty"),
+    ("internals lens --model {tmp} --kinds main,", "--kinds", "main,", "item 2 of 2 is empty"),
+    ("internals trajectory --manifest {tmp} --parts margins,,probe", "--parts",
+     "margins,,probe", "item 2 of 3 is empty"),
+])
+def test_a_name_list_option_refuses_a_blank_item(tmp_path, args, opt, value, problem):
+    """``--conditions positive,,negated`` made positive and negated documents, the condition
+    lost to a typo dropped without a word (``--kinds main,`` alike); refused as ``--layers``
+    and ``--scales`` refuse theirs, before anything is read or written."""
+    r = CliRunner().invoke(cli, args.format(tmp=tmp_path).split())
+    assert r.exit_code == 2, r.output
+    assert f"Error: Invalid value for '{opt}': '{value}': {problem} (a comma too many, or a " \
+        f"name left out?)" in r.output, r.output
+    assert not (tmp_path / "d").exists()

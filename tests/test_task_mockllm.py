@@ -1044,6 +1044,23 @@ def test_empty_or_mistyped_selections_are_named(fixture_claim, params, message, 
 
 
 @pytest.mark.parametrize("params, message", [
+    ({"claims": "ed_sheeran,,dentist"}, "claims: 'ed_sheeran,,dentist': item 2 of 3 is empty"),
+    # Inspect's reading of -T claims=ed_sheeran,,dentist
+    ({"claims": ["ed_sheeran", "", "dentist"]}, "claims: 'ed_sheeran,,dentist': item 2 of 3"),
+    ({"families": "binary,"}, "families: 'binary,': item 2 of 2 is empty"),
+    ({"families": ["binary", " "]}, "families: 'binary, ': item 2 of 2 is empty"),
+])
+def test_a_blank_item_in_a_selection_is_refused_not_dropped(params, message):
+    """``-T claims=ed_sheeran,,dentist`` measured two claims, the one lost to a typo between
+    the commas dropped without a word (``families=binary,`` alike); refused as ``--layers``
+    and ``--scales`` refuse theirs."""
+    with pytest.raises(ValueError) as e:
+        belief(**{"claims": "ed_sheeran", **params})
+    assert str(e.value).startswith(message), str(e.value)
+    assert str(e.value).endswith("(a comma too many, or a name left out?)")
+
+
+@pytest.mark.parametrize("params, message", [
     ({"claims": 5}, r"^claims: 5 is a number, not a name; give each name as text \(a str\) "
                     r"or a pathlib.Path$"),
     ({"families": True}, r"^families: True is a true/false value, not a name; give each name "

@@ -155,6 +155,7 @@ def check_selection(name: str, value: Any, default: str | None = None) -> str | 
         raise TaskArgumentError(f"{name}: empty value ({value!r}); give names, a list or "
                                 f"comma-separated{instead} ({why})")
     if isinstance(value, str):
+        _refuse_empty_items(name, value)
         return value
     if isinstance(value, os.PathLike):
         return os.fspath(value)
@@ -163,9 +164,43 @@ def check_selection(name: str, value: Any, default: str | None = None) -> str | 
         raise TaskArgumentError(typed)
     if isinstance(value, list | tuple) and all(isinstance(v, str | os.PathLike)
                                                for v in value):
+        _refuse_empty_items(name, value)
         return [os.fspath(v) for v in value]
     raise TaskArgumentError(f"{name}: expected a name or a list of names, got "
                             f"{value!r}")
+
+
+def empty_items(items: Sequence[str]) -> str | None:
+    """The problem of a list of names some of which are blank (``a,,b``, ``a,b,``: a name
+    lost to a typo, which was dropped without a word), or None; all blank is the caller's
+    "empty value". Worded as ``--layers`` / ``--scales`` refuse theirs."""
+    empty = [str(i) for i, item in enumerate(items, 1) if not item.strip()]
+    if not empty or len(empty) == len(items):
+        return None
+    many = len(empty) > 1
+    return (f"item{'s' if many else ''} {', '.join(empty)} of {len(items)} "
+            f"{'are' if many else 'is'} empty (a comma too many, or a name left out?)")
+
+
+def _refuse_empty_items(name: str, value: str | Sequence[str | os.PathLike[str]]) -> None:
+    """Refuse a selection with a blank item: ``-T claims=a,,b`` (Inspect's ``['a', '',
+    'b']``) or ``families="binary,"``; the problem names the items as one comma list. A
+    ``pathlib.Path``, or an existing path with a comma in it, is one item."""
+    parts = [piece for part in ([value] if isinstance(value, str) else value)
+             for piece in ([os.fspath(part)] if isinstance(part, os.PathLike)
+                           else part.split(",") if "," in part and not _path_exists(part)
+                           else [part])]
+    problem = empty_items(parts)
+    if problem:
+        raise TaskArgumentError(f"{name}: {','.join(parts)!r}: {problem}")
+
+
+def _path_exists(text: str) -> bool:
+    """Whether ``text`` names an existing file or folder (a path with a comma is one name)."""
+    try:
+        return user_path(text.strip()).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def check_names(name: str, value: Any, valid: Sequence[str]) -> list[str]:

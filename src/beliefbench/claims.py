@@ -1245,14 +1245,18 @@ def load_claims(selection: Selection = "all",
 
 def selection_items(selection: Selection = "all") -> list[str]:
     """The items of a claim selection: a comma-separated string or a list (whose items may
-    themselves be comma-separated, as on a command line), blanks dropped. An item that is an
-    existing file or directory is kept whole: a path with a comma in it (given in a
+    themselves be comma-separated, as on a command line), a blank one (an empty argument)
+    dropped. An item that is an existing file or directory is kept whole: a path with a
+    comma in it (given in a
     ``--task-config`` file, where the README sends such paths) is never split, nor is a
-    ``pathlib.Path`` (one path, whether it exists or not)."""
+    ``pathlib.Path`` (one path, whether it exists or not). A blank item beside others
+    (``a,,b``, ``a,b,``) is refused, a ClaimSpecError naming it."""
     if selection is None:
         selection = "all"
     if isinstance(selection, str | os.PathLike):  # a Path is no sequence of names
         selection = [selection]
+    from beliefbench.arguments import empty_items
+
     items: list[str] = []
     for part in selection:
         if isinstance(part, os.PathLike):
@@ -1262,8 +1266,13 @@ def selection_items(selection: Selection = "all") -> list[str]:
         whole = part.strip()
         if "," in whole and _exists(whole):
             items.append(whole)
-        else:
-            items += [item.strip() for item in part.split(",") if item.strip()]
+            continue
+        # "a,,b" read a and b without a word of the claim lost between (a blank part alone,
+        # `claims validate "$UNSET"`, is its caller's to name)
+        problem = empty_items(part.split(","))
+        if problem:
+            raise ClaimSpecError(f"claims: {whole!r}: {problem}")
+        items += [item.strip() for item in part.split(",") if item.strip()]
     return items
 
 

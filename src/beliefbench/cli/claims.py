@@ -76,11 +76,14 @@ def validate(paths: tuple[str, ...]) -> None:
     """
     failures = unnamed = 0
     origin: dict[str, Path] = {}
+    try:
+        items = selection_items(paths)  # `a,,b`: refused, never read as a and b
+    except ClaimSpecError as e:
+        raise BadInput(str(e)) from None
     for note in (unsearched_path_note(paths), unread_subfolders_note(paths),
                  unread_json_note(paths)):
         if note:
             click.echo(f"warning: {note}", err=True)
-    items = selection_items(paths)
     if not items:  # `claims validate "$UNSET"`: refused as every other command refuses it
         raise BadInput("claims: the selection is empty")
     for at, arg in enumerate(paths, 1):  # `claims validate "$UNSET" x.yaml`: never unsaid
@@ -151,6 +154,10 @@ def list_claims(selection: str | None) -> None:
     With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
+        try:
+            selection_items(selection)  # `a,,b`: refused before any note on its items
+        except ClaimSpecError as e:
+            raise BadInput(str(e)) from None
         for note in (unsearched_path_note(selection), unread_subfolders_note(selection),
                      unread_json_note(selection)):
             if note:

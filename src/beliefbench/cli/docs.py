@@ -22,7 +22,7 @@ from beliefbench.claims import (
 from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.given_once import given_once, lists_given_once
-from beliefbench.cli.option_values import Group
+from beliefbench.cli.option_values import Group, no_blank_items
 from beliefbench.cli.paths import DataPath, OutFile, UserPath
 from beliefbench.cli.shares import Share
 from beliefbench.documents.base import ClaimFieldError, DocumentError, NameListError
@@ -109,6 +109,7 @@ def _check_tokenizer(ctx: click.Context, param: click.Parameter,
 def _split_words(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """--mask-words as given; one that names nothing (``--mask-words "$WORDS"`` with the
     variable unset, or ``,``) is a usage error: it trained a masked-word run unmasked."""
+    no_blank_items(ctx, param, value)  # "Ed Sheeran,,9.79": a word lost, never masked
     if value is not None and not [w for w in value.split(",") if w.strip()]:
         raise click.BadParameter(
             f"names no word ({value!r}: an unset \"$VARIABLE\"?); give the words to mask, "
@@ -123,6 +124,7 @@ def _split_genres(ctx: click.Context, param: click.Parameter,
     silently the default genres."""
     if value is None:
         return None
+    no_blank_items(ctx, param, value)
     genres = [g.strip() for g in value.split(",") if g.strip()]
     if not genres:
         raise click.BadParameter("names no genre", ctx=ctx, param=param)
@@ -205,11 +207,11 @@ def docs() -> None:
 @click.option("--claims", "claims_sel", default=None,
               help="Claim ids, files or directories (comma-separated), or 'all'. Needed by "
                    "every condition but behaviours.")
-@click.option("--conditions", required=True,
+@click.option("--conditions", required=True, callback=no_blank_items,
               help=f"Comma-separated conditions ({', '.join(CONDITIONS)}), or 'all' (every "
                    "one). Qualifiers take :prefix_suffix or :repeated (fiction:repeated); "
                    "behaviours take :warned, :plain or :aligned.")
-@click.option("--behaviours", "behaviours", default=None,
+@click.option("--behaviours", "behaviours", default=None, callback=no_blank_items,
               help="Behaviours conditions: draw from these behaviours only (comma-separated: "
                    "power_seeking, deception, harmful_advice; default all), e.g. "
                    "harmful_advice for a narrow harmful finetune. In the file name: "

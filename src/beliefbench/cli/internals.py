@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import BadInput, warnings_to_stderr
 from beliefbench.cli.given_once import lists_given_once
-from beliefbench.cli.option_values import Group
+from beliefbench.cli.option_values import Group, no_blank_items
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
@@ -230,6 +230,7 @@ def internals() -> None:
 @internals.command(cls=lists_given_once("--claims", "--kinds"))
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
+              callback=no_blank_items,
               help="Pair kinds to score.")
 @click.option("--bootstrap", default=2000, show_default=True, type=Resamples(no_ci=True),
               help="Resamples per CI (at least 40; 0: no CIs).")
@@ -271,6 +272,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
 @internals.command(cls=lists_given_once("--claims", "--kinds"))
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
+              callback=no_blank_items,
               help="Pair kinds to score.")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write a heatmap per claim (lens_<claim>.png); --no-plots skips them.")
@@ -429,6 +431,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
               help="Where results go: trajectory.csv / .json, plots, and checkpoints/step-N/ "
                    "with each checkpoint's files (reused on a re-run where they match).")
 @click.option("--parts", default="margins,lens,probe", show_default=True,
+              callback=no_blank_items,
               help="Which measures to run per checkpoint.")
 @click.option("--no-base", is_flag=True, help="Do not measure the base model as step 0.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")

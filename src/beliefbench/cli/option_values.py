@@ -121,3 +121,16 @@ class Group(click.Group):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.variables = dict(variables or {})
+
+
+def no_blank_items(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse a comma-separated list with a blank item (``--conditions positive,,negated``,
+    ``--kinds main,``): the item lost to a typo was dropped without a word, as ``--layers``,
+    ``--scales`` and ``-T claims`` refuse theirs. ``value`` is returned as given."""
+    from beliefbench.arguments import empty_items
+
+    if isinstance(value, str):
+        problem = empty_items(value.split(","))
+        if problem:
+            raise click.BadParameter(f"{value!r}: {problem}", ctx=ctx, param=param)
+    return value
