@@ -202,6 +202,8 @@ def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_pat
     assert f"interrupted by SIGTERM: the finished units are kept in {work}; run the same " \
            f"command with --resume to continue" in err
     assert "Traceback" not in err
+    # --no-progress into a pipe: nothing stands mid-line, so no empty line before the message
+    assert "\n\ninterrupted" not in err and not err.startswith("\n"), repr(err)
     first = _done(work)
     assert 1 <= first < FILES
     assert not (out / "flagged.jsonl").exists()

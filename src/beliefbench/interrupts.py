@@ -50,6 +50,27 @@ def interrupted_json(said: str, gate: bool = False) -> dict[str, Any]:
     return {"error": f"{said}: {NO_RESULT}"}
 
 
+def line_start(signum: int | None = None) -> str:
+    """What an ``interrupted`` message starts with: a line break where the cursor may stand
+    mid-line, so that the message begins a line of its own, else nothing. Only a terminal
+    has such a line: the ``^C`` it echoes for a Ctrl-C, or a progress bar being drawn
+    (``\\r`` refreshes). A SIGTERM echoes nothing, so there it is a live bar alone; a file
+    or pipe (a CI log, ``2> err.txt``) is written in whole lines. Without it, a SIGTERM under
+    ``--no-progress`` (or any stop written to a log) began with an empty line."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        return ""
+    if not tty:
+        return ""
+    term = signum == signal.SIGTERM if signum is not None else _terminated
+    if not term:
+        return "\n"
+    tqdm = sys.modules.get("tqdm")
+    bars = getattr(getattr(tqdm, "tqdm", None), "_instances", ()) if tqdm else ()
+    return "\n" if any(not getattr(b, "disable", True) for b in list(bars)) else ""
+
+
 def by(signum: int | None = None) -> str:
     """`` by SIGTERM`` for a message of a stop by SIGTERM (``signum``, or this run's), else
     nothing: a Ctrl-C's messages stay as they were."""
@@ -108,7 +129,7 @@ def say_when_stopped(note: str) -> None:
             os._exit(_late[0])
         _late.append(128 + signum)
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
-            sys.stderr.write(f"\ninterrupted{by(signum)}: {note}\n")
+            sys.stderr.write(f"{line_start(signum)}interrupted{by(signum)}: {note}\n")
             sys.stderr.flush()
 
     signal.signal(signal.SIGINT, say)

@@ -6,7 +6,13 @@ import json
 import sys
 from typing import Any
 
-from beliefbench.interrupts import by, exit_code, interrupted_json, terminate_as_interrupt
+from beliefbench.interrupts import (
+    by,
+    exit_code,
+    interrupted_json,
+    line_start,
+    terminate_as_interrupt,
+)
 
 
 def _said_while_starting(argv: list[str]) -> dict[str, Any] | None:
@@ -50,8 +56,8 @@ except KeyboardInterrupt:
     said = _said_while_starting(sys.argv[1:])
     if said is not None:
         sys.stdout.write(json.dumps(said) + "\n")
-    sys.stderr.write(f"\ninterrupted{by()} while starting: nothing was read or written; run "
-                     "the same command again\n")
+    sys.stderr.write(f"{line_start()}interrupted{by()} while starting: nothing was read or "
+                     "written; run the same command again\n")
     raise SystemExit(exit_code()) from None
 
 class _Group(Group):

@@ -34,8 +34,8 @@ def exit_interrupted(kept: str, *, message: str | None = None) -> NoReturn:
     exit 134 instead of 130): the exit is :func:`exit_past_threads`'s."""
     from beliefbench import interrupts
 
-    click.echo(message if message is not None else f"\ninterrupted{interrupts.by()}: {kept}",
-               err=True)
+    click.echo(message if message is not None
+               else f"{interrupts.line_start()}interrupted{interrupts.by()}: {kept}", err=True)
     exit_past_threads(interrupts.exit_code())
 
 
