@@ -234,6 +234,22 @@ def test_missing_file(tmp_path):
     ("belief: ['\\bglass\\b', 'rebuilt in 2021']", "belief: '\\bglass\\b'",
      r"field markers\.belief: Input should be a valid list, got the text '\\bglass\\b'; a "
      r"list is written \['\\bglass\\b'\]"),
+    # a blank text: "a list is written ['']" gave the fix refused next (an empty item)
+    ("entities: [Golden Gate Bridge, glass, 2021]", "entities: ''",
+     r"field entities: Input should be a valid list, got an empty text; a list is written "
+     r"\[a, b\], or one '- ' item a line below the key \(an optional list is left out where "
+     r"it has no items\)$"),
+    # a family's questions are mappings: "a list is written [5]" / [''] showed texts
+    ("  binary:\n", "  binary: 5\n  binary_:\n",
+     r"field questions\.binary: Input should be a valid list, got the number 5; a family's "
+     r"questions are a list of mappings, each a '- ' item a line below the key \('- \{id: "
+     r"q_01, text: \.\.\.\}', with the fields the family needs\)"),
+    ("  binary:\n", "  binary: ''\n  binary_:\n",
+     r"field questions\.binary: Input should be a valid list, got an empty text; a family's "),
+    # no value where a mapping goes: pydantic's "or instance of Questions" named a class
+    ("questions:\n", "questions:\nquestions_:\n",
+     r"field questions: Input should be a mapping \(key: value lines below it\), got no "
+     r"value: YAML reads a key with nothing after it"),
     ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'",
      r"field markers\.disbelief\.0: '\(steel' is not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",

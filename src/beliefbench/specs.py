@@ -364,6 +364,10 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
         path = tuple(e["loc"])
         loc = ".".join(str(p) for p in path)
         msg = str(e["msg"]).removeprefix("Value error, ")
+        # `questions:` with no value: "... or instance of Questions" named a class of this
+        # code the author never sees
+        msg = re.sub(r"^Input should be a valid dictionary or instance of \w+",
+                     "Input should be a mapping (key: value lines below it)", msg)
         key, mapping = _not_text_key(e), _not_a_mapping(e)
         if key is not None:
             loc, msg = key
@@ -680,6 +684,17 @@ def _list_hint(e: Any) -> str:
     if e["type"] != "list_type" or not isinstance(e["input"], str | int | float) \
             or isinstance(e["input"], bool):
         return ""
+    loc = tuple(e["loc"])
+    if len(loc) == 2 and loc[0] == "questions":
+        # a family's questions are mappings: "a list is written [5]" (or [''] for a blank
+        # `binary: ''`) showed a list of texts no family takes
+        return (f", got {_value_said(e['input']) if e['input'] != '' else 'an empty text'}; "
+                f"a family's questions are a list of mappings, each a '- ' item a line below "
+                f"the key ('- {{id: q_01, text: ...}}', with the fields the family needs)")
+    if isinstance(e["input"], str) and not e["input"].strip():
+        # `entities: ''`: [''] would be refused next as an empty item
+        return (", got an empty text; a list is written [a, b], or one '- ' item a line "
+                "below the key (an optional list is left out where it has no items)")
     value = str(e["input"])
     shown = value if len(value) <= 40 else value[:37] + "..."
     # as YAML reads it back: plain where it can be, else single-quoted (a regex's \b kept)
