@@ -1060,6 +1060,16 @@ def test_a_blank_item_in_a_selection_is_refused_not_dropped(params, message):
     assert str(e.value).endswith("(a comma too many, or a name left out?)")
 
 
+def test_a_blank_item_typed_as_t_is_named_once(monkeypatch):
+    """Under ``inspect eval`` the message names the -T as typed, the value not said twice."""
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/inspect", "eval", "tasks/belief.py", "-T",
+                                      "claims=ed_sheeran,,dentist"])
+    with pytest.raises(ValueError) as e:
+        belief(claims=["ed_sheeran", "", "dentist"])  # as Inspect hands the -T value over
+    assert str(e.value) == ("-T claims=ed_sheeran,,dentist: item 2 of 3 is empty (a comma too "
+                            "many, or a name left out?)")
+
+
 @pytest.mark.parametrize("params, message", [
     ({"claims": 5}, r"^claims: 5 is a number, not a name; give each name as text \(a str\) "
                     r"or a pathlib.Path$"),

@@ -192,7 +192,9 @@ def _refuse_empty_items(name: str, value: str | Sequence[str | os.PathLike[str]]
                            else [part])]
     problem = empty_items(parts)
     if problem:
-        raise TaskArgumentError(f"{name}: {','.join(parts)!r}: {problem}")
+        # a -T typed names the value itself (InputError writes it `-T claims=a,,b: ...`)
+        shown = "" if typed_on_command_line(name) is not None else f"{','.join(parts)!r}: "
+        raise TaskArgumentError(f"{name}: {shown}{problem}")
 
 
 def _path_exists(text: str) -> bool:
