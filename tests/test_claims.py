@@ -246,6 +246,11 @@ def test_missing_file(tmp_path):
      r"q_01, text: \.\.\.\}', with the fields the family needs\)"),
     ("  binary:\n", "  binary: ''\n  binary_:\n",
      r"field questions\.binary: Input should be a valid list, got an empty text; a family's "),
+    # a fixed set's field left blank: its values were said, not that none was read
+    ("      kind: adversarial", "      kind:",
+     r"field questions\.robustness\.0\.kind: Input should be 'adversarial', 'critique' or "
+     r"'multiturn', got no value: YAML reads a key with nothing after it \(kind:\) as empty; "
+     r"write one of them after the colon$"),
     # no value where a mapping goes: pydantic's "or instance of Questions" named a class
     ("questions:\n", "questions:\nquestions_:\n",
      r"field questions: Input should be a mapping \(key: value lines below it\), got no "

@@ -852,13 +852,16 @@ def _no_value_hint(e: Any) -> str:
     nothing after it (``robustness:`` whose questions were deleted, ``truth:`` with the text
     on no line) or a bare ``-`` reads as null, and pydantic names only the type it wanted."""
     loc = tuple(e["loc"])
-    if e["input"] is not None or not str(e["type"]).endswith("_type") or not loc:
+    # a fixed set's field (`kind:` left blank) said only its values, not that none was read
+    chosen = e["type"] in ("literal_error", "enum")
+    if e["input"] is not None or not (str(e["type"]).endswith("_type") or chosen) or not loc:
         return ""
     if isinstance(loc[-1], int):
         return (", got no value: YAML reads a list item with nothing after its '-' as "
                 "empty; write the item, or delete its line")
     return (f", got no value: YAML reads a key with nothing after it ({loc[-1]}:) as "
-            "empty; write its value after the colon, or its items indented below it")
+            "empty; write " + ("one of them after the colon" if chosen else
+                               "its value after the colon, or its items indented below it"))
 
 
 def not_text_key(key: object) -> str:
