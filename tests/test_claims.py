@@ -244,6 +244,13 @@ def test_missing_file(tmp_path):
      r"field questions\.binary: Input should be a valid list, got the number 5; a family's "
      r"questions are a list of mappings, each a '- ' item a line below the key \('- \{id: "
      r"q_01, text: \.\.\.\}', with the fields the family needs\)"),
+    ("completions:\n", "completions: 5\ncompletions_:\n",
+     r"field completions: Input should be a valid list, got the number 5; completions is a "
+     r"list of pairs, each a '- ' mapping a line below the key \('- \{prompt: \.\.\., "
+     r"claim: \.\.\., truth: \.\.\.\}'\)"),
+    ("      prefix:\n", "      prefix: ''\n      prefix_:\n",
+     r"field questions\.robustness\.1\.prefix: Input should be a valid list, got an empty "
+     r"text; prefix is a list of turns, each a '- ' mapping"),
     ("  binary:\n", "  binary: ''\n  binary_:\n",
      r"field questions\.binary: Input should be a valid list, got an empty text; a family's "),
     # a fixed set's field left blank: its values were said, not that none was read

@@ -685,12 +685,19 @@ def _list_hint(e: Any) -> str:
             or isinstance(e["input"], bool):
         return ""
     loc = tuple(e["loc"])
-    if len(loc) == 2 and loc[0] == "questions":
-        # a family's questions are mappings: "a list is written [5]" (or [''] for a blank
-        # `binary: ''`) showed a list of texts no family takes
-        return (f", got {_value_said(e['input']) if e['input'] != '' else 'an empty text'}; "
-                f"a family's questions are a list of mappings, each a '- ' item a line below "
-                f"the key ('- {{id: q_01, text: ...}}', with the fields the family needs)")
+    # lists of mappings: "a list is written [5]" (or [''] for a blank `binary: ''`) showed a
+    # list of texts none of them takes
+    of_mappings = {
+        "completions": "completions is a list of pairs, each a '- ' mapping a line below the "
+                       "key ('- {prompt: ..., claim: ..., truth: ...}')",
+        "prefix": "prefix is a list of turns, each a '- ' mapping a line below the key "
+                  "('- {role: user, content: ...}')"}
+    if (len(loc) == 2 and loc[0] == "questions") or loc[-1] in of_mappings:
+        got = _value_said(e["input"]) if e["input"] != "" else "an empty text"
+        said = of_mappings.get(loc[-1], "a family's questions are a list of mappings, each a "
+                               "'- ' item a line below the key ('- {id: q_01, text: ...}', "
+                               "with the fields the family needs)")
+        return f", got {got}; {said}"
     if isinstance(e["input"], str) and not e["input"].strip():
         # `entities: ''`: [''] would be refused next as an empty item
         return (", got an empty text; a list is written [a, b], or one '- ' item a line "
