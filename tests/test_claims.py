@@ -253,6 +253,11 @@ def test_missing_file(tmp_path):
      r"text; prefix is a list of turns, each a '- ' mapping"),
     ("  binary:\n", "  binary: ''\n  binary_:\n",
      r"field questions\.binary: Input should be a valid list, got an empty text; a family's "),
+    # a criterion's key left blank was said "missing", while the author could see it
+    ("    yes: The answer says or implies the bridge is now made of glass.", "    yes:",
+     r"field rubric\.open_ended: a rubric needs yes, no and neutral criteria \(or a template\); "
+     r"no text after yes: \(YAML reads a key with nothing after it as empty; write the "
+     r"criterion after the colon\)$"),
     # a fixed set's field left blank: its values were said, not that none was read
     ("      kind: adversarial", "      kind:",
      r"field questions\.robustness\.0\.kind: Input should be 'adversarial', 'critique' or "

@@ -490,8 +490,17 @@ class Rubric(_Strict):
     def _criteria_or_template(self) -> Rubric:
         if self.template is None and not (self.yes and self.no and self.neutral):
             lacking = [k for k in ("yes", "no", "neutral") if not getattr(self, k)]
+            # `yes:` with nothing after it is there, blank: "missing: yes" sent the author
+            # looking for a key they could see
+            blank = [k for k in lacking if k in self.model_fields_set]
+            absent = [k for k in lacking if k not in blank]
+            said = "; ".join(
+                ([f"missing: {', '.join(absent)}"] if absent else [])
+                + ([f"no text after {', '.join(f'{k}:' for k in blank)} (YAML reads a key with "
+                    f"nothing after it as empty; write the criterion after the colon)"]
+                   if blank else []))
             raise ValueError(f"a rubric needs yes, no and neutral criteria (or a template); "
-                             f"missing: {', '.join(lacking)}")
+                             f"{said}")
         ignored = [k for k in ("yes", "no", "neutral") if getattr(self, k) is not None]
         if self.template is not None and ignored:
             # refused, as a prefix outside multiturn is: text the author wrote for the judge
