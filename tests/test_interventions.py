@@ -13,6 +13,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -506,6 +507,53 @@ def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, plan
     with pytest.raises(InterventionError, match=re.escape(
             "-M ablate_layers='all' does not apply to -M mode=add")):
         get_model(f"steer/{tiny}", direction=str(planted), ablate_layers="all", memoize=False)
+
+
+def test_a_misspelt_steer_argument_is_refused_before_the_weights_load(tiny, planted):
+    """`-M coeff=4` went on to transformers, which refused it after loading the weights
+    (`LlamaForCausalLM.__init__() got an unexpected keyword argument 'coeff'`, a traceback)
+    naming neither the steer provider nor `coef`. An hf provider argument passes as before."""
+    from inspect_ai._util.error import PrerequisiteError
+
+    from beliefbench.arguments import InputError
+
+    for typo, meant in (("coeff", "coef"), ("layers", "layer"), ("ablate_layer", "ablate_layers")):
+        with pytest.raises(ValueError, match=re.escape(
+                f"steer provider: -M {typo}: not an argument of the steer provider (did you "
+                f"mean {meant!r}?); its arguments are direction, layer, coef, mode, control, "
+                "seed, ablate_layers, allow_other_model (any other -M goes to the hf "
+                "provider)")) as caught:
+            get_model(f"steer/{tiny}", direction=str(planted), memoize=False, **{typo: 4})
+        # what Inspect's command line prints as its message alone
+        assert isinstance(caught.value, InputError)
+        assert isinstance(caught.value, PrerequisiteError)
+    # a layer that is no number says which are
+    with pytest.raises(ValueError, match=re.escape(
+            f"-M layer='top' is not an integer; {planted} holds residual indices 0..2 "
+            "(0 = embeddings)")):
+        get_model(f"steer/{tiny}", direction=str(planted), layer="top", memoize=False)
+    api = get_model(f"steer/{tiny}", direction=str(planted), batch_size=2, memoize=False).api
+    assert api.batch_size == 2
+
+
+def test_a_bad_steer_argument_under_inspect_eval_is_one_line(tiny, planted, tmp_path):
+    """`inspect eval ... --model steer/... -M coef=abc` (a real process) ended in a 125-line
+    traceback; under --display none (CI) its message now reaches stderr alone, as a bad -T
+    value's does, and the run writes no log."""
+    inspect = Path(sys.executable).parent / "inspect"
+    done = subprocess.run([str(inspect), "eval", "tasks/belief_logprob.py", "--model",
+                           f"steer/{tiny}", "-M", f"direction={planted}", "-M", "coef=abc",
+                           "-T", f"claims={FIXTURE_CLAIM}", "--display", "none",
+                           "--log-dir", str(tmp_path / "logs")],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines[-1] == "steer provider: -M coef='abc' is not a number", done.stderr
+    assert "Traceback" not in done.stderr and done.stdout.strip() == ""
+    # the file's missing fingerprint is warned of on stderr, not silenced by the display
+    assert all(line.startswith("warning: steer provider: ") for line in lines[:-1]), lines
+    assert not list((tmp_path / "logs").glob("*.eval"))
 
 
 def test_a_hand_edited_best_layer_is_refused_naming_the_file_and_field(tiny, tmp_path):

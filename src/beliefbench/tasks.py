@@ -206,11 +206,17 @@ def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task
 
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> Task:
-        _show_warnings_under_display_none()
-        say_input_errors_as_written()
+        show_input_errors_and_warnings()
         return builder(*args, **kwargs)
 
     return build
+
+
+def show_input_errors_and_warnings() -> None:
+    """:func:`shown_under_display_none`'s two handlers, for code that runs before any task is
+    built: a model provider (``steer``), which Inspect builds first."""
+    _show_warnings_under_display_none()
+    say_input_errors_as_written()
 
 
 class _WarningsPastQuietConsole(logging.Handler):
