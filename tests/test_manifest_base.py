@@ -129,6 +129,32 @@ def test_a_model_folder_given_as_a_manifest_says_what_it_is(tmp_path):
         read_manifest_file(tmp_path / "nothing")
 
 
+def test_a_run_folder_with_no_checkpoint_yet_says_so(tmp_path):
+    """A finetune stopped (or still loading) before its first checkpoint leaves its run.json
+    alone: ``internals margins --model ckpts/int`` said "neither config.json nor
+    adapter_config.json found; not a transformers checkpoint or a LoRA adapter" and
+    ``internals trajectory --manifest ckpts/int`` only "no such manifest file"."""
+    run = tmp_path / "int"
+    (run / "trainer").mkdir(parents=True)
+    (run / "run.json").write_text("{}")
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(run),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output == (
+        f"Error: {run}: a finetune's run folder (its run.json), not a checkpoint: pass one "
+        "of its checkpoint folders (it holds none yet: the finetune writes them as it "
+        "trains, each listed in its manifest.jsonl), or the run to `internals trajectory "
+        "--manifest`\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(run),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert " ".join(res.output.split()) == (
+        f"Error: {run}/manifest.jsonl: no such manifest file ({run} is a finetune run that "
+        "has written no checkpoint yet: its manifest.jsonl is written with the first one; "
+        "let the finetune reach it, or run it again)")
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_folder_above_the_runs_or_a_file_beside_the_manifest_says_what_to_pass(tmp_path):
     """``--manifest ckpts`` (the folder holding one run per condition) said only "no such
     manifest file", and ``--manifest ckpts/positive/run.json`` (the run's settings, indented

@@ -95,6 +95,10 @@ def _model_folder_hint(p: Path) -> str:
         return (f" ({folder} is a model folder, not a finetune run: a manifest is the "
                 f"manifest.jsonl in the --out of beliefbench finetune; measure one model "
                 f"with --model: internals margins, lens, probe, sweep)")
+    if (folder / "run.json").is_file():  # outdir.RUN_FILE (outdir imports this module)
+        return (f" ({folder} is a finetune run that has written no checkpoint yet: its "
+                f"{MANIFEST} is written with the first one; let the finetune reach it, or "
+                f"run it again)")
     runs = sorted(str(d.parent) for d in folder.glob(f"*/{MANIFEST}") if d.is_file())
     if runs:  # the folder above the runs (ckpts/ of ckpts/<condition>/): which to pass
         return (f" ({folder} holds finetune runs, each with its manifest: pass one of "

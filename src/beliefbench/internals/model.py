@@ -261,9 +261,13 @@ def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str |
     config.json", naming neither the run nor what to pass. ``instead``: another way to give
     the run, said after the checkpoints (``or the run to `sweep --manifest```); ``provider``:
     the model name's (``hf``), for an example name of the final (else last) checkpoint."""
+    from beliefbench.finetune.outdir import RUN_FILE
+
     p = Path(path).expanduser()
-    if not (p / "manifest.jsonl").is_file() or (p / "config.json").is_file() \
-            or (p / ADAPTER_CONFIG).is_file():
+    # a run stopped before its first checkpoint has its run.json alone: it was "neither
+    # config.json nor adapter_config.json found; not a transformers checkpoint"
+    marker = next((m for m in ("manifest.jsonl", RUN_FILE) if (p / m).is_file()), None)
+    if marker is None or (p / "config.json").is_file() or (p / ADAPTER_CONFIG).is_file():
         return None
     try:
         held = sorted(c.name for c in p.iterdir() if c.is_dir()
@@ -273,10 +277,11 @@ def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str |
     final = _final_checkpoint(p)
     named = (f"one of the checkpoint folders in it ({first_few(held, 6)}"
              f"{f'; the final one: {final}' if final else ''})" if held
-             else "one of its checkpoint folders (it holds none yet)")
+             else "one of its checkpoint folders (it holds none yet: the finetune writes "
+             "them as it trains, each listed in its manifest.jsonl)")
     example = (f", e.g. {shlex.quote(f'{provider}/{p / (final or held[-1])}')}"
                if provider and held else "")
-    return (f"{p}: a finetune's run folder (its manifest.jsonl), not a checkpoint: pass "
+    return (f"{p}: a finetune's run folder (its {marker}), not a checkpoint: pass "
             f"{named}{example}{f', {instead}' if instead else ''}")
 
 
