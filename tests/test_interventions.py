@@ -536,6 +536,23 @@ def test_a_misspelt_steer_argument_is_refused_before_the_weights_load(tiny, plan
     assert api.batch_size == 2
 
 
+def test_the_steer_provider_says_a_missing_checkpoint_folder_in_one_line(planted, tmp_path):
+    """`--model steer/ckpts/positive/step-000099` (no such step): transformers took the path
+    for a Hub id and ended in a 130-line traceback, "Repo id must be in the form
+    'repo_name' or 'namespace/repo_name'"; now the checkpoint check's one line, before any
+    weights load (a ValueError, printed alone under `inspect eval`)."""
+    from beliefbench.arguments import InputError
+    from beliefbench.internals.model import ModelLoadError
+
+    run = tmp_path / "ckpts" / "positive"
+    (run / "step-000001").mkdir(parents=True)
+    for missing in (run / "step-000099", tmp_path / "models" / "tiny-ptt"):
+        with pytest.raises(ModelLoadError, match=re.escape(
+                f"{missing}: no such model directory")) as caught:
+            get_model(f"steer/{missing}", direction=str(planted), memoize=False)
+        assert isinstance(caught.value, InputError)
+
+
 def test_a_bad_steer_argument_under_inspect_eval_is_one_line(tiny, planted, tmp_path):
     """`inspect eval ... --model steer/... -M coef=abc` (a real process) ended in a 125-line
     traceback; under --display none (CI) its message now reaches stderr alone, as a bad -T

@@ -12,6 +12,7 @@ from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import InputError
+from beliefbench.finetune.base import HUB_ID
 from beliefbench.internals.directions import load_directions
 from beliefbench.internals.interventions import (
     already_said,
@@ -149,8 +150,12 @@ def _checked(model_name: str, model_args: dict[str, Any]) -> tuple[Any, list, An
     direction = user_path(str(steer["direction"]))
     directions, meta = load_directions(direction)
     # a direction of an unrelated model, before the weights load (a local folder only:
-    # a Hub id's files are not fingerprinted here)
-    if Path(model_name).expanduser().is_dir():
+    # a Hub id's files are not fingerprinted here); a path that is no checkpoint folder (a
+    # missing step-N) is said here in one line, where transformers took it for a Hub id
+    # and ended in a traceback ("Repo id must be in the form 'repo_name' ...")
+    folder = Path(model_name).expanduser()
+    if folder.exists() or not HUB_ID.fullmatch(model_name) \
+            or ("/" in model_name and folder.parent.is_dir()):
         # its shape first: the advice to allow another model cannot make it fit
         check_checkpoint_fits(model_name, directions, steer["direction"],
                               tokenizer="tokenizer" not in model_args)
