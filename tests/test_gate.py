@@ -694,6 +694,32 @@ def test_corrupt_logs_exit_2(base_and_new, tmp_path):
             "is cut short") in r.output, r.output
 
 
+
+def test_an_eval_that_is_no_zip_is_told_apart_from_one_cut_short(base_and_new, tmp_path):
+    """Every unreadable .eval was "cut short ...: copy it again": for a Git LFS pointer (a
+    baseline kept in the repository, checked out without LFS, as actions/checkout does by
+    default) every copy is the pointer again; an empty file and a page saved in its place
+    are named for what they are."""
+    base = str(base_and_new[0])
+    cases = {
+        "lfs": (b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 9\n",
+                "a Git LFS pointer, not the log: the repository keeps the log in Git LFS and "
+                "this checkout did not fetch it; run `git lfs pull`"),
+        "empty": (b"", "the file is empty (0 bytes"),
+        "page": (b"<!DOCTYPE html>\n<html>", "not an .eval log at all (an Inspect .eval log "
+                 "is a zip archive; this file begins '<!DOCTYPE html>')"),
+    }
+    for name, (data, said) in cases.items():
+        bad = tmp_path / name / "2026-01-01T00-00-00-00-00_belief_x.eval"
+        bad.parent.mkdir()
+        bad.write_bytes(data)
+        for r in (_gate(base, str(bad.parent)), CliRunner().invoke(
+                cli, ["report", str(bad), "--out", str(tmp_path / "out")])):
+            assert r.exit_code == 2, r.output
+            assert f"{bad}: not a readable Inspect log (ValueError: EOCD not found): {said}" \
+                in r.output, r.output
+            assert "cut short" not in r.output
+
 def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_and_new,
                                                                          tmp_path):
     base = str(base_and_new[0])

@@ -445,7 +445,7 @@ def load_log(path: str | Path) -> EvalLog:
     try:
         log = read_eval_log(str(p))
     except Exception as e:  # noqa: BLE001
-        raise LogError(f"{p}: {report_made_from(p) or unreadable_log(e)}") from e
+        raise LogError(f"{p}: {report_made_from(p) or unreadable_log(e, p)}") from e
     if is_em_log(log):
         raise LogError(f"{p}: an EM log (task {log.eval.task!r}): agreement re-judges belief "
                        "logs only (kappas over belief verdicts, not the EM judges' 0-100 "

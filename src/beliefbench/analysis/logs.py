@@ -1907,20 +1907,50 @@ def _same_results(log: EvalLog, other: EvalLog) -> bool:
             and dump(log) == dump(other))
 
 
-def unreadable_log(e: Exception) -> str:
+def unreadable_log(e: Exception, path: str | Path | None = None) -> str:
     """Why a log could not be read, as every command that reads one says it: the cause
     ("EOCD not found": a .eval cut off in a copy; "No recorder for location": not an Inspect
     log's extension) is what tells the user what to fix; the zip reader's words for a cut
-    file are explained, as they name no cause a user would know."""
+    file are explained, as they name no cause a user would know. Given the log's ``path``,
+    a ``.eval`` that is no zip at all (empty, a Git LFS pointer checked out without LFS, a
+    page saved in its place) is told apart from one cut short: "copy it again" was the
+    wrong advice for a pointer, which every copy repeats."""
     why = f"not a readable Inspect log ({type(e).__name__}: {e})"
     if "EOCD not found" in str(e):
-        why += (": the .eval file is cut short (a copy, upload or download that stopped, or "
-                "a disk that filled as it was written): copy it again from where it was made, "
-                "or run the eval again")
+        return why + (_not_a_zip(path) or (
+            ": the .eval file is cut short (a copy, upload or download that stopped, or "
+            "a disk that filled as it was written): copy it again from where it was made, "
+            "or run the eval again"))
     elif "No recorder for location" in str(e):
         why += (": Inspect reads logs named `.eval` or `.json` only; pass the logs of an "
                 "`inspect eval` run, or the folder holding them")
     return why
+
+
+def _not_a_zip(path: str | Path | None) -> str | None:
+    """What a ``.eval`` file holds instead of a zip archive (an Inspect ``.eval`` log is
+    one), with what to do; None where it begins as a zip (then it was cut short) or cannot
+    be read here."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return None
+    if head.startswith(b"PK"):
+        return None
+    if not head:
+        return (": the file is empty (0 bytes: a copy or write that stopped before it "
+                "began): copy it again from where it was made, or run the eval again")
+    if head.startswith(b"version https://git-lfs"):
+        return (": a Git LFS pointer, not the log: the repository keeps the log in Git LFS "
+                "and this checkout did not fetch it; run `git lfs pull` (in GitHub Actions, "
+                "`actions/checkout` with `lfs: true`)")
+    shown = head[:40].decode("utf-8", "replace").split("\n")[0]
+    return (f": not an .eval log at all (an Inspect .eval log is a zip archive; this file "
+            f"begins {shown!r}): pass the log an `inspect eval` run wrote, or copy it "
+            f"again from where it was made")
 
 
 @dataclass(frozen=True)
@@ -1939,7 +1969,7 @@ class ReadLogs:
 def unreadable_why(path: str, e: Exception) -> str:
     """Why the log at ``path`` cannot be read (:func:`unreadable_log`; a report's output
     given where its logs go says which logs to pass instead)."""
-    return report_made_from(Path(path)) or unreadable_log(e)
+    return report_made_from(Path(path)) or unreadable_log(e, path)
 
 
 def unreadable_error(path: str, e: Exception) -> LogError:

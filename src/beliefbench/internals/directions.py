@@ -429,7 +429,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
             raise DirectionError(f"{path}: a beliefbench results file (measure {measure}), "
                                  f"not an Inspect log; pass the .eval log of an em or "
                                  f"belief eval") from None
-        raise DirectionError(f"{path}: {unreadable_log(e)}") from e
+        raise DirectionError(f"{path}: {unreadable_log(e, path)}") from e
     md = log.eval.metadata or {}
     kind = next((k for k in LOG_KINDS if isinstance(md.get(k), dict)), None)
     if kind is None:
