@@ -260,6 +260,8 @@ def test_json_commands_say_a_ctrl_c_as_json_on_stdout(two_runs, tmp_path, monkey
     assert json.loads(r.stdout) == {
         "passed": None,
         "error": "interrupted: no comparison was made; run the same command again"}
+    # and stderr, all a CI log shows, says so too (not "nothing half-written is left")
+    assert r.stderr.strip() == "interrupted: no comparison was made; run the same command again"
     monkeypatch.undo()  # a stop outside the comparison (here: as its JSON is made) too
     monkeypatch.setattr(gate_module.GateResult, "to_dict", ctrl_c)
     skeptic = run_belief(tmp_path / "skeptic", lambda prompt: '{"answer": "no"}'

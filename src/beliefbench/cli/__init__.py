@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from beliefbench.interrupts import (
+    NO_COMPARISON,
     by,
     exit_code,
     interrupted_json,
@@ -98,6 +99,9 @@ class _Group(Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
+            if ctx.invoked_subcommand == "gate":  # writes nothing: "nothing half-written
+                # is left" was all a CI log said of a gate stopped before its verdict
+                exit_interrupted(NO_COMPARISON)
             exit_interrupted("nothing half-written is left (files are written whole or not at "
                              "all); run the same command again")
         except OSError as e:
