@@ -292,7 +292,10 @@ def test_bad_manifests_name_the_file_and_line(tmp_path):
     r = CliRunner().invoke(cli, ["sweep", "--manifest", str(m)])
     assert r.exit_code == 2 and "has no checkpoints" in r.output
     r = CliRunner().invoke(cli, ["sweep"])
-    assert r.exit_code == 2 and "either --manifest or --model" in r.output
+    assert r.exit_code == 2 and "nothing to evaluate: give --manifest" in r.output
+    assert "not both" not in r.output  # neither was given
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(m), "--model", "a/b"])
+    assert r.exit_code == 2 and "give either --manifest or --model, not both" in r.output
     # a path hand-edited in a Latin-1 editor: the codec's "position 612" named no line
     m.write_bytes((json.dumps(good) + "\n").encode() + json.dumps(
         {**good, "path": "/c/caf\xe9"}, ensure_ascii=False).encode("latin-1") + b"\n")

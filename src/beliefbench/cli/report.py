@@ -854,8 +854,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         unfinished_finetune,
     )
 
-    if bool(manifest) == bool(models):
-        raise BadInput("give either --manifest or --model (not both)")
+    if manifest and models:
+        raise BadInput("give either --manifest or --model, not both")
+    if not manifest and not models:  # "(not both)" was said where neither was given
+        raise BadInput("nothing to evaluate: give --manifest (a finetune's manifest.jsonl, "
+                       "or the checkpoint folder holding it) or --model (a model to "
+                       "evaluate; repeat it for more)")
     if models and allow_unfinished:
         raise BadInput("--allow-unfinished: only with --manifest (it allows a finetune with "
                        "no final checkpoint; --model runs are no finetune's)")
