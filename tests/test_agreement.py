@@ -1005,6 +1005,23 @@ def test_a_started_log_says_how_much_of_the_run_it_holds(log_path, tmp_path):
             "count)); only its scored responses are compared") in r.notes, r.notes
 
 
+def test_a_started_log_with_no_samples_says_how_to_resume_it(log_path, tmp_path):
+    """A log whose eval was killed before its first sample finished said only "the log holds
+    no samples", where report and gate give its status and its resume command."""
+    from inspect_ai.log import write_eval_log
+
+    log = read_eval_log(log_path)
+    log.samples, log.status = [], "started"
+    path = tmp_path / "killed.eval"
+    write_eval_log(log, str(path))
+    r = CliRunner().invoke(cli, ["agreement", str(path), "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic"])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert f"{path}: the log holds no samples (status 'started'); it may still be running" \
+        in said, said
+    assert f"inspect eval-retry {path} --log-dir {tmp_path}" in said, said
+
 def test_an_out_holding_a_report_is_refused_naming_it(log_path, tmp_path):
     """`agreement --out reports/dry` wrote its re-scored logs and CSVs beside `report`'s
     report.json unchallenged, and a later `report` or `gate` given the folder read them as

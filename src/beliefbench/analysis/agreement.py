@@ -58,6 +58,7 @@ from beliefbench.analysis.logs import (
     is_belief_log,
     never_finished,
     report_made_from,
+    resume_note,
     unread_counts,
     unreadable_log,
 )
@@ -455,8 +456,13 @@ def load_log(path: str | Path) -> EvalLog:
         raise LogError(f"{p}: not a belief log (task {log.eval.task!r} has no 'beliefbench' "
                        "eval metadata)")
     if not log.samples:
-        raise LogError(f"{p}: " + (NO_LOG_SAMPLES if log.eval.config.log_samples is False
-                                   else "the log holds no samples"))
+        if log.eval.config.log_samples is False:
+            raise LogError(f"{p}: {NO_LOG_SAMPLES}")
+        # a log killed before its first sample said only this, where report and gate say
+        # its status and how to resume it
+        ended = "" if log.status == "success" else (
+            f" (status {log.status!r}){resume_note(str(p), log.status, model=log.eval.model)}")
+        raise LogError(f"{p}: the log holds no samples{ended}")
     # said now: it was a traceback after every grader had been called
     if all(s.invalidation is not None for s in log.samples):
         raise LogError(f"{p}: every sample was invalidated after the run (Inspect's "
