@@ -695,7 +695,7 @@ def test_corrupt_logs_exit_2(base_and_new, tmp_path):
 
 
 
-def test_an_eval_that_is_no_zip_is_told_apart_from_one_cut_short(base_and_new, tmp_path):
+def test_a_log_file_that_is_no_log_is_named_for_what_it_is(base_and_new, tmp_path):
     """Every unreadable .eval was "cut short ...: copy it again": for a Git LFS pointer (a
     baseline kept in the repository, checked out without LFS, as actions/checkout does by
     default) every copy is the pointer again; an empty file and a page saved in its place
@@ -719,6 +719,13 @@ def test_an_eval_that_is_no_zip_is_told_apart_from_one_cut_short(base_and_new, t
             assert f"{bad}: not a readable Inspect log (ValueError: EOCD not found): {said}" \
                 in r.output, r.output
             assert "cut short" not in r.output
+    # a gate's own --json output passed where logs go said "Unable to read log file" alone
+    gate_json = tmp_path / "gate.json"
+    gate_json.write_text('{"passed": true, "verdict": "PASS"}\n', encoding="utf-8")
+    r = _gate(base, str(gate_json))
+    assert r.exit_code == 2, r.output
+    assert (f"{gate_json}: not a readable Inspect log (ValueError: Unable to read log file: "
+            f"{gate_json}): a JSON file that is not an Inspect log") in r.output, r.output
 
 def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_and_new,
                                                                          tmp_path):

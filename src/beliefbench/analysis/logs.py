@@ -1924,6 +1924,12 @@ def unreadable_log(e: Exception, path: str | Path | None = None) -> str:
     elif "No recorder for location" in str(e):
         why += (": Inspect reads logs named `.eval` or `.json` only; pass the logs of an "
                 "`inspect eval` run, or the folder holding them")
+    elif path is not None and str(path).endswith(".json") and \
+            not _looks_like_json_log(str(path)):
+        # "Unable to read log file" said nothing of a gate.json passed where logs go
+        why += (": a JSON file that is not an Inspect log (a JSON log begins "
+                '`{"version": 2, "status": ...`); pass the logs of an `inspect eval` run, or '
+                "the folder holding them")
     return why
 
 
