@@ -707,7 +707,7 @@ def test_a_log_file_that_is_no_log_is_named_for_what_it_is(base_and_new, tmp_pat
                 "this checkout did not fetch it; run `git lfs pull`"),
         "empty": (b"", "the file is empty (0 bytes"),
         "page": (b"<!DOCTYPE html>\n<html>", "not an .eval log at all (an Inspect .eval log "
-                 "is a zip archive; this file begins '<!DOCTYPE html>')"),
+                 "is a zip archive; this file begins '<!DOCTYPE html> <html>')"),
     }
     for name, (data, said) in cases.items():
         bad = tmp_path / name / "2026-01-01T00-00-00-00-00_belief_x.eval"

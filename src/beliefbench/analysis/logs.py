@@ -1953,7 +1953,7 @@ def _not_a_zip(path: str | Path | None) -> str | None:
         return (": a Git LFS pointer, not the log: the repository keeps the log in Git LFS "
                 "and this checkout did not fetch it; run `git lfs pull` (in GitHub Actions, "
                 "`actions/checkout` with `lfs: true`)")
-    shown = head[:40].decode("utf-8", "replace").split("\n")[0]
+    shown = " ".join(head[:40].decode("utf-8", "replace").split())  # '{' alone said little
     return (f": not an .eval log at all (an Inspect .eval log is a zip archive; this file "
             f"begins {shown!r}): pass the log an `inspect eval` run wrote, or copy it "
             f"again from where it was made")
