@@ -491,6 +491,44 @@ def test_a_recipe_value_refused_is_quoted_as_written(tmp_path, yaml_text, said_e
     assert unlocated(str(e.value)).endswith(said_end), str(e.value)
 
 
+@pytest.mark.parametrize(("yaml_text", "said"), [
+    ("torch_compile: regionl\n", "field torch_compile: Input should be true, false, auto or "
+     "regional, got the text 'regionl' (did you mean 'regional'?)"),
+    ("gradient_checkpointing: autoo\n", "field gradient_checkpointing: Input should be true, "
+     "false or auto, got the text 'autoo' (did you mean 'auto'?)"),
+    ("openai: {n_epochs: two}\n", "field openai.n_epochs: Input should be a whole number or "
+     "auto, got the text 'two'"),
+    ("openai: {learning_rate_multiplier: 1e-x}\n", "field openai.learning_rate_multiplier: "
+     "Input should be a number or auto, got the text '1e-x'"),
+    ("lora: {target_modules: 5}\n", "field lora.target_modules: Input should be a list or "
+     "all-linear, got the number 5"),
+    ("torch_compile: [a]\n", "field torch_compile: Input should be true, false, auto or "
+     "regional, got a list"),
+])
+def test_a_union_field_refused_is_one_problem_under_its_own_name(tmp_path, yaml_text, said):
+    """A field taking two kinds of value (``true``/``false`` or ``auto``) was refused once per
+    kind, under pydantic's names for them: ``torch_compile: regionl`` said "invalid recipe (2
+    problems)", ``field torch_compile.bool: ...`` and ``field
+    torch_compile.literal['auto','regional']: ...``, naming no field the recipe has."""
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(RecipeError) as e:
+        load_recipe(path)
+    assert unlocated(str(e.value)) == f"{path}: {said}", str(e.value)
+
+
+def test_a_problem_inside_a_union_fields_list_names_the_item(tmp_path):
+    """``target_modules: [q_proj, 7]`` is a list with a number in it: the item is named (not
+    the list branch's name, ``lora.target_modules.list[str].1``), and not also "should be
+    all-linear"."""
+    path = tmp_path / "r.yaml"
+    path.write_text("lora:\n  target_modules: [q_proj, 7]\n")
+    with pytest.raises(RecipeError) as e:
+        load_recipe(path)
+    assert str(e.value) == (f"{path}: line 2, column 28: field lora.target_modules.1: Input "
+                            "should be a valid string, got the number 7")
+
+
 def test_an_explicit_kl_null_is_a_recipe_without_the_term(tmp_path):
     """`kl: null` is what a recipe dumped from a manifest's record holds: not the empty block
     of commented-out lines that is refused above."""

@@ -360,7 +360,8 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
     """
     root = compose_yaml(source) if source is not None else None
     problems = []
-    for e in err.errors():
+    errors = err.errors()
+    for e in _union_branches_merged(errors, model) if model is not None else errors:
         path = tuple(e["loc"])
         loc = ".".join(str(p) for p in path)
         msg = str(e["msg"]).removeprefix("Value error, ")
@@ -377,7 +378,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg += _no_value_hint(e)
         if model is not None:
             msg += _missing_hint(e, model)
-        hint = _literal_hint(e) + _list_hint(e) + _text_hint(e, model)
+        hint = _union_hint(e) + _literal_hint(e) + _list_hint(e) + _text_hint(e, model)
         msg += hint or ("" if key is not None or mapping is not None else _got_hint(e))
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
@@ -392,6 +393,83 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
     if what and len(lines) > 1:
         lines.insert(0, f"{where}: invalid {what} ({len(lines)} problems)")
     return "\n".join(lines)
+
+
+def _union_field(model: type[BaseModel], loc: tuple) -> FieldInfo | None:
+    """The field at ``loc`` where its type is a union of several kinds (``bool |
+    Literal['auto']``), whose errors pydantic reports per branch; else None."""
+    if not loc or not isinstance(loc[-1], str):
+        return None
+    owner = _model_at(model, loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner is not None else None
+    if field is None or typing.get_origin(field.annotation) not in (typing.Union,
+                                                                    types.UnionType):
+        return None
+    kinds = [a for a in typing.get_args(field.annotation) if a is not type(None)]
+    return field if len(kinds) > 1 else None
+
+
+def _union_branches_merged(errors: list[Any], model: type[BaseModel]) -> list[Any]:
+    """pydantic's errors with a union field's per-branch problems made one.
+
+    A value no branch of a union takes is reported once per branch, the branch's name in
+    the field's place: ``torch_compile: regionl`` was two problems, ``field
+    torch_compile.bool: Input should be a valid boolean ...`` and ``field
+    torch_compile.literal['auto','regional']: Input should be 'auto' or 'regional' ...``.
+    They become one, ``field torch_compile: Input should be true, false, auto or regional,
+    got 'regionl' (did you mean 'regional'?)`` (see :func:`_union_hint`). Where one branch
+    read the value's shape and found a problem inside it (``target_modules: [1]``, a list
+    with a number in it), that problem alone is kept, under the field's own name."""
+    tagged: dict[tuple, list[tuple[Any, bool]]] = {}  # field loc -> (error, inside a branch)
+    out: list[Any] = []
+    for e in errors:
+        loc = tuple(e["loc"])
+        at = next((i for i in range(1, len(loc)) if _union_field(model, loc[:i])), None)
+        if at is None or not isinstance(loc[at], str):
+            out.append(e)
+            continue
+        field_loc = loc[:at]
+        if field_loc not in tagged:
+            tagged[field_loc] = []
+            out.append(field_loc)  # its place among the errors, filled below
+        tagged[field_loc].append(({**e, "loc": field_loc + loc[at + 1:]}, len(loc) > at + 1))
+    merged: list[Any] = []
+    for e in out:
+        if not isinstance(e, tuple):
+            merged.append(e)
+            continue
+        group = tagged[e]
+        inside = [g for g, deeper in group if deeper]
+        if inside:
+            merged.extend(inside)
+        elif len(group) == 1:
+            merged.append(group[0][0])
+        else:
+            field = _union_field(model, e)
+            assert field is not None
+            merged.append({"type": "union_branches", "loc": e, "input": group[0][0]["input"],
+                           "msg": f"Input should be {expected_form(field)}",
+                           "choices": [str(a) for a in _literals(field.annotation)]})
+    return merged
+
+
+def _literals(annotation: Any) -> list[Any]:
+    """The fixed values a (union of) ``Literal`` type admits."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    return [v for a in typing.get_args(annotation) for v in _literals(a)]
+
+
+def _union_hint(e: Any) -> str:
+    """What was written, and the closest fixed value, for a union field's merged problem
+    (see :func:`_union_branches_merged`): ``, got 'regionl' (did you mean 'regional'?)``."""
+    if e["type"] != "union_branches":
+        return ""
+    value = e["input"]
+    if isinstance(value, str):
+        return _got_hint(e) + did_you_mean(value, e["choices"])
+    return _got_hint(e) or (", got a list" if isinstance(value, list)
+                            else ", got a mapping" if isinstance(value, dict) else "")
 
 
 def compose_yaml(text: str) -> yaml.Node | None:
