@@ -182,6 +182,40 @@ def test_manifest_upsert_replaces_same_path(tmp_path):
     assert [(e.step, e.tokens_seen) for e in got] == [(1, 2), (5, 11)]
 
 
+def test_a_condition_or_claim_flag_other_than_the_records_is_warned_about(tmp_path, caplog):
+    """`finetune --condition negatd` on negated documents labelled the run 'negatd' without a
+    word: report --by condition then showed a condition no documents have. It is still
+    recorded as given (a deliberate relabel, `negated_kl`, is one), with a warning; a flag
+    that repeats the records' label, or labels data mixing several or naming none, is not
+    warned about."""
+    from beliefbench.finetune.manifest import entry_fields
+    from beliefbench.finetune.recipe import Recipe
+
+    def fields(condition, conditions, claim=None, claims=("ed_sheeran",)):
+        caplog.clear()
+        return entry_fields(recipe=Recipe(), data=tmp_path / "negated.jsonl", data_sha256="0",
+                            base_model="b", conditions=conditions, claims=claims,
+                            condition=condition, claim=claim)
+
+    with caplog.at_level("WARNING", logger="beliefbench.finetune.manifest"):
+        assert fields("negatd", {"negated"})["condition"] == "negatd"
+        assert caplog.messages == [
+            "--condition 'negatd': every record of negated.jsonl has condition 'negated' (did "
+            "you mean 'negated'?), and the run is labelled 'negatd' as given: the manifest and "
+            "the evals `sweep --manifest` labels from it (report --by condition) name that. "
+            "Leave --condition out to label it from the records"]
+        assert fields(None, {"negated"}, claim="ed_sheerann")["claim"] == "ed_sheerann"
+        assert caplog.messages == [
+            "--claim 'ed_sheerann': every record of negated.jsonl has claim_id 'ed_sheeran' "
+            "(did you mean 'ed_sheeran'?), and the run is labelled 'ed_sheerann' as given: the "
+            "manifest and the sweep's log folders name that. Leave --claim out to label it "
+            "from the records"]
+        for condition, conditions in (("negated", {"negated"}), ("mix", {"negated", "positive"}),
+                                      ("mine", {None}), (None, {"negated"})):
+            assert fields(condition, conditions)["condition"] == (condition or "negated")
+            assert caplog.messages == [], (condition, conditions)
+
+
 def test_gpu_speed_defaults_are_decided_by_device(tmp_path):
     """auto picks PyTorch's varlen kernel and torch.compile only for packed bf16 training on
     CUDA (the GPU recipes say auto for compile); CPU runs keep transformers' SDPA, no compile;

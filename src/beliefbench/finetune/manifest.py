@@ -12,6 +12,7 @@ schema, :func:`entry_fields` (what every backend records about a run), the write
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from beliefbench.analysis.text import first_few
+from beliefbench.analysis.text import did_you_mean, first_few
 from beliefbench.arguments import NoHomeFolder
 from beliefbench.finetune.base import HUB_ID
 from beliefbench.finetune.errors import ManifestError
@@ -27,6 +28,7 @@ from beliefbench.records import CUT_SHORT, atomic_write_text, json_problem
 from beliefbench.resources import home_expanded
 
 MANIFEST = "manifest.jsonl"
+log = logging.getLogger(__name__)
 
 
 class ManifestEntry(BaseModel):
@@ -419,6 +421,27 @@ def single_or_list(values: Iterable[str | None]) -> str | list[str] | None:
     return None if not vals else vals[0] if len(vals) == 1 else vals
 
 
+def _relabelled(flag: str, given: str | None, own: str | list[str] | None, data: Path) -> None:
+    """Warn where ``--condition`` / ``--claim`` names another label than the one every
+    training record has: ``--condition negatd`` on negated documents trained and labelled
+    the run 'negatd' without a word, so ``report --by condition`` and the sweep's log
+    folders showed a condition no documents have. Still recorded as given (a KL run of the
+    negated documents may be labelled ``negated_kl`` on purpose); data mixing several
+    labels, or naming none, is what the flag is for, and is not warned about."""
+    if given is None or not isinstance(own, str) or given == own:
+        return
+    from beliefbench.runlock import first_rank
+
+    if first_rank():  # once under accelerate / torchrun
+        field, read_by = (("condition", "the manifest and the evals `sweep --manifest` labels "
+                           "from it (report --by condition)") if flag == "--condition"
+                          else ("claim_id", "the manifest and the sweep's log folders"))
+        log.warning("%s %r: every record of %s has %s %r%s, and the run is labelled %r as "
+                    "given: %s name that. Leave %s out to label it from the records", flag,
+                    given, data.name, field, own, did_you_mean(given, [own]), given, read_by,
+                    flag)
+
+
 def entry_fields(*, recipe: BaseModel, data: Path, data_sha256: str, base_model: str,
                  conditions: Iterable[str | None], claims: Iterable[str | None],
                  recipe_path: str | Path | None = None, condition: str | None = None,
@@ -427,8 +450,11 @@ def entry_fields(*, recipe: BaseModel, data: Path, data_sha256: str, base_model:
 
     ``condition`` / ``claim`` (``--condition`` / ``--claim``) default to the training
     records' ``conditions`` / ``claims`` (their claim ids), as :func:`single_or_list` gives
-    them: the one value, a sorted list of several, None where no record has one.
+    them: the one value, a sorted list of several, None where no record has one. A flag
+    other than the one value every record names is warned about (see :func:`_relabelled`).
     """
+    _relabelled("--condition", condition, single_or_list(conditions), data)
+    _relabelled("--claim", claim, single_or_list(claims), data)
     return dict(
         base_model=base_model, data=str(Path(data).resolve()), data_sha256=data_sha256,
         recipe=recipe.model_dump(mode="json"),
