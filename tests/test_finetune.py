@@ -1610,7 +1610,11 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
     # one module written without brackets is that module (it was two type errors at once)
     ("lora: {rank: 4, alpha: 8, target_modules: v_prj}\n", "lora.target_modules",
      "no module named 'v_prj' in the base model"),
-    ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name"),
+    ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name (e.g. "
+     "adamw_torch_fused"),
+    # the closest name, where one is close: the examples alone left a typo to be spotted
+    ("optim: adamw_torc\n", "optim", "'adamw_torc' is not a transformers optimizer name (did "
+     "you mean 'adamw_torch'?) (e.g. adamw_torch_fused"),
     # transformers optimizers the Trainer cannot build here: a traceback at the first step,
     # after --out (and its trainer/ folder) was made
     ("optim: galore_adamw\n", "optim", "'galore_adamw' cannot be used here ("),

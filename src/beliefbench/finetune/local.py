@@ -882,10 +882,14 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     try:  # every value, the empty one too (it was a traceback, after --out was made)
         OptimizerNames(recipe.optim)
     except ValueError:
+        from beliefbench.analysis.text import did_you_mean
+
+        # the closest name: `adamw_torc` had the examples alone (0.8: `adamw` is no `grokadamw`)
+        near = did_you_mean(recipe.optim, [o.value for o in OptimizerNames], cutoff=0.8)
         raise FinetuneError(
             f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} is not a "
-            f"transformers optimizer name (e.g. adamw_torch_fused, adamw_torch, "
-            f"adafactor, sgd)") from None
+            f"transformers optimizer name{near} (e.g. "
+            f"adamw_torch_fused, adamw_torch, adafactor, sgd)") from None
     _check_optimizer_package(recipe, recipe_path)
     _check_flash_attn(recipe, recipe_path)
     _check_flex_attention(recipe, recipe_path)
