@@ -211,7 +211,8 @@ def test_a_condition_or_claim_flag_other_than_the_records_is_warned_about(tmp_pa
             "manifest and the sweep's log folders name that. Leave --claim out to label it "
             "from the records"]
         for condition, conditions in (("negated", {"negated"}), ("mix", {"negated", "positive"}),
-                                      ("mine", {None}), (None, {"negated"})):
+                                      ("mine", {None}), (None, {"negated"}),
+                                      ("", {"negated"})):  # "" labels from the records
             assert fields(condition, conditions)["condition"] == (condition or "negated")
             assert caplog.messages == [], (condition, conditions)
 

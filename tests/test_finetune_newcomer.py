@@ -261,6 +261,32 @@ def test_a_mistyped_local_base_is_no_such_folder_with_close_names(data, tmp_path
     assert "`hf download acme/tiny`" in res.output
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    # "a folder, not a recipe file": the working directory, named by nothing
+    (["--recipe", ""], "Error: --recipe '': empty (an unset shell variable?): give a recipe "
+     "file, or a shipped recipe's name: cpu, demo, full, kl, lora"),
+    # "--base is required for the local backend", though it was given
+    (["--recipe", "cpu", "--base", ""], "Error: Invalid value for '--base': '': empty (an "
+     "unset shell variable?); give the base model's folder, e.g. --base models/tiny-pt"),
+    # trained the recipe's openai.model (billed) without a word
+    (["--recipe", "lora", "--base", " ", "--backend", "openai"], "Error: Invalid value for "
+     "'--base': ' ': empty (an unset shell variable?); leave --base out to train the "
+     "recipe's openai.model"),
+])
+def test_an_empty_recipe_or_base_is_said_empty(data, tmp_path, monkeypatch, args, said):
+    """`--recipe "$RECIPE"` / `--base "$BASE"` with the variable unset: each is refused as
+    empty, exit 2, before anything is written or uploaded (no API key is needed to say so)."""
+    from beliefbench.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9")  # never reached
+    res = CliRunner().invoke(cli, ["finetune", "--data", str(data), "--out", "ckpt", *args])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines()[-1] == said, res.output
+    assert not (tmp_path / "ckpt").exists()
+
+
 def test_a_folder_of_models_as_the_base_names_the_models_in_it(base, data, tmp_path,
                                                                 monkeypatch):
     """`--base models` (the folder `tiny-model --out models/tiny-pt` made) said only "no

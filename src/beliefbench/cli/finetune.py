@@ -81,6 +81,13 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     # OPENAI_BASE_URL would land in CI logs
     for name in ("httpx", "httpx2", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if base is not None and not base.strip():
+        # `--base "$BASE"` unset: the openai backend trained the recipe's model without a
+        # word, and the local one said --base was required though it was given
+        instead = ("leave --base out to train the recipe's openai.model" if backend == "openai"
+                   else "give the base model's folder, e.g. --base models/tiny-pt")
+        raise click.BadParameter(f"{base!r}: empty (an unset shell variable?); {instead}",
+                                 param_hint="'--base'")
     try:
         recipe_path = recipe_file(recipe_name)
         recipe = load_recipe(recipe_path)

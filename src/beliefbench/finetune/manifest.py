@@ -428,7 +428,7 @@ def _relabelled(flag: str, given: str | None, own: str | list[str] | None, data:
     folders showed a condition no documents have. Still recorded as given (a KL run of the
     negated documents may be labelled ``negated_kl`` on purpose); data mixing several
     labels, or naming none, is what the flag is for, and is not warned about."""
-    if given is None or not isinstance(own, str) or given == own:
+    if not given or not isinstance(own, str) or given == own:  # "" labels from the records
         return
     from beliefbench.runlock import first_rank
 

@@ -208,6 +208,10 @@ def recipe_file(name_or_path: str | Path) -> Path:
     Shipped recipes live in the repository's ``finetune/`` folder and, installed, in
     ``beliefbench/data/finetune/``; a name finds them from any directory.
     """
+    if not str(name_or_path).strip():  # `--recipe "$RECIPE"` unset: "a folder" (the cwd)
+        raise RecipeError(f"--recipe {str(name_or_path)!r}: empty (an unset shell variable?): "
+                          f"give a recipe file, or a shipped recipe's name: "
+                          f"{shipped_recipes_text()}")
     typed = Path(name_or_path).expanduser()
     if typed.is_file():
         return typed
