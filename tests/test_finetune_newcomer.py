@@ -408,6 +408,12 @@ def test_a_missing_kl_data_names_the_working_directory(tmp_path, monkeypatch):
         f"beliefbench's shipped data")
     gone = tmp_path / "gone" / "kl.jsonl"
     assert said(str(gone)) == f"no such file {str(gone)!r} (no folder {tmp_path / 'gone'})"
+    # the shipped file of a close name (a typo of the shipped recipe's own): it was said
+    # missing in both places, with no name to write
+    assert said("kl/generl.jsonl") == (
+        f"no such file 'kl/generl.jsonl' (no folder kl in the working directory, {tmp_path}; "
+        f"a relative path is read from the directory the command runs in), nor in "
+        f"beliefbench's shipped data (did you mean 'kl/general.jsonl'?)")
 
 
 def test_a_relative_path_from_a_removed_working_directory_is_said_not_a_traceback(

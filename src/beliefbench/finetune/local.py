@@ -833,7 +833,20 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
     if typed.is_absolute():  # the shipped data is not looked in: nothing of it said
         raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}")
     raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r}{near}, nor "
-                        f"in beliefbench's shipped data")
+                        f"in beliefbench's shipped data"
+                        f"{'' if 'close names' in near else _shipped_near(recipe.kl.data)}")
+
+
+def _shipped_near(name: str) -> str:
+    """`` (did you mean 'kl/general.jsonl'?)`` for a ``kl.data`` close to a shipped records
+    file: ``kl/generl.jsonl`` was said missing in both places, with no name to write (0.8:
+    a file of one's own, ``kl.jsonl``, is not taken for the shipped one)."""
+    from beliefbench.analysis.text import did_you_mean
+    from beliefbench.resources import data_path
+
+    root = data_path(".")
+    return did_you_mean(name, [f.relative_to(root).as_posix() for f in root.rglob("*.jsonl")],
+                        cutoff=0.8)
 
 
 @progress.library_bars()  # weight loading and export bars: plain lines in a log
