@@ -453,11 +453,11 @@ def entry_fields(*, recipe: BaseModel, data: Path, data_sha256: str, base_model:
     them: the one value, a sorted list of several, None where no record has one. A flag
     other than the one value every record names is warned about (see :func:`_relabelled`).
     """
-    _relabelled("--condition", condition, single_or_list(conditions), data)
-    _relabelled("--claim", claim, single_or_list(claims), data)
+    own_condition, own_claim = single_or_list(conditions), single_or_list(claims)  # read once
+    _relabelled("--condition", condition, own_condition, data)
+    _relabelled("--claim", claim, own_claim, data)
     return dict(
         base_model=base_model, data=str(Path(data).resolve()), data_sha256=data_sha256,
         recipe=recipe.model_dump(mode="json"),
         recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
-        condition=condition or single_or_list(conditions),
-        claim=claim or single_or_list(claims))
+        condition=condition or own_condition, claim=claim or own_claim)
