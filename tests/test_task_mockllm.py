@@ -968,6 +968,27 @@ def test_a_value_cut_at_a_yaml_comment_is_refused(monkeypatch, option, kept):
     assert belief(claims="dentist").dataset
 
 
+@pytest.mark.parametrize("item", ["claims= #x", "claims=#x", "samples=  # two"])
+def test_a_value_cut_to_nothing_at_a_yaml_comment_names_the_cut(monkeypatch, item):
+    """``-T 'claims= #x'`` reads as None (YAML cuts the whole value as a comment): refused as
+    a blank ``-T claims=`` or an unset shell variable, never naming the '#'. Refused naming
+    the cut, with the quoting that keeps the '#' (no "end the value before it": nothing
+    would be left)."""
+    from inspect_ai._util.config import parse_cli_args
+
+    key, _, raw = item.partition("=")
+    assert parse_cli_args((item,))[key] is None  # what Inspect reads
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief.py", "-T", item])
+    with pytest.raises(ValueError) as e:
+        belief(**parse_cli_args((item,)))
+    assert str(e.value) == (
+        f"-T {item}: Inspect reads -T values as YAML, where an unquoted '#' after a space or "
+        f"opening the value starts a comment, so {raw.strip()!r} would be cut to nothing (an "
+        f"empty value); quote it to keep the '#': -T \"{key}={raw.strip()!r}\", or give a "
+        f"value before the '#'")
+    assert "unset shell variable" not in str(e.value)
+
+
 def test_a_task_argument_with_no_value_is_refused_not_dropped(fixture_claim, monkeypatch):
     """``-T claims`` (no ``=value``) and an item of ``INSPECT_EVAL_TASK_ARGS`` with no ``=``
     (``claims=a, b`` is split at the space) are dropped by Inspect without a word: the run

@@ -397,12 +397,13 @@ def yaml_quoted_option(key: str, raw: str) -> str:
 def comment_cut(item: str, key: str, sweep: bool = False) -> str | None:
     """The text of ``key=value`` (as typed) before the unquoted `` #`` at which YAML cuts the
     value as a comment, or None where it cuts none: a ``#`` inside quotes, or with no space
-    before it, is kept, and a cut is where the text before it reads as the whole value."""
+    before it, is kept, and a cut is where the text before it reads as the whole value.
+    ``""`` where the cut leaves nothing (``claims= #x`` reads as None, as a blank value)."""
     raw = item.partition("=")[2]
     read = _read_as(item, key, sweep)
-    for cut in re.finditer(r"\s#", raw):
+    for cut in re.finditer(r"(?:^|\s)#", raw):  # (claims=#x reads as None too)
         kept = raw[:cut.start()].strip()
-        if kept and _read_as(f"{key}={kept}", key, sweep) == read:
+        if _read_as(f"{key}={kept}", key, sweep) == read:
             return kept
     return None
 
@@ -419,6 +420,13 @@ def _check_no_comment_cut(args: Sequence[tuple[str, str]], sweep: bool,
     for key, item in args:
         raw = item.partition("=")[2]
         kept = comment_cut(item, key, sweep)
+        if kept == "":  # nothing before the ' #': a blank value's fix (end it there) is none
+            raise TaskArgumentError(
+                f"{option} {item}: {who} reads {option} values as YAML, where an unquoted "
+                f"'#' after a space or opening the value starts a comment, so "
+                f"{raw.strip()!r} would be cut to nothing (an "
+                f"empty value); quote it to keep the '#': {option} "
+                f"{yaml_quoted_option(key, raw)}, or give a value before the '#'")
         if kept is not None:
             raise TaskArgumentError(
                 f"{option} {item}: {who} reads {option} values as YAML, where an unquoted "

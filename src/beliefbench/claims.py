@@ -1547,7 +1547,7 @@ def _cut_at_comment(item: str) -> str | None:
     typed = typed_on_command_line("claims")
     # (a quoted '#', "claims='take #2'", is kept: no cut, though the quotes are gone)
     kept = comment_cut(typed, "claims") if typed is not None else None
-    if kept is None or item not in [p.strip() for p in kept.split(",")]:
+    if not kept or item not in [p.strip() for p in kept.split(",")]:
         return None
     raw = typed.partition("=")[2]
     return (f": Inspect reads -T values as YAML, where an unquoted ' #' starts a comment, so "
