@@ -258,7 +258,12 @@ def test_command_line_mistakes_are_one_line_errors(tmp_path, claim_text):
     # an unset $CLAIMS in CI: before, claim-free mode, and a --max-flagged 0 gate passed
     code, output, _ = _audit(str(corpus), "--claims", "", "--max-flagged", "0", "--out",
                              str(tmp_path / "o"))
-    assert code == 2 and "claims: the selection is empty" in output
+    assert code == 2 and "Error: --claims: the selection is empty" in output, output
+    # a blank item: named as the option typed, not the task argument's "claims:"
+    code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran,,dentist", "--out",
+                             str(tmp_path / "o"))
+    assert code == 2 and ("Error: --claims: 'ed_sheeran,,dentist': item 2 of 3 is empty"
+                          in output), output
     blocker = tmp_path / "afile"
     blocker.write_text("")
     code, output, _ = _audit(str(corpus), "--out", str(blocker / "sub"))

@@ -181,6 +181,11 @@ Id = Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_id_chars),
 class ClaimSpecError(InputError):
     """A claim file that cannot be used; the message names the file, the field and the problem."""
 
+    def as_option(self, option: str) -> ClaimSpecError:
+        """This error with its lines' library name (``claims: ...``, as the task argument is
+        named) as the option a command line typed (``--claims: ...``, ``--claim: ...``)."""
+        return ClaimSpecError(re.sub(r"^claims: ", f"{option}: ", str(self), flags=re.MULTILINE))
+
 
 class _Strict(StrictKeys):
     """Claim models: unknown keys named with the valid ones (:class:`StrictKeys`), frozen,

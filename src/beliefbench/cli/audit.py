@@ -536,8 +536,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     try:
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
                                   else ([], []))  # "" (an unset $CLAIMS) is an error
-    except ClaimSpecError as e:
-        click.echo(f"Error: {e}", err=True)
+    except ClaimSpecError as e:  # "claims: 'a,,b': ..." named no option the user typed
+        click.echo(f"Error: {e.as_option('--claims')}", err=True)
         sys.exit(2)
     fields = Fields(text=text_field, messages=messages_field, id=id_field)
     if not fields.texts:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import time
 from pathlib import Path
@@ -81,7 +80,7 @@ def _resolve_claims(selection: str) -> list[tuple[Path, Claim]]:
 def _claims_as_typed(e: ClaimSpecError, option: str) -> ClaimSpecError:
     """A claim selection's error with its lines' library name (``claims: ...``, as the task
     argument is named) as the option the user typed (``--claims: ...``, ``--claim: ...``)."""
-    return ClaimSpecError(re.sub(r"^claims: ", f"{option}: ", str(e), flags=re.MULTILINE))
+    return e.as_option(option)
 
 
 def _relative(path: Path) -> Path:
