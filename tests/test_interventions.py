@@ -3332,6 +3332,30 @@ def test_efficiency_into_another_runs_out_warns_that_its_tables_are_replaced(tin
     assert json.loads((out / "efficiency.json").read_text())["manifest"] == str(runs[1])
 
 
+def test_efficiency_of_the_same_manifest_by_another_path_is_no_other_finetune(
+        tiny, perturbed, tmp_path, monkeypatch):
+    """The "another finetune" warning compared the manifest recorded in efficiency.json with
+    this run's as strings: the same manifest recorded relative (as runs before 2026-12 did)
+    or through a symlinked folder (resolved to where the link now points) was warned of as
+    another finetune whose tables were replaced. Compared as files now."""
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = tmp_path / "narrow" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    (tmp_path / "link").symlink_to(manifest.parent, target_is_directory=True)
+    out = tmp_path / "efficiency"
+    assert _efficiency_run(manifest, data, out).exit_code == 0
+    record = out / "efficiency.json"
+    for written in ("narrow/manifest.jsonl", str(tmp_path / "link" / "manifest.jsonl")):
+        record.write_text(json.dumps({**json.loads(record.read_text()),
+                                      "manifest": written}))
+        again = _efficiency_run(manifest, data, out)
+        assert again.exit_code == 0, again.output
+        assert "another finetune" not in again.output, (written, again.output)
+
+
 def test_arms_into_a_log_dir_holding_other_logs_are_warned_of(tiny, planted, tmp_path):
     """`steer` then `ablate`, both into the default logs/interventions: the em-report each run
     suggests read the arms of both (two baselines) as one comparison, without a word. A

@@ -1066,11 +1066,21 @@ def _other_run_note(out_dir: Path, manifest: Path) -> str | None:
         return None
     other = held.get("manifest") if isinstance(held, dict) else None
     if not isinstance(other, str) or held.get("measure") != "efficiency" or \
-            other == _absolute(manifest):
+            _same_file(other, manifest):
         return None
     return (f"--out {out_dir} held the efficiency of another finetune ({other}): its "
             f"tables are replaced by this run's ({_absolute(manifest)}); to compare two runs, "
             f"give each its own --out (e.g. internals/efficiency-{manifest.parent.name})")
+
+
+def _same_file(recorded: str, path: Path) -> bool:
+    """Whether ``recorded`` (a results file's path) names the file ``path`` is: as files, not
+    strings, so one recorded relative (as typed, before paths were recorded resolved) or
+    through a symlinked folder is the same file; a path no longer on disk, by its text."""
+    try:
+        return Path(recorded).expanduser().samefile(path)
+    except (OSError, ValueError):  # gone, unreadable, or no path at all (a NUL)
+        return recorded == _absolute(path)
 
 
 def add_intervention_commands(group: click.Group) -> None:
