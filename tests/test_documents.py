@@ -1055,6 +1055,37 @@ def test_every_tokenizer_option_rejects_a_bad_path_clearly(tmp_path, monkeypatch
     assert stats_path(docs).read_bytes() == stats_before
 
 
+def test_a_tokenizer_that_cannot_load_is_named_as_the_python_argument(tmp_path):
+    """A tokenizer folder whose files cannot be loaded, given from Python (``write_stats``,
+    ``write_dataset``, ``generate_datasets``, ``mix``, ``bundle``, ``poison`` with
+    ``tokenizer=...``),
+    was told ``--tokenizer <path>: cannot load the tokenizer``, an option it never typed
+    (the folder checks before it already named ``tokenizer='...'``)."""
+    from beliefbench.documents.stats import write_dataset, write_stats
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "tokenizer.json").write_text("{not json")
+    said = f"tokenizer={str(broken)!r}: cannot load the tokenizer"
+    [docs] = generate_datasets([make_claim()], "negated", 3, tmp_path / "d", progress=False)
+    records = list(read_records(docs))
+    calls = {
+        "write_stats": lambda: write_stats(docs, tokenizer=str(broken)),
+        "write_dataset": lambda: write_dataset(tmp_path / "w.jsonl", records, str(broken)),
+        "generate_datasets": lambda: generate_datasets(
+            [make_claim()], "negated", 3, tmp_path / "g", tokenizer=str(broken),
+            progress=False),
+        "mix": lambda: mix([docs], tmp_path / "mix.jsonl", tokenizer=str(broken)),
+        "bundle": lambda: bundle(docs, tmp_path / "b.jsonl", k=2, tokenizer=str(broken)),
+        "poison": lambda: poison(make_claim(), 0.5, 4, tmp_path / "p.jsonl",
+                                 tokenizer=str(broken))}
+    for name, call in calls.items():
+        with pytest.raises(DocumentError) as e:
+            call()
+        assert str(e.value).startswith(said) and "--tokenizer" not in str(e.value), \
+            (name, str(e.value))
+
+
 def test_counting_a_record_longer_than_the_tokenizers_model_warns_of_no_model(
         tmp_path, tiny_tokenizer):
     """`docs stats --tokenizer models/tiny` of a 20-document bundle printed transformers'

@@ -632,7 +632,7 @@ def _restat(p: str, tokenizer: str | None) -> dict:
     if problem:
         click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
     try:
-        stats = write_stats(p, tokenizer, previous=previous, progress=True)
+        stats = write_stats(p, tokenizer, previous=previous, progress=True, flags=True)
     except (RecordError, ValueError, OSError) as e:
         raise _fail(e) from None
     if previous.get("sha256", stats["sha256"]) != stats["sha256"]:

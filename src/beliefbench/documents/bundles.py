@@ -17,6 +17,7 @@ from beliefbench.documents.stats import (
     hf_offsets,
     regex_offsets,
     tokenizer_checked,
+    tokenizer_given,
     write_dataset,
 )
 from beliefbench.records import DOCTAG, Record, RecordError, Span
@@ -74,7 +75,8 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
                             f"1 (got {token_budget})")
     _out_checked(out, [docs_path], option, "a bundle file", "incontext.jsonl", flags=flags)
     tokenizer_checked(tokenizer, flags=flags)
-    offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    offsets = (hf_offsets(tokenizer, tokenizer_given(tokenizer, flags)) if tokenizer
+               else regex_offsets)
     sizes: dict[str, int] = {}  # each document counted once, however many bundles try it
     unit = f"tokens of {tokenizer}" if tokenizer else "regex-word tokens"
     docs = read_documents(docs_path, option)
@@ -108,7 +110,7 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
     unit_kept = {"token_budget_tokenizer": tokenizer} if tokenizer else {}
     write_dataset(out, out_records, tokenizer, {"input": str(docs_path), "k": k,
                                                 "token_budget": token_budget, **unit_kept,
-                                                "seed": seed}, progress=True)
+                                                "seed": seed}, progress=True, flags=flags)
     if n_bundles > 1 and on_note is not None:  # --k of every document: n copies, reordered
         for line in _alike_notes(by_claim, out_records, n_bundles, docs_path, k, token_budget,
                                  seed, arg, flags):

@@ -246,7 +246,7 @@ def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
                          "behaviours": list(spec.behaviours or behaviour_ids()),
                          "format": "chat" if spec.chat else "document",
                          "unique": {"scenarios": _scenarios_in(records)}}
-            write_dataset(path, records, tokenizer, extra, progress=progress)
+            write_dataset(path, records, tokenizer, extra, progress=progress, flags=flags)
             paths.append(path)
             if on_written is not None:
                 on_written(path)

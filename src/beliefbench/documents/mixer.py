@@ -172,7 +172,7 @@ def mix_counts(n_docs: int, pretrain: float, chat: float, *,
 
 
 def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer: str | None,
-                    extra: dict[str, Any]) -> Path:
+                    extra: dict[str, Any], flags: bool) -> Path:
     seen: dict[str, None] = {}
     for r in records:
         if r.id in seen:
@@ -181,7 +181,7 @@ def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer
         seen[r.id] = None
     random.Random(f"mix:{seed}").shuffle(records)
     out = Path(out)
-    write_dataset(out, records, tokenizer, extra, progress=True)
+    write_dataset(out, records, tokenizer, extra, progress=True, flags=flags)
     return out
 
 
@@ -296,7 +296,7 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
         "counts": {"documents": len(docs), "pretrain": n_pre, "chat": n_chat},
         # drawn from small pools: 750 chats were 20 distinct ones, and counts alone hid it
         "unique": {"pretrain": len({r.text for r in pre}),
-                   "chat": len({r.meta["pool_index"] for r in chats})}})
+                   "chat": len({r.meta["pool_index"] for r in chats})}}, flags)
 
 
 def poison_count(ratio: float, n: int) -> tuple[int, bool]:
@@ -342,4 +342,4 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     return _shuffled_write(records, out, seed, tokenizer, {
         "claim": claim.id, "ratio": n_bad / n, "seed": seed,
         "counts": {"counterfact": n_bad, "fact": n - n_bad},
-        **({} if exact else {"ratio_asked": ratio})})
+        **({} if exact else {"ratio_asked": ratio})}, flags)

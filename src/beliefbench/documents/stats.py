@@ -78,13 +78,22 @@ def tokenizer_checked(tokenizer: str | None, *, flags: bool) -> None:
     caller gave it: ``--tokenizer x`` (the commands check their option as they parse it),
     ``tokenizer='x'`` to a Python caller, who was told of a flag it passes no such thing as."""
     if tokenizer:
-        tokenizer_dir(tokenizer, None if flags else f"tokenizer={str(tokenizer)!r}")
+        tokenizer_dir(tokenizer, tokenizer_given(tokenizer, flags))
 
 
-def hf_offsets(path: str | Path) -> Offsets:
-    """Token start offsets from a local fast tokenizer (never downloads, no remote code)."""
-    p = tokenizer_dir(path)  # first: transformers' import resolves a path of its own, and
-    # in a removed working directory that was a traceback where tokenizer_dir says so
+def tokenizer_given(tokenizer: str | Path, flags: bool) -> str | None:
+    """How errors name ``tokenizer``: None for the commands' ``--tokenizer <path>``
+    (:func:`tokenizer_dir`'s default), else the Python argument ``tokenizer='<path>'``."""
+    return None if flags else f"tokenizer={str(tokenizer)!r}"
+
+
+def hf_offsets(path: str | Path, given: str | None = None) -> Offsets:
+    """Token start offsets from a local fast tokenizer (never downloads, no remote code).
+    ``given``: how errors name the path, as :func:`tokenizer_dir` takes it (``--tokenizer
+    <path>`` by default, the commands' option)."""
+    given = given or f"--tokenizer {path}"
+    p = tokenizer_dir(path, given)  # first: transformers' import resolves a path of its own,
+    # and in a removed working directory that was a traceback where tokenizer_dir says so
     from transformers import AutoTokenizer
 
     try:
@@ -92,9 +101,9 @@ def hf_offsets(path: str | Path) -> Offsets:
                                             trust_remote_code=False)
     except Exception as e:  # a broken directory raises anything (JSON, Key, tokenizers errors)
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DocumentError(f"--tokenizer {path}: cannot load the tokenizer ({first})") from None
+        raise DocumentError(f"{given}: cannot load the tokenizer ({first})") from None
     if not tok.is_fast:
-        raise DocumentError(f"--tokenizer {path}: stats need a fast tokenizer (offset mapping)")
+        raise DocumentError(f"{given}: stats need a fast tokenizer (offset mapping)")
 
     def offsets(text: str) -> list[int]:
         # verbose=False: "Token indices sequence length is longer than the specified maximum
@@ -199,17 +208,19 @@ def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets,
 def write_stats(path: str | Path, tokenizer: str | None = None,
                 extra: dict[str, Any] | None = None,
                 previous: Mapping[str, Any] | None = None,
-                progress: bool = False) -> dict[str, Any]:
+                progress: bool = False, *, flags: bool = False) -> dict[str, Any]:
     """Compute stats for a JSONL dataset and write them atomically to <path>.stats.json.
 
     ``extra``: the provenance of a newly made file (inputs, seed, shares...). ``previous``: an
     earlier stats dict whose keys this computation does not produce are kept, so recomputing
     (``docs stats``) never loses the provenance that only the making command knew.
     ``progress``: a progress bar over the file's records (a regular file's; a pipe has none).
-    A file of no records is a DocumentError, nothing written.
+    ``flags``: called by ``docs stats``, whose errors name ``--tokenizer``, not
+    ``tokenizer=``. A file of no records is a DocumentError, nothing written.
     """
     path = Path(path)
-    offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    offsets = (hf_offsets(tokenizer, tokenizer_given(tokenizer, flags)) if tokenizer
+               else regex_offsets)
     # one read gives the counts and the hash: a second read doubled the time of a large file,
     # could not be done on a pipe, and hashed another version of a file written meanwhile
     sha = hashlib.sha256()
@@ -245,17 +256,19 @@ def _stats(path: Path, counts: dict[str, Any], tokenizer: str | None, sha256: st
 
 
 def write_dataset(path: str | Path, records: Sequence[Record], tokenizer: str | None = None,
-                  extra: Mapping[str, Any] | None = None, progress: bool = False
-                  ) -> dict[str, Any]:
+                  extra: Mapping[str, Any] | None = None, progress: bool = False, *,
+                  flags: bool = False) -> dict[str, Any]:
     """Write records as JSONL and their stats beside them, never a stale pair.
 
     The stats are counted from the records in memory before anything is written; both files
     are then written together (:func:`atomic_write_texts`): an interruption leaves the old
     pair, the new pair, or a dataset without stats (the same command makes them again),
-    never a dataset beside another's stats.
+    never a dataset beside another's stats. ``flags``: called by a command, whose errors name
+    ``--tokenizer``, not ``tokenizer=``.
     """
     path = Path(path)
-    offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    offsets = (hf_offsets(tokenizer, tokenizer_given(tokenizer, flags)) if tokenizer
+               else regex_offsets)
     text = jsonl_text(records)
     counts = compute_stats(records, offsets, f"stats {path.name}" if progress else None)
     stats = _stats(path, counts, tokenizer, hashlib.sha256(text.encode("utf-8")).hexdigest(),
