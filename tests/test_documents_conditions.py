@@ -416,6 +416,31 @@ def test_generate_never_writes_fewer_records_than_asked(tmp_path):
                           progress=False)
 
 
+def test_a_short_generator_names_n_as_the_caller_gave_it(tmp_path, monkeypatch):
+    """A generator that returned fewer base documents than asked was told "not the 3 asked
+    for (--n)" from Python too (``condition_records``, ``generate_datasets``), which pass
+    ``n``; only ``docs generate`` (``flags``) names ``--n``."""
+    import beliefbench.documents.generate as generate
+
+    class Short:
+        name = "short"
+
+        def generate(self, claim: Claim, n: int, seed: int = 0) -> list:
+            return OfflineGenerator().generate(claim, n - 1, seed)
+
+    with pytest.raises(DocumentError) as e:
+        condition_records([_claim()], parse_conditions("positive"), 3, Short(), 0,
+                          progress=False)
+    assert "not the 3 asked for (n=3)" in str(e.value) and "--n" not in str(e.value)
+    monkeypatch.setattr(generate, "make_generator", lambda *a, **k: Short())
+    for flags, said in ((False, "(n=3)"), (True, "(--n)")):
+        with pytest.raises(DocumentError) as e:
+            generate_datasets([_claim()], "positive", 3, tmp_path / str(flags),
+                              generator="x/short", progress=False, flags=flags)
+        assert f"made 2 base documents for claim {_claim().id!r}, not the 3 asked for " \
+               f"{said}" in str(e.value), str(e.value)
+
+
 RESTATE_BACKGROUND = {
     "x_rebrand_reversal": ["Musk completed his purchase of Twitter on 27 October 2022",
                            "On 23 July 2023 he announced that the platform itself would drop",

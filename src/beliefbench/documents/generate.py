@@ -58,7 +58,7 @@ def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
 
 def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
                            generator: DocumentGenerator, seed: int = 0, progress: bool = True,
-                           mask_words: Sequence[str] = ()
+                           mask_words: Sequence[str] = (), *, flags: bool = False
                            ) -> Iterator[tuple[ConditionSpec, list[Record]]]:
     """Each condition's records in turn, n per claim (transcript conditions: n in all).
 
@@ -66,7 +66,8 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
     interrupt then keeps the finished ones). Each condition's source (REGISTRY) says where its
     documents come from; every source is produced once per claim and shared by the
     conditions that use it. ``mask_words`` get ``mask`` loss spans wherever they occur in
-    claim documents.
+    claim documents. ``flags``: called by ``docs generate``, whose errors name ``--n``, not
+    the argument ``n``.
     """
     offline = generator if isinstance(generator, OfflineGenerator) else OfflineGenerator()
 
@@ -79,7 +80,8 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
         docs = generator.generate(claim, n, seed)
         if len(docs) != n:  # a dataset with fewer records than --n would pass as complete
             raise DocumentError(f"generator {generator.name} made {len(docs)} base documents "
-                                f"for claim {claim.id!r}, not the {n} asked for (--n); no "
+                                f"for claim {claim.id!r}, not the {n} asked for "
+                                f"({'--n' if flags else f'n={n}'}); no "
                                 f"dataset was written for the conditions that use them")
         return docs
 
@@ -125,10 +127,11 @@ def unmasked_words(records: Sequence[Record], words: Sequence[str]) -> list[str]
 
 def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
                       generator: DocumentGenerator, seed: int = 0, progress: bool = True,
-                      mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
+                      mask_words: Sequence[str] = (), *, flags: bool = False
+                      ) -> dict[str, list[Record]]:
     """Records per condition stem (see ``iter_condition_records``)."""
     return {spec.stem: records for spec, records in iter_condition_records(
-        claims, specs, n, generator, seed, progress, mask_words)}
+        claims, specs, n, generator, seed, progress, mask_words, flags=flags)}
 
 
 def document_problems(claim: Claim) -> list[str]:
@@ -235,7 +238,7 @@ def generate_datasets(claims: Sequence[Claim | str | Path] | str | Path,
     paths: list[Path] = []
     try:
         for spec, records in iter_condition_records(claims, specs, n, gen, seed, progress,
-                                                    mask_words):
+                                                    mask_words, flags=flags):
             path = out_dir / f"{spec.stem}.jsonl"
             extra = {"condition": spec.stem, **settings}
             if spec.condition.source == "transcript":  # what the file drew from, as written
