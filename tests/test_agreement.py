@@ -286,6 +286,21 @@ def test_an_unusable_grader_is_refused_before_any_rescoring(log_path, tmp_path):
     assert "Traceback" not in r.output and not out.exists()  # nothing was re-scored
 
 
+def test_a_mistyped_scripted_grader_is_told_the_closest_name(log_path, tmp_path):
+    """``beliefbench/jduge`` listed the valid scripted models but named none of them: the
+    closest is suggested, as other unknown names are, on the one error line."""
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/jduge", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Error: --grader beliefbench/jduge: cannot use this model")
+    assert r.output.rstrip().endswith("(did you mean 'beliefbench/judge'?)"), r.output
+    assert len(r.output.strip().splitlines()) == 1 and not out.exists()
+    far = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                   "--grader", "beliefbench/zzzzzz"])
+    assert far.exit_code == 2 and "did you mean" not in far.output  # nothing close: no guess
+
+
 def test_a_claim_file_changed_since_the_log_is_noted(tmp_path):
     """Re-scoring re-reads the claim (its judge rubric) from disk: when it changed since
     the run, the graders judged with another rubric than the log's, which must be said."""
