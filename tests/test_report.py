@@ -1065,6 +1065,51 @@ def test_an_internals_folder_without_margins_says_what_report_reads(tmp_path):
                              "margins.json\n"), r.output
 
 
+def test_report_internals_skips_the_unfinished_steps_of_an_interrupted_trajectory(tmp_path):
+    """A trajectory stopped mid-step leaves a margins.json with no done.json (written last):
+    report --internals read it as a result. It is left out, with one warning naming the
+    steps and the command that finishes them (the trajectory re-run, which keeps the rest)."""
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    run = tmp_path / "runs" / "ft"
+    run.mkdir(parents=True)
+    (run / "manifest.jsonl").write_text("{}\n")
+    traj = tmp_path / "traj"
+    for step, margin, done in ((1, 0.5, True), (2, -0.25, False), (3, 0.75, False)):
+        folder = traj / "checkpoints" / f"step-{step:06d}"
+        folder.mkdir(parents=True)
+        (folder / "margins.json").write_text(json.dumps(
+            {"model": str(run / f"step-{step:06d}"),
+             "summary": [{"claim": "glass_bridge", "kind": "main", "margin": margin}]}))
+        if done:
+            (folder / "done.json").write_text(json.dumps({"key": {}, "step": step}))
+    other = tmp_path / "m"  # `internals margins` writes no done.json: read as before
+    other.mkdir()
+    (other / "margins.json").write_text(
+        '{"summary": [{"claim": "glass_bridge", "kind": "main", "margin": 0.125}]}')
+    out = tmp_path / "rep"
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(out), "--no-plots",
+                                 "--bootstrap", "40", "--internals", str(traj),
+                                 "--internals", str(other)])
+    assert r.exit_code == 0, r.output
+    said = [line for line in r.stderr.splitlines() if "not finished" in line]
+    assert said == [f"warning: {traj}: step-000002, step-000003 not finished (margins.json "
+                    f"without done.json: `internals trajectory` was interrupted there), left "
+                    f"out of the margins; finish them with: beliefbench internals trajectory "
+                    f"--manifest {run} --out {traj} (with the options it was started with)"
+                    ], r.stderr
+    margins = pd.read_csv(out / "internals_margins.csv")
+    assert sorted(margins["margin"]) == [0.125, 0.5], margins
+    # every step unfinished: refused, as a folder with no margins is, naming the command
+    (traj / "checkpoints" / "step-000001" / "done.json").unlink()
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep2"),
+                                 "--no-plots", "--internals", str(traj)])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.splitlines()[-1] == (
+        f"Error: {traj}: no finished margins.json found (every one is of an unfinished "
+        f"`internals trajectory` step: see the warning above)"), r.stderr
+    assert not (tmp_path / "rep2").exists()
+
+
 def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_path):
     """internals_margins.csv of an earlier ``--internals`` report stayed beside the new
     report's tables, though those come from other logs (other models)."""
