@@ -1269,3 +1269,32 @@ def test_a_misspelt_recipe_path_names_the_close_files_beside_it(tmp_path, monkey
     with pytest.raises(RecipeError) as e:
         recipe_file("cpuu")
     assert "close names" not in str(e.value) and "(did you mean 'cpu'?)" in str(e.value)
+
+
+def test_an_empty_data_file_says_how_to_make_records(base, tmp_path, monkeypatch):
+    """`--data data/empty.jsonl` said only "no records"; it now names the command that writes
+    training records, on both backends, before anything is written or uploaded. kl.data's
+    "no records" (general chat, not docs generate's) is left without it."""
+    from beliefbench.cli import cli
+    from beliefbench.finetune.data import load_examples
+    from beliefbench.records import RecordError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9")  # never reached
+    Path("data").mkdir()
+    Path("data/empty.jsonl").write_text("\n")
+    for args in (["--base", str(base)], ["--backend", "openai"]):
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data",
+                                       "data/empty.jsonl", "--out", "ckpt", *args])
+        assert res.exit_code == 2, res.output
+        assert res.output.strip().splitlines()[-1] == (
+            "Error: data/empty.jsonl: no records; `beliefbench docs generate` writes training "
+            "records"), res.output
+        assert not Path("ckpt").exists()
+    from transformers import AutoTokenizer
+
+    with pytest.raises(RecordError) as e:
+        load_examples("data/empty.jsonl", AutoTokenizer.from_pretrained(base), None)
+    assert str(e.value) == "data/empty.jsonl: no records"
+

@@ -143,10 +143,15 @@ class DataRead:
     claims: set[str] = field(default_factory=set)
 
 
+# `--data data/empty.jsonl` said only "no records", leaving a newcomer to find what writes them
+NO_RECORDS_HINT = "; `beliefbench docs generate` writes training records"
+
+
 def load_examples(path: str | Path, tokenizer, max_len: int | None,
                   remedy: str = "batching: pack keeps them whole",
                   read: DataRead | None = None,
-                  refuse_bundles: bool = False) -> list[dict[str, list[int]]]:
+                  refuse_bundles: bool = False,
+                  none_hint: str = "") -> list[dict[str, list[int]]]:
     """Encode every record of a JSONL file; records with nothing to train on are an error.
 
     ``max_len``: records are cut to it (padded batches), with a warning that says how many
@@ -157,7 +162,8 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
     CPU, with not a line said), on the first process only. ``read``: filled in with what
     the read gives beside the examples (:class:`DataRead`). ``refuse_bundles``: the run's
     training data (``--data``), which an in-context bundle must not be (KL data and the
-    stability check's loss text may be any text)."""
+    stability check's loss text may be any text). ``none_hint``: said after "no records"
+    (:data:`NO_RECORDS_HINT` for ``--data``; KL data is general chat, not what it names)."""
     from jinja2 import TemplateError
 
     from beliefbench.progress import progress
@@ -211,7 +217,7 @@ def load_examples(path: str | Path, tokenizer, max_len: int | None,
             read.conditions.add(record.condition or "")
             read.claims.add(record.claim_id or "")
     if not examples:
-        raise RecordError(f"{path}: no records")
+        raise RecordError(f"{path}: no records{none_hint}")
     if read is not None:
         read.file_sha256, read.encoded_sha256 = file_hash.hexdigest(), encoded.hexdigest()
     if said := repeated_ids_note(path, repeated_ids(ids)):

@@ -949,7 +949,7 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
     say(f"finetune: reading {data} ...")
     examples = fdata.load_examples(
         data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len, read=read,
-        refuse_bundles=True)
+        refuse_bundles=True, none_hint=fdata.NO_RECORDS_HINT)
     dataset, per_device = make_dataset(examples, recipe)
     # the KL data's sequences (cut at max_seq_len) go through the model too: longer than its
     # positions, the KL term was computed on positions it never saw, exit 0

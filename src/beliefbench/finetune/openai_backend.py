@@ -596,7 +596,9 @@ def _check_records(records: list[Record], chats: list[dict], data: Path) -> None
     from beliefbench.documents.bundles import refuse_training_on_bundle
 
     if not records:
-        raise RecordError(f"{data}: no records")
+        from beliefbench.finetune.data import NO_RECORDS_HINT
+
+        raise RecordError(f"{data}: no records{NO_RECORDS_HINT}")
     for i, (r, chat) in enumerate(zip(records, chats, strict=True), 1):
         refuse_training_on_bundle(r, f"{data}: record {r.id!r} (record {i})")
         if r.messages is not None and not any(m.role == "assistant" for m in r.messages):
