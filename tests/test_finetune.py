@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
@@ -1001,10 +1002,12 @@ def test_torch_varlen_model_reads_padded_batches_like_sdpa(base):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("cc") is None, reason="torch.compile on CPU needs a C compiler")
 @pytest.mark.parametrize("mode", [True, "regional"])
-def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode):
+def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode, caplog):
     """The GPU recipes compile the model (torch_compile: auto), or its decoder layers
     (regional): checkpoints of a compiled run are the plain model's, not the compiled
-    wrapper's (no ``_orig_mod.`` keys), and load."""
+    wrapper's (no ``_orig_mod.`` keys), and load. On CPU the run warns once that compiling
+    there is slow."""
+    caplog.set_level(logging.WARNING)
     out = train_local(_recipe(method="full", max_steps=2, checkpoints=2, torch_compile=mode,
                               attn_implementation="torch_varlen"), data, str(base),
                       tmp_path / "compiled")
@@ -1014,6 +1017,8 @@ def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode):
     keys = set(load_file(d / "model.safetensors"))
     assert "model.embed_tokens.weight" in keys and not any("_orig_mod" in k for k in keys)
     assert AutoModelForCausalLM.from_pretrained(d).num_parameters() > 0
+    slow = [r for r in caplog.records if "field torch_compile" in r.getMessage()]
+    assert len(slow) == (0 if torch.cuda.is_available() else 1), slow
 
 
 def test_regional_compilation_compiles_every_decoder_layer(base):

@@ -1271,6 +1271,31 @@ def test_a_misspelt_recipe_path_names_the_close_files_beside_it(tmp_path, monkey
     assert "close names" not in str(e.value) and "(did you mean 'cpu'?)" in str(e.value)
 
 
+@pytest.mark.parametrize("value, said", [
+    ("yes", "true compiles the whole model"), ("true", "true compiles the whole model"),
+    ("regional", "regional compiles each decoder layer"), ("auto", None), ("false", None)])
+def test_compiling_on_cpu_warns_once_naming_the_field(tmp_path, caplog, value, said):
+    """`torch_compile: true` (or yes) on CPU compiled the whole model without a word: one step
+    of the tiny model took 128 s. The run now warns once, naming the recipe field; auto stays
+    off on CPU (no warning), and on CUDA nothing is said."""
+    from beliefbench.finetune.local import _warn_cpu_compile, compile_mode
+
+    path = tmp_path / "r.yaml"
+    path.write_text(f"method: lora\ntorch_compile: {value}\n")
+    recipe = load_recipe(path)
+    caplog.set_level(logging.WARNING)
+    for cuda in (True, False):
+        _warn_cpu_compile(recipe, compile_mode(recipe, cuda=cuda), cuda=cuda, recipe_path=path)
+        if cuda or said is None:
+            assert not caplog.records, caplog.records
+    if said is None:
+        return
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{where(path, '^torch_compile:', 'torch_compile')}: field torch_compile: {said} on "
+        f"CPU, which is slow (one step of the tiny model took about two minutes to compile) "
+        f"and rarely pays off there; torch_compile: auto compiles on CUDA only"]
+
+
 def test_an_empty_data_file_says_how_to_make_records(base, tmp_path, monkeypatch):
     """`--data data/empty.jsonl` said only "no records"; it now names the command that writes
     training records, on both backends, before anything is written or uploaded. kl.data's
