@@ -1323,3 +1323,16 @@ def test_an_empty_data_file_says_how_to_make_records(base, tmp_path, monkeypatch
         load_examples("data/empty.jsonl", AutoTokenizer.from_pretrained(base), None)
     assert str(e.value) == "data/empty.jsonl: no records"
 
+
+def test_finetune_out_that_is_a_file_names_a_folder_to_pass(data, tmp_path):
+    """`--out data/cpu/negated.jsonl` (the dataset typed again) names a folder to pass and
+    leaves the file as it was."""
+    from beliefbench.cli import cli
+
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                   "--base", "models/tiny", "--out", str(data)])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert (f"{data} is a file; --out is the run's folder (its step-N checkpoints and "
+            f"manifest.jsonl): name a new folder, e.g. --out ckpts/train") in said, said
+    assert data.read_text().count("\n") == 4

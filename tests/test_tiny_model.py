@@ -395,3 +395,24 @@ def test_a_model_built_before_file_hashes_were_recorded_is_still_reused(tmp_path
     again = build_tiny_model(out, hidden_size=16, num_layers=1, num_heads=2,
                              intermediate_size=16, reuse=True)
     assert again == out
+
+
+def test_an_out_that_is_a_file_names_a_folder_to_pass(tmp_path):
+    """`--out models/tiny.safetensors` (a file in the way) said click's "Directory '...' is a
+    file.", naming no folder; it now says what --out is and a folder to pass, as finetune's
+    --out does, and leaves the file as it was."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "tiny.json"
+    out.write_text("kept\n")
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "16",
+                                   "--layers", "1", "--heads", "2"])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert (f"{out} is a file; --out is the model's folder (its config.json, tokenizer and "
+            f"weights): name a new folder, e.g. --out models/tiny") in said, said
+    assert "Directory" not in said
+    assert out.read_text() == "kept\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,15 +19,19 @@ from beliefbench.runlock import first_rank, holds
 from beliefbench.wording import first_line
 
 
-def _out_not_a_file(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
-    """``--out data/cpu/negated.jsonl`` (the dataset path typed twice) got click's "Directory
-    'data/cpu/negated.jsonl' is a file.", which named no folder to pass."""
-    if value.is_file():
-        raise click.BadParameter(
-            f"{value} is a file; --out is the run's folder (its step-N checkpoints and "
-            f"manifest.jsonl): name a new folder, e.g. --out ckpts/{value.stem or 'run'}",
-            ctx, param)
-    return value
+def out_not_a_file(holds: str, example: Callable[[Path], str]
+                   ) -> Callable[[click.Context, click.Parameter, Path], Path]:
+    """A callback refusing an ``--out`` that is a file, saying what the folder holds
+    (``holds``) and a folder to pass (``example`` of the file). ``--out
+    data/cpu/negated.jsonl`` (the dataset path typed twice) got click's "Directory
+    'data/cpu/negated.jsonl' is a file.", which named no folder to pass; ``tiny-model`` says
+    it the same way."""
+    def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+        if value.is_file():
+            raise click.BadParameter(f"{value} is a file; --out is {holds}: name a new "
+                                     f"folder, e.g. --out {example(value)}", ctx, param)
+        return value
+    return check
 
 
 @click.command("finetune", cls=Command)
@@ -42,7 +47,9 @@ def _out_not_a_file(ctx: click.Context, param: click.Parameter, value: Path) -> 
               help="Base model directory (local backend; required) or OpenAI model name "
                    "(openai backend; default from the recipe).")
 @click.option("--out", required=True, type=UserPath(path_type=Path),
-              callback=_out_not_a_file,
+              callback=out_not_a_file(
+                  "the run's folder (its step-N checkpoints and manifest.jsonl)",
+                  lambda file: f"ckpts/{file.stem or 'run'}"),
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
 @click.option("--backend", type=Choice(["local", "openai"]), default="local",
               show_default=True,

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import click
 
+from beliefbench.cli.finetune import out_not_a_file
 from beliefbench.cli.option_values import Command
 from beliefbench.cli.paths import UserPath
 
 
 @click.command("tiny-model", cls=Command)
-@click.option("--out", "out_dir", required=True, type=UserPath(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=UserPath(path_type=Path),
+              callback=out_not_a_file("the model's folder (its config.json, tokenizer and "
+                                      "weights)", lambda file: "models/tiny"),
               help="Directory to write the model and tokenizer into.")
 @click.option("--pretrain-steps", default=0, show_default=True, type=click.IntRange(min=0),
               help="CPU pretraining steps on the local true-facts corpus. 0: random init, "
