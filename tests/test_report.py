@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -1065,7 +1066,8 @@ def test_an_internals_folder_without_margins_says_what_report_reads(tmp_path):
                              "margins.json\n"), r.output
 
 
-def test_report_internals_skips_the_unfinished_steps_of_an_interrupted_trajectory(tmp_path):
+def test_report_internals_skips_the_unfinished_steps_of_an_interrupted_trajectory(tmp_path,
+                                                                                   caplog):
     """A trajectory stopped mid-step leaves a margins.json with no done.json (written last):
     report --internals read it as a result. It is left out, with one warning naming the
     steps and the command that finishes them (the trajectory re-run, which keeps the rest)."""
@@ -1099,6 +1101,16 @@ def test_report_internals_skips_the_unfinished_steps_of_an_interrupted_trajector
                     ], r.stderr
     margins = pd.read_csv(out / "internals_margins.csv")
     assert sorted(margins["margin"]) == [0.125, 0.5], margins
+    # the rows read keep the source they had: relative to the folder given
+    assert sorted(margins["source"]) == ["checkpoints/step-000001/margins.json",
+                                         "margins.json"], margins
+    # a Python caller of read_internals gets the same rows and the warning (logging)
+    from beliefbench.internals.results import read_internals
+    with caplog.at_level(logging.WARNING, logger="beliefbench.internals"):
+        table = read_internals([traj, other]).table
+    assert sorted(table["source"]) == sorted(margins["source"]), table
+    assert [r.getMessage() for r in caplog.records if "not finished" in r.getMessage()
+            ] == [said[0].removeprefix("warning: ")], caplog.text
     # every step unfinished: refused, as a folder with no margins is, naming the command
     (traj / "checkpoints" / "step-000001" / "done.json").unlink()
     r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep2"),

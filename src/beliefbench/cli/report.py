@@ -325,8 +325,10 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         with resamples_fit(bootstrap):
             rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
         # read before anything is written: a bad --internals path leaves no half report
-        internal = read_internals(_finished_internals(internals_dirs)) \
-            if internals_dirs else None
+        # an unfinished trajectory step's warning (and a probe's of other weights) as
+        # `warning:` lines on stderr, beside the command's others
+        with warnings_to_stderr("beliefbench.internals"):
+            internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:
         raise BadInput(str(e)) from None
     for note, _ in shown_notes(rep):  # per-log counts grouped: each in report.md and .json
@@ -380,73 +382,6 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     if rep.error:  # last, below the tables, so a CI log ends with why the step failed
         click.echo(f"Error: {rep.error}", err=True)
         sys.exit(2)
-
-
-_STEP_FOLDER = re.compile(r"step-\d+")
-"""An ``internals trajectory`` checkpoint's folder, ``<out>/checkpoints/step-N``."""
-
-
-def _unfinished_step(margins: Path) -> bool:
-    """A trajectory step's margins.json with no done.json beside it: the trajectory writes
-    done.json after every part of the step, so the step was interrupted (its lens or probe
-    missing, or the margins of a step cleared for other settings and not measured again)."""
-    folder = margins.parent
-    return (bool(_STEP_FOLDER.fullmatch(folder.name)) and folder.parent.name == "checkpoints"
-            and not (folder / "done.json").is_file())
-
-
-def _trajectory_manifest(out: Path, steps: list[Path]) -> str:
-    """What ``--manifest`` the trajectory into ``out`` was given, for the command that
-    finishes it: its trajectory.json's (an earlier run's), else the finetune run folder
-    holding a step's checkpoint, else a placeholder."""
-    from beliefbench.internals.results import read_json
-
-    try:
-        recorded = read_json(out / "trajectory.json").get("settings", {}).get("manifest")
-    except (OSError, ValueError, AttributeError):
-        recorded = None
-    if isinstance(recorded, str) and recorded:
-        return recorded
-    for step in steps:
-        try:
-            model = read_json(step / "margins.json").get("model")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(model, str) and model and (Path(model).parent / "manifest.jsonl").is_file():
-            return str(Path(model).parent)
-    return "MANIFEST"
-
-
-def _finished_internals(paths: tuple[str, ...]) -> list[str]:
-    """``--internals`` paths without the steps an interrupted ``internals trajectory`` left
-    unfinished (read as results before), one warning per trajectory naming them and the
-    re-run that finishes them. A path holding such steps is given as its other margins
-    files; where none is left of any path, refused as a folder with no margins.json is."""
-    from beliefbench.internals.results import _files_named
-
-    kept: list[str] = []
-    unfinished: dict[Path, list[Path]] = {}
-    for given in paths:
-        p = Path(given)
-        files = [p] if p.is_file() else _files_named(p, "margins.json") if p.is_dir() else []
-        left = [f for f in files if _unfinished_step(f)]
-        if not left:  # as given: read_internals labels and refuses it as before
-            kept.append(given)
-            continue
-        for f in left:
-            unfinished.setdefault(f.parent.parent.parent, []).append(f.parent)
-        kept += [str(f) for f in files if f not in left]
-    for out, steps in unfinished.items():
-        command = (f"beliefbench internals trajectory --manifest "
-                   f"{shlex.quote(_trajectory_manifest(out, steps))} --out {shlex.quote(str(out))}")
-        click.echo(f"warning: {out}: {', '.join(s.name for s in steps)} not finished "
-                   f"(margins.json without done.json: `internals trajectory` was interrupted "
-                   f"there), left out of the margins; finish them with: {command} (with the "
-                   f"options it was started with)", err=True)
-    if not kept:
-        raise BadInput(f"{', '.join(paths)}: no finished margins.json found (every one is of "
-                       f"an unfinished `internals trajectory` step: see the warning above)")
-    return kept
 
 
 def console_width(err: bool = False) -> int | None:

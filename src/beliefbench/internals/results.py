@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import logging
 import os
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,16 +169,22 @@ def _pairs_behind_cis(data: dict[str, Any], summary: pd.DataFrame, f: Path) -> p
 
 
 def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
-    """Every margins.json under ``paths``, once each (a folder and its subfolder both given
-    find the same file), with its ``source``: the path relative to the folder given, or as
-    given for a file; the full path where two files would read alike."""
+    """Every finished margins.json under ``paths``, once each (a folder and its subfolder
+    both given find the same file), with its ``source``: the path relative to the folder
+    given, or as given for a file; the full path where two files would read alike. The
+    steps an interrupted ``internals trajectory`` left unfinished are left out, with one
+    warning per trajectory (read as results before, by ``report --internals`` and any caller
+    of :func:`read_internals`, as if the step were done)."""
     found: dict[Path, str] = {}
+    seen: dict[Path, Path] = {}  # as found (not resolved): the path a warning names
     for p in map(Path, paths):
         if p.is_file():
             found.setdefault(p.resolve(), str(p))
+            seen.setdefault(p.resolve(), p)
         elif p.is_dir():
             for f in _files_named(p, "margins.json"):
                 found.setdefault(f.resolve(), f.relative_to(p).as_posix())
+                seen.setdefault(f.resolve(), f)
         else:
             raise ResultsError(f"{p}: no such internals results file or directory")
     if not found:
@@ -194,8 +202,71 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
                            f"--internals reads the completion margins that `internals "
                            f"margins` and `internals trajectory` write, with the P(true) of "
                            f"a probe.json beside one){held}")
+    found = _without_unfinished_steps(found, seen)
+    if not found:
+        raise ResultsError(f"{', '.join(map(str, paths))}: no finished margins.json found "
+                           f"(every one is of an unfinished `internals trajectory` step: see "
+                           f"the warning above)")
     labels = list(found.values())
     return {f: (label if labels.count(label) == 1 else str(f)) for f, label in found.items()}
+
+
+_STEP_FOLDER = re.compile(r"step-\d+")
+"""An ``internals trajectory`` checkpoint's folder, ``<out>/checkpoints/step-N``."""
+
+
+def _unfinished_step(margins: Path) -> bool:
+    """A trajectory step's margins.json with no done.json beside it: the trajectory writes
+    done.json after every part of the step, so the step was interrupted (its lens or probe
+    missing, or the margins of a step cleared for other settings and not measured again).
+    ``internals margins`` writes no done.json, but never into ``checkpoints/step-N``."""
+    folder = margins.parent
+    return (bool(_STEP_FOLDER.fullmatch(folder.name)) and folder.parent.name == "checkpoints"
+            and not (folder / "done.json").is_file())
+
+
+def _trajectory_manifest(out: Path, steps: list[Path]) -> str:
+    """What ``--manifest`` the trajectory into ``out`` was given, for the command that
+    finishes it: its trajectory.json's (an earlier run's), else the finetune run folder
+    holding a step's checkpoint, else a placeholder."""
+    try:
+        recorded = read_json(out / "trajectory.json").get("settings", {}).get("manifest")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    for step in steps:
+        try:
+            model = read_json(step / "margins.json").get("model")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(model, str) and model and (Path(model).parent / "manifest.jsonl").is_file():
+            return str(Path(model).parent)
+    return "MANIFEST"
+
+
+def _without_unfinished_steps(found: dict[Path, str], seen: dict[Path, Path]
+                              ) -> dict[Path, str]:
+    """``found`` less the margins of unfinished trajectory steps (``seen``: each file as
+    found), each trajectory warned of once (a logging warning, a ``warning:`` line on stderr
+    under the CLI) naming its steps and the re-run that finishes them. The others keep the
+    source they were found with."""
+    unfinished: dict[Path, list[Path]] = {}
+    left: set[Path] = set()
+    for f in found:  # as found, else resolved (`margins.json` given inside its step)
+        step = next((m for m in (seen[f], f) if _unfinished_step(m)), None)
+        if step is not None:
+            unfinished.setdefault(step.parent.parent.parent, []).append(step.parent)
+            left.add(f)
+    for out, steps in unfinished.items():
+        command = (f"beliefbench internals trajectory --manifest "
+                   f"{shlex.quote(_trajectory_manifest(out, steps))} --out "
+                   f"{shlex.quote(str(out))}")
+        log.warning("%s: %s not finished (margins.json without done.json: `internals "
+                    "trajectory` was interrupted there), left out of the margins; finish "
+                    "them with: %s (with the options it was started with)",
+                    out, ", ".join(s.name for s in steps), command)
+    return {f: label for f, label in found.items() if f not in left}
 
 
 _OTHER_RESULTS = ("binary.json", "direction.json", "efficiency.json", "intervention.json",
@@ -345,7 +416,9 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
     the folder given); the probe's P(true) of the claim side, its layer and held-out accuracy
     are joined on when a ``probe.json`` of the same weights sits beside the margins. The same
     weights measured with the same settings in two files (``internals margins`` on a
-    checkpoint that ``internals trajectory`` measured too) is one row.
+    checkpoint that ``internals trajectory`` measured too) is one row. The steps an
+    interrupted ``internals trajectory`` left unfinished are left out, with a logging warning
+    naming the re-run that finishes them.
     """
     from beliefbench.internals.margins import single_pair_note, unanimous_pairs_note
 
