@@ -295,6 +295,7 @@ def test_a_mistyped_scripted_grader_is_told_the_closest_name(log_path, tmp_path)
     assert r.exit_code == 2, r.output
     assert r.output.startswith("Error: --grader beliefbench/jduge: cannot use this model")
     assert r.output.rstrip().endswith("(did you mean 'beliefbench/judge'?)"), r.output
+    assert r.output.count("did you mean") == 1, r.output  # the provider guesses too: once
     assert len(r.output.strip().splitlines()) == 1 and not out.exists()
     far = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
                                    "--grader", "beliefbench/zzzzzz"])

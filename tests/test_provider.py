@@ -80,6 +80,24 @@ def test_unknown_scripted_model_is_named():
         get_model("beliefbench/oracle")
 
 
+def test_a_mistyped_scripted_model_is_told_the_closest_name():
+    """``beliefbench/jduge`` was refused with the valid names listed but none guessed (only
+    ``agreement --grader`` guessed); ``inspect eval --model`` and Python callers now get the
+    closest, compared without the shared ``beliefbench/`` (which made every name close)."""
+    with pytest.raises(ValueError) as e:
+        get_model("beliefbench/jduge")
+    assert str(e.value).endswith("(did you mean 'beliefbench/judge'?)"), e.value
+    assert str(e.value).count("did you mean") == 1
+    with pytest.raises(ValueError) as far:
+        get_model("beliefbench/zzzzzz")
+    assert "did you mean" not in str(far.value)  # nothing close: no guess
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believr",
+           "-T", "claims=ed_sheeran", "--limit", "1", "--display", "none"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "(did you mean 'beliefbench/believer'?)" in done.stderr, done.stderr[-3000:]
+
+
 def test_offline_dry_run_from_the_command_line(tmp_path):
     cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
            "--model-role", "grader=beliefbench/judge", "-T", "claims=ed_sheeran",

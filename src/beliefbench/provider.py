@@ -59,12 +59,24 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import FAMILIES, Claim, resolve_claims
 from beliefbench.verdicts.offline import check_cues, offline_verdict
 
 PROVIDER = "beliefbench"
 SCRIPTED = ("believer", "skeptic", "judge", "aligned", "misaligned", "mostly_aligned", "verifier",
             "unreachable")
+
+
+
+def closest_scripted(name: str) -> str:
+    """`` (did you mean 'beliefbench/judge'?)`` for a mistyped scripted model ``name`` (the
+    part after ``beliefbench/``), empty when none is close: the refusal listed the valid
+    names but guessed none. The names alone are compared: the shared prefix made any name
+    "close" to one of them."""
+    close = did_you_mean(name, SCRIPTED) if name not in SCRIPTED else ""
+    return close.replace("'", f"'{PROVIDER}/", 1)
+
 
 _registered: dict[str, Claim] = {}
 
@@ -363,7 +375,8 @@ class ScriptedModel(ModelAPI):
         super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
         if model_name not in SCRIPTED:
             raise ValueError(f"model: unknown scripted model {PROVIDER}/{model_name}; valid: "
-                             f"{[f'{PROVIDER}/{n}' for n in SCRIPTED]}")
+                             f"{[f'{PROVIDER}/{n}' for n in SCRIPTED]}"
+                             f"{closest_scripted(model_name)}")
         if model_name in ("believer", "skeptic", "judge"):  # they read answers as it does
             check_cues()
 

@@ -71,7 +71,6 @@ from beliefbench.analysis.runs import (
     run_key,
     setting_text,
 )
-from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
 from beliefbench.documents.llm import redact
 from beliefbench.judge import guidance_path
@@ -471,19 +470,6 @@ def load_log(path: str | Path) -> EvalLog:
     return log
 
 
-def _closest_scripted(grader: str | Model) -> str:
-    """`` (did you mean 'beliefbench/judge'?)`` for a mistyped scripted model's name:
-    the provider's refusal lists the valid ones but names none of them."""
-    from beliefbench.provider import PROVIDER, SCRIPTED
-
-    api, _, name = str(grader).partition("/")
-    if api != PROVIDER or name in SCRIPTED:
-        return ""
-    # the names alone: the shared prefix made any name "close" to one of them
-    close = did_you_mean(name, SCRIPTED)
-    return close.replace("'", f"'{PROVIDER}/", 1) if close else ""
-
-
 def agreement(path: str | Path, graders: Sequence[str | Model],
               labels: Sequence[str] | None = None,
               out_dir: str | Path | None = None) -> AgreementResult:
@@ -502,8 +488,14 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         try:
             resolved.append(grader if isinstance(grader, Model) else get_model(grader))
         except Exception as e:  # noqa: BLE001 - unknown provider, missing key, ...
+            from beliefbench.provider import PROVIDER, closest_scripted
+
+            # a mistyped scripted grader's guess last, outside the provider's refusal
+            api, _, name = str(grader).partition("/")
+            guess = closest_scripted(name) if api == PROVIDER else ""
+            why = model_error(e)
             raise ValueError(f"--grader {grader}: cannot use this model "
-                             f"({model_error(e)}){_closest_scripted(grader)}") from None
+                             f"({why.removesuffix(guess)}){guess}") from None
         if why := unsendable_key(resolved[-1]):  # else each call: "Connection error."
             raise ValueError(f"--grader {grader}: {why}")
     judge_now = JudgeSettings.from_args(log.eval.task_args, judge="model")
