@@ -68,7 +68,6 @@ SCRIPTED = ("believer", "skeptic", "judge", "aligned", "misaligned", "mostly_ali
             "unreachable")
 
 
-
 def closest_scripted(name: str) -> str:
     """`` (did you mean 'beliefbench/judge'?)`` for a mistyped scripted model ``name`` (the
     part after ``beliefbench/``), empty when none is close: the refusal listed the valid

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,25 +12,10 @@ import click
 from beliefbench.cli.choices import Choice
 from beliefbench.cli.errors import exit_interrupted
 from beliefbench.cli.option_values import Command
-from beliefbench.cli.paths import DataPath, UserPath
+from beliefbench.cli.paths import DataPath, UserPath, out_not_a_file
 from beliefbench.finetune.recipe import shipped_recipes_text
 from beliefbench.runlock import first_rank, holds
 from beliefbench.wording import first_line
-
-
-def out_not_a_file(holds: str, example: Callable[[Path], str]
-                   ) -> Callable[[click.Context, click.Parameter, Path], Path]:
-    """A callback refusing an ``--out`` that is a file, saying what the folder holds
-    (``holds``) and a folder to pass (``example`` of the file). ``--out
-    data/cpu/negated.jsonl`` (the dataset path typed twice) got click's "Directory
-    'data/cpu/negated.jsonl' is a file.", which named no folder to pass; ``tiny-model`` says
-    it the same way."""
-    def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
-        if value.is_file():
-            raise click.BadParameter(f"{value} is a file; --out is {holds}: name a new "
-                                     f"folder, e.g. --out {example(value)}", ctx, param)
-        return value
-    return check
 
 
 @click.command("finetune", cls=Command)

@@ -4,6 +4,7 @@ and log readers expand it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,18 @@ class OutFile(UserPath):
                           f".stats.json beside it): name the file, e.g. "
                           f"{value.rstrip('/' + os.sep)}/{self.example}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+def out_not_a_file(holds: str, example: Callable[[Path], str]
+                   ) -> Callable[[click.Context, click.Parameter, Path], Path]:
+    """A callback refusing an ``--out`` that is a file, saying what the folder holds
+    (``holds``) and a folder to pass (``example`` of the file). ``--out
+    data/cpu/negated.jsonl`` (the dataset path typed twice) got click's "Directory
+    'data/cpu/negated.jsonl' is a file.", which named no folder to pass; ``tiny-model`` says
+    it the same way."""
+    def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+        if value.is_file():
+            raise click.BadParameter(f"{value} is a file; --out is {holds}: name a new "
+                                     f"folder, e.g. --out {example(value)}", ctx, param)
+        return value
+    return check

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from beliefbench.cli.finetune import out_not_a_file
 from beliefbench.cli.option_values import Command
-from beliefbench.cli.paths import UserPath
+from beliefbench.cli.paths import UserPath, out_not_a_file
 
 
 @click.command("tiny-model", cls=Command)
